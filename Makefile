@@ -1,0 +1,52 @@
+# civtrain — `make run` starts the platform, `make test` runs lint and the tests.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test lint setup assets db bench clean
+
+$(BIN)/civtrain: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+civtrain/web/static/vendor/.stamp: node_modules/.package-lock.json $(BIN)/civtrain
+	$(BIN)/civtrain vendor_assets
+	touch $@
+
+setup: $(BIN)/civtrain civtrain/web/static/vendor/.stamp
+
+assets: setup
+	$(BIN)/civtrain collectstatic --noinput --verbosity 0
+
+db: setup
+	mkdir -p var
+	$(BIN)/civtrain migrate --noinput --verbosity 0
+	$(BIN)/civtrain demo-data --if-empty
+
+run: assets db
+	$(BIN)/civtrain serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy civtrain config
+	$(BIN)/lint-imports
+	$(BIN)/civtrain makemigrations --check --dry-run --verbosity 0 --settings=config.settings.test
+
+test: lint
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -p no:cacheprovider
+
+bench: assets
+	$(BIN)/civtrain bench all
+
+clean:
+	rm -rf $(VENV) node_modules var civtrain/web/static/vendor

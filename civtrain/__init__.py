@@ -1,0 +1,1 @@
+"""civtrain: training management for civil servants."""

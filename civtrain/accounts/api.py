@@ -1,0 +1,43 @@
+"""Public interface of accounts: who the actor is and what subtrees they hold."""
+
+from typing import Any
+
+from civtrain.accounts import services
+from civtrain.accounts.data import ANONYMOUS, PERSONNEL_ROLES, ActorScope, Role
+from civtrain.accounts.models import RoleAssignment, User
+
+__all__ = [
+    "PERSONNEL_ROLES",
+    "ActorScope",
+    "Role",
+    "User",
+    "actor_scope",
+    "api_token_authenticate",
+    "api_token_create",
+    "learner_accounts_create",
+    "role_assign",
+    "user_create",
+]
+
+user_create = services.user_create
+role_assign = services.role_assign
+api_token_create = services.api_token_create
+api_token_authenticate = services.api_token_authenticate
+learner_accounts_create = services.learner_accounts_create
+
+
+def actor_scope(actor: Any) -> ActorScope:
+    """The actor's roles and subtree roots; cached on the user object for the request."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return ANONYMOUS
+    cached = getattr(actor, "_civtrain_scope", None)
+    if cached is not None:
+        return cached
+    paths: dict[Role, list[str]] = {}
+    for role, path in RoleAssignment.objects.filter(user=actor, org__active=True).values_list(
+        "role", "org__path"
+    ):
+        paths.setdefault(Role(role), []).append(path)
+    scope = ActorScope(user_id=actor.pk, paths={r: tuple(p) for r, p in paths.items()})
+    actor._civtrain_scope = scope
+    return scope

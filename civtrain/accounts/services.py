@@ -1,0 +1,104 @@
+"""Writes to accounts: users, role assignments, API tokens."""
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from civtrain.accounts.data import Role
+from civtrain.accounts.models import ApiToken, RoleAssignment, User
+from civtrain.core import clock
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import ValidationFailed
+
+
+@transaction.atomic
+def user_create(
+    *, actor: Any, username: str, display_name: str, password: str | None = None
+) -> User:
+    username = username.strip()
+    if not username:
+        raise ValidationFailed("登录名不能为空")
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(f"登录名 {username} 已被使用")
+    user = User(username=username, display_name=display_name)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        changes={"username": username},
+    )
+    return user
+
+
+@transaction.atomic
+def role_assign(*, actor: Any, user: User, role: Role, org_id: int) -> RoleAssignment:
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, org_id=org_id)
+    audit_record(
+        actor=actor,
+        action="role.assign",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        changes={"role": role.value, "org_id": org_id},
+    )
+    return assignment
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: Any, user: User, name: str) -> str:
+    """Create a token and return its key; the key is shown once and never stored."""
+    key = "ct_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, key_hash=token_hash(key), prefix=key[:8])
+    audit_record(
+        actor=actor,
+        action="token.create",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        changes={"name": name},
+    )
+    return key
+
+
+def api_token_authenticate(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(key), revoked=False, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    return token.user
+
+
+def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int]:
+    """Bulk-create learner users with no usable password yet, each bound to its unit.
+
+    `accounts` holds (username, display name, unit id); returns the new user ids in order.
+    The HR officer issues the first password later; imports must stay fast (no hashing here).
+    """
+    users = [User(username=u, display_name=n, password=make_password(None)) for u, n, _ in accounts]
+    User.objects.bulk_create(users, batch_size=2000)
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user=user, role=Role.LEARNER, org_id=org_id)
+            for user, (_, _, org_id) in zip(users, accounts, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return [u.pk for u in users]

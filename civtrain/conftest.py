@@ -1,0 +1,35 @@
+"""Fixtures shared by every app's tests."""
+
+from typing import Any
+
+import pytest
+
+from civtrain import testing
+from civtrain.accounts.api import Role
+from civtrain.core import clock
+from civtrain.organisations.api import OrgNodeData
+
+
+@pytest.fixture(autouse=True)
+def _release_clock() -> Any:
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def tree(db: Any) -> dict[str, OrgNodeData]:
+    return testing.build_tree()
+
+
+@pytest.fixture
+def actors(tree: dict[str, OrgNodeData]) -> dict[str, Any]:
+    """One user per role, bound as the permission-matrix tests expect."""
+    return {
+        "city": testing.make_user(Role.CITY_BUREAU, tree["C1"]),
+        "district": testing.make_user(Role.DISTRICT_BUREAU, tree["D1"]),
+        "unit_hr": testing.make_user(Role.UNIT_HR, tree["U1"]),
+        "other_city": testing.make_user(Role.CITY_BUREAU, tree["C2"]),
+        "institution": testing.make_user(Role.INSTITUTION, tree["C1"]),
+        "teacher": testing.make_user(Role.TEACHER, tree["C1"]),
+        "evaluator": testing.make_user(Role.EVALUATOR, tree["C1"]),
+    }

@@ -1,0 +1,105 @@
+"""Recording audit events from services; the request middleware supplies actor and address."""
+
+import contextvars
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from civtrain.core import clock
+from civtrain.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    actor_id: int | None
+    actor_label: str
+    ip_address: str | None
+
+
+_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "civtrain_request_context", default=None
+)
+
+
+@contextmanager
+def request_context(ctx: RequestContext) -> Iterator[None]:
+    token = _context.set(ctx)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_context() -> RequestContext | None:
+    return _context.get()
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    ctx = _context.get()
+    if actor is not None and getattr(actor, "pk", None) is not None:
+        fields = {"actor_id": actor.pk, "actor_label": str(actor)}
+    elif ctx is not None:
+        fields = {"actor_id": ctx.actor_id, "actor_label": ctx.actor_label}
+    else:
+        fields = {"actor_id": None, "actor_label": "system"}
+    fields["ip_address"] = ctx.ip_address if ctx else None
+    return fields
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as {field: [before, after]}."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    object_label: str = "",
+    org_path: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        at=clock.now(),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_label=object_label[:200],
+        org_path=org_path,
+        changes=dict(changes or {}),
+        **_actor_fields(actor),
+    )
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    items: Iterable[tuple[object, str, str, Mapping[str, Any]]],
+) -> int:
+    """Bulk form for imports: items are (object_id, label, org_path, changes)."""
+    at = clock.now()
+    fields = _actor_fields(actor)
+    rows = [
+        AuditEvent(
+            at=at,
+            action=action,
+            object_type=object_type,
+            object_id=str(oid),
+            object_label=label[:200],
+            org_path=path,
+            changes=dict(changes),
+            **fields,
+        )
+        for oid, label, path, changes in items
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -1,0 +1,25 @@
+"""The one source of the current time and date (Asia/Shanghai); tests may freeze it."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+TZ = ZoneInfo("Asia/Shanghai")
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    return _frozen if _frozen is not None else timezone.now()
+
+
+def today() -> dt.date:
+    return now().astimezone(TZ).date()
+
+
+def freeze(moment: dt.datetime | None) -> None:
+    """Pin now() to `moment` (aware) or release it with None; for tests and replays."""
+    global _frozen
+    if moment is not None and timezone.is_naive(moment):
+        raise ValueError("freeze() needs an aware datetime")
+    _frozen = moment

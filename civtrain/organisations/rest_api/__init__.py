@@ -1,0 +1,5 @@
+"""Organisation-tree endpoints (CQ-O2)."""
+
+from ninja import Router
+
+router = Router(tags=["organisations"])

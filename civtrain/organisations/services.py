@@ -1,0 +1,111 @@
+"""Writes to the organisation tree: create, update, move a subtree, deactivate."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import ValidationFailed
+from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
+from civtrain.organisations.models import OrgNode, path_segment
+
+
+def _check_parent(kind: OrgKind, parent: OrgNode | None) -> None:
+    parent_kind = OrgKind(parent.kind) if parent else None
+    if parent_kind not in ALLOWED_PARENT[kind]:
+        where = ORG_KIND_LABELS[parent_kind] if parent_kind else "顶层"
+        raise ValidationFailed(f"“{ORG_KIND_LABELS[kind]}”不能设在“{where}”之下")
+
+
+@transaction.atomic
+def org_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: OrgKind,
+    parent: OrgNode | None = None,
+    active: bool = True,
+) -> OrgNode:
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise ValidationFailed("编码和名称不能为空")
+    if OrgNode.objects.filter(code=code).exists():
+        raise ValidationFailed(f"编码 {code} 已存在")
+    _check_parent(kind, parent)
+    node = OrgNode(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        active=active,
+        path=f"tmp-{code}",
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    node.save()
+    node.path = (parent.path if parent else "") + path_segment(node.pk)
+    node.save(update_fields=["path"])
+    audit_record(
+        actor=actor,
+        action="org.create",
+        object_type="org",
+        object_id=node.pk,
+        object_label=str(node),
+        org_path=node.path,
+        changes={"code": code, "name": name, "kind": kind.value},
+    )
+    return node
+
+
+@transaction.atomic
+def org_update(
+    *, actor: Any, node: OrgNode, name: str | None = None, active: bool | None = None
+) -> OrgNode:
+    before = {"name": node.name, "active": node.active}
+    if name is not None and name.strip():
+        node.name = name.strip()
+    if active is not None:
+        node.active = active
+    node.save(update_fields=["name", "active"])
+    after = {"name": node.name, "active": node.active}
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="org.update",
+            object_type="org",
+            object_id=node.pk,
+            object_label=str(node),
+            org_path=node.path,
+            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        )
+    return node
+
+
+@transaction.atomic
+def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
+    """Re-hang `node` and its whole subtree under `new_parent`, in one UPDATE."""
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    if new_parent.path.startswith(node.path):
+        raise ValidationFailed("不能把机构移到它自己或它的下级之下")
+    _check_parent(OrgKind(node.kind), new_parent)
+    old_prefix, old_parent = node.path, node.parent
+    new_prefix = new_parent.path + path_segment(node.pk)
+    depth_delta = new_parent.depth + 1 - node.depth
+    OrgNode.objects.filter(path__startswith=old_prefix).update(
+        path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1)),
+        depth=F("depth") + depth_delta,
+    )
+    OrgNode.objects.filter(pk=node.pk).update(parent=new_parent)
+    node.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="org.move",
+        object_type="org",
+        object_id=node.pk,
+        object_label=str(node),
+        org_path=node.path,
+        changes={"parent": [old_parent.code if old_parent else None, new_parent.code]},
+    )
+    return node

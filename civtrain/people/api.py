@@ -1,0 +1,99 @@
+"""Public interface of the registry for other apps."""
+
+from typing import Any
+
+from civtrain.people import selectors, services
+from civtrain.people.data import (
+    CareerEventData,
+    Category,
+    EventKind,
+    LeadershipLevel,
+    PersonData,
+    Status,
+)
+from civtrain.people.models import CareerEvent, Person
+
+__all__ = [
+    "PersonData",
+    "access_person",
+    "career_events_of",
+    "person_data",
+    "person_ids_in_scope",
+    "person_scope_q",
+]
+
+person_scope_q = selectors.person_scope_q
+
+
+def to_data(p: Person) -> PersonData:
+    return PersonData(
+        id=p.pk,
+        name=p.name,
+        id_number_masked=p.id_number_masked,
+        gender=p.gender,  # type: ignore[arg-type]
+        birth_date=p.birth_date,
+        unit_id=p.unit_id,
+        unit_path=p.unit.path,
+        category=Category(p.category),
+        rank=p.rank,  # type: ignore[arg-type]
+        leadership_level=LeadershipLevel(p.leadership_level) if p.leadership_level else None,
+        grassroots=p.grassroots,
+        basic_post=p.basic_post,
+        law_enforcement=p.law_enforcement,
+        reporting_date=p.reporting_date,
+        status=Status(p.status),
+        user_id=p.user_id,  # type: ignore[arg-type]
+    )
+
+
+def access_person(actor: Any, person_id: int) -> PersonData:
+    """The person if the actor may see them; NotFound otherwise."""
+    return to_data(selectors.access_person_by_id(actor, person_id))
+
+
+def person_data(person_id: int) -> PersonData:
+    return to_data(Person.objects.select_related("unit").get(pk=person_id))
+
+
+def person_for_user(user_id: int) -> PersonData | None:
+    p = Person.objects.select_related("unit").filter(user_id=user_id).first()
+    return to_data(p) if p else None
+
+
+def person_ids_in_scope(actor: Any) -> Any:
+    """A subquery of the ids of people the actor may see (for filtering other tables)."""
+    return Person.objects.filter(selectors.person_scope_q(actor)).values("pk")
+
+
+def person_id_by_id_number(id_number: str) -> int | None:
+    p = selectors.person_get_by_id_number(id_number)
+    return p.pk if p else None
+
+
+def career_events_of(
+    person_ids: list[int] | None = None, kinds: tuple[EventKind, ...] = ()
+) -> list[CareerEventData]:
+    qs = CareerEvent.objects.all()
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    if kinds:
+        qs = qs.filter(kind__in=[k.value for k in kinds])
+    return [
+        CareerEventData(
+            id=e.pk,
+            person_id=e.person_id,
+            kind=EventKind(e.kind),
+            date=e.date,
+            leadership_level=LeadershipLevel(e.leadership_level) if e.leadership_level else None,
+            rank=e.rank,
+            unit_id=e.unit_id,
+        )
+        for e in qs.order_by("person_id", "date", "id")
+    ]
+
+
+person_create = services.person_create
+person_update = services.person_update
+career_event_record = services.career_event_record
+person_bulk_upsert = services.person_bulk_upsert
+person_reveal_id_number = services.person_reveal_id_number

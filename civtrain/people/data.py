@@ -1,0 +1,286 @@
+"""Vocabulary of the civil-servant registry: categories, ranks, leadership levels, events."""
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from civtrain.core.text import compact
+
+
+class Gender(StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+
+
+GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+
+
+class Category(StrEnum):
+    GENERAL = "general"  # 综合管理类
+    PROFESSIONAL = "professional"  # 专业技术类
+    LAW_ENFORCEMENT = "enforcement"  # 行政执法类
+
+
+CATEGORY_LABELS = {
+    Category.GENERAL: "综合管理类",
+    Category.PROFESSIONAL: "专业技术类",
+    Category.LAW_ENFORCEMENT: "行政执法类",
+}
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    TRANSFERRED_OUT = "transferred_out"
+    RETIRED = "retired"
+
+
+STATUS_LABELS = {Status.ACTIVE: "在职", Status.TRANSFERRED_OUT: "调出", Status.RETIRED: "退休"}
+
+
+class LeadershipLevel(StrEnum):
+    """领导职务层次, highest first."""
+
+    MINISTERIAL_CHIEF = "ministerial_chief"
+    MINISTERIAL_DEPUTY = "ministerial_deputy"
+    BUREAU_CHIEF = "bureau_chief"
+    BUREAU_DEPUTY = "bureau_deputy"
+    DIVISION_CHIEF = "division_chief"
+    DIVISION_DEPUTY = "division_deputy"
+    SECTION_CHIEF = "section_chief"
+    SECTION_DEPUTY = "section_deputy"
+
+
+LEVEL_LABELS = {
+    LeadershipLevel.MINISTERIAL_CHIEF: "省部级正职",
+    LeadershipLevel.MINISTERIAL_DEPUTY: "省部级副职",
+    LeadershipLevel.BUREAU_CHIEF: "厅局级正职",
+    LeadershipLevel.BUREAU_DEPUTY: "厅局级副职",
+    LeadershipLevel.DIVISION_CHIEF: "县处级正职",
+    LeadershipLevel.DIVISION_DEPUTY: "县处级副职",
+    LeadershipLevel.SECTION_CHIEF: "乡科级正职",
+    LeadershipLevel.SECTION_DEPUTY: "乡科级副职",
+}
+# The tier a level belongs to, for rules that say "division level" (处级) or "section level".
+LEVEL_TIER = {
+    LeadershipLevel.MINISTERIAL_CHIEF: "ministerial",
+    LeadershipLevel.MINISTERIAL_DEPUTY: "ministerial",
+    LeadershipLevel.BUREAU_CHIEF: "bureau",
+    LeadershipLevel.BUREAU_DEPUTY: "bureau",
+    LeadershipLevel.DIVISION_CHIEF: "division",
+    LeadershipLevel.DIVISION_DEPUTY: "division",
+    LeadershipLevel.SECTION_CHIEF: "section",
+    LeadershipLevel.SECTION_DEPUTY: "section",
+}
+_LEVEL_ALIASES: dict[str, LeadershipLevel] = {}
+for _level, _label in LEVEL_LABELS.items():
+    _tier, _grade = _label[:3], _label[3]  # "县处级", "正"/"副"
+    short = {"省部级": "部", "厅局级": "厅", "县处级": "处", "乡科级": "科"}[_tier]
+    for alias in (
+        _label,
+        _label[:4],
+        _tier + _grade + "级",
+        _grade + short,
+        _grade + short + "级",
+        _level.value,
+    ):
+        _LEVEL_ALIASES[alias] = _level
+
+
+def parse_level(text: str) -> LeadershipLevel | None:
+    """'县处级副职', '县处级副', '副处' and 'division_deputy' all read; '' or '无' is none."""
+    key = compact(text)
+    if key in ("", "无", "-", "—"):
+        return None
+    try:
+        return _LEVEL_ALIASES[key]
+    except KeyError:
+        raise ValueError(f"无法识别的职务层次“{text}”") from None
+
+
+@dataclass(frozen=True)
+class Rank:
+    name: str
+    category: Category
+    # Position of the 综合管理类 equivalent, 1 = 一级巡视员 … 12 = 二级科员 (NAT-7).
+    equivalent: int
+
+
+_GENERAL = [
+    "一级巡视员",
+    "二级巡视员",
+    "一级调研员",
+    "二级调研员",
+    "三级调研员",
+    "四级调研员",
+    "一级主任科员",
+    "二级主任科员",
+    "三级主任科员",
+    "四级主任科员",
+    "一级科员",
+    "二级科员",
+]
+# Equivalences of the other categories' ranks (NAT-7). The compliance rule sets may
+# override this table; it is kept here so the registry can validate what it stores.
+_PROFESSIONAL = {
+    "一级总监": 1,
+    "二级总监": 2,
+    "一级高级主管": 3,
+    "二级高级主管": 4,
+    "三级高级主管": 5,
+    "四级高级主管": 6,
+    "一级主管": 7,
+    "二级主管": 8,
+    "三级主管": 9,
+    "四级主管": 10,
+    "专业技术员": 11,
+}
+_ENFORCEMENT = {
+    "督办": 3,
+    "一级高级主办": 4,
+    "二级高级主办": 5,
+    "三级高级主办": 6,
+    "四级高级主办": 7,
+    "一级主办": 8,
+    "二级主办": 9,
+    "三级主办": 10,
+    "四级主办": 11,
+    "一级行政执法员": 11,
+    "二级行政执法员": 12,
+}
+
+RANKS: dict[str, Rank] = {
+    **{n: Rank(n, Category.GENERAL, i + 1) for i, n in enumerate(_GENERAL)},
+    **{n: Rank(n, Category.PROFESSIONAL, e) for n, e in _PROFESSIONAL.items()},
+    **{n: Rank(n, Category.LAW_ENFORCEMENT, e) for n, e in _ENFORCEMENT.items()},
+}
+GENERAL_RANKS = tuple(_GENERAL)
+
+
+def parse_rank(text: str) -> str:
+    key = compact(text)
+    if key in ("", "无"):
+        return ""
+    if key not in RANKS:
+        raise ValueError(f"无法识别的职级“{text}”")
+    return key
+
+
+def parse_category(text: str) -> Category:
+    key = compact(text)
+    for cat, label in CATEGORY_LABELS.items():
+        if key in (label, label[:-1], cat.value):
+            return cat
+    raise ValueError(f"人员类别应为 综合管理类/专业技术类/行政执法类，而不是“{text}”")
+
+
+def parse_gender(text: str) -> Gender:
+    key = compact(text).upper()
+    if key in ("男", "M", "MALE", "1"):
+        return Gender.MALE
+    if key in ("女", "F", "FEMALE", "2"):
+        return Gender.FEMALE
+    raise ValueError(f"性别应为 男/女，而不是“{text}”")
+
+
+class EventKind(StrEnum):
+    HIRED = "hired"
+    PROMOTED = "promoted"
+    RANK_CHANGE = "rank_change"
+    TRANSFER = "transfer"
+    RETIREMENT = "retirement"
+
+
+EVENT_LABELS = {
+    EventKind.HIRED: "录用",
+    EventKind.PROMOTED: "晋升",
+    EventKind.RANK_CHANGE: "职级调整",
+    EventKind.TRANSFER: "调动",
+    EventKind.RETIREMENT: "退休",
+}
+
+
+def parse_event_kind(text: str) -> EventKind:
+    key = compact(text)
+    for kind, label in EVENT_LABELS.items():
+        if key in (label, kind.value):
+            return kind
+    raise ValueError(f"事件类型应为 录用/晋升/职级调整/调动/退休，而不是“{text}”")
+
+
+# GB 11643-1999 check digit.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def id_check_digit(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(text: str) -> str:
+    """A valid 18-character resident ID number, upper-cased; raises ValueError with why."""
+    value = compact(text).upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        raise ValueError("身份证号应为18位（前17位数字，末位数字或X）")
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValueError("身份证号中的出生日期不存在") from None
+    if id_check_digit(value[:17]) != value[17]:
+        raise ValueError("身份证号校验位错误")
+    return value
+
+
+def mask_id_number(value: str) -> str:
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 7 else "*" * len(value)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    id: int
+    name: str
+    id_number_masked: str
+    gender: Gender
+    birth_date: dt.date | None
+    unit_id: int
+    unit_path: str
+    category: Category
+    rank: str
+    leadership_level: LeadershipLevel | None
+    grassroots: bool
+    basic_post: bool
+    law_enforcement: bool
+    reporting_date: dt.date | None
+    status: Status
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class CareerEventData:
+    id: int
+    person_id: int
+    kind: EventKind
+    date: dt.date
+    leadership_level: LeadershipLevel | None
+    rank: str
+    unit_id: int | None
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    name: str
+    id_number: str
+    gender: Gender
+    unit_id: int
+    birth_date: dt.date | None = None
+    category: Category = Category.GENERAL
+    rank: str = ""
+    leadership_level: LeadershipLevel | None = None
+    grassroots: bool = False
+    basic_post: bool = False
+    law_enforcement: bool = False
+    reporting_date: dt.date | None = None
+    phone: str = ""

@@ -1,0 +1,5 @@
+"""Civil-servant registry endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["people"])

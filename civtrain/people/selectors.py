@@ -1,0 +1,79 @@
+"""Reads of the registry, always scoped to the actor (ARCHITECTURE §7)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.core import crypto
+from civtrain.core.errors import NotFound
+from civtrain.organisations.api import subtree_q
+from civtrain.people.models import ID_CONTEXT, Person
+
+
+def person_scope_q(actor: Any) -> Q:
+    """People the actor may see: their subtrees as personnel staff, and themselves."""
+    scope = actor_scope(actor)
+    q = subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path")
+    if scope.has(Role.LEARNER) and scope.user_id is not None:
+        q |= Q(user_id=scope.user_id)
+    return q
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    search: str = ""
+    unit_id: int | None = None  # the unit's whole subtree
+    rank: str = ""
+    category: str = ""
+    leadership_level: str = ""
+    status: str = ""
+    grassroots: bool | None = None
+    basic_post: bool | None = None
+    law_enforcement: bool | None = None
+
+
+def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    f = filters or PersonFilters()
+    qs = Person.objects.filter(person_scope_q(actor)).select_related("unit")
+    if f.unit_id is not None:
+        unit_path = (
+            Person.unit.field.related_model.objects.filter(pk=f.unit_id)  # type: ignore[attr-defined]
+            .values_list("path", flat=True)
+            .first()
+        )
+        qs = qs.filter(unit__path__startswith=unit_path) if unit_path else qs.none()
+    if f.search:
+        term = f.search.strip()
+        digits = term.upper().replace(" ", "")
+        if len(digits) == 18:
+            qs = qs.filter(id_number_hash=crypto.lookup_hash(digits, context=ID_CONTEXT))
+        else:
+            qs = qs.filter(name__contains=term)
+    for field in ("rank", "category", "leadership_level", "status"):
+        value = getattr(f, field)
+        if value:
+            qs = qs.filter(**{field: value})
+    for flag in ("grassroots", "basic_post", "law_enforcement"):
+        value = getattr(f, flag)
+        if value is not None:
+            qs = qs.filter(**{flag: value})
+    return qs
+
+
+def access_person_by_id(actor: Any, person_id: int) -> Person:
+    """The person, if the actor may see them; otherwise NotFound, as if missing."""
+    person = (
+        Person.objects.filter(person_scope_q(actor), pk=person_id).select_related("unit").first()
+    )
+    if person is None:
+        raise NotFound("人员不存在或不在您的管辖范围内")
+    return person
+
+
+def person_get_by_id_number(id_number: str) -> Person | None:
+    """Unscoped lookup for imports that already checked the actor's rights on the unit."""
+    return Person.objects.filter(
+        id_number_hash=crypto.lookup_hash(id_number, context=ID_CONTEXT)
+    ).first()

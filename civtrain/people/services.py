@@ -1,0 +1,329 @@
+"""Writes to the registry: people, career events, the audited reveal of an ID number."""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope, learner_accounts_create
+from civtrain.core import crypto
+from civtrain.core.audit import audit_record, audit_record_many
+from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civtrain.organisations.api import org_data, org_data_many
+from civtrain.people.data import (
+    EventKind,
+    LeadershipLevel,
+    PersonInput,
+    Status,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
+from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, CareerEvent, Person
+
+# Fields whose before/after values are personal data and are audited as such.
+AUDITED_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "phone_masked",
+    "unit_id",
+    "category",
+    "rank",
+    "leadership_level",
+    "grassroots",
+    "basic_post",
+    "law_enforcement",
+    "reporting_date",
+    "status",
+)
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    values = {f: getattr(person, f) for f in AUDITED_FIELDS}
+    return {f: (v.isoformat() if isinstance(v, dt.date) else v) for f, v in values.items()}
+
+
+def check_unit_write(actor: Any, unit_id: int) -> str:
+    """The unit's path, if the actor administers it; otherwise NotFound (same as missing)."""
+    try:
+        unit = org_data(unit_id)
+    except Exception:
+        raise NotFound("单位不存在或不在您的管辖范围内") from None
+    if not actor_scope(actor).covers(unit.path, *PERSONNEL_ROLES):
+        raise NotFound("单位不存在或不在您的管辖范围内")
+    return unit.path
+
+
+def apply_input(person: Person, data: PersonInput) -> None:
+    """Copy `data` onto `person`, encrypting the personal fields."""
+    id_number = parse_id_number(data.id_number)
+    person.name = data.name.strip()
+    if not person.name:
+        raise ValidationFailed("姓名不能为空")
+    person.id_number_hash = crypto.lookup_hash(id_number, context=ID_CONTEXT)
+    if person._state.adding or person.id_number_masked != mask_id_number(id_number):
+        person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
+        person.id_number_masked = mask_id_number(id_number)
+    if data.phone:
+        person.phone_enc = crypto.encrypt(data.phone, context=PHONE_CONTEXT)
+        person.phone_masked = mask_phone(data.phone)
+    person.gender = data.gender
+    person.birth_date = data.birth_date
+    person.unit_id = data.unit_id
+    person.category = data.category
+    person.rank = data.rank
+    person.leadership_level = data.leadership_level or ""
+    person.grassroots = data.grassroots
+    person.basic_post = data.basic_post
+    person.law_enforcement = data.law_enforcement
+    person.reporting_date = data.reporting_date
+
+
+@transaction.atomic
+def person_create(*, actor: Any, data: PersonInput) -> Person:
+    unit_path = check_unit_write(actor, data.unit_id)
+    try:
+        id_number = parse_id_number(data.id_number)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), {"field": "id_number"}) from None
+    if Person.objects.filter(
+        id_number_hash=crypto.lookup_hash(id_number, context=ID_CONTEXT)
+    ).exists():
+        raise ValidationFailed("该身份证号已登记", {"field": "id_number"})
+    person = Person()
+    apply_input(person, data)
+    person.save()
+    _attach_learner_accounts([person])
+    audit_record(
+        actor=actor,
+        action="person.create",
+        object_type="person",
+        object_id=person.pk,
+        object_label=str(person),
+        org_path=unit_path,
+        changes={k: [None, v] for k, v in _snapshot(person).items()},
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
+    check_unit_write(actor, person.unit_id)
+    unit_path = check_unit_write(actor, data.unit_id)
+    before = _snapshot(person)
+    old_hash = person.id_number_hash
+    try:
+        apply_input(person, data)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), {"field": "id_number"}) from None
+    if (
+        person.id_number_hash != old_hash
+        and Person.objects.filter(id_number_hash=person.id_number_hash)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
+        raise ValidationFailed("该身份证号已登记", {"field": "id_number"})
+    person.save()
+    changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
+    if person.id_number_hash != old_hash:
+        changes["id_number"] = ["(已加密)", "(已变更)"]
+    if changes:
+        audit_record(
+            actor=actor,
+            action="person.update",
+            object_type="person",
+            object_id=person.pk,
+            object_label=str(person),
+            org_path=unit_path,
+            changes=changes,
+        )
+    return person
+
+
+def person_reveal_id_number(*, actor: Any, person: Person, reason: str = "") -> str:
+    """Decrypt the ID number for an entitled actor, leaving an audit trail."""
+    scope = actor_scope(actor)
+    if not scope.covers(person.unit.path, Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR):
+        raise PermissionDenied("您无权查看完整身份证号")
+    audit_record(
+        actor=actor,
+        action="person.reveal_id",
+        object_type="person",
+        object_id=person.pk,
+        object_label=str(person),
+        org_path=person.unit.path,
+        changes={"reason": reason},
+    )
+    return person.id_number
+
+
+# How each kind of event moves a person's current state.
+def _apply_event(person: Person, event: CareerEvent) -> None:
+    kind = EventKind(event.kind)
+    if kind == EventKind.HIRED:
+        person.status = Status.ACTIVE
+        person.reporting_date = person.reporting_date or event.date
+    if kind == EventKind.RETIREMENT:
+        person.status = Status.RETIRED
+    if event.leadership_level and kind in (EventKind.PROMOTED, EventKind.HIRED, EventKind.TRANSFER):
+        person.leadership_level = event.leadership_level
+    if event.rank:
+        person.rank = event.rank
+    if event.unit_id and kind in (EventKind.TRANSFER, EventKind.HIRED):
+        person.unit_id = event.unit_id
+
+
+def person_derive_current(person: Person) -> None:
+    """Recompute level, rank, unit and status from the event history, in date order."""
+    for event in person.career_events.order_by("date", "id"):
+        _apply_event(person, event)
+
+
+@transaction.atomic
+def career_event_record(
+    *,
+    actor: Any,
+    person: Person,
+    kind: EventKind,
+    date: dt.date,
+    leadership_level: LeadershipLevel | None = None,
+    rank: str = "",
+    unit_id: int | None = None,
+    note: str = "",
+) -> CareerEvent:
+    check_unit_write(actor, person.unit_id)
+    if unit_id is not None:
+        check_unit_write(actor, unit_id)
+    if kind == EventKind.PROMOTED and leadership_level is None:
+        raise ValidationFailed("晋升事件必须注明职务层次")
+    if kind == EventKind.TRANSFER and unit_id is None:
+        raise ValidationFailed("调动事件必须注明调入单位")
+    event, created = CareerEvent.objects.get_or_create(
+        person=person,
+        kind=kind,
+        date=date,
+        defaults={
+            "leadership_level": leadership_level or "",
+            "rank": rank,
+            "unit_id": unit_id,
+            "note": note,
+        },
+    )
+    if created:
+        before = _snapshot(person)
+        person_derive_current(person)
+        person.save()
+        changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
+        audit_record(
+            actor=actor,
+            action="career_event.record",
+            object_type="person",
+            object_id=person.pk,
+            object_label=str(person),
+            org_path=person.unit.path,
+            changes={"event": [None, f"{kind.value} {date}"], **changes},
+        )
+    return event
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def learner_username(person_id: int) -> str:
+    """Login name of a learner account: a number, never the ID number (REQUIREMENTS §7)."""
+    return f"gwy{person_id:07d}"
+
+
+def person_bulk_upsert(
+    *,
+    actor: Any,
+    rows: Sequence[PersonInput],
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> BulkResult:
+    """Create or update people by ID number, in batches, with one audit row per change.
+
+    Rows must be valid already (the importer reports bad rows before calling this) and
+    every unit must lie in the actor's subtrees. Runs inside the caller's transaction.
+    """
+    scope = actor_scope(actor)
+    units = org_data_many({r.unit_id for r in rows})
+    for unit_id in {r.unit_id for r in rows}:
+        if unit_id not in units or not scope.covers(units[unit_id].path, *PERSONNEL_ROLES):
+            raise NotFound("单位不存在或不在您的管辖范围内")
+    created = updated = unchanged = 0
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        hashes = [
+            crypto.lookup_hash(parse_id_number(r.id_number), context=ID_CONTEXT) for r in batch
+        ]
+        existing = Person.objects.in_bulk(hashes, field_name="id_number_hash")
+        new, changed, audit_items = [], [], []
+        for data, key in zip(batch, hashes, strict=True):
+            person = existing.get(key)
+            if person is None:
+                person = Person()
+                apply_input(person, data)
+                new.append(person)
+                continue
+            before = _snapshot(person)
+            apply_input(person, data)
+            after = _snapshot(person)
+            diff = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+            if diff:
+                changed.append(person)
+                audit_items.append((person, "person.update", diff))
+            else:
+                unchanged += 1
+        Person.objects.bulk_create(new, batch_size=batch_size)
+        if changed:
+            Person.objects.bulk_update(changed, [*UPSERT_FIELDS], batch_size=batch_size)
+        _attach_learner_accounts(new)
+        audit_items.extend(
+            (p, "person.create", {k: [None, v] for k, v in _snapshot(p).items()}) for p in new
+        )
+        for action in ("person.create", "person.update"):
+            audit_record_many(
+                actor=actor,
+                action=action,
+                object_type="person",
+                items=[
+                    (p.pk, str(p), units[p.unit_id].path, changes)
+                    for p, act, changes in audit_items
+                    if act == action
+                ],
+            )
+        created += len(new)
+        updated += len(changed)
+        if progress is not None:
+            progress(len(batch))
+    return BulkResult(created=created, updated=updated, unchanged=unchanged)
+
+
+UPSERT_FIELDS = (
+    "name",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    *(f for f in AUDITED_FIELDS if f not in ("name", "phone_masked", "status")),
+)
+
+
+def _attach_learner_accounts(people: list[Person]) -> None:
+    if not people:
+        return
+    user_ids = learner_accounts_create(
+        accounts=[(learner_username(p.pk), p.name, p.unit_id) for p in people]
+    )
+    for person, user_id in zip(people, user_ids, strict=True):
+        person.user_id = user_id
+    Person.objects.bulk_update(people, ["user_id"], batch_size=2000)

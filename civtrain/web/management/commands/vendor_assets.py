@@ -1,0 +1,37 @@
+"""Copy the locked npm packages' built files into static/vendor (run by `make`)."""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+# (source under node_modules, destination under static/vendor)
+ASSETS = [
+    ("@tabler/core/dist/css/tabler.min.css", "tabler/tabler.min.css"),
+    ("@tabler/core/dist/js/tabler.min.js", "tabler/tabler.min.js"),
+    ("@tabler/icons-webfont/dist/tabler-icons.min.css", "tabler-icons/tabler-icons.min.css"),
+    ("@tabler/icons-webfont/dist/fonts", "tabler-icons/fonts"),
+    ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
+    ("alpinejs/dist/cdn.min.js", "alpinejs/alpine.min.js"),
+    ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
+]
+
+
+class Command(BaseCommand):
+    help = "Copy front-end assets from node_modules (package-lock.json) into static/vendor."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        modules = Path(settings.BASE_DIR) / "node_modules"
+        target = Path(settings.BASE_DIR) / "civtrain" / "web" / "static" / "vendor"
+        for src, dst in ASSETS:
+            source, dest = modules / src, target / dst
+            if not source.exists():
+                raise CommandError(f"{source} is missing: run `npm ci` first")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, dest, dirs_exist_ok=True)
+            else:
+                shutil.copy2(source, dest)
+        self.stdout.write(f"copied {len(ASSETS)} assets into {target}")
