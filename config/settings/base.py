@@ -24,6 +24,7 @@ CIVTRAIN_APPS = [
     "civtrain.organisations",
     "civtrain.accounts",
     "civtrain.people",
+    "civtrain.credits",
     "civtrain.web",
 ]
 
