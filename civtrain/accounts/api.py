@@ -41,3 +41,26 @@ def actor_scope(actor: Any) -> ActorScope:
     scope = ActorScope(user_id=actor.pk, paths={r: tuple(p) for r, p in paths.items()})
     actor._civtrain_scope = scope
     return scope
+
+
+# --- issuing passwords (demo data; the HR officer's page later) ---------------------------
+
+user_password_set = services.user_password_set
+
+
+class SystemActor:
+    """The platform itself acting from the command line (imports run by an operator on the
+    server): scope over the whole tree. No user holds it and no request can produce it, so
+    only code run on the server acts as it; audit rows show the label of the command context."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    # "" is a prefix of every org path: the whole tree, as a city bureau would see its own.
+    _civtrain_scope = ActorScope(user_id=None, paths={Role.CITY_BUREAU: ("",)})
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()

@@ -1,0 +1,479 @@
+"""Reading spreadsheets people fill in (xlsx/xls/ods/csv) and reporting their bad rows.
+
+Generic: the roster, career events, the org tree and historical ledger records all read
+through here. Headers are matched by name (with aliases, column order free); row numbers
+are the ones the user sees in Excel (the header row is row 1 in a plain template).
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from civtrain.core.errors import ApplicationError
+from civtrain.core.text import compact, normalise, parse_bool
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
+ERROR_COLUMN = "错误原因"
+ROW_COLUMN = "原行号"
+# How many leading rows may hold a title above the header row.
+_HEADER_SEARCH_ROWS = 10
+
+
+class TabularErrorCode:
+    UNSUPPORTED = "tabular.unsupported_format"
+    UNREADABLE = "tabular.unreadable"
+    MISSING_COLUMNS = "tabular.missing_columns"
+    EMPTY = "tabular.empty"
+
+
+class TabularError(ApplicationError):
+    """The file as a whole cannot be read (wrong format, missing columns); no row errors."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class Column:
+    """An expected column: its key in code, its template header, other names people use."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+    def names(self) -> set[str]:
+        return {_header_key(n) for n in (self.header, *self.aliases)}
+
+
+def _header_key(text: object) -> str:
+    # "出生日期（yyyy-mm-dd）*" → "出生日期": notes in brackets and required-marks are ignored.
+    key = compact(text)
+    key = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", key)
+    return key.strip("*").lower()
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One data row: its Excel row number, values by column key, and the raw cells."""
+
+    number: int
+    values: dict[str, Any]
+    cells: tuple[Any, ...]
+
+
+@dataclass
+class Table:
+    headers: list[str]  # header texts as they appear in the file, in file order
+    columns: dict[str, int]  # column key → index in the file
+    rows: list[SourceRow]
+    ignored_headers: list[str] = field(default_factory=list)
+
+    def header_of(self, key: str, default: str = "") -> str:
+        index = self.columns.get(key)
+        return self.headers[index] if index is not None else default
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as the user sees it in Excel
+    column: str  # the column's header text in the file ("" for the whole row)
+    value: str
+    reason: str
+
+
+def _cell_str(value: Any) -> str:
+    """A cell as text; integral floats (phones, serials) lose their ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def cell_text(value: Any) -> str:
+    """Normalised text: full-width → half-width, stray spaces collapsed."""
+    return normalise(_cell_str(value))
+
+
+def cell_code(value: Any) -> str:
+    """Text with every space removed: codes, ID numbers, phone numbers."""
+    return compact(_cell_str(value))
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's leap-year bug included)
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+
+def _from_serial(serial: float) -> dt.date:
+    if not 1 <= serial <= _MAX_SERIAL:
+        raise ValueError(f"无法识别的日期“{_cell_str(serial)}”")
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from a date cell, an Excel serial, or text such as 2015-03-01, 2015/3/1,
+    2015.3.1, 2015年3月1日, 20150301. Empty → None; anything else → ValueError (why)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_serial(float(value))
+    text = compact(value)
+    if not text:
+        return None
+    match = _DATE_RE.match(text)
+    if match is None and len(text) == 8 and text.isdigit():
+        match = re.match(r"^(\d{4})(\d{2})(\d{2})$", text)
+    if match is None and re.fullmatch(r"\d{1,7}(\.0+)?", text):
+        return _from_serial(float(text))  # a serial number that went through CSV
+    if match is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
+        match = _DATE_RE.match(text[:10])
+    if match is None:
+        raise ValueError(f"无法识别的日期“{text}”，请写成 2015-03-01 这样的格式")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"日期不存在：{year}年{month}月{day}日") from None
+
+
+def parse_yes_no(value: Any, *, default: bool = False) -> bool:
+    """是/否, Y/N, yes/no, 1/0, √/×; an empty cell is `default`."""
+    if value is None or cell_code(value) == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return parse_bool(_cell_str(value))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(TabularErrorCode.UNREADABLE, "CSV 文件编码无法识别，请另存为 UTF-8 或 GBK")
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode_csv(data)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    start = 1
+    for cells in reader:
+        yield start, list(cells)
+        start = reader.line_num + 1
+
+
+def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        # skip_empty_area=False keeps leading blank rows, so index + 1 is Excel's row number.
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise TabularError(
+            TabularErrorCode.UNREADABLE, "无法读取该表格文件，请确认它是有效的 Excel/ODS 文件"
+        ) from exc
+    for index, cells in enumerate(rows):
+        yield index + 1, list(cells)
+
+
+def _is_blank(cells: Sequence[Any]) -> bool:
+    return all(_cell_str(c).strip() == "" for c in cells)
+
+
+def read_table(
+    source: bytes | str | Path | IO[bytes], *, filename: str, columns: Sequence[Column]
+) -> Table:
+    """Read the first sheet (or the CSV) into rows keyed by column; raise TabularError when
+    the file cannot be read or a required column is missing."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TabularError(
+            TabularErrorCode.UNSUPPORTED,
+            f"不支持的文件类型“{suffix or filename}”，请上传 .xlsx、.xls、.ods 或 .csv 文件",
+        )
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str | Path):
+        data = Path(source).read_bytes()
+    else:
+        data = source.read()
+    raw = _csv_rows(data) if suffix == ".csv" else _spreadsheet_rows(data)
+
+    lookup = {name: col for col in columns for name in col.names()}
+    required = [c for c in columns if c.required]
+    header_cells: list[Any] | None = None
+    header_row = 0
+    for number, cells in raw:
+        keys = {_header_key(c) for c in cells}
+        if any(keys & c.names() for c in required or columns):
+            header_cells, header_row = cells, number
+            break
+        if number >= _HEADER_SEARCH_ROWS:
+            break
+    if header_cells is None:
+        names = "、".join(c.header for c in (required or columns))
+        raise TabularError(
+            TabularErrorCode.MISSING_COLUMNS,
+            f"在前 {_HEADER_SEARCH_ROWS} 行中找不到表头（应包含：{names}）",
+        )
+    headers = [cell_text(c) for c in header_cells]
+    mapping: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, text in enumerate(headers):
+        col = lookup.get(_header_key(text))
+        if col is None or col.key in mapping:
+            if text:
+                ignored.append(text)
+            continue
+        mapping[col.key] = index
+    missing = [c.header for c in required if c.key not in mapping]
+    if missing:
+        raise TabularError(
+            TabularErrorCode.MISSING_COLUMNS,
+            f"第 {header_row} 行的表头缺少必需的列：{'、'.join(missing)}",
+            {"missing": missing},
+        )
+    width = len(headers)
+    rows: list[SourceRow] = []
+    for number, cells in raw:
+        if _is_blank(cells):
+            continue
+        padded = tuple(cells) + ("",) * (width - len(cells))
+        values = {key: padded[index] for key, index in mapping.items()}
+        rows.append(SourceRow(number=number, values=values, cells=padded))
+    return Table(headers=headers, columns=mapping, rows=rows, ignored_headers=ignored)
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do: counts and every bad row."""
+
+    kind: str
+    filename: str = ""
+    rows_read: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    skip_invalid: bool = False
+    written: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    message: str = ""  # a whole-file problem (missing column), when there are no rows
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.message
+
+    def summary(self) -> str:
+        if self.message:
+            return self.message
+        parts = [f"读取 {self.rows_read} 行，有效 {self.valid} 行，错误 {self.bad_rows} 行"]
+        if self.dry_run:
+            parts.append(
+                f"试运行（未写入）：将新增 {self.created}，更新 {self.updated}，"
+                f"不变 {self.unchanged}"
+            )
+        elif self.written:
+            parts.append(f"已写入：新增 {self.created}，更新 {self.updated}，不变 {self.unchanged}")
+        else:
+            parts.append("未写入任何数据（存在错误行，整批未导入）")
+        return "；".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bad_rows"] = self.bad_rows
+        data["summary"] = self.summary()
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ImportReport":
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        return cls(**fields)
+
+    def errors_by_row(self) -> dict[int, list[RowError]]:
+        by_row: dict[int, list[RowError]] = {}
+        for error in sorted(self.errors, key=lambda e: e.row):
+            by_row.setdefault(error.row, []).append(error)
+        return by_row
+
+    def render_table(self, console: Any, *, limit: int = 200) -> None:
+        """Print the report on a rich console: the summary, then one line per bad cell."""
+        from rich.table import Table as RichTable
+
+        console.print(self.summary())
+        if not self.errors:
+            return
+        table = RichTable(title="错误行", show_lines=False)
+        for title in ("行号", "列", "值", "原因"):
+            table.add_column(title)
+        for error in sorted(self.errors, key=lambda e: e.row)[:limit]:
+            table.add_row(str(error.row), error.column, error.value, error.reason)
+        console.print(table)
+        if len(self.errors) > limit:
+            console.print(f"……另有 {len(self.errors) - limit} 条错误，完整清单见错误文件")
+
+
+def error_workbook(report: ImportReport, table: Table | None) -> bytes:
+    """An .xlsx of the bad rows as they were in the file, with 原行号 and 错误原因 added,
+    so the user can fix them and import the same file again."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("错误行")
+    by_row = report.errors_by_row()
+    if table is not None:
+        sheet.append([*table.headers, ROW_COLUMN, ERROR_COLUMN])
+        for row in table.rows:
+            if row.number in by_row:
+                sheet.append([*_excel_cells(row.cells), row.number, _reasons(by_row[row.number])])
+    else:
+        sheet.append([ROW_COLUMN, "列", "值", ERROR_COLUMN])
+        for number, errors in by_row.items():
+            for e in errors:
+                sheet.append([number, e.column, e.value, e.reason])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _reasons(errors: Iterable[RowError]) -> str:
+    return "；".join(f"{e.column}：{e.reason}" if e.column else e.reason for e in errors)
+
+
+def _excel_cells(cells: Iterable[Any]) -> list[Any]:
+    return [c if isinstance(c, int | float | dt.date) else _cell_str(c) for c in cells]
+
+
+def write_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: str, sheet_title: str = "Sheet1"
+) -> bytes:
+    """Rows as .xlsx (write-only, for large exports) or as UTF-8 CSV with BOM (Excel opens it
+    without garbling Chinese)."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows([_cell_str(c) for c in row] for row in rows)
+        return ("\ufeff" + out.getvalue()).encode()
+    if fmt != "xlsx":
+        raise TabularError(TabularErrorCode.UNSUPPORTED, f"不支持的导出格式“{fmt}”")
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+ProgressFn = Callable[[int, int], None]  # (rows done, rows in total)
+
+
+def run_cli_import(
+    command: Any,
+    options: dict[str, Any],
+    run: Callable[..., tuple[ImportReport, Table | None]],
+    *,
+    actor: Any,
+    progress_label: str = "写入",
+) -> ImportReport:
+    """Shared body of the import commands: rich progress bar, report table or JSON, error
+    workbook; exits non-zero when the file was refused."""
+    from django.core.management.base import CommandError
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    path = Path(options["file"])
+    if not path.exists():
+        raise CommandError(f"找不到文件 {path}")
+    console = Console(file=command.stdout, soft_wrap=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=command.stderr),
+        transient=True,
+        disable=options.get("format") == "json" or options.get("verbosity", 1) == 0,
+    ) as bar:
+        task = bar.add_task(progress_label, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        kwargs: dict[str, Any] = {
+            "actor": actor,
+            "filename": path.name,
+            "dry_run": options.get("dry_run", False),
+            "skip_invalid": options.get("skip_invalid", False),
+        }
+        if "progress" in run.__code__.co_varnames:
+            kwargs["progress"] = progress
+        report, table = run(path.read_bytes(), **kwargs)
+    if options.get("format") == "json":
+        command.stdout.write(report.to_json())
+    else:
+        report.render_table(console)
+    errors_out = options.get("errors_out")
+    if errors_out and report.errors:
+        Path(errors_out).write_bytes(error_workbook(report, table))
+        command.stderr.write(f"错误行已写入 {errors_out}")
+    # --skip-invalid asked for the bad rows to be left out: that run succeeded.
+    if report.message or (report.errors and not report.skip_invalid):
+        raise CommandError(report.summary() if report.message else f"{report.bad_rows} 行有错误")
+    return report
+
+
+def add_import_arguments(parser: Any, *, skip_invalid: bool = True) -> None:
+    parser.add_argument("file", help=".xlsx / .xls / .ods / .csv")
+    parser.add_argument("--actor", help="act as this user (default: the system, whole tree)")
+    parser.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    if skip_invalid:
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="write the valid rows, report the bad"
+        )
+    parser.add_argument("--errors-out", help="write the bad rows to this .xlsx")
+    parser.add_argument("--format", choices=("table", "json"), default="table")

@@ -1,0 +1,537 @@
+"""Roster and career-event imports from spreadsheets: validate every row, then write or not.
+
+Default all-or-nothing: any bad row → nothing written, every bad row reported with its Excel
+row number, column and reason. `skip_invalid` writes the valid rows in one transaction;
+`dry_run` reports what would happen and rolls back (issue 2 items 4–5).
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import transaction
+
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.core import crypto
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
+from civtrain.core.tabular import (
+    Column,
+    ImportReport,
+    ProgressFn,
+    RowError,
+    SourceRow,
+    Table,
+    cell_code,
+    cell_text,
+    parse_date,
+    parse_yes_no,
+    read_table,
+    write_table,
+)
+from civtrain.organisations.api import OrgNodeData, org_by_codes, subtree_q
+from civtrain.people import services
+from civtrain.people.data import (
+    CATEGORY_LABELS,
+    GENDER_LABELS,
+    LEVEL_LABELS,
+    CareerEventInput,
+    Category,
+    EventKind,
+    Gender,
+    LeadershipLevel,
+    PersonInput,
+    parse_category,
+    parse_event_kind,
+    parse_gender,
+    parse_id_number,
+    parse_level,
+    parse_rank,
+)
+from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
+
+# implements issue 2 item 5: the roster template (docs/roster-template.md describes it).
+ROSTER_COLUMNS = (
+    Column("name", "姓名", ("名字", "人员姓名"), required=True),
+    Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证", "证件号码"), True),
+    Column("gender", "性别", ()),
+    Column("birth_date", "出生日期", ("出生年月日", "生日")),
+    Column("unit_code", "单位编码", ("单位代码", "所在单位编码", "机构编码"), required=True),
+    Column("category", "人员类别", ("类别", "职位类别")),
+    Column("rank", "职级", ("职级名称", "现职级")),
+    Column("leadership_level", "职务层次", ("职务级别", "领导职务层次", "领导职务")),
+    Column("grassroots", "是否基层", ("基层",)),
+    Column("basic_post", "是否机关基础岗位", ("机关基础岗位", "是否基础岗位", "基础岗位")),
+    Column("law_enforcement", "是否行政执法", ("行政执法", "是否执法人员")),
+    Column("reporting_date", "报到日期", ("报到时间", "参加工作时间", "入职日期")),
+    Column("phone", "手机号", ("手机号码", "手机", "联系电话")),
+)
+ROSTER_HEADERS = tuple(c.header for c in ROSTER_COLUMNS)
+
+EVENT_COLUMNS = (
+    Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证"), required=True),
+    Column("kind", "事件类型", ("类型", "事件"), required=True),
+    Column("date", "日期", ("事件日期", "发生日期", "任职时间"), required=True),
+    Column("leadership_level", "职务层次", ("职务级别", "领导职务层次")),
+    Column("rank", "职级", ()),
+    Column("unit_code", "单位编码", ("单位代码", "调入单位编码")),
+)
+
+_PHONE = re.compile(r"^1\d{10}$")
+UNIT_NOT_FOUND = "单位编码不存在或不在您的管辖范围内"
+PERSON_NOT_FOUND = "该身份证号未登记或不在您的管辖范围内"
+
+
+class _Rows:
+    """Collects the errors of one row, naming the column by its header in the file."""
+
+    def __init__(self, table: Table, report: ImportReport, columns: Sequence[Column]) -> None:
+        self.table = table
+        self.report = report
+        self.headers = {c.key: c.header for c in columns}
+
+    def error(self, row: SourceRow, key: str, reason: str, value: Any = None) -> None:
+        raw = row.values.get(key, "") if value is None else value
+        self.report.errors.append(
+            RowError(
+                row=row.number,
+                column=self.table.header_of(key, self.headers.get(key, key)),
+                value=cell_text(raw),
+                reason=reason,
+            )
+        )
+
+    def parse(self, row: SourceRow, key: str, parser: Callable[[Any], Any]) -> Any:
+        try:
+            return parser(row.values.get(key, ""))
+        except ValueError as exc:
+            self.error(row, key, str(exc))
+            return _BAD
+
+
+_BAD: Any = object()
+
+
+def _units_in_scope(actor: Any, codes: set[str]) -> dict[str, OrgNodeData]:
+    """Units the actor administers, by code; anything else is "unknown" (same message)."""
+    scope = actor_scope(actor)
+    return {
+        code: node
+        for code, node in org_by_codes(codes).items()
+        if node.active and scope.covers(node.path, *PERSONNEL_ROLES)
+    }
+
+
+def _parse_phone(value: Any) -> str:
+    phone = cell_code(value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    phone = phone.replace("-", "")
+    if phone and not _PHONE.match(phone):
+        raise ValueError("手机号应为11位数字，以1开头")
+    return phone
+
+
+def _id_number_from_cell(value: Any) -> str:
+    text = cell_code(value)
+    if not text:
+        raise ValueError("身份证号不能为空")
+    if re.fullmatch(r"\d(\.\d+)?E\+\d+", text.upper()):
+        # Excel turned the number into 5.00101E+17 and lost digits: the original is gone.
+        raise ValueError("身份证号被 Excel 存成了科学计数法，请把该列设为文本后重新填写")
+    return parse_id_number(text)
+
+
+def _birth_from_id(id_number: str) -> dt.date:
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def _gender_from_id(id_number: str) -> Gender:
+    return Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
+
+
+def validate_roster(
+    table: Table, *, actor: Any, report: ImportReport
+) -> list[tuple[SourceRow, PersonInput]]:
+    """Every row checked before anything is written; bad rows land in report.errors."""
+    rows = _Rows(table, report, ROSTER_COLUMNS)
+    codes = {cell_code(r.values.get("unit_code", "")) for r in table.rows}
+    units = _units_in_scope(actor, codes)
+    first_row_of: dict[str, int] = {}
+    duplicates: dict[str, list[SourceRow]] = {}
+    valid: list[tuple[SourceRow, PersonInput]] = []
+    for row in table.rows:
+        n_errors = len(report.errors)
+        name = cell_text(row.values.get("name", ""))
+        if not name:
+            rows.error(row, "name", "姓名不能为空")
+        elif len(name) > 50:
+            rows.error(row, "name", "姓名过长（最多50个字）")
+        id_number = rows.parse(row, "id_number", _id_number_from_cell)
+        if id_number is not _BAD:
+            if id_number in first_row_of:
+                duplicates.setdefault(id_number, []).append(row)
+            else:
+                first_row_of[id_number] = row.number
+        birth = rows.parse(row, "birth_date", parse_date)
+        if (
+            birth not in (_BAD, None)
+            and id_number is not _BAD
+            and birth != _birth_from_id(id_number)
+        ):
+            rows.error(
+                row,
+                "birth_date",
+                f"出生日期与身份证号不一致（身份证号中为 {_birth_from_id(id_number).isoformat()}）",
+            )
+        gender_cell = cell_code(row.values.get("gender", ""))
+        if gender_cell:
+            gender = rows.parse(row, "gender", lambda v: parse_gender(cell_code(v)))
+            if (
+                gender not in (_BAD,)
+                and id_number is not _BAD
+                and gender != _gender_from_id(id_number)
+            ):
+                rows.error(row, "gender", "性别与身份证号不一致（第17位奇数为男、偶数为女）")
+        else:
+            gender = _gender_from_id(id_number) if id_number is not _BAD else _BAD
+        code = cell_code(row.values.get("unit_code", ""))
+        unit = units.get(code)
+        if not code:
+            rows.error(row, "unit_code", "单位编码不能为空")
+        elif unit is None:
+            rows.error(row, "unit_code", UNIT_NOT_FOUND)
+        category = (
+            rows.parse(row, "category", lambda v: parse_category(cell_code(v)))
+            if cell_code(row.values.get("category", ""))
+            else Category.GENERAL
+        )
+        rank = rows.parse(row, "rank", lambda v: parse_rank(cell_code(v)))
+        level = rows.parse(row, "leadership_level", lambda v: parse_level(cell_code(v)))
+        flags = {
+            key: rows.parse(row, key, parse_yes_no)
+            for key in ("grassroots", "basic_post", "law_enforcement")
+        }
+        reporting = rows.parse(row, "reporting_date", parse_date)
+        born = _birth_from_id(id_number) if id_number is not _BAD else None
+        if reporting not in (_BAD, None) and born is not None and reporting < born:
+            rows.error(row, "reporting_date", "报到日期早于出生日期")
+        phone = rows.parse(row, "phone", _parse_phone)
+        if len(report.errors) > n_errors:
+            continue
+        assert unit is not None  # noqa: S101 — no error recorded means the unit was found
+        valid.append(
+            (
+                row,
+                PersonInput(
+                    name=name,
+                    id_number=id_number,
+                    gender=gender,
+                    unit_id=unit.id,
+                    birth_date=birth or _birth_from_id(id_number),
+                    category=category,
+                    rank=rank,
+                    leadership_level=level,
+                    grassroots=flags["grassroots"],
+                    basic_post=flags["basic_post"],
+                    law_enforcement=flags["law_enforcement"],
+                    reporting_date=reporting,
+                    phone=phone,
+                ),
+            )
+        )
+    if duplicates:
+        # Name both rows: the first occurrence and each repeat (issue 2, must show).
+        by_number = {r.number: r for r in table.rows}
+        bad_numbers: set[int] = set()
+        for id_number, repeats in duplicates.items():
+            first = by_number[first_row_of[id_number]]
+            others = "、".join(str(r.number) for r in repeats)
+            rows.error(first, "id_number", f"身份证号在文件中重复（与第 {others} 行相同）")
+            bad_numbers.add(first.number)
+            for r in repeats:
+                rows.error(r, "id_number", f"身份证号在文件中重复（与第 {first.number} 行相同）")
+                bad_numbers.add(r.number)
+        valid = [(r, p) for r, p in valid if r.number not in bad_numbers]
+    report.valid = len(valid)
+    return valid
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry run after it computed exact counts."""
+
+
+def _write_or_roll_back(report: ImportReport, write: Callable[[], None]) -> None:
+    try:
+        with transaction.atomic():
+            write()
+            if report.dry_run:
+                raise _DryRun
+    except _DryRun:
+        return
+    report.written = True
+
+
+def roster_import(
+    source: bytes | IO[bytes] | str,
+    *,
+    actor: Any,
+    filename: str,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: ProgressFn | None = None,
+) -> tuple[ImportReport, Table | None]:
+    """Import a roster file; returns the report and the table read (for the error file).
+
+    A file that cannot be read at all is a report with a message and no rows.
+    """
+    report = ImportReport(
+        kind="roster", filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
+    )
+    try:
+        table = read_table(source, filename=filename, columns=ROSTER_COLUMNS)
+    except ApplicationError as exc:
+        report.message = exc.message
+        return report, None
+    report.rows_read = len(table.rows)
+    valid = validate_roster(table, actor=actor, report=report)
+    if (report.errors and not skip_invalid) or not valid:
+        return report, table
+    inputs = [p for _, p in valid]
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, len(inputs))
+
+    def write() -> None:
+        result = services.person_bulk_upsert(actor=actor, rows=inputs, progress=step)
+        report.created, report.updated, report.unchanged = (
+            result.created,
+            result.updated,
+            result.unchanged,
+        )
+        audit_record(
+            actor=actor,
+            action="person.import",
+            object_type="import",
+            object_label=filename,
+            changes={
+                "rows": report.rows_read,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "skipped_bad_rows": report.bad_rows,
+            },
+        )
+
+    _write_or_roll_back(report, write)
+    return report, table
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def _yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def roster_rows(*, actor: Any, unit_code: str | None = None) -> tuple[list[list[Any]], str]:
+    """The roster the actor may export, as template rows, and the exported subtree's path.
+
+    ID and phone numbers are decrypted here only; the caller audits the export.
+    """
+    scope = actor_scope(actor)
+    if not scope.has(*PERSONNEL_ROLES):
+        raise PermissionDenied("只有人事管理人员可以导出名册")
+    qs = Person.objects.filter(subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path"))
+    under = ""
+    if unit_code:
+        units = _units_in_scope(actor, {unit_code})
+        if unit_code not in units:
+            raise NotFound(UNIT_NOT_FOUND)
+        under = units[unit_code].path
+        qs = qs.filter(unit__path__startswith=under)
+    rows: list[list[Any]] = []
+    fields = (
+        "name",
+        "id_number_enc",
+        "gender",
+        "birth_date",
+        "unit__code",
+        "category",
+        "rank",
+        "leadership_level",
+        "grassroots",
+        "basic_post",
+        "law_enforcement",
+        "reporting_date",
+        "phone_enc",
+    )
+    for values in qs.order_by("unit__path", "name", "id").values_list(*fields).iterator(5000):
+        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc) = values
+        rows.append(
+            [
+                name,
+                crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
+                GENDER_LABELS[Gender(gender)],
+                birth,
+                code,
+                CATEGORY_LABELS[Category(cat)],
+                rank,
+                LEVEL_LABELS[LeadershipLevel(level)] if level else "",
+                _yes_no(g),
+                _yes_no(b),
+                _yes_no(law),
+                rep,
+                crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
+            ]
+        )
+    return rows, under
+
+
+def roster_export(*, actor: Any, fmt: str, unit_code: str | None = None) -> tuple[bytes, int]:
+    """The roster in the import template's shape (.xlsx or .csv); audited as a personal-data
+    export because it carries clear ID and phone numbers. Returns (file bytes, row count)."""
+    rows, under = roster_rows(actor=actor, unit_code=unit_code)
+    content = write_table(ROSTER_HEADERS, rows, fmt=fmt, sheet_title="名册")
+    audit_record(
+        actor=actor,
+        action="person.export",
+        object_type="export",
+        object_label=f"名册导出（{fmt}）",
+        org_path=under,
+        changes={"rows": len(rows), "unit_code": unit_code or "", "personal_data": True},
+    )
+    return content, len(rows)
+
+
+def roster_template(fmt: str = "xlsx") -> bytes:
+    """The blank template with one example row (docs/roster-template.md)."""
+    example = [
+        "张三",
+        "500101199005170014",
+        "男",
+        dt.date(1990, 5, 17),
+        "U1",
+        "综合管理类",
+        "一级科员",
+        "",
+        "是",
+        "是",
+        "否",
+        dt.date(2015, 3, 1),
+        "13800138000",
+    ]
+    return write_table(ROSTER_HEADERS, [example], fmt=fmt, sheet_title="名册")
+
+
+# --- career events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EventRow:
+    row: SourceRow
+    event: CareerEventInput
+
+
+def events_import(
+    source: bytes | IO[bytes] | str,
+    *,
+    actor: Any,
+    filename: str,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> tuple[ImportReport, Table | None]:
+    """Import career events (录用/晋升/职级调整/调动/退休) and re-derive each person's current
+    state (CQ-T6). An unknown ID number is a row error, as is one outside the actor's scope."""
+    report = ImportReport(
+        kind="events", filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
+    )
+    try:
+        table = read_table(source, filename=filename, columns=EVENT_COLUMNS)
+    except ApplicationError as exc:
+        report.message = exc.message
+        return report, None
+    report.rows_read = len(table.rows)
+    rows = _Rows(table, report, EVENT_COLUMNS)
+    scope = actor_scope(actor)
+    ids: dict[int, str] = {}
+    for row in table.rows:
+        try:
+            ids[row.number] = _id_number_from_cell(row.values.get("id_number", ""))
+        except ValueError as exc:
+            rows.error(row, "id_number", str(exc))
+    hashes = {crypto.lookup_hash(i, context=ID_CONTEXT) for i in set(ids.values())}
+    people: dict[str, tuple[int, str]] = {}
+    for key, pk, path in Person.objects.filter(id_number_hash__in=hashes).values_list(
+        "id_number_hash", "pk", "unit__path"
+    ):
+        if scope.covers(path, *PERSONNEL_ROLES):
+            people[key] = (pk, path)
+    units = _units_in_scope(actor, {cell_code(r.values.get("unit_code", "")) for r in table.rows})
+    seen: dict[tuple[int, EventKind, dt.date], int] = {}
+    valid: list[_EventRow] = []
+    for row in table.rows:
+        n_errors = len(report.errors)
+        person = None
+        if row.number in ids:
+            person = people.get(crypto.lookup_hash(ids[row.number], context=ID_CONTEXT))
+            if person is None:
+                rows.error(row, "id_number", PERSON_NOT_FOUND)
+        kind = rows.parse(row, "kind", lambda v: parse_event_kind(cell_code(v)))
+        date = rows.parse(row, "date", parse_date)
+        if date is None:
+            rows.error(row, "date", "日期不能为空")
+        level = rows.parse(row, "leadership_level", lambda v: parse_level(cell_code(v)))
+        rank = rows.parse(row, "rank", lambda v: parse_rank(cell_code(v)))
+        code = cell_code(row.values.get("unit_code", ""))
+        unit = units.get(code) if code else None
+        if code and unit is None:
+            rows.error(row, "unit_code", UNIT_NOT_FOUND)
+        if kind == EventKind.PROMOTED and level is None:
+            rows.error(row, "leadership_level", "晋升事件必须填写职务层次")
+        if kind == EventKind.TRANSFER and not code:
+            rows.error(row, "unit_code", "调动事件必须填写调入单位编码")
+        if len(report.errors) > n_errors or person is None:
+            continue
+        key = (person[0], kind, date)
+        if key in seen:
+            rows.error(row, "date", f"与第 {seen[key]} 行是同一人同一天的同类事件")
+            continue
+        seen[key] = row.number
+        valid.append(
+            _EventRow(
+                row,
+                CareerEventInput(
+                    person_id=person[0],
+                    kind=kind,
+                    date=date,
+                    leadership_level=level,
+                    rank=rank,
+                    unit_id=unit.id if unit else None,
+                ),
+            )
+        )
+    report.valid = len(valid)
+    if (report.errors and not skip_invalid) or not valid:
+        return report, table
+
+    def write() -> None:
+        recorded = services.career_event_bulk_record(actor=actor, events=[v.event for v in valid])
+        report.created = recorded
+        report.unchanged = len(valid) - recorded
+        audit_record(
+            actor=actor,
+            action="career_event.import",
+            object_type="import",
+            object_label=filename,
+            changes={"rows": report.rows_read, "recorded": recorded},
+        )
+
+    _write_or_roll_back(report, write)
+    return report, table

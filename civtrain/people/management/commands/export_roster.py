@@ -1,0 +1,35 @@
+"""`civtrain export-roster OUT.xlsx|OUT.csv [--unit CODE] [--actor U]`: the import template."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from civtrain.core.audit import RequestContext, request_context
+from civtrain.core.errors import ApplicationError
+from civtrain.people.imports import roster_export
+from civtrain.people.management.commands.import_roster import cli_actor
+
+
+class Command(BaseCommand):
+    help = "Export the roster in the import template's shape (clear ID numbers; audited)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("out", help="OUT.xlsx or OUT.csv")
+        parser.add_argument("--unit", help="only this unit's subtree (org code)")
+        parser.add_argument("--actor", help="act as this user (default: the system)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = Path(options["out"])
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("xlsx", "csv"):
+            raise CommandError("输出文件应以 .xlsx 或 .csv 结尾")
+        actor = cli_actor(options["actor"])
+        ctx = RequestContext(actor_id=actor.pk, actor_label=f"{actor}（命令行）", ip_address=None)
+        with request_context(ctx):
+            try:
+                content, count = roster_export(actor=actor, fmt=fmt, unit_code=options["unit"])
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from None
+        out.write_bytes(content)
+        self.stdout.write(f"已导出 {count} 人到 {out}")

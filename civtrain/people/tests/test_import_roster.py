@@ -1,0 +1,296 @@
+"""Roster import and export (issue 2 item 5): bad rows named, all-or-nothing, upsert, round trip."""
+
+import datetime as dt
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from python_calamine import CalamineWorkbook
+
+from civtrain.accounts.api import SYSTEM, Role
+from civtrain.core.models import AuditEvent
+from civtrain.core.tabular import error_workbook
+from civtrain.people.imports import ROSTER_HEADERS, roster_export, roster_import
+from civtrain.people.models import Person
+from civtrain.testing import make_id_number, make_user
+
+H = list(ROSTER_HEADERS)
+ID_A = make_id_number(dt.date(1990, 5, 17), serial=11)  # 17th digit 1 → male
+ID_B = make_id_number(dt.date(1985, 1, 2), serial=22)  # 2 → female
+ID_C = make_id_number(dt.date(1979, 12, 31), serial=33)
+
+
+def xlsx(rows: list[list[Any]], headers: list[str] = H) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows: list[list[Any]], headers: list[str] = H, encoding: str = "utf-8-sig") -> bytes:
+    lines = [",".join(headers)] + [",".join(str(c) for c in r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def row(name: str, id_number: str, unit: str = "U1", **over: Any) -> list[Any]:
+    base = {
+        "姓名": name,
+        "身份证号": id_number,
+        "性别": "",
+        "出生日期": "",
+        "单位编码": unit,
+        "人员类别": "综合管理类",
+        "职级": "一级科员",
+        "职务层次": "",
+        "是否基层": "否",
+        "是否机关基础岗位": "是",
+        "是否行政执法": "否",
+        "报到日期": "2015-03-01",
+        "手机号": "13800138000",
+    }
+    base.update(over)
+    return [base[h] for h in H]
+
+
+def errors_of(report: Any) -> list[tuple[int, str, str]]:
+    return sorted((e.row, e.column, e.reason) for e in report.errors)
+
+
+@pytest.mark.django_db
+def test_bad_roster_is_rejected_with_every_row_named_and_nothing_written(tree: Any) -> None:
+    # implements issue 2 "must show": bad check digit, unknown unit, duplicate ID, impossible
+    # date, missing name → each named with its Excel row number, nothing written.
+    bad_check = ID_A[:17] + ("0" if ID_A[17] != "0" else "1")
+    data = xlsx(
+        [
+            row("李四", ID_B),  # row 2: fine
+            row("王五", bad_check),  # row 3
+            row("赵六", ID_C, unit="NOPE"),  # row 4
+            row("钱七", ID_B),  # row 5: same ID as row 2
+            row("孙八", ID_A, 报到日期="2015-02-30"),  # row 6
+            row("", make_id_number(serial=44)),  # row 7
+        ]
+    )
+    report, _ = roster_import(data, actor=SYSTEM, filename="bad.xlsx")
+
+    assert errors_of(report) == [
+        (2, "身份证号", "身份证号在文件中重复（与第 5 行相同）"),
+        (3, "身份证号", "身份证号校验位错误"),
+        (4, "单位编码", "单位编码不存在或不在您的管辖范围内"),
+        (5, "身份证号", "身份证号在文件中重复（与第 2 行相同）"),
+        (6, "报到日期", "日期不存在：2015年2月30日"),
+        (7, "姓名", "姓名不能为空"),
+    ]
+    assert report.rows_read == 6
+    assert report.valid == 0
+    assert report.written is False
+    assert Person.objects.count() == 0
+    assert not AuditEvent.objects.filter(action__startswith="person.").exists()
+    assert report.summary() == (
+        "读取 6 行，有效 0 行，错误 6 行；未写入任何数据（存在错误行，整批未导入）"
+    )
+
+
+@pytest.mark.django_db
+def test_one_bad_row_blocks_the_whole_file_by_default(tree: Any) -> None:
+    data = xlsx([row("李四", ID_B), row("王五", ID_A, 性别="未知")])
+    report, _ = roster_import(data, actor=SYSTEM, filename="r.xlsx")
+    assert errors_of(report) == [(3, "性别", "性别应为 男/女，而不是“未知”")]
+    assert report.valid == 1
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_skip_invalid_writes_the_valid_rows_and_reports_the_bad(tree: Any) -> None:
+    data = xlsx([row("李四", ID_B), row("王五", ID_A, 职级="处长"), row("赵六", ID_C)])
+    report, table = roster_import(data, actor=SYSTEM, filename="r.xlsx", skip_invalid=True)
+    assert errors_of(report) == [(3, "职级", "无法识别的职级“处长”")]
+    assert (report.created, report.updated, report.unchanged, report.written) == (2, 0, 0, True)
+    assert sorted(Person.objects.values_list("name", flat=True)) == ["李四", "赵六"]
+    # The error workbook holds the bad row as it was, with its row number and the reason.
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(error_workbook(report, table)))
+    sheet = wb.get_sheet_by_index(0).to_python()
+    assert sheet[0][-2:] == ["原行号", "错误原因"]
+    assert sheet[1][0] == "王五"
+    assert sheet[1][-2:] == [3.0, "职级：无法识别的职级“处长”"]
+    assert len(sheet) == 2
+
+
+@pytest.mark.django_db
+def test_dry_run_reports_exact_counts_and_writes_nothing(tree: Any) -> None:
+    data = xlsx([row("李四", ID_B), row("赵六", ID_C)])
+    report, _ = roster_import(data, actor=SYSTEM, filename="r.xlsx", dry_run=True)
+    assert (report.created, report.updated, report.valid, report.written) == (2, 0, 2, False)
+    assert Person.objects.count() == 0
+    assert AuditEvent.objects.count() == 0 or not AuditEvent.objects.filter(
+        action__startswith="person."
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_second_import_updates_by_id_number_with_before_after_audit(tree: Any) -> None:
+    roster_import(xlsx([row("李四", ID_B), row("赵六", ID_C)]), actor=SYSTEM, filename="a.xlsx")
+    person = Person.objects.get(name="李四")
+    assert person.unit.code == "U1"
+    assert person.user_id is not None  # learner account made with the person
+    second = xlsx([row("李四", ID_B, 单位编码="U2", 职级="二级主任科员"), row("赵六", ID_C)])
+    report, _ = roster_import(second, actor=SYSTEM, filename="b.xlsx")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    person.refresh_from_db()
+    assert (person.unit.code, person.rank) == ("U2", "二级主任科员")
+    event = AuditEvent.objects.get(action="person.update", object_id=str(person.pk))
+    assert event.changes == {
+        "rank": ["一级科员", "二级主任科员"],
+        "unit_id": [tree["U1"].id, tree["U2"].id],
+    }
+    assert event.actor_label == "system"
+    summary = AuditEvent.objects.filter(action="person.import").order_by("id").last()
+    assert summary is not None
+    assert summary.changes["updated"] == 1
+
+
+@pytest.mark.django_db
+def test_date_formats_excel_serials_and_real_date_cells(tree: Any) -> None:
+    ids = [make_id_number(dt.date(1990, 1, 1), serial=100 + i) for i in range(6)]
+    cells = ["2015-03-01", "2015/3/1", "2015.3.1", "2015年3月1日", 42064, dt.date(2015, 3, 1)]
+    data = xlsx([row(f"人{i}", ids[i], 报到日期=c) for i, c in enumerate(cells)])
+    report, _ = roster_import(data, actor=SYSTEM, filename="d.xlsx")
+    assert report.errors == []
+    assert set(Person.objects.values_list("reporting_date", flat=True)) == {dt.date(2015, 3, 1)}
+
+
+@pytest.mark.django_db
+def test_full_width_input_and_stray_spaces_are_normalised(tree: Any) -> None:
+    full = "".join(chr(ord(c) + 0xFEE0) for c in ID_A)  # full-width digits
+    data = xlsx(
+        [
+            row(
+                " 王　五 ",
+                f" {full} ",
+                unit="Ｕ１",
+                是否基层="Y",
+                是否机关基础岗位="n",
+                职务层次="副处",
+                手机号="138 0013 8000",
+                出生日期="１９９０年５月１７日",
+            )
+        ]
+    )
+    report, _ = roster_import(data, actor=SYSTEM, filename="w.xlsx")
+    assert report.errors == []
+    p = Person.objects.get()
+    assert (p.name, p.unit.code, p.grassroots, p.basic_post) == ("王 五", "U1", True, False)
+    assert (p.leadership_level, p.phone, p.id_number) == ("division_deputy", "13800138000", ID_A)
+    assert p.birth_date == dt.date(1990, 5, 17)
+    assert p.gender == "M"  # derived from the ID number when the cell is empty
+
+
+@pytest.mark.django_db
+def test_csv_with_bom_and_gb18030_and_aliased_reordered_headers(tree: Any) -> None:
+    headers = ["单位代码", "公民身份号码", "姓名", "职务级别"]
+    rows = [["U1", ID_A, "王五", "正科"], ["U2", ID_B, "李四", ""]]
+    for encoding in ("utf-8-sig", "gb18030"):
+        report, _ = roster_import(
+            csv_bytes(rows, headers, encoding), actor=SYSTEM, filename="r.csv"
+        )
+        assert report.errors == [], encoding
+    assert dict(Person.objects.values_list("name", "leadership_level")) == {
+        "王五": "section_chief",
+        "李四": "",
+    }
+
+
+@pytest.mark.django_db
+def test_birth_date_must_match_the_id_number_and_phone_must_be_a_mobile(tree: Any) -> None:
+    data = csv_bytes([row("王五", ID_A, 出生日期="1990-05-18", 手机号="12345")])
+    report, _ = roster_import(data, actor=SYSTEM, filename="r.csv")
+    assert errors_of(report) == [
+        (2, "出生日期", "出生日期与身份证号不一致（身份证号中为 1990-05-17）"),
+        (2, "手机号", "手机号应为11位数字，以1开头"),
+    ]
+
+
+@pytest.mark.django_db
+def test_missing_required_column_is_one_clear_message(tree: Any) -> None:
+    report, _ = roster_import(
+        xlsx([["王五", "U1"]], ["姓名", "单位编码"]), actor=SYSTEM, filename="r.xlsx"
+    )
+    assert report.message == "第 1 行的表头缺少必需的列：身份证号"
+    assert report.ok is False
+
+
+@pytest.mark.django_db
+def test_unit_hr_cannot_import_into_another_unit(tree: Any, actors: dict[str, Any]) -> None:
+    # Out of scope reads exactly like an unknown code (ARCHITECTURE §7).
+    data = xlsx([row("王五", ID_A, unit="U1"), row("李四", ID_B, unit="U2")])
+    report, _ = roster_import(data, actor=actors["unit_hr"], filename="r.xlsx")
+    assert errors_of(report) == [(3, "单位编码", "单位编码不存在或不在您的管辖范围内")]
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_then_reimport_changes_nothing(tree: Any, fmt: str) -> None:
+    rows = [
+        row("王五", ID_A, 职务层次="县处级副职", 是否基层="是"),
+        row("李四", ID_B, unit="U2", 手机号="", 人员类别="行政执法类", 职级="一级主办"),
+    ]
+    roster_import(xlsx(rows), actor=SYSTEM, filename="a.xlsx")
+    before = list(Person.objects.order_by("id").values())
+    content, count = roster_export(actor=SYSTEM, fmt=fmt)
+    assert count == 2
+    report, _ = roster_import(content, actor=SYSTEM, filename=f"export.{fmt}")
+    assert (report.errors, report.created, report.updated, report.unchanged) == ([], 0, 0, 2)
+    assert list(Person.objects.order_by("id").values()) == before
+    export_audit = AuditEvent.objects.get(action="person.export")
+    assert export_audit.changes == {"rows": 2, "unit_code": "", "personal_data": True}
+
+
+@pytest.mark.django_db
+def test_export_gives_the_template_headers_and_clear_values(tree: Any) -> None:
+    roster_import(xlsx([row("王五", ID_A)]), actor=SYSTEM, filename="a.xlsx")
+    content, _ = roster_export(actor=SYSTEM, fmt="csv")
+    text = content.decode("utf-8-sig").splitlines()
+    assert text[0] == ",".join(H)
+    assert text[1] == (
+        f"王五,{ID_A},男,1990-05-17,U1,综合管理类,一级科员,,否,是,否,2015-03-01,13800138000"
+    )
+
+
+@pytest.mark.django_db
+def test_export_is_scoped_to_the_actor(tree: Any) -> None:
+    roster_import(
+        xlsx([row("王五", ID_A), row("李四", ID_B, unit="U2")]), actor=SYSTEM, filename="a.xlsx"
+    )
+    hr = make_user(Role.UNIT_HR, tree["U2"])
+    content, count = roster_export(actor=hr, fmt="csv")
+    assert count == 1
+    assert "李四" in content.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_cli_import_and_export(tree: Any, tmp_path: Any) -> None:
+    src = tmp_path / "r.xlsx"
+    src.write_bytes(xlsx([row("王五", ID_A), row("", ID_B)]))
+    errors = tmp_path / "errors.xlsx"
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 行有错误"):
+        call_command("import_roster", str(src), errors_out=str(errors), stdout=out, stderr=out)
+    assert "姓名不能为空" in out.getvalue()
+    assert errors.exists()
+    assert Person.objects.count() == 0
+    call_command("import_roster", str(src), skip_invalid=True, stdout=out, stderr=out)
+    assert Person.objects.count() == 1
+    assert AuditEvent.objects.filter(action="person.create").get().actor_label == (
+        "system（命令行）"
+    )
+    dest = tmp_path / "out.csv"
+    call_command("export_roster", str(dest), unit="U1", stdout=out)
+    assert dest.read_text(encoding="utf-8-sig").count("\n") == 2
