@@ -3,15 +3,24 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from civtrain.accounts.api import api_token_authenticate
 from civtrain.core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+
+class CsrfFailed(ApplicationError):
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("csrf_failed", "CSRF 校验失败：请刷新页面后重试，或改用 API 令牌")
 
 
 class TokenAuth(HttpBearer):
@@ -24,11 +33,36 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BrowserSessionAuth(APIKeyCookie):
+    """The logged-in browser session; unsafe methods must carry the CSRF token.
+
+    Unlike ninja's SessionAuth, the CSRF check runs only when a session user exists, so a
+    request without a session falls through to the 401 answer instead of a CSRF failure.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:
+            raise CsrfFailed()
+        return request.COOKIES.get(self.param_name, "")
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if key is not None and request.user.is_authenticated else None
+
+
 api = NinjaAPI(
     title="civtrain API",
     version="1",
-    description='公务员培训管理平台 API. Errors: {"error": {"code", "message", "details"}}.',
-    auth=[SessionAuth(), TokenAuth()],
+    description=(
+        "公务员培训管理平台 API。认证：浏览器会话（写操作需 CSRF 令牌）或 "
+        "`Authorization: Bearer ct_…`（`civtrain create-token 用户名 名称` 生成）。"
+        '错误统一为 {"error": {"code", "message", "details"}}。'
+    ),
+    # A bearer token is tried first: it is explicit, and needs no CSRF token.
+    auth=[TokenAuth(), BrowserSessionAuth()],
     urls_namespace="api",
 )
 
@@ -48,13 +82,73 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
     return _error(request, exc.status, exc.code, exc.message, exc.extra)
 
 
+# pydantic's error types, said in Chinese; `{…}` placeholders come from the error's ctx.
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "enum": "取值应为 {expected} 之一",
+    "literal_error": "取值应为 {expected} 之一",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_inexact": "应为日期，格式 YYYY-MM-DD",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "datetime_parsing": "应为日期时间（ISO 8601）",
+    "datetime_type": "应为日期时间（ISO 8601）",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "不是有效的 JSON",
+}
+
+
+def _field_message(err: dict[str, Any]) -> str:
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])  # our own validators raise Chinese messages
+    template = _PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return "格式不正确"
+    try:
+        return template.format(**{k: str(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return template.split("{")[0].strip() or "格式不正确"
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # loc is ("body", "payload", "name") or ("query", "limit"); callers want "name" / "limit".
+    parts = [str(p) for p in loc[1:]]
+    if loc and loc[0] == "body" and parts and parts[0] == "payload":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")}
+        {
+            "field": _field_name(tuple(e.get("loc", ()))),
+            "message": _field_message(e),
+            "type": str(e.get("type", "")),
+        }
         for e in exc.errors
     ]
-    summary = "；".join(f"{f['field'] or '请求'}: {f['message']}" for f in fields[:5])
+    summary = "；".join(f"{f['field'] or '请求'}：{f['message']}" for f in fields[:5])
     return _error(
         request, 422, "validation_error", f"请求数据不正确：{summary}", {"fields": fields}
     )
@@ -70,9 +164,17 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", "对象不存在或无权访问")
 
 
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求体无法解析：请发送 UTF-8 编码的 JSON 对象"),
+    403: ("permission_denied", "没有执行此操作的权限"),
+    405: ("method_not_allowed", "不支持此请求方法"),
+}
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "http_error", str(exc))
+    code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理"))
+    return _error(request, exc.status_code, code, message)
 
 
 @api.exception_handler(Exception)

@@ -1,11 +1,15 @@
 """Reads of the organisation tree, scoped to what the actor may see."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.errors import NotFound
 from civtrain.organisations.models import OrgNode
+
+NOT_FOUND_MESSAGE = "机构不存在或不在您的管辖范围内"
 
 
 def paths_filter(paths: Iterable[str], field: str = "path") -> Q:
@@ -16,18 +20,26 @@ def paths_filter(paths: Iterable[str], field: str = "path") -> Q:
     return q
 
 
+def org_read_paths(actor: Any) -> tuple[str, ...]:
+    """Subtree roots the actor may read: every role sees the subtree it is bound to (CQ-O2)."""
+    return actor_scope(actor).paths_for(*Role)
+
+
 def org_list(
     *,
     scope_paths: Iterable[str],
     kind: str | None = None,
     under: OrgNode | None = None,
     search: str = "",
+    active: bool | None = None,
 ) -> QuerySet[OrgNode]:
     qs = OrgNode.objects.filter(paths_filter(scope_paths))
     if under is not None:
         qs = qs.filter(path__startswith=under.path)
     if kind:
         qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
     return qs.order_by("path")
@@ -39,8 +51,29 @@ def org_get(
     qs = OrgNode.objects.filter(paths_filter(scope_paths))
     node = qs.filter(pk=node_id).first() if node_id is not None else qs.filter(code=code).first()
     if node is None:
-        raise NotFound("机构不存在或不在您的管辖范围内")
+        raise NotFound(NOT_FOUND_MESSAGE)
     return node
+
+
+def access_org_by_id(actor: Any, node_id: int) -> OrgNode:
+    """The node if the actor may read it; NotFound otherwise, the same as a missing one."""
+    return org_get(scope_paths=org_read_paths(actor), node_id=node_id)
+
+
+def access_org_by_ref(actor: Any, ref: str) -> OrgNode:
+    """A node named by id (all digits) or by code, within the actor's read scope."""
+    ref = ref.strip()
+    paths = org_read_paths(actor)
+    if ref.isdigit():
+        try:
+            return org_get(scope_paths=paths, node_id=int(ref))
+        except NotFound:
+            pass  # codes may be all digits too (e.g. administrative division codes)
+    return org_get(scope_paths=paths, code=ref)
+
+
+def org_children(node: OrgNode) -> QuerySet[OrgNode]:
+    return OrgNode.objects.filter(parent=node).order_by("sort_order", "code")
 
 
 def org_ancestors(node: OrgNode) -> list[OrgNode]:

@@ -6,10 +6,31 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
+from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import ValidationFailed
+from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
 from civtrain.organisations.models import OrgNode, path_segment
+from civtrain.organisations.selectors import NOT_FOUND_MESSAGE, org_read_paths
+
+CODE_MAX, NAME_MAX = 32, 100
+
+
+def check_org_write(actor: Any, node: OrgNode | None) -> None:
+    """Only a city bureau changes the tree, inside its own subtree (CQ-O2).
+
+    `actor=None` is the system itself (CLI imports, demo data, fixtures). A node the actor
+    cannot read is NotFound, the same as a missing one; one it reads but may not change is
+    PermissionDenied.
+    """
+    if actor is None:
+        return
+    if node is None:
+        raise PermissionDenied("只有系统管理员可以新建顶层机构")
+    if not any(node.path.startswith(p) for p in org_read_paths(actor)):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if not actor_scope(actor).covers(node.path, Role.CITY_BUREAU):
+        raise PermissionDenied("只有市公务员局可以调整机构设置")
 
 
 def _check_parent(kind: OrgKind, parent: OrgNode | None) -> None:
@@ -29,9 +50,12 @@ def org_create(
     parent: OrgNode | None = None,
     active: bool = True,
 ) -> OrgNode:
+    check_org_write(actor, parent)
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise ValidationFailed("编码和名称不能为空")
+    if len(code) > CODE_MAX or len(name) > NAME_MAX:
+        raise ValidationFailed(f"编码最多 {CODE_MAX} 个字符，名称最多 {NAME_MAX} 个字符")
     if OrgNode.objects.filter(code=code).exists():
         raise ValidationFailed(f"编码 {code} 已存在")
     _check_parent(kind, parent)
@@ -63,8 +87,11 @@ def org_create(
 def org_update(
     *, actor: Any, node: OrgNode, name: str | None = None, active: bool | None = None
 ) -> OrgNode:
+    check_org_write(actor, node)
     before = {"name": node.name, "active": node.active}
-    if name is not None and name.strip():
+    if name is not None:
+        if not name.strip() or len(name.strip()) > NAME_MAX:
+            raise ValidationFailed(f"名称不能为空，最多 {NAME_MAX} 个字符", {"field": "name"})
         node.name = name.strip()
     if active is not None:
         node.active = active
@@ -86,10 +113,15 @@ def org_update(
 @transaction.atomic
 def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     """Re-hang `node` and its whole subtree under `new_parent`, in one UPDATE."""
+    check_org_write(actor, node)
+    check_org_write(actor, new_parent)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    new_parent = OrgNode.objects.get(pk=new_parent.pk)
     if new_parent.path.startswith(node.path):
         raise ValidationFailed("不能把机构移到它自己或它的下级之下")
     _check_parent(OrgKind(node.kind), new_parent)
+    if node.parent_id == new_parent.pk:
+        return node
     old_prefix, old_parent = node.path, node.parent
     new_prefix = new_parent.path + path_segment(node.pk)
     depth_delta = new_parent.depth + 1 - node.depth

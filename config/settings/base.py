@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # Listed so /api/v1/docs serves Swagger UI from ninja's bundled static files, not a CDN.
+    "ninja",
     *CIVTRAIN_APPS,
 ]
 

@@ -1,5 +1,5 @@
-"""Organisation-tree endpoints (CQ-O2)."""
+"""Organisation-tree endpoints (CQ-O2): list, detail, children, create, update, move."""
 
-from ninja import Router
+from civtrain.organisations.rest_api.endpoints import router
 
-router = Router(tags=["organisations"])
+__all__ = ["router"]

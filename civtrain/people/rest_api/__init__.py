@@ -1,5 +1,5 @@
-"""Civil-servant registry endpoints."""
+"""Civil-servant registry endpoints: people, career events, the audited ID reveal."""
 
-from ninja import Router
+from civtrain.people.rest_api.endpoints import router
 
-router = Router(tags=["people"])
+__all__ = ["router"]

@@ -1,0 +1,117 @@
+"""API authentication: sessions with CSRF, bearer tokens, the 401 answer, create-token."""
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from civtrain import testing
+from civtrain.accounts.api import Role, api_token_create
+from civtrain.core.models import AuditEvent
+
+UNAUTHENTICATED = {
+    "error": {
+        "code": "authentication_required",
+        "message": "请先登录或提供有效的 API 令牌",
+        "details": {},
+    }
+}
+
+
+def _org_body(tree: Any, code: str = "U9") -> str:
+    return json.dumps({"code": code, "name": "新单位", "kind": "unit", "parent_id": tree["D1"].id})
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/orgs", "/api/v1/people", "/api/v1/orgs/1", "/api/v1/people/1/events"]
+)
+def test_anonymous_gets_structured_401(db: Any, url: str) -> None:
+    response = Client().get(url)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHENTICATED
+
+
+def test_bearer_token_acts_with_its_users_roles(tree: Any) -> None:
+    user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
+    key = api_token_create(actor=None, user=user, name="人事系统")
+    response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert [o["code"] for o in response.json()["items"]] == ["D1", "U1", "U1-1"]
+
+
+def test_unknown_or_malformed_token_is_401(tree: Any) -> None:
+    for header in ("Bearer ct_not-a-real-token", "Token abc", "Bearer"):
+        response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401, header
+        assert response.json() == UNAUTHENTICATED
+
+
+def test_session_write_needs_csrf_token(tree: Any, actors: dict[str, Any]) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(actors["city"])
+    response = client.post("/api/v1/orgs", _org_body(tree), content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+    assert not AuditEvent.objects.filter(action="org.create", object_label__contains="U9").exists()
+
+    client.get("/api/v1/orgs")  # reads need no token
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.post(
+        "/api/v1/orgs", _org_body(tree), content_type="application/json", HTTP_X_CSRFTOKEN="a" * 32
+    )
+    assert response.status_code == 201
+    assert response.json()["code"] == "U9"
+
+
+def test_token_write_needs_no_csrf_token(tree: Any) -> None:
+    user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
+    key = api_token_create(actor=None, user=user, name="同步")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/orgs",
+        _org_body(tree, "U8"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(action="org.create", object_id=str(response.json()["id"]))
+    assert event.actor_id == user.pk
+
+
+def test_revoked_token_is_refused(tree: Any) -> None:
+    user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
+    key = api_token_create(actor=None, user=user, name="旧系统")
+    user.api_tokens.update(revoked=True)
+    response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 401
+
+
+def test_create_token_command_prints_a_working_token(tree: Any) -> None:
+    user = testing.make_user(Role.UNIT_HR, tree["U1"], username="hr-u1")
+    out = io.StringIO()
+    call_command("create_token", "hr-u1", "考勤系统", stdout=out)
+    key = out.getvalue().strip()
+    assert key.startswith("ct_")
+    assert user.api_tokens.get().name == "考勤系统"
+    response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert [o["code"] for o in response.json()["items"]] == ["U1", "U1-1"]
+    assert AuditEvent.objects.filter(action="token.create", object_id=str(user.pk)).count() == 1
+
+
+def test_create_token_command_refuses_unknown_user(db: Any) -> None:
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("create_token", "nobody", "x", stdout=io.StringIO())
+
+
+def test_docs_page_loads_swagger_from_our_static_files(db: Any) -> None:
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert "/api/v1/people/{person_id}/reveal-id" in schema["paths"]

@@ -1,0 +1,174 @@
+"""Thin HTTP layer over the registry's selectors and services; scoping lives below."""
+
+import dataclasses
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.core.errors import PermissionDenied
+from civtrain.people import selectors, services
+from civtrain.people.data import EVENT_LABELS, EventKind, LeadershipLevel, PersonInput
+from civtrain.people.models import CareerEvent, Person
+from civtrain.people.rest_api.schemas import (
+    CareerEventIn,
+    CareerEventOut,
+    PersonDetailOut,
+    PersonFiltersIn,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatchIn,
+    RevealIn,
+    RevealOut,
+    UnitRef,
+)
+
+router = Router(tags=["people"])
+
+
+def _out(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "id_number_masked": p.id_number_masked,
+        "gender": p.gender,
+        "birth_date": p.birth_date,
+        "phone_masked": p.phone_masked,
+        "unit": UnitRef(id=p.unit.pk, code=p.unit.code, name=p.unit.name),
+        "category": p.category,
+        "rank": p.rank,
+        "leadership_level": p.leadership_level or None,
+        "grassroots": p.grassroots,
+        "basic_post": p.basic_post,
+        "law_enforcement": p.law_enforcement,
+        "reporting_date": p.reporting_date,
+        "status": p.status,
+    }
+
+
+def _event_out(e: CareerEvent) -> CareerEventOut:
+    kind = EventKind(e.kind)
+    return CareerEventOut(
+        id=e.pk,
+        kind=kind,
+        kind_label=EVENT_LABELS[kind],
+        date=e.date,
+        leadership_level=LeadershipLevel(e.leadership_level) if e.leadership_level else None,
+        rank=e.rank,
+        unit_id=e.unit_id,
+        note=e.note,
+    )
+
+
+def _events(person: Person) -> list[CareerEventOut]:
+    return [_event_out(e) for e in person.career_events.order_by("date", "id")]
+
+
+def _detail(person: Person) -> PersonDetailOut:
+    person = Person.objects.select_related("unit").get(pk=person.pk)
+    return PersonDetailOut(**_out(person), events=_events(person))
+
+
+def _writable(actor: Any, person_id: int) -> Person:
+    """The person, if the actor may change them. A learner reading their own record may
+    see it (so 403, not 404) but only personnel staff change it."""
+    person = selectors.access_person_by_id(actor, person_id)
+    if not actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES):
+        raise PermissionDenied("只有组织人事部门可以修改人员信息")
+    return person
+
+
+@router.get("", response=PersonPage, summary="人员列表（按管辖范围）")
+def person_list(request: HttpRequest, filters: Query[PersonFiltersIn]) -> PersonPage:
+    # An exact ID number is matched through its keyed hash, never by decrypting rows.
+    qs = selectors.person_list(
+        actor=request.auth,
+        filters=selectors.PersonFilters(
+            search=filters.id_number or "",
+            unit_id=filters.unit,
+            rank=filters.rank or "",
+            category=filters.category.value if filters.category else "",
+            leadership_level=filters.leadership_level.value if filters.leadership_level else "",
+            status=filters.status.value if filters.status else "",
+            grassroots=filters.grassroots,
+            basic_post=filters.basic_post,
+            law_enforcement=filters.law_enforcement,
+        ),
+    )
+    if filters.q and filters.q.strip():
+        qs = qs.filter(name__contains=filters.q.strip())
+    page = qs.order_by("unit__path", "name", "id")[filters.offset : filters.offset + filters.limit]
+    return PersonPage(count=qs.count(), items=[PersonOut(**_out(p)) for p in page])
+
+
+@router.get("/{int:person_id}", response=PersonDetailOut, summary="人员详情（身份证号打码）")
+def person_detail(request: HttpRequest, person_id: int) -> PersonDetailOut:
+    return _detail(selectors.access_person_by_id(request.auth, person_id))
+
+
+@router.post("", response={201: PersonDetailOut}, summary="新增人员")
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
+    person = services.person_create(actor=request.auth, data=PersonInput(**payload.dict()))
+    return Status(201, _detail(person))
+
+
+@router.patch("/{int:person_id}", response=PersonDetailOut, summary="修改人员（只改所传字段）")
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> PersonDetailOut:
+    person = _writable(request.auth, person_id)
+    current = PersonInput(
+        name=person.name,
+        id_number=person.id_number,
+        gender=person.gender,  # type: ignore[arg-type]
+        unit_id=person.unit_id,
+        birth_date=person.birth_date,
+        category=person.category,  # type: ignore[arg-type]
+        rank=person.rank,
+        leadership_level=LeadershipLevel(person.leadership_level)
+        if person.leadership_level
+        else None,
+        grassroots=person.grassroots,
+        basic_post=person.basic_post,
+        law_enforcement=person.law_enforcement,
+        reporting_date=person.reporting_date,
+        phone="",  # empty keeps the stored phone; a sent one replaces it
+    )
+    changes = payload.dict(exclude_unset=True)
+    for required in ("name", "id_number", "gender", "unit_id", "category", "rank"):
+        if required in changes and changes[required] is None:
+            del changes[required]  # null for a required field means "leave as is"
+    data = dataclasses.replace(current, **changes)
+    return _detail(services.person_update(actor=request.auth, person=person, data=data))
+
+
+@router.post("/{int:person_id}/reveal-id", response=RevealOut, summary="查看完整身份证号（留痕）")
+def person_reveal_id(request: HttpRequest, person_id: int, payload: RevealIn) -> RevealOut:
+    person = selectors.access_person_by_id(request.auth, person_id)
+    number = services.person_reveal_id_number(
+        actor=request.auth, person=person, reason=payload.reason.strip()
+    )
+    return RevealOut(id=person.pk, id_number=number)
+
+
+@router.get("/{int:person_id}/events", response=list[CareerEventOut], summary="职业经历事件")
+def career_event_list(request: HttpRequest, person_id: int) -> list[CareerEventOut]:
+    return _events(selectors.access_person_by_id(request.auth, person_id))
+
+
+@router.post("/{int:person_id}/events", response={201: CareerEventOut}, summary="记录职业经历事件")
+def career_event_create(
+    request: HttpRequest, person_id: int, payload: CareerEventIn
+) -> Status[CareerEventOut]:
+    person = _writable(request.auth, person_id)
+    event = services.career_event_record(
+        actor=request.auth,
+        person=person,
+        kind=payload.kind,
+        date=payload.date,
+        leadership_level=payload.leadership_level,
+        rank=payload.rank,
+        unit_id=payload.unit_id,
+        note=payload.note,
+    )
+    return Status(201, _event_out(event))
