@@ -9,3 +9,9 @@ urlpatterns = [
     path("people/", include("civtrain.people.urls")),
     path("", include("civtrain.web.urls")),
 ]
+
+# Friendly Chinese error pages inside the site layout (civtrain.web).
+handler400 = "civtrain.web.views.error_400"
+handler403 = "civtrain.web.views.error_403"
+handler404 = "civtrain.web.views.error_404"
+handler500 = "civtrain.web.views.error_500"

@@ -77,3 +77,36 @@ def org_move(*, actor: object, code: str, new_parent_code: str) -> OrgNodeData:
     node = OrgNode.objects.get(code=code)
     parent = OrgNode.objects.get(code=new_parent_code)
     return to_data(services.org_move(actor=actor, node=node, new_parent=parent))
+
+
+# --- pages (web, people) -------------------------------------------------------------
+
+
+def org_count_by_kind(paths: Iterable[str]) -> dict[str, int]:
+    """Active nodes per kind inside the subtrees rooted at `paths` (home-page counts)."""
+    from django.db.models import Count
+
+    rows = (
+        OrgNode.objects.filter(selectors.paths_filter(paths), active=True)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def org_list_data(
+    *, scope_paths: Iterable[str], kinds: Iterable[OrgKind] | None = None
+) -> list[OrgNodeData]:
+    """Nodes inside the subtrees in tree order, e.g. for a unit picker."""
+    qs = OrgNode.objects.filter(selectors.paths_filter(scope_paths))
+    if kinds is not None:
+        qs = qs.filter(kind__in=[k.value for k in kinds])
+    return [to_data(n) for n in qs.order_by("path")]
+
+
+def org_update(
+    *, actor: object, node_id: int, name: str | None = None, active: bool | None = None
+) -> OrgNodeData:
+    """Rename and/or (de)activate a node (the tree page's forms)."""
+    node = OrgNode.objects.get(pk=node_id)
+    return to_data(services.org_update(actor=actor, node=node, name=name, active=active))

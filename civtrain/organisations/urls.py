@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civtrain.organisations import views
 
 app_name = "organisations"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.tree, name="tree"),
+    path("<int:node_id>/", views.detail, name="detail"),
+    path("<int:node_id>/children/", views.children, name="children"),
+    path("<int:node_id>/create/", views.create_child, name="create"),
+    path("<int:node_id>/edit/", views.edit, name="edit"),
+    path("<int:node_id>/move/", views.move, name="move"),
+]

@@ -97,3 +97,43 @@ person_update = services.person_update
 career_event_record = services.career_event_record
 person_bulk_upsert = services.person_bulk_upsert
 person_reveal_id_number = services.person_reveal_id_number
+
+
+# --- pages (web, organisations) ---------------------------------------------------------
+
+
+def person_counts(actor: Any, under_paths: list[str] | None = None) -> dict[str, int]:
+    """Active people the actor may see (optionally inside `under_paths`), in one query:
+    the total, per category and per flag (CQ-T7, CQ-T4b)."""
+    from django.db.models import Count, Q
+
+    from civtrain.organisations.api import subtree_q
+
+    qs = Person.objects.filter(selectors.person_scope_q(actor), status=Status.ACTIVE)
+    if under_paths is not None:
+        qs = qs.filter(subtree_q(under_paths, "unit__path"))
+    counts: dict[str, Any] = {"total": Count("id")}
+    counts.update({c.value: Count("id", filter=Q(category=c.value)) for c in Category})
+    for flag in ("grassroots", "basic_post", "law_enforcement"):
+        counts[flag] = Count("id", filter=Q(**{flag: True}))
+    return qs.aggregate(**counts)
+
+
+def person_count_by_subtree(actor: Any, under: str, segment_end: int) -> dict[str, int]:
+    """Active people under the org path `under`, grouped by the first `segment_end`
+    characters of their unit's path — i.e. per child subtree, in one GROUP BY."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    rows = (
+        Person.objects.filter(
+            selectors.person_scope_q(actor),
+            status=Status.ACTIVE,
+            unit__path__startswith=under,
+        )
+        .annotate(prefix=Substr("unit__path", 1, segment_end))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["prefix"]: row["n"] for row in rows}

@@ -13,4 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "actor_roles": []}
     scope = actor_scope(user)
-    return {"nav_items": menu_for(scope), "actor_roles": sorted(r.label for r in scope.roles)}
+    return {
+        "nav_items": menu_for(scope, request.path),
+        "actor_roles": sorted(r.label for r in scope.roles),
+    }

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from civtrain.accounts.api import ActorScope, Role
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise
     url_name: str
     icon: str
     roles: tuple[Role, ...]
@@ -19,16 +21,17 @@ ALL_ROLES = tuple(Role)
 PERSONNEL = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 
 MENU: list[NavItem] = [
-    NavItem("首页", "web:home", "home", ALL_ROLES),
-    NavItem("组织机构", "organisations:tree", "sitemap", PERSONNEL),
-    NavItem("人员名册", "people:list", "users", PERSONNEL),
-    NavItem("名册导入", "people:import", "file-upload", PERSONNEL),
-    NavItem("审计日志", "web:audit", "shield-check", (Role.CITY_BUREAU,)),
+    NavItem(_("首页"), "web:home", "home", ALL_ROLES),
+    NavItem(_("组织机构"), "organisations:tree", "sitemap", PERSONNEL),
+    NavItem(_("人员名册"), "people:list", "users", PERSONNEL),
+    NavItem(_("名册导入"), "people:import", "file-upload", PERSONNEL),
+    NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
 ]
 
 
-def menu_for(scope: ActorScope) -> list[dict[str, str]]:
-    items = []
+def menu_for(scope: ActorScope, current_path: str = "") -> list[dict[str, object]]:
+    """Entries the actor's roles allow; `active` marks the one the current page lies under."""
+    items: list[dict[str, object]] = []
     for item in MENU:
         if not scope.has(*item.roles):
             continue
@@ -36,5 +39,18 @@ def menu_for(scope: ActorScope) -> list[dict[str, str]]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # the app behind the entry is not installed yet
             continue
-        items.append({"label": item.label, "url": url, "icon": item.icon})
+        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": False})
+    # The longest menu URL that prefixes the current path wins ("/" only matches itself).
+    best = max(
+        (
+            i
+            for i in items
+            if current_path == i["url"]
+            or (i["url"] != "/" and current_path.startswith(str(i["url"])))
+        ),
+        key=lambda i: len(str(i["url"])),
+        default=None,
+    )
+    if best is not None:
+        best["active"] = True
     return items

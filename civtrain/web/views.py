@@ -1,20 +1,176 @@
-"""Site shell pages: home per role, health check."""
+"""Site shell pages: home per role, audit log, error pages, health check."""
 
+from typing import Any
+
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from civtrain.accounts.api import actor_scope
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
+from civtrain.people.api import person_counts, person_for_user
+from civtrain.people.data import CATEGORY_LABELS, GENDER_LABELS, LEVEL_LABELS, STATUS_LABELS
+from civtrain.web.middleware import render_error_page
+from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list
+
+PAGE_SIZE = 50
+
+# Extension point for the compliance app (issue 4): when this template exists, the
+# learner's home includes it with `person` (people.data.PersonData) in the context.
+# Without the app the home page simply leaves the area out.
+LEARNER_PROGRESS_TEMPLATE = "compliance/_learner_progress.html"
+
+
+def _template_available(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _node_id(path: str) -> int:
+    return int(path.strip("/").split("/")[-1])
+
+
+def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Counts for each subtree the actor holds: nodes per kind and active people."""
+    nodes = org_data_many(_node_id(p) for p in paths)
+    panels = []
+    for path in paths:
+        kinds = org_count_by_kind([path])
+        people = person_counts(actor, [path])
+        panels.append(
+            {
+                "node": nodes[_node_id(path)],
+                "districts": kinds.get(OrgKind.DISTRICT.value, 0),
+                "units": kinds.get(OrgKind.UNIT.value, 0),
+                "departments": kinds.get(OrgKind.DEPARTMENT.value, 0),
+                "people": people,
+                "categories": [(label, people[c.value]) for c, label in CATEGORY_LABELS.items()],
+            }
+        )
+    return panels
+
+
+def _learner_card(user_id: int) -> dict[str, Any] | None:
+    person = person_for_user(user_id)
+    if person is None:
+        return None
+    return {
+        "person": person,
+        "unit": org_data(person.unit_id),
+        "gender": GENDER_LABELS.get(person.gender, ""),
+        "category": CATEGORY_LABELS[person.category],
+        "level": LEVEL_LABELS[person.leadership_level] if person.leadership_level else "",
+        "status": STATUS_LABELS[person.status],
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """One page per role held (issue 2 item 9); a user with several roles sees each part."""
     scope = actor_scope(request.user)
-    return render(request, "web/home.html", {"roles": sorted(scope.roles)})
+    context: dict[str, Any] = {
+        "roles": sorted(scope.roles),
+        "city_panels": _jurisdiction_panels(request.user, scope.paths_for(Role.CITY_BUREAU)),
+        "district_panels": _jurisdiction_panels(
+            request.user, scope.paths_for(Role.DISTRICT_BUREAU)
+        ),
+        "unit_panels": _jurisdiction_panels(request.user, scope.paths_for(Role.UNIT_HR)),
+        "is_institution": scope.has(Role.INSTITUTION),
+        "is_teacher": scope.has(Role.TEACHER),
+        "is_evaluator": scope.has(Role.EVALUATOR),
+        "learner": _learner_card(request.user.pk) if scope.has(Role.LEARNER) else None,
+        "has_role": bool(scope.roles),
+    }
+    context["learner_progress_template"] = (
+        LEARNER_PROGRESS_TEMPLATE
+        if context["learner"] and _template_available(LEARNER_PROGRESS_TEMPLATE)
+        else None
+    )
+    return render(request, "web/home.html", context)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+    date_from = forms.DateField(
+        label=gettext_lazy("起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["action"].choices = everything + [(a, a) for a in choices["actions"]]  # type: ignore[attr-defined]
+        self.fields["object_type"].choices = everything + [  # type: ignore[attr-defined]
+            (t, t) for t in choices["object_types"]
+        ]
+
+    def filters(self) -> AuditFilters:
+        if not self.is_valid():
+            return AuditFilters()
+        data = self.cleaned_data
+        return AuditFilters(
+            action=data["action"] or "",
+            object_type=data["object_type"] or "",
+            actor=data["actor"] or "",
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    """The audit log, read-only, for the city bureau (issue 2 item 7)."""
+    choices = audit_choices(actor=request.user)  # raises PermissionDenied for other roles
+    form = AuditFilterForm(request.GET or None, choices=choices)
+    events = audit_event_list(actor=request.user, filters=form.filters())
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "web/audit.html#results" if getattr(request, "htmx", False) else "web/audit.html"
+    return render(request, template, context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+# Error pages (config/urls.py handler404 …): Chinese, inside the site layout.
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_error_page(request, 404, _("您要找的页面或对象不存在，或不在您的管辖范围内。"))
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_error_page(request, 403, _("您没有访问此页面的权限。"))
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render_error_page(request, 400, _("请求无法处理，请返回后重试。"))
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    message = _("服务器出现错误，已记录，请稍后重试。")
+    try:
+        return render_error_page(request, 500, message)
+    except Exception:  # the layout needs the database, which may be what failed
+        return HttpResponse(f"<h1>500</h1><p>{message}</p>", status=500)

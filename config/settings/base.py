@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "civtrain.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "civtrain.web.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,0 +1,226 @@
+"""Pages of the organisation tree: browser with lazy-loaded children, node detail, and the
+city bureau's forms to create, rename, (de)activate and move nodes (CQ-O2)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
+from civtrain.organisations import api
+from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
+from civtrain.organisations.models import OrgNode, path_segment
+from civtrain.organisations.selectors import org_ancestors, org_get
+from civtrain.people.api import person_count_by_subtree
+
+SEGMENT = len(path_segment(1))
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    node: OrgNode
+    people: int  # active people in the node's whole subtree
+    children: int  # direct children
+
+    @property
+    def kind_label(self) -> str:
+        return ORG_KIND_LABELS[OrgKind(self.node.kind)]
+
+
+def _personnel_paths(actor: Any) -> tuple[str, ...]:
+    """The tree pages are for personnel staff; other roles are refused outright."""
+    paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
+    if not paths:
+        raise PermissionDenied(_("只有人事管理部门可以浏览组织机构"))
+    return paths
+
+
+def _access(actor: Any, node_id: int) -> OrgNode:
+    return org_get(scope_paths=_personnel_paths(actor), node_id=node_id)
+
+
+def _can_edit(actor: Any, node: OrgNode) -> bool:
+    return actor_scope(actor).covers(node.path, Role.CITY_BUREAU)
+
+
+def _rows(actor: Any, nodes: list[OrgNode], parent_path: str | None) -> list[TreeRow]:
+    """Rows with subtree people counts from one GROUP BY per parent (not one per node)."""
+    counts: dict[str, int] = {}
+    if parent_path is not None:
+        counts = person_count_by_subtree(actor, parent_path, len(parent_path) + SEGMENT)
+    else:  # the actor's roots may sit at different depths: one query per root
+        for node in nodes:
+            counts.update(person_count_by_subtree(actor, node.path, len(node.path)))
+    return [TreeRow(n, counts.get(n.path, 0), getattr(n, "n_children", 0)) for n in nodes]
+
+
+def _with_child_counts(qs: Any) -> list[OrgNode]:
+    return list(qs.annotate(n_children=Count("children")).order_by("sort_order", "code"))
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    paths = _personnel_paths(request.user)
+    roots = _with_child_counts(OrgNode.objects.filter(path__in=paths))
+    return render(
+        request,
+        "organisations/tree.html",
+        {"rows": _rows(request.user, roots, None)},
+    )
+
+
+@login_required
+def children(request: HttpRequest, node_id: int) -> HttpResponse:
+    """htmx: the children of a node, each with its own lazy-load toggle."""
+    node = _access(request.user, node_id)
+    kids = _with_child_counts(OrgNode.objects.filter(parent=node))
+    return render(
+        request, "organisations/_children.html", {"rows": _rows(request.user, kids, node.path)}
+    )
+
+
+class NodeCreateForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("编码"), max_length=32, widget=forms.TextInput({"class": "form-control"})
+    )
+    name = forms.CharField(
+        label=gettext_lazy("名称"),
+        max_length=100,
+        widget=forms.TextInput({"class": "form-control"}),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类型"), widget=forms.Select({"class": "form-select"})
+    )
+
+    def __init__(self, *args: Any, parent: OrgNode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parent_kind = OrgKind(parent.kind)
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (k.value, _(ORG_KIND_LABELS[k])) for k in OrgKind if parent_kind in ALLOWED_PARENT[k]
+        ]
+
+
+class NodeEditForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    active = forms.BooleanField(label=gettext_lazy("启用"), required=False)
+
+
+class NodeMoveForm(forms.Form):
+    new_parent_code = forms.CharField(label=gettext_lazy("新上级机构编码"), max_length=32)
+
+
+@login_required
+def detail(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = _access(request.user, node_id)
+    paths = _personnel_paths(request.user)
+    kids = _with_child_counts(OrgNode.objects.filter(parent=node))
+    own = person_count_by_subtree(request.user, node.path, len(node.path))
+    ancestors = [(a, any(a.path.startswith(p) for p in paths)) for a in org_ancestors(node)[:-1]]
+    editable = _can_edit(request.user, node)
+    context = {
+        "node": node,
+        "kind_label": ORG_KIND_LABELS[OrgKind(node.kind)],
+        "ancestors": ancestors,
+        "rows": _rows(request.user, kids, node.path),
+        "people": own.get(node.path, 0),
+        "editable": editable,
+        "create_form": NodeCreateForm(parent=node, prefix="new") if editable else None,
+        "edit_form": NodeEditForm(initial={"name": node.name, "active": node.active})
+        if editable
+        else None,
+        "move_form": NodeMoveForm() if editable and node.parent_id else None,
+    }
+    return render(request, "organisations/detail.html", context)
+
+
+def _editable_node(request: HttpRequest, node_id: int) -> OrgNode:
+    node = _access(request.user, node_id)
+    if not _can_edit(request.user, node):
+        raise PermissionDenied(_("只有市公务员局可以调整机构设置"))
+    return node
+
+
+def _form_error(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+
+
+@login_required
+@require_POST
+def create_child(request: HttpRequest, node_id: int) -> HttpResponse:
+    parent = _editable_node(request, node_id)
+    form = NodeCreateForm(request.POST, parent=parent, prefix="new")
+    if form.is_valid():
+        try:
+            created = api.org_create(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                kind=OrgKind(form.cleaned_data["kind"]),
+                parent_code=parent.code,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已新建机构 %(name)s") % {"name": created.name})
+            return redirect("organisations:detail", created.id)
+    else:
+        _form_error(request, form)
+    return redirect("organisations:detail", parent.pk)
+
+
+@login_required
+@require_POST
+def edit(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = _editable_node(request, node_id)
+    form = NodeEditForm(request.POST)
+    if form.is_valid():
+        try:
+            api.org_update(
+                actor=request.user,
+                node_id=node.pk,
+                name=form.cleaned_data["name"],
+                active=form.cleaned_data["active"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+    else:
+        _form_error(request, form)
+    return redirect("organisations:detail", node.pk)
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = _editable_node(request, node_id)
+    form = NodeMoveForm(request.POST)
+    if form.is_valid():
+        code = form.cleaned_data["new_parent_code"].strip()
+        try:
+            target = org_get(scope_paths=_personnel_paths(request.user), code=code)
+            if not _can_edit(request.user, target):
+                raise NotFound(_("目标机构不存在或不在您的管辖范围内"))
+            api.org_move(actor=request.user, code=node.code, new_parent_code=target.code)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("已将 %(name)s 整体移至 %(target)s 之下")
+                % {"name": node.name, "target": target.name},
+            )
+    else:
+        _form_error(request, form)
+    return redirect("organisations:detail", node.pk)

@@ -1,0 +1,393 @@
+"""Pages of the registry: people list with search and filters, person detail with career
+history and audit trail, the audited ID reveal, create/edit forms and career events."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from civtrain.organisations.api import OrgKind, org_list_data
+from civtrain.people import services
+from civtrain.people.data import (
+    CATEGORY_LABELS,
+    EVENT_LABELS,
+    GENDER_LABELS,
+    LEVEL_LABELS,
+    RANKS,
+    STATUS_LABELS,
+    Category,
+    EventKind,
+    Gender,
+    LeadershipLevel,
+    PersonInput,
+)
+from civtrain.people.models import Person
+from civtrain.people.selectors import PersonFilters, access_person_by_id, person_list
+from civtrain.web.selectors import audit_trail_of
+
+PAGE_SIZE = 50
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "unit": ("unit__path", "name", "id"),
+    "birth_date": ("birth_date", "id"),
+    "-birth_date": ("-birth_date", "-id"),
+    "reporting_date": ("reporting_date", "id"),
+    "-reporting_date": ("-reporting_date", "-id"),
+}
+SORT_LABELS = {
+    "name": gettext_lazy("姓名 ↑"),
+    "-name": gettext_lazy("姓名 ↓"),
+    "unit": gettext_lazy("单位"),
+    "birth_date": gettext_lazy("出生日期 ↑"),
+    "-birth_date": gettext_lazy("出生日期 ↓"),
+    "reporting_date": gettext_lazy("报到日期 ↑"),
+    "-reporting_date": gettext_lazy("报到日期 ↓"),
+}
+TRI_STATE = [("", gettext_lazy("不限")), ("1", gettext_lazy("是")), ("0", gettext_lazy("否"))]
+
+
+def _select(choices: list[tuple[str, Any]]) -> forms.Select:
+    return forms.Select({"class": "form-select"}, choices=choices)
+
+
+def _labels(labels: dict[Any, str]) -> list[tuple[str, str]]:
+    return [(k.value, _(v)) for k, v in labels.items()]
+
+
+def _personnel_paths(actor: Any) -> tuple[str, ...]:
+    paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
+    if not paths:
+        raise PermissionDenied(_("只有人事管理部门可以查看人员名册"))
+    return paths
+
+
+def _unit_choices(paths: tuple[str, ...], kinds: tuple[OrgKind, ...] | None = None) -> list:
+    nodes = org_list_data(scope_paths=paths, kinds=kinds)
+    base = min((n.depth for n in nodes), default=0)
+    return [(str(n.id), "　" * (n.depth - base) + f"{n.name}（{n.code}）") for n in nodes]
+
+
+def _can_write(actor: Any, person: Person) -> bool:
+    return actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES)
+
+
+class PersonFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("姓名或完整身份证号"),
+        required=False,
+        widget=forms.TextInput({"class": "form-control", "type": "search"}),
+    )
+    unit = forms.TypedChoiceField(label=gettext_lazy("单位（含下级）"), required=False, coerce=int)
+    category = forms.ChoiceField(label=gettext_lazy("人员类别"), required=False)
+    rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
+    leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    grassroots = forms.ChoiceField(label=gettext_lazy("基层"), required=False, choices=TRI_STATE)
+    basic_post = forms.ChoiceField(
+        label=gettext_lazy("机关基础岗位"), required=False, choices=TRI_STATE
+    )
+    law_enforcement = forms.ChoiceField(
+        label=gettext_lazy("行政执法"), required=False, choices=TRI_STATE
+    )
+    sort = forms.ChoiceField(label=gettext_lazy("排序"), required=False)
+
+    def __init__(self, *args: Any, paths: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("不限"))]
+        choices = {
+            "unit": any_ + _unit_choices(paths),
+            "category": any_ + _labels(CATEGORY_LABELS),
+            "rank": any_ + [(r, r) for r in RANKS],
+            "leadership_level": any_ + _labels(LEVEL_LABELS),
+            "status": any_ + _labels(STATUS_LABELS),
+            "grassroots": TRI_STATE,
+            "basic_post": TRI_STATE,
+            "law_enforcement": TRI_STATE,
+            "sort": [(k, str(v)) for k, v in SORT_LABELS.items()],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            field.choices = options  # type: ignore[attr-defined]
+            field.widget = _select(options)
+
+    def filters(self) -> tuple[PersonFilters, tuple[str, ...]]:
+        if not self.is_valid():
+            return PersonFilters(), SORTS["name"]
+        d = self.cleaned_data
+
+        def flag(name: str) -> bool | None:
+            return {"1": True, "0": False}.get(d[name])
+
+        filters = PersonFilters(
+            search=d["q"] or "",
+            unit_id=d["unit"] or None,
+            rank=d["rank"] or "",
+            category=d["category"] or "",
+            leadership_level=d["leadership_level"] or "",
+            status=d["status"] or "",
+            grassroots=flag("grassroots"),
+            basic_post=flag("basic_post"),
+            law_enforcement=flag("law_enforcement"),
+        )
+        return filters, SORTS.get(d["sort"] or "name", SORTS["name"])
+
+
+@login_required
+def person_list_page(request: HttpRequest) -> HttpResponse:
+    paths = _personnel_paths(request.user)
+    form = PersonFilterForm(request.GET or None, paths=paths)
+    filters, order = form.filters()
+    people = person_list(actor=request.user, filters=filters).order_by(*order)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
+        "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
+        "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+    }
+    partial = getattr(request, "htmx", False) and request.headers.get("HX-Target") == (
+        "people-results"
+    )
+    return render(request, "people/list.html#results" if partial else "people/list.html", context)
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person_by_id(request.user, person_id)
+    events = list(person.career_events.select_related("unit").order_by("-date", "-id"))
+    writable = _can_write(request.user, person)
+    context = {
+        "person": person,
+        "events": events,
+        "gender": GENDER_LABELS.get(Gender(person.gender), "") if person.gender else "",
+        "category": CATEGORY_LABELS[Category(person.category)],
+        "level": LEVEL_LABELS[LeadershipLevel(person.leadership_level)]
+        if person.leadership_level
+        else "",
+        "status": STATUS_LABELS.get(person.status, person.status),  # type: ignore[call-overload]
+        "event_labels": {k.value: v for k, v in EVENT_LABELS.items()},
+        "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
+        "writable": writable,
+        "audit_trail": audit_trail_of(
+            actor=request.user,
+            object_type="person",
+            object_id=person.pk,
+            org_path=person.unit.path,
+        ),
+        "event_form": CareerEventForm(paths=_personnel_paths(request.user)) if writable else None,
+    }
+    return render(request, "people/detail.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+    """POST only: decrypts the ID number for an entitled role and audits it."""
+    person = access_person_by_id(request.user, person_id)
+    number = services.person_reveal_id_number(
+        actor=request.user, person=person, reason=request.POST.get("reason", "")[:100]
+    )
+    response = render(request, "people/_revealed_id.html", {"number": number, "person": person})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    id_number = forms.CharField(
+        label=gettext_lazy("身份证号"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput({"autocomplete": "off"}),
+    )
+    gender = forms.ChoiceField(label=gettext_lazy("性别"))
+    birth_date = forms.DateField(
+        label=gettext_lazy("出生日期"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int)
+    category = forms.ChoiceField(label=gettext_lazy("人员类别"))
+    rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
+    leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
+    grassroots = forms.BooleanField(label=gettext_lazy("基层"), required=False)
+    basic_post = forms.BooleanField(label=gettext_lazy("机关基础岗位"), required=False)
+    law_enforcement = forms.BooleanField(label=gettext_lazy("行政执法"), required=False)
+    reporting_date = forms.DateField(
+        label=gettext_lazy("报到日期"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
+
+    def __init__(
+        self, *args: Any, paths: tuple[str, ...], editing: Person | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        none = [("", "—")]
+        self.fields["gender"].choices = _labels(GENDER_LABELS)  # type: ignore[attr-defined]
+        self.fields["unit"].choices = _unit_choices(  # type: ignore[attr-defined]
+            paths, (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.UNIT, OrgKind.DEPARTMENT)
+        )
+        self.fields["category"].choices = _labels(CATEGORY_LABELS)  # type: ignore[attr-defined]
+        self.fields["rank"].choices = none + [(r, r) for r in RANKS]  # type: ignore[attr-defined]
+        self.fields["leadership_level"].choices = none + _labels(LEVEL_LABELS)  # type: ignore[attr-defined]
+        if editing is not None:
+            # The clear number is never put into the page; blank keeps the stored one.
+            self.fields["id_number"].help_text = _("当前：%(masked)s；留空表示不修改") % {
+                "masked": editing.id_number_masked
+            }
+            self.fields["phone"].help_text = _("当前：%(masked)s；留空表示不修改") % {
+                "masked": editing.phone_masked or "—"
+            }
+        else:
+            self.fields["id_number"].required = True
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+
+    def to_input(self) -> PersonInput:
+        d = self.cleaned_data
+        id_number = d["id_number"] or (self.editing.id_number if self.editing else "")
+        return PersonInput(
+            name=d["name"],
+            id_number=id_number,
+            gender=Gender(d["gender"]),
+            unit_id=d["unit"],
+            birth_date=d["birth_date"],
+            category=Category(d["category"]),
+            rank=d["rank"] or "",
+            leadership_level=LeadershipLevel(d["leadership_level"])
+            if d["leadership_level"]
+            else None,
+            grassroots=d["grassroots"],
+            basic_post=d["basic_post"],
+            law_enforcement=d["law_enforcement"],
+            reporting_date=d["reporting_date"],
+            phone=d["phone"] or "",
+        )
+
+
+def _apply_service_error(form: forms.Form, exc: ApplicationError) -> None:
+    field = exc.extra.get("field") if isinstance(exc, ValidationFailed) else None
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+@login_required
+def person_create_page(request: HttpRequest) -> HttpResponse:
+    paths = _personnel_paths(request.user)
+    form = PersonForm(request.POST or None, paths=paths)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, data=form.to_input())
+        except ApplicationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已登记 %(name)s") % {"name": person.name})
+            return redirect("people:detail", person.pk)
+    return render(request, "people/form.html", {"form": form, "person": None})
+
+
+@login_required
+def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person_by_id(request.user, person_id)
+    if not _can_write(request.user, person):
+        raise PermissionDenied(_("您无权修改此人员的信息"))
+    paths = _personnel_paths(request.user)
+    initial = {
+        f: getattr(person, f)
+        for f in (
+            "name",
+            "gender",
+            "birth_date",
+            "category",
+            "rank",
+            "leadership_level",
+            "grassroots",
+            "basic_post",
+            "law_enforcement",
+            "reporting_date",
+        )
+    }
+    initial["unit"] = person.unit_id
+    form = PersonForm(request.POST or None, paths=paths, editing=person, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, data=form.to_input())
+        except ApplicationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:detail", person.pk)
+    return render(request, "people/form.html", {"form": form, "person": person})
+
+
+class CareerEventForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("事件类型"))
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput({"type": "date"}))
+    leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
+    rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("调入单位"), required=False, coerce=int, empty_value=None
+    )
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, paths: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        none = [("", "—")]
+        self.fields["kind"].choices = _labels(EVENT_LABELS)  # type: ignore[attr-defined]
+        self.fields["leadership_level"].choices = none + _labels(LEVEL_LABELS)  # type: ignore[attr-defined]
+        self.fields["rank"].choices = none + [(r, r) for r in RANKS]  # type: ignore[attr-defined]
+        self.fields["unit"].choices = none + _unit_choices(paths)  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+
+@login_required
+@require_POST
+def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person_by_id(request.user, person_id)
+    if not _can_write(request.user, person):
+        raise PermissionDenied(_("您无权修改此人员的信息"))
+    form = CareerEventForm(request.POST, paths=_personnel_paths(request.user))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.career_event_record(
+                actor=request.user,
+                person=person,
+                kind=EventKind(d["kind"]),
+                date=d["date"],
+                leadership_level=LeadershipLevel(d["leadership_level"])
+                if d["leadership_level"]
+                else None,
+                rank=d["rank"] or "",
+                unit_id=d["unit"],
+                note=d["note"] or "",
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已记录履历事件"))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}")
+    return redirect("people:detail", person.pk)

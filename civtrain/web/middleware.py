@@ -1,0 +1,55 @@
+"""Turns an ApplicationError raised by a page view into a page or an htmx error partial."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from civtrain.core.errors import ApplicationError
+
+ERROR_TARGET = "#app-errors"
+
+
+def error_heading(status: int) -> str:
+    return {
+        400: _("请求有误"),
+        403: _("没有访问权限"),
+        404: _("页面不存在"),
+        422: _("提交的内容有误"),
+        500: _("服务器内部错误"),
+    }.get(status, _("出错了"))
+
+
+def render_error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    context = {"status": status, "heading": error_heading(status), "message": message}
+    return render(request, "web/error.html", context, status=status)
+
+
+def render_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """Same message for a full page and an htmx swap; the status tells the two apart."""
+    if getattr(request, "htmx", False):
+        context = {"error": exc.as_dict(), "status": exc.status}
+        response = render(request, "web/partials/error.html", context, status=exc.status)
+        # The partial lands in the page's error area, whatever the request targeted.
+        response["HX-Retarget"] = ERROR_TARGET
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render_error_page(request, exc.status, exc.message)
+
+
+class ApplicationErrorMiddleware:
+    """Pages raise NotFound/PermissionDenied/ValidationFailed; people see a Chinese page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None  # the ninja handlers answer in JSON
+        if isinstance(exc, ApplicationError):
+            return render_application_error(request, exc)
+        return None

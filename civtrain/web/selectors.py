@@ -1,0 +1,77 @@
+"""Reads of the audit log for the audit page and a person's audit trail, scoped by the actor."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.core import clock
+from civtrain.core.errors import PermissionDenied
+from civtrain.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str = ""
+    object_type: str = ""
+    actor: str = ""  # login name or display name, as shown in the list
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+
+
+def _paths_q(paths: tuple[str, ...]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(org_path__startswith=path)
+    return q
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.TZ)
+
+
+def audit_event_list(*, actor: Any, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
+    """Audit events for the audit page (issue 2 item 7): city bureau staff only, and only
+    events whose org path lies under one of the cities they hold. Events with no org path
+    (accounts, tokens) belong to no city and are not listed."""
+    scope = actor_scope(actor)
+    if not scope.has(Role.CITY_BUREAU):
+        raise PermissionDenied("只有市公务员局可以查看审计日志")
+    f = filters or AuditFilters()
+    qs = AuditEvent.objects.filter(_paths_q(scope.paths_for(Role.CITY_BUREAU)))
+    if f.action:
+        qs = qs.filter(action=f.action)
+    if f.object_type:
+        qs = qs.filter(object_type=f.object_type)
+    if f.actor:
+        qs = qs.filter(actor_label__icontains=f.actor.strip())
+    if f.date_from:
+        qs = qs.filter(at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    return qs.order_by("-at", "-id")
+
+
+def audit_choices(*, actor: Any) -> dict[str, list[str]]:
+    """Distinct actions and object types in the actor's audit scope, for the filter selects."""
+    qs = audit_event_list(actor=actor).order_by()
+    return {
+        "actions": sorted(qs.values_list("action", flat=True).distinct()),
+        "object_types": sorted(qs.values_list("object_type", flat=True).distinct()),
+    }
+
+
+def audit_trail_of(
+    *, actor: Any, object_type: str, object_id: int, org_path: str, limit: int = 50
+) -> list[AuditEvent] | None:
+    """An object's audit trail for personnel staff whose subtree holds it; None for others
+    (a learner sees their own record but not who looked at it)."""
+    if not actor_scope(actor).covers(org_path, *PERSONNEL_ROLES):
+        return None
+    return list(
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+            "-at", "-id"
+        )[:limit]
+    )
