@@ -1,10 +1,43 @@
-"""Public interface of the credit ledger."""
+"""Public interface of the credit ledger: the one way other apps credit or read hours."""
 
 from typing import Any
 
 from django.db.models import QuerySet
 
+from civtrain.credits import services
+from civtrain.credits.data import (
+    BulkItemResult,
+    BulkResult,
+    EntryData,
+    EntryInput,
+    ItemStatus,
+    Result,
+    SourceType,
+)
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
+
+__all__ = [
+    "BulkItemResult",
+    "BulkResult",
+    "EntryData",
+    "EntryInput",
+    "ItemStatus",
+    "Result",
+    "SourceType",
+    "credit_entries_bulk_record",
+    "credit_entry_record",
+    "credit_entry_reverse",
+    "entry_rows",
+    "subject_rows",
+]
+
+# Writes (services.py): keyword-only, each in one transaction with an audit event.
+credit_entry_record = services.credit_entry_record
+credit_entry_record_input = services.credit_entry_record_input
+credit_entries_bulk_record = services.credit_entries_bulk_record
+credit_entry_reverse = services.credit_entry_reverse
+default_hours_per_day = services.default_hours_per_day
+entry_data = services.entry_data
 
 
 def entry_rows() -> QuerySet[Any]:

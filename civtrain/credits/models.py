@@ -71,3 +71,111 @@ class LedgerSubjectHours(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.entry_id} {self.subject} {self.hours}h"
+
+
+class LedgerChainHead(models.Model):
+    """The last (seq, hash) of a person's chain: the row writers lock to extend the chain.
+
+    Internal bookkeeping, not evidence: verification recomputes chains from the entries and
+    only reports where this row disagrees with them (a deleted last entry).
+    """
+
+    person = models.OneToOneField(
+        "people.Person", primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seq = models.PositiveIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.seq}"
+
+
+class LedgerCheckpoint(AppendOnlyModel):
+    """A signed digest of every chain's head at one moment (ADR: ledger checkpoints)."""
+
+    date = models.DateField(help_text="day (Asia/Shanghai) the checkpoint was taken")
+    created_at = models.DateTimeField()
+    entry_count = models.PositiveBigIntegerField()
+    chain_count = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    signature = models.CharField(max_length=100)
+    public_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.date} {self.entry_count} entries"
+
+
+class LedgerCheckpointHead(AppendOnlyModel):
+    """A chain head that changed since the previous checkpoint; the heads of checkpoint n are
+    the latest rows per person with checkpoint ≤ n, so a daily checkpoint stores only what
+    changed that day."""
+
+    checkpoint = models.ForeignKey(LedgerCheckpoint, on_delete=models.PROTECT, related_name="+")
+    person_id = models.BigIntegerField()
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id", "checkpoint"])]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id}:{self.person_id}@{self.seq}"
+
+
+class LedgerVerification(AppendOnlyModel):
+    """The outcome of one `civtrain verify-ledger` run, for the bureau's status page."""
+
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    entry_count = models.PositiveBigIntegerField()
+    chain_count = models.PositiveIntegerField()
+    checkpoint_id = models.BigIntegerField(null=True, blank=True)
+    checkpoint_valid = models.BooleanField(null=True)
+    problem_count = models.PositiveIntegerField()
+    problems = models.JSONField(default=list, blank=True)  # the first 200 problems
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"verification {self.at:%Y-%m-%d %H:%M} ok={self.ok}"
+
+
+class ExternalClaim(models.Model):
+    """External or degree study claimed for credit, approved by the unit (ZZ-T2(3)).
+
+    A claim is a workflow record, not evidence of hours: only its approval writes a ledger
+    entry, so its status may change.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    training_type = models.CharField(max_length=16)
+    mode = models.CharField(max_length=16)
+    start_date = models.DateField(null=True, blank=True)
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    days = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    subject_hours = models.JSONField(default=dict, blank=True)  # code → "4.00"
+    degree_study = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
+    evidence = models.FileField(upload_to="claims/%Y/%m/", blank=True)
+    status = models.CharField(max_length=12, default="pending", db_index=True)
+    submitted_by_id = models.BigIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField()
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=300, blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"claim {self.pk} {self.title}"

@@ -137,3 +137,8 @@ def person_count_by_subtree(actor: Any, under: str, segment_end: int) -> dict[st
         .order_by()
     )
     return {row["prefix"]: row["n"] for row in rows}
+
+
+def person_ids_existing(person_ids: list[int]) -> set[int]:
+    """Which of `person_ids` name a person (unscoped: for the ledger's trusted callers)."""
+    return set(Person.objects.filter(pk__in=person_ids).values_list("pk", flat=True))

@@ -1,0 +1,152 @@
+"""The per-person hash chain and checkpoint signatures (CQ-M3: a tamper-evident ledger).
+
+entry.hash = SHA-256(prev_hash ‖ "\\n" ‖ canonical JSON of the entry), where the canonical
+JSON has sorted keys, no spaces, decimals as fixed two-place strings, dates in ISO form and
+the recorded time in UTC with microseconds. The first entry of a chain links to GENESIS.
+Verification and writing both call `entry_hash`, so they cannot drift apart.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+
+GENESIS = "0" * 64
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_UTC = dt.UTC
+
+
+def money(value: Decimal | float | int | None) -> str | None:
+    """Fixed two-place string; floats (SQLite raw reads) format the same as Decimals."""
+    if value is None:
+        return None
+    return f"{value:.2f}"
+
+
+def iso_date(value: dt.date | str | None) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def iso_moment(value: dt.datetime) -> str:
+    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    *,
+    person_id: int,
+    seq: int,
+    title: str,
+    start_date: dt.date | str | None,
+    date: dt.date | str,
+    year: int,
+    hours: Any,
+    days: Any,
+    training_type: str,
+    mode: str,
+    result: str,
+    score: Any,
+    source_type: str,
+    source_ref: str,
+    reverses_id: int | None,
+    reason: str,
+    evidence: str,
+    recorded_by_id: int | None,
+    recorded_at: dt.datetime,
+    subjects: Iterable[tuple[str, Any]],
+) -> bytes:
+    """The bytes an entry's hash covers: every stored field, its subject hours included."""
+    return _dumps(
+        {
+            "date": iso_date(date),
+            "days": money(days),
+            "evidence": evidence,
+            "hours": money(hours),
+            "mode": mode,
+            "person_id": person_id,
+            "reason": reason,
+            "recorded_at": iso_moment(recorded_at),
+            "recorded_by_id": recorded_by_id,
+            "result": result,
+            "reverses_id": reverses_id,
+            "score": money(score),
+            "seq": seq,
+            "source_ref": source_ref,
+            "source_type": source_type,
+            "start_date": iso_date(start_date),
+            "subjects": sorted((code, money(h)) for code, h in subjects),
+            "title": title,
+            "training_type": training_type,
+            "year": year,
+        }
+    ).encode()
+
+
+def entry_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + content).hexdigest()
+
+
+def heads_digest(heads: Iterable[tuple[int, int, str]]) -> str:
+    """One digest over every chain's head: SHA-256 of sorted "person:seq:hash" lines."""
+    h = hashlib.sha256()
+    for person_id, seq, head in sorted(heads):
+        h.update(f"{person_id}:{seq}:{head}\n".encode())
+    return h.hexdigest()
+
+
+def checkpoint_message(*, date: dt.date, entries: int, chains: int, digest: str) -> bytes:
+    return f"civtrain-ledger-checkpoint|{date.isoformat()}|{entries}|{chains}|{digest}".encode()
+
+
+def _private_key() -> Ed25519PrivateKey | None:
+    raw = getattr(settings, "CIVTRAIN_SIGNING_KEY", "")
+    if not raw:
+        return None
+    seed = base64.b64decode(raw)
+    if len(seed) != 32:
+        raise ValueError("CIVTRAIN_SIGNING_KEY must be base64 of a 32-byte Ed25519 seed")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def sign(message: bytes) -> tuple[str, str] | None:
+    """(signature, public key), both base64; None when no signing key is configured."""
+    key = _private_key()
+    if key is None:
+        return None
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(key.sign(message)).decode(), base64.b64encode(public).decode()
+
+
+def signature_valid(message: bytes, signature: str, public_key: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
+            base64.b64decode(signature), message
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def configured_public_key() -> str | None:
+    key = _private_key()
+    if key is None:
+        return None
+    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def chain_hashes(rows: Sequence[tuple[bytes]]) -> list[str]:
+    """Hashes of consecutive canonical contents starting at GENESIS (used by tests)."""
+    out, prev = [], GENESIS
+    for (content,) in rows:
+        prev = entry_hash(prev, content)
+        out.append(prev)
+    return out

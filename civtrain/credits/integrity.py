@@ -1,0 +1,367 @@
+"""Recomputing every chain and checking the latest checkpoint (`civtrain verify-ledger`).
+
+Streams entries ordered by (person, seq) and subject rows ordered by (person, entry) side by
+side, so memory holds one person's subject rows at a time plus the chain-head index.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from civtrain.core import clock
+from civtrain.core.audit import audit_record
+from civtrain.credits import chain
+from civtrain.credits.data import LedgerProblem, ProblemKind, VerificationReport
+from civtrain.credits.models import (
+    LedgerChainHead,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerSubjectHours,
+    LedgerVerification,
+)
+from civtrain.credits.services import checkpoint_heads
+from civtrain.people import api as people_api
+
+_FIELDS = (
+    "id",
+    "person_id",
+    "seq",
+    "title",
+    "start_date",
+    "date",
+    "year",
+    "hours",
+    "days",
+    "training_type",
+    "mode",
+    "result",
+    "score",
+    "source_type",
+    "source_ref",
+    "reverses_id",
+    "reason",
+    "evidence",
+    "recorded_by_id",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
+CHUNK = 10000
+WHO = "\x00who\x00"  # replaced by name and masked ID once the person is looked up
+
+
+@dataclass
+class _Pending:
+    """A problem before the person's name is looked up."""
+
+    kind: ProblemKind
+    text: str  # "{WHO}" marks where the person is named by name and masked ID
+    person_id: int | None
+    row: tuple | None = None
+
+
+def _subjects_by_person(person_id: int | None) -> Iterator[tuple[int, dict[int, list]]]:
+    """(person_id, {entry_id: [(subject, hours)]}) in person order."""
+    qs = LedgerSubjectHours.objects.all()
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    rows = qs.order_by("person_id", "entry_id").values_list(
+        "person_id", "entry_id", "subject", "hours"
+    )
+    current: int | None = None
+    group: dict[int, list] = {}
+    for pid, eid, subject, hours in rows.iterator(chunk_size=CHUNK):
+        if pid != current:
+            if current is not None:
+                yield current, group
+            current, group = pid, {}
+        group.setdefault(eid, []).append((subject, hours))
+    if current is not None:
+        yield current, group
+
+
+def _entries_by_person(person_id: int | None) -> Iterator[tuple[int, list[tuple]]]:
+    qs = LedgerEntry.objects.all()
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    rows = qs.order_by("person_id", "seq", "id").values_list(*_FIELDS)
+    current: int | None = None
+    group: list[tuple] = []
+    for row in rows.iterator(chunk_size=CHUNK):
+        if row[1] != current:
+            if current is not None:
+                yield current, group
+            current, group = row[1], []
+        group.append(row)
+    if current is not None:
+        yield current, group
+
+
+def _content(row: tuple, subjects: list) -> bytes:
+    return chain.canonical(
+        person_id=row[1],
+        seq=row[2],
+        title=row[3],
+        start_date=row[4],
+        date=row[5],
+        year=row[6],
+        hours=row[7],
+        days=row[8],
+        training_type=row[9],
+        mode=row[10],
+        result=row[11],
+        score=row[12],
+        source_type=row[13],
+        source_ref=row[14],
+        reverses_id=row[15],
+        reason=row[16],
+        evidence=row[17],
+        recorded_by_id=row[18],
+        recorded_at=row[19],
+        subjects=subjects,
+    )
+
+
+def _check_chain(
+    pid: int,
+    rows: list[tuple],
+    subjects: dict[int, list],
+    head: tuple[int, str] | None,
+    cp: tuple[int, str] | None,
+    out: list[_Pending],
+) -> None:
+    prev_hash, expected, last_seq, last_hash = chain.GENESIS, 1, 0, chain.GENESIS
+    head_seq = head[0] if head else 0
+    cp_seen = False
+    for row in rows:
+        seq = row[2]
+        if seq == last_seq:
+            out.append(
+                _Pending(
+                    ProblemKind.INSERTED, f"{WHO} 的链中序号重复：该记录绕过系统插入", pid, row
+                )
+            )
+            continue
+        if seq > head_seq:
+            out.append(
+                _Pending(
+                    ProblemKind.INSERTED,
+                    f"{WHO} 的该记录不在系统登记的链内（链头为第{head_seq}条）：绕过系统插入",
+                    pid,
+                    row,
+                )
+            )
+        elif chain.entry_hash(row[20], _content(row, subjects.get(row[0], []))) != row[21]:
+            out.append(
+                _Pending(ProblemKind.EDITED, f"{WHO} 的该记录内容与其哈希不符：被篡改", pid, row)
+            )
+        if seq > expected:
+            missing = f"第{expected}条" if seq == expected + 1 else f"第{expected}–{seq - 1}条"
+            out.append(
+                _Pending(
+                    ProblemKind.DELETED,
+                    f"{WHO} 的" + missing + "记录缺失（位于该记录之前）：被删除",
+                    pid,
+                    row,
+                )
+            )
+        elif row[20] != prev_hash:
+            out.append(
+                _Pending(
+                    ProblemKind.INSERTED,
+                    f"{WHO} 的该记录与前一条的链接断裂：记录被插入或替换，或前一条被改写",
+                    pid,
+                    row,
+                )
+            )
+        if cp is not None and seq == cp[0]:
+            cp_seen = True
+            if row[21] != cp[1]:
+                out.append(
+                    _Pending(
+                        ProblemKind.EDITED, f"{WHO} 的该记录与已签名检查点不符：被改写", pid, row
+                    )
+                )
+        prev_hash, expected, last_seq, last_hash = row[21], seq + 1, seq, row[21]
+    last = rows[-1] if rows else None
+    if head is not None and head_seq > last_seq:
+        out.append(
+            _Pending(
+                ProblemKind.DELETED,
+                f"{WHO} 的链登记有{head_seq}条记录，现只有{last_seq}条：末尾记录被删除",
+                pid,
+                last,
+            )
+        )
+    elif head is not None and head_seq == last_seq and head[1] != last_hash and last_seq:
+        out.append(
+            _Pending(ProblemKind.EDITED, f"{WHO} 的末条记录与链头登记不符：被改写", pid, last)
+        )
+    if cp is not None and not cp_seen and cp[0] > last_seq:
+        out.append(
+            _Pending(
+                ProblemKind.DELETED,
+                f"{WHO} 在检查点时有{cp[0]}条记录，现只有{last_seq}条：记录被删除",
+                pid,
+                last,
+            )
+        )
+
+
+def _checkpoint_problems(
+    checkpoint: LedgerCheckpoint, heads: dict[int, tuple[int, str]]
+) -> list[str]:
+    problems = []
+    digest = chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items())
+    entries = sum(seq for seq, _ in heads.values())
+    if (digest, entries, len(heads)) != (
+        checkpoint.digest,
+        checkpoint.entry_count,
+        checkpoint.chain_count,
+    ):
+        problems.append(f"检查点（{checkpoint.date}）的链头记录与其摘要不符：检查点数据被改动")
+    message = chain.checkpoint_message(
+        date=checkpoint.date,
+        entries=checkpoint.entry_count,
+        chains=checkpoint.chain_count,
+        digest=checkpoint.digest,
+    )
+    if not chain.signature_valid(message, checkpoint.signature, checkpoint.public_key):
+        problems.append(f"检查点（{checkpoint.date}）的签名无效：检查点被伪造或改动")
+    configured = chain.configured_public_key()
+    if configured is not None and configured != checkpoint.public_key:
+        problems.append(f"检查点（{checkpoint.date}）不是用本系统的签名密钥签署的")
+    return problems
+
+
+def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
+    """Recompute every chain (or one person's) and check the latest checkpoint."""
+    started = time.perf_counter()
+    pending: list[_Pending] = []
+    checkpoint = LedgerCheckpoint.objects.order_by("-id").first()
+    cp_heads: dict[int, tuple[int, str]] = {}
+    checkpoint_valid: bool | None = None
+    cp_texts: list[str] = []
+    if checkpoint is not None:
+        cp_heads = checkpoint_heads(checkpoint)
+        cp_texts = _checkpoint_problems(checkpoint, cp_heads)
+        checkpoint_valid = not cp_texts
+    heads_qs = LedgerChainHead.objects.filter(seq__gt=0)
+    if person_id is not None:
+        heads_qs = heads_qs.filter(person_id=person_id)
+    heads = {pid: (seq, h) for pid, seq, h in heads_qs.values_list("person_id", "seq", "hash")}
+    subjects = _subjects_by_person(person_id)
+    sub_pid, sub_group = next(subjects, (None, {}))
+    entries = chains = 0
+    seen: set[int] = set()
+    for pid, rows in _entries_by_person(person_id):
+        while sub_pid is not None and sub_pid < pid:
+            sub_pid, sub_group = next(subjects, (None, {}))
+        group = sub_group if sub_pid == pid else {}
+        _check_chain(pid, rows, group, heads.get(pid), cp_heads.get(pid), pending)
+        if pid not in heads:
+            pending.append(
+                _Pending(
+                    ProblemKind.INSERTED,
+                    f"{WHO} 的记录不在系统登记的任何链内：绕过系统插入",
+                    pid,
+                    rows[0],
+                )
+            )
+        entries += len(rows)
+        chains += 1
+        seen.add(pid)
+    wanted = {person_id} if person_id is not None else None
+    for pid, (seq, _) in sorted(heads.items()):
+        if pid not in seen:
+            pending.append(
+                _Pending(
+                    ProblemKind.DELETED, f"{WHO} 的链登记有{seq}条记录，现全部缺失：被删除", pid
+                )
+            )
+    for pid, (seq, _) in sorted(cp_heads.items()):
+        if pid not in seen and pid not in heads and (wanted is None or pid in wanted):
+            pending.append(
+                _Pending(
+                    ProblemKind.DELETED, f"{WHO} 在检查点时有{seq}条记录，现全部缺失：被删除", pid
+                )
+            )
+    problems = [LedgerProblem(ProblemKind.CHECKPOINT, text) for text in cp_texts]
+    problems += _name_problems(pending)
+    return VerificationReport(
+        entries=entries,
+        chains=chains,
+        checkpoint_id=checkpoint.pk if checkpoint else None,
+        checkpoint_valid=checkpoint_valid,
+        problems=tuple(problems),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
+    labels: dict[int, str] = {}
+    for p in pending:
+        if p.person_id is not None and p.person_id not in labels:
+            try:
+                person = people_api.person_data(p.person_id)
+                labels[p.person_id] = f"{person.name}（{person.id_number_masked}）"
+            except Exception:
+                labels[p.person_id] = f"人员#{p.person_id}（已不存在）"
+    out = []
+    for p in pending:
+        who = labels.get(p.person_id or 0, "")
+        message = p.text.replace(f"{WHO}", who)
+        row = p.row
+        if row is not None:
+            message += f"——记录 #{row[0]}（序号{row[2]}，{row[5]}，“{row[3]}”）"
+        out.append(
+            LedgerProblem(
+                kind=p.kind,
+                message=message,
+                person_id=p.person_id,
+                person_label=who,
+                entry_id=row[0] if row else None,
+                seq=row[2] if row else None,
+                entry_date=row[5] if row else None,
+                entry_title=row[3] if row else "",
+            )
+        )
+    return out
+
+
+def ledger_verification_record(*, actor: Any, report: VerificationReport) -> LedgerVerification:
+    """Keep the outcome for the bureau's status page and the audit log."""
+    problems = [
+        {
+            "kind": p.kind.value,
+            "message": p.message,
+            "person_id": p.person_id,
+            "entry_id": p.entry_id,
+        }
+        for p in report.problems[:200]
+    ]
+    row = LedgerVerification.objects.create(
+        at=clock.now(),
+        ok=report.ok,
+        entry_count=report.entries,
+        chain_count=report.chains,
+        checkpoint_id=report.checkpoint_id,
+        checkpoint_valid=report.checkpoint_valid,
+        problem_count=len(report.problems),
+        problems=problems,
+        seconds=report.seconds,
+    )
+    audit_record(
+        actor=actor,
+        action="credit.ledger_verify",
+        object_type="credits.LedgerVerification",
+        object_id=row.pk,
+        object_label="账本校验：" + ("完整" if report.ok else f"{len(report.problems)} 个问题"),
+        changes={"entries": report.entries, "chains": report.chains, "ok": report.ok},
+    )
+    return row
+
+
+__all__ = ["Decimal", "ledger_verification_record", "ledger_verify"]

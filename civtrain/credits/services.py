@@ -1,0 +1,638 @@
+"""Writes to the credit ledger: entries, bulk entries, reversals, checkpoints, claims.
+
+The ledger is append-only (CQ-M3): a correction is a reversal entry plus a new entry. Every
+entry extends its person's hash chain under a lock on the person's chain-head row, so two
+writers for the same person queue instead of forking the chain.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
+from civtrain.core import clock
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import ApplicationError, NotFound
+from civtrain.credits import chain
+from civtrain.credits.data import (
+    BulkItemResult,
+    BulkResult,
+    EntryData,
+    EntryInput,
+    ItemStatus,
+    Result,
+    SourceType,
+)
+from civtrain.credits.errors import CreditsErrorCode
+from civtrain.credits.models import (
+    LedgerChainHead,
+    LedgerCheckpoint,
+    LedgerCheckpointHead,
+    LedgerEntry,
+    LedgerSubjectHours,
+)
+from civtrain.people import api as people_api
+
+CENT = Decimal("0.01")
+MAX_HOURS = Decimal("99999.99")
+MAX_DAYS = Decimal("9999.99")
+BATCH = 2000  # entries per transaction in bulk writes
+_TYPES = frozenset(t.value for t in TrainingType)
+_MODES = frozenset(m.value for m in DeliveryMode)
+_RESULTS = frozenset(r.value for r in Result)
+_SOURCES = frozenset(s.value for s in SourceType) - {SourceType.REVERSAL.value}
+
+
+class EntryRejected(ApplicationError):
+    status = 422
+
+
+def default_hours_per_day() -> Decimal:
+    """学时 per day until the compliance app can name the rule set governing a person (PR-2)."""
+    return Decimal(str(getattr(settings, "CIVTRAIN_DEFAULT_HOURS_PER_DAY", "7.5")))
+
+
+def subject_codes() -> dict[str, str]:
+    """Subject code → name. The catalogue's editable taxonomy is not public yet: use its
+    shipped entries."""
+    return dict(DEFAULT_SUBJECTS)
+
+
+def _amount(value: Any, label: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise EntryRejected(CreditsErrorCode.INVALID_ENTRY, f"{label}“{value}”不是数字") from None
+    if not number.is_finite():
+        raise EntryRejected(CreditsErrorCode.INVALID_ENTRY, f"{label}“{value}”不是数字")
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class _Prepared:
+    """A validated entry, amounts converted, ready to be chained."""
+
+    person_id: int
+    title: str
+    start_date: dt.date | None
+    date: dt.date
+    hours: Decimal
+    days: Decimal
+    training_type: str
+    mode: str
+    result: str
+    score: Decimal | None
+    source_type: str
+    source_ref: str
+    reason: str
+    evidence: str
+    subjects: list[tuple[str, Decimal]] = field(default_factory=list)
+    reverses_id: int | None = None
+
+
+def _prepare(inp: EntryInput, hours_per_day: Decimal) -> _Prepared:
+    """Validate one input and fill in hours or days (REQUIREMENTS §8); raises EntryRejected."""
+
+    def reject(message: str, code: str = CreditsErrorCode.INVALID_ENTRY) -> EntryRejected:
+        return EntryRejected(code, message)
+
+    title = (inp.title or "").strip()
+    if not title or len(title) > 200:
+        raise reject("培训名称不能为空，且不超过200个字")
+    if not isinstance(inp.date, dt.date) or isinstance(inp.date, dt.datetime):
+        raise reject("结束日期不是有效日期")
+    if inp.start_date is not None and inp.start_date > inp.date:
+        raise reject("开始日期晚于结束日期")
+    if inp.training_type not in _TYPES:
+        raise reject(f"培训类型“{inp.training_type}”无法识别")
+    if inp.mode not in _MODES:
+        raise reject(f"培训形式“{inp.mode}”无法识别")
+    if inp.source_type not in _SOURCES:
+        raise reject(f"来源类型“{inp.source_type}”无法识别")
+    source_ref = (inp.source_ref or "").strip()
+    if not source_ref or len(source_ref) > 100:
+        raise reject("来源编号不能为空，且不超过100个字符")
+    if inp.result not in _RESULTS:
+        raise reject(f"考核结果“{inp.result}”无法识别")
+    if inp.hours is None and inp.days is None:
+        raise reject("学时和天数至少填写一项")
+    hours = _amount(inp.hours, "学时") if inp.hours is not None else None
+    days = _amount(inp.days, "天数") if inp.days is not None else None
+    # implements REQUIREMENTS §8 "Hours and days": the missing one is converted.
+    if hours is None and days is not None:
+        hours = (days * hours_per_day).quantize(CENT, rounding=ROUND_HALF_UP)
+    if days is None and hours is not None:
+        days = (hours / hours_per_day).quantize(CENT, rounding=ROUND_HALF_UP)
+    assert hours is not None and days is not None  # noqa: S101 - both filled above
+    if hours <= 0 or days < 0 or hours > MAX_HOURS or days > MAX_DAYS:
+        raise reject("学时必须大于0（不超过99999.99），天数不能为负数")
+    score = _amount(inp.score, "成绩") if inp.score is not None else None
+    if score is not None and not Decimal(0) <= score <= Decimal(1000):
+        raise reject("成绩应在0到1000之间")
+    known = subject_codes()
+    subjects: list[tuple[str, Decimal]] = []
+    for code, value in (inp.subject_hours or {}).items():
+        if code not in known:
+            raise reject(f"科目“{code}”不在科目目录中", CreditsErrorCode.UNKNOWN_SUBJECT)
+        amount = _amount(value, f"科目“{known[code]}”学时")
+        if amount <= 0:
+            raise reject(f"科目“{known[code]}”学时必须大于0")
+        subjects.append((code, amount))
+    subject_total = sum((h for _, h in subjects), Decimal(0))
+    if subject_total > hours:
+        raise reject(
+            f"科目学时合计 {subject_total} 超过了总学时 {hours}",
+            CreditsErrorCode.SUBJECT_HOURS_EXCEED,
+        )
+    return _Prepared(
+        person_id=int(inp.person_id),
+        title=title,
+        start_date=inp.start_date,
+        date=inp.date,
+        hours=hours,
+        days=days,
+        training_type=inp.training_type,
+        mode=inp.mode,
+        result=inp.result,
+        score=score,
+        source_type=inp.source_type,
+        source_ref=source_ref,
+        reason=(inp.reason or "").strip()[:300],
+        evidence=(inp.evidence or "").strip()[:300],
+        subjects=sorted(subjects),
+    )
+
+
+def _persons_allowed(actor: Any, person_ids: Iterable[int]) -> set[int]:
+    """Which persons the actor may credit. Personnel staff: their subtree. Other callers
+    (the classes and learning apps' services, commands, integrations) are app code that
+    checked its own rights; for them the person need only exist."""
+    ids = sorted(set(person_ids))
+    if actor is not None and actor_scope(actor).has(*PERSONNEL_ROLES):
+        in_scope = people_api.person_ids_in_scope(actor).filter(pk__in=ids)
+        return set(in_scope.values_list("pk", flat=True))
+    return people_api.person_ids_existing(ids)
+
+
+def _lock_heads(person_ids: Sequence[int]) -> dict[int, LedgerChainHead]:
+    """Create missing chain heads and lock all of them, in person order (no deadlocks)."""
+    ids = sorted(set(person_ids))
+    LedgerChainHead.objects.bulk_create(
+        [LedgerChainHead(person_id=p, seq=0, hash=chain.GENESIS) for p in ids],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    heads = LedgerChainHead.objects.select_for_update().filter(person_id__in=ids)
+    return {h.person_id: h for h in heads.order_by("person_id")}
+
+
+def _save_heads(heads: Iterable[LedgerChainHead]) -> None:
+    rows = [(h.person_id, h.seq, h.hash) for h in heads]
+    table = LedgerChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            part = rows[start : start + 500]
+            values = ",".join(["(%s, %s, %s)"] * len(part))
+            # One statement per 500 heads; works on PostgreSQL and SQLite ≥ 3.33.
+            cursor.execute(
+                f"WITH v(pid, seq, hash) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET seq = v.seq, hash = v.hash FROM v "
+                f"WHERE {table}.person_id = v.pid",
+                [x for row in part for x in row],
+            )
+
+
+def _chain_entry(
+    p: _Prepared, head: LedgerChainHead, *, actor_id: int | None, at: dt.datetime
+) -> LedgerEntry:
+    seq = head.seq + 1
+    year = p.date.year  # implements REQUIREMENTS §8: the year of the end date
+    content = chain.canonical(
+        person_id=p.person_id,
+        seq=seq,
+        title=p.title,
+        start_date=p.start_date,
+        date=p.date,
+        year=year,
+        hours=p.hours,
+        days=p.days,
+        training_type=p.training_type,
+        mode=p.mode,
+        result=p.result,
+        score=p.score,
+        source_type=p.source_type,
+        source_ref=p.source_ref,
+        reverses_id=p.reverses_id,
+        reason=p.reason,
+        evidence=p.evidence,
+        recorded_by_id=actor_id,
+        recorded_at=at,
+        subjects=p.subjects,
+    )
+    digest = chain.entry_hash(head.hash, content)
+    entry = LedgerEntry(
+        person_id=p.person_id,
+        seq=seq,
+        title=p.title,
+        start_date=p.start_date,
+        date=p.date,
+        year=year,
+        hours=p.hours,
+        days=p.days,
+        training_type=p.training_type,
+        mode=p.mode,
+        result=p.result,
+        score=p.score,
+        source_type=p.source_type,
+        source_ref=p.source_ref,
+        reverses_id=p.reverses_id,
+        reason=p.reason,
+        evidence=p.evidence,
+        recorded_by_id=actor_id,
+        recorded_at=at,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    head.seq, head.hash = seq, digest
+    return entry
+
+
+def _write(
+    prepared: Sequence[_Prepared], *, actor: Any
+) -> list[tuple[LedgerEntry | None, int | None]]:
+    """Chain and insert a batch inside the caller's transaction.
+
+    Returns per item (new entry, None) or (None, id of the entry already written for the
+    same source)."""
+    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+    at = clock.now()
+    heads = _lock_heads([p.person_id for p in prepared])
+    # Looked up after the lock, so a racing writer of the same source is seen here.
+    existing: dict[tuple[int, str, str], int] = {}
+    refs = {p.source_ref for p in prepared}
+    rows = LedgerEntry.objects.filter(
+        person_id__in=list(heads), source_ref__in=list(refs)
+    ).values_list("person_id", "source_type", "source_ref", "id")
+    for pid, stype, sref, eid in rows:
+        existing[(pid, stype, sref)] = eid
+    out: list[tuple[LedgerEntry | None, int | None]] = []
+    new: list[tuple[LedgerEntry, _Prepared]] = []
+    pending: dict[tuple[int, str, str], LedgerEntry] = {}
+    changed: dict[int, LedgerChainHead] = {}
+    for p in prepared:
+        key = (p.person_id, p.source_type, p.source_ref)
+        if key in existing:
+            out.append((None, existing[key]))
+            continue
+        if key in pending:  # the same source twice in one batch: the first one counts
+            out.append((pending[key], None))
+            continue
+        head = heads[p.person_id]
+        entry = _chain_entry(p, head, actor_id=actor_id, at=at)
+        changed[p.person_id] = head
+        pending[key] = entry
+        new.append((entry, p))
+        out.append((entry, None))
+    if new:
+        LedgerEntry.objects.bulk_create([e for e, _ in new], batch_size=1000)
+        LedgerSubjectHours.objects.bulk_create(
+            [
+                LedgerSubjectHours(
+                    entry_id=e.pk, person_id=e.person_id, year=e.year, subject=code, hours=hours
+                )
+                for e, p in new
+                for code, hours in p.subjects
+            ],
+            batch_size=2000,
+        )
+        _save_heads(changed.values())
+    return out
+
+
+def to_data(entry: LedgerEntry, subjects: Mapping[str, Decimal], created: bool = True) -> EntryData:
+    return EntryData(
+        id=entry.pk,
+        person_id=entry.person_id,
+        seq=entry.seq,
+        title=entry.title,
+        start_date=entry.start_date,
+        date=entry.date,
+        year=entry.year,
+        hours=Decimal(entry.hours),
+        days=Decimal(entry.days),
+        training_type=entry.training_type,
+        mode=entry.mode,
+        subject_hours=dict(subjects),
+        result=entry.result,
+        score=entry.score,
+        source_type=entry.source_type,
+        source_ref=entry.source_ref,
+        reverses_id=entry.reverses_id,
+        reason=entry.reason,
+        evidence=entry.evidence,
+        recorded_by_id=entry.recorded_by_id,
+        recorded_at=entry.recorded_at,
+        hash=entry.hash,
+        created=created,
+    )
+
+
+def entry_data(entry_id: int, created: bool = True) -> EntryData:
+    entry = LedgerEntry.objects.get(pk=entry_id)
+    subjects = dict(
+        LedgerSubjectHours.objects.filter(entry_id=entry_id).values_list("subject", "hours")
+    )
+    return to_data(entry, subjects, created)
+
+
+def _audit_entry(actor: Any, entry: LedgerEntry, action: str, extra: Mapping[str, Any]) -> None:
+    person = people_api.person_data(entry.person_id)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="credits.LedgerEntry",
+        object_id=entry.pk,
+        object_label=f"{person.name} {entry.title}",
+        org_path=person.unit_path,
+        changes={
+            "person_id": entry.person_id,
+            "seq": entry.seq,
+            "hours": str(entry.hours),
+            "days": str(entry.days),
+            "source": f"{entry.source_type}:{entry.source_ref}",
+            **extra,
+        },
+    )
+
+
+def credit_entry_record(
+    *,
+    actor: Any,
+    person_id: int,
+    title: str,
+    date: dt.date,
+    hours: Decimal | None = None,
+    days: Decimal | None = None,
+    training_type: str,
+    mode: str,
+    subject_hours: Mapping[str, Decimal] | None = None,
+    source_type: str,
+    source_ref: str,
+    result: str = "",
+    score: Decimal | None = None,
+    start_date: dt.date | None = None,
+    evidence: str = "",
+    reason: str = "",
+    hours_per_day: Decimal | None = None,
+) -> EntryData:
+    """Write one entry; the same (person, source_type, source_ref) again returns the first
+    entry (created=False) and writes nothing. hours_per_day defaults to
+    settings.CIVTRAIN_DEFAULT_HOURS_PER_DAY until rule sets can supply it."""
+    inp = EntryInput(
+        person_id=person_id,
+        title=title,
+        date=date,
+        hours=hours,
+        days=days,
+        training_type=training_type,
+        mode=mode,
+        subject_hours=dict(subject_hours or {}),
+        source_type=source_type,
+        source_ref=source_ref,
+        result=result,
+        score=score,
+        start_date=start_date,
+        evidence=evidence,
+        reason=reason,
+    )
+    return credit_entry_record_input(actor=actor, entry=inp, hours_per_day=hours_per_day)
+
+
+def credit_entry_record_input(
+    *, actor: Any, entry: EntryInput, hours_per_day: Decimal | None = None
+) -> EntryData:
+    prepared = _prepare(entry, hours_per_day or default_hours_per_day())
+    if prepared.person_id not in _persons_allowed(actor, [prepared.person_id]):
+        raise NotFound("人员不存在或不在您的管辖范围内")
+    with transaction.atomic():
+        [(new, existing_id)] = _write([prepared], actor=actor)
+        if new is None:
+            assert existing_id is not None  # noqa: S101
+            return entry_data(existing_id, created=False)
+        _audit_entry(actor, new, "credit.entry_record", {})
+    return to_data(new, dict(prepared.subjects))
+
+
+def credit_entries_bulk_record(
+    *,
+    actor: Any,
+    entries: Sequence[EntryInput],
+    hours_per_day: Decimal | None = None,
+    batch_size: int = BATCH,
+) -> BulkResult:
+    """Write many entries (class results, imports, integrations) in batches of one
+    transaction each. Invalid items are reported by index and skipped; the rest are written.
+    Idempotent per (person, source_type, source_ref), also within the sequence."""
+    hpd = hours_per_day or default_hours_per_day()
+    items: list[BulkItemResult | None] = [None] * len(entries)
+    valid: list[tuple[int, _Prepared]] = []
+    for index, inp in enumerate(entries):
+        try:
+            valid.append((index, _prepare(inp, hpd)))
+        except ApplicationError as exc:
+            items[index] = BulkItemResult(index, ItemStatus.ERROR, None, exc.code, exc.message)
+    allowed = _persons_allowed(actor, {p.person_id for _, p in valid})
+    writable = []
+    for index, p in valid:
+        if p.person_id in allowed:
+            writable.append((index, p))
+        else:
+            items[index] = BulkItemResult(
+                index, ItemStatus.ERROR, None, "not_found", "人员不存在或不在您的管辖范围内"
+            )
+    created = existing = 0
+    seen: set[int] = set()
+    for start in range(0, len(writable), batch_size):
+        part = writable[start : start + batch_size]
+        with transaction.atomic():
+            written = _write([p for _, p in part], actor=actor)
+            first_id: int | None = None
+            last_id: int | None = None
+            batch_created = 0
+            for (index, _), (new, old_id) in zip(part, written, strict=True):
+                if new is not None and new.pk not in seen:
+                    seen.add(new.pk)
+                    items[index] = BulkItemResult(index, ItemStatus.CREATED, new.pk)
+                    batch_created += 1
+                    first_id = new.pk if first_id is None else first_id
+                    last_id = new.pk
+                else:
+                    # Written before, or the same source earlier in this sequence.
+                    entry_id = new.pk if new is not None else old_id
+                    items[index] = BulkItemResult(index, ItemStatus.EXISTING, entry_id)
+                    existing += 1
+            created += batch_created
+            if first_id is not None:
+                audit_record(
+                    actor=actor,
+                    action="credit.entries_bulk_record",
+                    object_type="credits.LedgerEntry",
+                    object_id=first_id,
+                    object_label=f"批量记账 {batch_created} 条",
+                    changes={"created": batch_created, "first_id": first_id, "last_id": last_id},
+                )
+    final = tuple(i for i in items if i is not None)
+    failed = sum(1 for i in final if i.status == ItemStatus.ERROR)
+    return BulkResult(created=created, existing=existing, failed=failed, items=final)
+
+
+def credit_entry_reverse(
+    *,
+    actor: Any,
+    entry_id: int,
+    reason: str,
+    replacement: EntryInput | None = None,
+    hours_per_day: Decimal | None = None,
+) -> tuple[EntryData, EntryData | None]:
+    """Cancel an entry with a reversal entry (negated amounts, same date, `reverses` set) and
+    optionally write the corrected entry (CQ-M3: corrections are new entries, never edits).
+    An entry can be reversed once; a reversal cannot be reversed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EntryRejected(CreditsErrorCode.REASON_REQUIRED, "冲正必须填写原因")
+    if len(reason) > 300:
+        raise EntryRejected(CreditsErrorCode.INVALID_ENTRY, "冲正原因不超过300个字")
+    person_id = LedgerEntry.objects.filter(pk=entry_id).values_list("person_id", flat=True).first()
+    if person_id is None or person_id not in _persons_allowed(actor, [person_id]):
+        raise NotFound("培训记录不存在或不在您的管辖范围内")
+    prepared_replacement = None
+    if replacement is not None:
+        if replacement.person_id != person_id:
+            raise EntryRejected(CreditsErrorCode.INVALID_ENTRY, "更正记录必须属于同一人员")
+        if not replacement.reason:
+            replacement = replace(replacement, reason=reason)
+        prepared_replacement = _prepare(replacement, hours_per_day or default_hours_per_day())
+    with transaction.atomic():
+        _lock_heads([person_id])  # serialises reversals of the same person's entries
+        original = LedgerEntry.objects.get(pk=entry_id)
+        if original.source_type == SourceType.REVERSAL:
+            raise EntryRejected(CreditsErrorCode.REVERSAL_NOT_REVERSIBLE, "冲正记录不能再被冲正")
+        if LedgerEntry.objects.filter(reverses_id=entry_id).exists():
+            raise EntryRejected(
+                CreditsErrorCode.ENTRY_ALREADY_REVERSED, "该记录已被冲正，不能重复冲正"
+            )
+        subjects = list(
+            LedgerSubjectHours.objects.filter(entry_id=entry_id).values_list("subject", "hours")
+        )
+        reversal = _Prepared(
+            person_id=person_id,
+            title=original.title,
+            start_date=original.start_date,
+            date=original.date,  # same date, so the pair cancels in the same year
+            hours=-Decimal(original.hours),
+            days=-Decimal(original.days),
+            training_type=original.training_type,
+            mode=original.mode,
+            result=original.result,
+            score=None,
+            source_type=SourceType.REVERSAL,
+            source_ref=f"reversal:{entry_id}",
+            reason=reason,
+            evidence="",
+            subjects=sorted((code, -Decimal(h)) for code, h in subjects),
+            reverses_id=entry_id,
+        )
+        batch = [reversal] + ([prepared_replacement] if prepared_replacement else [])
+        written = _write(batch, actor=actor)
+        rev_entry = written[0][0]
+        assert rev_entry is not None  # noqa: S101 - the reverses check above makes it new
+        _audit_entry(
+            actor, rev_entry, "credit.entry_reverse", {"reverses": entry_id, "reason": reason}
+        )
+        new_data = None
+        if prepared_replacement is not None:
+            new_entry, old_id = written[1]
+            if new_entry is None:
+                assert old_id is not None  # noqa: S101
+                new_data = entry_data(old_id, created=False)
+            else:
+                _audit_entry(actor, new_entry, "credit.entry_record", {"replaces": entry_id})
+                new_data = to_data(new_entry, dict(prepared_replacement.subjects))
+    return to_data(rev_entry, dict(reversal.subjects)), new_data
+
+
+def ledger_checkpoint_create(*, actor: Any, date: dt.date | None = None) -> LedgerCheckpoint:
+    """Sign a digest of every chain's head (the daily checkpoint). Heads come from the
+    chain-head rows in one consistent read; only heads changed since the previous
+    checkpoint are stored again."""
+    signed_date = date or clock.today()
+    heads = {
+        pid: (seq, digest)
+        for pid, seq, digest in LedgerChainHead.objects.filter(seq__gt=0).values_list(
+            "person_id", "seq", "hash"
+        )
+    }
+    previous = _checkpoint_heads(LedgerCheckpoint.objects.order_by("-id").first())
+    entries = sum(seq for seq, _ in heads.values())
+    digest = chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items())
+    message = chain.checkpoint_message(
+        date=signed_date, entries=entries, chains=len(heads), digest=digest
+    )
+    signed = chain.sign(message)
+    if signed is None:
+        raise ApplicationError(
+            CreditsErrorCode.SIGNING_KEY_MISSING,
+            "未配置签名密钥 CIVTRAIN_SIGNING_KEY，无法签署检查点",
+        )
+    signature, public_key = signed
+    with transaction.atomic():
+        checkpoint = LedgerCheckpoint.objects.create(
+            date=signed_date,
+            created_at=clock.now(),
+            entry_count=entries,
+            chain_count=len(heads),
+            digest=digest,
+            signature=signature,
+            public_key=public_key,
+        )
+        LedgerCheckpointHead.objects.bulk_create(
+            [
+                LedgerCheckpointHead(checkpoint=checkpoint, person_id=pid, seq=seq, hash=h)
+                for pid, (seq, h) in heads.items()
+                if previous.get(pid) != (seq, h)
+            ],
+            batch_size=5000,
+        )
+        audit_record(
+            actor=actor,
+            action="credit.checkpoint_create",
+            object_type="credits.LedgerCheckpoint",
+            object_id=checkpoint.pk,
+            object_label=f"账本检查点 {signed_date}",
+            changes={"entries": entries, "chains": len(heads), "digest": digest},
+        )
+    return checkpoint
+
+
+def _checkpoint_heads(checkpoint: LedgerCheckpoint | None) -> dict[int, tuple[int, str]]:
+    """person → (seq, hash) as of `checkpoint`: the latest stored head per person."""
+    if checkpoint is None:
+        return {}
+    heads: dict[int, tuple[int, str]] = {}
+    rows = (
+        LedgerCheckpointHead.objects.filter(checkpoint_id__lte=checkpoint.pk)
+        .order_by("checkpoint_id")
+        .values_list("person_id", "seq", "hash")
+    )
+    for pid, seq, digest in rows.iterator(chunk_size=10000):
+        heads[pid] = (seq, digest)
+    return heads
+
+
+checkpoint_heads = _checkpoint_heads
