@@ -139,30 +139,28 @@ def _check_chain(
         seq = row[2]
         if seq == last_seq:
             out.append(
-                _Pending(
-                    ProblemKind.INSERTED, f"{WHO} 的链中序号重复：该记录绕过系统插入", pid, row
-                )
+                _Pending(ProblemKind.INSERTED, f"{WHO}的链中序号重复：该记录绕过系统插入", pid, row)
             )
             continue
         if seq > head_seq:
             out.append(
                 _Pending(
                     ProblemKind.INSERTED,
-                    f"{WHO} 的该记录不在系统登记的链内（链头为第{head_seq}条）：绕过系统插入",
+                    f"{WHO}的该记录不在系统登记的链内（链头为第{head_seq}条）：绕过系统插入",
                     pid,
                     row,
                 )
             )
         elif chain.entry_hash(row[20], _content(row, subjects.get(row[0], []))) != row[21]:
             out.append(
-                _Pending(ProblemKind.EDITED, f"{WHO} 的该记录内容与其哈希不符：被篡改", pid, row)
+                _Pending(ProblemKind.EDITED, f"{WHO}的该记录内容与其哈希不符：被篡改", pid, row)
             )
         if seq > expected:
             missing = f"第{expected}条" if seq == expected + 1 else f"第{expected}–{seq - 1}条"
             out.append(
                 _Pending(
                     ProblemKind.DELETED,
-                    f"{WHO} 的" + missing + "记录缺失（位于该记录之前）：被删除",
+                    f"{WHO}的" + missing + "记录缺失（位于该记录之前）：被删除",
                     pid,
                     row,
                 )
@@ -171,7 +169,7 @@ def _check_chain(
             out.append(
                 _Pending(
                     ProblemKind.INSERTED,
-                    f"{WHO} 的该记录与前一条的链接断裂：记录被插入或替换，或前一条被改写",
+                    f"{WHO}的该记录与前一条的链接断裂：记录被插入或替换，或前一条被改写",
                     pid,
                     row,
                 )
@@ -181,7 +179,7 @@ def _check_chain(
             if row[21] != cp[1]:
                 out.append(
                     _Pending(
-                        ProblemKind.EDITED, f"{WHO} 的该记录与已签名检查点不符：被改写", pid, row
+                        ProblemKind.EDITED, f"{WHO}的该记录与已签名检查点不符：被改写", pid, row
                     )
                 )
         prev_hash, expected, last_seq, last_hash = row[21], seq + 1, seq, row[21]
@@ -190,20 +188,20 @@ def _check_chain(
         out.append(
             _Pending(
                 ProblemKind.DELETED,
-                f"{WHO} 的链登记有{head_seq}条记录，现只有{last_seq}条：末尾记录被删除",
+                f"{WHO}的链登记有{head_seq}条记录，现只有{last_seq}条：末尾记录被删除",
                 pid,
                 last,
             )
         )
     elif head is not None and head_seq == last_seq and head[1] != last_hash and last_seq:
         out.append(
-            _Pending(ProblemKind.EDITED, f"{WHO} 的末条记录与链头登记不符：被改写", pid, last)
+            _Pending(ProblemKind.EDITED, f"{WHO}的末条记录与链头登记不符：被改写", pid, last)
         )
     if cp is not None and not cp_seen and cp[0] > last_seq:
         out.append(
             _Pending(
                 ProblemKind.DELETED,
-                f"{WHO} 在检查点时有{cp[0]}条记录，现只有{last_seq}条：记录被删除",
+                f"{WHO}在检查点时有{cp[0]}条记录，现只有{last_seq}条：记录被删除",
                 pid,
                 last,
             )
@@ -265,7 +263,7 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
             pending.append(
                 _Pending(
                     ProblemKind.INSERTED,
-                    f"{WHO} 的记录不在系统登记的任何链内：绕过系统插入",
+                    f"{WHO}的记录不在系统登记的任何链内：绕过系统插入",
                     pid,
                     rows[0],
                 )
@@ -278,14 +276,14 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
         if pid not in seen:
             pending.append(
                 _Pending(
-                    ProblemKind.DELETED, f"{WHO} 的链登记有{seq}条记录，现全部缺失：被删除", pid
+                    ProblemKind.DELETED, f"{WHO}的链登记有{seq}条记录，现全部缺失：被删除", pid
                 )
             )
     for pid, (seq, _) in sorted(cp_heads.items()):
         if pid not in seen and pid not in heads and (wanted is None or pid in wanted):
             pending.append(
                 _Pending(
-                    ProblemKind.DELETED, f"{WHO} 在检查点时有{seq}条记录，现全部缺失：被删除", pid
+                    ProblemKind.DELETED, f"{WHO}在检查点时有{seq}条记录，现全部缺失：被删除", pid
                 )
             )
     problems = [LedgerProblem(ProblemKind.CHECKPOINT, text) for text in cp_texts]

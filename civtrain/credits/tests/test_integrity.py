@@ -1,0 +1,197 @@
+"""verify-ledger finds rows edited, deleted or inserted with raw SQL, and names them (CQ-M3)."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from civtrain.credits import api as credits
+from civtrain.credits.data import ProblemKind
+from civtrain.credits.integrity import ledger_verify
+from civtrain.credits.models import LedgerCheckpoint, LedgerEntry, LedgerVerification
+from civtrain.credits.services import ledger_checkpoint_create
+
+
+@pytest.fixture
+def ledger(hr: Any, people: dict) -> dict[str, list[credits.EntryData]]:
+    """Zhang has 4 entries, Li 2; the third of Zhang's carries 法治 4 h."""
+    out: dict[str, list[credits.EntryData]] = {"zhang": [], "li": []}
+    for key, n in (("zhang", 4), ("li", 2)):
+        for i in range(n):
+            out[key].append(
+                credits.credit_entry_record(
+                    actor=hr,
+                    person_id=people[key].id,
+                    title=f"培训{i + 1}",
+                    date=dt.date(2026, 3, i + 1),
+                    hours=Decimal(8),
+                    subject_hours={"law": Decimal(4)} if i == 2 else {},
+                    training_type="in_service",
+                    mode="off_the_job",
+                    source_type="manual",
+                    source_ref=f"{key}:{i}",
+                )
+            )
+    return out
+
+
+def sql(statement: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command("verify_ledger", *args, stdout=out)
+    except CommandError:
+        return 1, out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_clean_ledger_is_reported_clean(ledger: Any) -> None:
+    ledger_checkpoint_create(actor=None)
+    code, out = run()
+    assert code == 0
+    assert out.strip() == "账本完整：6 条记录，2 条链，签名有效"
+    last = LedgerVerification.objects.get()
+    assert (last.ok, last.entry_count, last.chain_count, last.checkpoint_valid) == (
+        True,
+        6,
+        2,
+        True,
+    )
+
+
+def test_english_line_under_lang_en(ledger: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert run()[1].strip() == "Ledger intact: 6 entries, 2 chains, no checkpoint yet"
+
+
+def test_update_of_hours_is_found_naming_person_and_entry(ledger: Any, people: dict) -> None:
+    target = ledger["zhang"][1]
+    sql("UPDATE credits_ledgerentry SET hours = %s WHERE id = %s", [80, target.id])
+    code, out = run()
+    assert code == 1
+    masked = people["zhang"].id_number_masked
+    assert out.strip() == (
+        f"[edited] 张三（{masked}）的该记录内容与其哈希不符：被篡改"
+        f"——记录 #{target.id}（序号2，2026-03-02，“培训2”）"
+    )
+
+
+def test_update_of_subject_hours_is_found(ledger: Any) -> None:
+    target = ledger["zhang"][2]
+    sql("UPDATE credits_ledgersubjecthours SET hours = %s WHERE entry_id = %s", [40, target.id])
+    report = ledger_verify()
+    assert [(p.kind, p.entry_id, p.seq) for p in report.problems] == [
+        (ProblemKind.EDITED, target.id, 3)
+    ]
+
+
+def test_delete_in_the_middle_is_found(ledger: Any, people: dict) -> None:
+    gone, after = ledger["zhang"][2], ledger["zhang"][3]
+    sql("DELETE FROM credits_ledgersubjecthours WHERE entry_id = %s", [gone.id])
+    sql("DELETE FROM credits_ledgerentry WHERE id = %s", [gone.id])
+    report = ledger_verify()
+    assert [(p.kind, p.person_id, p.entry_id) for p in report.problems] == [
+        (ProblemKind.DELETED, people["zhang"].id, after.id)
+    ]
+    assert "第3条记录缺失" in report.problems[0].message
+    assert "张三" in report.problems[0].message
+
+
+def test_delete_of_the_last_entry_is_found(ledger: Any, people: dict) -> None:
+    sql("DELETE FROM credits_ledgerentry WHERE id = %s", [ledger["li"][1].id])
+    report = ledger_verify()
+    assert [(p.kind, p.person_id, p.entry_id) for p in report.problems] == [
+        (ProblemKind.DELETED, people["li"].id, ledger["li"][0].id)
+    ]
+    assert "链登记有2条记录，现只有1条" in report.problems[0].message
+
+
+def test_insert_behind_the_apps_back_is_found(ledger: Any, people: dict) -> None:
+    last = LedgerEntry.objects.get(pk=ledger["li"][1].id)
+    sql(
+        "INSERT INTO credits_ledgerentry (person_id, seq, title, date, year, hours, days,"
+        " training_type, mode, result, source_type, source_ref, reason, evidence, recorded_at,"
+        " prev_hash, hash) VALUES (%s, 3, %s, %s, 2026, 200, 20, 'in_service', 'online', '',"
+        " 'manual', 'forged', '', '', %s, %s, %s)",
+        [people["li"].id, "伪造培训", dt.date(2026, 4, 1), last.recorded_at, last.hash, "f" * 64],
+    )
+    forged = LedgerEntry.objects.get(source_ref="forged")
+    code, out = run("--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert [(p["kind"], p["entry_id"], p["seq"], p["title"]) for p in data["problems"]] == [
+        ("inserted", forged.id, 3, "伪造培训")
+    ]
+    assert data["problems"][0]["person"] == f"李四（{people['li'].id_number_masked}）"
+
+
+def test_rehashed_edit_is_caught_by_the_next_link(ledger: Any) -> None:
+    """An editor who also recomputes the edited entry's hash still breaks the next link."""
+    target = ledger["zhang"][0]
+    sql("UPDATE credits_ledgerentry SET hash = %s WHERE id = %s", ["e" * 64, target.id])
+    report = ledger_verify()
+    kinds = [(p.kind, p.entry_id) for p in report.problems]
+    assert (ProblemKind.INSERTED, ledger["zhang"][1].id) in kinds
+
+
+def test_person_option_checks_one_chain(ledger: Any, people: dict) -> None:
+    sql("UPDATE credits_ledgerentry SET title = %s WHERE id = %s", ["改", ledger["zhang"][0].id])
+    assert run("--person", str(people["li"].id))[0] == 0
+    assert run("--person", str(people["zhang"].id))[0] == 1
+
+
+def test_checkpoint_signature_and_digest_are_checked(ledger: Any, hr: Any, people: dict) -> None:
+    cp = ledger_checkpoint_create(actor=None)
+    assert (cp.entry_count, cp.chain_count) == (6, 2)
+    # Entries written after the checkpoint are fine.
+    credits.credit_entry_record(
+        actor=hr,
+        person_id=people["li"].id,
+        title="后续培训",
+        date=dt.date(2026, 5, 1),
+        hours=Decimal(2),
+        training_type="in_service",
+        mode="online",
+        source_type="manual",
+        source_ref="later",
+    )
+    assert ledger_verify().ok
+    sql("UPDATE credits_ledgercheckpoint SET entry_count = %s WHERE id = %s", [5, cp.pk])
+    report = ledger_verify()
+    assert report.checkpoint_valid is False
+    assert [p.kind for p in report.problems] == [ProblemKind.CHECKPOINT, ProblemKind.CHECKPOINT]
+    assert "签名无效" in report.problems[1].message
+
+
+def test_forged_checkpoint_with_another_key_is_refused(ledger: Any, settings: Any) -> None:
+    import base64
+
+    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"k" * 32).decode()
+    ledger_checkpoint_create(actor=None)
+    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"j" * 32).decode()
+    report = ledger_verify()
+    assert report.checkpoint_valid is False
+    assert [p.message for p in report.problems] == [
+        f"检查点（{LedgerCheckpoint.objects.get().date}）不是用本系统的签名密钥签署的"
+    ]
+
+
+def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, people: dict) -> None:
+    ledger_checkpoint_create(actor=None)
+    sql("DELETE FROM credits_ledgerentry WHERE person_id = %s", [people["li"].id])
+    sql("DELETE FROM credits_ledgerchainhead WHERE person_id = %s", [people["li"].id])
+    report = ledger_verify()
+    assert [(p.kind, p.person_id) for p in report.problems] == [
+        (ProblemKind.DELETED, people["li"].id)
+    ]
+    assert "在检查点时有2条记录，现全部缺失" in report.problems[0].message
