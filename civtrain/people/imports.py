@@ -43,6 +43,7 @@ from civtrain.people.data import (
     Gender,
     LeadershipLevel,
     PersonInput,
+    mask_id_number,
     parse_category,
     parse_event_kind,
     parse_gender,
@@ -93,12 +94,15 @@ class _Rows:
         self.headers = {c.key: c.header for c in columns}
 
     def error(self, row: SourceRow, key: str, reason: str, value: Any = None) -> None:
-        raw = row.values.get(key, "") if value is None else value
+        text = cell_text(row.values.get(key, "") if value is None else value)
+        if key == "id_number" and len(text) > 8:
+            # Reports reach pages, logs and JSON: never an ID number in clear (issue 2).
+            text = mask_id_number(text)
         self.report.errors.append(
             RowError(
                 row=row.number,
                 column=self.table.header_of(key, self.headers.get(key, key)),
-                value=cell_text(raw),
+                value=text,
                 reason=reason,
             )
         )
@@ -535,3 +539,38 @@ def events_import(
 
     _write_or_roll_back(report, write)
     return report, table
+
+
+# --- background job (the import page) --------------------------------------------------
+
+ROSTER_JOB_RUNNER = "civtrain.people.imports:run_roster_job"
+
+
+def run_roster_job(job: Any, progress: ProgressFn) -> None:
+    """Runner for core.jobs: the uploaded roster, imported as the user who uploaded it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from civtrain.accounts.api import User
+    from civtrain.core.audit import RequestContext, request_context
+    from civtrain.core.tabular import error_workbook
+
+    actor = User.objects.get(pk=job.created_by_id)
+    with default_storage.open(job.input_file, "rb") as fh:
+        data = fh.read()
+    ctx = RequestContext(actor_id=actor.pk, actor_label=str(actor), ip_address=job.params.get("ip"))
+    with request_context(ctx):
+        report, table = roster_import(
+            data,
+            actor=actor,
+            filename=job.params.get("filename", "roster.xlsx"),
+            dry_run=bool(job.params.get("dry_run")),
+            skip_invalid=bool(job.params.get("skip_invalid")),
+            progress=progress,
+        )
+    job.report = report.as_dict()
+    job.total = job.processed = report.rows_read
+    if report.errors:
+        job.error_file = default_storage.save(
+            f"imports/errors/job-{job.pk}.xlsx", ContentFile(error_workbook(report, table))
+        )

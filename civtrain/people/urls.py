@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civtrain.people import views
+from civtrain.people import import_views, views
 
 app_name = "people"
 
@@ -11,4 +11,14 @@ urlpatterns: list = [
     path("<int:person_id>/edit/", views.person_edit_page, name="edit"),
     path("<int:person_id>/reveal-id/", views.person_reveal, name="reveal_id"),
     path("<int:person_id>/events/", views.career_event_page, name="event"),
+    path("import/", import_views.roster_import_page, name="import"),
+    path("import/template.xlsx", import_views.roster_template_download, name="import_template"),
+    path("import/<int:job_id>/", import_views.roster_import_job, name="import_job"),
+    path(
+        "import/<int:job_id>/progress/",
+        import_views.roster_import_progress,
+        name="import_progress",
+    ),
+    path("import/<int:job_id>/errors/", import_views.roster_import_errors, name="import_errors"),
+    path("export/", import_views.roster_export_download, name="export"),
 ]

@@ -1,0 +1,16 @@
+"""Celery application: background work on Redis in production (`celery -A config worker`).
+
+Without CELERY_BROKER_URL the platform never sends tasks here; jobs run on a thread in the
+web process instead (civtrain.core.jobs).
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+app = Celery("civtrain")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Task modules by name: jobs live in core, beside the model they drive.
+app.conf.imports = ("civtrain.core.jobs",)
