@@ -74,3 +74,92 @@ def _admin_for(unit: OrgNodeData) -> Any:
     ):
         _admins[root.code] = make_user(Role.CITY_BUREAU, root)
     return _admins[root.code]
+
+
+class ApiCaller:
+    """Calls /api/v1/ as one actor: a logged-in session user, a bearer token, or nobody."""
+
+    def __init__(self, user: Any = None, token: str | None = None) -> None:
+        from django.test import Client
+
+        self.user, self.client = user, Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        if user is not None and token is None:
+            self.client.force_login(user)
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        import json
+
+        url = "/api/v1" + path
+        send = getattr(self.client, method.lower())
+        if body is None:
+            response = send(url, **self.headers)
+        else:
+            data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+            response = send(url, data, content_type="application/json", **self.headers)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        return response.status_code, response.json() if is_json else response.content
+
+
+def api_callers(tree: dict[str, OrgNodeData], actors: dict[str, Any]) -> dict[str, ApiCaller]:
+    """One caller per row of the API permission matrix: the `actors` fixture's roles, a
+    learner (the person "学员本人" in U1, seeing only their own record), nobody, and a
+    city-bureau user of C1 who authenticates with an API token only."""
+    from civtrain.accounts.api import User, api_token_create
+
+    callers = {name: ApiCaller(user) for name, user in actors.items()}
+    own = make_person(tree["U1"], name="学员本人")
+    callers["learner"] = ApiCaller(User.objects.get(pk=own.user_id))
+    callers["anonymous"] = ApiCaller()
+    token_user = make_user(Role.CITY_BUREAU, tree["C1"])
+    callers["token"] = ApiCaller(
+        token_user, api_token_create(actor=None, user=token_user, name="集成测试")
+    )
+    return callers
+
+
+# --- training classes (catalogue, institutions, classes, enrolment) ---------------------
+
+
+def make_institution(
+    org: OrgNodeData,
+    name: str | None = None,
+    recognised_from: dt.date | None = dt.date(2026, 1, 1),
+    recognised_to: dt.date | None = dt.date(2028, 12, 31),
+) -> Any:
+    """An institution under `org`, recognised 2026–2028 unless told otherwise."""
+    from civtrain.institutions.api import institution_create
+
+    return institution_create(
+        actor=_admin_for(org),
+        name=name or f"{org.name}党校{next(_serial)}",
+        org_id=org.id,
+        recognised_from=recognised_from,
+        recognised_to=recognised_to,
+    )
+
+
+def make_class(
+    actor: Any, organiser: OrgNodeData, institution_id: int, **fields: Any
+) -> Any:
+    """A 24-hour initial-training class with 4 h of law (CQ-T4a), 30 places, 2026-03-02…06."""
+    from decimal import Decimal
+
+    from civtrain.classes.api import ClassInput, class_create
+
+    values: dict[str, Any] = {
+        "code": f"BJ2026-{next(_serial):03d}",
+        "title": "2026年新录用公务员初任培训班",
+        "training_type": "initial",
+        "mode": "off_the_job",
+        "organiser_id": organiser.id,
+        "institution_id": institution_id,
+        "start_date": dt.date(2026, 3, 2),
+        "end_date": dt.date(2026, 3, 6),
+        "days": Decimal(5),
+        "total_hours": Decimal(24),
+        "capacity": 30,
+        "subject_hours": {"law": Decimal(4), "ethics": Decimal(2)},
+    }
+    values.update(fields)
+    return class_create(actor=actor, data=ClassInput(**values))

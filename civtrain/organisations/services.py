@@ -26,7 +26,10 @@ def check_org_write(actor: Any, node: OrgNode | None) -> None:
     if actor is None:
         return
     if node is None:
-        raise PermissionDenied("只有系统管理员可以新建顶层机构")
+        # A new top-level node needs the whole tree: the SYSTEM actor of the CLI holds it.
+        if not actor_scope(actor).covers("", Role.CITY_BUREAU):
+            raise PermissionDenied("只有系统管理员可以新建顶层机构")
+        return
     if not any(node.path.startswith(p) for p in org_read_paths(actor)):
         raise NotFound(NOT_FOUND_MESSAGE)
     if not actor_scope(actor).covers(node.path, Role.CITY_BUREAU):

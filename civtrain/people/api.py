@@ -1,5 +1,6 @@
 """Public interface of the registry for other apps."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from civtrain.people import selectors, services
@@ -139,6 +140,32 @@ def person_count_by_subtree(actor: Any, under: str, segment_end: int) -> dict[st
     return {row["prefix"]: row["n"] for row in rows}
 
 
+# --- bulk career events (imports, demo data) ---------------------------------------------
+
+career_event_bulk_record = services.career_event_bulk_record
+
+
 def person_ids_existing(person_ids: list[int]) -> set[int]:
     """Which of `person_ids` name a person (unscoped: for the ledger's trusted callers)."""
     return set(Person.objects.filter(pk__in=person_ids).values_list("pk", flat=True))
+
+
+def person_ids_by_id_number(id_numbers: Iterable[str]) -> dict[str, int]:
+    """Person ids keyed by clear ID number, for bulk imports; unknown numbers are left out."""
+    from civtrain.core import crypto
+    from civtrain.people.data import parse_id_number
+    from civtrain.people.models import ID_CONTEXT
+
+    by_hash = {crypto.lookup_hash(parse_id_number(n), context=ID_CONTEXT): n for n in id_numbers}
+    keys = list(by_hash)
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 2000):
+        rows = Person.objects.filter(id_number_hash__in=keys[start : start + 2000])
+        for key, pk in rows.values_list("id_number_hash", "pk"):
+            found[by_hash[key]] = pk
+    return found
+
+
+def person_any() -> bool:
+    """Whether the registry holds anyone at all (`demo-data --if-empty`)."""
+    return Person.objects.exists()

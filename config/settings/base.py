@@ -28,6 +28,7 @@ CIVTRAIN_APPS = [
     "civtrain.people",
     "civtrain.credits",
     "civtrain.web",
+    "civtrain.demo",
 ]
 
 INSTALLED_APPS = [
