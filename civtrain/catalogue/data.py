@@ -59,3 +59,11 @@ DEFAULT_SUBJECTS = {
     "professional": "业务知识",
     "lecture_series": "大讲堂",
 }
+
+# 专题 and 对口 are kinds of in-service training: rules counting in-service hours count them too.
+IN_SERVICE_KINDS = frozenset({TrainingType.IN_SERVICE, TrainingType.THEMATIC, TrainingType.PAIRED})
+
+
+def base_type(training_type: TrainingType) -> TrainingType:
+    """One of the four types of ZZ-T1 / CQ-T6 that `training_type` belongs to."""
+    return TrainingType.IN_SERVICE if training_type in IN_SERVICE_KINDS else training_type

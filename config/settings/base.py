@@ -29,6 +29,11 @@ CIVTRAIN_APPS = [
     "civtrain.credits",
     "civtrain.web",
     "civtrain.demo",
+    "civtrain.catalogue",
+    "civtrain.institutions",
+    "civtrain.faculty",
+    "civtrain.classes",
+    "civtrain.enrolment",
 ]
 
 INSTALLED_APPS = [

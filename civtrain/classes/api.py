@@ -1,0 +1,144 @@
+"""Public interface of training classes for other apps (enrolment, reports)."""
+
+from typing import Any
+
+from django.db.models import Q
+
+from civtrain.classes import selectors, services
+from civtrain.classes.data import (
+    CLASS_STATUS_LABELS,
+    EXAM_FORM_LABELS,
+    ClassData,
+    ClassInput,
+    ClassStatus,
+    ExamForm,
+    SessionData,
+    SessionInput,
+)
+from civtrain.classes.models import Session, TrainingClass
+
+__all__ = [
+    "CLASS_STATUS_LABELS",
+    "EXAM_FORM_LABELS",
+    "ClassData",
+    "ClassInput",
+    "ClassStatus",
+    "ExamForm",
+    "SessionData",
+    "SessionInput",
+    "access_class",
+    "access_session",
+    "class_create",
+    "class_data",
+    "class_mark_results_final",
+    "class_run_q",
+    "class_scope_q",
+    "class_transition",
+    "class_update",
+    "session_create",
+    "sessions_of",
+]
+
+class_scope_q = selectors.class_scope_q
+class_run_q = selectors.class_run_q
+ancestor_paths = selectors.ancestor_paths
+
+
+def to_data(tc: TrainingClass) -> ClassData:
+    return ClassData(
+        id=tc.pk,
+        code=tc.code,
+        title=tc.title,
+        training_type=tc.training_type,
+        mode=tc.mode,
+        status=ClassStatus(tc.status),
+        organiser_id=tc.organiser_id,
+        organiser_path=tc.organiser.path,
+        institution_id=tc.institution_id,
+        start_date=tc.start_date,
+        end_date=tc.end_date,
+        days=tc.days,
+        total_hours=tc.total_hours,
+        subject_hours={s.subject: s.hours for s in tc.subject_hours.all()},
+        capacity=tc.capacity,
+        pass_mark=tc.pass_mark,
+        exam_form=ExamForm(tc.exam_form),
+        self_registration=tc.self_registration,
+        external=tc.external,
+        weight_exam=tc.weight_exam,
+        weight_conduct=tc.weight_conduct,
+        weight_peer=tc.weight_peer,
+    )
+
+
+def session_to_data(s: Session) -> SessionData:
+    return SessionData(
+        id=s.pk,
+        class_id=s.training_class_id,
+        date=s.date,
+        start_time=s.start_time,
+        end_time=s.end_time,
+        place=s.place,
+        topic=s.topic,
+        subject=s.subject,
+        teacher_id=s.teacher_id,
+        hours=s.hours,
+    )
+
+
+def access_class(
+    actor: Any, class_id: int, *, manage: bool = False, run: bool = False
+) -> ClassData:
+    """The class if the actor may see it (manage: edit it; run: run it as its institution)."""
+    return to_data(selectors.access_class_by_id(actor, class_id, manage=manage, run=run))
+
+
+def class_data(class_id: int) -> ClassData:
+    return to_data(TrainingClass.objects.select_related("organiser").get(pk=class_id))
+
+
+def access_session(actor: Any, session_id: int, *, run: bool = False) -> SessionData:
+    return session_to_data(selectors.access_session_by_id(actor, session_id, run=run))
+
+
+def session_data(session_id: int) -> SessionData:
+    return session_to_data(Session.objects.get(pk=session_id))
+
+
+def sessions_of(class_id: int) -> list[SessionData]:
+    return [session_to_data(s) for s in Session.objects.filter(training_class_id=class_id)]
+
+
+def class_ids_q(q: Q) -> Any:
+    """A subquery of class ids matching `q` (from class_scope_q / class_run_q)."""
+    return TrainingClass.objects.filter(q).values("pk")
+
+
+def class_mark_results_final(*, actor: Any, class_id: int) -> ClassData:
+    tc = TrainingClass.objects.get(pk=class_id)
+    return to_data(services.class_mark_results_final(actor=actor, training_class=tc))
+
+
+def class_lock(class_id: int) -> ClassData:
+    """Lock the class row for the caller's transaction (capacity checks race-safely)."""
+    tc = TrainingClass.objects.select_for_update().select_related("organiser").get(pk=class_id)
+    return to_data(tc)
+
+
+def class_create(*, actor: Any, data: ClassInput) -> ClassData:
+    return to_data(services.class_create(actor=actor, data=data))
+
+
+def class_update(*, actor: Any, class_id: int, data: ClassInput) -> ClassData:
+    tc = selectors.access_class_by_id(actor, class_id, manage=True)
+    return to_data(services.class_update(actor=actor, training_class=tc, data=data))
+
+
+def class_transition(*, actor: Any, class_id: int, to: ClassStatus) -> ClassData:
+    tc = selectors.access_class_by_id(actor, class_id, manage=True)
+    return to_data(services.class_transition(actor=actor, training_class=tc, to=to))
+
+
+def session_create(*, actor: Any, class_id: int, data: SessionInput) -> SessionData:
+    tc = selectors.access_class_by_id(actor, class_id, manage=True)
+    return session_to_data(services.session_create(actor=actor, training_class=tc, data=data))

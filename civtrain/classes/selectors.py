@@ -1,0 +1,114 @@
+"""Reads of training classes, scoped by the actor (ARCHITECTURE §7)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.classes.data import ClassStatus
+from civtrain.classes.models import Session, TrainingClass
+from civtrain.core.errors import NotFound
+from civtrain.institutions.api import institution_scope_q
+from civtrain.organisations.api import subtree_q
+
+BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """'1/7/9/' → ['1/', '1/7/', '1/7/9/']: the node and every node above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
+def class_scope_q(actor: Any) -> Q:
+    """Classes the actor may see.
+
+    Bureaus and unit HR see classes organised in their subtree; units and learners also see
+    classes (past planning) organised above them, which are the ones they nominate into;
+    institution staff see their institutions' classes; teachers the classes they teach in.
+    """
+    scope = actor_scope(actor)
+    q = subtree_q(scope.paths_for(*ORGANISERS), "organiser__path")
+    q |= subtree_q(scope.paths_for(*BUREAUS), "institution__org__path")
+    q |= institution_scope_q(actor, "institution", staff_only=True)
+    above = {a for p in scope.paths_for(Role.UNIT_HR, Role.LEARNER) for a in ancestor_paths(p)}
+    if above:
+        q |= Q(organiser__path__in=above) & ~Q(status=ClassStatus.PLANNED)
+    if scope.has(Role.TEACHER) and scope.user_id is not None:
+        q |= Q(
+            pk__in=Session.objects.filter(teacher__user_id=scope.user_id).values("training_class")
+        )
+    return q
+
+
+def class_manage_q(actor: Any) -> Q:
+    """Classes the actor may edit: as organiser of the class's node or staff of its institution."""
+    scope = actor_scope(actor)
+    return subtree_q(scope.paths_for(*ORGANISERS), "organiser__path") | institution_scope_q(
+        actor, "institution", staff_only=True
+    )
+
+
+def class_run_q(actor: Any) -> Q:
+    """Classes the actor runs day to day (attendance, leave, results): institution staff."""
+    return institution_scope_q(actor, "institution", staff_only=True)
+
+
+@dataclass(frozen=True)
+class ClassFilters:
+    search: str = ""
+    status: str = ""
+    training_type: str = ""
+    year: int | None = None
+
+
+def class_list(*, actor: Any, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
+    f = filters or ClassFilters()
+    qs = (
+        TrainingClass.objects.filter(class_scope_q(actor))
+        .select_related("organiser", "institution")
+        .distinct()
+    )
+    if f.search.strip():
+        term = f.search.strip()
+        qs = qs.filter(Q(title__contains=term) | Q(code__contains=term))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.training_type:
+        qs = qs.filter(training_type=f.training_type)
+    if f.year:
+        qs = qs.filter(start_date__year=f.year)
+    return qs
+
+
+def access_class_by_id(
+    actor: Any, class_id: int, *, manage: bool = False, run: bool = False
+) -> TrainingClass:
+    """The class if the actor may see it (manage/run: may edit/run it); NotFound otherwise."""
+    q = class_run_q(actor) if run else class_manage_q(actor) if manage else class_scope_q(actor)
+    found = (
+        TrainingClass.objects.filter(q, pk=class_id)
+        .select_related("organiser", "institution", "institution__org")
+        .first()
+    )
+    if found is None:
+        raise NotFound("培训班不存在或无权访问")
+    return found
+
+
+def session_list(*, training_class: TrainingClass) -> QuerySet[Session]:
+    return training_class.sessions.select_related("teacher").all()
+
+
+def access_session_by_id(actor: Any, session_id: int, *, run: bool = False) -> Session:
+    q = class_run_q(actor) if run else class_scope_q(actor)
+    found = (
+        Session.objects.filter(training_class__in=TrainingClass.objects.filter(q), pk=session_id)
+        .select_related("training_class", "teacher")
+        .first()
+    )
+    if found is None:
+        raise NotFound("课次不存在或无权访问")
+    return found

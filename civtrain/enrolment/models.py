@@ -1,0 +1,124 @@
+"""Enrolment of people in classes, attendance, leave, results, and feedback to units."""
+
+from typing import Any
+
+from django.db import models
+
+from civtrain.enrolment.data import (
+    ATTENDANCE_LABELS,
+    ENROLMENT_STATUS_LABELS,
+    LEAVE_STATUS_LABELS,
+    AttendanceMethod,
+    EnrolmentStatus,
+    LeaveStatus,
+)
+
+
+def _score(label: str) -> "models.DecimalField[Any, Any]":
+    return models.DecimalField(label, max_digits=5, decimal_places=1, null=True, blank=True)
+
+
+class Enrolment(models.Model):
+    training_class = models.ForeignKey(
+        "classes.TrainingClass", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # The trainee's unit when nominated: the unit that receives the result (ZZ-M2).
+    unit = models.ForeignKey("organisations.OrgNode", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=[(k.value, v) for k, v in ENROLMENT_STATUS_LABELS.items()],
+        default=EnrolmentStatus.ENROLLED,
+        db_index=True,
+    )
+    status_reason = models.CharField("原因", max_length=300, blank=True)
+    self_registered = models.BooleanField(default=False)
+    nominated_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    # Results (CQ-O4, ZZ-M1): exam, conduct record (写实记录) items, peer evaluation (民主评议).
+    exam_score = _score("考试成绩")
+    conduct_attitude = _score("学习态度")
+    conduct_participation = _score("课堂参与")
+    conduct_interaction = _score("交流研讨")
+    conduct_discipline = _score("遵守纪律")
+    peer_score = _score("民主评议")
+    total_score = _score("综合成绩")
+    passed = models.BooleanField("合格", null=True, blank=True)
+
+    class Meta:
+        ordering = ["training_class_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "person"], name="enrol_once"),
+        ]
+        indexes = [models.Index(fields=["training_class", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id}:{self.person_id} {self.status}"
+
+
+class Attendance(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
+    session = models.ForeignKey("classes.Session", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=8, choices=[(k.value, v) for k, v in ATTENDANCE_LABELS.items()]
+    )
+    method = models.CharField(max_length=8, choices=[(m.value, m.value) for m in AttendanceMethod])
+    recorded_at = models.DateTimeField()
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "session"], name="attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}@{self.session_id} {self.status}"
+
+
+class LeaveRequest(models.Model):
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="leave_requests"
+    )
+    session = models.ForeignKey(
+        "classes.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hours = models.DecimalField("请假学时", max_digits=5, decimal_places=1)
+    reason = models.CharField("事由", max_length=300)
+    status = models.CharField(
+        max_length=8,
+        choices=[(k.value, v) for k, v in LEAVE_STATUS_LABELS.items()],
+        default=LeaveStatus.PENDING,
+    )
+    requested_at = models.DateTimeField()
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.hours}h {self.status}"
+
+
+class UnitNotice(models.Model):
+    """A trainee's result fed back to the trainee's unit, acknowledged by its HR (ZZ-M2)."""
+
+    unit = models.ForeignKey("organisations.OrgNode", on_delete=models.PROTECT, related_name="+")
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="notice")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    passed = models.BooleanField(null=True)
+    total_score = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    absent_sessions = models.PositiveIntegerField(default=0)
+    leave_hours = models.DecimalField(max_digits=6, decimal_places=1, default=0)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["acknowledged_at", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,33 @@
+"""Public interface of the teacher pool for other apps."""
+
+from typing import Any
+
+from civtrain.faculty import selectors, services
+from civtrain.faculty.data import TeacherData
+from civtrain.faculty.models import Teacher
+
+__all__ = ["TeacherData", "access_teacher", "teacher_create", "teacher_for_user", "teacher_update"]
+
+teacher_create = services.teacher_create
+teacher_update = services.teacher_update
+
+
+def to_data(t: Teacher) -> TeacherData:
+    return TeacherData(
+        id=t.pk,
+        name=t.name,
+        internal=t.internal,
+        title=t.title,
+        subjects=tuple(t.subjects or ()),
+        phone_masked=t.phone_masked,
+        user_id=t.user_id,
+    )
+
+
+def access_teacher(actor: Any, teacher_id: int) -> TeacherData:
+    return to_data(selectors.access_teacher_by_id(actor, teacher_id))
+
+
+def teacher_for_user(user_id: int) -> TeacherData | None:
+    t = Teacher.objects.filter(user_id=user_id).first()
+    return to_data(t) if t else None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacultyConfig(AppConfig):
+    name = "civtrain.faculty"
+    verbose_name = "Faculty"

@@ -1,0 +1,41 @@
+"""Reads of the teacher pool, scoped by the actor."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.errors import NotFound
+from civtrain.faculty.models import Teacher
+from civtrain.organisations.api import subtree_q
+
+MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION, Role.UNIT_HR)
+
+
+def teacher_scope_q(actor: Any) -> Q:
+    """Teachers kept anywhere in a tree the actor works in (schedulers pick across the
+    city), and a teacher's own record."""
+    scope = actor_scope(actor)
+    roots = {p.split("/")[0] + "/" for p in scope.paths_for(*MANAGERS)}
+    q = subtree_q(roots, "org__path")
+    if scope.has(Role.TEACHER) and scope.user_id is not None:
+        q |= Q(user_id=scope.user_id)
+    return q
+
+
+def teacher_list(*, actor: Any, search: str = "", subject: str = "") -> QuerySet[Teacher]:
+    qs = Teacher.objects.filter(teacher_scope_q(actor))
+    if search.strip():
+        qs = qs.filter(name__contains=search.strip())
+    if subject:
+        # JSON containment is not portable to SQLite; the pool is small, so filter in Python.
+        ids = [t.pk for t in qs if subject in (t.subjects or [])]
+        qs = qs.filter(pk__in=ids)
+    return qs
+
+
+def access_teacher_by_id(actor: Any, teacher_id: int) -> Teacher:
+    found = Teacher.objects.filter(teacher_scope_q(actor), pk=teacher_id).first()
+    if found is None:
+        raise NotFound("教师不存在或无权访问")
+    return found

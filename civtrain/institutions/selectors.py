@@ -1,0 +1,51 @@
+"""Reads of the institution registry, scoped by the actor."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.errors import NotFound
+from civtrain.institutions.models import Institution
+from civtrain.organisations.api import subtree_q
+
+BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+
+
+def institution_scope_q(actor: Any, prefix: str = "", *, staff_only: bool = False) -> Q:
+    """Institutions the actor may see: bureaus see those in their subtree; institution
+    staff see the institutions attached to their node's subtree (they act for them).
+    `prefix` ("institution__") applies the same filter through another table's relation."""
+    scope = actor_scope(actor)
+    roles = (Role.INSTITUTION,) if staff_only else (*BUREAUS, Role.INSTITUTION)
+    return subtree_q(scope.paths_for(*roles), f"{prefix}org__path")
+
+
+def institution_list(*, actor: Any, search: str = "") -> QuerySet[Institution]:
+    qs = Institution.objects.filter(institution_scope_q(actor)).select_related("org")
+    if search.strip():
+        qs = qs.filter(name__contains=search.strip())
+    return qs
+
+
+def institution_choices(*, actor: Any) -> QuerySet[Institution]:
+    """Institutions an organiser may pick for a class: every one in any tree the actor holds
+    a role in, since a unit commissions a city school as often as its own."""
+    scope = actor_scope(actor)
+    roots = {p.split("/")[0] + "/" for p in scope.paths_for(*scope.roles)}
+    return Institution.objects.filter(subtree_q(roots, "org__path")).select_related("org")
+
+
+def access_institution_by_id(
+    actor: Any, institution_id: int, *, staff_only: bool = False
+) -> Institution:
+    found = (
+        Institution.objects.filter(
+            institution_scope_q(actor, staff_only=staff_only), pk=institution_id
+        )
+        .select_related("org")
+        .first()
+    )
+    if found is None:
+        raise NotFound("施教机构不存在或无权访问")
+    return found

@@ -1,0 +1,96 @@
+"""Writes to the institution registry: bureaus register and recognise institutions (CQ-B1)."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.institutions.data import InstitutionKind
+from civtrain.institutions.models import Institution
+from civtrain.organisations.api import org_data
+
+BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+
+
+def _check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if (start is None) != (end is None):
+        raise ValidationFailed("认定期限的起始和截止日期须同时填写")
+    if start and end and end < start:
+        raise ValidationFailed("认定截止日期不能早于起始日期")
+
+
+@transaction.atomic
+def institution_create(
+    *,
+    actor: Any,
+    name: str,
+    org_id: int,
+    kind: InstitutionKind = InstitutionKind.PARTY_SCHOOL,
+    recognised_from: dt.date | None = None,
+    recognised_to: dt.date | None = None,
+    address: str = "",
+) -> Institution:
+    """Register an institution under a node the actor's bureau holds; a period recognises it."""
+    try:
+        org = org_data(org_id)
+    except Exception:
+        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
+    if not actor_scope(actor).covers(org.path, *BUREAUS):
+        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("机构名称不能为空")
+    if Institution.objects.filter(name=name).exists():
+        raise ValidationFailed(f"施教机构“{name}”已登记")
+    _check_period(recognised_from, recognised_to)
+    inst = Institution.objects.create(
+        name=name,
+        kind=kind,
+        org_id=org.id,
+        recognised_from=recognised_from,
+        recognised_to=recognised_to,
+        recognised_by=actor if recognised_from else None,
+        address=address,
+    )
+    audit_record(
+        actor=actor,
+        action="institution.create",
+        object_type="institution",
+        object_id=inst.pk,
+        object_label=name,
+        org_path=org.path,
+        changes={
+            "kind": kind.value,
+            "recognised_from": str(recognised_from or ""),
+            "recognised_to": str(recognised_to or ""),
+        },
+    )
+    return inst
+
+
+@transaction.atomic
+def institution_recognise(
+    *, actor: Any, institution: Institution, recognised_from: dt.date, recognised_to: dt.date
+) -> Institution:
+    """Record a (new) recognition period, decided by a bureau holding the institution's node."""
+    if not actor_scope(actor).covers(institution.org.path, *BUREAUS):
+        raise NotFound("施教机构不存在或无权访问")
+    _check_period(recognised_from, recognised_to)
+    before = [str(institution.recognised_from or ""), str(institution.recognised_to or "")]
+    institution.recognised_from = recognised_from
+    institution.recognised_to = recognised_to
+    institution.recognised_by = actor
+    institution.save(update_fields=["recognised_from", "recognised_to", "recognised_by"])
+    audit_record(
+        actor=actor,
+        action="institution.recognise",
+        object_type="institution",
+        object_id=institution.pk,
+        object_label=institution.name,
+        org_path=institution.org.path,
+        changes={"period": [before, [str(recognised_from), str(recognised_to)]]},
+    )
+    return institution
