@@ -135,7 +135,8 @@ def parse_date(value: Any) -> dt.date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_serial(float(value))
-    text = compact(value)
+    # "2015-03-01 00:00:00" (a date cell that went through text): the time is dropped.
+    text = compact(re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", normalise(value)))
     if not text:
         return None
     match = _DATE_RE.match(text)
@@ -143,8 +144,6 @@ def parse_date(value: Any) -> dt.date | None:
         match = re.match(r"^(\d{4})(\d{2})(\d{2})$", text)
     if match is None and re.fullmatch(r"\d{1,7}(\.0+)?", text):
         return _from_serial(float(text))  # a serial number that went through CSV
-    if match is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
-        match = _DATE_RE.match(text[:10])
     if match is None:
         raise ValueError(f"无法识别的日期“{text}”，请写成 2015-03-01 这样的格式")
     year, month, day = (int(g) for g in match.groups())

@@ -102,9 +102,7 @@ def test_bad_rows_are_listed_on_the_page_and_downloadable(
 def test_progress_endpoint_polls_while_running(actors: dict[str, Any]) -> None:
     client = login(actors["unit_hr"])
     job = jobs.job_create(actor=actors["unit_hr"], kind="roster_import", runner="x:y")
-    jobs.BackgroundJob.objects.filter(pk=job.pk).update(
-        status="running", processed=300, total=1200
-    )
+    jobs.BackgroundJob.objects.filter(pk=job.pk).update(status="running", processed=300, total=1200)
     html = client.get(reverse("people:import_progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in html
     assert "300 / 1200" in html

@@ -129,9 +129,10 @@ def test_dry_run_reports_exact_counts_and_writes_nothing(tree: Any) -> None:
     report, _ = roster_import(data, actor=SYSTEM, filename="r.xlsx", dry_run=True)
     assert (report.created, report.updated, report.valid, report.written) == (2, 0, 2, False)
     assert Person.objects.count() == 0
-    assert AuditEvent.objects.count() == 0 or not AuditEvent.objects.filter(
-        action__startswith="person."
-    ).exists()
+    assert (
+        AuditEvent.objects.count() == 0
+        or not AuditEvent.objects.filter(action__startswith="person.").exists()
+    )
 
 
 @pytest.mark.django_db
