@@ -185,11 +185,13 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     # Each app's rest_api module exposes `router`; listed explicitly, in URL order.
+    from civtrain.credits.rest_api import router as credits
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
 
     api.add_router("/orgs", orgs)
     api.add_router("/people", people)
+    api.add_router("/credits", credits)
 
 
 _register_routers()

@@ -1,0 +1,268 @@
+"""Thin HTTP layer over the ledger's selectors and services; rules and scoping live below."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Status, UploadedFile
+from pydantic import ValidationError as PydanticError
+
+from civtrain.core.errors import ValidationFailed
+from civtrain.credits import selectors, services
+from civtrain.credits.data import BulkItemResult, ClaimInput, EntryData, EntryInput, ItemStatus
+from civtrain.credits.models import ExternalClaim, LedgerEntry
+from civtrain.credits.rest_api.schemas import (
+    BulkIn,
+    BulkItemOut,
+    BulkOut,
+    ClaimOut,
+    DecisionIn,
+    EntryIn,
+    EntryOut,
+    ItemError,
+    ReverseIn,
+    ReverseOut,
+)
+from civtrain.people import api as people_api
+
+router = Router(tags=["credits"])
+
+
+def _entry_out(e: EntryData) -> EntryOut:
+    return EntryOut(
+        id=e.id,
+        person_id=e.person_id,
+        seq=e.seq,
+        title=e.title,
+        start_date=e.start_date,
+        date=e.date,
+        year=e.year,
+        hours=e.hours,
+        days=e.days,
+        training_type=e.training_type,
+        mode=e.mode,
+        subject_hours=dict(e.subject_hours),
+        result=e.result,
+        score=e.score,
+        source_type=e.source_type,
+        source_ref=e.source_ref,
+        reverses_id=e.reverses_id,
+        reason=e.reason,
+        evidence=e.evidence,
+        recorded_at=e.recorded_at,
+        hash=e.hash,
+        created=e.created,
+    )
+
+
+def _resolve_person(item: EntryIn) -> int | None:
+    if item.person_id is not None:
+        return item.person_id
+    if item.id_number:
+        try:
+            return people_api.person_id_by_id_number(item.id_number.strip().upper())
+        except ValueError:
+            return None
+    return None
+
+
+def _input(item: EntryIn, person_id: int) -> EntryInput:
+    return EntryInput(
+        person_id=person_id,
+        title=item.title,
+        date=item.date,
+        start_date=item.start_date,
+        hours=item.hours,
+        days=item.days,
+        training_type=item.training_type,
+        mode=item.mode,
+        subject_hours=item.subject_hours,
+        source_type=item.source_type,
+        source_ref=item.source_ref,
+        result=item.result,
+        score=item.score,
+        evidence=item.evidence,
+        reason=item.reason,
+    )
+
+
+def _input_or_404(item: EntryIn) -> EntryInput:
+    person_id = _resolve_person(item)
+    if person_id is None:
+        raise ValidationFailed("请提供有效的 person_id 或已登记的身份证号 id_number")
+    return _input(item, person_id)
+
+
+@router.get("/people/{int:person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
+def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
+    record = selectors.training_record(actor=request.auth, person_id=person_id)
+    out = []
+    for line in record.lines:
+        e = line.entry
+        data = services.to_data(e, line.subjects)
+        item = _entry_out(data)
+        item.reversed_by_id = line.reversed_by.pk if line.reversed_by else None
+        out.append(item)
+    return out
+
+
+@router.post("/entries", response={201: EntryOut, 200: EntryOut}, summary="登记一条培训记录")
+def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
+    services.require_ledger_writer(request.auth)
+    entry = services.credit_entry_record_input(actor=request.auth, entry=_input_or_404(payload))
+    return Status(201 if entry.created else 200, _entry_out(entry))
+
+
+@router.post(
+    "/entries/bulk", response=BulkOut, summary="批量登记（外部系统推送，按 source_ref 幂等）"
+)
+def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
+    services.require_ledger_writer(request.auth)
+    inputs: list[EntryInput] = []
+    positions: list[int] = []
+    unresolved: dict[int, BulkItemResult] = {}
+    for index, item in enumerate(payload.entries):
+        person_id = _resolve_person(item)
+        if person_id is None:
+            unresolved[index] = BulkItemResult(
+                index,
+                ItemStatus.ERROR,
+                None,
+                "not_found",
+                "人员不存在：请提供有效的 person_id 或已登记的身份证号",
+            )
+            continue
+        inputs.append(_input(item, person_id))
+        positions.append(index)
+    result = services.credit_entries_bulk_record(actor=request.auth, entries=inputs)
+    items = dict(unresolved)
+    for r in result.items:
+        original = positions[r.index]
+        items[original] = BulkItemResult(
+            original, r.status, r.entry_id, r.error_code, r.error_message
+        )
+    out = [
+        BulkItemOut(
+            index=i.index,
+            status=i.status.value,
+            entry_id=i.entry_id,
+            error=ItemError(code=i.error_code, message=i.error_message)
+            if i.status == ItemStatus.ERROR
+            else None,
+        )
+        for _, i in sorted(items.items())
+    ]
+    return BulkOut(
+        created=result.created,
+        existing=result.existing,
+        failed=result.failed + len(unresolved),
+        items=out,
+    )
+
+
+@router.post("/entries/{int:entry_id}/reverse", response=ReverseOut, summary="冲正（可附更正记录）")
+def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> ReverseOut:
+    services.require_ledger_writer(request.auth)
+    selectors.entry_get(actor=request.auth, entry_id=entry_id)  # 404 outside the scope
+    replacement = None
+    if payload.replacement is not None:
+        person_id = LedgerEntry.objects.filter(pk=entry_id).values_list("person_id", flat=True)[0]
+        replacement = _input(payload.replacement, payload.replacement.person_id or person_id)
+    reversal, new = services.credit_entry_reverse(
+        actor=request.auth, entry_id=entry_id, reason=payload.reason, replacement=replacement
+    )
+    return ReverseOut(reversal=_entry_out(reversal), replacement=_entry_out(new) if new else None)
+
+
+def claim_out(c: ExternalClaim) -> ClaimOut:
+    return ClaimOut(
+        id=c.pk,
+        person_id=c.person_id,
+        title=c.title,
+        training_type=c.training_type,
+        mode=c.mode,
+        start_date=c.start_date,
+        date=c.date,
+        hours=c.hours,
+        days=c.days,
+        subject_hours={k: Decimal(v) for k, v in (c.subject_hours or {}).items()},
+        degree_study=c.degree_study,
+        description=c.description,
+        evidence_url=f"/credits/claims/{c.pk}/evidence" if c.evidence else None,
+        status=c.status,
+        comment=c.comment,
+        entry_id=c.entry_id,
+        submitted_at=c.submitted_at,
+        decided_at=c.decided_at,
+    )
+
+
+@router.get("/claims", response=list[ClaimOut], summary="外部学习申报列表（按权限范围）")
+def claims_list(request: HttpRequest, status: str = "", limit: int = 100) -> list[ClaimOut]:
+    qs = selectors.claim_list(actor=request.auth, status=status)
+    return [claim_out(c) for c in qs[: max(1, min(limit, 500))]]
+
+
+@router.post(
+    "/claims", response={201: ClaimOut}, summary="提交外部学习/学历教育申报（可附证明材料）"
+)
+def claims_submit(
+    request: HttpRequest,
+    person_id: Form[int],
+    title: Form[str],
+    training_type: Form[str],
+    mode: Form[str],
+    date: Form[dt.date],
+    start_date: Form[dt.date | None] = None,
+    hours: Form[Decimal | None] = None,
+    days: Form[Decimal | None] = None,
+    subject_hours: Form[str] = "",
+    degree_study: Form[bool] = False,
+    description: Form[str] = "",
+    evidence: File[UploadedFile] | None = None,
+) -> Status:
+    subjects: dict[str, Decimal] = {}
+    if subject_hours:
+        try:
+            subjects = {k: Decimal(str(v)) for k, v in json.loads(subject_hours).items()}
+        except (ValueError, AttributeError, ArithmeticError, PydanticError):
+            raise ValidationFailed('subject_hours 应为 JSON，如 {"law": 4}') from None
+    claim = services.claim_submit(
+        actor=request.auth,
+        data=ClaimInput(
+            person_id=person_id,
+            title=title,
+            training_type=training_type,
+            mode=mode,
+            date=date,
+            start_date=start_date,
+            hours=hours,
+            days=days,
+            subject_hours=subjects,
+            degree_study=degree_study,
+            description=description,
+        ),
+        evidence=evidence,
+    )
+    return Status(201, claim_out(claim))
+
+
+@router.post("/claims/{int:claim_id}/approve", response=ClaimOut, summary="批准申报（记入账本）")
+def claims_approve(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
+    claim = services.claim_decide(
+        actor=request.auth, claim_id=claim_id, approve=True, comment=payload.comment
+    )
+    return claim_out(claim)
+
+
+@router.post("/claims/{int:claim_id}/reject", response=ClaimOut, summary="驳回申报")
+def claims_reject(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
+    claim = services.claim_decide(
+        actor=request.auth, claim_id=claim_id, approve=False, comment=payload.comment
+    )
+    return claim_out(claim)
+
+
+__all__ = ["Any", "router"]
