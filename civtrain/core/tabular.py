@@ -403,9 +403,9 @@ def write_table(
     sheet.append(list(headers))
     for row in rows:
         sheet.append(list(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 ProgressFn = Callable[[int, int], None]  # (rows done, rows in total)

@@ -503,11 +503,11 @@ def events_import(
             rows.error(row, "unit_code", "调动事件必须填写调入单位编码")
         if len(report.errors) > n_errors or person is None:
             continue
-        key = (person[0], kind, date)
-        if key in seen:
-            rows.error(row, "date", f"与第 {seen[key]} 行是同一人同一天的同类事件")
+        event_key = (person[0], kind, date)
+        if event_key in seen:
+            rows.error(row, "date", f"与第 {seen[event_key]} 行是同一人同一天的同类事件")
             continue
-        seen[key] = row.number
+        seen[event_key] = row.number
         valid.append(
             _EventRow(
                 row,

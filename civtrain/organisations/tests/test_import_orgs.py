@@ -77,9 +77,7 @@ def test_district_bureau_cannot_hang_nodes_outside_its_district(
 ) -> None:
     data = csv_file("N1,新单位,D1,单位", "N2,别区单位,D2,单位")
     report, _ = orgs_import(data, actor=actors["district"], filename="orgs.csv")
-    assert [(e.row, e.reason) for e in report.errors] == [
-        (3, "上级编码不存在或不在您的管辖范围内")
-    ]
+    assert [(e.row, e.reason) for e in report.errors] == [(3, "上级编码不存在或不在您的管辖范围内")]
 
 
 @pytest.mark.django_db
