@@ -152,7 +152,12 @@ def _editable_node(request: HttpRequest, node_id: int) -> OrgNode:
 def _form_error(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        messages.error(
+            request,
+            f"{label}：{'；'.join(str(e) for e in errors)}"
+            if label
+            else "；".join(str(e) for e in errors),
+        )
 
 
 @login_required

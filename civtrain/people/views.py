@@ -389,5 +389,5 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}")
+            messages.error(request, f"{label}：{'；'.join(str(e) for e in errors)}")
     return redirect("people:detail", person.pk)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from civtrain.accounts.api import actor_scope
 from civtrain.web.navigation import menu_for
@@ -15,5 +16,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = actor_scope(user)
     return {
         "nav_items": menu_for(scope, request.path),
-        "actor_roles": sorted(r.label for r in scope.roles),
+        "actor_roles": sorted(_(r.label) for r in scope.roles),
     }

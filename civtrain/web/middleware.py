@@ -29,13 +29,14 @@ def render_error_page(request: HttpRequest, status: int, message: str) -> HttpRe
 def render_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """Same message for a full page and an htmx swap; the status tells the two apart."""
     if getattr(request, "htmx", False):
-        context = {"error": exc.as_dict(), "status": exc.status}
+        error = {**exc.as_dict(), "message": _(exc.message)}
+        context = {"error": error, "status": exc.status}
         response = render(request, "web/partials/error.html", context, status=exc.status)
         # The partial lands in the page's error area, whatever the request targeted.
         response["HX-Retarget"] = ERROR_TARGET
         response["HX-Reswap"] = "innerHTML"
         return response
-    return render_error_page(request, exc.status, exc.message)
+    return render_error_page(request, exc.status, _(exc.message))
 
 
 class ApplicationErrorMiddleware:

@@ -12,6 +12,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
@@ -88,7 +89,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_institution": scope.has(Role.INSTITUTION),
         "is_teacher": scope.has(Role.TEACHER),
         "is_evaluator": scope.has(Role.EVALUATOR),
-        "learner": _learner_card(request.user.pk) if scope.has(Role.LEARNER) else None,
+        "learner": _learner_card(scope.user_id)
+        if scope.has(Role.LEARNER) and scope.user_id
+        else None,
         "has_role": bool(scope.roles),
     }
     context["learner_progress_template"] = (
@@ -136,6 +139,7 @@ class AuditFilterForm(forms.Form):
 
 
 @login_required
+@require_safe
 def audit(request: HttpRequest) -> HttpResponse:
     """The audit log, read-only, for the city bureau (issue 2 item 7)."""
     choices = audit_choices(actor=request.user)  # raises PermissionDenied for other roles
