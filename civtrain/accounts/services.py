@@ -102,3 +102,27 @@ def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int
         batch_size=2000,
     )
     return [u.pk for u in users]
+
+
+@transaction.atomic
+def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
+    """Give a user a new password after checking it against the site's validators."""
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    user = User.objects.get(pk=user_id)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed("；".join(exc.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="user.password_set",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        changes={"password": ["(已隐藏)", "(已变更)"]},
+    )
+    return user

@@ -284,3 +284,16 @@ class PersonInput:
     law_enforcement: bool = False
     reporting_date: dt.date | None = None
     phone: str = ""
+
+
+@dataclass(frozen=True)
+class CareerEventInput:
+    """One career event to append in bulk (imports, demo data); see career_event_bulk_record."""
+
+    person_id: int
+    kind: EventKind
+    date: dt.date
+    leadership_level: LeadershipLevel | None = None
+    rank: str = ""
+    unit_id: int | None = None
+    note: str = ""

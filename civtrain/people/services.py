@@ -13,6 +13,7 @@ from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.api import org_data, org_data_many
 from civtrain.people.data import (
+    CareerEventInput,
     EventKind,
     LeadershipLevel,
     PersonInput,
@@ -327,3 +328,86 @@ def _attach_learner_accounts(people: list[Person]) -> None:
     for person, user_id in zip(people, user_ids, strict=True):
         person.user_id = user_id
     Person.objects.bulk_update(people, ["user_id"], batch_size=2000)
+
+
+def career_event_bulk_record(
+    *, actor: Any, events: Sequence[CareerEventInput], batch_size: int = 2000
+) -> int:
+    """Append many career events and re-derive each touched person's current state (CQ-T6).
+
+    For imports and demo data: one bulk insert, one bulk update, one audit row per person.
+    Events already recorded (same person, kind and date) are skipped. Every person's unit and
+    every target unit must lie in the actor's subtrees. Runs inside the caller's transaction.
+    """
+    person_ids = sorted({e.person_id for e in events})
+    people: dict[int, Person] = {}
+    for start in range(0, len(person_ids), batch_size):
+        people.update(Person.objects.in_bulk(person_ids[start : start + batch_size]))
+    unit_ids = {p.unit_id for p in people.values()} | {e.unit_id for e in events if e.unit_id}
+    units = org_data_many(unit_ids)
+    scope = actor_scope(actor)
+    if len(people) != len(person_ids) or any(
+        u not in units or not scope.covers(units[u].path, *PERSONNEL_ROLES) for u in unit_ids
+    ):
+        raise NotFound("人员或单位不存在或不在您的管辖范围内")
+    for e in events:
+        if e.kind == EventKind.PROMOTED and e.leadership_level is None:
+            raise ValidationFailed("晋升事件必须注明职务层次")
+        if e.kind == EventKind.TRANSFER and e.unit_id is None:
+            raise ValidationFailed("调动事件必须注明调入单位")
+    existing: set[tuple[int, str, dt.date]] = set()
+    for start in range(0, len(person_ids), batch_size):
+        existing.update(
+            CareerEvent.objects.filter(
+                person_id__in=person_ids[start : start + batch_size]
+            ).values_list("person_id", "kind", "date")
+        )
+    new = []
+    for e in events:
+        key = (e.person_id, e.kind.value, e.date)
+        if key in existing:
+            continue
+        existing.add(key)
+        new.append(
+            CareerEvent(
+                person_id=e.person_id,
+                kind=e.kind,
+                date=e.date,
+                leadership_level=e.leadership_level or "",
+                rank=e.rank,
+                unit_id=e.unit_id,
+                note=e.note,
+            )
+        )
+    CareerEvent.objects.bulk_create(new, batch_size=batch_size)
+    recorded: dict[int, list[str]] = {}
+    for ev in new:
+        recorded.setdefault(ev.person_id, []).append(f"{ev.kind} {ev.date}")
+    touched = sorted(recorded)
+    by_person: dict[int, list[CareerEvent]] = {}
+    for start in range(0, len(touched), batch_size):
+        for ev in CareerEvent.objects.filter(
+            person_id__in=touched[start : start + batch_size]
+        ).order_by("person_id", "date", "id"):
+            by_person.setdefault(ev.person_id, []).append(ev)
+    changed, audit_items = [], []
+    for pid in touched:
+        person = people[pid]
+        before = _snapshot(person)
+        for ev in by_person[pid]:
+            _apply_event(person, ev)
+        diff = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
+        if diff:
+            changed.append(person)
+        audit_items.append(
+            (pid, str(person), units[person.unit_id].path, {"events": recorded[pid], **diff})
+        )
+    Person.objects.bulk_update(
+        changed,
+        ["status", "reporting_date", "leadership_level", "rank", "unit_id"],
+        batch_size=batch_size,
+    )
+    audit_record_many(
+        actor=actor, action="career_event.record", object_type="person", items=audit_items
+    )
+    return len(new)

@@ -1,0 +1,1 @@
+"""Deterministic demo data: two cities, their units and civil servants, one account per role."""

@@ -1,0 +1,86 @@
+"""Steps 2 and 4: one login per role, with known passwords (demo only — they are public).
+
+Staff accounts come before the people, because the city bureaus are the actors that write
+the roster. Two learners get a password after the people exist: one law-enforcement
+officer (CQ-T4b) and one recently promoted leader (凡提必训, CQ-T6b).
+"""
+
+import datetime as dt
+from typing import Any
+
+from civtrain.accounts.api import Role, User, role_assign, user_create, user_password_set
+from civtrain.demo.geography import CHONGQING, ZHENGZHOU
+from civtrain.demo.steps import DemoAccount, DemoContext
+from civtrain.organisations.api import OrgKind
+from civtrain.people.api import person_data
+from civtrain.people.data import Category, EventKind, Status
+
+# (role, login name, password, org code). Passwords pass the site's validators
+# (≥ 8 characters, not common, not all digits); they are published, so demo only.
+STAFF: tuple[tuple[Role, str, str, str], ...] = (
+    (Role.CITY_BUREAU, "cq_city", "Cq-City#2026demo", CHONGQING.code),
+    (Role.CITY_BUREAU, "zz_city", "Zz-City#2026demo", ZHENGZHOU.code),
+    (Role.DISTRICT_BUREAU, "cq_yuzhong", "Cq-Yuzhong#2026demo", "500103"),
+    (Role.DISTRICT_BUREAU, "zz_jinshui", "Zz-Jinshui#2026demo", "410105"),
+    (Role.UNIT_HR, "cq_unit_hr", "Cq-UnitHR#2026demo", "500103003"),
+    (Role.UNIT_HR, "zz_unit_hr", "Zz-UnitHR#2026demo", "410105001"),
+    (Role.INSTITUTION, "cq_institution", "Cq-Inst#2026demo", CHONGQING.code),
+    (Role.TEACHER, "cq_teacher", "Cq-Teacher#2026demo", CHONGQING.code),
+    (Role.EVALUATOR, "cq_evaluator", "Cq-Eval#2026demo", CHONGQING.code),
+)
+LEARNER_PASSWORDS = ("Learner-Law#2026demo", "Learner-Promo#2026demo")
+
+
+def _user(username: str, display_name: str, password: str) -> Any:
+    existing = User.objects.filter(username=username).first()
+    if existing is None:
+        return user_create(
+            actor=None, username=username, display_name=display_name, password=password
+        )
+    return user_password_set(actor=None, user_id=existing.pk, password=password)
+
+
+def run_staff(ctx: DemoContext) -> str:
+    for role, username, password, org_code in STAFF:
+        org = ctx.orgs[org_code]
+        user = _user(username, f"{org.name}（{role.label}）", password)
+        role_assign(actor=None, user=user, role=role, org_id=org.id)
+        if role == Role.CITY_BUREAU:
+            ctx.actors[org_code] = user
+        ctx.accounts.append(DemoAccount(role.label, username, password, org.name))
+    return f"{len(STAFF)} 个管理账号"
+
+
+def _org_label(ctx: DemoContext, code: str) -> str:
+    """A department's name alone is ambiguous (every bureau has an 办公室): add its unit."""
+    node = ctx.orgs[code]
+    parent = next((n for n in ctx.orgs.values() if n.id == node.parent_id), None)
+    return f"{parent.name}{node.name}" if node.kind == OrgKind.DEPARTMENT and parent else node.name
+
+
+def run_learners(ctx: DemoContext) -> str:
+    active = [p for p in ctx.persons if p.status == Status.ACTIVE and p.city_code == CHONGQING.code]
+    enforcer = next(p for p in active if p.category == Category.LAW_ENFORCEMENT)
+    promoted = max(
+        (p for p in active if p.leadership_level is not None),
+        key=lambda p: max(e.date for e in p.events if e.kind == EventKind.PROMOTED),
+    )
+    last_promotion: dt.date = max(e.date for e in promoted.events if e.kind == EventKind.PROMOTED)
+    for plan, password, note in (
+        (enforcer, LEARNER_PASSWORDS[0], "行政执法类"),
+        (promoted, LEARNER_PASSWORDS[1], f"{last_promotion:%Y-%m-%d} 晋升"),
+    ):
+        assert plan.person_id is not None  # noqa: S101 - set by the people step
+        person = person_data(plan.person_id)
+        assert person.user_id is not None  # noqa: S101 - the bulk upsert made the account
+        user = user_password_set(actor=None, user_id=person.user_id, password=password)
+        ctx.accounts.append(
+            DemoAccount(
+                Role.LEARNER.label,
+                user.username,
+                password,
+                _org_label(ctx, plan.unit_code),
+                f"{person.name}，{note}",
+            )
+        )
+    return "2 个学员账号设置了密码"
