@@ -145,6 +145,17 @@ def person_count_by_subtree(actor: Any, under: str, segment_end: int) -> dict[st
 career_event_bulk_record = services.career_event_bulk_record
 
 
+def person_rows() -> Any:
+    """All people as a values()-able queryset (with unit__path, unit__code), for set-wise
+    evaluation (compliance); callers filter with person_scope_q and select the fields."""
+    return Person.objects.all()
+
+
+def career_event_rows() -> Any:
+    """All career events as a values()-able queryset, for set-wise evaluation (compliance)."""
+    return CareerEvent.objects.all()
+
+
 def person_ids_existing(person_ids: list[int]) -> set[int]:
     """Which of `person_ids` name a person (unscoped: for the ledger's trusted callers)."""
     return set(Person.objects.filter(pk__in=person_ids).values_list("pk", flat=True))

@@ -34,6 +34,7 @@ CIVTRAIN_APPS = [
     "civtrain.faculty",
     "civtrain.classes",
     "civtrain.enrolment",
+    "civtrain.compliance",
 ]
 
 INSTALLED_APPS = [

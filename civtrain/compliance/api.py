@@ -1,0 +1,70 @@
+"""Public interface of the compliance app for other apps (ledger, pages, reports)."""
+
+import datetime as dt
+from typing import Any
+
+from civtrain.compliance import selectors, services
+from civtrain.compliance.data import (
+    AssessmentLinkage,
+    ComplianceOutcome,
+    OutcomeStatus,
+    PersonResult,
+    UnitSummary,
+)
+from civtrain.core import clock
+
+__all__ = [
+    "AssessmentLinkage",
+    "ComplianceOutcome",
+    "OutcomeStatus",
+    "PersonResult",
+    "UnitSummary",
+    "learner_progress_context",
+    "person_evaluate",
+    "person_reevaluate",
+]
+
+
+def person_evaluate(person_id: int, *, year: int, as_of: dt.date | None = None) -> PersonResult:
+    """One person's outcomes for a year, computed now, not stored."""
+    _, results = selectors.evaluate(year=year, as_of=as_of, person_ids=[person_id])
+    found = list(results)
+    if not found:
+        from civtrain.core.errors import NotFound
+
+        raise NotFound("人员不存在")
+    return found[0]
+
+
+def person_reevaluate(
+    person_id: int, *, year: int | None = None, as_of: dt.date | None = None, actor: Any = None
+) -> PersonResult:
+    """Re-evaluate one person (after a ledger write) and store the snapshot of that person
+    only. Year defaults to the current one, as_of to today (or that year's last day)."""
+    y = year or clock.today().year
+    result = person_evaluate(person_id, year=y, as_of=as_of)
+    services.snapshot_store(actor=actor, results=[result])
+    return result
+
+
+def learner_progress_context(person_id: int, *, year: int | None = None) -> dict[str, Any]:
+    """Context for compliance/_learner_progress.html: one bar per rule with what closes the
+    gap ("62.5 / 90 学时", "法治 20 / 24 学时")."""
+    y = year or clock.today().year
+    result = person_evaluate(person_id, year=y)
+    bars = []
+    for o in result.outcomes:
+        if o.status == OutcomeStatus.NOT_APPLICABLE:
+            continue
+        pct = 100 if o.required <= 0 else min(100, round(100 * o.achieved / o.required))
+        bars.append(
+            {
+                "outcome": o,
+                "percent": pct,
+                "achieved": o.achieved,
+                "required": o.required,
+                "color": {"met": "success", "not_yet": "primary", "missed": "danger"}[o.status],
+                "explanation": o.explanation,
+            }
+        )
+    return {"compliance_year": y, "compliance_bars": bars, "compliance_result": result}

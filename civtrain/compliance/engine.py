@@ -1,0 +1,499 @@
+"""The compliance engine: SQL aggregates per person and year, rules over them in Python.
+
+One evaluation = one year and one `as_of` date over a population (everyone, a subtree, a
+list of people). People are walked in chunks of id ranges; for each chunk a handful of
+GROUP BY queries (totals per year with one conditional SUM per measure the loaded rules
+need, subject hours likewise, exams, and the dated entries of people with open triggers)
+— never a query per person — and then each person's rules run over those aggregates.
+
+Definitions (documented in docs and the README of this app):
+- the rule set of a person is the one bound to the nearest ancestor of the unit they
+  belong to on the reference date (as_of, or the year's 31 Dec if earlier);
+- the unit they belong to on that date is the unit of their last career event carrying a
+  unit (hired, transfer) on or before it, else their registry unit. A person transferred
+  between cities mid-year is therefore evaluated under the new city's set for that year,
+  with every entry of the year counting wherever it was earned;
+- after retirement (or leaving the service) every rule is not_applicable.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Q, Sum, Value, When
+
+from civtrain.compliance.data import (
+    AssessmentLinkage,
+    ComplianceOutcome,
+    Consequence,
+    OutcomeStatus,
+    PersonResult,
+    UnitSummary,
+)
+from civtrain.compliance.kinds import (
+    DatedEntry,
+    Facts,
+    Kind,
+    MeasureKey,
+    SubjectKey,
+    UnitCount,
+    build_kinds,
+)
+from civtrain.compliance.ruleset import RuleSetSpec
+from civtrain.credits.api import entry_rows, subject_rows
+from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes
+from civtrain.people.api import career_event_rows, person_rows
+
+PERSON_FIELDS = (
+    "id",
+    "name",
+    "id_number_masked",
+    "unit_id",
+    "category",
+    "rank",
+    "leadership_level",
+    "grassroots",
+    "basic_post",
+    "law_enforcement",
+    "reporting_date",
+    "status",
+)
+EVENT_KINDS = ("hired", "promoted", "transfer", "retirement")
+REVERSAL = "reversal"
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Binding:
+    org_path: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    spec: RuleSetSpec
+
+
+class Evaluator:
+    """Evaluates one year at one as_of date under the given bindings."""
+
+    def __init__(self, *, year: int, as_of: dt.date, bindings: Iterable[Binding]) -> None:
+        self.year = year
+        self.as_of = as_of
+        self.ref_date = min(as_of, dt.date(year, 12, 31))
+        # The bindings in force on the reference date, by org path.
+        self.by_path: dict[str, RuleSetSpec] = {}
+        for b in sorted(bindings, key=lambda b: b.valid_from):
+            if b.valid_from <= self.ref_date and (
+                b.valid_to is None or self.ref_date <= b.valid_to
+            ):
+                self.by_path[b.org_path] = b.spec
+        self.kinds: dict[str, list[Kind]] = {}
+        for spec in self.by_path.values():
+            self.kinds.setdefault(spec.label, build_kinds(spec))
+        all_kinds = [k for ks in self.kinds.values() for k in ks if not k.unit_level]
+        self.measures: list[MeasureKey] = sorted(
+            {m for k in all_kinds for m in k.measures()}, key=repr
+        )
+        self.subject_measures: list[SubjectKey] = sorted(
+            {m for k in all_kinds for m in k.subject_measures()}, key=repr
+        )
+        spans = [k.ledger_years(year) for k in all_kinds] or [(year, year)]
+        self.years = (min(s[0] for s in spans), max(s[1] for s in spans))
+        self.trigger_types = frozenset(t for k in all_kinds for t in k.trigger_types())
+        self.lookback_months = max(
+            [
+                int(k.params.get("window_months", 12)) + int(k.params.get("before_months", 0))
+                for k in all_kinds
+                if k.trigger_types()
+            ]
+            or [0]
+        )
+        self.needs_exams = any(k.needs_exams for k in all_kinds)
+        self.orgs: dict[int, OrgNodeData] = {n.id: n for n in org_by_codes().values()}
+        self._set_cache: dict[str, RuleSetSpec | None] = {}
+
+    # -- rule set of a unit ----------------------------------------------------------------
+    def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
+        if unit_path not in self._set_cache:
+            found = None
+            path = unit_path
+            while path:
+                if path in self.by_path:
+                    found = self.by_path[path]
+                    break
+                path = path[: path.rstrip("/").rfind("/") + 1]
+            self._set_cache[unit_path] = found
+        return self._set_cache[unit_path]
+
+    # -- set-wise reads ----------------------------------------------------------------------
+    def _totals(self, persons: Q) -> dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]]:
+        out: dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]] = defaultdict(dict)
+        if not self.measures:
+            return out
+        qs = entry_rows().filter(persons, year__range=self.years)
+        if self.as_of < dt.date(self.years[1], 12, 31):
+            qs = qs.filter(date__lte=self.as_of)
+        signed = Case(When(Q(hours__lt=0) | Q(days__lt=0), then=Value(-1)), default=Value(1))
+        aggs: dict[str, Any] = {}
+        for i, (types, modes) in enumerate(self.measures):
+            f = Q()
+            if types:
+                f &= Q(training_type__in=sorted(types))
+            if modes:
+                f &= Q(mode__in=sorted(modes))
+            filt = f if (types or modes) else None
+            aggs[f"h{i}"] = Sum("hours", filter=filt)
+            aggs[f"d{i}"] = Sum("days", filter=filt)
+            aggs[f"dh{i}"] = Sum("days", filter=f & Q(hours=0))
+            aggs[f"hd{i}"] = Sum("hours", filter=f & Q(days=0))
+            aggs[f"n{i}"] = Sum(signed, filter=filt)
+        rows = qs.order_by().values("person_id", "year").annotate(**aggs)
+        n = len(self.measures)
+        for row in rows.iterator(chunk_size=5000):
+            bucket = out[row["person_id"]]
+            y = row["year"]
+            for i in range(n):
+                h = row[f"h{i}"]
+                if h is None:
+                    continue
+                bucket[(y, self.measures[i])] = (
+                    float(h),
+                    float(row[f"d{i}"] or 0),
+                    float(row[f"dh{i}"] or 0),
+                    float(row[f"hd{i}"] or 0),
+                    float(row[f"n{i}"] or 0),
+                )
+        return out
+
+    def _subjects(self, persons: Q) -> dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]]:
+        out: dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]] = defaultdict(dict)
+        if not self.subject_measures:
+            return out
+        qs = subject_rows().filter(persons, year__range=self.years)
+        if self.as_of < dt.date(self.years[1], 12, 31):
+            qs = qs.filter(entry__date__lte=self.as_of)
+        qs = qs.filter(subject__in=sorted({m[0] for m in self.subject_measures}))
+        signed = Case(When(hours__lt=0, then=Value(-1)), default=Value(1))
+        aggs: dict[str, Any] = {}
+        for i, (subject, types, modes) in enumerate(self.subject_measures):
+            f = Q(subject=subject)
+            if types:
+                f &= Q(entry__training_type__in=sorted(types))
+            if modes:
+                f &= Q(entry__mode__in=sorted(modes))
+            aggs[f"h{i}"] = Sum("hours", filter=f)
+            aggs[f"n{i}"] = Sum(signed, filter=f)
+        rows = qs.order_by().values("person_id", "year").annotate(**aggs)
+        for row in rows.iterator(chunk_size=5000):
+            bucket = out[row["person_id"]]
+            for i, key in enumerate(self.subject_measures):
+                h = row[f"h{i}"]
+                if h is not None:
+                    bucket[(row["year"], key)] = (float(h), float(row[f"n{i}"] or 0))
+        return out
+
+    def _dated(self, person_ids: list[int], since: dt.date) -> dict[int, list[DatedEntry]]:
+        """Entries of the trigger types for people with an open trigger; §8 "Corrections":
+        a reversed entry and its reversal are both left out, as if never written."""
+        out: dict[int, list[DatedEntry]] = defaultdict(list)
+        if not person_ids or not self.trigger_types:
+            return out
+        qs = (
+            entry_rows()
+            .filter(
+                person_id__in=person_ids,
+                training_type__in=sorted(self.trigger_types),
+                date__range=(since, self.as_of),
+                reversed_by__isnull=True,
+            )
+            .exclude(source_type=REVERSAL)
+        )
+        rows = list(qs.values("id", "person_id", "date", "hours", "days", "training_type"))
+        subjects: dict[int, dict[str, float]] = defaultdict(dict)
+        for s in (
+            subject_rows()
+            .filter(entry_id__in=[r["id"] for r in rows])
+            .values("entry_id", "subject", "hours")
+        ):
+            subjects[s["entry_id"]][s["subject"]] = float(s["hours"])
+        for r in rows:
+            out[r["person_id"]].append(
+                DatedEntry(
+                    r["date"],
+                    float(r["hours"]),
+                    float(r["days"]),
+                    r["training_type"],
+                    subjects.get(r["id"], {}),
+                )
+            )
+        return out
+
+    def _exams(self, persons: Q) -> dict[int, list[tuple[str, str]]]:
+        out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        if not self.needs_exams:
+            return out
+        qs = entry_rows().filter(
+            persons,
+            source_type="exam",
+            result="passed",
+            year=self.year,
+            date__lte=self.as_of,
+            reversed_by__isnull=True,
+        )
+        for r in qs.values("person_id", "source_ref", "title"):
+            out[r["person_id"]].append((r["source_ref"], r["title"]))
+        return out
+
+    # -- evaluation ------------------------------------------------------------------------
+    def people(self, people_q: Q | None) -> Iterator[PersonResult]:
+        base = person_rows()
+        if people_q is not None:
+            base = base.filter(people_q)
+        bounds = base.order_by().values_list("id", flat=True)
+        lo = bounds.order_by("id").first()
+        hi = bounds.order_by("-id").first()
+        if lo is None or hi is None:
+            return
+        start = lo
+        while start <= hi:
+            end = start + CHUNK - 1
+            yield from self._chunk(base, people_q, start, end)
+            start = end + 1
+
+    def _chunk(self, base: Any, people_q: Q | None, start: int, end: int) -> list[PersonResult]:
+        people = list(base.filter(id__range=(start, end)).order_by("id").values(*PERSON_FIELDS))
+        if not people:
+            return []
+        if people_q is None:
+            persons = Q(person_id__range=(start, end))
+        elif len(people) <= 500:
+            persons = Q(person_id__in=[p["id"] for p in people])
+        else:
+            persons = Q(person_id__range=(start, end), person__in=base.values("id"))
+        events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for e in (
+            career_event_rows()
+            .filter(persons, kind__in=EVENT_KINDS)
+            .order_by("person_id", "date", "id")
+            .values("person_id", "kind", "date", "leadership_level", "unit_id")
+        ):
+            events[e["person_id"]].append(e)
+        totals = self._totals(persons)
+        subjects = self._subjects(persons)
+        exams = self._exams(persons)
+        since = self._since()
+        triggered_ids = [
+            p["id"]
+            for p in people
+            if (p["reporting_date"] and p["reporting_date"] >= since)
+            or any(
+                e["kind"] in ("hired", "promoted") and since <= e["date"] <= self.as_of
+                for e in events[p["id"]]
+            )
+        ]
+        dated = self._dated(triggered_ids, since) if self.trigger_types else {}
+        results = []
+        empty: dict[Any, Any] = {}
+        for p in people:
+            pid = p["id"]
+            facts = Facts(
+                person=p,
+                totals=totals.get(pid, empty),
+                subjects=subjects.get(pid, empty),
+                events=self._event_tuples(p, events.get(pid, [])),
+                dated=dated.get(pid, []),
+                exams=exams.get(pid, []),
+            )
+            results.append(self.evaluate_person(facts, events.get(pid, [])))
+        return results
+
+    def _since(self) -> dt.date:
+        from civtrain.compliance.kinds import add_months
+
+        return add_months(dt.date(self.year, 1, 1), -self.lookback_months)
+
+    @staticmethod
+    def _event_tuples(
+        p: dict[str, Any], events: list[dict[str, Any]]
+    ) -> list[tuple[str, dt.date, str]]:
+        out = [(e["kind"], e["date"], e["leadership_level"] or "") for e in events]
+        # NAT-1 counts from the reporting date (报到); a person without a recorded hiring
+        # event is taken to be hired on it.
+        if p["reporting_date"] and not any(k == "hired" for k, _, _ in out):
+            out.append(("hired", p["reporting_date"], ""))
+        return out
+
+    def unit_on(self, p: dict[str, Any], events: list[dict[str, Any]]) -> OrgNodeData:
+        unit_id = p["unit_id"]
+        for e in events:  # sorted by date
+            if e["unit_id"] and e["date"] <= self.ref_date and e["kind"] in ("hired", "transfer"):
+                unit_id = e["unit_id"]
+        return self.orgs[unit_id]
+
+    def evaluate_person(self, facts: Facts, events: list[dict[str, Any]]) -> PersonResult:
+        p = facts.person
+        unit = self.unit_on(p, events)
+        spec = self.ruleset_for(unit.path)
+        outcomes: list[ComplianceOutcome] = []
+        if spec is not None and spec.valid_from.year <= self.year <= spec.valid_to.year:
+            gone = self._gone(p, events)
+            for kind in self.kinds[spec.label]:
+                if kind.unit_level or not kind.applies(p, self.year):
+                    continue
+                if gone:
+                    outcomes.append(kind.not_applicable(self.year, gone))
+                else:
+                    outcomes.extend(kind.evaluate(facts, self.year, self.as_of))
+        return PersonResult(
+            person_id=p["id"],
+            name=p["name"],
+            id_number_masked=p["id_number_masked"],
+            unit_id=unit.id,
+            unit_code=unit.code,
+            unit_path=unit.path,
+            year=self.year,
+            as_of=self.as_of,
+            ruleset=spec.label if spec else "",
+            outcomes=tuple(outcomes),
+            linkage=linkage_of(outcomes, self.year),
+        )
+
+    def _gone(self, p: dict[str, Any], events: list[dict[str, Any]]) -> str:
+        """Why rules no longer apply (retired or left before/in the year), or ''."""
+        retirements = [e["date"] for e in events if e["kind"] == "retirement"]
+        for date in retirements:
+            if date <= self.as_of and date.year <= self.year:
+                return f"已于 {date.isoformat()} 退休，不再适用"
+        if retirements:
+            return ""  # retires later: the rules bind until then
+        if p["status"] == "retired":
+            return "已退休，不再适用"
+        if p["status"] == "transferred_out":
+            return "已调出公务员队伍，不再适用"
+        return ""
+
+    # -- units -----------------------------------------------------------------------------
+    def unit_outcomes(self, root_path: str = "") -> dict[int, list[ComplianceOutcome]]:
+        """Unit-level rules (ZZ-T2) for every district/unit node under root_path."""
+        rules = [(label, k) for label, ks in self.kinds.items() for k in ks if k.unit_level]
+        if not rules:
+            return {}
+        subjects = sorted({k.subject for _, k in rules if isinstance(k, UnitCount)})
+        classes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        qs = (
+            entry_rows()
+            .filter(
+                year=self.year,
+                date__lte=self.as_of,
+                source_type="class",
+                reversed_by__isnull=True,
+                subjects__subject__in=subjects,
+            )
+            .values_list("person__unit__path", "subjects__subject", "source_ref")
+            .distinct()
+        )
+        if root_path:
+            qs = qs.filter(person__unit__path__startswith=root_path)
+        for path, subject, ref in qs.iterator(chunk_size=5000):
+            class_id = ":".join(ref.split(":")[:2])
+            classes[path][subject].add(class_id)
+        out: dict[int, list[ComplianceOutcome]] = {}
+        for node in self.orgs.values():
+            if root_path and not node.path.startswith(root_path):
+                continue
+            spec = self.ruleset_for(node.path)
+            if spec is None or not (spec.valid_from.year <= self.year <= spec.valid_to.year):
+                continue
+            for kind in self.kinds[spec.label]:
+                if not isinstance(kind, UnitCount) or node.kind.value not in kind.org_kinds:
+                    continue
+                held: set[str] = set()
+                for path, by_subject in classes.items():
+                    if path.startswith(node.path):
+                        held |= by_subject.get(kind.subject, set())
+                out.setdefault(node.id, []).append(
+                    kind.evaluate_unit(len(held), self.year, self.as_of)
+                )
+        return out
+
+
+def linkage_of(outcomes: Iterable[ComplianceOutcome], year: int) -> AssessmentLinkage:
+    """ZZ-M4, CQ-M3, NAT-1: what the outcomes mean for the annual assessment."""
+    eligible, deferred, blocked, complete = True, False, False, True
+    reasons: list[str] = []
+    year_end = dt.date(year, 12, 31)
+    for o in outcomes:
+        if o.status == OutcomeStatus.MISSED:
+            complete = False
+            if Consequence.NO_EXCELLENT in o.consequences:
+                eligible = False
+            if Consequence.GRADE_DEFERRED in o.consequences:
+                deferred = True
+            if Consequence.NO_APPOINTMENT_GRADING in o.consequences:
+                blocked = True
+            reasons.append(o.explanation)
+        elif o.status == OutcomeStatus.NOT_YET and o.deadline and o.deadline <= year_end:
+            complete = False
+    return AssessmentLinkage(eligible, deferred, blocked, complete, tuple(reasons))
+
+
+def unit_summaries(
+    evaluator: Evaluator, results: Iterable[PersonResult], root_path: str = ""
+) -> list[UnitSummary]:
+    """Per unit (nearest ancestor-or-self of kind unit): completion rate and the 优秀 quota,
+    cut when the unit missed its annual task (NAT-8, ZZ-M4, CQ-M3)."""
+    heads: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for r in results:
+        if r.outcomes and all(o.status == OutcomeStatus.NOT_APPLICABLE for o in r.outcomes):
+            continue  # retired / left: not part of the unit's headcount
+        unit = _unit_of(evaluator.orgs, r.unit_id)
+        heads[unit.id][0] += 1
+        heads[unit.id][1] += int(r.linkage.complete)
+    unit_rules = evaluator.unit_outcomes(root_path)
+    out = []
+    for unit_id in sorted(set(heads) | set(unit_rules)):
+        node = evaluator.orgs[unit_id]
+        if node.kind != OrgKind.UNIT and unit_id not in heads:
+            continue
+        spec = evaluator.ruleset_for(node.path)
+        a = spec.assessment if spec else {}
+        headcount, complete = heads.get(unit_id, [0, 0])
+        rate = complete / headcount if headcount else 1.0
+        reasons = []
+        min_rate = float(a.get("unit_task_min_completion", 1.0))
+        if rate + 1e-9 < min_rate:
+            reasons.append(f"培训完成率 {rate:.1%} 低于 {min_rate:.0%}")
+        ruled = unit_rules.get(unit_id, [])
+        reasons += [o.explanation for o in ruled if o.status == OutcomeStatus.MISSED]
+        missed = bool(reasons)
+        base = float(a.get("excellent_quota_pct", 20))
+        cut = float(a.get("quota_cut_pct", 0)) if missed else 0.0
+        pct = max(0.0, base - cut)
+        out.append(
+            UnitSummary(
+                unit_id=unit_id,
+                unit_code=node.code,
+                unit_name=node.name,
+                year=evaluator.year,
+                headcount=headcount,
+                complete=complete,
+                completion_rate=rate,
+                unit_outcomes=tuple(ruled),
+                task_missed=missed,
+                quota_pct=pct,
+                quota_max_pct=float(a.get("excellent_quota_max_pct", base)),
+                quota_cut_pct=cut,
+                # Rounded down: a quota may not exceed its share (NAT-8 "about 20 %").
+                excellent_quota=int(headcount * pct / 100 + 1e-9),
+                reasons=tuple(reasons),
+            )
+        )
+    return out
+
+
+def _unit_of(orgs: dict[int, OrgNodeData], node_id: int) -> OrgNodeData:
+    """Nearest ancestor-or-self of kind unit (a department's people belong to its unit)."""
+    node = orgs[node_id]
+    while node.kind == OrgKind.DEPARTMENT and node.parent_id is not None:
+        node = orgs[node.parent_id]
+    return node

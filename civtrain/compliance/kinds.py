@@ -1,0 +1,484 @@
+"""Rule kinds: small classes with a fixed life cycle, in an explicit registry (STYLE §6).
+
+A kind is built once per rule (cheap), says which aggregates it needs (`measures`,
+`subject_measures`, ledger years, dated entries, exams), and then evaluates one person's
+aggregates for one year and `as_of` date. The reading of the numbers is REQUIREMENTS §8.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from civtrain.catalogue.data import DEFAULT_SUBJECTS
+from civtrain.compliance.data import DAYS, HOURS, TIMES, ComplianceOutcome, OutcomeStatus
+from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec
+from civtrain.people.data import LEVEL_TIER, LeadershipLevel
+
+# (training types, delivery modes); an empty set means "any".
+MeasureKey = tuple[frozenset[str], frozenset[str]]
+# (subject, training types, delivery modes)
+SubjectKey = tuple[str, frozenset[str], frozenset[str]]
+EPS = 1e-9
+MET, NOT_YET, MISSED, NA = (
+    OutcomeStatus.MET.value,
+    OutcomeStatus.NOT_YET.value,
+    OutcomeStatus.MISSED.value,
+    OutcomeStatus.NOT_APPLICABLE.value,
+)
+ZERO5 = (0.0, 0.0, 0.0, 0.0, 0.0)
+ZERO2 = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class DatedEntry:
+    """A ledger entry that counts toward triggered requirements (reversed pairs left out)."""
+
+    date: dt.date
+    hours: float
+    days: float
+    training_type: str
+    subjects: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Facts:
+    """What the engine knows about one person, gathered set-wise before any rule runs."""
+
+    person: dict[str, Any]
+    # (year, MeasureKey) → (hours, days, days of hours-less entries, hours of days-less
+    # entries, signed count); see effective_hours().
+    totals: dict[tuple[int, MeasureKey], tuple[float, ...]] = field(default_factory=dict)
+    # (year, SubjectKey) → (hours, signed count)
+    subjects: dict[tuple[int, SubjectKey], tuple[float, ...]] = field(default_factory=dict)
+    events: list[tuple[str, dt.date, str]] = field(default_factory=list)  # kind, date, level
+    dated: list[DatedEntry] = field(default_factory=list)
+    exams: list[tuple[str, str]] = field(default_factory=list)  # (source_ref, title) passed
+
+
+def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
+    # §8: where only days are recorded, hours = days × the set's 学时-per-day.
+    return v[0] + v[2] * hours_per_day
+
+
+def effective_days(v: tuple[float, ...], hours_per_day: float) -> float:
+    # §8: where only hours are recorded, days = hours ÷ 学时-per-day.
+    return v[1] + v[3] / hours_per_day
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):  # 29 Feb + 12 months → 28 Feb
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def status_of(done: bool, as_of: dt.date, deadline: dt.date) -> str:
+    """§8: unmet before the deadline is not_yet; unmet once the deadline day is over, missed."""
+    if done:
+        return MET
+    return NOT_YET if as_of < deadline else MISSED
+
+
+def audience_matches(aud: Audience, p: dict[str, Any], rs: RuleSetSpec) -> bool:
+    if aud.everyone:
+        return True
+    level = p["leadership_level"] or ""
+    if aud.flags and not any(p[f] for f in aud.flags):
+        return False
+    if aud.categories and p["category"] not in aud.categories:
+        return False
+    if aud.levels and level not in aud.levels:
+        return False
+    if aud.tiers and (not level or LEVEL_TIER[LeadershipLevel(level)] not in aud.tiers):
+        return False
+    if aud.leader is not None and bool(level) != aud.leader:
+        return False
+    if aud.rank_from is not None or aud.rank_to is not None:
+        pos = rs.rank_position(p["rank"] or "")  # NAT-7 equivalence
+        if pos is None:
+            return False
+        if aud.rank_from is not None and pos < aud.rank_from:
+            return False
+        if aud.rank_to is not None and pos > aud.rank_to:
+            return False
+    return not aud.any_of or any(audience_matches(a, p, rs) for a in aud.any_of)
+
+
+class Kind:
+    """Base of every kind; subclasses set `name` and implement evaluate()."""
+
+    name: ClassVar[str] = ""
+    unit_level: ClassVar[bool] = False
+    needs_exams: ClassVar[bool] = False
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        self.rule = rule
+        self.ruleset = ruleset
+        self.params = rule.params
+        self.hpd = ruleset.hours_per_day
+        self.what = str(self.params.get("what", ""))
+        self._audience_cache: dict[tuple[Any, ...], bool] = {}
+
+    # -- what the kind needs -------------------------------------------------------------
+    def measures(self) -> set[MeasureKey]:
+        return set()
+
+    def subject_measures(self) -> set[SubjectKey]:
+        return set()
+
+    def ledger_years(self, year: int) -> tuple[int, int]:
+        return (year, year)
+
+    def trigger_types(self) -> frozenset[str]:
+        return frozenset()
+
+    # -- evaluation ----------------------------------------------------------------------
+    def applies(self, p: dict[str, Any], year: int) -> bool:
+        if not (self.rule.valid_from.year <= year <= self.rule.valid_to.year):
+            return False
+        key = (
+            p["category"],
+            p["rank"],
+            p["leadership_level"],
+            p["grassroots"],
+            p["basic_post"],
+            p["law_enforcement"],
+        )
+        hit = self._audience_cache.get(key)
+        if hit is None:
+            hit = self._audience_cache[key] = audience_matches(self.rule.audience, p, self.ruleset)
+        return hit
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        raise NotImplementedError
+
+    def not_applicable(self, year: int, reason: str) -> ComplianceOutcome:
+        return ComplianceOutcome(
+            self.rule.id, self.rule.clause, self.rule.title, 0.0, 0.0, HOURS, NA, None, year, reason
+        )
+
+    def _either_or(
+        self, hours: float, days: float, year: int, deadline: dt.date, as_of: dt.date
+    ) -> ComplianceOutcome:
+        """'≥ 12 days or ≥ 90 h' (§8): met when either total reaches its bound; reported in
+        the unit that is nearer to its bound."""
+        min_h = self.params.get("min_hours")
+        min_d = self.params.get("min_days")
+        done = (min_h is not None and hours + EPS >= min_h) or (
+            min_d is not None and days + EPS >= min_d
+        )
+        share_h = hours / min_h if min_h else -1.0
+        share_d = days / min_d if min_d else -1.0
+        if share_h >= share_d:
+            unit, required, achieved = HOURS, float(min_h or 0), hours
+            alt = f"或累计 {min_d:g} 天" if min_d else ""
+        else:
+            unit, required, achieved = DAYS, float(min_d or 0), days
+            alt = f"或累计 {min_h:g} 学时" if min_h else ""
+        r = self.rule
+        return ComplianceOutcome(
+            r.id,
+            r.clause,
+            r.title,
+            required,
+            round(achieved, 4),
+            unit,
+            status_of(done, as_of, deadline),
+            deadline,
+            year,
+            self.what,
+            alt,
+            r.consequences,
+        )
+
+
+def _key(params: dict[str, Any]) -> MeasureKey:
+    return (frozenset(params.get("types", ())), frozenset(params.get("modes", ())))
+
+
+class AnnualTotal(Kind):
+    """Hours or days in a calendar year, filtered by type/mode or one subject (CQ-G1, ZZ-G1,
+    CQ-T4b, CQ-T7, NAT-3, NAT-5)."""
+
+    name = "annual_total"
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.key = _key(self.params)
+        self.subject = self.params.get("subject")
+        self.skey: SubjectKey = (self.subject or "", *self.key)
+        if self.subject and not self.what:
+            self.what = DEFAULT_SUBJECTS.get(self.subject, self.subject) + "培训"
+
+    def measures(self) -> set[MeasureKey]:
+        return set() if self.subject else {self.key}
+
+    def subject_measures(self) -> set[SubjectKey]:
+        return {self.skey} if self.subject else set()
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        deadline = dt.date(year, 12, 31)
+        if self.subject:
+            # §8: subject minimums count only the hours an entry records per subject.
+            hours = facts.subjects.get((year, self.skey), ZERO2)[0]
+            return [self._either_or(hours, hours / self.hpd, year, deadline, as_of)]
+        v = facts.totals.get((year, self.key), ZERO5)
+        return [
+            self._either_or(
+                effective_hours(v, self.hpd), effective_days(v, self.hpd), year, deadline, as_of
+            )
+        ]
+
+
+class RollingTotal(Kind):
+    """A total over the last N calendar years, ending with the evaluated one (NAT-4)."""
+
+    name = "rolling_total"
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.key = _key(self.params)
+        self.years = int(self.params["years"])
+
+    def measures(self) -> set[MeasureKey]:
+        return {self.key}
+
+    def ledger_years(self, year: int) -> tuple[int, int]:
+        return (year - self.years + 1, year)
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        hours = days = 0.0
+        for y in range(year - self.years + 1, year + 1):
+            v = facts.totals.get((y, self.key))
+            if v:
+                hours += effective_hours(v, self.hpd)
+                days += effective_days(v, self.hpd)
+        return [self._either_or(hours, days, year, dt.date(year, 12, 31), as_of)]
+
+
+class Triggered(Kind):
+    """After a career event, a requirement owed from the event to its deadline, with
+    sub-requirements that are outcomes of their own (CQ-T6a/b, CQ-T4a, NAT-1, NAT-2)."""
+
+    name = "triggered"
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.event = self.params["event"]
+        self.levels = frozenset(self.params.get("to_levels", ()))
+        self.tiers = frozenset(self.params.get("to_tiers", ()))
+        self.window = int(self.params.get("window_months", 12))
+        self.before = int(self.params.get("before_months", 0))
+        self.types = frozenset(self.params["types"])
+        self.subs = list(self.params.get("subrequirements", ()))
+
+    def trigger_types(self) -> frozenset[str]:
+        return self.types
+
+    def applies(self, p: dict[str, Any], year: int) -> bool:
+        # The period limits the events (checked in evaluate), not the years reported.
+        key: tuple[Any, ...] = (p["category"], p["rank"], p["leadership_level"])
+        key += (p["grassroots"], p["basic_post"], p["law_enforcement"])
+        hit = self._audience_cache.get(key)
+        if hit is None:
+            hit = self._audience_cache[key] = audience_matches(self.rule.audience, p, self.ruleset)
+        return hit
+
+    def triggers(self, facts: Facts, as_of: dt.date) -> list[dt.date]:
+        """Event dates that open this requirement. §8: events before the set's period owe
+        nothing; events after as_of are not known yet."""
+        dates = []
+        for kind, date, level in facts.events:
+            if kind != self.event or date > as_of:
+                continue
+            if not (self.rule.valid_from <= date <= self.rule.valid_to):
+                continue
+            if self.event == "promoted" and (self.levels or self.tiers):
+                if not level:
+                    continue
+                if self.levels and level not in self.levels:
+                    continue
+                if self.tiers and LEVEL_TIER[LeadershipLevel(level)] not in self.tiers:
+                    continue
+            dates.append(date)
+        return dates
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        out: list[ComplianceOutcome] = []
+        r = self.rule
+        for event_date in self.triggers(facts, as_of):
+            deadline = add_months(event_date, self.window)
+            # Reported in every year in which it is open, event → deadline (issue 4 §4).
+            if not (event_date.year <= year <= deadline.year):
+                continue
+            start = add_months(event_date, -self.before) if self.before else event_date
+            end = min(deadline, as_of)
+            hours = days = 0.0
+            subject_hours: dict[str, float] = {}
+            for e in facts.dated:
+                if e.training_type in self.types and start <= e.date <= end:
+                    hours += e.hours
+                    days += e.days
+                    for s, h in e.subjects.items():
+                        subject_hours[s] = subject_hours.get(s, 0.0) + h
+            main = self._either_or(hours, days, year, deadline, as_of)
+            out.append(main._replace(what=f"{self.what}（{event_date.isoformat()} 起）"))
+            for sub in self.subs:
+                got = subject_hours.get(sub["subject"], 0.0)
+                need = float(sub["min_hours"])
+                label = DEFAULT_SUBJECTS.get(sub["subject"], sub["subject"])
+                out.append(
+                    ComplianceOutcome(
+                        f"{r.id}.{sub['id']}",
+                        sub["clause"],
+                        sub["title"],
+                        need,
+                        round(got, 4),
+                        HOURS,
+                        status_of(got + EPS >= need, as_of, deadline),
+                        deadline,
+                        year,
+                        f"{label}培训（计入{self.what}）",
+                        "",
+                        tuple(sub.get("consequences", r.consequences)),
+                    )
+                )
+        return out
+
+
+class OnceInPeriod(Kind):
+    """At least N qualifying records within a multi-year period (CQ-T2: ethics once in
+    2016–2020); counted with reversals as −1, reported in every year of the period."""
+
+    name = "once_in_period"
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.subject = self.params.get("subject")
+        self.key = _key(self.params)
+        self.skey: SubjectKey = (self.subject or "", *self.key)
+        self.min_count = int(self.params.get("min_count", 1))
+
+    def measures(self) -> set[MeasureKey]:
+        return set() if self.subject else {self.key}
+
+    def subject_measures(self) -> set[SubjectKey]:
+        return {self.skey} if self.subject else set()
+
+    def ledger_years(self, year: int) -> tuple[int, int]:
+        return (self.rule.valid_from.year, min(year, self.rule.valid_to.year))
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        count = 0.0
+        for y in range(self.rule.valid_from.year, min(year, self.rule.valid_to.year) + 1):
+            if self.subject:
+                count += facts.subjects.get((y, self.skey), ZERO2)[1]
+            else:
+                count += facts.totals.get((y, self.key), ZERO5)[4]
+        deadline = self.rule.valid_to
+        r = self.rule
+        return [
+            ComplianceOutcome(
+                r.id,
+                r.clause,
+                r.title,
+                float(self.min_count),
+                count,
+                TIMES,
+                status_of(count >= self.min_count, as_of, deadline),
+                deadline,
+                year,
+                self.what,
+                "",
+                r.consequences,
+            )
+        ]
+
+
+class ExamPassed(Kind):
+    """A named exam passed in the year (ZZ-N3): a ledger entry of source type exam, result
+    passed, whose source_ref or title contains the exam code."""
+
+    name = "exam_passed"
+    needs_exams = True
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        code = str(self.params["exam"])
+        passed = any(code in ref or code in title for ref, title in facts.exams)
+        r = self.rule
+        return [
+            ComplianceOutcome(
+                r.id,
+                r.clause,
+                r.title,
+                1.0,
+                1.0 if passed else 0.0,
+                TIMES,
+                status_of(passed, as_of, dt.date(year, 12, 31)),
+                dt.date(year, 12, 31),
+                year,
+                self.what or "考试",
+                "",
+                r.consequences,
+            )
+        ]
+
+
+class UnitCount(Kind):
+    """A unit must hold at least N classes of a subject a year (ZZ-T2(1)(2)(3)).
+
+    Counted, until the classes app publishes its own count, as the number of distinct
+    classes (`class:<id>` prefixes of ledger source_ref) with hours in that subject credited
+    in the year to people of the unit's subtree. Evaluated per org node by the engine.
+    """
+
+    name = "unit_count"
+    unit_level = True
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.subject = str(self.params["subject"])
+        self.min_count = int(self.params["min_count"])
+        self.org_kinds = frozenset(self.params.get("org_kinds", ("unit",)))
+        if not self.what:
+            self.what = DEFAULT_SUBJECTS.get(self.subject, self.subject) + "培训"
+
+    def evaluate_unit(self, count: int, year: int, as_of: dt.date) -> ComplianceOutcome:
+        r = self.rule
+        deadline = dt.date(year, 12, 31)
+        return ComplianceOutcome(
+            r.id,
+            r.clause,
+            r.title,
+            float(self.min_count),
+            float(count),
+            TIMES,
+            status_of(count >= self.min_count, as_of, deadline),
+            deadline,
+            year,
+            self.what,
+            "",
+            r.consequences,
+        )
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        return []
+
+
+# The explicit registry: kind name in a rule file → class.
+KINDS: dict[str, type[Kind]] = {
+    AnnualTotal.name: AnnualTotal,
+    RollingTotal.name: RollingTotal,
+    Triggered.name: Triggered,
+    OnceInPeriod.name: OnceInPeriod,
+    UnitCount.name: UnitCount,
+    ExamPassed.name: ExamPassed,
+}
+
+
+def build_kinds(ruleset: RuleSetSpec) -> list[Kind]:
+    return [KINDS[r.kind](r, ruleset) for r in ruleset.rules]

@@ -1,0 +1,160 @@
+"""Writes of the compliance app: loading and binding rule sets, storing snapshots."""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from civtrain.compliance.data import PersonResult
+from civtrain.compliance.errors import ComplianceErrorCode
+from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
+from civtrain.compliance.ruleset import parse_document
+from civtrain.core import clock
+from civtrain.core.audit import audit_record
+from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
+from civtrain.organisations.api import org_by_codes
+
+
+def ruleset_load(*, actor: Any, document: dict[str, Any]) -> tuple[RuleSet, bool]:
+    """Store a validated rule-set document; (row, created). Loading the same version with the
+    same content again is a no-op; different content under an existing version is refused."""
+    spec = parse_document(document)
+    digest = hashlib.sha256(
+        json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    with transaction.atomic():
+        existing = RuleSet.objects.filter(name=spec.name, version=spec.version).first()
+        if existing is not None:
+            if existing.sha256 != digest:
+                raise ApplicationError(
+                    ComplianceErrorCode.RULESET_VERSION_EXISTS,
+                    f"规则集 {spec.label} 已载入且内容不同；修改规则请提高 version 后再载入",
+                )
+            return existing, False
+        row = RuleSet.objects.create(
+            name=spec.name,
+            version=spec.version,
+            title=spec.title,
+            valid_from=spec.valid_from,
+            valid_to=None if spec.valid_to.year == 9999 else spec.valid_to,
+            document=document,
+            sha256=digest,
+            loaded_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="ruleset.load",
+            object_type="compliance.ruleset",
+            object_id=row.pk,
+            object_label=str(row),
+            changes={"sha256": digest},
+        )
+    return row, True
+
+
+def ruleset_bind(
+    *,
+    actor: Any,
+    name: str,
+    org_code: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    version: int | None = None,
+) -> RuleSetBinding:
+    """Bind a loaded rule set (latest version unless given) to an org node for a period."""
+    qs = RuleSet.objects.filter(name=name)
+    if version is not None:
+        qs = qs.filter(version=version)
+    ruleset = qs.order_by("-version").first()
+    if ruleset is None:
+        raise NotFound(f"规则集 {name} 未载入，请先运行 civtrain rules load")
+    org = org_by_codes([org_code]).get(org_code)
+    if org is None:
+        raise NotFound(f"组织机构编码 {org_code} 不存在")
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationFailed("绑定的结束日期早于开始日期")
+    with transaction.atomic():
+        binding = RuleSetBinding.objects.create(
+            ruleset=ruleset,
+            org_id=org.id,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="ruleset.bind",
+            object_type="compliance.binding",
+            object_id=binding.pk,
+            object_label=f"{ruleset} → {org.name}",
+            org_path=org.path,
+            changes={
+                "from": valid_from.isoformat(),
+                "to": valid_to.isoformat() if valid_to else None,
+            },
+        )
+    return binding
+
+
+def snapshot_store(*, actor: Any, results: Iterable[PersonResult], batch: int = 5000) -> int:
+    """Store results as the latest snapshots of their person and year; earlier ones stay for
+    history with is_latest cleared. Returns the number stored."""
+    now = clock.now()
+    stored = 0
+    buffer: list[PersonResult] = []
+
+    def flush() -> None:
+        nonlocal stored
+        if not buffer:
+            return
+        with transaction.atomic():
+            by_year: dict[int, list[int]] = {}
+            for r in buffer:
+                by_year.setdefault(r.year, []).append(r.person_id)
+            for year, ids in by_year.items():
+                ComplianceSnapshot.objects.filter(
+                    person_id__in=ids, year=year, is_latest=True
+                ).update(is_latest=False)
+            ComplianceSnapshot.objects.bulk_create(
+                [_snapshot(r, now) for r in buffer], batch_size=2000
+            )
+        stored += len(buffer)
+        buffer.clear()
+
+    for r in results:
+        buffer.append(r)
+        if len(buffer) >= batch:
+            flush()
+    flush()
+    if stored:
+        audit_record(
+            actor=actor,
+            action="compliance.snapshot",
+            object_type="compliance.snapshot",
+            object_label=f"{stored} 人次",
+            changes={"count": stored},
+        )
+    return stored
+
+
+def _snapshot(r: PersonResult, now: dt.datetime) -> ComplianceSnapshot:
+    return ComplianceSnapshot(
+        person_id=r.person_id,
+        year=r.year,
+        as_of=r.as_of,
+        unit_id=r.unit_id,
+        unit_path=r.unit_path,
+        ruleset=r.ruleset,
+        outcomes=[o.as_json() for o in r.outcomes],
+        linkage=r.linkage.as_json(),
+        complete=r.linkage.complete,
+        eligible_excellent=r.linkage.eligible_excellent,
+        grade_deferred=r.linkage.grade_deferred,
+        appointment_blocked=r.linkage.appointment_blocked,
+        risk=r.risk,
+        is_latest=True,
+        computed_at=now,
+    )
