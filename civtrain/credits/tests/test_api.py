@@ -151,10 +151,11 @@ def test_reverse_with_replacement_via_api(hr_client: Client, people: dict) -> No
     data = r.json()
     assert (data["reversal"]["hours"], data["replacement"]["hours"]) == ("-16.00", "12.00")
     listed = hr_client.get(f"/api/v1/credits/people/{p.id}/entries").json()
-    assert [(e["id"] == entry_id, e["reversed_by_id"]) for e in listed][0] == (
-        True,
-        data["reversal"]["id"],
-    )
+    assert [(e["id"], e["hours"], e["reversed_by_id"]) for e in listed] == [
+        (entry_id, "16.00", data["reversal"]["id"]),
+        (data["reversal"]["id"], "-16.00", None),
+        (data["replacement"]["id"], "12.00", None),
+    ]
     again = hr_client.post(
         f"/api/v1/credits/entries/{entry_id}/reverse", {"reason": "再冲"}, "application/json"
     )
