@@ -11,6 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 ASSETS = [
     ("@tabler/core/dist/css/tabler.min.css", "tabler/tabler.min.css"),
     ("@tabler/core/dist/js/tabler.min.js", "tabler/tabler.min.js"),
+    # The two files above name their source maps; collectstatic's manifest storage
+    # fails on a fresh clone unless the maps sit beside them.
+    ("@tabler/core/dist/css/tabler.min.css.map", "tabler/tabler.min.css.map"),
+    ("@tabler/core/dist/js/tabler.min.js.map", "tabler/tabler.min.js.map"),
     ("@tabler/icons-webfont/dist/tabler-icons.min.css", "tabler-icons/tabler-icons.min.css"),
     ("@tabler/icons-webfont/dist/fonts", "tabler-icons/fonts"),
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
