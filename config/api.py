@@ -185,13 +185,23 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     # Each app's rest_api module exposes `router`; listed explicitly, in URL order.
+    from civtrain.catalogue.rest_api import router as catalogue
+    from civtrain.classes.rest_api import router as classes
     from civtrain.credits.rest_api import router as credits
+    from civtrain.enrolment.rest_api import router as enrolment
+    from civtrain.faculty.rest_api import router as faculty
+    from civtrain.institutions.rest_api import router as institutions
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
 
     api.add_router("/orgs", orgs)
     api.add_router("/people", people)
     api.add_router("/credits", credits)
+    api.add_router("/catalogue", catalogue)
+    api.add_router("/institutions", institutions)
+    api.add_router("/teachers", faculty)
+    api.add_router("/classes", classes)
+    api.add_router("/enrolment", enrolment)
 
 
 _register_routers()

@@ -141,7 +141,7 @@ def test_checkin_refused_for_someone_not_enrolled(tree: dict, actors: dict[str, 
 
 def test_attendance_import_all_or_nothing(tree: dict, actors: dict[str, Any]) -> None:
     p_id = testing.make_id_number(serial=901)
-    tc, s, (p,) = _running_with_session(tree, actors, id_number=p_id)
+    tc, _s, (p,) = _running_with_session(tree, actors, id_number=p_id)
     q = testing.make_person(tree["U1"], name="后补")
     Enrolment.objects.create(
         training_class_id=tc.id, person_id=q.id, unit_id=q.unit_id, created_at=clock.now()
@@ -166,7 +166,7 @@ def test_attendance_import_all_or_nothing(tree: dict, actors: dict[str, Any]) ->
 
 def test_leave_within_one_seventh_keeps_the_trainee(tree: dict, actors: dict[str, Any]) -> None:
     # implements NAT-6: 24 h class, cap 24/7 ≈ 3.43 h
-    tc, s, (p,) = _running_with_session(tree, actors)
+    _tc, _s, (p,) = _running_with_session(tree, actors)
     e = Enrolment.objects.get(person_id=p.id)
     staff, hr = actors["institution"], actors["unit_hr"]
     first = services.leave_request_create(

@@ -1,0 +1,312 @@
+"""Enrolment endpoints: nominations, self-registration, attendance, leave, results, inbox."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from civtrain.classes.api import access_class
+from civtrain.enrolment import selectors, services
+from civtrain.enrolment.data import AttendanceStatus, ResultInput
+from civtrain.enrolment.models import Enrolment, LeaveRequest, UnitNotice
+
+router = Router(tags=["enrolment"])
+
+
+class NominateIn(Schema):
+    person_ids: list[int]
+
+
+class NominationOut(Schema):
+    person_id: int
+    enrolment_id: int
+    status: str
+    created: bool
+
+
+class EnrolmentOut(Schema):
+    id: int
+    class_id: int
+    person_id: int
+    person_name: str
+    unit_id: int
+    status: str
+    status_reason: str
+    exam_score: Decimal | None
+    total_score: Decimal | None
+    passed: bool | None
+    absences: int = 0
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+class CheckinIn(Schema):
+    session_id: int
+    token: str
+
+
+class MarkIn(Schema):
+    session_id: int
+    enrolment_id: int
+    status: AttendanceStatus
+
+
+class AttendanceOut(Schema):
+    enrolment_id: int
+    session_id: int
+    status: str
+    method: str
+
+
+class LeaveIn(Schema):
+    enrolment_id: int
+    hours: Decimal
+    reason: str
+    session_id: int | None = None
+
+
+class LeaveOut(Schema):
+    id: int
+    enrolment_id: int
+    session_id: int | None
+    hours: Decimal
+    reason: str
+    status: str
+    enrolment_status: str
+
+
+class DecideIn(Schema):
+    approve: bool
+
+
+class ResultRowIn(Schema):
+    enrolment_id: int
+    exam_score: Decimal | None = None
+    conduct_attitude: Decimal | None = None
+    conduct_participation: Decimal | None = None
+    conduct_interaction: Decimal | None = None
+    conduct_discipline: Decimal | None = None
+    peer_score: Decimal | None = None
+
+
+class ResultsIn(Schema):
+    rows: list[ResultRowIn]
+
+
+class NoticeOut(Schema):
+    id: int
+    unit_id: int
+    enrolment_id: int
+    class_id: int
+    person_name: str
+    title: str
+    body: str
+    passed: bool | None
+    total_score: Decimal | None
+    absent_sessions: int
+    leave_hours: Decimal
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+
+
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _enrolment_out(e: Enrolment) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "class_id": e.training_class_id,
+        "person_id": e.person_id,
+        "person_name": e.person.name,
+        "unit_id": e.unit_id,
+        "status": e.status,
+        "status_reason": e.status_reason,
+        "exam_score": e.exam_score,
+        "total_score": e.total_score,
+        "passed": e.passed,
+        "absences": getattr(e, "absences", 0),
+    }
+
+
+def _leave_out(leave: LeaveRequest) -> dict[str, Any]:
+    return {
+        "id": leave.pk,
+        "enrolment_id": leave.enrolment_id,
+        "session_id": leave.session_id,
+        "hours": leave.hours,
+        "reason": leave.reason,
+        "status": leave.status,
+        "enrolment_status": Enrolment.objects.get(pk=leave.enrolment_id).status,
+    }
+
+
+def _notice_out(n: UnitNotice) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "unit_id": n.unit_id,
+        "enrolment_id": n.enrolment_id,
+        "class_id": n.enrolment.training_class_id,
+        "person_name": n.enrolment.person.name,
+        "title": n.title,
+        "body": n.body,
+        "passed": n.passed,
+        "total_score": n.total_score,
+        "absent_sessions": n.absent_sessions,
+        "leave_hours": n.leave_hours,
+        "created_at": n.created_at,
+        "acknowledged_at": n.acknowledged_at,
+    }
+
+
+@router.get("/classes/{int:class_id}/enrolments", response=list[EnrolmentOut], summary="学员名单")
+def enrolment_list(request: HttpRequest, class_id: int) -> Any:
+    access_class(_actor(request), class_id)
+    return [
+        _enrolment_out(e)
+        for e in selectors.enrolment_list(actor=_actor(request), class_id=class_id)
+    ]
+
+
+@router.post(
+    "/classes/{int:class_id}/nominations",
+    response={201: list[NominationOut]},
+    summary="单位批量推荐学员（超出名额进入候补）",
+)
+def nominate(request: HttpRequest, class_id: int, payload: NominateIn) -> Any:
+    outcomes = services.nominations_create(
+        actor=_actor(request), class_id=class_id, person_ids=payload.person_ids
+    )
+    return Status(
+        201,
+        [
+            {
+                "person_id": o.person_id,
+                "enrolment_id": o.enrolment_id,
+                "status": o.status.value,
+                "created": o.created,
+            }
+            for o in outcomes
+        ],
+    )
+
+
+@router.post("/classes/{int:class_id}/register", response={201: NominationOut}, summary="个人报名")
+def self_register(request: HttpRequest, class_id: int) -> Any:
+    o = services.enrolment_self_register(actor=_actor(request), class_id=class_id)
+    return Status(
+        201,
+        {
+            "person_id": o.person_id,
+            "enrolment_id": o.enrolment_id,
+            "status": o.status.value,
+            "created": o.created,
+        },
+    )
+
+
+@router.post("/enrolments/{int:enrolment_id}/withdraw", response=EnrolmentOut, summary="退出")
+def withdraw(request: HttpRequest, enrolment_id: int, payload: WithdrawIn) -> Any:
+    return _enrolment_out(
+        services.enrolment_withdraw(
+            actor=_actor(request), enrolment_id=enrolment_id, reason=payload.reason
+        )
+    )
+
+
+@router.post("/checkin", response=AttendanceOut, summary="扫码签到（轮换二维码令牌）")
+def checkin(request: HttpRequest, payload: CheckinIn) -> Any:
+    a = services.attendance_checkin(
+        actor=_actor(request), session_id=payload.session_id, token=payload.token
+    )
+    return {
+        "enrolment_id": a.enrolment_id,
+        "session_id": a.session_id,
+        "status": a.status,
+        "method": a.method,
+    }
+
+
+@router.post("/attendance", response=AttendanceOut, summary="考勤登记（施教机构）")
+def attendance_mark(request: HttpRequest, payload: MarkIn) -> Any:
+    a = services.attendance_record(
+        actor=_actor(request),
+        session_id=payload.session_id,
+        enrolment_id=payload.enrolment_id,
+        status=payload.status,
+    )
+    return {
+        "enrolment_id": a.enrolment_id,
+        "session_id": a.session_id,
+        "status": a.status,
+        "method": a.method,
+    }
+
+
+@router.get("/leave", response=list[LeaveOut], summary="请假申请")
+def leave_list(request: HttpRequest, class_id: int | None = None, pending: bool = False) -> Any:
+    return [
+        _leave_out(x)
+        for x in selectors.leave_list(
+            actor=_actor(request), class_id=class_id, pending_only=pending
+        )
+    ]
+
+
+@router.post("/leave", response={201: LeaveOut}, summary="提交请假申请")
+def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
+    leave = services.leave_request_create(actor=_actor(request), **payload.dict())
+    return Status(201, _leave_out(leave))
+
+
+@router.post(
+    "/leave/{int:leave_id}/decide", response=LeaveOut, summary="审批请假（超过总学时1/7自动退学）"
+)
+def leave_decide(request: HttpRequest, leave_id: int, payload: DecideIn) -> Any:
+    return _leave_out(
+        services.leave_request_decide(
+            actor=_actor(request), leave_id=leave_id, approve=payload.approve
+        )
+    )
+
+
+@router.post("/classes/{int:class_id}/results", response=list[EnrolmentOut], summary="批量录入成绩")
+def results_record(request: HttpRequest, class_id: int, payload: ResultsIn) -> Any:
+    rows = [ResultInput(**r.dict()) for r in payload.rows]
+    return [
+        _enrolment_out(e)
+        for e in services.results_record(actor=_actor(request), class_id=class_id, rows=rows)
+    ]
+
+
+@router.post(
+    "/classes/{int:class_id}/results/finalise",
+    response=list[NoticeOut],
+    summary="确认成绩：反馈单位、合格学员记入学时",
+)
+def results_finalise(request: HttpRequest, class_id: int) -> Any:
+    notices = services.results_finalise(actor=_actor(request), class_id=class_id)
+    ids = [n.pk for n in notices]
+    # The institution is not the unit, so it reads back what it just sent, not the inbox.
+    return [
+        _notice_out(n)
+        for n in UnitNotice.objects.filter(pk__in=ids).select_related("enrolment__person")
+    ]
+
+
+@router.get("/inbox", response=list[NoticeOut], summary="单位培训结果收件箱")
+def inbox(request: HttpRequest, unacknowledged: bool = False) -> Any:
+    return [
+        _notice_out(n)
+        for n in selectors.notice_list(actor=_actor(request), unacknowledged=unacknowledged)
+    ]
+
+
+@router.post("/inbox/{int:notice_id}/acknowledge", response=NoticeOut, summary="确认收到")
+def acknowledge(request: HttpRequest, notice_id: int) -> Any:
+    services.notice_acknowledge(actor=_actor(request), notice_id=notice_id)
+    return _notice_out(selectors.access_notice_by_id(_actor(request), notice_id))

@@ -1,0 +1,58 @@
+"""Teacher pool endpoints (CQ-B2); phone numbers only ever leave masked."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from civtrain.faculty import selectors, services
+from civtrain.faculty.models import Teacher
+
+router = Router(tags=["faculty"])
+
+
+class TeacherOut(Schema):
+    id: int
+    name: str
+    internal: bool
+    title: str
+    subjects: list[str]
+    phone_masked: str
+    org_id: int
+
+
+class TeacherIn(Schema):
+    org_id: int
+    name: str
+    internal: bool = True
+    title: str = ""
+    subjects: list[str] = []
+    phone: str = ""
+
+
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _out(t: Teacher) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "internal": t.internal,
+        "title": t.title,
+        "subjects": list(t.subjects or []),
+        "phone_masked": t.phone_masked,
+        "org_id": t.org_id,
+    }
+
+
+@router.get("", response=list[TeacherOut], summary="师资库")
+def teacher_list(request: HttpRequest, q: str = "", subject: str = "") -> Any:
+    return [
+        _out(t) for t in selectors.teacher_list(actor=_actor(request), search=q, subject=subject)
+    ]
+
+
+@router.post("", response={201: TeacherOut}, summary="新增教师")
+def teacher_create(request: HttpRequest, payload: TeacherIn) -> Any:
+    return Status(201, _out(services.teacher_create(actor=_actor(request), **payload.dict())))
