@@ -1,10 +1,14 @@
 """Request and response shapes of the organisation-tree endpoints."""
 
+from typing import Annotated
+
 from ninja import Field, Schema
 
 from civtrain.organisations.data import OrgKind
 
 PAGE_SIZE_MAX = 200
+# A row id: positive and within a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class OrgRef(Schema):
@@ -48,7 +52,7 @@ class OrgCreateIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=100)
     kind: OrgKind
-    parent_id: int
+    parent_id: DbId
     active: bool = True
 
 
@@ -58,4 +62,4 @@ class OrgUpdateIn(Schema):
 
 
 class OrgMoveIn(Schema):
-    parent_id: int
+    parent_id: DbId

@@ -216,7 +216,7 @@ def test_list_filters(call: Any, tree: Any, query: str, codes: list[str]) -> Non
 
 
 def test_under_accepts_an_id(call: Any, tree: Any) -> None:
-    status, body = call["city"]("GET", f"/orgs?under={tree['U1'].id}")
+    _, body = call["city"]("GET", f"/orgs?under={tree['U1'].id}")
     assert [o["code"] for o in body["items"]] == ["U1", "U1-1"]
 
 

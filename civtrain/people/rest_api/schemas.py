@@ -4,6 +4,7 @@ No response shape here has a field for the clear ID or phone number, except Reve
 """
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -20,6 +21,8 @@ from civtrain.people.data import (
 )
 
 PAGE_SIZE_MAX = 200
+# A row id: positive and within a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def _valid_id_number(value: str) -> str:
@@ -84,7 +87,7 @@ class PersonPage(Schema):
 class PersonFiltersIn(Schema):
     q: str | None = Field(None, max_length=50, description="姓名（包含）")
     id_number: str | None = Field(None, max_length=30, description="身份证号（精确匹配）")
-    unit: int | None = Field(None, description="单位 id，含其全部下级")
+    unit: DbId | None = Field(None, description="单位 id，含其全部下级")
     category: Category | None = None
     rank: str | None = Field(None, max_length=16)
     leadership_level: LeadershipLevel | None = None
@@ -105,7 +108,7 @@ class PersonIn(Schema):
     name: str = Field(..., min_length=1, max_length=50)
     id_number: str = Field(..., max_length=30, description="18 位身份证号，校验位按 GB 11643")
     gender: Gender
-    unit_id: int
+    unit_id: DbId
     birth_date: dt.date | None = None
     phone: str = Field("", max_length=30)
     category: Category = Category.GENERAL
@@ -134,7 +137,7 @@ class PersonPatchIn(Schema):
     name: str | None = Field(None, min_length=1, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     gender: Gender | None = None
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     birth_date: dt.date | None = None
     phone: str | None = Field(None, max_length=30)
     category: Category | None = None
@@ -166,7 +169,7 @@ class CareerEventIn(Schema):
     date: dt.date
     leadership_level: LeadershipLevel | None = None
     rank: str = Field("", max_length=16)
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     note: str = Field("", max_length=200)
 
     _rank = field_validator("rank")(_valid_rank)
