@@ -109,7 +109,8 @@ def api_callers(tree: dict[str, OrgNodeData], actors: dict[str, Any]) -> dict[st
 
     callers = {name: ApiCaller(user) for name, user in actors.items()}
     own = make_person(tree["U1"], name="学员本人")
-    callers["learner"] = ApiCaller(User.objects.get(pk=own.user_id))
+    # person_create gives every person a learner account, so user_id is set.
+    callers["learner"] = ApiCaller(User.objects.get(person__pk=own.id))
     callers["anonymous"] = ApiCaller()
     token_user = make_user(Role.CITY_BUREAU, tree["C1"])
     callers["token"] = ApiCaller(

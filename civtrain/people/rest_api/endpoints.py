@@ -28,6 +28,11 @@ from civtrain.people.rest_api.schemas import (
 router = Router(tags=["people"])
 
 
+def _actor(request: HttpRequest) -> Any:
+    """The authenticated user (session or token) that ninja put on the request."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 def _out(p: Person) -> dict[str, Any]:
     return {
         "id": p.pk,
@@ -84,7 +89,7 @@ def _writable(actor: Any, person_id: int) -> Person:
 def person_list(request: HttpRequest, filters: Query[PersonFiltersIn]) -> PersonPage:
     # An exact ID number is matched through its keyed hash, never by decrypting rows.
     qs = selectors.person_list(
-        actor=request.auth,
+        actor=_actor(request),
         filters=selectors.PersonFilters(
             search=filters.id_number or "",
             unit_id=filters.unit,
@@ -105,18 +110,18 @@ def person_list(request: HttpRequest, filters: Query[PersonFiltersIn]) -> Person
 
 @router.get("/{int:person_id}", response=PersonDetailOut, summary="人员详情（身份证号打码）")
 def person_detail(request: HttpRequest, person_id: int) -> PersonDetailOut:
-    return _detail(selectors.access_person_by_id(request.auth, person_id))
+    return _detail(selectors.access_person_by_id(_actor(request), person_id))
 
 
 @router.post("", response={201: PersonDetailOut}, summary="新增人员")
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
-    person = services.person_create(actor=request.auth, data=PersonInput(**payload.dict()))
+    person = services.person_create(actor=_actor(request), data=PersonInput(**payload.dict()))
     return Status(201, _detail(person))
 
 
 @router.patch("/{int:person_id}", response=PersonDetailOut, summary="修改人员（只改所传字段）")
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> PersonDetailOut:
-    person = _writable(request.auth, person_id)
+    person = _writable(_actor(request), person_id)
     current = PersonInput(
         name=person.name,
         id_number=person.id_number,
@@ -139,30 +144,30 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) 
         if required in changes and changes[required] is None:
             del changes[required]  # null for a required field means "leave as is"
     data = dataclasses.replace(current, **changes)
-    return _detail(services.person_update(actor=request.auth, person=person, data=data))
+    return _detail(services.person_update(actor=_actor(request), person=person, data=data))
 
 
 @router.post("/{int:person_id}/reveal-id", response=RevealOut, summary="查看完整身份证号（留痕）")
 def person_reveal_id(request: HttpRequest, person_id: int, payload: RevealIn) -> RevealOut:
-    person = selectors.access_person_by_id(request.auth, person_id)
+    person = selectors.access_person_by_id(_actor(request), person_id)
     number = services.person_reveal_id_number(
-        actor=request.auth, person=person, reason=payload.reason.strip()
+        actor=_actor(request), person=person, reason=payload.reason.strip()
     )
     return RevealOut(id=person.pk, id_number=number)
 
 
 @router.get("/{int:person_id}/events", response=list[CareerEventOut], summary="职业经历事件")
 def career_event_list(request: HttpRequest, person_id: int) -> list[CareerEventOut]:
-    return _events(selectors.access_person_by_id(request.auth, person_id))
+    return _events(selectors.access_person_by_id(_actor(request), person_id))
 
 
 @router.post("/{int:person_id}/events", response={201: CareerEventOut}, summary="记录职业经历事件")
 def career_event_create(
     request: HttpRequest, person_id: int, payload: CareerEventIn
 ) -> Status[CareerEventOut]:
-    person = _writable(request.auth, person_id)
+    person = _writable(_actor(request), person_id)
     event = services.career_event_record(
-        actor=request.auth,
+        actor=_actor(request),
         person=person,
         kind=payload.kind,
         date=payload.date,
