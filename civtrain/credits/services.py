@@ -184,19 +184,88 @@ def _persons_allowed(actor: Any, person_ids: Iterable[int]) -> set[int]:
     return people_api.person_ids_existing(ids)
 
 
-def _lock_heads(person_ids: Sequence[int]) -> dict[int, LedgerChainHead]:
-    """Create missing chain heads and lock all of them, in person order (no deadlocks)."""
+@dataclass
+class _Head:
+    person_id: int
+    seq: int
+    hash: str
+
+
+def _lock_heads(person_ids: Sequence[int]) -> dict[int, _Head]:
+    """Create missing chain heads and lock all of them, in person order (no deadlocks).
+
+    On SQLite the IMMEDIATE transaction already holds the database's write lock."""
     ids = sorted(set(person_ids))
-    LedgerChainHead.objects.bulk_create(
-        [LedgerChainHead(person_id=p, seq=0, hash=chain.GENESIS) for p in ids],
-        ignore_conflicts=True,
-        batch_size=1000,
+    table = LedgerChainHead._meta.db_table
+    heads: dict[int, _Head] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, seq, hash) "
+                "SELECT unnest(%s::bigint[]), 0, %s ON CONFLICT DO NOTHING",
+                [ids, chain.GENESIS],
+            )
+            cursor.execute(
+                f"SELECT person_id, seq, hash FROM {table} "  # noqa: S608
+                "WHERE person_id = ANY(%s) ORDER BY person_id FOR UPDATE",
+                [ids],
+            )
+            rows = cursor.fetchall()
+        else:
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {table} (person_id, seq, hash) VALUES (%s, 0, %s)",  # noqa: S608
+                [(p, chain.GENESIS) for p in ids],
+            )
+            rows = []
+            for start in range(0, len(ids), 900):
+                part = ids[start : start + 900]
+                cursor.execute(
+                    f"SELECT person_id, seq, hash FROM {table} "  # noqa: S608
+                    f"WHERE person_id IN ({', '.join(['%s'] * len(part))})",
+                    part,
+                )
+                rows += cursor.fetchall()
+    for pid, seq, digest in rows:
+        heads[pid] = _Head(pid, seq, digest)
+    return heads
+
+
+class _Row:
+    """A new entry's column values; lighter than a model instance for bulk writes."""
+
+    __slots__ = (
+        "date",
+        "days",
+        "evidence",
+        "hash",
+        "hours",
+        "id",
+        "mode",
+        "person_id",
+        "pk",
+        "prev_hash",
+        "reason",
+        "recorded_at",
+        "recorded_by_id",
+        "result",
+        "reverses_id",
+        "score",
+        "seq",
+        "source_ref",
+        "source_type",
+        "start_date",
+        "title",
+        "training_type",
+        "year",
     )
-    heads = LedgerChainHead.objects.select_for_update().filter(person_id__in=ids)
-    return {h.person_id: h for h in heads.order_by("person_id")}
+
+    def __init__(self, **values: Any) -> None:
+        self.pk = self.id = None
+        for key, value in values.items():
+            setattr(self, key, value)
 
 
-def _save_heads(heads: Iterable[LedgerChainHead]) -> None:
+def _save_heads(heads: Iterable[_Head]) -> None:
     rows = [(h.person_id, h.seq, h.hash) for h in heads]
     table = LedgerChainHead._meta.db_table
     with connection.cursor() as cursor:
@@ -212,9 +281,7 @@ def _save_heads(heads: Iterable[LedgerChainHead]) -> None:
             )
 
 
-def _chain_entry(
-    p: _Prepared, head: LedgerChainHead, *, actor_id: int | None, at: dt.datetime
-) -> LedgerEntry:
+def _chain_entry(p: _Prepared, head: _Head, *, actor_id: int | None, at: dt.datetime) -> _Row:
     seq = head.seq + 1
     year = p.date.year  # implements REQUIREMENTS §8: the year of the end date
     content = chain.canonical(
@@ -240,7 +307,7 @@ def _chain_entry(
         subjects=p.subjects,
     )
     digest = chain.entry_hash(head.hash, content)
-    entry = LedgerEntry(
+    entry = _Row(
         person_id=p.person_id,
         seq=seq,
         title=p.title,
@@ -267,9 +334,7 @@ def _chain_entry(
     return entry
 
 
-def _write(
-    prepared: Sequence[_Prepared], *, actor: Any
-) -> list[tuple[LedgerEntry | None, int | None]]:
+def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | None, int | None]]:
     """Chain and insert a batch inside the caller's transaction.
 
     Returns per item (new entry, None) or (None, id of the entry already written for the
@@ -285,10 +350,10 @@ def _write(
     ).values_list("person_id", "source_type", "source_ref", "id")
     for pid, stype, sref, eid in rows:
         existing[(pid, stype, sref)] = eid
-    out: list[tuple[LedgerEntry | None, int | None]] = []
-    new: list[tuple[LedgerEntry, _Prepared]] = []
-    pending: dict[tuple[int, str, str], LedgerEntry] = {}
-    changed: dict[int, LedgerChainHead] = {}
+    out: list[tuple[_Row | None, int | None]] = []
+    new: list[tuple[_Row, _Prepared]] = []
+    pending: dict[tuple[int, str, str], _Row] = {}
+    changed: dict[int, _Head] = {}
     for p in prepared:
         key = (p.person_id, p.source_type, p.source_ref)
         if key in existing:
@@ -354,14 +419,13 @@ def _allocate_ids(cursor: Any, n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
-def _insert(new: Sequence[tuple[LedgerEntry, _Prepared]]) -> None:
+def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
     """Insert chained entries and their subject rows: COPY on PostgreSQL, executemany on
     SQLite. The ORM's bulk_create spent most of a bulk write compiling SQL (bench/ledger.py)."""
     with connection.cursor() as cursor:
         ids = _allocate_ids(cursor, len(new))
         for (entry, _), pk in zip(new, ids, strict=True):
-            entry.pk = pk
-            entry._state.adding = False
+            entry.pk = entry.id = pk
         entries = [[getattr(e, c) for c in _ENTRY_COLUMNS] for e, _ in new]
         subjects = [
             [e.pk, e.person_id, e.year, code, hours] for e, p in new for code, hours in p.subjects
@@ -400,7 +464,9 @@ def _insert(new: Sequence[tuple[LedgerEntry, _Prepared]]) -> None:
             )
 
 
-def to_data(entry: LedgerEntry, subjects: Mapping[str, Decimal], created: bool = True) -> EntryData:
+def to_data(
+    entry: LedgerEntry | _Row, subjects: Mapping[str, Decimal], created: bool = True
+) -> EntryData:
     return EntryData(
         id=entry.pk,
         person_id=entry.person_id,
@@ -436,7 +502,9 @@ def entry_data(entry_id: int, created: bool = True) -> EntryData:
     return to_data(entry, subjects, created)
 
 
-def _audit_entry(actor: Any, entry: LedgerEntry, action: str, extra: Mapping[str, Any]) -> None:
+def _audit_entry(
+    actor: Any, entry: LedgerEntry | _Row, action: str, extra: Mapping[str, Any]
+) -> None:
     person = people_api.person_data(entry.person_id)
     audit_record(
         actor=actor,
