@@ -54,13 +54,14 @@ class Step:
 
 def steps() -> list[Step]:
     """The steps in the order they run; each may rely on everything before it."""
-    from civtrain.demo import accounts, org_tree, people
+    from civtrain.demo import accounts, ledger, org_tree, people
 
     return [
         Step("org_tree", org_tree.run),
         Step("staff_accounts", accounts.run_staff),
         Step("people", people.run),
         Step("learner_accounts", accounts.run_learners),
+        Step("ledger", ledger.run),
     ]
 
 

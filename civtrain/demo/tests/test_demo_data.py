@@ -3,17 +3,21 @@
 import datetime as dt
 import io
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Sum
 from django.test import Client
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.credits.api import entry_rows, subject_rows
 from civtrain.demo.accounts import LEARNER_PASSWORDS, STAFF
-from civtrain.demo.geography import CITIES
+from civtrain.demo.geography import CHONGQING, CITIES
+from civtrain.demo.ledger import ANNUAL_QUOTA
 from civtrain.demo.people import LADDERS, min_years_to_reach, plan_people
 from civtrain.demo.steps import DemoContext, run_all
 from civtrain.organisations.api import OrgKind, org_by_codes
@@ -45,6 +49,10 @@ def _snapshot(ctx: DemoContext) -> list[tuple[Any, ...]]:
         events.setdefault(e.person_id, []).append(
             (e.kind, e.date, e.leadership_level, e.rank, codes.get(e.unit_id or 0))
         )
+    ledger: dict[int, list[tuple[Any, ...]]] = {}
+    fields = ("person_id", "title", "date", "hours", "days", "training_type", "mode", "source_ref")
+    for row in entry_rows().filter(person_id__in=ids).order_by("source_ref").values_list(*fields):
+        ledger.setdefault(row[0], []).append(row[1:])
     rows = []
     for pid in ids:
         assert pid is not None
@@ -65,6 +73,7 @@ def _snapshot(ctx: DemoContext) -> list[tuple[Any, ...]]:
                 p.reporting_date,
                 p.status,
                 tuple(events[pid]),
+                tuple(ledger.get(pid, ())),
             )
         )
     return rows
@@ -267,3 +276,31 @@ def test_too_few_people_is_refused_in_chinese(db: Any, people: int) -> None:
 
     with pytest.raises(CommandError, match="至少为 10"):
         call_command("demo_data", people=people, stdout=io.StringIO())
+
+
+def test_ledger_history_leaves_some_people_short_and_verifies_clean(db: Any) -> None:
+    ctx = _run(people=400)
+    year = AS_OF.year - 1  # a whole past year
+    hours: dict[int, Decimal] = dict(
+        entry_rows().filter(year=year).values_list("person_id").annotate(Sum("hours"))
+    )
+    active = [
+        p for p in ctx.persons
+        if p.status == Status.ACTIVE and p.reporting_date < dt.date(year, 1, 1)
+    ]  # fmt: skip
+    met = [p for p in active if hours.get(p.person_id or 0, 0) >= ANNUAL_QUOTA[p.city_code]]
+    assert 0.5 * len(active) < len(met) < 0.85 * len(active)  # CQ-G1 / ZZ-G1: both outcomes
+    law = dict(
+        subject_rows()
+        .filter(year=year, subject="law")
+        .values_list("person_id")
+        .annotate(Sum("hours"))
+    )
+    enforcers = [p for p in active if p.law_enforcement]
+    short = [p for p in enforcers if law.get(p.person_id, 0) < 24]
+    assert enforcers and 0 < len(short) < len(enforcers)  # CQ-T4b: both outcomes
+    cq = [p for p in active if p.city_code == CHONGQING.code]
+    assert all(hours.get(p.person_id or 0, 0) > 0 for p in cq[:50])
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)  # raises CommandError on a broken chain
+    assert entry_rows().count() > 10 * len(ctx.persons)
