@@ -25,6 +25,17 @@ MENU: list[NavItem] = [
     NavItem(_("组织机构"), "organisations:tree", "sitemap", PERSONNEL),
     NavItem(_("人员名册"), "people:list", "users", PERSONNEL),
     NavItem(_("名册导入"), "people:import", "file-upload", PERSONNEL),
+    NavItem(
+        _("培训班"),
+        "classes:list",
+        "school",
+        (*PERSONNEL, Role.INSTITUTION, Role.TEACHER),
+    ),
+    NavItem(_("培训结果通知"), "enrolment:inbox", "inbox", PERSONNEL),
+    NavItem(_("我的培训班"), "enrolment:mine", "notebook", (Role.LEARNER,)),
+    NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
+    NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
+    NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),
     NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
 ]
 

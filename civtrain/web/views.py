@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
 from civtrain.accounts.api import Role, actor_scope
@@ -22,6 +22,19 @@ from civtrain.web.middleware import render_error_page
 from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list
 
 PAGE_SIZE = 50
+# Readable names of the audit actions the foundation records; others show their code.
+ACTION_LABELS = {
+    "person.create": gettext_noop("登记人员"),
+    "person.update": gettext_noop("修改人员信息"),
+    "person.reveal_id": gettext_noop("查看完整身份证号"),
+    "career_event.record": gettext_noop("记录履历事件"),
+    "org.create": gettext_noop("新建机构"),
+    "org.update": gettext_noop("修改机构"),
+    "org.move": gettext_noop("移动机构"),
+    "user.create": gettext_noop("新建账号"),
+    "role.assign": gettext_noop("分配角色"),
+    "token.create": gettext_noop("创建 API 令牌"),
+}
 
 # Extension point for the compliance app (issue 4): when this template exists, the
 # learner's home includes it with `person` (people.data.PersonData) in the context.
@@ -103,24 +116,38 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
-    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
-    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+    action = forms.ChoiceField(
+        label=gettext_lazy("操作"), required=False, widget=forms.Select({"class": "form-select"})
+    )
+    object_type = forms.ChoiceField(
+        label=gettext_lazy("对象类型"),
+        required=False,
+        widget=forms.Select({"class": "form-select"}),
+    )
+    actor = forms.CharField(
+        label=gettext_lazy("操作人"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput({"class": "form-control"}),
+    )
     date_from = forms.DateField(
         label=gettext_lazy("起始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput({"type": "date", "class": "form-control"}),
     )
     date_to = forms.DateField(
         label=gettext_lazy("截止日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput({"type": "date", "class": "form-control"}),
     )
 
     def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("全部"))]
-        self.fields["action"].choices = everything + [(a, a) for a in choices["actions"]]  # type: ignore[attr-defined]
+        self.fields["action"].choices = everything + [  # type: ignore[attr-defined]
+            (a, f"{_(ACTION_LABELS[a])}（{a}）" if a in ACTION_LABELS else a)
+            for a in choices["actions"]
+        ]
         self.fields["object_type"].choices = everything + [  # type: ignore[attr-defined]
             (t, t) for t in choices["object_types"]
         ]
@@ -146,9 +173,18 @@ def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, choices=choices)
     events = audit_event_list(actor=request.user, filters=form.filters())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for event in rows:
+        label = ACTION_LABELS.get(event.action)
+        event.action_label = _(label) if label else ""  # type: ignore[attr-defined]
+    page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+    }
     template = "web/audit.html#results" if getattr(request, "htmx", False) else "web/audit.html"
     return render(request, template, context)
 
