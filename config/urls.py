@@ -7,6 +7,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("civtrain.organisations.urls")),
     path("people/", include("civtrain.people.urls")),
+    path("catalogue/", include("civtrain.catalogue.urls")),
+    path("institutions/", include("civtrain.institutions.urls")),
+    path("teachers/", include("civtrain.faculty.urls")),
+    path("classes/", include("civtrain.classes.urls")),
+    path("enrolment/", include("civtrain.enrolment.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

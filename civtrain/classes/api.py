@@ -142,3 +142,15 @@ def class_transition(*, actor: Any, class_id: int, to: ClassStatus) -> ClassData
 def session_create(*, actor: Any, class_id: int, data: SessionInput) -> SessionData:
     tc = selectors.access_class_by_id(actor, class_id, manage=True)
     return session_to_data(services.session_create(actor=actor, training_class=tc, data=data))
+
+
+def classes_open_for_self_registration(actor: Any) -> list[ClassData]:
+    """Classes open for nomination that let the actor (a learner) register themself."""
+    qs = (
+        TrainingClass.objects.filter(
+            selectors.class_scope_q(actor), status=ClassStatus.OPEN, self_registration=True
+        )
+        .select_related("organiser")
+        .distinct()
+    )
+    return [to_data(tc) for tc in qs]

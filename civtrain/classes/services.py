@@ -28,6 +28,11 @@ ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 EDITABLE = (ClassStatus.PLANNED, ClassStatus.OPEN)
 
 
+def _h(value: Decimal) -> str:
+    """Hours as people write them: 8.0 → "8", 3.5 → "3.5"."""
+    return f"{value.normalize():f}"
+
+
 def _invalid(message: str, **extra: Any) -> ClassError:
     return ClassError(ClassesErrorCode.INVALID, message, extra)
 
@@ -100,7 +105,7 @@ def _validate(data: ClassInput, institution: InstitutionData) -> None:
     if subject_total > data.total_hours:
         raise ClassError(
             ClassesErrorCode.SUBJECT_HOURS_EXCEED_TOTAL,
-            f"各科目学时合计 {subject_total} 超过总学时 {data.total_hours}",
+            f"各科目学时合计 {_h(subject_total)} 超过总学时 {_h(data.total_hours)}",
             {"subject_total": str(subject_total), "total_hours": str(data.total_hours)},
         )
 
@@ -199,7 +204,7 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
     if scheduled > data.total_hours:
         raise ClassError(
             ClassesErrorCode.SESSION_HOURS_EXCEED_TOTAL,
-            f"已排课次合计 {scheduled} 学时，总学时不能少于此数",
+            f"已排课次合计 {_h(scheduled)} 学时，总学时不能少于此数",
         )
     before = _snapshot(tc)
     for key, value in _fields(data).items():
@@ -299,7 +304,7 @@ def session_create(*, actor: Any, training_class: TrainingClass, data: SessionIn
     if scheduled + data.hours > tc.total_hours:
         raise ClassError(
             ClassesErrorCode.SESSION_HOURS_EXCEED_TOTAL,
-            f"课次学时合计将达 {scheduled + data.hours}，超过培训班总学时 {tc.total_hours}",
+            f"课次学时合计将达 {_h(scheduled + data.hours)}，超过培训班总学时 {_h(tc.total_hours)}",
         )
     session = Session.objects.create(
         training_class=tc,

@@ -139,6 +139,40 @@ def nominations_create(
     return outcomes
 
 
+def nominations_from_id_numbers(
+    *, actor: Any, class_id: int, id_numbers: Sequence[tuple[int, str]]
+) -> tuple[list[NominationOutcome], list[ImportProblem]]:
+    """Nominate from a list of (row number, ID number), e.g. an uploaded sheet. Unknown and
+    out-of-scope numbers get the same answer; nothing is written unless every row is good."""
+    scope = actor_scope(actor)
+    problems: list[ImportProblem] = []
+    person_ids: list[int] = []
+    for row, raw in id_numbers:
+        number = compact(raw).upper()
+        if not number:
+            continue
+        pid = person_id_by_id_number(number)
+        person = None
+        if pid is not None:
+            try:
+                person = access_person(actor, pid)
+            except NotFound:
+                person = None
+        if person is None or not scope.covers(person.unit_path, *PERSONNEL_ROLES):
+            problems.append(
+                ImportProblem(
+                    row, f"身份证号 {number[:4]}…{number[-4:]} 的人员不存在或不在您的管辖范围内"
+                )
+            )
+            continue
+        person_ids.append(person.id)
+    if problems:
+        return [], problems
+    if not person_ids:
+        return [], [ImportProblem(0, "文件中没有身份证号")]
+    return nominations_create(actor=actor, class_id=class_id, person_ids=person_ids), []
+
+
 @transaction.atomic
 def enrolment_self_register(*, actor: Any, class_id: int) -> NominationOutcome:
     """A learner registers for a class that allows it (item 4)."""
@@ -365,7 +399,8 @@ def attendance_import(
     }
     problems: list[ImportProblem] = []
     marks: list[tuple[Enrolment, int, AttendanceStatus]] = []
-    for i, raw in enumerate(rows, start=2):  # row 1 is the header
+    for n, raw in enumerate(rows, start=2):  # row 1 is the header, unless the reader says
+        i = int(raw.get("_row", n))
         id_number = compact(raw.get("身份证号", "")).upper()
         username = normalise(raw.get("登录名", ""))
         person_id: int | None = None

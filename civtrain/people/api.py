@@ -180,3 +180,14 @@ def person_ids_by_id_number(id_numbers: Iterable[str]) -> dict[str, int]:
 def person_any() -> bool:
     """Whether the registry holds anyone at all (`demo-data --if-empty`)."""
     return Person.objects.exists()
+
+
+def person_list_data(
+    *, actor: Any, search: str = "", unit_id: int | None = None, limit: int = 500
+) -> list[PersonData]:
+    """Active people the actor may see, filtered like the roster (e.g. to pick nominees)."""
+    qs = selectors.person_list(
+        actor=actor,
+        filters=selectors.PersonFilters(search=search, unit_id=unit_id, status=Status.ACTIVE),
+    )
+    return [to_data(p) for p in qs.order_by("unit__path", "name", "id")[:limit]]

@@ -1,0 +1,279 @@
+"""Pages of training classes: list, detail with sessions and status, create and edit."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.catalogue.api import subject_names
+from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
+from civtrain.classes import selectors, services
+from civtrain.classes.data import (
+    CLASS_STATUS_LABELS,
+    EXAM_FORM_LABELS,
+    TRANSITIONS,
+    ClassInput,
+    ClassStatus,
+    ExamForm,
+    SessionInput,
+)
+from civtrain.classes.models import TrainingClass
+from civtrain.core.errors import ApplicationError, NotFound
+from civtrain.enrolment.api import class_counts
+from civtrain.institutions.api import institution_choices
+from civtrain.organisations.api import org_list_data
+
+ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
+ACTION_LABELS = {
+    ClassStatus.OPEN: gettext_lazy("开放报名"),
+    ClassStatus.RUNNING: gettext_lazy("开班"),
+    ClassStatus.PLANNED: gettext_lazy("退回计划"),
+    ClassStatus.ARCHIVED: gettext_lazy("归档"),
+}
+
+
+def _choices(labels: dict[Any, str]) -> list[tuple[str, str]]:
+    return [(k.value, _(v)) for k, v in labels.items()]
+
+
+class ClassForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("班次编号"), max_length=32)
+    title = forms.CharField(label=gettext_lazy("班名"), max_length=200)
+    training_type = forms.ChoiceField(label=gettext_lazy("培训类型"))
+    mode = forms.ChoiceField(label=gettext_lazy("培训形式"))
+    organiser_id = forms.TypedChoiceField(label=gettext_lazy("主办单位"), coerce=int)
+    institution_id = forms.TypedChoiceField(label=gettext_lazy("施教机构"), coerce=int)
+    start_date = forms.DateField(
+        label=gettext_lazy("开班日期"), widget=forms.DateInput({"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("结业日期"), widget=forms.DateInput({"type": "date"})
+    )
+    days = forms.DecimalField(
+        label=gettext_lazy("天数"), min_value=Decimal("0.5"), decimal_places=1
+    )
+    total_hours = forms.DecimalField(
+        label=gettext_lazy("总学时"), min_value=Decimal("0.5"), decimal_places=1
+    )
+    capacity = forms.IntegerField(label=gettext_lazy("计划人数"), min_value=1)
+    pass_mark = forms.DecimalField(label=gettext_lazy("合格分数线"), initial=60, decimal_places=1)
+    exam_form = forms.ChoiceField(label=gettext_lazy("考核方式"))
+    weight_exam = forms.DecimalField(
+        label=gettext_lazy("考试权重"), initial=Decimal("0.60"), decimal_places=2
+    )
+    weight_conduct = forms.DecimalField(
+        label=gettext_lazy("写实记录权重"), initial=Decimal("0.20"), decimal_places=2
+    )
+    weight_peer = forms.DecimalField(
+        label=gettext_lazy("民主评议权重"), initial=Decimal("0.20"), decimal_places=2
+    )
+    audience = forms.CharField(label=gettext_lazy("培训对象"), required=False, max_length=300)
+    external = forms.BooleanField(label=gettext_lazy("对口/外地培训"), required=False)
+    self_registration = forms.BooleanField(label=gettext_lazy("允许个人报名"), required=False)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["training_type"].choices = _choices(TRAINING_TYPE_LABELS)  # type: ignore[attr-defined]
+        self.fields["mode"].choices = _choices(DELIVERY_MODE_LABELS)  # type: ignore[attr-defined]
+        self.fields["exam_form"].choices = _choices(EXAM_FORM_LABELS)  # type: ignore[attr-defined]
+        scope = actor_scope(actor)
+        paths = scope.paths_for(*ORGANISERS) or tuple(
+            {p.split("/")[0] + "/" for p in scope.paths_for(Role.INSTITUTION)}
+        )
+        self.fields["organiser_id"].choices = [  # type: ignore[attr-defined]
+            (n.id, f"{n.name}（{n.code}）") for n in org_list_data(scope_paths=paths)
+        ]
+        self.fields["institution_id"].choices = [  # type: ignore[attr-defined]
+            (i.id, i.name) for i in institution_choices(actor=actor)
+        ]
+        self.subjects = subject_names()
+        for code, name in self.subjects.items():
+            self.fields[f"subj_{code}"] = forms.DecimalField(
+                label=name, required=False, min_value=Decimal(0), decimal_places=1
+            )
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-control"
+            if isinstance(field, forms.ChoiceField):
+                css = "form-select"
+            field.widget.attrs.setdefault("class", css)
+
+    def subject_fields(self) -> list[Any]:
+        return [self[f"subj_{c}"] for c in self.subjects]
+
+    def main_fields(self) -> list[Any]:
+        return [self[n] for n in self.fields if not n.startswith("subj_")]
+
+    def to_input(self) -> ClassInput:
+        d = self.cleaned_data
+        hours = {c: d[f"subj_{c}"] for c in self.subjects if d.get(f"subj_{c}")}
+        base = {k: v for k, v in d.items() if not k.startswith("subj_")}
+        base["exam_form"] = ExamForm(base["exam_form"])
+        return ClassInput(**base, subject_hours=hours)
+
+
+def _initial(tc: TrainingClass) -> dict[str, Any]:
+    initial = {n: getattr(tc, n) for n in ClassForm.base_fields}
+    initial.update({f"subj_{s.subject}": s.hours for s in tc.subject_hours.all()})
+    return initial
+
+
+@login_required
+def class_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.ClassFilters(
+        search=request.GET.get("q", ""),
+        status=request.GET.get("status", ""),
+        training_type=request.GET.get("training_type", ""),
+    )
+    qs = selectors.class_list(actor=request.user, filters=filters)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    scope = actor_scope(request.user)
+    context = {
+        "page": page,
+        "filters": filters,
+        "statuses": _choices(CLASS_STATUS_LABELS),
+        "types": _choices(TRAINING_TYPE_LABELS),
+        "can_create": scope.has(*ORGANISERS, Role.INSTITUTION),
+    }
+    template = "classes/list.html#results" if request.htmx else "classes/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _form_page(request: HttpRequest, form: ClassForm, tc: TrainingClass | None) -> HttpResponse:
+    return render(request, "classes/form.html", {"form": form, "tc": tc})
+
+
+@login_required
+def class_create(request: HttpRequest) -> HttpResponse:
+    form = ClassForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tc = services.class_create(actor=request.user, data=form.to_input())
+        except ApplicationError as exc:
+            form.add_error(None, _(exc.message))
+        else:
+            messages.success(request, _("培训班已创建"))
+            return redirect("classes:detail", tc.pk)
+    return _form_page(request, form, None)
+
+
+@login_required
+def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = selectors.access_class_by_id(request.user, class_id, manage=True)
+    form = ClassForm(request.POST or None, actor=request.user, initial=_initial(tc))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.class_update(actor=request.user, training_class=tc, data=form.to_input())
+        except ApplicationError as exc:
+            form.add_error(None, _(exc.message))
+        else:
+            messages.success(request, _("培训班已保存"))
+            return redirect("classes:detail", tc.pk)
+    return _form_page(request, form, tc)
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput({"type": "date"}))
+    start_time = forms.TimeField(
+        label=gettext_lazy("开始"), widget=forms.TimeInput({"type": "time"})
+    )
+    end_time = forms.TimeField(label=gettext_lazy("结束"), widget=forms.TimeInput({"type": "time"}))
+    topic = forms.CharField(label=gettext_lazy("专题"), max_length=200)
+    subject = forms.ChoiceField(label=gettext_lazy("科目"), required=False)
+    hours = forms.DecimalField(
+        label=gettext_lazy("学时"), min_value=Decimal("0.5"), decimal_places=1
+    )
+    place = forms.CharField(label=gettext_lazy("地点"), required=False, max_length=200)
+    teacher_id = forms.IntegerField(label=gettext_lazy("教师编号"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", "—"), *subject_names().items()]  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
+
+
+@login_required
+def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = selectors.access_class_by_id(request.user, class_id)
+    try:
+        selectors.access_class_by_id(request.user, class_id, manage=True)
+        can_manage = True
+    except NotFound:
+        can_manage = False
+    try:
+        selectors.access_class_by_id(request.user, class_id, run=True)
+        runs = True
+    except NotFound:
+        runs = False
+    scope = actor_scope(request.user)
+    status = ClassStatus(tc.status)
+    actions = (
+        [(s.value, ACTION_LABELS[s]) for s in TRANSITIONS[status] if s in ACTION_LABELS]
+        if can_manage
+        else []
+    )
+    names = subject_names(include_inactive=True)
+    context = {
+        "tc": tc,
+        "status_label": _(CLASS_STATUS_LABELS[status]),
+        "subject_hours": [
+            (names.get(s.subject, s.subject), s.hours) for s in tc.subject_hours.all()
+        ],
+        "sessions": selectors.session_list(training_class=tc),
+        "subject_labels": names,
+        "counts": class_counts(tc.pk),
+        "can_manage": can_manage,
+        "runs": runs,
+        "can_nominate": scope.has(*ORGANISERS) and status == ClassStatus.OPEN,
+        "actions": actions,
+        "editable": can_manage and status in (ClassStatus.PLANNED, ClassStatus.OPEN),
+        "session_form": SessionForm()
+        if can_manage and status not in (ClassStatus.RESULTS_FINAL, ClassStatus.ARCHIVED)
+        else None,
+        "running": status == ClassStatus.RUNNING,
+    }
+    return render(request, "classes/detail.html", context)
+
+
+@login_required
+@require_POST
+def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = selectors.access_class_by_id(request.user, class_id, manage=True)
+    services.class_transition(
+        actor=request.user, training_class=tc, to=ClassStatus(request.POST.get("to", ""))
+    )
+    messages.success(request, _("培训班状态已更新"))
+    return redirect("classes:detail", class_id)
+
+
+@login_required
+@require_POST
+def session_add(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = selectors.access_class_by_id(request.user, class_id, manage=True)
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("课次信息不完整：")
+            + "；".join(
+                f"{form.fields[k].label}: {' '.join(str(m) for m in v)}"
+                for k, v in form.errors.items()
+            ),
+        )
+        return redirect("classes:detail", class_id)
+    services.session_create(
+        actor=request.user, training_class=tc, data=SessionInput(**form.cleaned_data)
+    )
+    messages.success(request, _("课次已添加"))
+    return redirect("classes:detail", class_id)

@@ -1,0 +1,461 @@
+"""Pages of enrolment: nomination, roster, attendance sheet and QR check-in, leave, results,
+the unit's results inbox, and a learner's own classes."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.classes.api import (
+    ClassStatus,
+    access_class,
+    access_session,
+    classes_open_for_self_registration,
+    sessions_of,
+)
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from civtrain.core.tabular import Column, TabularError, read_table
+from civtrain.enrolment import qr, selectors, services
+from civtrain.enrolment.data import (
+    ATTENDANCE_LABELS,
+    ENROLMENT_STATUS_LABELS,
+    LEAVE_STATUS_LABELS,
+    AttendanceStatus,
+    EnrolmentStatus,
+    ImportProblem,
+    ResultInput,
+)
+from civtrain.enrolment.models import Enrolment
+from civtrain.people.api import person_list_data
+
+SCORE_COLUMNS = [
+    ("exam_score", "考试成绩"),
+    ("conduct_attitude", "学习态度"),
+    ("conduct_participation", "课堂参与"),
+    ("conduct_interaction", "交流研讨"),
+    ("conduct_discipline", "遵守纪律"),
+    ("peer_score", "民主评议"),
+]
+ATTENDANCE_CYCLE = {
+    "": AttendanceStatus.PRESENT,
+    AttendanceStatus.PRESENT: AttendanceStatus.ABSENT,
+    AttendanceStatus.ABSENT: AttendanceStatus.LEAVE,
+    AttendanceStatus.LEAVE: AttendanceStatus.PRESENT,
+}
+
+
+def _uploaded(request: HttpRequest, columns: list[Column]) -> list[dict[str, Any]]:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationFailed(_("请选择要上传的文件"))
+    table = read_table(upload.read(), filename=upload.name or "", columns=columns)
+    return [{**row.values, "_row": row.number} for row in table.rows]
+
+
+def _problems_message(problems: list[ImportProblem]) -> str:
+    shown = "；".join(
+        (_("第 %(row)s 行：") % {"row": p.row} if p.row else "") + p.message for p in problems[:10]
+    )
+    more = _("（共 %(n)s 处问题）") % {"n": len(problems)} if len(problems) > 10 else ""
+    return _("未导入任何数据。") + shown + more
+
+
+# --- nomination and roster ------------------------------------------------------------------
+
+
+@login_required
+def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Unit HR filters their own people, ticks them and nominates; or uploads ID numbers."""
+    tc = access_class(request.user, class_id)
+    if not actor_scope(request.user).has(*PERSONNEL_ROLES):
+        raise PermissionDenied(_("只有组织人事部门可以推荐学员"))
+    if request.method == "POST":
+        try:
+            if request.FILES.get("file"):
+                rows = _uploaded(request, [Column("id_number", "身份证号", required=True)])
+                outcomes, problems = services.nominations_from_id_numbers(
+                    actor=request.user,
+                    class_id=class_id,
+                    id_numbers=[(r["_row"], str(r.get("id_number") or "")) for r in rows],
+                )
+                if problems:
+                    raise ValidationFailed(_problems_message(problems))
+            else:
+                ids = [int(x) for x in request.POST.getlist("person") if x.isdigit()]
+                outcomes = services.nominations_create(
+                    actor=request.user, class_id=class_id, person_ids=ids
+                )
+        except (ApplicationError, TabularError) as exc:
+            messages.error(request, _(exc.message))
+        else:
+            enrolled = sum(1 for o in outcomes if o.status == EnrolmentStatus.ENROLLED)
+            waiting = sum(1 for o in outcomes if o.status == EnrolmentStatus.WAITLISTED)
+            messages.success(
+                request,
+                _("已推荐 %(n)s 人：录取 %(e)s 人，候补 %(w)s 人")
+                % {"n": len(outcomes), "e": enrolled, "w": waiting},
+            )
+        return redirect("enrolment:nominate", class_id)
+    search = request.GET.get("q", "").strip()
+    people = person_list_data(actor=request.user, search=search, limit=300)
+    mine = {e.person_id: e for e in selectors.enrolment_list(actor=request.user, class_id=class_id)}
+    context = {
+        "tc": tc,
+        "rows": [(p, mine.get(p.id)) for p in people],
+        "search": search,
+        "enrolments": list(mine.values()),
+        "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
+        "is_open": tc.status == ClassStatus.OPEN,
+    }
+    return render(request, "enrolment/nominate.html", context)
+
+
+@login_required
+def roster(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = access_class(request.user, class_id)
+    enrolments = selectors.enrolment_list(actor=request.user, class_id=class_id)
+    context = {
+        "tc": tc,
+        "enrolments": enrolments,
+        "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
+        "can_withdraw": tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING),
+    }
+    return render(request, "enrolment/roster.html", context)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    e = services.enrolment_withdraw(
+        actor=request.user, enrolment_id=enrolment_id, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("已退出"))
+    return redirect("enrolment:roster", e.training_class_id)
+
+
+# --- attendance -------------------------------------------------------------------------
+
+
+def _sheet_context(request: HttpRequest, class_id: int) -> dict[str, Any]:
+    tc = access_class(request.user, class_id, run=True)
+    sessions = sessions_of(class_id)
+    enrolments = list(
+        selectors.enrolment_list(
+            actor=request.user, class_id=class_id, statuses=(EnrolmentStatus.ENROLLED,)
+        )
+    )
+    marks = selectors.attendance_map(class_id=class_id)
+    grid = [(e, [(s, marks.get((e.pk, s.id), "")) for s in sessions]) for e in enrolments]
+    return {
+        "tc": tc,
+        "sessions": sessions,
+        "grid": grid,
+        "labels": {k.value: _(v) for k, v in ATTENDANCE_LABELS.items()},
+        "running": tc.status == ClassStatus.RUNNING,
+    }
+
+
+@login_required
+def attendance(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The register: trainees × sessions, each cell toggles with htmx (item 5b)."""
+    return render(request, "enrolment/attendance.html", _sheet_context(request, class_id))
+
+
+@login_required
+@require_POST
+def attendance_toggle(request: HttpRequest, session_id: int, enrolment_id: int) -> HttpResponse:
+    current = request.POST.get("current", "")
+    status = ATTENDANCE_CYCLE.get(current, AttendanceStatus.PRESENT)
+    mark = services.attendance_record(
+        actor=request.user, session_id=session_id, enrolment_id=enrolment_id, status=status
+    )
+    context = {
+        "e_id": enrolment_id,
+        "s_id": session_id,
+        "mark": mark.status,
+        "labels": {k.value: _(v) for k, v in ATTENDANCE_LABELS.items()},
+        "running": True,
+    }
+    return render(request, "enrolment/_mark.html", context)
+
+
+@login_required
+@require_POST
+def attendance_upload(request: HttpRequest, class_id: int) -> HttpResponse:
+    """CSV/Excel with 身份证号 or 登录名, 课次, 状态 (item 5c)."""
+    columns = [
+        Column("身份证号", "身份证号"),
+        Column("登录名", "登录名"),
+        Column("课次", "课次", required=True),
+        Column("状态", "状态", required=True),
+    ]
+    try:
+        rows = _uploaded(request, columns)
+        written, problems = services.attendance_import(
+            actor=request.user, class_id=class_id, rows=rows
+        )
+    except (ApplicationError, TabularError) as exc:
+        messages.error(request, _(exc.message))
+    else:
+        if problems:
+            messages.error(request, _problems_message(problems))
+        else:
+            messages.success(request, _("已导入 %(n)s 条考勤") % {"n": written})
+    return redirect("enrolment:attendance", class_id)
+
+
+def _qr_context(request: HttpRequest, session_id: int) -> dict[str, Any]:
+    session = access_session(request.user, session_id, run=True)
+    token = qr.qr_token(session.id)
+    url = request.build_absolute_uri(reverse("enrolment:checkin", args=[session.id, token]))
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    return {"session": session, "svg": svg, "url": url, "seconds": qr.seconds_left()}
+
+
+@login_required
+def qr_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Shown on the classroom screen; the code re-renders every few seconds (item 5a)."""
+    context = _qr_context(request, session_id)
+    context["tc"] = access_class(request.user, context["session"].class_id, run=True)
+    return render(request, "enrolment/qr.html", context)
+
+
+@login_required
+def qr_code(request: HttpRequest, session_id: int) -> HttpResponse:
+    return render(request, "enrolment/_qr_code.html", _qr_context(request, session_id))
+
+
+@login_required
+def checkin(request: HttpRequest, session_id: int, token: str) -> HttpResponse:
+    """Where the learner's phone lands after scanning; one tap records presence."""
+    done = None
+    error = None
+    if request.method == "POST":
+        try:
+            done = services.attendance_checkin(
+                actor=request.user, session_id=session_id, token=token
+            )
+        except ApplicationError as exc:
+            error = _(exc.message)
+    return render(
+        request,
+        "enrolment/checkin.html",
+        {"done": done, "error": error, "session_id": session_id, "token": token},
+    )
+
+
+# --- leave ----------------------------------------------------------------------------------
+
+
+@login_required
+def leave(request: HttpRequest, class_id: int) -> HttpResponse:
+    tc = access_class(request.user, class_id, run=True)
+    context = {
+        "tc": tc,
+        "requests": selectors.leave_list(actor=request.user, class_id=class_id),
+        "status_labels": {k.value: _(v) for k, v in LEAVE_STATUS_LABELS.items()},
+        "cap": (tc.total_hours / 7).quantize(Decimal("0.01")),
+    }
+    return render(request, "enrolment/leave.html", context)
+
+
+@login_required
+@require_POST
+def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
+    leave_request = services.leave_request_decide(
+        actor=request.user, leave_id=leave_id, approve=request.POST.get("approve") == "1"
+    )
+    e = Enrolment.objects.get(pk=leave_request.enrolment_id)
+    if e.status == EnrolmentStatus.DROPPED:
+        messages.warning(request, e.status_reason)
+    else:
+        messages.success(request, _("已处理请假申请"))
+    return redirect("enrolment:leave", e.training_class_id)
+
+
+@login_required
+@require_POST
+def leave_request(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    try:
+        hours = Decimal(request.POST.get("hours", ""))
+    except InvalidOperation:
+        messages.error(request, _("请假学时应为数字"))
+        return redirect("enrolment:mine")
+    session = request.POST.get("session", "")
+    services.leave_request_create(
+        actor=request.user,
+        enrolment_id=enrolment_id,
+        hours=hours,
+        reason=request.POST.get("reason", ""),
+        session_id=int(session) if session.isdigit() else None,
+    )
+    messages.success(request, _("请假申请已提交，等待施教机构审批"))
+    return redirect("enrolment:mine")
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _score(value: Any) -> Decimal | None:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(_("分数“%(v)s”不是数字") % {"v": text}) from None
+
+
+@login_required
+def results(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Scores table with inputs (exam, four conduct items, peer evaluation), CSV import,
+    and the button that makes results final (CQ-O4, ZZ-M1, ZZ-M2)."""
+    tc = access_class(request.user, class_id, run=True)
+    if request.method == "POST":
+        try:
+            rows = [
+                ResultInput(
+                    enrolment_id=e.pk,
+                    **{f: _score(request.POST.get(f"{f}_{e.pk}")) for f, _label in SCORE_COLUMNS},
+                )
+                for e in selectors.enrolment_list(
+                    actor=request.user, class_id=class_id, statuses=(EnrolmentStatus.ENROLLED,)
+                )
+            ]
+            services.results_record(actor=request.user, class_id=class_id, rows=rows)
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("成绩已保存"))
+        return redirect("enrolment:results", class_id)
+    enrolments = selectors.enrolment_list(
+        actor=request.user,
+        class_id=class_id,
+        statuses=(EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED),
+    )
+    table = [(e, [(f, getattr(e, f)) for f, _label in SCORE_COLUMNS]) for e in enrolments]
+    context = {
+        "tc": tc,
+        "table": table,
+        "columns": [(f, _(label)) for f, label in SCORE_COLUMNS],
+        "running": tc.status == ClassStatus.RUNNING,
+        "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
+    }
+    return render(request, "enrolment/results.html", context)
+
+
+@login_required
+@require_POST
+def results_upload(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Scores from a sheet: 身份证号 plus any of the score columns."""
+    columns = [Column("id_number", "身份证号", required=True)] + [
+        Column(f, label) for f, label in SCORE_COLUMNS
+    ]
+    try:
+        rows = _uploaded(request, columns)
+        by_person = {
+            e.person_id: e.pk
+            for e in selectors.enrolment_list(
+                actor=request.user, class_id=class_id, statuses=(EnrolmentStatus.ENROLLED,)
+            )
+        }
+        from civtrain.people.api import person_id_by_id_number
+
+        inputs, problems = [], []
+        for r in rows:
+            pid = person_id_by_id_number(str(r.get("id_number") or "").strip().upper())
+            if pid not in by_person:
+                problems.append(ImportProblem(r["_row"], _("该人员不在本班在读学员中")))
+                continue
+            inputs.append(
+                ResultInput(
+                    enrolment_id=by_person[pid],
+                    **{f: _score(r.get(f)) for f, _label in SCORE_COLUMNS},
+                )
+            )
+        if problems:
+            raise ValidationFailed(_problems_message(problems))
+        services.results_record(actor=request.user, class_id=class_id, rows=inputs)
+    except (ApplicationError, TabularError) as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("已导入 %(n)s 名学员的成绩") % {"n": len(inputs)})
+    return redirect("enrolment:results", class_id)
+
+
+@login_required
+@require_POST
+def results_finalise(request: HttpRequest, class_id: int) -> HttpResponse:
+    try:
+        notices = services.results_finalise(actor=request.user, class_id=class_id)
+    except ApplicationError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, _(exc.message))
+        return redirect("enrolment:results", class_id)
+    messages.success(
+        request, _("成绩已确认，已向学员所在单位发送 %(n)s 条结果通知") % {"n": len(notices)}
+    )
+    return redirect("classes:detail", class_id)
+
+
+# --- the unit's inbox and the learner's classes -------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if not actor_scope(request.user).has(*PERSONNEL_ROLES):
+        raise PermissionDenied(_("只有组织人事部门可以查看培训结果通知"))
+    only_new = request.GET.get("new") == "1"
+    notices = selectors.notice_list(actor=request.user, unacknowledged=only_new)
+    return render(request, "enrolment/inbox.html", {"notices": notices, "only_new": only_new})
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = services.notice_acknowledge(actor=request.user, notice_id=notice_id)
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "enrolment/_notice.html",
+            {"n": selectors.access_notice_by_id(request.user, notice.pk)},
+        )
+    messages.success(request, _("已确认收到"))
+    return redirect("enrolment:inbox")
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的培训班: the learner's classes, leave requests, and classes open to register."""
+    enrolments = list(selectors.my_enrolments(actor=request.user))
+    sessions = {e.training_class_id: sessions_of(e.training_class_id) for e in enrolments}
+    enrolled_ids = {e.training_class_id for e in enrolments}
+    open_classes = [
+        c for c in classes_open_for_self_registration(request.user) if c.id not in enrolled_ids
+    ]
+    context = {
+        "rows": [(e, sessions[e.training_class_id]) for e in enrolments],
+        "open_classes": open_classes,
+        "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
+    }
+    return render(request, "enrolment/mine.html", context)
+
+
+@login_required
+@require_POST
+def self_register(request: HttpRequest, class_id: int) -> HttpResponse:
+    outcome = services.enrolment_self_register(actor=request.user, class_id=class_id)
+    if outcome.status == EnrolmentStatus.WAITLISTED:
+        messages.info(request, _("名额已满，您已进入候补名单"))
+    else:
+        messages.success(request, _("报名成功"))
+    return redirect("enrolment:mine")

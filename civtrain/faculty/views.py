@@ -1,0 +1,49 @@
+"""The teacher pool page (师资库, CQ-B2)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.catalogue.api import subject_names
+from civtrain.core.errors import ApplicationError
+from civtrain.faculty import selectors, services
+from civtrain.organisations.api import org_list_data
+
+MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
+
+
+@login_required
+def teacher_list(request: HttpRequest) -> HttpResponse:
+    scope = actor_scope(request.user)
+    if request.method == "POST":
+        try:
+            services.teacher_create(
+                actor=request.user,
+                org_id=int(request.POST.get("org_id") or 0),
+                name=request.POST.get("name", ""),
+                internal=request.POST.get("internal") == "1",
+                title=request.POST.get("title", ""),
+                subjects=request.POST.getlist("subjects"),
+                phone=request.POST.get("phone", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("教师已加入师资库"))
+        return redirect("faculty:list")
+    names = subject_names(include_inactive=True)
+    teachers = selectors.teacher_list(
+        actor=request.user, search=request.GET.get("q", ""), subject=request.GET.get("subject", "")
+    )
+    context = {
+        "rows": [(t, "、".join(names.get(s, s) for s in t.subjects or [])) for t in teachers],
+        "subjects": names,
+        "can_edit": scope.has(*MANAGERS),
+        "orgs": org_list_data(scope_paths=scope.paths_for(*MANAGERS)),
+        "q": request.GET.get("q", ""),
+        "subject": request.GET.get("subject", ""),
+    }
+    return render(request, "faculty/list.html", context)
