@@ -216,7 +216,9 @@ class PersonForm(forms.Form):
     )
     gender = forms.ChoiceField(label=gettext_lazy("性别"))
     birth_date = forms.DateField(
-        label=gettext_lazy("出生日期"), required=False, widget=forms.DateInput({"type": "date"})
+        label=gettext_lazy("出生日期"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
     )
     unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int)
     category = forms.ChoiceField(label=gettext_lazy("人员类别"))
@@ -226,7 +228,9 @@ class PersonForm(forms.Form):
     basic_post = forms.BooleanField(label=gettext_lazy("机关基础岗位"), required=False)
     law_enforcement = forms.BooleanField(label=gettext_lazy("行政执法"), required=False)
     reporting_date = forms.DateField(
-        label=gettext_lazy("报到日期"), required=False, widget=forms.DateInput({"type": "date"})
+        label=gettext_lazy("报到日期"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
 
@@ -340,7 +344,9 @@ def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
 
 class CareerEventForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("事件类型"))
-    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput({"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
     rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
     unit = forms.TypedChoiceField(

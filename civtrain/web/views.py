@@ -133,12 +133,12 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("起始日期"),
         required=False,
-        widget=forms.DateInput({"type": "date", "class": "form-control"}),
+        widget=forms.DateInput({"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
         label=gettext_lazy("截止日期"),
         required=False,
-        widget=forms.DateInput({"type": "date", "class": "form-control"}),
+        widget=forms.DateInput({"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:

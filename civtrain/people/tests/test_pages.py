@@ -211,10 +211,13 @@ def test_create_refuses_bad_id_number_and_units_outside_scope(
 
 def test_edit_keeps_the_id_number_when_left_blank(client: Client, tree: Any, actors: Any) -> None:
     number = testing.make_id_number(dt.date(1970, 7, 7), serial=77)
-    person = testing.make_person(tree["U1"], name="钱十", id_number=number)
+    person = testing.make_person(
+        tree["U1"], name="钱十", id_number=number, birth_date=dt.date(1970, 7, 7)
+    )
     client.force_login(actors["unit_hr"])
     form = client.get(f"/people/{person.id}/edit/").content.decode()
     assert number not in form and person.id_number_masked in form
+    assert 'value="1970-07-07"' in form
     response = client.post(
         f"/people/{person.id}/edit/",
         {
