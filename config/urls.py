@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("civtrain.organisations.urls")),
     path("people/", include("civtrain.people.urls")),
+    path("credits/", include("civtrain.credits.urls")),
     path("catalogue/", include("civtrain.catalogue.urls")),
     path("institutions/", include("civtrain.institutions.urls")),
     path("teachers/", include("civtrain.faculty.urls")),
