@@ -201,7 +201,12 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     number = services.person_reveal_id_number(
         actor=request.user, person=person, reason=request.POST.get("reason", "")[:100]
     )
-    response = render(request, "people/_revealed_id.html", {"number": number, "person": person})
+    template = (
+        "people/_revealed_id.html"
+        if getattr(request, "htmx", False)
+        else ("people/revealed_page.html")
+    )
+    response = render(request, template, {"number": number, "person": person})
     response["Cache-Control"] = "no-store"
     return response
 

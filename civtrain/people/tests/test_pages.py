@@ -148,6 +148,10 @@ def test_reveal_shows_the_number_once_and_audits_it(client: Client, tree: Any, a
     event = AuditEvent.objects.get(action="person.reveal_id")
     assert (event.actor_id, event.object_id) == (actors["district"].pk, str(person.id))
     assert client.get(f"/people/{person.id}/reveal-id/").status_code == 405
+    # Without htmx the number comes on a page of its own, inside the layout.
+    page = client.post(f"/people/{person.id}/reveal-id/").content.decode()
+    assert number in page and "<html" in page and "返回人员详情" in page
+    assert AuditEvent.objects.filter(action="person.reveal_id").count() == 2
 
 
 def test_create_person_through_the_form(client: Client, tree: Any, actors: Any) -> None:

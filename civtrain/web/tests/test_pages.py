@@ -225,3 +225,22 @@ def test_htmx_error_partial_renders_the_application_error(client: Client, tree: 
     body = response.content.decode()
     assert 'data-error-code="permission_denied"' in body and "您无权查看完整身份证号" in body
     assert "<html" not in body
+
+
+def test_server_error_page_is_chinese_and_keeps_the_layout(rf: Any, actors: Any) -> None:
+    from civtrain.web.views import error_500
+
+    request = rf.get("/boom/")
+    request.user = actors["city"]
+    response = error_500(request)
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "服务器出现错误，已记录，请稍后重试。" in body and '<html lang="zh-hans">' in body
+
+
+def test_permission_denied_page_is_chinese(client: Client, actors: Any) -> None:
+    client.force_login(actors["teacher"])
+    response = client.get("/people/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "没有访问权限" in body and "只有人事管理部门可以查看人员名册" in body
