@@ -136,7 +136,7 @@ def _source_ref(id_number: str, inp: EntryInput) -> str:
 
 
 def _parse_row(
-    row: SourceRow, table: Table, add: Callable[[str, Any, str], None]
+    row: SourceRow, table: Table, add: Callable[[str, Any, str], int]
 ) -> tuple[str, EntryInput] | None:
     v = row.values
     errors_before = add("", None, "")  # add() with no reason only counts the errors so far

@@ -230,39 +230,33 @@ def _lock_heads(person_ids: Sequence[int]) -> dict[int, _Head]:
     return heads
 
 
+@dataclass(slots=True)
 class _Row:
     """A new entry's column values; lighter than a model instance for bulk writes."""
 
-    __slots__ = (
-        "date",
-        "days",
-        "evidence",
-        "hash",
-        "hours",
-        "id",
-        "mode",
-        "person_id",
-        "pk",
-        "prev_hash",
-        "reason",
-        "recorded_at",
-        "recorded_by_id",
-        "result",
-        "reverses_id",
-        "score",
-        "seq",
-        "source_ref",
-        "source_type",
-        "start_date",
-        "title",
-        "training_type",
-        "year",
-    )
-
-    def __init__(self, **values: Any) -> None:
-        self.pk = self.id = None
-        for key, value in values.items():
-            setattr(self, key, value)
+    person_id: int
+    seq: int
+    title: str
+    start_date: dt.date | None
+    date: dt.date
+    year: int
+    hours: Decimal
+    days: Decimal
+    training_type: str
+    mode: str
+    result: str
+    score: Decimal | None
+    source_type: str
+    source_ref: str
+    reverses_id: int | None
+    reason: str
+    evidence: str
+    recorded_by_id: int | None
+    recorded_at: dt.datetime
+    prev_hash: str
+    hash: str
+    pk: int = 0  # set by _insert
+    id: int = 0
 
 
 def _save_heads(heads: Iterable[_Head]) -> None:
@@ -426,8 +420,8 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
         ids = _allocate_ids(cursor, len(new))
         for (entry, _), pk in zip(new, ids, strict=True):
             entry.pk = entry.id = pk
-        entries = [[getattr(e, c) for c in _ENTRY_COLUMNS] for e, _ in new]
-        subjects = [
+        entries: list[list[Any]] = [[getattr(e, c) for c in _ENTRY_COLUMNS] for e, _ in new]
+        subjects: list[list[Any]] = [
             [e.pk, e.person_id, e.year, code, hours] for e, p in new for code, hours in p.subjects
         ]
         e_table, s_table = LedgerEntry._meta.db_table, LedgerSubjectHours._meta.db_table
@@ -817,7 +811,7 @@ def _claim_entry_input(claim: ExternalClaim) -> EntryInput:
         subject_hours={k: Decimal(v) for k, v in (claim.subject_hours or {}).items()},
         source_type=SourceType.EXTERNAL_CLAIM,
         source_ref=f"claim:{claim.pk}",
-        evidence=claim.evidence.name if claim.evidence else "",
+        evidence=(claim.evidence.name or "") if claim.evidence else "",
         reason=f"{kind}申报",
     )
 

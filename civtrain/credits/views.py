@@ -86,7 +86,7 @@ def record_page(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def my_record_page(request: HttpRequest) -> HttpResponse:
-    me = people_api.person_for_user(request.user.pk)
+    me = people_api.person_for_user(request.user.pk or 0)
     if me is None:
         raise NotFound(_("您的账号没有关联人员档案"))
     return record_page(request, me.id)
@@ -229,7 +229,7 @@ def claim_new_page(request: HttpRequest) -> HttpResponse:
     if person_param.isdigit():
         person = people_api.access_person(request.user, int(person_param))
     else:
-        mine = people_api.person_for_user(request.user.pk)
+        mine = people_api.person_for_user(request.user.pk or 0)
         if mine is None:
             raise NotFound(_("您的账号没有关联人员档案"))
         person = mine
@@ -319,7 +319,7 @@ def claim_evidence(request: HttpRequest, claim_id: int) -> FileResponse:
     return FileResponse(
         claim.evidence.open("rb"),
         as_attachment=True,
-        filename=claim.evidence.name.rsplit("/", 1)[-1],
+        filename=(claim.evidence.name or "evidence").rsplit("/", 1)[-1],
     )
 
 

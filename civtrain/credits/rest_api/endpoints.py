@@ -30,6 +30,10 @@ from civtrain.people import api as people_api
 router = Router(tags=["credits"])
 
 
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
 def _entry_out(e: EntryData) -> EntryOut:
     return EntryOut(
         id=e.id,
@@ -97,7 +101,7 @@ def _input_or_404(item: EntryIn) -> EntryInput:
 
 @router.get("/people/{int:person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
 def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
-    record = selectors.training_record(actor=request.auth, person_id=person_id)
+    record = selectors.training_record(actor=_actor(request), person_id=person_id)
     out = []
     for line in record.lines:
         e = line.entry
@@ -110,8 +114,8 @@ def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
 
 @router.post("/entries", response={201: EntryOut, 200: EntryOut}, summary="登记一条培训记录")
 def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
-    services.require_ledger_writer(request.auth)
-    entry = services.credit_entry_record_input(actor=request.auth, entry=_input_or_404(payload))
+    services.require_ledger_writer(_actor(request))
+    entry = services.credit_entry_record_input(actor=_actor(request), entry=_input_or_404(payload))
     return Status(201 if entry.created else 200, _entry_out(entry))
 
 
@@ -119,7 +123,7 @@ def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
     "/entries/bulk", response=BulkOut, summary="批量登记（外部系统推送，按 source_ref 幂等）"
 )
 def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
-    services.require_ledger_writer(request.auth)
+    services.require_ledger_writer(_actor(request))
     inputs: list[EntryInput] = []
     positions: list[int] = []
     unresolved: dict[int, BulkItemResult] = {}
@@ -136,7 +140,7 @@ def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
             continue
         inputs.append(_input(item, person_id))
         positions.append(index)
-    result = services.credit_entries_bulk_record(actor=request.auth, entries=inputs)
+    result = services.credit_entries_bulk_record(actor=_actor(request), entries=inputs)
     items = dict(unresolved)
     for r in result.items:
         original = positions[r.index]
@@ -164,14 +168,14 @@ def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
 
 @router.post("/entries/{int:entry_id}/reverse", response=ReverseOut, summary="冲正（可附更正记录）")
 def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> ReverseOut:
-    services.require_ledger_writer(request.auth)
-    selectors.entry_get(actor=request.auth, entry_id=entry_id)  # 404 outside the scope
+    services.require_ledger_writer(_actor(request))
+    selectors.entry_get(actor=_actor(request), entry_id=entry_id)  # 404 outside the scope
     replacement = None
     if payload.replacement is not None:
         person_id = LedgerEntry.objects.filter(pk=entry_id).values_list("person_id", flat=True)[0]
         replacement = _input(payload.replacement, payload.replacement.person_id or person_id)
     reversal, new = services.credit_entry_reverse(
-        actor=request.auth, entry_id=entry_id, reason=payload.reason, replacement=replacement
+        actor=_actor(request), entry_id=entry_id, reason=payload.reason, replacement=replacement
     )
     return ReverseOut(reversal=_entry_out(reversal), replacement=_entry_out(new) if new else None)
 
@@ -201,7 +205,7 @@ def claim_out(c: ExternalClaim) -> ClaimOut:
 
 @router.get("/claims", response=list[ClaimOut], summary="外部学习申报列表（按权限范围）")
 def claims_list(request: HttpRequest, status: str = "", limit: int = 100) -> list[ClaimOut]:
-    qs = selectors.claim_list(actor=request.auth, status=status)
+    qs = selectors.claim_list(actor=_actor(request), status=status)
     return [claim_out(c) for c in qs[: max(1, min(limit, 500))]]
 
 
@@ -230,7 +234,7 @@ def claims_submit(
         except (ValueError, AttributeError, ArithmeticError, PydanticError):
             raise ValidationFailed('subject_hours 应为 JSON，如 {"law": 4}') from None
     claim = services.claim_submit(
-        actor=request.auth,
+        actor=_actor(request),
         data=ClaimInput(
             person_id=person_id,
             title=title,
@@ -252,7 +256,7 @@ def claims_submit(
 @router.post("/claims/{int:claim_id}/approve", response=ClaimOut, summary="批准申报（记入账本）")
 def claims_approve(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
     claim = services.claim_decide(
-        actor=request.auth, claim_id=claim_id, approve=True, comment=payload.comment
+        actor=_actor(request), claim_id=claim_id, approve=True, comment=payload.comment
     )
     return claim_out(claim)
 
@@ -260,7 +264,7 @@ def claims_approve(request: HttpRequest, claim_id: int, payload: DecisionIn) -> 
 @router.post("/claims/{int:claim_id}/reject", response=ClaimOut, summary="驳回申报")
 def claims_reject(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
     claim = services.claim_decide(
-        actor=request.auth, claim_id=claim_id, approve=False, comment=payload.comment
+        actor=_actor(request), claim_id=claim_id, approve=False, comment=payload.comment
     )
     return claim_out(claim)
 
