@@ -265,11 +265,11 @@ class Evaluator:
         if not people:
             return []
         if people_q is None:
-            persons = Q(person_id__range=(start, end))
+            persons = Q(person_id__gte=start, person_id__lte=end)
         elif len(people) <= 500:
             persons = Q(person_id__in=[p["id"] for p in people])
         else:
-            persons = Q(person_id__range=(start, end), person__in=base.values("id"))
+            persons = Q(person_id__gte=start, person_id__lte=end, person__in=base.values("id"))
         events: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for e in (
             career_event_rows()

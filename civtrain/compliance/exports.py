@@ -20,8 +20,8 @@ OFF_THE_JOB = "off_the_job"
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> None:
-    ws = wb.active if wb.active and wb.active.max_row == 1 and not wb.active["A1"].value else None
-    ws = ws or wb.create_sheet()
+    ws = wb.active  # every export is one sheet
+    assert ws is not None  # noqa: S101 - a new Workbook always has one
     ws.title = title
     ws.append(header)
     for cell in ws[1]:

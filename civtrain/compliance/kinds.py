@@ -173,7 +173,11 @@ class Kind:
         )
         share_h = hours / min_h if min_h else -1.0
         share_d = days / min_d if min_d else -1.0
-        if share_h >= share_d:
+        met_h = min_h is not None and hours + EPS >= min_h
+        met_d = min_d is not None and days + EPS >= min_d
+        # Hours unless days are what meets it (or clearly nearer): the ledger rounds each
+        # converted amount to 0.01, so near-equal shares must not flip the reported unit.
+        if min_h is not None and (met_h or (not met_d and share_h + 0.005 >= share_d)):
             unit, required, achieved = HOURS, float(min_h or 0), hours
             alt = f"或累计 {min_d:g} 天" if min_d else ""
         else:

@@ -1,0 +1,251 @@
+"""Schema validation, unit rules (ZZ-T2), consequences (ZZ-M4, CQ-M3, NAT-1, NAT-8),
+snapshots, the CLI's JSON and the query count of a set-wise evaluation."""
+
+import copy
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from civtrain.compliance import selectors
+from civtrain.compliance.api import person_evaluate, person_reevaluate
+from civtrain.compliance.engine import unit_summaries
+from civtrain.compliance.errors import RuleSetInvalid
+from civtrain.compliance.models import ComplianceSnapshot
+from civtrain.compliance.ruleset import parse_document, read_file, shipped_files
+from civtrain.compliance.tests.ledger_builders import entry
+from civtrain.core import clock
+from civtrain.organisations.api import OrgNodeData
+from civtrain.testing import make_person
+
+D = dt.date.fromisoformat
+
+
+# -- schema ------------------------------------------------------------------------------
+def _doc() -> dict[str, Any]:
+    return read_file(shipped_files()["chongqing-13fyp"])
+
+
+def test_every_shipped_rule_set_validates_and_cites_a_clause_per_rule() -> None:
+    for name, path in shipped_files().items():
+        spec = parse_document(read_file(path))
+        assert spec.name == name
+        assert all(r.clause[:3] in ("CQ-", "ZZ-", "NAT") for r in spec.rules)
+
+
+BAD = [
+    (
+        lambda d: d["rules"][0].update(kind="weekly_total"),
+        "rules/0/kind：'weekly_total' is not one",
+    ),
+    (lambda d: d["rules"][0].pop("clause"), "rules/0：'clause' is a required property"),
+    (lambda d: d["conversions"].update(minutes_per_hour=55), "conversions/minutes_per_hour"),
+    (lambda d: d["rules"][0]["params"].update(min_days=-1), "rules/0/params/min_days"),
+    (lambda d: d["rules"][4]["params"].update(subject="astrology"), "未知科目“astrology”"),
+    (lambda d: d["rules"][5]["params"].update(modes=["by_pigeon"]), "未知培训方式“by_pigeon”"),
+    (lambda d: d["rules"][1].update(id="cq-g1-annual"), "规则编号重复"),
+]
+
+
+@pytest.mark.parametrize(("break_it", "message"), BAD)
+def test_schema_rejects_a_bad_rule_file_with_a_clear_message(break_it: Any, message: str) -> None:
+    doc = copy.deepcopy(_doc())
+    break_it(doc)
+    with pytest.raises(RuleSetInvalid) as exc:
+        parse_document(doc)
+    assert exc.value.message.startswith("规则集文件不符合规范：")
+    assert message in exc.value.message
+
+
+def test_rules_validate_command_reports_the_bad_file(tmp_path: Any) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x-1\nversion: 1\ntitle: t\n", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(Exception, match="规则集校验未通过"):
+        call_command("rules", "validate", str(bad), stderr=err, stdout=io.StringIO())
+    assert "✗ bad.yaml: 规则集文件不符合规范：（根）：'effective' is a required property" in (
+        err.getvalue()
+    )
+
+
+# -- unit rules: ZZ-T2(1)(2)(3) ---------------------------------------------------------------
+def test_zz_t2_unit_counts_distinct_classes_by_subject(bound: dict[str, OrgNodeData]) -> None:
+    a = make_person(bound["U3"], name="甲")
+    b = make_person(bound["U3"], name="乙")
+    for n in range(1, 5):  # 4 theory classes, class 1 attended by both people
+        entry(a.id, "2015-05-01", hours=3, subjects={"theory": 3}, source_type="class",
+              source_ref=f"class:{n}:enrolment:{n}")  # fmt: skip
+    entry(b.id, "2015-05-01", hours=3, subjects={"theory": 3}, source_type="class",
+          source_ref="class:1:enrolment:99")  # fmt: skip
+    for n in (7, 8, 9):
+        entry(b.id, "2015-06-01", hours=2, subjects={"writing": 2}, source_type="class",
+              source_ref=f"class:{n}:enrolment:{n}")  # fmt: skip
+    ev, results = selectors.evaluate(year=2015, as_of=D("2015-12-31"))
+    summaries = {s.unit_code: s for s in unit_summaries(ev, list(results))}
+    u3 = {o.rule: o for o in summaries["U3"].unit_outcomes}
+    assert (u3["zz-t2-theory"].clause, u3["zz-t2-theory"].achieved) == ("ZZ-T2(1)", 4)
+    assert u3["zz-t2-theory"].status == "missed"
+    assert u3["zz-t2-theory"].explanation == (
+        "未按期完成基本理论素养专题培训场次：截至 2015-12-31 为 4 / 5 次，差 1 次理论专题培训"
+    )
+    assert (u3["zz-t2-writing"].achieved, u3["zz-t2-writing"].status) == (3, "met")
+    assert (u3["zz-t2-lecture"].achieved, u3["zz-t2-lecture"].status) == (0, "missed")
+    assert summaries["U3"].task_missed is True
+
+
+# -- consequences ----------------------------------------------------------------------------
+def test_missed_annual_training_blocks_excellent_and_defers_the_grade(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    p = make_person(bound["U1"])
+    entry(p.id, "2018-05-01", hours=62.5)
+    r = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
+    assert r.linkage.eligible_excellent is False
+    assert r.linkage.grade_deferred is True
+    assert r.linkage.appointment_blocked is False
+    assert r.linkage.reasons[0].startswith("未按期完成年度培训：截至 2018-12-31 为 62.5 / 90 学时")
+    entry(p.id, "2018-11-01", hours=27.5)
+    done = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
+    assert (done.linkage.eligible_excellent, done.linkage.grade_deferred) == (True, False)
+
+
+def test_unit_quota_is_cut_when_the_unit_misses_its_task(bound: dict[str, OrgNodeData]) -> None:
+    # U1: 10 people, 9 complete (90 % < 95 %) → 20 % − 5 = 15 % → 1 of 10 may be 优秀.
+    # U2: 5 people, all complete → 20 % → 1 of 5.
+    for i in range(10):
+        p = make_person(bound["U1"], name=f"甲{i}")
+        entry(p.id, "2018-05-01", hours=90 if i else 45, subjects={"ethics": 2})
+    for i in range(5):
+        p = make_person(bound["U2"], name=f"乙{i}")
+        entry(p.id, "2018-05-01", hours=95, subjects={"ethics": 2})
+    ev, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
+    s = {x.unit_code: x for x in unit_summaries(ev, list(results))}
+    assert (s["U1"].headcount, s["U1"].complete, s["U1"].completion_rate) == (10, 9, 0.9)
+    assert (s["U1"].task_missed, s["U1"].quota_pct, s["U1"].excellent_quota) == (True, 15.0, 1)
+    assert s["U1"].reasons == ("培训完成率 90.0% 低于 95%",)
+    assert (s["U2"].task_missed, s["U2"].quota_pct, s["U2"].excellent_quota) == (False, 20.0, 1)
+    assert s["U2"].quota_max_pct == 25.0
+
+
+# -- snapshots -------------------------------------------------------------------------------
+def test_reevaluation_stores_a_snapshot_of_that_person_only(bound: dict[str, OrgNodeData]) -> None:
+    a = make_person(bound["U1"], name="甲")
+    b = make_person(bound["U1"], name="乙")
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    assert ComplianceSnapshot.objects.filter(is_latest=True).count() == 2
+    entry(a.id, "2018-06-01", hours=90, subjects={"ethics": 1})
+    person_reevaluate(a.id, year=2018, as_of=D("2018-12-31"))
+    latest = {s.person_id: s for s in ComplianceSnapshot.objects.filter(is_latest=True)}
+    assert latest[a.id].complete is True
+    assert latest[b.id].complete is False
+    assert ComplianceSnapshot.objects.filter(person_id=b.id).count() == 1
+    history = ComplianceSnapshot.objects.filter(person_id=a.id).order_by("computed_at", "id")
+    assert [s.complete for s in history] == [False, True]
+    old = history[0].outcomes
+    g1 = next(o for o in old if o["rule"] == "cq-g1-annual")
+    assert g1["explanation"] == (
+        "未按期完成年度培训：截至 2018-12-31 为 0 / 90 学时，差 90 学时培训（或累计 12 天）"
+    )
+
+
+def test_reevaluate_defaults_to_this_year_and_today(bound: dict[str, OrgNodeData]) -> None:
+    clock.freeze(dt.datetime(2019, 5, 1, 10, tzinfo=clock.TZ))
+    p = make_person(bound["U1"])
+    r = person_reevaluate(p.id)
+    assert (r.year, r.as_of) == (2019, D("2019-05-01"))
+    assert pick_status(r, "cq-g1-annual") == "not_yet"
+
+
+def pick_status(r: Any, rule: str) -> str:
+    return next(o.status for o in r.outcomes if o.rule == rule)
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+def test_cli_json_is_exactly_the_documented_shape(bound: dict[str, OrgNodeData]) -> None:
+    p = make_person(bound["U1"], name="王五", law_enforcement=True)
+    entry(p.id, "2018-04-01", hours=40, subjects={"law": 20})
+    make_person(bound["U3"], name="郑州人")  # outside --unit D1
+    out = io.StringIO()
+    call_command("compliance", "--year", "2018", "--unit", "D1", "--as-of", "2018-06-30",
+                 "--format", "json", stdout=out)  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert isinstance(data, list)
+    assert [d["name"] for d in data] == ["王五"]
+    person = data[0]
+    assert set(person) == {"name", "id_number_masked", "unit_code", "outcomes"}
+    assert person["unit_code"] == "U1"
+    assert person["id_number_masked"] == p.id_number_masked
+    law = next(o for o in person["outcomes"] if o["rule"] == "cq-t4b-law")
+    assert {
+        k: law[k]
+        for k in (
+            "rule",
+            "clause",
+            "required",
+            "achieved",
+            "unit",
+            "status",
+            "deadline",
+            "explanation",
+        )
+    } == {  # fmt: skip
+        "rule": "cq-t4b-law",
+        "clause": "CQ-T4b",
+        "required": 24.0,
+        "achieved": 20.0,
+        "unit": "学时",
+        "status": "not_yet",
+        "deadline": "2018-12-31",
+        "explanation": "还差 4 学时法治培训，截止 2018-12-31",
+    }
+    for o in person["outcomes"]:
+        assert o["status"] in ("met", "not_yet", "missed", "not_applicable")
+
+
+def test_cli_xlsx_and_forms(bound: dict[str, OrgNodeData], tmp_path: Any) -> None:
+    from openpyxl import load_workbook
+
+    p = make_person(bound["U1"], name="赵六")
+    entry(p.id, "2018-05-31", days=10, start_date="2018-05-20", title="处级干部进修班")
+    entry(p.id, "2018-12-20", days=70, start_date="2018-09-10", title="中青班")
+    entry(p.id, "2018-07-01", hours=20, mode="online", title="网络课程")
+    out = tmp_path / "a.xlsx"
+    call_command("compliance", "--year", "2018", "--form", "assessment", "--out", str(out),
+                 stderr=io.StringIO())  # fmt: skip
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("姓名", "身份证号", "单位", "培训名称")
+    assert [r[3] for r in rows[1:]] == ["处级干部进修班", "中青班"]  # off-the-job only
+    out2 = tmp_path / "b.xlsx"
+    call_command("compliance", "--year", "2018", "--form", "appointment", "--out", str(out2),
+                 stderr=io.StringIO())  # fmt: skip
+    rows = list(load_workbook(out2).active.iter_rows(values_only=True))
+    assert [(r[3], r[4]) for r in rows[1:]] == [("2018-09-10—2018-12-20", "中青班")]
+    out3 = tmp_path / "c.xlsx"
+    call_command("compliance", "--year", "2018", "--format", "xlsx", "--out", str(out3),
+                 stderr=io.StringIO())  # fmt: skip
+    rows = list(load_workbook(out3).active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名" and any(r[4] == "CQ-G1" for r in rows[1:])
+
+
+# -- set-wise: the number of queries does not grow with the population ------------------------
+def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]) -> None:
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            ev, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
+            list(results)
+        return len(ctx.captured_queries)
+
+    for i in range(3):
+        p = make_person(bound["U1"], name=f"甲{i}", law_enforcement=True)
+        entry(p.id, "2018-05-01", hours=30, subjects={"law": 5})
+    small = count_queries()
+    for i in range(30):
+        p = make_person(bound["U2"], name=f"乙{i}", grassroots=True)
+        entry(p.id, "2018-05-01", hours=30, subjects={"law": 5, "ethics": 1})
+    assert count_queries() == small
