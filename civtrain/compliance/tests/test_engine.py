@@ -194,7 +194,7 @@ def test_cli_json_is_exactly_the_documented_shape(bound: dict[str, OrgNodeData])
             "deadline",
             "explanation",
         )
-    } == {  # fmt: skip
+    } == {
         "rule": "cq-t4b-law",
         "clause": "CQ-T4b",
         "required": 24.0,
@@ -237,7 +237,7 @@ def test_cli_xlsx_and_forms(bound: dict[str, OrgNodeData], tmp_path: Any) -> Non
 def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]) -> None:
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            ev, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
+            _, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
             list(results)
         return len(ctx.captured_queries)
 
