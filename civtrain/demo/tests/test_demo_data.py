@@ -304,3 +304,11 @@ def test_ledger_history_leaves_some_people_short_and_verifies_clean(db: Any) -> 
     out = io.StringIO()
     call_command("verify_ledger", stdout=out)  # raises CommandError on a broken chain
     assert entry_rows().count() > 10 * len(ctx.persons)
+
+
+@pytest.mark.parametrize("password", [s[2] for s in STAFF] + list(LEARNER_PASSWORDS))
+def test_every_demo_password_passes_the_site_password_validators(db: Any, password: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password)  # raises ValidationError: too short, common or numeric
+    assert password.endswith("demo")  # says what it is wherever it is pasted
