@@ -11,7 +11,7 @@ from typing import Any
 from civtrain.accounts.api import Role, User, role_assign, user_create, user_password_set
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
 from civtrain.demo.steps import DemoAccount, DemoContext
-from civtrain.organisations.api import OrgKind
+from civtrain.organisations.api import OrgKind, org_by_codes
 from civtrain.people.api import person_data
 from civtrain.people.data import Category, EventKind, Status
 
@@ -49,6 +49,19 @@ def run_staff(ctx: DemoContext) -> str:
             ctx.actors[org_code] = user
         ctx.accounts.append(DemoAccount(role.label, username, password, org.name))
     return f"{len(STAFF)} 个管理账号"
+
+
+def existing_staff_accounts() -> list[DemoAccount]:
+    """The demo staff logins present in the database (for `make run` on a later start)."""
+    present = set(
+        User.objects.filter(username__in=[s[1] for s in STAFF]).values_list("username", flat=True)
+    )
+    names = {code: n.name for code, n in org_by_codes([s[3] for s in STAFF]).items()}
+    return [
+        DemoAccount(role.label, username, password, names.get(org_code, org_code), "初始密码")
+        for role, username, password, org_code in STAFF
+        if username in present
+    ]
 
 
 def _org_label(ctx: DemoContext, code: str) -> str:

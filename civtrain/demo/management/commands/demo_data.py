@@ -11,7 +11,8 @@ from rich.table import Table
 
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
-from civtrain.demo.steps import DemoContext, run_all
+from civtrain.demo.accounts import existing_staff_accounts
+from civtrain.demo.steps import DemoAccount, DemoContext, run_all
 from civtrain.people.api import person_any
 
 
@@ -39,6 +40,10 @@ class Command(BaseCommand):
         console = Console(file=cast(IO[str], self.stdout), highlight=False, width=160)
         if options["if_empty"] and person_any():
             console.print("已有人员数据，跳过演示数据生成（--if-empty）。")
+            accounts = existing_staff_accounts()
+            if accounts:  # a later `make run`: remind the operator of the logins
+                self._print_accounts(console, accounts)
+                console.print("两个学员演示账号的用户名见首次生成时的输出（密码见 README）。")
             return
         if options["people"] < 10:
             raise CommandError("--people 至少为 10")
@@ -58,9 +63,12 @@ class Command(BaseCommand):
             f"演示数据已生成：{ctx.people} 人，种子 {ctx.seed}，截至 {ctx.as_of:%Y-%m-%d}，"
             f"用时 {time.perf_counter() - start:.1f} 秒。"
         )
+        self._print_accounts(console, ctx.accounts)
+
+    def _print_accounts(self, console: Console, accounts: list[DemoAccount]) -> None:
         table = Table(title="演示账号（仅供演示，密码公开，切勿用于生产环境）")
         for column in ("角色", "用户名", "密码", "所属机构", "说明"):
             table.add_column(column)
-        for a in ctx.accounts:
+        for a in accounts:
             table.add_row(a.role_label, a.username, a.password, a.org_name, a.note)
         console.print(table)
