@@ -56,10 +56,6 @@ SORT_LABELS = {
 TRI_STATE = [("", gettext_lazy("不限")), ("1", gettext_lazy("是")), ("0", gettext_lazy("否"))]
 
 
-def _select(choices: list[tuple[str, Any]]) -> forms.Select:
-    return forms.Select({"class": "form-select"}, choices=choices)
-
-
 def _labels(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(k.value, _(v)) for k, v in labels.items()]
 
@@ -116,9 +112,8 @@ class PersonFilterForm(forms.Form):
             "sort": [(k, str(v)) for k, v in SORT_LABELS.items()],
         }
         for name, options in choices.items():
-            field = self.fields[name]
-            field.choices = options  # type: ignore[attr-defined]
-            field.widget = _select(options)
+            # Rendered by {% select_field %} (civtrain.web.templatetags), not by the widget.
+            self.fields[name].choices = options  # type: ignore[attr-defined]
 
     def filters(self) -> tuple[PersonFilters, tuple[str, ...]]:
         if not self.is_valid():
