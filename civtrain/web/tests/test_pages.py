@@ -101,8 +101,10 @@ def test_district_and_unit_home_count_their_own_subtree(
 
 
 def test_learner_home_shows_own_masked_profile_and_progress_placeholder(
-    client: Client, tree: Any
+    client: Client, tree: Any, monkeypatch: Any
 ) -> None:
+    # Without the compliance app's template the home page keeps a placeholder.
+    monkeypatch.setattr("civtrain.web.views.LEARNER_PROGRESS_TEMPLATE", "nowhere/_none.html")
     number = testing.make_id_number(dt.date(1991, 2, 3), serial=321)
     person = testing.make_person(tree["U1"], name="王五", id_number=number, rank="一级科员")
     client.force_login(User.objects.get(pk=person.user_id))
@@ -111,6 +113,17 @@ def test_learner_home_shows_own_masked_profile_and_progress_placeholder(
     assert "王五" in body and person.id_number_masked in body and number not in body
     assert "渝中区人力社保局" in body and "一级科员" in body
     assert 'id="learner-progress-placeholder"' in body
+
+
+def test_learner_home_includes_the_progress_template_when_it_exists(
+    client: Client, tree: Any, monkeypatch: Any
+) -> None:
+    # Any existing template stands in for compliance/_learner_progress.html here.
+    monkeypatch.setattr("civtrain.web.views.LEARNER_PROGRESS_TEMPLATE", "people/_revealed_id.html")
+    person = testing.make_person(tree["U1"], name="王五")
+    client.force_login(User.objects.get(pk=person.user_id))
+    body = client.get("/").content.decode()
+    assert 'id="revealed-id"' in body and 'id="learner-progress-placeholder"' not in body
 
 
 @pytest.mark.parametrize(
