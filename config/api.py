@@ -1,10 +1,15 @@
 """The JSON API at /api/v1/: session or bearer-token auth, structured errors everywhere."""
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver, path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -53,7 +58,46 @@ class BrowserSessionAuth(APIKeyCookie):
         return request.user if key is not None and request.user.is_authenticated else None
 
 
-api = NinjaAPI(
+def _json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+    """ninja answers an unsupported method with plain text; say it in our error shape."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = _error(
+                request,
+                405,
+                "method_not_allowed",
+                f"不支持 {request.method} 方法，可用：{allowed}",
+                {"allowed": [m.strip() for m in allowed.split(",")]},
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+@csrf_exempt  # it changes nothing, and must answer JSON to any method
+def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    return _error(request, 404, "not_found", "没有这个 API 地址，请查看 /api/v1/docs")
+
+
+class CivtrainAPI(NinjaAPI):
+    """NinjaAPI whose every answer under /api/v1/, even for a wrong path or method, is JSON."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        # Last, so it only catches what no endpoint matched (e.g. /orgs/abc, /orgs/-1).
+        patterns.append(path("<path:rest>", _unknown_path))
+        return patterns
+
+
+api = CivtrainAPI(
     title="civtrain API",
     version="1",
     description=(
@@ -187,6 +231,7 @@ def _register_routers() -> None:
     # Each app's rest_api module exposes `router`; listed explicitly, in URL order.
     from civtrain.catalogue.rest_api import router as catalogue
     from civtrain.classes.rest_api import router as classes
+    from civtrain.compliance.rest_api import router as compliance
     from civtrain.credits.rest_api import router as credits
     from civtrain.enrolment.rest_api import router as enrolment
     from civtrain.faculty.rest_api import router as faculty
@@ -202,6 +247,7 @@ def _register_routers() -> None:
     api.add_router("/teachers", faculty)
     api.add_router("/classes", classes)
     api.add_router("/enrolment", enrolment)
+    api.add_router("/compliance", compliance)
 
 
 _register_routers()

@@ -115,3 +115,16 @@ def test_docs_page_loads_swagger_from_our_static_files(db: Any) -> None:
     assert "cdn" not in html.lower()
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/people/{person_id}/reveal-id" in schema["paths"]
+
+
+def test_wrong_method_and_unknown_path_answer_in_json(tree: Any, actors: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(actors["city"])
+    response = client.delete("/api/v1/orgs")
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "POST"}
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    for url in ("/api/v1/orgs/abc", "/api/v1/orgs/-1", "/api/v1/nothing-here"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["error"]["code"] == "not_found"
