@@ -13,6 +13,7 @@ urlpatterns = [
     path("teachers/", include("civtrain.faculty.urls")),
     path("classes/", include("civtrain.classes.urls")),
     path("enrolment/", include("civtrain.enrolment.urls")),
+    path("compliance/", include("civtrain.compliance.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

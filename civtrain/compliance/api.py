@@ -10,6 +10,7 @@ from civtrain.compliance.data import (
     OutcomeStatus,
     PersonResult,
     UnitSummary,
+    fmt_number,
 )
 from civtrain.core import clock
 
@@ -65,6 +66,8 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
                 "required": o.required,
                 "color": {"met": "success", "not_yet": "primary", "missed": "danger"}[o.status],
                 "explanation": o.explanation,
+                # "62.5 / 90 学时", "法治 20 / 24 学时" (issue 4 §6)
+                "label": f"{fmt_number(o.achieved)} / {fmt_number(o.required)} {o.unit}",
             }
         )
     return {"compliance_year": y, "compliance_bars": bars, "compliance_result": result}

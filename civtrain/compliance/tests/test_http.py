@@ -1,0 +1,123 @@
+"""The API and pages show each actor what their scope allows, with the engine's sentences."""
+
+import io
+from typing import Any
+
+from django.core.management import call_command
+from django.test import Client
+
+from civtrain.accounts.api import User
+from civtrain.compliance.tests.ledger_builders import entry
+from civtrain.core import clock
+from civtrain.organisations.api import OrgNodeData
+from civtrain.testing import ApiCaller, make_person
+
+
+def _people(bound: dict[str, OrgNodeData]) -> tuple[Any, Any]:
+    u1 = make_person(bound["U1"], name="渝中甲", law_enforcement=True)
+    entry(u1.id, "2018-04-01", hours=62.5, subjects={"law": 20})
+    u2 = make_person(bound["U2"], name="江北乙")
+    entry(u2.id, "2018-04-01", hours=95, subjects={"ethics": 2})
+    return u1, u2
+
+
+def test_api_people_is_scoped_to_the_actor(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    _people(bound)
+    url = "/compliance/people?year=2018&as_of=2018-06-30"
+    status, data = ApiCaller(actors["district"])("GET", url)
+    assert status == 200
+    assert [d["name"] for d in data] == ["渝中甲"]
+    law = next(o for o in data[0]["outcomes"] if o["rule"] == "cq-t4b-law")
+    assert law["explanation"] == "还差 4 学时法治培训，截止 2018-12-31"
+    status, data = ApiCaller(actors["city"])("GET", url)
+    assert sorted(d["name"] for d in data) == ["江北乙", "渝中甲"]
+    status, data = ApiCaller(actors["other_city"])("GET", url)
+    assert (status, data) == (200, [])
+
+
+def test_api_person_out_of_scope_looks_missing(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    _, u2 = _people(bound)
+    status, data = ApiCaller(actors["unit_hr"])("GET", f"/compliance/people/{u2.id}?year=2018")
+    assert status == 404
+    assert data["error"]["code"] == "not_found"
+    status, data = ApiCaller(actors["district"])(
+        "GET", f"/compliance/people/{u2.id - 1}?year=2018&as_of=2018-12-31"
+    )
+    assert status == 200
+    assert data["linkage"]["eligible_excellent"] is False
+    assert data["linkage"]["grade_deferred"] is True
+
+
+def test_api_units_gives_completion_and_quota(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    _people(bound)
+    status, data = ApiCaller(actors["city"])("GET", "/compliance/units?year=2018&as_of=2018-12-31")
+    assert status == 200
+    by_code = {u["unit_code"]: u for u in data}
+    assert (by_code["U1"]["headcount"], by_code["U1"]["complete"]) == (1, 0)
+    assert (by_code["U1"]["task_missed"], by_code["U1"]["quota_pct"]) == (True, 15.0)
+    assert (by_code["U2"]["completion_rate"], by_code["U2"]["quota_pct"]) == (1.0, 20.0)
+    status, _ = ApiCaller(actors["teacher"])("GET", "/compliance/units?year=2018")
+    assert status == 404
+
+
+def test_schema_is_published(client: Client) -> None:
+    response = client.get("/compliance/ruleset.schema.json")
+    assert response.status_code == 200
+    assert response.json()["title"] == "civtrain rule set"
+    status, data = ApiCaller()("GET", "/compliance/schema")
+    assert (status, data["title"]) == (200, "civtrain rule set")
+
+
+def test_hr_page_lists_people_by_risk(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    clock.freeze(clock.now().replace(year=2018, month=12, day=31))
+    _people(bound)
+    ok = make_person(bound["U1"], name="达标丙")
+    entry(ok.id, "2018-04-01", hours=95, subjects={"ethics": 2})
+    client = Client()
+    client.force_login(actors["unit_hr"])
+    page = client.get("/compliance/?year=2018").content.decode()
+    assert page.index("渝中甲") < page.index("达标丙")  # the one who missed comes first
+    assert "未按期完成行政执法人员法律知识培训" in page
+    assert "江北乙" not in page
+    only_missed = client.get("/compliance/?year=2018&risk=complete").content.decode()
+    assert "达标丙" in only_missed and "渝中甲" not in only_missed
+
+
+def test_units_page_aggregates_snapshots_with_drill_down(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    _people(bound)
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    client = Client()
+    client.force_login(actors["city"])
+    page = client.get("/compliance/units/?year=2018").content.decode()
+    assert "completion-chart" in page
+    assert "渝中区" in page and "江北区" in page
+    assert "?unit=D1&year=2018" in page
+    drill = client.get("/compliance/units/?year=2018&unit=D1").content.decode()
+    assert "渝中区人力社保局" in drill and "江北区司法局" not in drill
+    denied = Client()
+    denied.force_login(actors["district"])
+    assert denied.get("/compliance/units/?year=2018&unit=D2").status_code == 404
+
+
+def test_learner_home_shows_progress_bars(bound: dict[str, OrgNodeData]) -> None:
+    clock.freeze(clock.now().replace(year=2018, month=6, day=30))
+    u1, _ = _people(bound)
+    client = Client()
+    client.force_login(User.objects.get(person__pk=u1.id))
+    page = client.get("/").content.decode()
+    assert 'id="learner-progress"' in page
+    assert "62.5 / 90 学时" in page
+    assert "20 / 24 学时" in page
+    assert "还差 4 学时法治培训，截止 2018-12-31" in page
+    assert client.get("/compliance/me/").status_code == 200
