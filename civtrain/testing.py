@@ -84,12 +84,15 @@ class ApiCaller:
 
         self.user, self.client = user, Client()
         self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-        if user is not None and token is None:
-            self.client.force_login(user)
+        # Logged in on first use: a matrix test builds ten callers and uses one.
+        self._needs_login = user is not None and token is None
 
     def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         import json
 
+        if self._needs_login:
+            self.client.force_login(self.user)
+            self._needs_login = False
         url = "/api/v1" + path
         send = getattr(self.client, method.lower())
         if body is None:

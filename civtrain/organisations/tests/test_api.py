@@ -4,6 +4,8 @@ filters and pagination, and the structured errors (CQ-O2, ARCHITECTURE §7)."""
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
 from civtrain.core.models import AuditEvent
@@ -279,3 +281,22 @@ def test_garbage_bodies_are_4xx_not_500(call: Any, tree: Any) -> None:
         status, body = call["city"]("POST", "/orgs", raw)
         assert 400 <= status < 500, (raw, status)
         assert set(body["error"]) == {"code", "message", "details"}
+
+
+def test_list_query_count_does_not_grow_with_rows(call: Any, tree: Any) -> None:
+    caller = call["city"]
+    caller("GET", "/orgs")  # logs in
+    with CaptureQueriesContext(connection) as few:
+        assert caller("GET", "/orgs?limit=200")[1]["count"] == 6
+    for i in range(20):
+        assert (
+            caller(
+                "POST",
+                "/orgs",
+                {"code": f"B{i}", "name": f"单位{i}", "kind": "unit", "parent_id": tree["D2"].id},
+            )[0]
+            == 201
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert caller("GET", "/orgs?limit=200")[1]["count"] == 26
+    assert len(many) == len(few) <= 8
