@@ -123,7 +123,13 @@ def _error(
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.extra)
+    details = dict(exc.extra)
+    if "field" in details and "fields" not in details:
+        # Services name one field; clients read details.fields for every validation error.
+        details["fields"] = [
+            {"field": str(details["field"]), "message": exc.message, "type": exc.code}
+        ]
+    return _error(request, exc.status, exc.code, exc.message, details)
 
 
 # pydantic's error types, said in Chinese; `{…}` placeholders come from the error's ctx.

@@ -299,7 +299,12 @@ def test_duplicate_id_number_is_a_conflict_on_the_field(world: Any) -> None:
     assert body["error"] == {
         "code": "validation_error",
         "message": "该身份证号已登记",
-        "details": {"field": "id_number"},
+        "details": {
+            "field": "id_number",
+            "fields": [
+                {"field": "id_number", "message": "该身份证号已登记", "type": "validation_error"}
+            ],
+        },
     }
 
 
