@@ -99,7 +99,7 @@ def _input_or_404(item: EntryIn) -> EntryInput:
     return _input(item, person_id)
 
 
-@router.get("/people/{int:person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
+@router.get("/people/{person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
 def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
     record = selectors.training_record(actor=_actor(request), person_id=person_id)
     out = []
@@ -166,7 +166,7 @@ def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     )
 
 
-@router.post("/entries/{int:entry_id}/reverse", response=ReverseOut, summary="冲正（可附更正记录）")
+@router.post("/entries/{entry_id}/reverse", response=ReverseOut, summary="冲正（可附更正记录）")
 def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> ReverseOut:
     services.require_ledger_writer(_actor(request))
     selectors.entry_get(actor=_actor(request), entry_id=entry_id)  # 404 outside the scope
@@ -253,7 +253,7 @@ def claims_submit(
     return Status(201, claim_out(claim))
 
 
-@router.post("/claims/{int:claim_id}/approve", response=ClaimOut, summary="批准申报（记入账本）")
+@router.post("/claims/{claim_id}/approve", response=ClaimOut, summary="批准申报（记入账本）")
 def claims_approve(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
     claim = services.claim_decide(
         actor=_actor(request), claim_id=claim_id, approve=True, comment=payload.comment
@@ -261,7 +261,7 @@ def claims_approve(request: HttpRequest, claim_id: int, payload: DecisionIn) -> 
     return claim_out(claim)
 
 
-@router.post("/claims/{int:claim_id}/reject", response=ClaimOut, summary="驳回申报")
+@router.post("/claims/{claim_id}/reject", response=ClaimOut, summary="驳回申报")
 def claims_reject(request: HttpRequest, claim_id: int, payload: DecisionIn) -> ClaimOut:
     claim = services.claim_decide(
         actor=_actor(request), claim_id=claim_id, approve=False, comment=payload.comment
