@@ -4,13 +4,14 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 
 from civtrain.accounts.data import Role
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
+from civtrain.core.bulk import insert_objects, reserve_ids
 from civtrain.core.errors import ValidationFailed
 
 
@@ -92,15 +93,28 @@ def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int
     `accounts` holds (username, display name, unit id); returns the new user ids in order.
     The HR officer issues the first password later; imports must stay fast (no hashing here).
     """
-    users = [User(username=u, display_name=n, password=make_password(None)) for u, n, _ in accounts]
-    User.objects.bulk_create(users, batch_size=2000)
-    RoleAssignment.objects.bulk_create(
-        [
-            RoleAssignment(user=user, role=Role.LEARNER, org_id=org_id)
-            for user, (_, _, org_id) in zip(users, accounts, strict=True)
-        ],
-        batch_size=2000,
-    )
+    # make_password(None) draws its 40 random characters one call at a time, the slowest step
+    # of a 10⁵-row import; one urandom call per account gives the same unusable, unique value.
+    users = [
+        User(
+            username=u,
+            display_name=n,
+            password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
+        )
+        for u, n, _ in accounts
+    ]
+    # Plain inserts with ids reserved up front (COPY on PostgreSQL): Django's bulk_create
+    # was the slowest part of a 10⁵-row roster import (bench/roster.py).
+    with transaction.atomic():
+        for user, pk in zip(users, reserve_ids(User, len(users)), strict=True):
+            user.pk = pk
+        insert_objects(users)
+        insert_objects(
+            [
+                RoleAssignment(user_id=user.pk, role=Role.LEARNER, org_id=org_id)
+                for user, (_, _, org_id) in zip(users, accounts, strict=True)
+            ]
+        )
     return [u.pk for u in users]
 
 

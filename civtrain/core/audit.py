@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civtrain.core import clock
+from civtrain.core.bulk import insert_objects
 from civtrain.core.models import AuditEvent
 
 
@@ -101,5 +102,5 @@ def audit_record_many(
         )
         for oid, label, path, changes in items
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    insert_objects(rows)  # plain COPY/executemany: imports write 10⁵ rows here
     return len(rows)
