@@ -68,6 +68,7 @@ def _start_thread(job_id: int) -> threading.Thread:
 
 
 def _thread_main(job_id: int) -> None:
+    close_old_connections()
     try:
         job_run(job_id)
     finally:
@@ -119,7 +120,6 @@ class _Progress:
 
 def job_run(job_id: int) -> None:
     """Run a queued job to done or failed; an exception is logged and shown as failed."""
-    close_old_connections()
     job = BackgroundJob.objects.get(pk=job_id)
     if job.status != BackgroundJob.Status.QUEUED:
         return
@@ -169,4 +169,5 @@ def job_get(*, actor: Any, job_id: int) -> BackgroundJob:
 @shared_task(name="civtrain.core.run_background_job", ignore_result=True)
 def run_background_job(job_id: int) -> None:
     """The Celery face of job_run, for deployments with a broker (config/celery.py)."""
+    close_old_connections()
     job_run(job_id)
