@@ -51,7 +51,15 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if connection.vendor == "postgresql":
         return None  # psycopg adapts dates, bytes and booleans itself
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        # Rows of one insert mostly share one timestamp (auto_now, the audit time).
+        last: list[Any] = [object(), None]
+
+        def adapt_datetime(v: Any) -> Any:
+            if v is not last[0]:
+                last[0], last[1] = v, ops.adapt_datetimefield_value(v)
+            return last[1]
+
+        return adapt_datetime
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.BinaryField):

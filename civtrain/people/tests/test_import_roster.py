@@ -295,3 +295,22 @@ def test_cli_import_and_export(tree: Any, tmp_path: Any) -> None:
     dest = tmp_path / "out.csv"
     call_command("export_roster", str(dest), unit="U1", stdout=out)
     assert dest.read_text(encoding="utf-8-sig").count("\n") == 2
+
+
+@pytest.mark.django_db
+def test_imported_people_get_learner_accounts_bound_to_their_unit(tree: Any) -> None:
+    from civtrain.accounts.api import User, actor_scope
+
+    roster_import(
+        xlsx([row("王五", ID_A), row("李四", ID_B, unit="U2")]), actor=SYSTEM, filename="a.xlsx"
+    )
+    for person in Person.objects.select_related("unit"):
+        user = User.objects.get(pk=person.user_id)
+        assert user.username == f"gwy{person.pk:07d}"  # never the ID number
+        assert user.display_name == person.name
+        assert user.has_usable_password() is False
+        assert actor_scope(user).paths == {Role.LEARNER: (person.unit.path,)}
+    # Ids taken by the bulk path do not collide with the next ordinary insert.
+    again, _ = roster_import(xlsx([row("赵六", ID_C)]), actor=SYSTEM, filename="b.xlsx")
+    assert again.created == 1
+    assert Person.objects.count() == 3
