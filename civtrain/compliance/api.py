@@ -20,6 +20,7 @@ __all__ = [
     "OutcomeStatus",
     "PersonResult",
     "UnitSummary",
+    "hours_per_day_for",
     "learner_progress_context",
     "person_evaluate",
     "person_reevaluate",
@@ -71,3 +72,15 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
             }
         )
     return {"compliance_year": y, "compliance_bars": bars, "compliance_result": result}
+
+
+def hours_per_day_for(person_id: int, on: dt.date) -> float | None:
+    """The 学时-per-day of the rule set governing the person on `on` (PR-2), for the ledger
+    to convert a days-only or hours-only entry when it is written (REQUIREMENTS §8); None
+    when no set is bound (the ledger then uses its default)."""
+    ev = selectors.evaluator_for(on.year, on)
+    _, results = selectors.evaluate(year=on.year, as_of=on, person_ids=[person_id])
+    found = next(iter(results), None)
+    if found is None or not found.ruleset:
+        return None
+    return next(spec.hours_per_day for spec in ev.by_path.values() if spec.label == found.ruleset)

@@ -100,15 +100,22 @@ class ComplianceOutcome(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
-class AssessmentLinkage:
-    """Per person per year consequences of the outcomes (ZZ-M4, CQ-M3, NAT-1, NAT-8)."""
+class AssessmentLinkage(NamedTuple):
+    """Per person per year consequences of the outcomes (ZZ-M4, CQ-M3, NAT-1, NAT-8).
+
+    NamedTuples here and below for the same reason as ComplianceOutcome: 10⁶ per run.
+    """
 
     eligible_excellent: bool
     grade_deferred: bool
     appointment_blocked: bool
     complete: bool  # every requirement due this year met (or not due yet)
-    reasons: tuple[str, ...] = ()
+    missed: tuple[ComplianceOutcome, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, in sentences (computed on demand: most callers never read them)."""
+        return tuple(o.explanation for o in self.missed)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -120,8 +127,7 @@ class AssessmentLinkage:
         }
 
 
-@dataclass(frozen=True)
-class PersonResult:
+class PersonResult(NamedTuple):
     person_id: int
     name: str
     id_number_masked: str

@@ -19,10 +19,13 @@ Definitions (documented in docs and the README of this app):
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Q, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Cast
 
 from civtrain.compliance.data import (
     AssessmentLinkage,
@@ -62,6 +65,10 @@ PERSON_FIELDS = (
 )
 EVENT_KINDS = ("hired", "promoted", "transfer", "retirement")
 REVERSAL = "reversal"
+MISSED, NOT_YET = OutcomeStatus.MISSED.value, OutcomeStatus.NOT_YET.value
+NO_EXCELLENT = Consequence.NO_EXCELLENT.value
+GRADE_DEFERRED = Consequence.GRADE_DEFERRED.value
+NO_APPOINTMENT = Consequence.NO_APPOINTMENT_GRADING.value
 CHUNK = 20_000
 
 
@@ -109,8 +116,11 @@ class Evaluator:
             or [0]
         )
         self.needs_exams = any(k.needs_exams for k in all_kinds)
+        # Signed counts (reversal = −1) only when a kind counts records rather than hours.
+        self.counted = any(k.counts_records for k in all_kinds)
         self.orgs: dict[int, OrgNodeData] = {n.id: n for n in org_by_codes().values()}
         self._set_cache: dict[str, RuleSetSpec | None] = {}
+        self._applicable_cache: dict[tuple[Any, ...], list[Kind]] = {}
 
     # -- rule set of a unit ----------------------------------------------------------------
     def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
@@ -142,27 +152,25 @@ class Evaluator:
             if modes:
                 f &= Q(mode__in=sorted(modes))
             filt = f if (types or modes) else None
-            aggs[f"h{i}"] = Sum("hours", filter=filt)
-            aggs[f"d{i}"] = Sum("days", filter=filt)
-            aggs[f"dh{i}"] = Sum("days", filter=f & Q(hours=0))
-            aggs[f"hd{i}"] = Sum("hours", filter=f & Q(days=0))
-            aggs[f"n{i}"] = Sum(signed, filter=filt)
+            # §8 "Hours and days": the ledger stores both for every entry (it converts the
+            # missing one when it is written, with the set's 学时-per-day from
+            # compliance.api.hours_per_day_for), so plain sums suffice here.
+            aggs[f"h{i}"] = Cast(Sum("hours", filter=filt), FloatField())
+            aggs[f"d{i}"] = Cast(Sum("days", filter=filt), FloatField())
+            if self.counted:
+                aggs[f"n{i}"] = Cast(Sum(signed, filter=filt), FloatField())
         rows = qs.order_by().values("person_id", "year").annotate(**aggs)
-        n = len(self.measures)
-        for row in rows.iterator(chunk_size=5000):
-            bucket = out[row["person_id"]]
-            y = row["year"]
-            for i in range(n):
-                h = row[f"h{i}"]
+        width = 3 if self.counted else 2
+        keys = [(2 + width * i, key) for i, key in enumerate(self.measures)]
+        counted = self.counted
+        for row in _stream(rows):
+            bucket = out[row[0]]
+            y = row[1]
+            for j, key in keys:
+                h = row[j]
                 if h is None:
                     continue
-                bucket[(y, self.measures[i])] = (
-                    float(h),
-                    float(row[f"d{i}"] or 0),
-                    float(row[f"dh{i}"] or 0),
-                    float(row[f"hd{i}"] or 0),
-                    float(row[f"n{i}"] or 0),
-                )
+                bucket[(y, key)] = (h, row[j + 1] or 0.0, row[j + 2] or 0.0 if counted else 0.0)
         return out
 
     def _subjects(self, persons: Q) -> dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]]:
@@ -181,15 +189,16 @@ class Evaluator:
                 f &= Q(entry__training_type__in=sorted(types))
             if modes:
                 f &= Q(entry__mode__in=sorted(modes))
-            aggs[f"h{i}"] = Sum("hours", filter=f)
-            aggs[f"n{i}"] = Sum(signed, filter=f)
+            aggs[f"h{i}"] = Cast(Sum("hours", filter=f), FloatField())
+            aggs[f"n{i}"] = Cast(Sum(signed, filter=f), FloatField())
         rows = qs.order_by().values("person_id", "year").annotate(**aggs)
-        for row in rows.iterator(chunk_size=5000):
-            bucket = out[row["person_id"]]
-            for i, key in enumerate(self.subject_measures):
-                h = row[f"h{i}"]
+        keys = list(enumerate(self.subject_measures))
+        for row in _stream(rows):
+            bucket = out[row[0]]
+            for i, key in keys:
+                h = row[2 + 2 * i]
                 if h is not None:
-                    bucket[(row["year"], key)] = (float(h), float(row[f"n{i}"] or 0))
+                    bucket[(row[1], key)] = (h, row[3 + 2 * i] or 0.0)
         return out
 
     def _dated(self, person_ids: list[int], since: dt.date) -> dict[int, list[DatedEntry]]:
@@ -245,25 +254,62 @@ class Evaluator:
         return out
 
     # -- evaluation ------------------------------------------------------------------------
-    def people(self, people_q: Q | None) -> Iterator[PersonResult]:
+    def people(
+        self, people_q: Q | None, id_range: tuple[int, int] | None = None
+    ) -> Iterator[PersonResult]:
+        """Results person by person, in id order, computed CHUNK ids at a time. `people_q`
+        None with `id_range` evaluates every person whose id lies in the range."""
         base = person_rows()
         if people_q is not None:
             base = base.filter(people_q)
-        bounds = base.order_by().values_list("id", flat=True)
-        lo = bounds.order_by("id").first()
-        hi = bounds.order_by("-id").first()
+        if id_range is not None:
+            lo, hi = id_range
+        else:
+            bounds = base.order_by().values_list("id", flat=True)
+            lo = bounds.order_by("id").first()
+            hi = bounds.order_by("-id").first()
         if lo is None or hi is None:
             return
+        spans = []
         start = lo
         while start <= hi:
-            end = start + CHUNK - 1
-            yield from self._chunk(base, people_q, start, end)
-            start = end + 1
+            spans.append((start, start + CHUNK - 1))
+            start += CHUNK
+        if connection.vendor != "postgresql" or connection.in_atomic_block or len(spans) < 2:
+            for a, b in spans:
+                yield from self._evaluate_chunk(self._fetch(base, people_q, a, b))
+            return
+        # Pipelined: a second thread (with its own connection) reads chunk i+1 while this
+        # one evaluates chunk i, so database and Python time overlap instead of adding up.
+        # Only outside a transaction, where the other connection sees the same rows.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._fetch_closing, base, people_q, *spans[0])
+            for a, b in spans[1:]:
+                data = pending.result()
+                pending = pool.submit(self._fetch_closing, base, people_q, a, b)
+                yield from self._evaluate_chunk(data)
+            yield from self._evaluate_chunk(pending.result())
 
-    def _chunk(self, base: Any, people_q: Q | None, start: int, end: int) -> list[PersonResult]:
-        people = list(base.filter(id__range=(start, end)).order_by("id").values(*PERSON_FIELDS))
+    def _fetch_closing(self, base: Any, people_q: Q | None, start: int, end: int) -> Any:
+        try:
+            return self._fetch(base, people_q, start, end)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _fetch(self, base: Any, people_q: Q | None, start: int, end: int) -> tuple[Any, ...]:
+        """Every read for the people with ids in [start, end]: a fixed number of queries."""
+        people = [
+            dict(zip(PERSON_FIELDS, row, strict=True))
+            for row in _stream(
+                base.filter(id__range=(start, end)).order_by("id").values_list(*PERSON_FIELDS)
+            )
+        ]
+        if connection.vendor == "sqlite":  # raw SQLite rows carry dates as text
+            for p in people:
+                if isinstance(p["reporting_date"], str):
+                    p["reporting_date"] = dt.date.fromisoformat(p["reporting_date"])
         if not people:
-            return []
+            return ([], {}, {}, {}, {}, {})
         if people_q is None:
             persons = Q(person_id__gte=start, person_id__lte=end)
         elif len(people) <= 500:
@@ -288,23 +334,29 @@ class Evaluator:
             if (p["reporting_date"] and p["reporting_date"] >= since)
             or any(
                 e["kind"] in ("hired", "promoted") and since <= e["date"] <= self.as_of
-                for e in events[p["id"]]
+                for e in events.get(p["id"], ())
             )
         ]
         dated = self._dated(triggered_ids, since) if self.trigger_types else {}
+        return (people, events, totals, subjects, exams, dated)
+
+    def _evaluate_chunk(self, data: tuple[Any, ...]) -> list[PersonResult]:
+        people, events, totals, subjects, exams, dated = data
         results = []
         empty: dict[Any, Any] = {}
+        no_events: list[dict[str, Any]] = []
         for p in people:
             pid = p["id"]
+            evs = events.get(pid, no_events)
             facts = Facts(
-                person=p,
-                totals=totals.get(pid, empty),
-                subjects=subjects.get(pid, empty),
-                events=self._event_tuples(p, events.get(pid, [])),
-                dated=dated.get(pid, []),
-                exams=exams.get(pid, []),
+                p,
+                totals.get(pid, empty),
+                subjects.get(pid, empty),
+                self._event_tuples(p, evs) if evs or p["reporting_date"] else [],
+                dated.get(pid, []),
+                exams.get(pid, []),
             )
-            results.append(self.evaluate_person(facts, events.get(pid, [])))
+            results.append(self.evaluate_person(facts, evs))
         return results
 
     def _since(self) -> dt.date:
@@ -332,31 +384,48 @@ class Evaluator:
 
     def evaluate_person(self, facts: Facts, events: list[dict[str, Any]]) -> PersonResult:
         p = facts.person
-        unit = self.unit_on(p, events)
+        unit = self.unit_on(p, events) if events else self.orgs[p["unit_id"]]
         spec = self.ruleset_for(unit.path)
         outcomes: list[ComplianceOutcome] = []
         if spec is not None and spec.valid_from.year <= self.year <= spec.valid_to.year:
-            gone = self._gone(p, events)
-            for kind in self.kinds[spec.label]:
-                if kind.unit_level or not kind.applies(p, self.year):
-                    continue
+            gone = self._gone(p, events) if events or p["status"] != "active" else ""
+            for kind in self._applicable(spec, p):
                 if gone:
                     outcomes.append(kind.not_applicable(self.year, gone))
-                else:
+                elif facts.events or not kind.needs_events:
                     outcomes.extend(kind.evaluate(facts, self.year, self.as_of))
         return PersonResult(
-            person_id=p["id"],
-            name=p["name"],
-            id_number_masked=p["id_number_masked"],
-            unit_id=unit.id,
-            unit_code=unit.code,
-            unit_path=unit.path,
-            year=self.year,
-            as_of=self.as_of,
-            ruleset=spec.label if spec else "",
-            outcomes=tuple(outcomes),
-            linkage=linkage_of(outcomes, self.year),
+            p["id"],
+            p["name"],
+            p["id_number_masked"],
+            unit.id,
+            unit.code,
+            unit.path,
+            self.year,
+            self.as_of,
+            spec.label if spec else "",
+            tuple(outcomes),
+            linkage_of(outcomes, self.year),
         )
+
+    def _applicable(self, spec: RuleSetSpec, p: dict[str, Any]) -> list[Kind]:
+        """The person-level kinds of `spec` whose audience includes p, cached by the person
+        attributes an audience can name (a few hundred combinations in a city)."""
+        key = (
+            spec.label,
+            p["category"],
+            p["rank"],
+            p["leadership_level"],
+            bool(p["grassroots"]),
+            bool(p["basic_post"]),
+            bool(p["law_enforcement"]),
+        )
+        found = self._applicable_cache.get(key)
+        if found is None:
+            found = self._applicable_cache[key] = [
+                k for k in self.kinds[spec.label] if not k.unit_level and k.applies(p, self.year)
+            ]
+        return found
 
     def _gone(self, p: dict[str, Any], events: list[dict[str, Any]]) -> str:
         """Why rules no longer apply (retired or left before/in the year), or ''."""
@@ -417,24 +486,41 @@ class Evaluator:
         return out
 
 
+def _stream(qs: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a values()/values_list() queryset as plain tuples, fetched through a
+    server-side cursor in batches: no per-row model or converter work (10⁶ rows a run).
+    Callers select only columns whose raw database values need no conversion."""
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic():  # PostgreSQL named cursors live inside a transaction
+        cursor = connection.chunked_cursor()
+        try:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(5000):
+                yield from rows
+        finally:
+            cursor.close()
+
+
 def linkage_of(outcomes: Iterable[ComplianceOutcome], year: int) -> AssessmentLinkage:
     """ZZ-M4, CQ-M3, NAT-1: what the outcomes mean for the annual assessment."""
     eligible, deferred, blocked, complete = True, False, False, True
-    reasons: list[str] = []
+    missed: list[ComplianceOutcome] = []
     year_end = dt.date(year, 12, 31)
     for o in outcomes:
-        if o.status == OutcomeStatus.MISSED:
+        status = o.status
+        if status == MISSED:
             complete = False
-            if Consequence.NO_EXCELLENT in o.consequences:
+            c = o.consequences
+            if NO_EXCELLENT in c:
                 eligible = False
-            if Consequence.GRADE_DEFERRED in o.consequences:
+            if GRADE_DEFERRED in c:
                 deferred = True
-            if Consequence.NO_APPOINTMENT_GRADING in o.consequences:
+            if NO_APPOINTMENT in c:
                 blocked = True
-            reasons.append(o.explanation)
-        elif o.status == OutcomeStatus.NOT_YET and o.deadline and o.deadline <= year_end:
+            missed.append(o)
+        elif status == NOT_YET and o.deadline and o.deadline <= year_end:
             complete = False
-    return AssessmentLinkage(eligible, deferred, blocked, complete, tuple(reasons))
+    return AssessmentLinkage(eligible, deferred, blocked, complete, tuple(missed))
 
 
 def unit_summaries(

@@ -25,7 +25,7 @@ MET, NOT_YET, MISSED, NA = (
     OutcomeStatus.MISSED.value,
     OutcomeStatus.NOT_APPLICABLE.value,
 )
-ZERO5 = (0.0, 0.0, 0.0, 0.0, 0.0)
+ZERO3 = (0.0, 0.0, 0.0)
 ZERO2 = (0.0, 0.0)
 
 
@@ -45,8 +45,7 @@ class Facts:
     """What the engine knows about one person, gathered set-wise before any rule runs."""
 
     person: dict[str, Any]
-    # (year, MeasureKey) → (hours, days, days of hours-less entries, hours of days-less
-    # entries, signed count); see effective_hours().
+    # (year, MeasureKey) → (hours, days, signed count — 0 unless a kind counts records)
     totals: dict[tuple[int, MeasureKey], tuple[float, ...]] = field(default_factory=dict)
     # (year, SubjectKey) → (hours, signed count)
     subjects: dict[tuple[int, SubjectKey], tuple[float, ...]] = field(default_factory=dict)
@@ -56,13 +55,13 @@ class Facts:
 
 
 def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
-    # §8: where only days are recorded, hours = days × the set's 学时-per-day.
-    return v[0] + v[2] * hours_per_day
+    # §8: the ledger converts days-only entries to hours when they are written.
+    return v[0]
 
 
 def effective_days(v: tuple[float, ...], hours_per_day: float) -> float:
-    # §8: where only hours are recorded, days = hours ÷ 学时-per-day.
-    return v[1] + v[3] / hours_per_day
+    # §8: the ledger converts hours-only entries to days when they are written.
+    return v[1]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -114,6 +113,8 @@ class Kind:
     name: ClassVar[str] = ""
     unit_level: ClassVar[bool] = False
     needs_exams: ClassVar[bool] = False
+    needs_events: ClassVar[bool] = False  # only career events can open it (triggered)
+    counts_records = False  # needs the signed count of the totals (once_in_period by type)
 
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
         self.rule = rule
@@ -230,7 +231,7 @@ class AnnualTotal(Kind):
             # §8: subject minimums count only the hours an entry records per subject.
             hours = facts.subjects.get((year, self.skey), ZERO2)[0]
             return [self._either_or(hours, hours / self.hpd, year, deadline, as_of)]
-        v = facts.totals.get((year, self.key), ZERO5)
+        v = facts.totals.get((year, self.key), ZERO3)
         return [
             self._either_or(
                 effective_hours(v, self.hpd), effective_days(v, self.hpd), year, deadline, as_of
@@ -269,6 +270,7 @@ class Triggered(Kind):
     sub-requirements that are outcomes of their own (CQ-T6a/b, CQ-T4a, NAT-1, NAT-2)."""
 
     name = "triggered"
+    needs_events = True
 
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
         super().__init__(rule, ruleset)
@@ -366,6 +368,7 @@ class OnceInPeriod(Kind):
         self.key = _key(self.params)
         self.skey: SubjectKey = (self.subject or "", *self.key)
         self.min_count = int(self.params.get("min_count", 1))
+        self.counts_records = not self.subject
 
     def measures(self) -> set[MeasureKey]:
         return set() if self.subject else {self.key}
@@ -382,7 +385,7 @@ class OnceInPeriod(Kind):
             if self.subject:
                 count += facts.subjects.get((y, self.skey), ZERO2)[1]
             else:
-                count += facts.totals.get((y, self.key), ZERO5)[4]
+                count += facts.totals.get((y, self.key), ZERO3)[2]
         deadline = self.rule.valid_to
         r = self.rule
         return [

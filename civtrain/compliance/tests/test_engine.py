@@ -249,3 +249,13 @@ def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]
         p = make_person(bound["U2"], name=f"乙{i}", grassroots=True)
         entry(p.id, "2018-05-01", hours=30, subjects={"law": 5, "ethics": 1})
     assert count_queries() == small
+
+
+def test_hours_per_day_for_follows_the_bound_set(bound: dict[str, OrgNodeData]) -> None:
+    from civtrain.compliance.api import hours_per_day_for
+
+    cq = make_person(bound["U1"])
+    zz = make_person(bound["U3"])
+    assert hours_per_day_for(cq.id, D("2018-05-01")) == 7.5
+    assert hours_per_day_for(zz.id, D("2015-05-01")) == 8.0
+    assert hours_per_day_for(cq.id, D("2021-05-01")) is None
