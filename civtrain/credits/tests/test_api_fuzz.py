@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from civtrain import testing
@@ -19,6 +21,18 @@ from config.wsgi import application
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema()).include(
     path_regex=r"^/api/v1/credits"
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection() -> Any:
+    """Calling the WSGI app directly fires request_finished, whose close_old_connections
+    would close the test transaction's connection on PostgreSQL; Django's test Client
+    disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
