@@ -58,11 +58,22 @@ class BrowserSessionAuth(APIKeyCookie):
         return request.user if key is not None and request.user.is_authenticated else None
 
 
-def _json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
-    """ninja answers an unsupported method with plain text; say it in our error shape."""
+def _has_nul(request: HttpRequest) -> bool:
+    # PostgreSQL text cannot hold NUL; caught here, it is the client's error, not a 500.
+    if any("\x00" in v for values in request.GET.lists() for v in values[1]):
+        return True
+    return b"\x00" in request.body or b"\\u0000" in request.body
+
+
+def _json_guard(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+    """Refuses NUL characters up front, and says ninja's plain-text 405 in our error shape."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _has_nul(request):
+            return _error(
+                request, 422, "validation_error", "请求数据不正确：含有不允许的空字符（NUL）"
+            )
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
@@ -91,7 +102,7 @@ class CivtrainAPI(NinjaAPI):
         patterns = super()._get_urls()
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _json_method_not_allowed(pattern.callback)
+                pattern.callback = _json_guard(pattern.callback)
         # Last, so it only catches what no endpoint matched (e.g. /orgs/abc, /orgs/-1).
         patterns.append(path("<path:rest>", _unknown_path))
         return patterns

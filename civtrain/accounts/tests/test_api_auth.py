@@ -128,3 +128,15 @@ def test_wrong_method_and_unknown_path_answer_in_json(tree: Any, actors: dict[st
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_nul_characters_are_refused_before_the_database(tree: Any, actors: dict[str, Any]) -> None:
+    # PostgreSQL text cannot store NUL; the API must say so, not fail with a 500.
+    client = Client()
+    client.force_login(actors["city"])
+    response = client.get("/api/v1/orgs", {"q": "a\x00b"})
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "validation_error")
+    body = json.dumps({"code": "N\x00", "name": "x", "kind": "unit", "parent_id": tree["D1"].id})
+    response = client.post("/api/v1/orgs", body, content_type="application/json")
+    assert response.status_code == 422
+    assert client.get("/api/v1/orgs").json()["count"] == 6

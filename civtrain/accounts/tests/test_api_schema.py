@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from civtrain import testing
@@ -16,6 +18,17 @@ from config.wsgi import application
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema()).include(
     path_regex=r"^/api/v1/(orgs|people)"
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection() -> Any:
+    """The WSGI app starts and ends each request by closing "old" connections, which would drop the
+    test's open transaction on PostgreSQL; Django's own test client suspends that too."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ class OrgFilters(Schema):
     q: str | None = Field(None, max_length=100, description="按名称或编码搜索")
     active: bool | None = Field(None, description="是否启用")
     limit: int = Field(50, ge=1, le=PAGE_SIZE_MAX, description=f"每页条数，最多 {PAGE_SIZE_MAX}")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="跳过的条数")
 
 
 class OrgCreateIn(Schema):

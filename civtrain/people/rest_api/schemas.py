@@ -96,7 +96,7 @@ class PersonFiltersIn(Schema):
     basic_post: bool | None = None
     law_enforcement: bool | None = None
     limit: int = Field(50, ge=1, le=PAGE_SIZE_MAX, description=f"每页条数，最多 {PAGE_SIZE_MAX}")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=2**31 - 1)
 
     _id_number = field_validator("id_number")(
         lambda v: _valid_id_number(v) if v is not None else None
