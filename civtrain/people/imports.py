@@ -418,7 +418,7 @@ def roster_template(fmt: str = "xlsx") -> bytes:
     """The blank template with one example row (docs/roster-template.md)."""
     example = [
         "张三",
-        "500101199005170014",
+        "500101199005170019",
         "男",
         dt.date(1990, 5, 17),
         "U1",

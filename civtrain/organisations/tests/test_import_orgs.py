@@ -91,3 +91,14 @@ def test_cli_dry_run_writes_nothing(tree: Any, tmp_path: Any) -> None:
     src.write_bytes(csv_file("N1,新单位,NOPE,单位"))
     with pytest.raises(CommandError):
         call_command("import_orgs", str(src), stdout=out, stderr=out)
+
+
+@pytest.mark.django_db
+def test_the_shipped_org_template_imports_cleanly() -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    data = (Path(settings.BASE_DIR) / "docs" / "templates" / "org-template.csv").read_bytes()
+    report, _ = orgs_import(data, actor=SYSTEM, filename="org-template.csv")
+    assert (report.errors, report.created) == ([], 4)

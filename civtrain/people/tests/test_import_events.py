@@ -117,3 +117,18 @@ def test_cli_import_events(tree: Any, tmp_path: Any) -> None:
     src.write_bytes(csv_file("123,晋升,2019-11-05,正科,,"))
     with pytest.raises(CommandError):
         call_command("import_events", str(src), stdout=out, stderr=out)
+
+
+@pytest.mark.django_db
+def test_the_shipped_events_template_imports_cleanly(tree: Any) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    docs = Path(settings.BASE_DIR) / "docs" / "templates"
+    make_person(tree["U1"], "张三", id_number="500101199005170019")
+    data = (docs / "events-template.csv").read_bytes()
+    report, _ = events_import(data, actor=SYSTEM, filename="events-template.csv")
+    assert (report.errors, report.created) == ([], 3)
+    p = Person.objects.get()
+    assert (p.unit.code, p.leadership_level) == ("U1-1", "section_deputy")

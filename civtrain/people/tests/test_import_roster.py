@@ -314,3 +314,19 @@ def test_imported_people_get_learner_accounts_bound_to_their_unit(tree: Any) -> 
     again, _ = roster_import(xlsx([row("赵六", ID_C)]), actor=SYSTEM, filename="b.xlsx")
     assert again.created == 1
     assert Person.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_shipped_templates_import_cleanly(tree: Any) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from civtrain.people.imports import roster_template
+
+    shipped = Path(settings.BASE_DIR) / "docs" / "templates" / "roster-template.xlsx"
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(shipped.read_bytes())).get_sheet_by_index(0)
+    assert sheet.to_python()[0] == H
+    for data, name in ((roster_template("xlsx"), "t.xlsx"), (shipped.read_bytes(), "s.xlsx")):
+        report, _ = roster_import(data, actor=SYSTEM, filename=name, dry_run=True)
+        assert (report.errors, report.created) == ([], 1)

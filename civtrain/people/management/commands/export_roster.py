@@ -1,4 +1,4 @@
-"""`civtrain export-roster OUT.xlsx|OUT.csv [--unit CODE] [--actor U]`: the import template."""
+"""`civtrain export-roster OUT.xlsx|OUT.csv [--unit CODE] [--actor U] [--template]`."""
 
 from pathlib import Path
 from typing import Any
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civtrain.core.audit import RequestContext, request_context
 from civtrain.core.errors import ApplicationError
-from civtrain.people.imports import roster_export
+from civtrain.people.imports import roster_export, roster_template
 from civtrain.people.management.commands.import_roster import cli_actor
 
 
@@ -18,12 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("out", help="OUT.xlsx or OUT.csv")
         parser.add_argument("--unit", help="only this unit's subtree (org code)")
         parser.add_argument("--actor", help="act as this user (default: the system)")
+        parser.add_argument(
+            "--template", action="store_true", help="write the blank template with an example row"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):
             raise CommandError("输出文件应以 .xlsx 或 .csv 结尾")
+        if options["template"]:
+            out.write_bytes(roster_template(fmt))
+            self.stdout.write(f"已写出空白模板 {out}")
+            return
         actor = cli_actor(options["actor"])
         ctx = RequestContext(actor_id=actor.pk, actor_label=f"{actor}（命令行）", ip_address=None)
         with request_context(ctx):
