@@ -143,9 +143,7 @@ def make_institution(
     )
 
 
-def make_class(
-    actor: Any, organiser: OrgNodeData, institution_id: int, **fields: Any
-) -> Any:
+def make_class(actor: Any, organiser: OrgNodeData, institution_id: int, **fields: Any) -> Any:
     """A 24-hour initial-training class with 4 h of law (CQ-T4a), 30 places, 2026-03-02…06."""
     from decimal import Decimal
 
