@@ -84,7 +84,7 @@ def insert_objects(objs: Sequence[models.Model], *, chunk: int = 5000) -> int:
     attnames = [f.attname for f in fields]
     adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in fields) if a is not None]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
 
     def rows() -> Any:
         for obj in objs:
