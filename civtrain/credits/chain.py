@@ -64,31 +64,60 @@ def canonical(
     recorded_at: dt.datetime,
     subjects: Iterable[tuple[str, Any]],
 ) -> bytes:
-    """The bytes an entry's hash covers: every stored field, its subject hours included."""
-    return _dumps(
-        {
-            "date": iso_date(date),
-            "days": money(days),
-            "evidence": evidence,
-            "hours": money(hours),
-            "mode": mode,
-            "person_id": person_id,
-            "reason": reason,
-            "recorded_at": iso_moment(recorded_at),
-            "recorded_by_id": recorded_by_id,
-            "result": result,
-            "reverses_id": reverses_id,
-            "score": money(score),
-            "seq": seq,
-            "source_ref": source_ref,
-            "source_type": source_type,
-            "start_date": iso_date(start_date),
-            "subjects": sorted((code, money(h)) for code, h in subjects),
-            "title": title,
-            "training_type": training_type,
-            "year": year,
-        }
+    """The bytes an entry's hash covers: every stored field, its subject hours included.
+
+    Byte for byte what canonical_reference() produces (json.dumps with sorted keys, no
+    spaces, UTF-8), assembled directly because verification runs it once per entry and the
+    generic encoder was most of its time (bench/ledger.py)."""
+    subject_json = ",".join(
+        f"[{_str(code)},{_money_json(h)}]" for code, h in sorted((c, money(h)) for c, h in subjects)
+    )
+    return (
+        f'{{"date":{_str(iso_date(date))},"days":{_money_json(days)},'
+        f'"evidence":{_str(evidence)},"hours":{_money_json(hours)},"mode":{_str(mode)},'
+        f'"person_id":{int(person_id)},"reason":{_str(reason)},'
+        f'"recorded_at":"{iso_moment(recorded_at)}","recorded_by_id":{_int(recorded_by_id)},'
+        f'"result":{_str(result)},"reverses_id":{_int(reverses_id)},'
+        f'"score":{_money_json(score)},"seq":{int(seq)},"source_ref":{_str(source_ref)},'
+        f'"source_type":{_str(source_type)},"start_date":{_str(iso_date(start_date))},'
+        f'"subjects":[{subject_json}],"title":{_str(title)},'
+        f'"training_type":{_str(training_type)},"year":{int(year)}}}'
     ).encode()
+
+
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+
+def _str(value: str | None) -> str:
+    return "null" if value is None else _encode_str(value)
+
+
+def _int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def _money_json(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):  # already formatted (subject pairs above)
+        return f'"{value}"'
+    return f'"{value:.2f}"'
+
+
+def canonical_reference(**fields: Any) -> bytes:
+    """The definition canonical() must match: the generic JSON encoder over a dict."""
+    subjects = fields.pop("subjects")
+    doc = {
+        **fields,
+        "date": iso_date(fields["date"]),
+        "start_date": iso_date(fields["start_date"]),
+        "days": money(fields["days"]),
+        "hours": money(fields["hours"]),
+        "score": money(fields["score"]),
+        "recorded_at": iso_moment(fields["recorded_at"]),
+        "subjects": sorted((code, money(h)) for code, h in subjects),
+    }
+    return _dumps(doc).encode()
 
 
 def entry_hash(prev_hash: str, content: bytes) -> str:
