@@ -123,6 +123,7 @@ class Kind:
         self.hpd = ruleset.hours_per_day
         self.what = str(self.params.get("what", ""))
         self._audience_cache: dict[tuple[Any, ...], bool] = {}
+        self._outcomes: dict[tuple[Any, ...], list[ComplianceOutcome]] = {}
 
     # -- what the kind needs -------------------------------------------------------------
     def measures(self) -> set[MeasureKey]:
@@ -226,17 +227,29 @@ class AnnualTotal(Kind):
         return {self.skey} if self.subject else set()
 
     def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
-        deadline = dt.date(year, 12, 31)
         if self.subject:
             # §8: subject minimums count only the hours an entry records per subject.
             hours = facts.subjects.get((year, self.skey), ZERO2)[0]
-            return [self._either_or(hours, hours / self.hpd, year, deadline, as_of)]
-        v = facts.totals.get((year, self.key), ZERO3)
-        return [
-            self._either_or(
-                effective_hours(v, self.hpd), effective_days(v, self.hpd), year, deadline, as_of
-            )
-        ]
+            days = hours / self.hpd
+        else:
+            v = facts.totals.get((year, self.key), ZERO3)
+            hours, days = effective_hours(v, self.hpd), effective_days(v, self.hpd)
+        return self._memo(hours, days, year, as_of)
+
+    def _memo(
+        self, hours: float, days: float, year: int, as_of: dt.date
+    ) -> list[ComplianceOutcome]:
+        """Outcomes are immutable and depend only on these numbers, so people with the same
+        totals share one (many have exactly 90 or 0 学时); bounded per evaluation."""
+        key = (hours, days, year, as_of)
+        found = self._outcomes.get(key)
+        if found is None:
+            if len(self._outcomes) > 100_000:
+                self._outcomes.clear()
+            found = self._outcomes[key] = [
+                self._either_or(hours, days, year, dt.date(year, 12, 31), as_of)
+            ]
+        return found
 
 
 class RollingTotal(Kind):
@@ -386,6 +399,13 @@ class OnceInPeriod(Kind):
                 count += facts.subjects.get((y, self.skey), ZERO2)[1]
             else:
                 count += facts.totals.get((y, self.key), ZERO3)[2]
+        key = (count, year, as_of)
+        found = self._outcomes.get(key)
+        if found is None:  # shared like AnnualTotal._memo: a count has few values
+            found = self._outcomes[key] = self._outcome(count, year, as_of)
+        return found
+
+    def _outcome(self, count: float, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
         deadline = self.rule.valid_to
         r = self.rule
         return [
