@@ -246,6 +246,7 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     # Each app's rest_api module exposes `router`; listed explicitly, in URL order.
+    from civtrain.accounts.rest_api import router as accounts
     from civtrain.catalogue.rest_api import router as catalogue
     from civtrain.classes.rest_api import router as classes
     from civtrain.compliance.rest_api import router as compliance
@@ -256,6 +257,7 @@ def _register_routers() -> None:
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
 
+    api.add_router("/me", accounts)
     api.add_router("/orgs", orgs)
     api.add_router("/people", people)
     api.add_router("/credits", credits)

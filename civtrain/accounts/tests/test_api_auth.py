@@ -140,3 +140,27 @@ def test_nul_characters_are_refused_before_the_database(tree: Any, actors: dict[
     response = client.post("/api/v1/orgs", body, content_type="application/json")
     assert response.status_code == 422
     assert client.get("/api/v1/orgs").json()["count"] == 6
+
+
+def test_me_shows_the_callers_roles_for_session_and_token(tree: Any) -> None:
+    user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"], username="d1-officer")
+    expected = {
+        "id": user.pk,
+        "username": "d1-officer",
+        "display_name": "区县公务员主管部门D1",
+        "roles": [
+            {
+                "role": "district_bureau",
+                "role_label": "区县公务员主管部门",
+                "org_id": tree["D1"].id,
+                "org_code": "D1",
+                "org_name": "渝中区",
+            }
+        ],
+    }
+    client = Client()
+    client.force_login(user)
+    assert client.get("/api/v1/me").json() == expected
+    key = api_token_create(actor=None, user=user, name="自检")
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").json() == expected
+    assert Client().get("/api/v1/me").status_code == 401
