@@ -139,6 +139,9 @@ def _parse_phone(value: Any) -> str:
 
 
 def _id_number_from_cell(value: Any) -> str:
+    if isinstance(value, float) and value >= 1e15:
+        # An 18-digit number stored as a number cell keeps only 15 significant digits.
+        raise ValueError("身份证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写")
     text = cell_code(value)
     if not text:
         raise ValueError("身份证号不能为空")
@@ -274,6 +277,9 @@ def _write_or_roll_back(report: ImportReport, write: Callable[[], None]) -> None
             if report.dry_run:
                 raise _DryRun
     except _DryRun:
+        return
+    except ApplicationError as exc:  # refused as a whole by a service: nothing was written
+        report.message = exc.message
         return
     report.written = True
 

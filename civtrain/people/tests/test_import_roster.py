@@ -330,3 +330,13 @@ def test_the_shipped_templates_import_cleanly(tree: Any) -> None:
     for data, name in ((roster_template("xlsx"), "t.xlsx"), (shipped.read_bytes(), "s.xlsx")):
         report, _ = roster_import(data, actor=SYSTEM, filename=name, dry_run=True)
         assert (report.errors, report.created) == ([], 1)
+
+
+@pytest.mark.django_db
+def test_an_id_number_excel_stored_as_a_number_is_explained(tree: Any) -> None:
+    report, _ = roster_import(
+        xlsx([row("王五", float(ID_A[:17] + "0"))]), actor=SYSTEM, filename="n.xlsx"
+    )
+    assert errors_of(report) == [
+        (2, "身份证号", "身份证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写")
+    ]
