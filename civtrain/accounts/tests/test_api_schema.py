@@ -1,5 +1,5 @@
 """Property-based run of schemathesis over /api/v1/openapi.json: whatever a client sends to
-the org and people endpoints, the answer is never a 5xx and every error is structured."""
+the org, people and /me endpoints, the answer is never a 5xx and every error is structured."""
 
 import json
 from typing import Any
@@ -16,7 +16,7 @@ from config.api import api
 from config.wsgi import application
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema()).include(
-    path_regex=r"^/api/v1/(orgs|people)"
+    path_regex=r"^/api/v1/(orgs|people|me)"
 )
 
 
