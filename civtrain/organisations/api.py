@@ -110,3 +110,13 @@ def org_update(
     """Rename and/or (de)activate a node (the tree page's forms)."""
     node = OrgNode.objects.get(pk=node_id)
     return to_data(services.org_update(actor=actor, node=node, name=name, active=active))
+
+
+# --- bulk creation (demo data, large imports) ---------------------------------------------
+
+
+def org_bulk_create(
+    *, actor: object, rows: list[tuple[str, str, OrgKind, str | None]]
+) -> list[OrgNodeData]:
+    """Create many nodes: rows are (code, name, kind, parent code), parents first or existing."""
+    return [to_data(n) for n in services.org_bulk_create(actor=actor, rows=rows)]

@@ -314,3 +314,34 @@ def test_every_demo_password_passes_the_site_password_validators(db: Any, passwo
 
     validate_password(password)  # raises ValidationError: too short, common or numeric
     assert password.endswith("demo")  # says what it is wherever it is pasted
+
+
+def test_the_bulk_tree_has_paths_under_its_parents(db: Any) -> None:
+    from civtrain.demo.org_tree import tree_rows
+    from civtrain.organisations.api import org_bulk_create
+
+    rows = tree_rows()
+    created = org_bulk_create(actor=None, rows=rows)
+    by_id = {n.id: n for n in created}
+    assert [n.code for n in created if n.kind == OrgKind.CITY] == ["500000", "410100"]
+    for node in created:
+        parent = by_id.get(node.parent_id or 0)
+        assert node.path.endswith(f"{node.id:09d}/")
+        if parent is None:
+            assert (node.kind, node.depth) == (OrgKind.CITY, 0)
+        else:
+            assert node.depth == parent.depth + 1 and node.path.startswith(parent.path)
+    wuxia = org_by_codes(["500237503"])["500237503"]
+    assert (wuxia.name, by_id[wuxia.parent_id or 0].name) == ("巫山县巫峡镇", "巫山县")
+
+
+def test_bulk_tree_refuses_a_taken_code_and_an_unknown_parent(db: Any) -> None:
+    from civtrain.core.errors import ValidationFailed
+    from civtrain.organisations.api import org_bulk_create
+
+    org_bulk_create(actor=None, rows=[("500000", "重庆市", OrgKind.CITY, None)])
+    with pytest.raises(ValidationFailed, match="编码 500000 已存在"):
+        org_bulk_create(actor=None, rows=[("500000", "重庆市", OrgKind.CITY, None)])
+    with pytest.raises(ValidationFailed, match="上级编码 999 不存在"):
+        org_bulk_create(actor=None, rows=[("X1", "某局", OrgKind.UNIT, "999")])
+    assert list(org_by_codes()) == ["500000"]
