@@ -13,4 +13,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("civtrain")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task modules by name: jobs live in core, beside the model they drive.
-app.conf.imports = ("civtrain.core.jobs",)
+app.conf.imports = ("civtrain.core.jobs", "civtrain.credits.tasks")

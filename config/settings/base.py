@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -164,6 +165,14 @@ STORAGES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TIMEZONE = TIME_ZONE
+# The ledger's signed daily checkpoint (CQ-M3), at 00:10 in CELERY_TIMEZONE (Asia/Shanghai).
+CELERY_BEAT_SCHEDULE = {
+    "ledger-checkpoint-daily": {
+        "task": "credits.ledger_checkpoint_daily",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 3600},
+    },
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
