@@ -10,7 +10,7 @@ from django.db import models
 from civtrain.core.models import AppendOnlyModel
 
 
-class LedgerEntry(AppendOnlyModel):
+class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # stubs vs as_manager()
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     # Position in the person's chain, 1, 2, 3 …; unique per person so racing writers collide.
     seq = models.PositiveIntegerField()
