@@ -92,6 +92,7 @@ class _Rows:
         self.table = table
         self.report = report
         self.headers = {c.key: c.header for c in columns}
+        self.memo: dict[Any, Any] = {}
 
     def error(self, row: SourceRow, key: str, reason: str, value: Any = None) -> None:
         text = cell_text(row.values.get(key, "") if value is None else value)
@@ -108,14 +109,35 @@ class _Rows:
         )
 
     def parse(self, row: SourceRow, key: str, parser: Callable[[Any], Any]) -> Any:
+        """parser(cell), or _BAD with the reason recorded. Results are remembered per column
+        and cell value: categories, ranks, flags and dates repeat across 10⁵ rows."""
+        raw = row.values.get(key, "")
+        memo_key: Any = None if key in _UNIQUE_COLUMNS else (key, type(raw), raw)
         try:
-            return parser(row.values.get(key, ""))
-        except ValueError as exc:
-            self.error(row, key, str(exc))
+            hit = self.memo.get(memo_key, _MISS) if memo_key is not None else _MISS
+        except TypeError:  # an unhashable cell value: parse it every time
+            hit, memo_key = _MISS, None
+        if hit is _MISS:
+            try:
+                hit = parser(raw)
+            except ValueError as exc:
+                hit = _Failed(str(exc))
+            if memo_key is not None and len(self.memo) < 200_000:
+                self.memo[memo_key] = hit
+        if isinstance(hit, _Failed):
+            self.error(row, key, hit.reason)
             return _BAD
+        return hit
 
 
 _BAD: Any = object()
+_MISS: Any = object()
+_UNIQUE_COLUMNS = frozenset({"id_number", "phone"})  # values never repeat: nothing to remember
+
+
+@dataclass(frozen=True)
+class _Failed:
+    reason: str
 
 
 def _units_in_scope(actor: Any, codes: set[str]) -> dict[str, OrgNodeData]:
