@@ -191,7 +191,7 @@ def roster_export_bench(size: int) -> Measurement:
         with transaction.atomic():
             Person.objects.bulk_create(_plain_people(size, nodes), batch_size=2000)
         with timer() as elapsed:
-            content, count = roster_export(actor=SYSTEM, fmt="csv", unit_code=PREFIX)
+            _content, count = roster_export(actor=SYSTEM, fmt="csv", unit_code=PREFIX)
         seconds = elapsed()
         assert count == size
         with timer() as elapsed:
