@@ -1,5 +1,6 @@
 """`civtrain demo-data`: build the deterministic demo dataset and print the demo logins."""
 
+import argparse
 import datetime as dt
 import time
 from typing import IO, Any, cast
@@ -16,9 +17,16 @@ from civtrain.demo.steps import DemoAccount, DemoContext, run_all
 from civtrain.people.api import person_any
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是 YYYY-MM-DD 格式的日期") from None
+
+
 class Command(BaseCommand):
     help = (
-        "生成演示数据：重庆市、郑州市两市的组织机构、公务员及履历、各角色演示账号。"
+        "生成演示数据：重庆市、郑州市两市的组织机构、公务员及履历、近三年学时记录、各角色演示账号。"
         "同一 --seed、--people、--as-of 生成的数据完全相同。"
     )
 
@@ -27,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
         parser.add_argument(
             "--as-of",
-            type=dt.date.fromisoformat,
+            type=_date,
             default=None,
             help="数据截至日期 YYYY-MM-DD（默认今天）；近期晋升、录用以此为准",
         )
