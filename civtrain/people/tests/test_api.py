@@ -403,3 +403,20 @@ def test_list_query_count_does_not_grow_with_rows(world: Any) -> None:
     with CaptureQueriesContext(connection) as many:
         assert call("GET", "/people?limit=100")[1]["count"] == 18
     assert len(many) == len(few) <= 8
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("PATCH", "", {"rank": "一级科员"}),
+        ("POST", "/events", {"kind": "hired", "date": "2020-01-01"}),
+        ("POST", "/reveal-id", {"reason": "核对档案"}),
+    ],
+)
+def test_out_of_scope_and_missing_look_the_same_on_writes(
+    world: Any, method: str, suffix: str, body: dict[str, Any]
+) -> None:
+    call = world["call"]["district"]
+    out_of_scope = call(method, f"/people/{world['people']['U2']}{suffix}", body)
+    missing = call(method, f"/people/987654{suffix}", body)
+    assert out_of_scope == missing == (404, NOT_FOUND)
