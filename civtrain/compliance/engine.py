@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast
 
@@ -46,7 +46,7 @@ from civtrain.compliance.kinds import (
 )
 from civtrain.compliance.ruleset import RuleSetSpec
 from civtrain.credits.api import entry_rows, subject_rows
-from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes
+from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_data_many
 from civtrain.people.api import career_event_rows, person_rows
 
 PERSON_FIELDS = (
@@ -70,6 +70,26 @@ NO_EXCELLENT = Consequence.NO_EXCELLENT.value
 GRADE_DEFERRED = Consequence.GRADE_DEFERRED.value
 NO_APPOINTMENT = Consequence.NO_APPOINTMENT_GRADING.value
 CHUNK = 20_000
+
+
+class OrgCache(dict[int, OrgNodeData]):
+    """Org nodes by id, read when first needed: one person needs one node, a full run the
+    whole tree (load_all)."""
+
+    _complete = False
+
+    def __missing__(self, node_id: int) -> OrgNodeData:
+        found = org_data_many([node_id])
+        if node_id not in found:
+            raise KeyError(node_id)
+        self[node_id] = found[node_id]
+        return found[node_id]
+
+    def load_all(self) -> "OrgCache":
+        if not self._complete:
+            self.update({n.id: n for n in org_by_codes().values()})
+            self._complete = True
+        return self
 
 
 @dataclass(frozen=True)
@@ -118,9 +138,10 @@ class Evaluator:
         self.needs_exams = any(k.needs_exams for k in all_kinds)
         # Signed counts (reversal = −1) only when a kind counts records rather than hours.
         self.counted = any(k.counts_records for k in all_kinds)
-        self.orgs: dict[int, OrgNodeData] = {n.id: n for n in org_by_codes().values()}
+        self.orgs = OrgCache()
         self._set_cache: dict[str, RuleSetSpec | None] = {}
         self._applicable_cache: dict[tuple[Any, ...], list[Kind]] = {}
+        self.big = True  # server-side cursors; people() turns it off for a few people
 
     # -- rule set of a unit ----------------------------------------------------------------
     def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
@@ -163,7 +184,7 @@ class Evaluator:
         width = 3 if self.counted else 2
         keys = [(2 + width * i, key) for i, key in enumerate(self.measures)]
         counted = self.counted
-        for row in _stream(rows):
+        for row in _stream(rows, self.big):
             bucket = out[row[0]]
             y = row[1]
             for j, key in keys:
@@ -193,7 +214,7 @@ class Evaluator:
             aggs[f"n{i}"] = Cast(Sum(signed, filter=f), FloatField())
         rows = qs.order_by().values("person_id", "year").annotate(**aggs)
         keys = list(enumerate(self.subject_measures))
-        for row in _stream(rows):
+        for row in _stream(rows, self.big):
             bucket = out[row[0]]
             for i, key in keys:
                 h = row[2 + 2 * i]
@@ -262,6 +283,8 @@ class Evaluator:
         base = person_rows()
         if people_q is not None:
             base = base.filter(people_q)
+        if people_q is None:
+            self.orgs.load_all()  # everyone: the whole tree, once
         if id_range is not None:
             lo, hi = id_range
         else:
@@ -270,6 +293,7 @@ class Evaluator:
             hi = bounds.order_by("-id").first()
         if lo is None or hi is None:
             return
+        self.big = hi - lo > 1000
         spans = []
         start = lo
         while start <= hi:
@@ -301,7 +325,8 @@ class Evaluator:
         people = [
             dict(zip(PERSON_FIELDS, row, strict=True))
             for row in _stream(
-                base.filter(id__range=(start, end)).order_by("id").values_list(*PERSON_FIELDS)
+                base.filter(id__range=(start, end)).order_by("id").values_list(*PERSON_FIELDS),
+                self.big,
             )
         ]
         if connection.vendor == "sqlite":  # raw SQLite rows carry dates as text
@@ -467,7 +492,7 @@ class Evaluator:
             class_id = ":".join(ref.split(":")[:2])
             classes[path][subject].add(class_id)
         out: dict[int, list[ComplianceOutcome]] = {}
-        for node in self.orgs.values():
+        for node in self.orgs.load_all().values():
             if root_path and not node.path.startswith(root_path):
                 continue
             spec = self.ruleset_for(node.path)
@@ -486,19 +511,25 @@ class Evaluator:
         return out
 
 
-def _stream(qs: Any) -> Iterator[tuple[Any, ...]]:
-    """The rows of a values()/values_list() queryset as plain tuples, fetched through a
-    server-side cursor in batches: no per-row model or converter work (10⁶ rows a run).
-    Callers select only columns whose raw database values need no conversion."""
+def _stream(qs: Any, big: bool = True) -> Iterator[tuple[Any, ...]]:
+    """The rows of a values()/values_list() queryset as plain tuples: no per-row model or
+    converter work (10⁶ rows a run). Big reads go through a server-side cursor in batches;
+    small ones (one person) through a plain cursor, to save the round trips. Callers select
+    only columns whose raw database values need no conversion."""
     sql, params = qs.query.sql_with_params()
-    with transaction.atomic():  # PostgreSQL named cursors live inside a transaction
-        cursor = connection.chunked_cursor()
-        try:
+    if not big:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            while rows := cursor.fetchmany(5000):
-                yield from rows
-        finally:
-            cursor.close()
+            yield from cursor.fetchall()
+        return
+    # Django declares the cursor WITH HOLD outside a transaction.
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def linkage_of(outcomes: Iterable[ComplianceOutcome], year: int) -> AssessmentLinkage:

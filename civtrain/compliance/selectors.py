@@ -82,7 +82,11 @@ def evaluate(
         q &= Q(unit__path__startswith=node.path)
     if person_ids is not None:
         q &= Q(id__in=person_ids)
-    return ev, ev.people(q if (actor is not None or unit_code or person_ids is not None) else None)
+    id_range = (min(person_ids), max(person_ids)) if person_ids else None
+    if person_ids is not None and not person_ids:
+        return ev, iter(())
+    scoped = actor is not None or unit_code or person_ids is not None
+    return ev, ev.people(q if scoped else None, id_range=id_range)
 
 
 def unit_summary_list(

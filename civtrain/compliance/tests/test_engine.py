@@ -259,3 +259,16 @@ def test_hours_per_day_for_follows_the_bound_set(bound: dict[str, OrgNodeData]) 
     assert hours_per_day_for(cq.id, D("2018-05-01")) == 7.5
     assert hours_per_day_for(zz.id, D("2015-05-01")) == 8.0
     assert hours_per_day_for(cq.id, D("2021-05-01")) is None
+
+
+def test_reevaluating_one_person_is_a_fixed_handful_of_queries(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    p = make_person(bound["U1"], law_enforcement=True)
+    entry(p.id, "2018-06-01", hours=30, subjects={"law": 5})
+    for i in range(20):  # other people must not make it slower
+        make_person(bound["U2"], name=f"乙{i}")
+    with CaptureQueriesContext(connection) as ctx:
+        person_reevaluate(p.id, year=2018, as_of=D("2018-12-31"))
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len(sql) <= 14, "\n".join(sql)
