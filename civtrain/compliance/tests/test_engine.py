@@ -272,3 +272,53 @@ def test_reevaluating_one_person_is_a_fixed_handful_of_queries(
         person_reevaluate(p.id, year=2018, as_of=D("2018-12-31"))
     sql = [q["sql"] for q in ctx.captured_queries]
     assert len(sql) <= 14, "\n".join(sql)
+
+
+def test_rules_commands_load_list_show_bind(tree: dict[str, OrgNodeData]) -> None:
+    out = io.StringIO()
+    call_command("rules", "validate", stdout=out)
+    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@1，7 条规则" in out.getvalue()
+    out = io.StringIO()
+    call_command("rules", "load", "zhengzhou-2014", stdout=out)
+    assert out.getvalue().startswith("载入 zhengzhou-2014@1")
+    out = io.StringIO()
+    call_command("rules", "load", "zhengzhou-2014", stdout=out)
+    assert out.getvalue().startswith("已存在 zhengzhou-2014@1")
+    call_command("rules", "bind", "zhengzhou-2014", "--org", "C2", "--from", "2014-01-01",
+                 "--to", "2016-12-31", stdout=io.StringIO())  # fmt: skip
+    out = io.StringIO()
+    call_command("rules", "list", stdout=out)
+    assert "绑定 zhengzhou-2014@1" in out.getvalue() and "C2（郑州市）" in out.getvalue()
+    out = io.StringIO()
+    call_command("rules", "show", "zhengzhou-2014", stdout=out)
+    assert json.loads(out.getvalue())["rules"][0]["clause"] == "ZZ-G1"
+    with pytest.raises(Exception, match="组织机构编码 NOPE 不存在"):
+        call_command("rules", "bind", "zhengzhou-2014", "--org", "NOPE", "--from", "2014-01-01")
+
+
+def test_changed_file_under_the_same_version_is_refused(tree: dict[str, OrgNodeData]) -> None:
+    from civtrain.compliance.services import ruleset_load
+    from civtrain.core.errors import ApplicationError
+
+    doc = _doc()
+    ruleset_load(actor=None, document=doc)
+    doc["rules"][0]["params"]["min_hours"] = 80
+    with pytest.raises(ApplicationError, match="已载入且内容不同"):
+        ruleset_load(actor=None, document=doc)
+
+
+def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:
+    p = make_person(bound["U1"], name="钱七")
+    entry(p.id, "2018-04-01", hours=90, subjects={"ethics": 1})
+    out = io.StringIO()
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", stdout=out)
+    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@1" in out.getvalue()
+    assert "[已完成] CQ-G1     年度培训：已完成年度培训：90 / 90 学时" in out.getvalue()
+    out = io.StringIO()
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--format", "csv",
+                 stdout=out)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("name,id_number_masked,unit_code,rule,clause")
+    assert f"钱七,{p.id_number_masked},U1,cq-g1-annual,CQ-G1,90,90,学时,met,2018-12-31," in (
+        out.getvalue()
+    )
