@@ -2,12 +2,24 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.models import Subject
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import PermissionDenied, ValidationFailed
+
+
+def _checked(obj: Any) -> None:
+    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
+        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
+        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 
 def _check_editor(actor: Any) -> None:
@@ -25,7 +37,7 @@ def subject_create(*, actor: Any, code: str, name: str, sort_order: int = 0) -> 
     if Subject.objects.filter(code=code).exists():
         raise ValidationFailed(f"科目编码 {code} 已存在")
     subject = Subject(code=code, name=name, sort_order=sort_order)
-    subject.full_clean()
+    _checked(subject)
     subject.save()
     audit_record(
         actor=actor,
@@ -60,6 +72,7 @@ def subject_update(
         subject.active = active
     if sort_order is not None:
         subject.sort_order = sort_order
+    _checked(subject)
     subject.save()
     after = {"name": subject.name, "active": subject.active, "sort_order": subject.sort_order}
     audit_record(

@@ -264,7 +264,7 @@ def enrolment_withdraw(*, actor: Any, enrolment_id: int, reason: str = "") -> En
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "成绩确认后不能再退出")
     was = e.status
     e.status = EnrolmentStatus.WITHDRAWN
-    e.status_reason = reason.strip() or "主动退出"
+    e.status_reason = reason.strip()[:300] or "主动退出"
     e.save(update_fields=["status", "status_reason"])
     audit_record(
         actor=actor,
@@ -466,6 +466,8 @@ def leave_request_create(
         raise ValidationFailed("请假学时须大于 0")
     if not reason.strip():
         raise ValidationFailed("请填写请假事由")
+    if len(reason.strip()) > 300 or hours > 1000:
+        raise ValidationFailed("请假事由不超过 300 字，请假学时不超过 1000")
     if session_id is not None and not any(s.id == session_id for s in sessions_of(tc.id)):
         raise NotFound("课次不存在或不属于本培训班")
     leave = LeaveRequest.objects.create(

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
@@ -15,6 +16,17 @@ from civtrain.organisations.api import org_data
 from civtrain.people.data import mask_phone
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
+
+
+def _checked(obj: Any) -> None:
+    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
+        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
+        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 
 def _clean_subjects(subjects: Sequence[str]) -> list[str]:
@@ -57,6 +69,7 @@ def teacher_create(
     if phone.strip():
         teacher.phone_enc = crypto.encrypt(phone.strip(), context=PHONE_CONTEXT)
         teacher.phone_masked = mask_phone(phone.strip())
+    _checked(teacher)
     teacher.save()
     audit_record(
         actor=actor,
@@ -95,6 +108,7 @@ def teacher_update(
     if phone is not None:
         teacher.phone_enc = crypto.encrypt(phone, context=PHONE_CONTEXT) if phone else None
         teacher.phone_masked = mask_phone(phone) if phone else ""
+    _checked(teacher)
     teacher.save()
     after = {"name": teacher.name, "internal": teacher.internal, "title": teacher.title}
     audit_record(

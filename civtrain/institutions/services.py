@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
@@ -13,6 +14,17 @@ from civtrain.institutions.models import Institution
 from civtrain.organisations.api import org_data
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+
+
+def _checked(obj: Any) -> None:
+    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
+        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
+        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 
 def _check_period(start: dt.date | None, end: dt.date | None) -> None:
@@ -46,15 +58,17 @@ def institution_create(
     if Institution.objects.filter(name=name).exists():
         raise ValidationFailed(f"施教机构“{name}”已登记")
     _check_period(recognised_from, recognised_to)
-    inst = Institution.objects.create(
+    inst = Institution(
         name=name,
         kind=kind,
         org_id=org.id,
         recognised_from=recognised_from,
         recognised_to=recognised_to,
         recognised_by=actor if recognised_from else None,
-        address=address,
+        address=address.strip(),
     )
+    _checked(inst)
+    inst.save()
     audit_record(
         actor=actor,
         action="institution.create",

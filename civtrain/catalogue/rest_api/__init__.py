@@ -1,33 +1,35 @@
 """Catalogue endpoints: training types, delivery modes, the subject taxonomy (ZZ-T2)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from civtrain.catalogue import selectors, services
 from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
 
 router = Router(tags=["catalogue"])
 
+SmallInt = Annotated[int, Field(ge=-100000, le=100000)]
+
 
 class SubjectOut(Schema):
     code: str
     name: str
     active: bool
-    sort_order: int
+    sort_order: SmallInt
 
 
 class SubjectIn(Schema):
     code: str
     name: str
-    sort_order: int = 0
+    sort_order: SmallInt = 0
 
 
 class SubjectPatchIn(Schema):
     name: str | None = None
     active: bool | None = None
-    sort_order: int | None = None
+    sort_order: SmallInt | None = None
 
 
 class LabelOut(Schema):

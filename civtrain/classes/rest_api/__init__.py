@@ -2,10 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from civtrain.classes import selectors, services
 from civtrain.classes.data import ClassInput, ClassStatus, ExamForm, SessionInput
@@ -13,19 +13,26 @@ from civtrain.classes.models import Session, TrainingClass
 
 router = Router(tags=["classes"])
 
+# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Offset = Annotated[int, Field(ge=0, le=10**7)]
+Limit = Annotated[int, Field(ge=1, le=200)]
+Capacity = Annotated[int, Field(ge=1, le=100000)]
+
 
 class ClassIn(Schema):
     code: str
     title: str
     training_type: str
     mode: str
-    organiser_id: int
-    institution_id: int
+    organiser_id: DbId
+    institution_id: DbId
     start_date: dt.date
     end_date: dt.date
     days: Decimal
     total_hours: Decimal
-    capacity: int
+    capacity: Capacity
     subject_hours: dict[str, Decimal] = {}
     pass_mark: Decimal = Decimal(60)
     exam_form: ExamForm = ExamForm.CLOSED_BOOK
@@ -53,9 +60,9 @@ class ClassFiltersIn(Schema):
     q: str = ""
     status: str = ""
     training_type: str = ""
-    year: int | None = None
-    offset: int = 0
-    limit: int = 50
+    year: Year | None = None
+    offset: Offset = 0
+    limit: Limit = 50
 
 
 class TransitionIn(Schema):
@@ -70,7 +77,7 @@ class SessionIn(Schema):
     hours: Decimal
     place: str = ""
     subject: str = ""
-    teacher_id: int | None = None
+    teacher_id: DbId | None = None
 
 
 class SessionOut(SessionIn):

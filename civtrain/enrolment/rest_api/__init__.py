@@ -2,10 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from civtrain.classes.api import access_class
 from civtrain.enrolment import selectors, services
@@ -14,24 +14,27 @@ from civtrain.enrolment.models import Enrolment, LeaveRequest, UnitNotice
 
 router = Router(tags=["enrolment"])
 
+# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 
 class NominateIn(Schema):
-    person_ids: list[int]
+    person_ids: list[DbId]
 
 
 class NominationOut(Schema):
-    person_id: int
-    enrolment_id: int
+    person_id: DbId
+    enrolment_id: DbId
     status: str
     created: bool
 
 
 class EnrolmentOut(Schema):
     id: int
-    class_id: int
-    person_id: int
+    class_id: DbId
+    person_id: DbId
     person_name: str
-    unit_id: int
+    unit_id: DbId
     status: str
     status_reason: str
     exam_score: Decimal | None
@@ -45,34 +48,34 @@ class WithdrawIn(Schema):
 
 
 class CheckinIn(Schema):
-    session_id: int
+    session_id: DbId
     token: str
 
 
 class MarkIn(Schema):
-    session_id: int
-    enrolment_id: int
+    session_id: DbId
+    enrolment_id: DbId
     status: AttendanceStatus
 
 
 class AttendanceOut(Schema):
-    enrolment_id: int
-    session_id: int
+    enrolment_id: DbId
+    session_id: DbId
     status: str
     method: str
 
 
 class LeaveIn(Schema):
-    enrolment_id: int
+    enrolment_id: DbId
     hours: Decimal
     reason: str
-    session_id: int | None = None
+    session_id: DbId | None = None
 
 
 class LeaveOut(Schema):
     id: int
-    enrolment_id: int
-    session_id: int | None
+    enrolment_id: DbId
+    session_id: DbId | None
     hours: Decimal
     reason: str
     status: str
@@ -84,7 +87,7 @@ class DecideIn(Schema):
 
 
 class ResultRowIn(Schema):
-    enrolment_id: int
+    enrolment_id: DbId
     exam_score: Decimal | None = None
     conduct_attitude: Decimal | None = None
     conduct_participation: Decimal | None = None
@@ -99,9 +102,9 @@ class ResultsIn(Schema):
 
 class NoticeOut(Schema):
     id: int
-    unit_id: int
-    enrolment_id: int
-    class_id: int
+    unit_id: DbId
+    enrolment_id: DbId
+    class_id: DbId
     person_name: str
     title: str
     body: str
@@ -248,7 +251,7 @@ def attendance_mark(request: HttpRequest, payload: MarkIn) -> Any:
 
 
 @router.get("/leave", response=list[LeaveOut], summary="请假申请")
-def leave_list(request: HttpRequest, class_id: int | None = None, pending: bool = False) -> Any:
+def leave_list(request: HttpRequest, class_id: DbId | None = None, pending: bool = False) -> Any:
     return [
         _leave_out(x)
         for x in selectors.leave_list(

@@ -1,14 +1,17 @@
 """Teacher pool endpoints (CQ-B2); phone numbers only ever leave masked."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from civtrain.faculty import selectors, services
 from civtrain.faculty.models import Teacher
 
 router = Router(tags=["faculty"])
+
+# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class TeacherOut(Schema):
@@ -18,11 +21,11 @@ class TeacherOut(Schema):
     title: str
     subjects: list[str]
     phone_masked: str
-    org_id: int
+    org_id: DbId
 
 
 class TeacherIn(Schema):
-    org_id: int
+    org_id: DbId
     name: str
     internal: bool = True
     title: str = ""

@@ -1,10 +1,10 @@
 """Institution registry endpoints (CQ-B1)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from civtrain.institutions import selectors, services
 from civtrain.institutions.data import InstitutionKind
@@ -12,12 +12,15 @@ from civtrain.institutions.models import Institution
 
 router = Router(tags=["institutions"])
 
+# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 
 class InstitutionOut(Schema):
     id: int
     name: str
     kind: str
-    org_id: int
+    org_id: DbId
     recognised_from: dt.date | None
     recognised_to: dt.date | None
     address: str
@@ -25,7 +28,7 @@ class InstitutionOut(Schema):
 
 class InstitutionIn(Schema):
     name: str
-    org_id: int
+    org_id: DbId
     kind: InstitutionKind = InstitutionKind.PARTY_SCHOOL
     recognised_from: dt.date | None = None
     recognised_to: dt.date | None = None
