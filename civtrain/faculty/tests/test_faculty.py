@@ -1,0 +1,40 @@
+"""Teacher pool: subjects from the catalogue, phone encrypted and shown masked (CQ-B2)."""
+
+from typing import Any
+
+import pytest
+
+from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.faculty.api import teacher_create
+from civtrain.faculty.models import Teacher
+from civtrain.faculty.selectors import teacher_list
+
+pytestmark = pytest.mark.django_db
+
+
+def test_teacher_phone_is_encrypted_and_masked(tree: dict, actors: dict[str, Any]) -> None:
+    t = teacher_create(
+        actor=actors["institution"],
+        org_id=tree["C1"].id,
+        name="刘教授",
+        internal=False,
+        title="教授",
+        subjects=["law", "ethics"],
+        phone="13812345678",
+    )
+    row = Teacher.objects.get(pk=t.pk)
+    assert row.phone_masked == "138****5678"
+    assert b"13812345678" not in bytes(row.phone_enc)
+    assert row.phone == "13812345678"
+    assert [x.name for x in teacher_list(actor=actors["unit_hr"], subject="law")] == ["刘教授"]
+    assert list(teacher_list(actor=actors["unit_hr"], subject="writing")) == []
+    assert list(teacher_list(actor=actors["other_city"])) == []
+
+
+def test_unknown_subjects_and_foreign_nodes_are_refused(tree: dict, actors: dict[str, Any]) -> None:
+    with pytest.raises(ValidationFailed, match="未知的科目：astrology"):
+        teacher_create(
+            actor=actors["city"], org_id=tree["C1"].id, name="某人", subjects=["astrology"]
+        )
+    with pytest.raises(NotFound):
+        teacher_create(actor=actors["city"], org_id=tree["U3"].id, name="外市教师")
