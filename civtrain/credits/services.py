@@ -47,6 +47,7 @@ CENT = Decimal("0.01")
 MAX_HOURS = Decimal("99999.99")
 MAX_DAYS = Decimal("9999.99")
 BATCH = 2000  # entries per transaction in bulk writes
+COPY_THRESHOLD = 50  # below this, plain INSERTs beat COPY's set-up on PostgreSQL
 _TYPES = frozenset(t.value for t in TrainingType)
 _MODES = frozenset(m.value for m in DeliveryMode)
 _RESULTS = frozenset(r.value for r in Result)
@@ -414,8 +415,9 @@ def _allocate_ids(cursor: Any, n: int) -> list[int]:
 
 
 def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
-    """Insert chained entries and their subject rows: COPY on PostgreSQL, executemany on
-    SQLite. The ORM's bulk_create spent most of a bulk write compiling SQL (bench/ledger.py)."""
+    """Insert chained entries and their subject rows: COPY on PostgreSQL for batches,
+    executemany otherwise. The ORM's bulk_create spent most of a bulk write compiling SQL
+    (bench/ledger.py)."""
     with connection.cursor() as cursor:
         ids = _allocate_ids(cursor, len(new))
         for (entry, _), pk in zip(new, ids, strict=True):
@@ -425,7 +427,8 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
             [e.pk, e.person_id, e.year, code, hours] for e, p in new for code, hours in p.subjects
         ]
         e_table, s_table = LedgerEntry._meta.db_table, LedgerSubjectHours._meta.db_table
-        if connection.vendor == "postgresql":
+        postgres = connection.vendor == "postgresql"
+        if postgres and len(entries) >= COPY_THRESHOLD:
             raw = cursor.cursor
             with raw.copy(f"COPY {e_table} ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN") as copy:
                 for row in entries:
@@ -435,16 +438,8 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
                     for row in subjects:
                         copy.write_row(row)
             return
-        ops = connection.ops
-        moment = ops.adapt_datetimefield_value(new[0][0].recorded_at)
-        for row in entries:
-            row[4] = row[4].isoformat() if row[4] else None
-            row[5] = row[5].isoformat()
-            row[7], row[8] = str(row[7]), str(row[8])
-            row[12] = None if row[12] is None else str(row[12])
-            row[19] = moment
-        for row in subjects:
-            row[4] = str(row[4])
+        if not postgres:  # SQLite's driver needs Django's adapted values
+            _adapt_for_sqlite(entries, subjects, new[0][0].recorded_at)
         marks = ", ".join(["%s"] * len(_ENTRY_COLUMNS))
         cursor.executemany(
             f"INSERT INTO {e_table} ({', '.join(_ENTRY_COLUMNS)}) VALUES ({marks})",  # noqa: S608
@@ -456,6 +451,18 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
                 "VALUES (%s, %s, %s, %s, %s)",
                 subjects,
             )
+
+
+def _adapt_for_sqlite(entries: list[list[Any]], subjects: list[list[Any]], at: dt.datetime) -> None:
+    moment = connection.ops.adapt_datetimefield_value(at)
+    for row in entries:
+        row[4] = row[4].isoformat() if row[4] else None
+        row[5] = row[5].isoformat()
+        row[7], row[8] = str(row[7]), str(row[8])
+        row[12] = None if row[12] is None else str(row[12])
+        row[19] = moment
+    for row in subjects:
+        row[4] = str(row[4])
 
 
 def to_data(
