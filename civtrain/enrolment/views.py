@@ -34,6 +34,7 @@ from civtrain.enrolment.data import (
     ResultInput,
 )
 from civtrain.enrolment.models import Enrolment
+from civtrain.organisations.api import org_data_many
 from civtrain.people.api import person_list_data
 
 SCORE_COLUMNS = [
@@ -110,6 +111,7 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
     context = {
         "tc": tc,
         "rows": [(p, mine.get(p.id)) for p in people],
+        "unit_names": {k: v.name for k, v in org_data_many({p.unit_id for p in people}).items()},
         "search": search,
         "enrolments": list(mine.values()),
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
