@@ -30,7 +30,8 @@ ORG_COLUMNS = (
     Column("kind", "类型", ("机构类型", "层级"), required=True),
 )
 # Roles that may shape the tree inside their subtree.
-TREE_ROLES = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+# Only the city bureau changes the tree (CQ-O2), the same rule as services.check_org_write.
+TREE_ROLES = (Role.CITY_BUREAU,)
 PARENT_NOT_FOUND = "上级编码不存在或不在您的管辖范围内"
 
 
@@ -68,6 +69,9 @@ def orgs_import(
         return report, None
     report.rows_read = len(table.rows)
     scope = actor_scope(actor)
+    if actor is not None and not scope.has(*TREE_ROLES):
+        report.message = "只有市公务员局可以导入机构设置"
+        return report, None
 
     def error(row: SourceRow, key: str, reason: str) -> None:
         report.errors.append(

@@ -72,12 +72,20 @@ def test_existing_codes_update_name_and_move(tree: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_district_bureau_cannot_hang_nodes_outside_its_district(
-    tree: Any, actors: dict[str, Any]
-) -> None:
-    data = csv_file("N1,新单位,D1,单位", "N2,别区单位,D2,单位")
+def test_only_the_city_bureau_imports_the_tree(tree: Any, actors: dict[str, Any]) -> None:
+    # CQ-O2: the same rule as the org services; a district bureau's file is refused whole.
+    data = csv_file("N1,新单位,D1,单位")
     report, _ = orgs_import(data, actor=actors["district"], filename="orgs.csv")
+    assert report.message == "只有市公务员局可以导入机构设置"
+    assert "N1" not in org_by_codes()
+
+
+@pytest.mark.django_db
+def test_city_bureau_cannot_hang_nodes_outside_its_city(tree: Any, actors: dict[str, Any]) -> None:
+    data = csv_file("N1,新单位,D1,单位", "N2,别市单位,U3,内设机构")
+    report, _ = orgs_import(data, actor=actors["city"], filename="orgs.csv")
     assert [(e.row, e.reason) for e in report.errors] == [(3, "上级编码不存在或不在您的管辖范围内")]
+    assert "N1" not in org_by_codes()
 
 
 @pytest.mark.django_db

@@ -126,6 +126,7 @@ def test_detail_shows_profile_history_and_audit_trail(
     audit = body[body.index('id="person-audit"') :]
     assert "person.create" in audit and "career_event.record" in audit
     assert "显示完整身份证号" in body
+    assert f'href="/credits/record/{person.id}/"' in body  # the person's training record
 
 
 def test_learner_sees_own_record_without_audit_trail_or_reveal(client: Client, tree: Any) -> None:
