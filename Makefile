@@ -23,6 +23,7 @@ civtrain/web/static/vendor/.stamp: node_modules/.package-lock.json $(BIN)/civtra
 	touch $@
 
 setup: $(BIN)/civtrain civtrain/web/static/vendor/.stamp
+	mkdir -p var/static
 
 assets: setup
 	$(BIN)/civtrain collectstatic --noinput --verbosity 0

@@ -84,3 +84,26 @@ def hours_per_day_for(person_id: int, on: dt.date) -> float | None:
     if found is None or not found.ruleset:
         return None
     return next(spec.hours_per_day for spec in ev.by_path.values() if spec.label == found.ruleset)
+
+
+def rulesets_install(
+    *, actor: Any, bindings: list[tuple[str, str, dt.date, dt.date | None]]
+) -> int:
+    """Load every shipped rule set and bind (name, org code, from, to); for set-up and demo data.
+
+    Returns the number of bindings made. Loading is idempotent (same version, same content)."""
+    from civtrain.compliance.ruleset import read_file, shipped_files
+
+    for path in shipped_files().values():
+        services.ruleset_load(actor=actor, document=read_file(path))
+    for name, org_code, valid_from, valid_to in bindings:
+        services.ruleset_bind(
+            actor=actor, name=name, org_code=org_code, valid_from=valid_from, valid_to=valid_to
+        )
+    return len(bindings)
+
+
+def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) -> int:
+    """Evaluate everyone for `year` and store the snapshots the unit dashboards read."""
+    _, stream = selectors.evaluate(year=year, as_of=as_of, unit_code=None)
+    return services.snapshot_store(actor=actor, results=list(stream))

@@ -54,7 +54,7 @@ class Step:
 
 def steps() -> list[Step]:
     """The steps in the order they run; each may rely on everything before it."""
-    from civtrain.demo import accounts, ledger, org_tree, people
+    from civtrain.demo import accounts, ledger, org_tree, people, rules
 
     return [
         Step("org_tree", org_tree.run),
@@ -62,6 +62,7 @@ def steps() -> list[Step]:
         Step("people", people.run),
         Step("learner_accounts", accounts.run_learners),
         Step("ledger", ledger.run),
+        Step("rules", rules.run),
     ]
 
 
