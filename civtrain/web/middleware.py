@@ -1,9 +1,12 @@
-"""Turns an ApplicationError raised by a page view into a page or an htmx error partial."""
+"""Page middleware: ApplicationError as a page or htmx partial; Chinese-first language."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civtrain.core.errors import ApplicationError
@@ -54,3 +57,18 @@ class ApplicationErrorMiddleware:
         if isinstance(exc, ApplicationError):
             return render_application_error(request, exc)
         return None
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Simplified Chinese unless the user picked another language with the switch.
+
+    The browser's Accept-Language is ignored on purpose: intranet PCs often run
+    English-language browsers, and the platform speaks Chinese first.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -21,6 +21,13 @@ def test_login_page_is_chinese_by_default(client: Client, db: Any) -> None:
     assert "登录名（不是身份证号）" in body
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(
+    client: Client, db: Any
+) -> None:
+    body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body
+
+
 def test_login_page_switches_to_english(client: Client, db: Any) -> None:
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     assert response.status_code == 302
