@@ -69,19 +69,67 @@ def canonical(
     Byte for byte what canonical_reference() produces (json.dumps with sorted keys, no
     spaces, UTF-8), assembled directly because verification runs it once per entry and the
     generic encoder was most of its time (bench/ledger.py)."""
-    subject_json = ",".join(
-        f"[{_str(code)},{_money_json(h)}]" for code, h in sorted((c, money(h)) for c, h in subjects)
+    return assemble(
+        person_id=int(person_id),
+        seq=int(seq),
+        title=title,
+        start_date=iso_date(start_date),
+        date=iso_date(date),  # type: ignore[arg-type]  # never None for a stored entry
+        year=int(year),
+        hours=money(hours),
+        days=money(days),
+        training_type=training_type,
+        mode=mode,
+        result=result,
+        score=money(score),
+        source_type=source_type,
+        source_ref=source_ref,
+        reverses_id=reverses_id,
+        reason=reason,
+        evidence=evidence,
+        recorded_by_id=recorded_by_id,
+        recorded_at=iso_moment(recorded_at),
+        subjects=[(c, money(h)) for c, h in subjects],
     )
+
+
+def assemble(
+    person_id: int,
+    seq: int,
+    title: str,
+    start_date: str | None,
+    date: str,
+    year: int,
+    hours: str | None,
+    days: str | None,
+    training_type: str,
+    mode: str,
+    result: str,
+    score: str | None,
+    source_type: str,
+    source_ref: str,
+    reverses_id: int | None,
+    reason: str,
+    evidence: str,
+    recorded_by_id: int | None,
+    recorded_at: str,
+    subjects: Iterable[tuple[str, str | None]],
+) -> bytes:
+    """canonical() over values already in their canonical text form: dates ISO, money as
+    fixed two-place strings, recorded_at as iso_moment() gives it. Verification calls this
+    positionally with strings formatted by the database (integrity.py), so the parameter
+    order is the column order there."""
+    subject_json = ",".join(f"[{_str(code)},{_money_json(h)}]" for code, h in sorted(subjects))
     return (
-        f'{{"date":{_str(iso_date(date))},"days":{_money_json(days)},'
+        f'{{"date":{_str(date)},"days":{_money_json(days)},'
         f'"evidence":{_str(evidence)},"hours":{_money_json(hours)},"mode":{_str(mode)},'
-        f'"person_id":{int(person_id)},"reason":{_str(reason)},'
-        f'"recorded_at":"{iso_moment(recorded_at)}","recorded_by_id":{_int(recorded_by_id)},'
+        f'"person_id":{person_id},"reason":{_str(reason)},'
+        f'"recorded_at":"{recorded_at}","recorded_by_id":{_int(recorded_by_id)},'
         f'"result":{_str(result)},"reverses_id":{_int(reverses_id)},'
-        f'"score":{_money_json(score)},"seq":{int(seq)},"source_ref":{_str(source_ref)},'
-        f'"source_type":{_str(source_type)},"start_date":{_str(iso_date(start_date))},'
+        f'"score":{_money_json(score)},"seq":{seq},"source_ref":{_str(source_ref)},'
+        f'"source_type":{_str(source_type)},"start_date":{_str(start_date)},'
         f'"subjects":[{subject_json}],"title":{_str(title)},'
-        f'"training_type":{_str(training_type)},"year":{int(year)}}}'
+        f'"training_type":{_str(training_type)},"year":{year}}}'
     ).encode()
 
 

@@ -195,3 +195,67 @@ def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, peo
         (ProblemKind.DELETED, people["li"].id)
     ]
     assert "在检查点时有2条记录，现全部缺失" in report.problems[0].message
+
+
+def test_raw_read_formats_like_the_canonical_form(hr: Any, people: dict) -> None:
+    """Verification reads raw rows formatted by the database; every field must come out as
+    chain.canonical() formats the ORM's values (fractions, nulls, quotes, start dates)."""
+    from civtrain.credits import chain, integrity
+
+    credits.credit_entry_record(
+        actor=hr,
+        person_id=people["zhang"].id,
+        title='引号"与\\反斜杠 ✓',
+        start_date=dt.date(2026, 2, 27),
+        date=dt.date(2026, 3, 2),
+        hours=Decimal("7.25"),
+        days=Decimal("0.5"),
+        score=Decimal("88.5"),
+        subject_hours={"law": Decimal("1.75")},
+        training_type="in_service",
+        mode="off_the_job",
+        source_type="manual",
+        source_ref="odd:1",
+        evidence="证明\n第二行",
+        reason="",
+    )
+    credits.credit_entry_record(
+        actor=hr,
+        person_id=people["zhang"].id,
+        title="第二条",
+        date=dt.date(2026, 3, 3),
+        hours=Decimal(3),
+        training_type="in_service",
+        mode="off_the_job",
+        source_type="manual",
+        source_ref="odd:2",
+    )
+    raw = [row for _, rows in integrity._entries_by_person(None) for row in rows]
+    assert len(raw) == 2
+    for row in raw:
+        e = LedgerEntry.objects.get(pk=row[0])
+        expected = chain.canonical(
+            person_id=e.person_id,
+            seq=e.seq,
+            title=e.title,
+            start_date=e.start_date,
+            date=e.date,
+            year=e.year,
+            hours=e.hours,
+            days=e.days,
+            training_type=e.training_type,
+            mode=e.mode,
+            result=e.result,
+            score=e.score,
+            source_type=e.source_type,
+            source_ref=e.source_ref,
+            reverses_id=e.reverses_id,
+            reason=e.reason,
+            evidence=e.evidence,
+            recorded_by_id=e.recorded_by_id,
+            recorded_at=e.recorded_at,
+            subjects=list(e.subjects.values_list("subject", "hours")),
+        )
+        assert integrity._content(row) == expected
+        assert chain.entry_hash(row[20], expected) == row[21]
+    assert ledger_verify().ok
