@@ -11,7 +11,7 @@ from civtrain.accounts.data import Role
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
-from civtrain.core.bulk import insert_objects, reserve_ids
+from civtrain.core.bulk import insert_rows, reserve_ids
 from civtrain.core.errors import ValidationFailed
 
 
@@ -95,27 +95,24 @@ def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int
     """
     # make_password(None) draws its 40 random characters one call at a time, the slowest step
     # of a 10⁵-row import; one urandom call per account gives the same unusable, unique value.
-    users = [
-        User(
-            username=u,
-            display_name=n,
-            password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
-        )
-        for u, n, _ in accounts
-    ]
-    # Plain inserts with ids reserved up front (COPY on PostgreSQL): Django's bulk_create
-    # was the slowest part of a 10⁵-row roster import (bench/roster.py).
+    # Plain value rows with ids reserved up front (COPY on PostgreSQL): building model
+    # instances was the slowest part of a 10⁵-row roster import (bench/roster.py).
     with transaction.atomic():
-        for user, pk in zip(users, reserve_ids(User, len(users)), strict=True):
-            user.pk = pk
-        insert_objects(users)
-        insert_objects(
-            [
-                RoleAssignment(user_id=user.pk, role=Role.LEARNER, org_id=org_id)
-                for user, (_, _, org_id) in zip(users, accounts, strict=True)
-            ]
+        ids = reserve_ids(User, len(accounts))
+        insert_rows(
+            User,
+            ["id", "username", "display_name", "password"],
+            (
+                (pk, u, n, UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30))
+                for pk, (u, n, _) in zip(ids, accounts, strict=True)
+            ),
         )
-    return [u.pk for u in users]
+        insert_rows(
+            RoleAssignment,
+            ["user_id", "role", "org_id"],
+            ((pk, Role.LEARNER, org_id) for pk, (_, _, org_id) in zip(ids, accounts, strict=True)),
+        )
+    return ids
 
 
 @transaction.atomic

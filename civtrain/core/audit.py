@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civtrain.core import clock
-from civtrain.core.bulk import insert_objects
+from civtrain.core.bulk import insert_rows
 from civtrain.core.models import AuditEvent
 
 
@@ -89,18 +89,14 @@ def audit_record_many(
     """Bulk form for imports: items are (object_id, label, org_path, changes)."""
     at = clock.now()
     fields = _actor_fields(actor)
-    rows = [
-        AuditEvent(
-            at=at,
-            action=action,
-            object_type=object_type,
-            object_id=str(oid),
-            object_label=label[:200],
-            org_path=path,
-            changes=dict(changes),
-            **fields,
-        )
-        for oid, label, path, changes in items
-    ]
-    insert_objects(rows)  # plain COPY/executemany: imports write 10⁵ rows here
-    return len(rows)
+    names = ["at", "action", "object_type", *fields, "object_id", "object_label", "org_path"]
+    head = [at, action, object_type, *fields.values()]
+    # Plain value rows straight into COPY/executemany: imports write 10⁵ audit rows here.
+    return insert_rows(
+        AuditEvent,
+        [*names, "changes"],
+        (
+            [*head, str(oid), label[:200], path, dict(changes)]
+            for oid, label, path, changes in items
+        ),
+    )

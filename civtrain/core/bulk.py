@@ -8,7 +8,7 @@ No save(), no signals: callers are services that audit what they write.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -113,3 +113,76 @@ def insert_objects(objs: Sequence[models.Model], *, chunk: int = 5000) -> int:
         obj._state.adding = False
         obj._state.db = connection.alias
     return len(objs)
+
+
+def insert_rows(
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    chunk: int = 5000,
+) -> int:
+    """INSERT plain value rows (in `attnames` order) into `model`'s table, no instances built.
+
+    Other concrete fields get their default (a callable default is called per row) and
+    auto_now(_add) fields the current time; the primary key is left to the database unless
+    listed. Values must be final, as for insert_objects. Returns the number of rows.
+    """
+    meta = model._meta
+    given = {name: i for i, name in enumerate(attnames)}
+    fields = [f for f in meta.concrete_fields if f.attname in given or f is not meta.pk]
+    now = clock.now()
+    fixed: list[tuple[int, Any]] = []  # (position, value) of fields not given
+    called: list[tuple[int, Callable[[], Any]]] = []
+    order: list[int] = []  # position in the given row, or -1 for a filled-in field
+    for pos, f in enumerate(fields):
+        if f.attname in given:
+            order.append(given[f.attname])
+            continue
+        order.append(-1)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            fixed.append((pos, now))
+        elif f.has_default() and callable(f.default):
+            called.append((pos, f.get_default))
+        else:
+            fixed.append((pos, f.get_default()))
+    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in fields) if a is not None]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
+    template: list[Any] = [None] * len(fields)
+    for pos, value in fixed:
+        template[pos] = value
+    picks = [(pos, src) for pos, src in enumerate(order) if src >= 0]
+
+    def full_rows() -> Iterator[list[Any]]:
+        for given_row in rows:
+            row = template.copy()
+            for pos, src in picks:
+                row[pos] = given_row[src]
+            for pos, make in called:
+                row[pos] = make()
+            for i, adapt in adapters:
+                row[i] = adapt(row[i])
+            yield row
+
+    count = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in full_rows():
+                    copy.write_row(row)
+                    count += 1
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 — names only
+            batch: list[list[Any]] = []
+            for row in full_rows():
+                batch.append(row)
+                if len(batch) >= chunk:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+    return count

@@ -10,7 +10,7 @@ from django.db import transaction
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope, learner_accounts_create
 from civtrain.core import crypto
 from civtrain.core.audit import audit_record, audit_record_many
-from civtrain.core.bulk import insert_objects, reserve_ids
+from civtrain.core.bulk import insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.api import org_data, org_data_many
 from civtrain.people.data import (
@@ -59,13 +59,18 @@ def check_unit_write(actor: Any, unit_id: int) -> str:
     return unit.path
 
 
-def apply_input(person: Person, data: PersonInput) -> None:
-    """Copy `data` onto `person`, encrypting the personal fields."""
-    id_number = parse_id_number(data.id_number)
+def apply_input(
+    person: Person, data: PersonInput, *, id_number: str = "", id_hash: str = ""
+) -> None:
+    """Copy `data` onto `person`, encrypting the personal fields. Bulk callers that parsed
+    and hashed the ID number already pass both on (`id_number`, `id_hash`)."""
+    if not id_number:
+        id_number = parse_id_number(data.id_number)
+        id_hash = ""
     person.name = data.name.strip()
     if not person.name:
         raise ValidationFailed("姓名不能为空")
-    person.id_number_hash = crypto.lookup_hash(id_number, context=ID_CONTEXT)
+    person.id_number_hash = id_hash or crypto.lookup_hash(id_number, context=ID_CONTEXT)
     if person._state.adding or person.id_number_masked != mask_id_number(id_number):
         person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
         person.id_number_masked = mask_id_number(id_number)
@@ -263,43 +268,35 @@ def person_bulk_upsert(
     created = updated = unchanged = 0
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
-        hashes = [
-            crypto.lookup_hash(parse_id_number(r.id_number), context=ID_CONTEXT) for r in batch
-        ]
+        # Each ID number is parsed and hashed once here and passed on (apply_input, inserts).
+        numbers = [parse_id_number(r.id_number) for r in batch]
+        hashes = [crypto.lookup_hash(n, context=ID_CONTEXT) for n in numbers]
         existing = Person.objects.in_bulk(hashes, field_name="id_number_hash")
-        new, changed, audit_items = [], [], []
-        for data, key in zip(batch, hashes, strict=True):
+        new: list[tuple[PersonInput, str, str]] = []
+        changed, audit_items = [], []
+        for data, number, key in zip(batch, numbers, hashes, strict=True):
             person = existing.get(key)
             if person is None:
-                person = Person()
-                apply_input(person, data)
-                new.append(person)
+                new.append((data, number, key))
                 continue
             before = _snapshot(person)
-            apply_input(person, data)
+            apply_input(person, data, id_number=number, id_hash=key)
             after = _snapshot(person)
             diff = {k: [before[k], v] for k, v in after.items() if before[k] != v}
             if diff:
                 changed.append(person)
-                audit_items.append((person, "person.update", diff))
+                audit_items.append((person.pk, str(person), person.unit_id, diff))
             else:
                 unchanged += 1
-        _insert_people_with_accounts(new)
+        created_items = _insert_new_people(new)
         if changed:
             Person.objects.bulk_update(changed, [*UPSERT_FIELDS], batch_size=batch_size)
-        audit_items.extend(
-            (p, "person.create", {k: [None, v] for k, v in _snapshot(p).items()}) for p in new
-        )
-        for action in ("person.create", "person.update"):
+        for action, items in (("person.create", created_items), ("person.update", audit_items)):
             audit_record_many(
                 actor=actor,
                 action=action,
                 object_type="person",
-                items=[
-                    (p.pk, str(p), units[p.unit_id].path, changes)
-                    for p, act, changes in audit_items
-                    if act == action
-                ],
+                items=[(pk, label, units[u].path, ch) for pk, label, u, ch in items],
             )
         created += len(new)
         updated += len(changed)
@@ -330,20 +327,106 @@ def _attach_learner_accounts(people: list[Person]) -> None:
     Person.objects.bulk_update(people, ["user_id"], batch_size=2000)
 
 
-def _insert_people_with_accounts(people: list[Person]) -> None:
-    """New people and their learner accounts. Ids are reserved first, so each person row is
-    written once, already pointing at its account (COPY on PostgreSQL, bench/roster.py)."""
-    if not people:
-        return
+_STATUS_DEFAULT = Person._meta.get_field("status").get_default()
+# Columns of a new person written by _insert_new_people, in its row order.
+_NEW_PERSON_COLUMNS = (
+    "id",
+    "user_id",
+    "name",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    "gender",
+    "birth_date",
+    "unit_id",
+    "category",
+    "rank",
+    "leadership_level",
+    "grassroots",
+    "basic_post",
+    "law_enforcement",
+    "reporting_date",
+    "status",
+)
+
+
+def _insert_new_people(
+    new: list[tuple[PersonInput, str, str]],
+) -> list[tuple[int, str, int, dict[str, Any]]]:
+    """New people (input, parsed ID number, its hash) and their learner accounts, written
+    as plain rows (COPY on PostgreSQL, bench/roster.py): no model instances. Ids are reserved
+    first, so each person row is written once, already pointing at its account. Returns the
+    audit items (id, label, unit id, changes) of the creates, built from the same values
+    apply_input and _snapshot would give."""
+    if not new:
+        return []
+    rows: list[tuple[Any, ...]] = []
+    items: list[tuple[int, str, int, dict[str, Any]]] = []
     with transaction.atomic():
-        for person, pk in zip(people, reserve_ids(Person, len(people)), strict=True):
-            person.pk = pk
+        ids = reserve_ids(Person, len(new))
+        names = []
+        for data, _, _ in new:
+            name = data.name.strip()
+            if not name:
+                raise ValidationFailed("姓名不能为空")
+            names.append(name)
         user_ids = learner_accounts_create(
-            accounts=[(learner_username(p.pk), p.name, p.unit_id) for p in people]
+            accounts=[
+                (learner_username(pk), name, data.unit_id)
+                for pk, name, (data, _, _) in zip(ids, names, new, strict=True)
+            ]
         )
-        for person, user_id in zip(people, user_ids, strict=True):
-            person.user_id = user_id
-        insert_objects(people)
+        for pk, user_id, name, (data, number, key) in zip(ids, user_ids, names, new, strict=True):
+            masked = mask_id_number(number)
+            phone_masked = mask_phone(data.phone) if data.phone else ""
+            level = data.leadership_level or ""
+            rows.append(
+                (
+                    pk,
+                    user_id,
+                    name,
+                    crypto.encrypt(number, context=ID_CONTEXT),
+                    key,
+                    masked,
+                    crypto.encrypt(data.phone, context=PHONE_CONTEXT) if data.phone else None,
+                    phone_masked,
+                    data.gender,
+                    data.birth_date,
+                    data.unit_id,
+                    data.category,
+                    data.rank,
+                    level,
+                    data.grassroots,
+                    data.basic_post,
+                    data.law_enforcement,
+                    data.reporting_date,
+                    _STATUS_DEFAULT,
+                )
+            )
+            snapshot = {
+                "name": name,
+                "gender": data.gender,
+                "birth_date": data.birth_date,
+                "phone_masked": phone_masked,
+                "unit_id": data.unit_id,
+                "category": data.category,
+                "rank": data.rank,
+                "leadership_level": level,
+                "grassroots": data.grassroots,
+                "basic_post": data.basic_post,
+                "law_enforcement": data.law_enforcement,
+                "reporting_date": data.reporting_date,
+                "status": _STATUS_DEFAULT,
+            }
+            changes = {
+                f: [None, v.isoformat() if isinstance(v, dt.date) else v]
+                for f, v in snapshot.items()
+            }
+            items.append((pk, f"{name}（{masked}）", data.unit_id, changes))
+        insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
+    return items
 
 
 def career_event_bulk_record(
