@@ -140,9 +140,11 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) 
         phone="",  # empty keeps the stored phone; a sent one replaces it
     )
     changes = payload.dict(exclude_unset=True)
-    for required in ("name", "id_number", "gender", "unit_id", "category", "rank"):
-        if required in changes and changes[required] is None:
-            del changes[required]  # null for a required field means "leave as is"
+    not_nullable = ("name", "id_number", "gender", "unit_id", "category", "rank")
+    flags = ("grassroots", "basic_post", "law_enforcement")
+    for field in (*not_nullable, *flags):
+        if field in changes and changes[field] is None:
+            del changes[field]  # null for a field that cannot be empty means "leave as is"
     data = dataclasses.replace(current, **changes)
     return _detail(services.person_update(actor=_actor(request), person=person, data=data))
 

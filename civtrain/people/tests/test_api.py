@@ -280,6 +280,17 @@ def test_patch_changes_only_what_is_sent(world: Any) -> None:
     assert body["phone_masked"] == "137****2222"
 
 
+def test_patch_null_for_a_flag_leaves_it_as_it_is(world: Any) -> None:
+    # Found by the schemathesis run: null for a yes/no flag used to reach the database (500).
+    pk = world["people"]["U1"]
+    before = Person.objects.get(pk=pk).basic_post
+    status, _ = world["call"]["district"](
+        "PATCH", f"/people/{pk}", {"basic_post": None, "law_enforcement": None}
+    )
+    assert status == 200
+    assert Person.objects.get(pk=pk).basic_post == before
+
+
 def test_patch_moving_a_person_out_of_scope_is_refused(world: Any) -> None:
     before = _state()
     status, body = world["call"]["district"](
