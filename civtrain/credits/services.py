@@ -278,53 +278,30 @@ def _save_heads(heads: Iterable[_Head]) -> None:
 
 def _chain_entry(p: _Prepared, head: _Head, *, actor_id: int | None, at: dt.datetime) -> _Row:
     seq = head.seq + 1
-    year = p.date.year  # implements REQUIREMENTS §8: the year of the end date
-    content = chain.canonical(
-        person_id=p.person_id,
-        seq=seq,
-        title=p.title,
-        start_date=p.start_date,
-        date=p.date,
-        year=year,
-        hours=p.hours,
-        days=p.days,
-        training_type=p.training_type,
-        mode=p.mode,
-        result=p.result,
-        score=p.score,
-        source_type=p.source_type,
-        source_ref=p.source_ref,
-        reverses_id=p.reverses_id,
-        reason=p.reason,
-        evidence=p.evidence,
-        recorded_by_id=actor_id,
-        recorded_at=at,
-        subjects=p.subjects,
-    )
-    digest = chain.entry_hash(head.hash, content)
-    entry = _Row(
-        person_id=p.person_id,
-        seq=seq,
-        title=p.title,
-        start_date=p.start_date,
-        date=p.date,
-        year=year,
-        hours=p.hours,
-        days=p.days,
-        training_type=p.training_type,
-        mode=p.mode,
-        result=p.result,
-        score=p.score,
-        source_type=p.source_type,
-        source_ref=p.source_ref,
-        reverses_id=p.reverses_id,
-        reason=p.reason,
-        evidence=p.evidence,
-        recorded_by_id=actor_id,
-        recorded_at=at,
-        prev_hash=head.hash,
-        hash=digest,
-    )
+    # The stored fields, which are also what the hash covers (with the subject hours).
+    fields: dict[str, Any] = {
+        "person_id": p.person_id,
+        "seq": seq,
+        "title": p.title,
+        "start_date": p.start_date,
+        "date": p.date,
+        "year": p.date.year,  # implements REQUIREMENTS §8: the year of the end date
+        "hours": p.hours,
+        "days": p.days,
+        "training_type": p.training_type,
+        "mode": p.mode,
+        "result": p.result,
+        "score": p.score,
+        "source_type": p.source_type,
+        "source_ref": p.source_ref,
+        "reverses_id": p.reverses_id,
+        "reason": p.reason,
+        "evidence": p.evidence,
+        "recorded_by_id": actor_id,
+        "recorded_at": at,
+    }
+    digest = chain.entry_hash(head.hash, chain.canonical(**fields, subjects=p.subjects))
+    entry = _Row(**fields, prev_hash=head.hash, hash=digest)
     head.seq, head.hash = seq, digest
     return entry
 

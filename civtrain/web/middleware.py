@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -24,7 +24,15 @@ def error_heading(status: int) -> str:
     }.get(status, _("出错了"))
 
 
+API_ERROR_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found"}
+
+
 def render_error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # Whatever the API's own router could not match still answers in the API's shape.
+        code = API_ERROR_CODES.get(status, "internal_error")
+        body = {"error": {"code": code, "message": message, "details": {}}}
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     context = {"status": status, "heading": error_heading(status), "message": message}
     return render(request, "web/error.html", context, status=status)
 

@@ -264,3 +264,10 @@ def test_permission_denied_page_is_chinese(client: Client, actors: Any) -> None:
     assert response.status_code == 403
     body = response.content.decode()
     assert "没有访问权限" in body and "只有人事管理部门可以查看人员名册" in body
+
+
+def test_an_api_path_no_route_matches_answers_json_not_a_page(client: Client, db: Any) -> None:
+    # A newline in a path segment slips past the API's catch-all route (found by fuzzing).
+    response = client.get("/api/v1/classes/%0A")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
