@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from civtrain.credits import services
+from civtrain.credits.hooks import ledger_written, register_hours_per_day
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -28,6 +29,8 @@ __all__ = [
     "credit_entry_record",
     "credit_entry_reverse",
     "entry_rows",
+    "ledger_written",
+    "register_hours_per_day",
     "subject_rows",
 ]
 

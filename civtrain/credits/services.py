@@ -20,7 +20,7 @@ from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.credits import chain
+from civtrain.credits import chain, hooks
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -101,8 +101,11 @@ class _Prepared:
     reverses_id: int | None = None
 
 
-def _prepare(inp: EntryInput, hours_per_day: Decimal) -> _Prepared:
-    """Validate one input and fill in hours or days (REQUIREMENTS §8); raises EntryRejected."""
+def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
+    """Validate one input and fill in hours or days (REQUIREMENTS §8); raises EntryRejected.
+
+    Without an explicit hours_per_day, a conversion uses the governing rule set's (PR-2,
+    through hooks.register_hours_per_day), else the configured default."""
 
     def reject(message: str, code: str = CreditsErrorCode.INVALID_ENTRY) -> EntryRejected:
         return EntryRejected(code, message)
@@ -130,6 +133,10 @@ def _prepare(inp: EntryInput, hours_per_day: Decimal) -> _Prepared:
     hours = _amount(inp.hours, "学时") if inp.hours is not None else None
     days = _amount(inp.days, "天数") if inp.days is not None else None
     # implements REQUIREMENTS §8 "Hours and days": the missing one is converted.
+    if (hours is None or days is None) and hours_per_day is None:
+        hours_per_day = (
+            hooks.resolved_hours_per_day(int(inp.person_id), inp.date) or default_hours_per_day()
+        )
     if hours is None and days is not None:
         hours = (days * hours_per_day).quantize(CENT, rounding=ROUND_HALF_UP)
     if days is None and hours is not None:
@@ -343,6 +350,7 @@ def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | No
     if new:
         _insert(new)
         _save_heads(changed.values())
+        hooks.announce_written(changed, {e.year for e, _ in new})
     return out
 
 
@@ -523,8 +531,8 @@ def credit_entry_record(
     hours_per_day: Decimal | None = None,
 ) -> EntryData:
     """Write one entry; the same (person, source_type, source_ref) again returns the first
-    entry (created=False) and writes nothing. hours_per_day defaults to
-    settings.CIVTRAIN_DEFAULT_HOURS_PER_DAY until rule sets can supply it."""
+    entry (created=False) and writes nothing. hours_per_day defaults to the governing rule
+    set's, else settings.CIVTRAIN_DEFAULT_HOURS_PER_DAY."""
     inp = EntryInput(
         person_id=person_id,
         title=title,
@@ -548,7 +556,7 @@ def credit_entry_record(
 def credit_entry_record_input(
     *, actor: Any, entry: EntryInput, hours_per_day: Decimal | None = None
 ) -> EntryData:
-    prepared = _prepare(entry, hours_per_day or default_hours_per_day())
+    prepared = _prepare(entry, hours_per_day)
     if prepared.person_id not in _persons_allowed(actor, [prepared.person_id]):
         raise NotFound("人员不存在或不在您的管辖范围内")
     with transaction.atomic():
@@ -570,12 +578,11 @@ def credit_entries_bulk_record(
     """Write many entries (class results, imports, integrations) in batches of one
     transaction each. Invalid items are reported by index and skipped; the rest are written.
     Idempotent per (person, source_type, source_ref), also within the sequence."""
-    hpd = hours_per_day or default_hours_per_day()
     items: list[BulkItemResult | None] = [None] * len(entries)
     valid: list[tuple[int, _Prepared]] = []
     for index, inp in enumerate(entries):
         try:
-            valid.append((index, _prepare(inp, hpd)))
+            valid.append((index, _prepare(inp, hours_per_day)))
         except ApplicationError as exc:
             items[index] = BulkItemResult(index, ItemStatus.ERROR, None, exc.code, exc.message)
     allowed = _persons_allowed(actor, {p.person_id for _, p in valid})
@@ -648,7 +655,7 @@ def credit_entry_reverse(
             raise EntryRejected(CreditsErrorCode.INVALID_ENTRY, "更正记录必须属于同一人员")
         if not replacement.reason:
             replacement = replace(replacement, reason=reason)
-        prepared_replacement = _prepare(replacement, hours_per_day or default_hours_per_day())
+        prepared_replacement = _prepare(replacement, hours_per_day)
     with transaction.atomic():
         _lock_heads([person_id])  # serialises reversals of the same person's entries
         original = LedgerEntry.objects.get(pk=entry_id)
@@ -820,7 +827,7 @@ def claim_submit(
         source_type=SourceType.EXTERNAL_CLAIM,
         source_ref="claim:new",
     )
-    prepared = _prepare(probe, default_hours_per_day())
+    prepared = _prepare(probe, None)
     if data.date > clock.today():
         raise EntryRejected(
             CreditsErrorCode.INVALID_ENTRY, "结束日期不能晚于今天：只能申报已完成的学习"
