@@ -5,7 +5,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from civtrain.credits import services
-from civtrain.credits.hooks import ledger_written, register_hours_per_day
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -15,6 +14,7 @@ from civtrain.credits.data import (
     Result,
     SourceType,
 )
+from civtrain.credits.hooks import ledger_written, register_hours_per_day
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 
 __all__ = [
