@@ -133,10 +133,9 @@ def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
     hours = _amount(inp.hours, "学时") if inp.hours is not None else None
     days = _amount(inp.days, "天数") if inp.days is not None else None
     # implements REQUIREMENTS §8 "Hours and days": the missing one is converted.
-    if (hours is None or days is None) and hours_per_day is None:
-        hours_per_day = (
-            hooks.resolved_hours_per_day(int(inp.person_id), inp.date) or default_hours_per_day()
-        )
+    if hours_per_day is None and (hours is None or days is None):
+        hours_per_day = hooks.resolved_hours_per_day(int(inp.person_id), inp.date)
+    hours_per_day = hours_per_day or default_hours_per_day()
     if hours is None and days is not None:
         hours = (days * hours_per_day).quantize(CENT, rounding=ROUND_HALF_UP)
     if days is None and hours is not None:
