@@ -1,11 +1,13 @@
 """Writes to accounts: users, role assignments, API tokens."""
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import Q
 
 from civtrain.accounts.data import Role
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
@@ -75,6 +77,12 @@ def api_token_create(*, actor: Any, user: User, name: str) -> str:
     return key
 
 
+# last_used_at is advice for the people who revoke stale tokens, not an access log (API
+# requests are audited where they write): minute precision is plenty, a commit per request
+# is not.
+TOKEN_LAST_USED_GRANULARITY = dt.timedelta(minutes=5)
+
+
 def api_token_authenticate(key: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user")
@@ -83,7 +91,14 @@ def api_token_authenticate(key: str) -> User | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    now = clock.now()
+    if token.last_used_at is None or token.last_used_at < now - TOKEN_LAST_USED_GRANULARITY:
+        # The condition is repeated in the UPDATE so concurrent requests that all saw a stale
+        # value write it once at most, with no read-modify-write race.
+        ApiToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_LAST_USED_GRANULARITY),
+            pk=token.pk,
+        ).update(last_used_at=now)
     return token.user
 
 
