@@ -10,7 +10,8 @@ ledger importing them (compliance imports credits, never the other way round).
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,10 +36,32 @@ def resolved_hours_per_day(person_id: int, on: dt.date) -> Decimal | None:
     return None
 
 
+_collector: tuple[set[int], set[int]] | None = None
+
+
 def announce_written(person_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Send ledger_written once the current transaction commits (at once outside one)."""
+    """Send ledger_written once the current transaction commits (at once outside one);
+    inside collecting(), gather the committed persons and years instead."""
     people, yrs = frozenset(person_ids), frozenset(years)
     if people:
-        transaction.on_commit(
-            lambda: ledger_written.send(sender="credits", person_ids=people, years=yrs)
-        )
+        transaction.on_commit(lambda: _announce(people, yrs))
+
+
+def _announce(people: frozenset[int], years: frozenset[int]) -> None:
+    if _collector is not None:
+        _collector[0].update(people)
+        _collector[1].update(years)
+    else:
+        ledger_written.send(sender="credits", person_ids=people, years=years)
+
+
+@contextmanager
+def collecting() -> Iterator[tuple[set[int], set[int]]]:
+    """Gather what would be announced (a bulk writer's worker process hands it to its
+    parent, which announces once)."""
+    global _collector
+    _collector = (set(), set())
+    try:
+        yield _collector
+    finally:
+        _collector = None

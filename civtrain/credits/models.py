@@ -11,7 +11,10 @@ from civtrain.core.models import AppendOnlyModel
 
 
 class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # stubs vs as_manager()
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (person, seq) and (person, year) indexes start with it.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # Position in the person's chain, 1, 2, 3 …; unique per person so racing writers collide.
     seq = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -57,8 +60,16 @@ class LedgerSubjectHours(AppendOnlyModel):
     person_id and year are copied from the entry so rules aggregate without a join.
     """
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="subjects")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (entry, subject) index starts with it.
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="subjects", db_index=False
+    )
+    # A copy of entry.person, whose own foreign key already guarantees the person: no second
+    # constraint to check per row (bulk writes, bench/ledger.py). Verification joins subject
+    # rows on entry and person, so a changed copy shows as a changed entry.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     year = models.PositiveSmallIntegerField()
     subject = models.CharField(max_length=32)  # catalogue subject code, e.g. "law"
     hours = models.DecimalField(max_digits=8, decimal_places=2)
