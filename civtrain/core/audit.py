@@ -6,6 +6,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
 from civtrain.core import clock
 from civtrain.core.bulk import insert_rows
 from civtrain.core.models import AuditEvent
@@ -99,4 +103,30 @@ def audit_record_many(
             [*head, str(oid), label[:200], path, dict(changes)]
             for oid, label, path, changes in items
         ),
+    )
+
+
+def audit_org_paths_move(*, old_prefix: str, new_prefix: str) -> int:
+    """Re-scope the audit rows of a moved org subtree: every `org_path` under `old_prefix`
+    now starts with `new_prefix`. Returns the number of rows re-scoped.
+
+    Called by the org-tree move inside its transaction, so the audit page (scoped by subtree)
+    keeps showing a unit's history to whoever holds the unit now. Only the scoping column
+    changes — never what the row says happened (see `AuditEvent`) — and the caller records
+    the move itself, with this count, as an audit event.
+    """
+    if not old_prefix or old_prefix == new_prefix:
+        return 0
+    # A plain QuerySet, not AuditEvent.objects: the append-only manager refuses every UPDATE,
+    # and this is the one maintained column. One statement, as the org tree itself moves.
+    return (
+        models.QuerySet(AuditEvent)
+        .filter(org_path__startswith=old_prefix)
+        .update(
+            org_path=Concat(
+                Value(new_prefix),
+                Substr("org_path", len(old_prefix) + 1),
+                output_field=models.CharField(),
+            )
+        )
     )

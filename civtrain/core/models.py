@@ -31,6 +31,21 @@ class AppendOnlyModel(models.Model):
 
 
 class AuditEvent(AppendOnlyModel):
+    """One recorded action: who did what to which object, when, from where. Append-only.
+
+    The evidence — `at`, the actor, the address, `action`, the object and `changes` — is
+    never changed once written. `org_path` is different: it is not part of what happened but
+    an index saying which org subtree the row is filed under, so the audit page can be scoped
+    ("the events of my subtree"). When an org subtree moves (`organisations` org_move), the
+    paths of its nodes change, and the audit rows filed under them are re-filed under the new
+    path in the same transaction (`core.audit.audit_org_paths_move`); otherwise the unit's
+    history would vanish from the district that now holds it and stay visible to the one that
+    no longer does. That re-filing is not an edit of evidence: no recorded fact changes, the
+    old path is itself recorded (the `org.move` event keeps the old and new paths and the
+    number of rows re-filed), and where the unit sat at any moment can be read back from the
+    sequence of `org.move` events.
+    """
+
     at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=150, blank=True)
@@ -39,7 +54,8 @@ class AuditEvent(AppendOnlyModel):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=200, blank=True)
-    # Tree path of the org node the object belongs to, so audit views can be scoped.
+    # Tree path of the org node the object belongs to, so audit views can be scoped; the
+    # one column maintained after insert (re-filed when its subtree moves, see above).
     org_path = models.CharField(max_length=255, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
 

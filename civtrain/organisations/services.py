@@ -9,7 +9,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from civtrain.accounts.api import Role, actor_scope
-from civtrain.core.audit import audit_record, audit_record_many
+from civtrain.core.audit import audit_org_paths_move, audit_record, audit_record_many
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
 from civtrain.organisations.models import OrgNode, path_segment
@@ -117,7 +117,9 @@ def org_update(
 
 @transaction.atomic
 def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
-    """Re-hang `node` and its whole subtree under `new_parent`, in one UPDATE."""
+    """Re-hang `node` and its whole subtree under `new_parent`, in one UPDATE; the audit rows
+    filed under the subtree follow it (the new holder's audit page shows the unit's history),
+    and the move is itself audited with the old and new paths."""
     check_org_write(actor, node)
     check_org_write(actor, new_parent)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
@@ -136,6 +138,9 @@ def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     )
     OrgNode.objects.filter(pk=node.pk).update(parent=new_parent)
     node.refresh_from_db()
+    # Re-file the subtree's audit rows before recording the move, which is filed under the
+    # new path already.
+    refiled = audit_org_paths_move(old_prefix=old_prefix, new_prefix=new_prefix)
     audit_record(
         actor=actor,
         action="org.move",
@@ -143,7 +148,11 @@ def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
         object_id=node.pk,
         object_label=str(node),
         org_path=node.path,
-        changes={"parent": [old_parent.code if old_parent else None, new_parent.code]},
+        changes={
+            "parent": [old_parent.code if old_parent else None, new_parent.code],
+            "path": [old_prefix, new_prefix],
+            "audit_rows_refiled": refiled,
+        },
     )
     return node
 

@@ -166,10 +166,15 @@ def test_create_and_move_leave_audit_rows(tree: Any, actors: dict[str, Any]) -> 
     assert created.changes == {"code": "U7", "name": "渝中区司法局", "kind": "unit"}
     assert created.org_path == node.path
 
+    old_path = node.path
     services.org_move(actor=city, node=node, new_parent=_node("D2"))
     moved = AuditEvent.objects.get(action="org.move", object_id=str(node.pk))
     assert moved.actor_id == city.pk
-    assert moved.changes == {"parent": ["D1", "D2"]}
+    assert moved.changes == {
+        "parent": ["D1", "D2"],
+        "path": [old_path, _node("U7").path],
+        "audit_rows_refiled": 1,  # the org.create row above
+    }
     assert moved.org_path == _node("U7").path
 
 
