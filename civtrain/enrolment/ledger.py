@@ -1,12 +1,13 @@
 """Passing trainees' ledger entries, written only through credits.api (ARCHITECTURE §2)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from civtrain.classes.api import ClassData
 from civtrain.credits import api as credits_api
 from civtrain.credits.data import EntryInput, Result, SourceType
 from civtrain.enrolment.errors import EnrolmentError, EnrolmentErrorCode
+from civtrain.enrolment.hours import CreditedHours
 
 
 def source_ref(class_id: int, enrolment_id: int) -> str:
@@ -15,7 +16,11 @@ def source_ref(class_id: int, enrolment_id: int) -> str:
     return f"class:{class_id}:enrolment:{enrolment_id}"
 
 
-def entries_for(tc: ClassData, enrolments: Sequence[Any]) -> list[EntryInput]:
+def entries_for(
+    tc: ClassData, enrolments: Sequence[Any], credited: Mapping[int, CreditedHours]
+) -> list[EntryInput]:
+    """One entry per passing trainee with the hours they attended (NAT-6, CQ-M3; see
+    enrolment/hours.py); a trainee who attended nothing gets no entry."""
     return [
         EntryInput(
             person_id=e.person_id,
@@ -26,19 +31,26 @@ def entries_for(tc: ClassData, enrolments: Sequence[Any]) -> list[EntryInput]:
             mode=tc.mode,
             source_type=SourceType.CLASS,
             source_ref=source_ref(tc.id, e.pk),
-            hours=tc.total_hours,
-            days=tc.days,
-            subject_hours=dict(tc.subject_hours),
+            hours=credited[e.pk].hours,
+            days=credited[e.pk].days,
+            subject_hours=dict(credited[e.pk].subject_hours),
             result=Result.PASSED,
             score=e.total_score,
             evidence=f"培训班 {tc.code}",
         )
         for e in enrolments
+        if credited[e.pk].hours > 0
     ]
 
 
-def record_class_results(*, actor: Any, tc: ClassData, enrolments: Sequence[Any]) -> int:
-    entries = entries_for(tc, enrolments)
+def record_class_results(
+    *,
+    actor: Any,
+    tc: ClassData,
+    enrolments: Sequence[Any],
+    credited: Mapping[int, CreditedHours],
+) -> int:
+    entries = entries_for(tc, enrolments, credited)
     if not entries:
         return 0
     result = credits_api.credit_entries_bulk_record(actor=actor, entries=entries)

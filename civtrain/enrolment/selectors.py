@@ -1,14 +1,18 @@
 """Reads of enrolment, scoped by the actor: the institution sees its classes' trainees, a
 unit its own people, a learner themself."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
-from civtrain.classes.api import class_ids_q, class_run_q
+from civtrain.classes.api import ClassData, class_ids_q, class_run_q, sessions_of
 from civtrain.core.errors import NotFound
 from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, LeaveStatus
+from civtrain.enrolment.hours import CreditedHours, credited_hours
 from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest, UnitNotice
 from civtrain.organisations.api import subtree_q
 
@@ -99,3 +103,23 @@ def class_counts(class_id: int) -> dict[str, int]:
     counts = {s.value: 0 for s in EnrolmentStatus}
     counts.update(dict(rows))
     return counts
+
+
+def credited_hours_by_enrolment(
+    *, tc: ClassData, enrolment_ids: Iterable[int]
+) -> dict[int, CreditedHours]:
+    """What each trainee's ledger entry credits: the hours they attended (NAT-6, CQ-M3;
+    see enrolment/hours.py). Two queries for the whole class."""
+    ids = list(enrolment_ids)
+    sessions = sessions_of(tc.id)
+    marks: dict[int, dict[int, str]] = defaultdict(dict)
+    for e_id, s_id, status in Attendance.objects.filter(enrolment_id__in=ids).values_list(
+        "enrolment_id", "session_id", "status"
+    ):
+        marks[e_id][s_id] = status
+    leave: dict[int, list[tuple[int | None, Decimal]]] = defaultdict(list)
+    for e_id, s_id, hours in LeaveRequest.objects.filter(
+        enrolment_id__in=ids, status=LeaveStatus.APPROVED
+    ).values_list("enrolment_id", "session_id", "hours"):
+        leave[e_id].append((s_id, hours))
+    return {i: credited_hours(tc, sessions, marks[i], leave[i]) for i in ids}

@@ -22,7 +22,7 @@ from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.text import compact, normalise
-from civtrain.enrolment import ledger, qr
+from civtrain.enrolment import ledger, qr, selectors
 from civtrain.enrolment.data import (
     ATTENDANCE_LABELS,
     AttendanceMethod,
@@ -34,6 +34,7 @@ from civtrain.enrolment.data import (
     ResultInput,
 )
 from civtrain.enrolment.errors import EnrolmentError, EnrolmentErrorCode
+from civtrain.enrolment.hours import CreditedHours
 from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest, UnitNotice
 from civtrain.people.api import access_person, person_for_user, person_id_by_id_number
 from civtrain.people.data import PersonData
@@ -55,8 +56,11 @@ def fmt_hours(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _require_status(tc: ClassData, *allowed: ClassStatus) -> None:
-    if tc.status not in allowed:
+def _lock_class(class_id: int, *allowed: ClassStatus) -> ClassData:
+    """Lock the class row for this transaction and check it is in one of the `allowed`
+    statuses (any status when none is given)."""
+    tc = class_lock(class_id)
+    if allowed and tc.status not in allowed:
         wanted = "、".join(CLASS_STATUS_LABELS[s] for s in allowed)
         code = (
             EnrolmentErrorCode.CLASS_NOT_OPEN
@@ -68,6 +72,38 @@ def _require_status(tc: ClassData, *allowed: ClassStatus) -> None:
             f"培训班“{tc.title}”当前为“{CLASS_STATUS_LABELS[tc.status]}”，此操作需在“{wanted}”时进行",
             {"status": tc.status.value},
         )
+    return tc
+
+
+def _audit(
+    actor: Any,
+    action: str,
+    tc: ClassData,
+    e: Enrolment,
+    changes: dict[str, Any] | None = None,
+    *,
+    leave: LeaveRequest | None = None,
+) -> None:
+    """One audit row about a trainee of a class: the enrolment, or one of its leave requests."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="enrolment" if leave is None else "leave_request",
+        object_id=e.pk if leave is None else leave.pk,
+        object_label=f"{tc.code} {e.person.name}",
+        org_path=e.unit.path,
+        changes=changes,
+    )
+
+
+def _set_status(
+    actor: Any, action: str, tc: ClassData, e: Enrolment, to: EnrolmentStatus, reason: str
+) -> None:
+    """Move a trainee to another enrolment status, with the reason, audited."""
+    was = e.status
+    e.status, e.status_reason = to, reason
+    e.save(update_fields=["status", "status_reason"])
+    _audit(actor, action, tc, e, {"status": [was, to.value], "reason": reason})
 
 
 def _enrolled_count(class_id: int) -> int:
@@ -114,8 +150,7 @@ def nominations_create(
     Any person outside the actor's subtree fails the whole batch as not found (ARCHITECTURE §7).
     """
     access_class(actor, class_id)  # NotFound when the class is not visible
-    tc = class_lock(class_id)
-    _require_status(tc, ClassStatus.OPEN)
+    tc = _lock_class(class_id, ClassStatus.OPEN)
     scope = actor_scope(actor)
     people: list[PersonData] = []
     for pid in dict.fromkeys(person_ids):
@@ -180,8 +215,7 @@ def enrolment_self_register(*, actor: Any, class_id: int) -> NominationOutcome:
     if person is None or not actor_scope(actor).has(Role.LEARNER):
         raise NotFound("培训班不存在或无权访问")
     access_class(actor, class_id)
-    tc = class_lock(class_id)
-    _require_status(tc, ClassStatus.OPEN)
+    tc = _lock_class(class_id, ClassStatus.OPEN)
     if not tc.self_registration:
         raise EnrolmentError(
             EnrolmentErrorCode.SELF_REGISTRATION_CLOSED,
@@ -232,23 +266,14 @@ def _promote_waitlist(actor: Any, tc: ClassData) -> Enrolment | None:
         return None
     nxt = (
         Enrolment.objects.select_for_update()
+        .select_related("person", "unit")
         .filter(training_class_id=tc.id, status=EnrolmentStatus.WAITLISTED)
         .order_by("created_at", "id")
         .first()
     )
     if nxt is None:
         return None
-    nxt.status = EnrolmentStatus.ENROLLED
-    nxt.status_reason = "候补递补"
-    nxt.save(update_fields=["status", "status_reason"])
-    audit_record(
-        actor=actor,
-        action="enrolment.promote",
-        object_type="enrolment",
-        object_id=nxt.pk,
-        object_label=f"{tc.code} {nxt.person_id}",
-        changes={"status": ["waitlisted", "enrolled"]},
-    )
+    _set_status(actor, "enrolment.promote", tc, nxt, EnrolmentStatus.ENROLLED, "候补递补")
     return nxt
 
 
@@ -257,24 +282,14 @@ def enrolment_withdraw(*, actor: Any, enrolment_id: int, reason: str = "") -> En
     """Withdraw a trainee (unit HR, the trainee, or the institution); before the class runs,
     the first on the waitlist takes the freed place."""
     e = access_enrolment_by_id(actor, enrolment_id)
-    tc = class_lock(e.training_class_id)
+    tc = _lock_class(e.training_class_id)
     if e.status not in ACTIVE:
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该学员已不在本班名单中")
     if tc.status not in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING):
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "成绩确认后不能再退出")
     was = e.status
-    e.status = EnrolmentStatus.WITHDRAWN
-    e.status_reason = reason.strip()[:300] or "主动退出"
-    e.save(update_fields=["status", "status_reason"])
-    audit_record(
-        actor=actor,
-        action="enrolment.withdraw",
-        object_type="enrolment",
-        object_id=e.pk,
-        object_label=f"{tc.code} {e.person.name}",
-        org_path=e.unit.path,
-        changes={"status": [was, e.status], "reason": e.status_reason},
-    )
+    reason = reason.strip()[:300] or "主动退出"
+    _set_status(actor, "enrolment.withdraw", tc, e, EnrolmentStatus.WITHDRAWN, reason)
     if was == EnrolmentStatus.ENROLLED and tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN):
         _promote_waitlist(actor, tc)
     return e
@@ -324,18 +339,9 @@ def attendance_checkin(*, actor: Any, session_id: int, token: str) -> Attendance
         raise EnrolmentError(
             EnrolmentErrorCode.QR_TOKEN_EXPIRED, "二维码已过期，请重新扫描现场屏幕上的最新二维码"
         )
-    tc = class_lock(e.training_class_id)
-    _require_status(tc, ClassStatus.RUNNING)
+    tc = _lock_class(e.training_class_id, ClassStatus.RUNNING)
     row = _mark(actor, e, session_id, AttendanceStatus.PRESENT, AttendanceMethod.QR)
-    audit_record(
-        actor=actor,
-        action="attendance.checkin",
-        object_type="enrolment",
-        object_id=e.pk,
-        object_label=f"{tc.code} {person.name}",
-        org_path=e.unit.path,
-        changes={"session_id": session_id},
-    )
+    _audit(actor, "attendance.checkin", tc, e, {"session_id": session_id})
     return row
 
 
@@ -348,18 +354,9 @@ def attendance_record(
     e = access_enrolment_by_id(actor, enrolment_id, run=True)
     if e.training_class_id != session.class_id or e.status != EnrolmentStatus.ENROLLED:
         raise NotFound("该学员不在本课次名单中")
-    tc = class_lock(session.class_id)
-    _require_status(tc, ClassStatus.RUNNING)
+    tc = _lock_class(session.class_id, ClassStatus.RUNNING)
     row = _mark(actor, e, session_id, status, AttendanceMethod.REGISTER)
-    audit_record(
-        actor=actor,
-        action="attendance.record",
-        object_type="enrolment",
-        object_id=e.pk,
-        object_label=f"{tc.code} {e.person.name}",
-        org_path=e.unit.path,
-        changes={"session_id": session_id, "status": status.value},
-    )
+    _audit(actor, "attendance.record", tc, e, {"session_id": session_id, "status": status.value})
     return row
 
 
@@ -384,8 +381,7 @@ def attendance_import(
     time ("2026-03-02 09:00"). Nothing is written unless every row is valid.
     """
     access_class(actor, class_id, run=True)
-    tc = class_lock(class_id)
-    _require_status(tc, ClassStatus.RUNNING)
+    tc = _lock_class(class_id, ClassStatus.RUNNING)
     sessions = sessions_of(class_id)
     by_key: dict[str, int] = {}
     for n, s in enumerate(sessions, start=1):
@@ -460,8 +456,7 @@ def leave_request_create(
     e = access_enrolment_by_id(actor, enrolment_id)
     if e.status != EnrolmentStatus.ENROLLED:
         raise EnrolmentError(EnrolmentErrorCode.NOT_ENROLLED, "只有在读学员可以请假")
-    tc = class_lock(e.training_class_id)
-    _require_status(tc, ClassStatus.OPEN, ClassStatus.RUNNING)
+    tc = _lock_class(e.training_class_id, ClassStatus.OPEN, ClassStatus.RUNNING)
     if hours <= 0:
         raise ValidationFailed("请假学时须大于 0")
     if not reason.strip():
@@ -478,14 +473,8 @@ def leave_request_create(
         requested_at=clock.now(),
         requested_by_id=getattr(actor, "pk", None),
     )
-    audit_record(
-        actor=actor,
-        action="leave.request",
-        object_type="leave_request",
-        object_id=leave.pk,
-        object_label=f"{tc.code} {e.person.name}",
-        org_path=e.unit.path,
-        changes={"hours": str(hours), "session_id": session_id},
+    _audit(
+        actor, "leave.request", tc, e, {"hours": str(hours), "session_id": session_id}, leave=leave
     )
     return leave
 
@@ -505,7 +494,7 @@ def leave_request_decide(*, actor: Any, leave_id: int, approve: bool) -> LeaveRe
     if leave is None:
         raise NotFound("请假申请不存在或无权访问")
     e = access_enrolment_by_id(actor, leave.enrolment_id, run=True)
-    tc = class_lock(e.training_class_id)
+    tc = _lock_class(e.training_class_id)
     leave = LeaveRequest.objects.select_for_update().get(pk=leave_id)
     if leave.status != LeaveStatus.PENDING:
         raise EnrolmentError(EnrolmentErrorCode.LEAVE_DECIDED, "该请假申请已处理")
@@ -513,15 +502,7 @@ def leave_request_decide(*, actor: Any, leave_id: int, approve: bool) -> LeaveRe
     leave.decided_at = clock.now()
     leave.decided_by_id = getattr(actor, "pk", None)
     leave.save(update_fields=["status", "decided_at", "decided_by_id"])
-    audit_record(
-        actor=actor,
-        action="leave.decide",
-        object_type="leave_request",
-        object_id=leave.pk,
-        object_label=f"{tc.code} {e.person.name}",
-        org_path=e.unit.path,
-        changes={"status": leave.status},
-    )
+    _audit(actor, "leave.decide", tc, e, {"status": leave.status}, leave=leave)
     if approve:
         if leave.session_id is not None:
             _mark(actor, e, leave.session_id, AttendanceStatus.LEAVE, AttendanceMethod.LEAVE)
@@ -535,21 +516,11 @@ def _check_leave_cap(actor: Any, e: Enrolment, tc: ClassData) -> None:
     if e.status != EnrolmentStatus.ENROLLED or taken * 7 <= tc.total_hours:
         return
     cap = (tc.total_hours / 7).quantize(Decimal("0.01"))
-    e.status = EnrolmentStatus.DROPPED
-    e.status_reason = (
+    reason = (
         f"累计请假 {fmt_hours(taken)} 学时，超过总学时 {fmt_hours(tc.total_hours)} 的七分之一"
         f"（{fmt_hours(cap)} 学时），按规定退学"
     )
-    e.save(update_fields=["status", "status_reason"])
-    audit_record(
-        actor=actor,
-        action="enrolment.drop",
-        object_type="enrolment",
-        object_id=e.pk,
-        object_label=f"{tc.code} {e.person.name}",
-        org_path=e.unit.path,
-        changes={"status": ["enrolled", "dropped"], "reason": e.status_reason},
-    )
+    _set_status(actor, "enrolment.drop", tc, e, EnrolmentStatus.DROPPED, reason)
 
 
 # --- results (CQ-O4, ZZ-M1, ZZ-M2) -----------------------------------------------------
@@ -579,8 +550,7 @@ def quantified_score(tc: ClassData, e: Enrolment) -> Decimal | None:
 def results_record(*, actor: Any, class_id: int, rows: Sequence[ResultInput]) -> list[Enrolment]:
     """Enter or import scores for trainees of a running class; totals and pass/fail follow."""
     access_class(actor, class_id, run=True)
-    tc = class_lock(class_id)
-    _require_status(tc, ClassStatus.RUNNING)
+    tc = _lock_class(class_id, ClassStatus.RUNNING)
     by_id = {
         e.pk: e
         for e in Enrolment.objects.select_for_update()
@@ -625,7 +595,9 @@ def results_record(*, actor: Any, class_id: int, rows: Sequence[ResultInput]) ->
     return changed
 
 
-def _notice_body(tc: ClassData, e: Enrolment, absent: int, leave: Decimal) -> str:
+def _notice_body(
+    tc: ClassData, e: Enrolment, absent: int, leave: Decimal, credited: CreditedHours | None
+) -> str:
     lines = [
         f"培训班：{tc.title}（{tc.code}），{tc.start_date} 至 {tc.end_date}，"
         f"{fmt_hours(tc.total_hours)} 学时"
@@ -639,6 +611,8 @@ def _notice_body(tc: ClassData, e: Enrolment, absent: int, leave: Decimal) -> st
             f"{'/'.join(str(getattr(e, f)) for f in CONDUCT_FIELDS)}，民主评议 {e.peer_score}）"
         )
     lines.append(f"请假 {fmt_hours(leave)} 学时；无故缺勤 {absent} 次")
+    if credited is not None:
+        lines.append(f"记入学时 {fmt_hours(credited.hours)}（按实际出勤）")
     return "\n".join(lines)
 
 
@@ -647,8 +621,7 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
     """The institution marks results final: unmarked sessions become absences (CQ-M3), each
     trainee's result goes to their unit's inbox (ZZ-M2), passing trainees get ledger entries."""
     access_class(actor, class_id, run=True)
-    tc = class_lock(class_id)
-    _require_status(tc, ClassStatus.RUNNING)
+    tc = _lock_class(class_id, ClassStatus.RUNNING)
     enrolled = list(
         Enrolment.objects.select_related("person", "unit").filter(
             training_class_id=class_id,
@@ -706,6 +679,9 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
         .annotate(h=Sum("hours"))
         .values_list("enrolment_id", "h")
     )
+    passed = [e for e in enrolled if e.status == EnrolmentStatus.ENROLLED and e.passed]
+    # implements NAT-6, CQ-M3: the ledger credits only the hours each trainee attended.
+    credited = selectors.credited_hours_by_enrolment(tc=tc, enrolment_ids=[e.pk for e in passed])
     notices = []
     for e in enrolled:
         absent = int(absences.get(e.pk, 0))
@@ -715,7 +691,7 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
                 unit_id=e.unit_id,
                 enrolment=e,
                 title=f"{e.person.name} · {tc.title} 培训结果",
-                body=_notice_body(tc, e, absent, leave),
+                body=_notice_body(tc, e, absent, leave, credited.get(e.pk)),
                 passed=e.passed if e.status == EnrolmentStatus.ENROLLED else False,
                 total_score=e.total_score,
                 absent_sessions=absent,
@@ -727,8 +703,7 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
         UnitNotice.objects.bulk_create(notices)
     except IntegrityError:
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该培训班的结果已反馈") from None
-    passed = [e for e in enrolled if e.status == EnrolmentStatus.ENROLLED and e.passed]
-    ledger.record_class_results(actor=actor, tc=tc, enrolments=passed)
+    ledger.record_class_results(actor=actor, tc=tc, enrolments=passed, credited=credited)
     audit_record(
         actor=actor,
         action="result.finalise",

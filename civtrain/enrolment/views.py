@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.catalogue.api import subject_names
 from civtrain.classes.api import (
     ClassStatus,
     access_class,
@@ -343,7 +344,23 @@ def results(request: HttpRequest, class_id: int) -> HttpResponse:
         class_id=class_id,
         statuses=(EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED),
     )
-    table = [(e, [(f, getattr(e, f)) for f, _label in SCORE_COLUMNS]) for e in enrolments]
+    # implements NAT-6, CQ-M3: the hours each trainee's ledger entry credits (attended only).
+    credited = selectors.credited_hours_by_enrolment(
+        tc=tc, enrolment_ids=[e.pk for e in enrolments if e.status == EnrolmentStatus.ENROLLED]
+    )
+    names = subject_names(include_inactive=True)
+    table = [
+        (
+            e,
+            [(f, getattr(e, f)) for f, _label in SCORE_COLUMNS],
+            credited.get(e.pk) if e.passed is not False else None,
+            "、".join(
+                f"{names.get(code, code)} {services.fmt_hours(h)}"
+                for code, h in (credited[e.pk].subject_hours.items() if e.pk in credited else ())
+            ),
+        )
+        for e in enrolments
+    ]
     context = {
         "tc": tc,
         "table": table,
