@@ -43,8 +43,17 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/civtrain makemigrations --check --dry-run --verbosity 0 --settings=config.settings.test
 
-test: lint
+test: lint browser
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -p no:cacheprovider
+
+# The page journeys (civtrain/web/tests/e2e/) drive Debian's Chromium through Playwright;
+# Playwright's own browser download is never used (its CDN is unreachable here).
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ -z "$$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$$' -e '^partial$$' -e '^auxfiles$$')" ] \
+	     || ! apt-cache show chromium >/dev/null 2>&1; then apt-get update -qq; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 bench: assets
 	$(BIN)/civtrain bench all

@@ -1,0 +1,122 @@
+"""Page journeys in a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium,
+installed by `make browser`; Playwright's own browser download is never used).
+
+Each journey gets the demo dataset (`civtrain.demo`, 60 people, a fixed date) on pytest-django's
+`live_server`, and a fresh browser that records every console error, uncaught script error,
+failed or off-site request and static asset answered with an error; the journey fails on any.
+
+Playwright's sync API keeps an asyncio loop running on the test's thread, and Django refuses
+ORM calls from a thread with a running loop. So the browser starts after the data is built and
+stops before the database is flushed, and journeys check the results through the pages (what a
+user sees), never through the ORM while the browser is open.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from civtrain.core import clock
+from civtrain.demo.steps import DemoContext, run_all
+
+CHROMIUM = Path("/usr/bin/chromium")
+AS_OF = dt.date(2026, 11, 23)
+DEMO_PEOPLE = 60
+# Budget for one wait: the live server shares 2 cores with another xdist worker.
+TIMEOUT_MS = 15_000
+MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
+
+
+@pytest.fixture
+def demo(live_server: Any, settings: Any) -> DemoContext:
+    """The demo dataset as `make run` builds it, smaller, on a frozen date (deterministic).
+    Background jobs run inline: a job thread would not see the in-memory SQLite test database,
+    and on PostgreSQL it could outlive the test and race the flush."""
+    settings.CIVTRAIN_JOBS_INLINE = True
+    clock.freeze(dt.datetime(2026, 11, 23, 10, 0, tzinfo=clock.TZ))
+    return run_all(DemoContext(seed=1, people=DEMO_PEOPLE, as_of=AS_OF))
+
+
+@dataclass
+class Web:
+    """One browser for one journey; `problems` collects what must fail the test."""
+
+    base_url: str
+    browser: Any
+    problems: list[str] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
+
+    def new_page(self, **context_options: Any) -> Any:
+        options = {"viewport": {"width": 1280, "height": 900}, "base_url": self.base_url}
+        options.update(context_options)
+        context = self.browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        self._watch(page)
+        return page
+
+    def _watch(self, page: Any) -> None:
+        origin = urlsplit(self.base_url).netloc
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                self.problems.append(f"console error on {page.url}: {message.text}")
+
+        def on_request(request: Any) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != origin:
+                self.problems.append(f"off-site request (no CDN allowed): {request.url}")
+
+        def on_request_failed(request: Any) -> None:
+            kind = request.resource_type
+            # htmx cancels its own request when a newer one for the same form supersedes it
+            # (e.g. a `change` and a `submit` from one Enter): not a failure the user sees.
+            if kind in ("xhr", "fetch") and request.failure == "net::ERR_ABORTED":
+                return
+            self.problems.append(f"request failed: {kind} {request.url} ({request.failure})")
+
+        def on_response(response: Any) -> None:
+            kind = response.request.resource_type
+            if response.status >= 500 or (response.status >= 400 and kind != "document"):
+                self.problems.append(f"HTTP {response.status} for {kind} {response.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        page.on("request", on_request)
+        page.on("requestfailed", on_request_failed)
+        page.on("response", on_response)
+
+    def login(self, page: Any, username: str, password: str) -> None:
+        """Through the real login form; lands on the home page."""
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("form.card button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+
+    def assert_clean(self) -> None:
+        assert self.problems == [], "\n".join(self.problems)
+
+
+@pytest.fixture
+def web(demo: DemoContext, live_server: Any) -> Iterator[Web]:
+    """A headless Chromium for one journey (requested after `demo`: see the module doc)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        web = Web(base_url=live_server.url, browser=browser)
+        try:
+            yield web
+        finally:
+            for context in web.contexts:
+                context.close()
+            browser.close()
+    web.assert_clean()

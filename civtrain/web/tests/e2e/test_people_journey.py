@@ -1,0 +1,74 @@
+"""Journey 1: the Chinese login page, a wrong password, then a city-bureau official finds a
+person by unit and name and sees the ID number masked (CQ-M3 personal data masked)."""
+
+import re
+from collections import Counter
+
+from playwright.sync_api import expect
+
+from civtrain.demo.geography import CHONGQING
+from civtrain.demo.steps import DemoContext
+from civtrain.web.tests.e2e.conftest import MASKED_ID, Web
+
+
+def test_city_official_finds_a_person_and_sees_the_id_number_masked(
+    demo: DemoContext, web: Web
+) -> None:
+    # The unit with the most Chongqing people in the demo, and one person in it.
+    chongqing = [p for p in demo.persons if p.city_code == CHONGQING.code]
+    by_unit = Counter(p.unit_code for p in chongqing)
+    unit_code, headcount = by_unit.most_common(1)[0]
+    assert headcount >= 2  # so that the name search visibly narrows the list
+    unit = demo.orgs[unit_code]
+    colleagues = [p for p in chongqing if p.unit_code == unit_code]
+    target = colleagues[0]
+    namesakes = sum(1 for p in colleagues if target.name in p.name)
+
+    # A browser asking for English still gets the Chinese page: Chinese first.
+    page = web.new_page(locale="en-US")
+    page.goto("/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("h2.card-title")).to_have_text("登录")
+    expect(page.locator("label[for=id_username]")).to_have_text("用户名")
+    expect(page.locator("label[for=id_password]")).to_have_text("密码")
+
+    page.fill("#id_username", "cq_city")
+    page.fill("#id_password", "not-the-password")
+    page.click("form.card button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("用户名或密码不正确")
+    expect(page).to_have_url(re.compile(r"/login/"))
+
+    web.login(page, "cq_city", "Cq-City#2026demo")
+    page.locator("#sidebar-menu").get_by_role("link", name="人员名册").click()
+    expect(page.locator("h1.page-title")).to_have_text("人员名册")
+
+    # Filter by unit: the table is redrawn (htmx) with only that unit's people.
+    rows = page.locator("#people-table tbody tr")
+    expect(rows).to_have_count(min(len(demo.persons) - _other_city(demo), 50))
+    page.select_option("#id_unit", str(unit.id))
+    expect(rows).to_have_count(headcount)
+    assert sorted(rows.locator("td:first-child").all_inner_texts()) == sorted(
+        p.name for p in colleagues
+    )
+    expect(rows.locator("td:nth-child(3)")).to_have_text([unit.name] * headcount)
+
+    # Search by name within the unit. Chinese is typed through an IME, which Playwright cannot
+    # drive, so the text is filled in and the user presses Enter.
+    page.fill("#id_q", target.name)
+    page.press("#id_q", "Enter")
+    expect(rows).to_have_count(namesakes)
+    expect(page).to_have_url(re.compile(rf"unit={unit.id}"))
+
+    page.get_by_role("link", name=target.name).first.click()
+    expect(page.locator("h1.page-title")).to_contain_text(target.name)
+    shown = page.locator("#id-number-slot .font-monospace").inner_text().strip()
+    assert MASKED_ID.match(shown), shown
+    assert shown[:4] == target.id_number[:4] and shown[-4:] == target.id_number[-4:]
+    # Never in clear anywhere in the page, not even in hidden markup.
+    assert target.id_number not in page.content()
+    assert target.phone not in page.content()
+    web.assert_clean()
+
+
+def _other_city(demo: DemoContext) -> int:
+    return sum(1 for p in demo.persons if p.city_code != CHONGQING.code)
