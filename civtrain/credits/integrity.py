@@ -7,9 +7,12 @@ chain-head index.
 
 import datetime as dt
 import json
+import os
+import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,34 +25,72 @@ from civtrain.credits.data import LedgerProblem, ProblemKind, VerificationReport
 from civtrain.credits.models import (
     LedgerChainHead,
     LedgerCheckpoint,
+    LedgerEntry,
     LedgerVerification,
 )
 from civtrain.credits.services import checkpoint_heads
 from civtrain.people import api as people_api
 
 CHUNK = 10000
+PARALLEL_MIN_CHAINS = 1000  # below this, one connection verifies everything
 WHO = "\x00who\x00"  # replaced by name and masked ID once the person is looked up
 
-# One pass over the entries in (person, seq) order, each with its subject hours aggregated
-# into one column, read with a raw (server-side on PostgreSQL) cursor. Columns 1–19 are in
-# chain.assemble()'s parameter order; on PostgreSQL the database already formats dates,
-# money and recorded_at exactly as the canonical form wants them.
-_PG_SQL = """
-SELECT e.id, e.person_id, e.seq, e.title,
-       to_char(e.start_date, 'YYYY-MM-DD'), to_char(e.date, 'YYYY-MM-DD'), e.year,
-       e.hours::text, e.days::text, e.training_type, e.mode, e.result, e.score::text,
-       e.source_type, e.source_ref, e.reverses_id, e.reason, e.evidence, e.recorded_by_id,
-       to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       e.prev_hash, e.hash, s.subjects::text
-FROM credits_ledgerentry e
-LEFT JOIN (
-    SELECT person_id, entry_id, json_agg(json_build_array(subject, hours::text)) AS subjects
-    FROM credits_ledgersubjecthours {sub_where}
-    GROUP BY person_id, entry_id
-) s ON s.entry_id = e.id AND s.person_id = e.person_id
-{where}
-ORDER BY e.person_id, e.seq, e.id
+# One pass over the entries in (person, seq) order. Each row comes out slim: (id, person_id,
+# seq, prev_hash, hash, content_ok), content_ok telling whether SHA-256(prev_hash ‖ "\n" ‖
+# canonical content) equals the stored hash.
+#
+# On PostgreSQL the database builds the canonical JSON and hashes it (pgcrypto-free
+# sha256()), byte for byte what chain.assemble() builds: to_json() escapes strings exactly
+# as Python's json encoder does with ensure_ascii=False (", \, \b \f \n \r \t, other
+# control characters as lowercase \u00xx), numeric(·,2)::text is the fixed two-place form,
+# and subjects sort by code in byte order (COLLATE "C" = code point order, like sorted()).
+# test_integrity checks the two against each other on awkward values. This moves the
+# per-entry work out of Python: verification is bound by the database's scan, not by
+# the interpreter (bench/ledger.py).
+_PG_CONTENT = """
+'{"date":"' || to_char(e.date, 'YYYY-MM-DD') || '","days":"' || e.days::text
+|| '","evidence":' || to_json(e.evidence::text)::text
+|| ',"hours":"' || e.hours::text || '","mode":' || to_json(e.mode::text)::text
+|| ',"person_id":' || e.person_id::text
+|| ',"reason":' || to_json(e.reason::text)::text
+|| ',"recorded_at":"'
+|| to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+|| '","recorded_by_id":' || coalesce(e.recorded_by_id::text, 'null')
+|| ',"result":' || to_json(e.result::text)::text
+|| ',"reverses_id":' || coalesce(e.reverses_id::text, 'null')
+|| ',"score":' || coalesce('"' || e.score::text || '"', 'null')
+|| ',"seq":' || e.seq::text
+|| ',"source_ref":' || to_json(e.source_ref::text)::text
+|| ',"source_type":' || to_json(e.source_type::text)::text
+|| ',"start_date":' || coalesce('"' || to_char(e.start_date, 'YYYY-MM-DD') || '"', 'null')
+|| ',"subjects":[' || coalesce(s.subjects, '') || ']'
+|| ',"title":' || to_json(e.title::text)::text
+|| ',"training_type":' || to_json(e.training_type::text)::text
+|| ',"year":' || e.year::text || '}'
 """
+_PG_SUBJECTS = """
+SELECT person_id, entry_id,
+       string_agg('[' || to_json(subject::text)::text || ',"' || hours::text || '"]', ','
+                  ORDER BY subject COLLATE "C") AS subjects
+FROM credits_ledgersubjecthours {sub_where}
+GROUP BY person_id, entry_id
+"""
+_PG_SQL = f"""
+SELECT e.id, e.person_id, e.seq, e.prev_hash, e.hash,
+       encode(sha256(convert_to(e.prev_hash || E'\\n' || {_PG_CONTENT}, 'UTF8')), 'hex')
+       = e.hash
+FROM credits_ledgerentry e
+LEFT JOIN ({_PG_SUBJECTS}) s ON s.entry_id = e.id AND s.person_id = e.person_id
+{{where}}
+ORDER BY e.person_id, e.seq, e.id
+"""  # noqa: S608 - built from the constants above only
+_PG_CONTENT_SQL = f"""
+SELECT e.id, convert_to({_PG_CONTENT}, 'UTF8')
+FROM credits_ledgerentry e
+LEFT JOIN ({_PG_SUBJECTS.replace("{sub_where}", "")}) s
+       ON s.entry_id = e.id AND s.person_id = e.person_id
+ORDER BY e.id
+"""  # noqa: S608 - built from the constants above only
 _GENERIC_SQL = """
 SELECT e.id, e.person_id, e.seq, e.title, e.start_date, e.date, e.year, e.hours, e.days,
        e.training_type, e.mode, e.result, e.score, e.source_type, e.source_ref,
@@ -85,28 +126,40 @@ def _moment(value: Any) -> str:
     return chain.iso_moment(value)
 
 
-def _generic_row(row: tuple) -> tuple:
-    """A raw SQLite row in the PostgreSQL shape: canonical text for dates, money, moment."""
+def _slim_row(row: tuple) -> tuple:
+    """A raw SQLite row, hashed here, in the slim shape the PostgreSQL query returns."""
     r = list(row)
     r[4], r[5] = chain.iso_date(r[4]), chain.iso_date(r[5])
     r[7], r[8], r[12] = chain.money(r[7]), chain.money(r[8]), chain.money(r[12])
     r[19] = _moment(r[19])
-    if r[22] is not None:
-        r[22] = json.dumps([[c, chain.money(h)] for c, h in json.loads(r[22])])
-    return tuple(r)
+    subjects = [(c, chain.money(h)) for c, h in json.loads(r[22])] if r[22] else ()
+    content = chain.assemble(*r[1:20], subjects)  # type: ignore[call-arg]
+    return (r[0], r[1], r[2], r[20], r[21], chain.entry_hash(r[20], content) == r[21])
 
 
-def _entries_by_person(person_id: int | None) -> Iterator[tuple[int, list[tuple]]]:
-    """(person_id, rows) in person order; a row is the 22 entry columns plus its subject
-    hours as a JSON array of [code, "hours"] pairs (or None)."""
+def _entries_by_person(
+    person_id: int | None, below: int | None = None, from_: int | None = None
+) -> Iterator[tuple[int, list[tuple]]]:
+    """(person_id, rows) in person order, each row (id, person_id, seq, prev_hash, hash,
+    content_ok); one person's, or those with person_id < below and/or ≥ from_."""
     postgres = connection.vendor == "postgresql"
-    sql = _PG_SQL if postgres else _GENERIC_SQL
+    conditions: list[str] = []
     params: list[int] = []
     if person_id is not None:
-        sql = sql.format(sub_where="WHERE person_id = %s", where="WHERE e.person_id = %s")
-        params = [person_id, person_id]
-    else:
-        sql = sql.format(sub_where="", where="")
+        conditions.append("person_id = %s")
+        params.append(person_id)
+    if below is not None:
+        conditions.append("person_id < %s")
+        params.append(below)
+    if from_ is not None:
+        conditions.append("person_id >= %s")
+        params.append(from_)
+    sub_where = "WHERE " + " AND ".join(conditions) if conditions else ""
+    where = sub_where.replace("person_id", "e.person_id")
+    params += params
+    # replace(), not format(): the canonical JSON in the PostgreSQL query has braces
+    sql = (_PG_SQL if postgres else _GENERIC_SQL).replace("{sub_where}", sub_where)
+    sql = sql.replace("{where}", where)
     current: int | None = None
     group: list[tuple] = []
     with transaction.atomic(), connection.chunked_cursor() as cursor:
@@ -119,7 +172,7 @@ def _entries_by_person(person_id: int | None) -> Iterator[tuple[int, list[tuple]
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
             if not postgres:
-                batch = [_generic_row(r) for r in batch]
+                batch = [_slim_row(r) for r in batch]
             for row in batch:
                 if row[1] != current:
                     if current is not None:
@@ -130,9 +183,11 @@ def _entries_by_person(person_id: int | None) -> Iterator[tuple[int, list[tuple]
         yield current, group
 
 
-def _content(row: tuple) -> bytes:
-    subjects = row[22]
-    return chain.assemble(*row[1:20], json.loads(subjects) if subjects else ())  # type: ignore[call-arg]
+def database_contents() -> dict[int, bytes]:
+    """Entry id → the canonical content PostgreSQL builds for it (for tests)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_CONTENT_SQL)
+        return {eid: bytes(content) for eid, content in cursor.fetchall()}
 
 
 def _check_chain(
@@ -161,7 +216,7 @@ def _check_chain(
                     row,
                 )
             )
-        elif chain.entry_hash(row[20], _content(row)) != row[21]:
+        elif not row[5]:
             out.append(
                 _Pending(ProblemKind.EDITED, f"{WHO}的该记录内容与其哈希不符：被篡改", pid, row)
             )
@@ -175,7 +230,7 @@ def _check_chain(
                     row,
                 )
             )
-        elif row[20] != prev_hash:
+        elif row[3] != prev_hash:
             out.append(
                 _Pending(
                     ProblemKind.INSERTED,
@@ -186,13 +241,13 @@ def _check_chain(
             )
         if cp is not None and seq == cp[0]:
             cp_seen = True
-            if row[21] != cp[1]:
+            if row[4] != cp[1]:
                 out.append(
                     _Pending(
                         ProblemKind.EDITED, f"{WHO}的该记录与已签名检查点不符：被改写", pid, row
                     )
                 )
-        prev_hash, expected, last_seq, last_hash = row[21], seq + 1, seq, row[21]
+        prev_hash, expected, last_seq, last_hash = row[4], seq + 1, seq, row[4]
     last = rows[-1] if rows else None
     if head is not None and head_seq > last_seq:
         out.append(
@@ -244,10 +299,94 @@ def _checkpoint_problems(
     return problems
 
 
+@dataclass
+class _Scan:
+    """What one pass over a range of chains found."""
+
+    entries: int = 0
+    chains: int = 0
+    seen: set[int] = field(default_factory=set)
+    pending: list[_Pending] = field(default_factory=list)
+
+
+def _scan(
+    heads: dict[int, tuple[int, str]],
+    cp_heads: dict[int, tuple[int, str]],
+    person_id: int | None,
+    below: int | None = None,
+    from_: int | None = None,
+) -> _Scan:
+    found = _Scan()
+    for pid, rows in _entries_by_person(person_id, below, from_):
+        _check_chain(pid, rows, heads.get(pid), cp_heads.get(pid), found.pending)
+        if pid not in heads:
+            found.pending.append(
+                _Pending(
+                    ProblemKind.INSERTED,
+                    f"{WHO}的记录不在系统登记的任何链内：绕过系统插入",
+                    pid,
+                    rows[0],
+                )
+            )
+        found.entries += len(rows)
+        found.chains += 1
+        found.seen.add(pid)
+    return found
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
+
+
+def _scan_in_snapshot(snapshot: str, *args: Any) -> _Scan:
+    """_scan on this thread's own connection, in the snapshot another transaction exported,
+    so both halves of a verification read the same ledger."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):  # inlined below: SET takes no parameters
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return _scan(*args)
+    finally:
+        connection.close()
+
+
+def _scan_all(
+    heads_of: Callable[[], dict[int, tuple[int, str]]],
+    cp_heads: dict[int, tuple[int, str]],
+    person_id: int | None,
+) -> tuple[dict[int, tuple[int, str]], list[_Scan]]:
+    """The chain heads and the scans of every chain.
+
+    On PostgreSQL, outside a transaction, a whole-ledger verification runs as two halves by
+    person on two connections in one exported snapshot: the database builds and hashes the
+    canonical contents, so two backends use both cores (bench/ledger.py)."""
+    if (
+        person_id is not None
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or (os.cpu_count() or 1) < 2
+    ):
+        heads = heads_of()
+        return heads, [_scan(heads, cp_heads, person_id)]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        heads = heads_of()
+        if len(heads) < PARALLEL_MIN_CHAINS:
+            return heads, [_scan(heads, cp_heads, None)]
+        middle = sorted(heads)[len(heads) // 2]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            upper = pool.submit(_scan_in_snapshot, snapshot, heads, cp_heads, None, None, middle)
+            lower = _scan(heads, cp_heads, None, middle)
+            return heads, [lower, upper.result()]
+
+
 def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
     """Recompute every chain (or one person's) and check the latest checkpoint."""
     started = time.perf_counter()
-    pending: list[_Pending] = []
     checkpoint = LedgerCheckpoint.objects.order_by("-id").first()
     cp_heads: dict[int, tuple[int, str]] = {}
     checkpoint_valid: bool | None = None
@@ -256,26 +395,16 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
         cp_heads = checkpoint_heads(checkpoint)
         cp_texts = _checkpoint_problems(checkpoint, cp_heads)
         checkpoint_valid = not cp_texts
-    heads_qs = LedgerChainHead.objects.filter(seq__gt=0)
-    if person_id is not None:
-        heads_qs = heads_qs.filter(person_id=person_id)
-    heads = {pid: (seq, h) for pid, seq, h in heads_qs.values_list("person_id", "seq", "hash")}
-    entries = chains = 0
-    seen: set[int] = set()
-    for pid, rows in _entries_by_person(person_id):
-        _check_chain(pid, rows, heads.get(pid), cp_heads.get(pid), pending)
-        if pid not in heads:
-            pending.append(
-                _Pending(
-                    ProblemKind.INSERTED,
-                    f"{WHO}的记录不在系统登记的任何链内：绕过系统插入",
-                    pid,
-                    rows[0],
-                )
-            )
-        entries += len(rows)
-        chains += 1
-        seen.add(pid)
+
+    def heads_of() -> dict[int, tuple[int, str]]:
+        qs = LedgerChainHead.objects.filter(seq__gt=0)
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
+        return {pid: (seq, h) for pid, seq, h in qs.values_list("person_id", "seq", "hash")}
+
+    heads, scans = _scan_all(heads_of, cp_heads, person_id)
+    pending = [p for scan in scans for p in scan.pending]
+    seen = set().union(*(scan.seen for scan in scans))
     wanted = {person_id} if person_id is not None else None
     for pid, (seq, _) in sorted(heads.items()):
         if pid not in seen:
@@ -294,8 +423,8 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
     problems = [LedgerProblem(ProblemKind.CHECKPOINT, text) for text in cp_texts]
     problems += _name_problems(pending)
     return VerificationReport(
-        entries=entries,
-        chains=chains,
+        entries=sum(scan.entries for scan in scans),
+        chains=sum(scan.chains for scan in scans),
         checkpoint_id=checkpoint.pk if checkpoint else None,
         checkpoint_valid=checkpoint_valid,
         problems=tuple(problems),
@@ -312,13 +441,21 @@ def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
                 labels[p.person_id] = f"{person.name}（{person.id_number_masked}）"
             except Exception:
                 labels[p.person_id] = f"人员#{p.person_id}（已不存在）"
+    named = {p.row[0] for p in pending if p.row is not None}
+    details = {
+        eid: (date, title)
+        for eid, date, title in LedgerEntry.objects.filter(pk__in=named).values_list(
+            "id", "date", "title"
+        )
+    }
     out = []
     for p in pending:
         who = labels.get(p.person_id or 0, "")
         message = p.text.replace(f"{WHO}", who)
         row = p.row
+        date, title = details.get(row[0], (None, "")) if row is not None else (None, "")
         if row is not None:
-            message += f"——记录 #{row[0]}（序号{row[2]}，{row[5]}，“{row[3]}”）"
+            message += f"——记录 #{row[0]}（序号{row[2]}，{date}，“{title}”）"
         out.append(
             LedgerProblem(
                 kind=p.kind,
@@ -327,8 +464,8 @@ def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
                 person_label=who,
                 entry_id=row[0] if row else None,
                 seq=row[2] if row else None,
-                entry_date=dt.date.fromisoformat(row[5]) if row else None,
-                entry_title=row[3] if row else "",
+                entry_date=date,
+                entry_title=title,
             )
         )
     return out

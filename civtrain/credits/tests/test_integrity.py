@@ -197,26 +197,52 @@ def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, peo
     assert "在检查点时有2条记录，现全部缺失" in report.problems[0].message
 
 
-def test_raw_read_formats_like_the_canonical_form(hr: Any, people: dict) -> None:
-    """Verification reads raw rows formatted by the database; every field must come out as
-    chain.canonical() formats the ORM's values (fractions, nulls, quotes, start dates)."""
+CANONICAL_FIELDS = [
+    "person_id",
+    "seq",
+    "title",
+    "start_date",
+    "date",
+    "year",
+    "hours",
+    "days",
+    "training_type",
+    "mode",
+    "result",
+    "score",
+    "source_type",
+    "source_ref",
+    "reverses_id",
+    "reason",
+    "evidence",
+    "recorded_by_id",
+    "recorded_at",
+]
+
+
+def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict) -> None:
+    """Verification has the database build and hash each entry's canonical content
+    (PostgreSQL) or reads raw rows (SQLite); either way every field must come out as
+    chain.canonical() formats the ORM's values: fractions, nulls, quotes, backslashes,
+    control characters, non-BMP characters, start dates, subject order."""
     from civtrain.credits import chain, integrity
 
+    awkward = 'q"b\\s\t\r\x08\x0c\x01\x1f\x7f\u2028 ✓ 𠀀'
     credits.credit_entry_record(
         actor=hr,
         person_id=people["zhang"].id,
-        title='引号"与\\反斜杠 ✓',
+        title="引号" + awkward,
         start_date=dt.date(2026, 2, 27),
         date=dt.date(2026, 3, 2),
         hours=Decimal("7.25"),
         days=Decimal("0.5"),
         score=Decimal("88.5"),
-        subject_hours={"law": Decimal("1.75")},
+        subject_hours={"law": Decimal("1.75"), "ethics": Decimal("0.5")},
         training_type="in_service",
         mode="off_the_job",
         source_type="manual",
-        source_ref="odd:1",
-        evidence="证明\n第二行",
+        source_ref="odd:1" + awkward,
+        evidence="证明\n第二行" + awkward,
         reason="",
     )
     credits.credit_entry_record(
@@ -230,10 +256,8 @@ def test_raw_read_formats_like_the_canonical_form(hr: Any, people: dict) -> None
         source_type="manual",
         source_ref="odd:2",
     )
-    raw = [row for _, rows in integrity._entries_by_person(None) for row in rows]
-    assert len(raw) == 2
-    for row in raw:
-        e = LedgerEntry.objects.get(pk=row[0])
+    in_database = integrity.database_contents() if connection.vendor == "postgresql" else {}
+    for e in LedgerEntry.objects.order_by("id"):
         expected = chain.canonical(
             person_id=e.person_id,
             seq=e.seq,
@@ -256,6 +280,14 @@ def test_raw_read_formats_like_the_canonical_form(hr: Any, people: dict) -> None
             recorded_at=e.recorded_at,
             subjects=list(e.subjects.values_list("subject", "hours")),
         )
-        assert integrity._content(row) == expected
-        assert chain.entry_hash(row[20], expected) == row[21]
+        assert expected == chain.canonical_reference(
+            **{f: getattr(e, f) for f in CANONICAL_FIELDS},
+            subjects=list(e.subjects.values_list("subject", "hours")),
+        )
+        if in_database:
+            assert in_database[e.id] == expected
+        assert chain.entry_hash(e.prev_hash, expected) == e.hash
+    rows = [row for _, group in integrity._entries_by_person(None) for row in group]
+    assert [row[5] for row in rows] == [True, True]  # content_ok, however computed
+    assert ledger_verify().ok
     assert ledger_verify().ok
