@@ -1,9 +1,10 @@
 """Public interface of the compliance app for other apps (ledger, pages, reports)."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from civtrain.compliance import selectors, services
+from civtrain.compliance import conversions, selectors, services
 from civtrain.compliance.data import (
     AssessmentLinkage,
     ComplianceOutcome,
@@ -22,6 +23,8 @@ __all__ = [
     "UnitSummary",
     "hours_per_day_for",
     "learner_progress_context",
+    "online_credit_hours",
+    "online_crediting_policy",
     "person_evaluate",
     "person_reevaluate",
 ]
@@ -77,13 +80,34 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
 def hours_per_day_for(person_id: int, on: dt.date) -> float | None:
     """The 学时-per-day of the rule set governing the person on `on` (PR-2), for the ledger
     to convert a days-only or hours-only entry when it is written (REQUIREMENTS §8); None
-    when no set is bound (the ledger then uses its default)."""
-    ev = selectors.evaluator_for(on.year, on)
-    _, results = selectors.evaluate(year=on.year, as_of=on, person_ids=[person_id])
-    found = next(iter(results), None)
-    if found is None or not found.ruleset:
-        return None
-    return next(spec.hours_per_day for spec in ev.by_path.values() if spec.label == found.ruleset)
+    when no set is bound (the ledger then uses its default). Cached lookups, no evaluation:
+    the ledger calls it once per converted entry (registered in apps.py)."""
+    return conversions.hours_per_day(person_id, on)
+
+
+def online_credit_hours(person_id: int, on: dt.date, minutes: float, progress: float) -> Decimal:
+    """学时 an online course of `minutes` earns the person at `progress` (0…1) on `on`, under
+    the crediting policy of the rule set governing them (PR-1): `full_progress` credits
+    the length only at 100 %, `length_bands` a band's hours. Without a bound set, the
+    platform's own rule applies: 100 % progress, 45 minutes a 学时 (PR-2)."""
+    found = conversions.governing_for_person(person_id, on)
+    if found is None:
+        return conversions.online_credit(
+            {"policy": conversions.FULL_PROGRESS}, minutes=minutes, progress=progress,
+            minutes_per_hour=45,
+        )  # fmt: skip
+    return conversions.online_credit(
+        found.online_crediting, minutes=minutes, progress=progress,
+        minutes_per_hour=found.minutes_per_hour,
+    )  # fmt: skip
+
+
+def online_crediting_policy(person_id: int, on: dt.date) -> str:
+    """The online crediting policy governing the person on `on`, in one sentence (PR-1)."""
+    found = conversions.governing_for_person(person_id, on)
+    if found is None:
+        return conversions.policy_summary({"policy": conversions.FULL_PROGRESS}, 45)
+    return conversions.policy_summary(found.online_crediting, found.minutes_per_hour)
 
 
 def rulesets_install(
@@ -105,5 +129,8 @@ def rulesets_install(
 
 def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) -> int:
     """Evaluate everyone for `year` and store the snapshots the unit dashboards read."""
+    started = clock.now()
     _, stream = selectors.evaluate(year=year, as_of=as_of, unit_code=None)
-    return services.snapshot_store(actor=actor, results=list(stream))
+    stored = services.snapshot_store(actor=actor, results=list(stream))
+    services.stale_clear_year(year=year, before=started)
+    return stored

@@ -20,6 +20,8 @@ STATUS_LABELS = {
     OutcomeStatus.NOT_APPLICABLE: "不适用",
 }
 
+FAILED_OFF_THE_JOB = "脱产培训考核不合格：{title}"  # CQ-M3, ZZ-M4
+
 HOURS = "学时"
 DAYS = "天"
 TIMES = "次"
@@ -111,11 +113,13 @@ class AssessmentLinkage(NamedTuple):
     appointment_blocked: bool
     complete: bool  # every requirement due this year met (or not due yet)
     missed: tuple[ComplianceOutcome, ...] = ()
+    # Reasons that are not a rule's outcome, e.g. "脱产培训考核不合格：<title>" (CQ-M3).
+    other_reasons: tuple[str, ...] = ()
 
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why, in sentences (computed on demand: most callers never read them)."""
-        return tuple(o.explanation for o in self.missed)
+        return tuple(o.explanation for o in self.missed) + self.other_reasons
 
     def as_json(self) -> dict[str, object]:
         return {

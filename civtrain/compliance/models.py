@@ -75,3 +75,24 @@ class ComplianceSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.year} @ {self.as_of}"
+
+
+class StaleEvaluation(models.Model):
+    """A (person, year) whose stored snapshot predates a ledger write (issue 4 §4): marked in
+    one statement by the ledger_written receiver, cleared when the pair is re-evaluated.
+    Bookkeeping like a cache index: it holds no decision, so it is not audited (the ledger
+    write that caused it and the snapshot that clears it are)."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    year = models.PositiveSmallIntegerField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="stale_person_year_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"stale {self.person_id} {self.year}"

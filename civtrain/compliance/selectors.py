@@ -8,12 +8,13 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
-from civtrain.compliance.data import PersonResult, UnitSummary
+from civtrain.compliance.data import FAILED_OFF_THE_JOB, PersonResult, UnitSummary
 from civtrain.compliance.engine import Binding, Evaluator, unit_summaries
 from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
 from civtrain.compliance.ruleset import RuleSetSpec, parse_document
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
+from civtrain.credits.api import entry_rows
 from civtrain.organisations.api import org_by_codes, subtree_q
 from civtrain.people.api import person_scope_q
 
@@ -86,7 +87,55 @@ def evaluate(
     if person_ids is not None and not person_ids:
         return ev, iter(())
     scoped = actor is not None or unit_code or person_ids is not None
-    return ev, ev.people(q if scoped else None, id_range=id_range)
+    stream = ev.people(q if scoped else None, id_range=id_range)
+    return ev, _with_failed_assessments(stream, ev, person_ids)
+
+
+def failed_off_the_job(
+    *, year: int, as_of: dt.date, person_ids: list[int] | None = None
+) -> dict[int, list[str]]:
+    """Titles of the failed off-the-job assessments of the year (up to as_of), by person
+    (CQ-M3, ZZ-M4): ledger entries with result failed in mode off_the_job, not reversed
+    (the ledger entry of a class's final result says how the assessment went).
+    Failures are few, so one query serves a whole population."""
+    qs = (
+        entry_rows()
+        .filter(
+            year=year,
+            date__lte=as_of,
+            result="failed",
+            mode="off_the_job",
+            reversed_by__isnull=True,
+        )
+        .exclude(source_type="reversal")
+    )  # §8: a reversed entry and its reversal never count
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    out: dict[int, list[str]] = {}
+    for pid, title in qs.order_by("date", "id").values_list("person_id", "title"):
+        out.setdefault(pid, []).append(title)
+    return out
+
+
+def _with_failed_assessments(
+    stream: Iterator[PersonResult], ev: Evaluator, person_ids: list[int] | None
+) -> Iterator[PersonResult]:
+    """CQ-M3, ZZ-M4 ("培训考核不合格的，不得评为优秀"): a failed off-the-job assessment in the
+    year makes a person governed by a rule set not eligible for 优秀, with the reason."""
+    failed = failed_off_the_job(year=ev.year, as_of=ev.as_of, person_ids=person_ids)
+    if not failed:
+        yield from stream
+        return
+    for r in stream:
+        titles = failed.get(r.person_id)
+        if titles and r.ruleset:
+            reasons = tuple(FAILED_OFF_THE_JOB.format(title=t) for t in titles)
+            r = r._replace(
+                linkage=r.linkage._replace(
+                    eligible_excellent=False, other_reasons=r.linkage.other_reasons + reasons
+                )
+            )
+        yield r
 
 
 def unit_summary_list(

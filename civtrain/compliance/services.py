@@ -6,11 +6,17 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from civtrain.compliance import conversions
 from civtrain.compliance.data import PersonResult
 from civtrain.compliance.errors import ComplianceErrorCode
-from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
+from civtrain.compliance.models import (
+    ComplianceSnapshot,
+    RuleSet,
+    RuleSetBinding,
+    StaleEvaluation,
+)
 from civtrain.compliance.ruleset import parse_document
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
@@ -34,6 +40,9 @@ def ruleset_load(*, actor: Any, document: dict[str, Any]) -> tuple[RuleSet, bool
                     f"规则集 {spec.label} 已载入且内容不同；修改规则请提高 version 后再载入",
                 )
             return existing, False
+        # Forget cached conversions now (this connection sees the row) and at commit.
+        conversions.cache_clear()
+        transaction.on_commit(conversions.cache_clear)
         row = RuleSet.objects.create(
             name=spec.name,
             version=spec.version,
@@ -77,6 +86,8 @@ def ruleset_bind(
     if valid_to is not None and valid_to < valid_from:
         raise ValidationFailed("绑定的结束日期早于开始日期")
     with transaction.atomic():
+        conversions.cache_clear()
+        transaction.on_commit(conversions.cache_clear)
         binding = RuleSetBinding.objects.create(
             ruleset=ruleset,
             org_id=org.id,
@@ -158,3 +169,81 @@ def _snapshot(r: PersonResult, now: dt.datetime) -> ComplianceSnapshot:
         is_latest=True,
         computed_at=now,
     )
+
+
+# -- re-evaluation after ledger writes (issue 4 §4) ---------------------------------------
+def stale_mark(*, person_ids: Iterable[int], years: Iterable[int]) -> int:
+    """Mark every (person, year) pair stale in one statement (PostgreSQL: INSERT … SELECT
+    unnest … ON CONFLICT DO NOTHING; elsewhere bulk_create ignoring conflicts). Cheap enough
+    to run inside the ledger writer's call (100,000 entries → one INSERT). Returns the
+    number of pairs offered."""
+    people = sorted(set(person_ids))
+    yrs = sorted(set(years))
+    if not people or not yrs:
+        return 0
+    now = clock.now()
+    table = StaleEvaluation._meta.db_table
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (person_id, year, marked_at) "  # noqa: S608 - own table name
+                    "SELECT p, y, %s FROM unnest(%s::bigint[]) AS p, unnest(%s::int[]) AS y "
+                    "ON CONFLICT (person_id, year) DO NOTHING",
+                    [now, people, yrs],
+                )
+        else:
+            StaleEvaluation.objects.bulk_create(
+                [StaleEvaluation(person_id=p, year=y, marked_at=now) for p in people for y in yrs],
+                ignore_conflicts=True,
+                batch_size=5000,
+            )
+    return len(people) * len(yrs)
+
+
+def _claim(person_ids: list[int] | None, limit: int) -> dict[int, list[int]]:
+    """Take up to `limit` stale pairs (of `person_ids`, or any) off the list: year → people.
+    A write after the claim marks its pair again, so nothing is lost in between."""
+    with transaction.atomic():
+        qs = StaleEvaluation.objects.select_for_update(skip_locked=True).order_by("id")
+        if person_ids is not None:
+            qs = qs.filter(person_id__in=person_ids)
+        rows = list(qs.values_list("id", "person_id", "year")[:limit])
+        StaleEvaluation.objects.filter(id__in=[r[0] for r in rows]).delete()
+    by_year: dict[int, list[int]] = {}
+    for _, pid, year in rows:
+        by_year.setdefault(year, []).append(pid)
+    return by_year
+
+
+def stale_refresh(
+    *, actor: Any, person_ids: list[int] | None = None, batch: int = 5000, max_batches: int = 0
+) -> int:
+    """Re-evaluate the stale pairs (those of `person_ids`, or all of them, `batch` at a
+    time) and store their snapshots; returns the number of snapshots stored. A batch that
+    fails is marked stale again, for the next periodic run."""
+    from civtrain.compliance.selectors import evaluate
+
+    stored = 0
+    rounds = 0
+    while True:
+        claimed = _claim(person_ids, batch)
+        if not claimed:
+            return stored
+        try:
+            for year, ids in sorted(claimed.items()):
+                _, results = evaluate(year=year, person_ids=sorted(ids))
+                stored += snapshot_store(actor=actor, results=list(results))
+        except Exception:
+            for year, ids in claimed.items():
+                stale_mark(person_ids=ids, years=[year])
+            raise
+        rounds += 1
+        if person_ids is not None or (max_batches and rounds >= max_batches):
+            return stored
+
+
+def stale_clear_year(*, year: int, before: dt.datetime) -> int:
+    """Drop the marks of `year` made before `before` (a full --store run since covers them)."""
+    deleted, _ = StaleEvaluation.objects.filter(year=year, marked_at__lt=before).delete()
+    return deleted

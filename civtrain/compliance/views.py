@@ -16,7 +16,7 @@ from civtrain.compliance.engine import unit_summaries
 from civtrain.compliance.ruleset import schema
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
-from civtrain.organisations.api import org_by_codes, org_data_many
+from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_data_many
 from civtrain.people.api import person_for_user
 
 RISK_FILTERS = {
@@ -94,30 +94,48 @@ def people_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def units_page(request: HttpRequest) -> HttpResponse:
-    """District and city: completion by child unit from the latest snapshots (SQL
-    aggregated), an ECharts bar chart, and drill-down into a child."""
+    """District and city: completion by child node from the latest snapshots (SQL
+    aggregated), an ECharts bar chart, and drill-down the way the officials browse: a city
+    starts at its districts, with its 市直 bureaus folded into one row (`direct=1` lists
+    them); a district lists its units; a unit its internal divisions."""
     year = _year(request)
     code, path = _root(request)
+    root = org_by_codes([code])[code]
+    city_direct = root.kind == OrgKind.CITY and request.GET.get("direct") == "1"
     rows = selectors.completion_by_unit(actor=request.user, year=year, parent_path=path)
     child_ids = [int(r["child"].rstrip("/").rsplit("/", 1)[-1]) for r in rows]
     nodes = org_data_many(child_ids)
     table = []
+    folded = {"headcount": 0, "complete": 0, "deferred": 0, "units": 0}
     for row, node_id in zip(rows, child_ids, strict=True):
         node = nodes.get(node_id)
         if node is None:
             continue
         headcount = row["headcount"] or 0
         complete = row["complete"] or 0
+        deferred = row["deferred"] or 0
+        direct = row["child"] == path
+        if root.kind == OrgKind.CITY and not direct and node.kind != OrgKind.DISTRICT:
+            if not city_direct:  # a 市直 bureau: folded into the city-level row
+                folded["headcount"] += headcount
+                folded["complete"] += complete
+                folded["deferred"] += deferred
+                folded["units"] += 1
+                continue
+        elif city_direct:
+            continue  # the 市直 view lists the bureaus only
+        table.append(_unit_row(node.code, node.name, headcount, complete, deferred, direct))
+    if folded["units"]:
         table.append(
-            {
-                "code": node.code,
-                "name": node.name,
-                "direct": row["child"] == path,
-                "headcount": headcount,
-                "complete": complete,
-                "deferred": row["deferred"] or 0,
-                "rate": round(100 * complete / headcount, 1) if headcount else 0.0,
-            }
+            _unit_row(
+                root.code,
+                _("市直单位（%(n)s 个）") % {"n": folded["units"]},
+                folded["headcount"],
+                folded["complete"],
+                folded["deferred"],
+                False,
+                drill=f"?unit={root.code}&direct=1&year={year}",
+            )
         )
     table.sort(key=lambda t: (t["rate"], t["code"]))
     chart = {
@@ -127,11 +145,50 @@ def units_page(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "unit_code": code,
-        "unit_name": org_by_codes([code])[code].name,
+        "unit_name": root.name + (_(" · 市直单位") if city_direct else ""),
+        "direct": city_direct,
+        "up": _up_link(root, city_direct, year, request),
         "table": table,
         "chart": chart,
     }
     return render(request, "compliance/units.html", context)
+
+
+def _unit_row(
+    code: str,
+    name: str,
+    headcount: int,
+    complete: int,
+    deferred: int,
+    direct: bool,
+    drill: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "direct": direct,
+        "drill": drill if drill is not None else ("" if direct else f"?unit={code}"),
+        "people": not drill,
+        "headcount": headcount,
+        "complete": complete,
+        "deferred": deferred,
+        "rate": round(100 * complete / headcount, 1) if headcount else 0.0,
+    }
+
+
+def _up_link(root: OrgNodeData, city_direct: bool, year: int, request: HttpRequest) -> str:
+    """The level above, if the actor may look at it ("" at the top of their scope)."""
+    if city_direct:
+        return f"?unit={root.code}&year={year}"
+    if root.parent_id is None:
+        return ""
+    parent = org_data_many([root.parent_id]).get(root.parent_id)
+    scope = actor_scope(request.user)
+    if parent is None or not scope.covers(parent.path, *PERSONNEL_ROLES):
+        return ""
+    if parent.kind == OrgKind.CITY and root.kind != OrgKind.DISTRICT:
+        return f"?unit={parent.code}&direct=1&year={year}"
+    return f"?unit={parent.code}&year={year}"
 
 
 @login_required

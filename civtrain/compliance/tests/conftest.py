@@ -32,3 +32,11 @@ def bound(tree: dict[str, OrgNodeData]) -> dict[str, OrgNodeData]:
 @pytest.fixture
 def nobody() -> Any:
     return None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_conversions() -> None:
+    """The PR-2 lookups are cached for a while; each test starts from its own database."""
+    from civtrain.compliance import conversions
+
+    conversions.cache_clear()

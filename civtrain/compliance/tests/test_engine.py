@@ -114,6 +114,48 @@ def test_missed_annual_training_blocks_excellent_and_defers_the_grade(
     assert (done.linkage.eligible_excellent, done.linkage.grade_deferred) == (True, False)
 
 
+def test_failed_off_the_job_assessment_blocks_excellent_with_its_title(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    """CQ-M3, ZZ-M4: 培训考核不合格 → not 优秀, even with every hour done; the grade is not
+    deferred by it (nothing is missing)."""
+    p = make_person(bound["U1"])
+    entry(p.id, "2018-05-01", hours=95, subjects={"ethics": 2})
+    ok = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
+    assert (ok.linkage.eligible_excellent, ok.linkage.reasons) == (True, ())
+    entry(p.id, "2018-06-01", days=5, mode="online", result="failed", title="网络专题班")
+    assert person_evaluate(p.id, year=2018, as_of=D("2018-12-31")).linkage.eligible_excellent
+    entry(p.id, "2018-09-30", days=5, result="failed", title="依法行政专题培训班")
+    r = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
+    assert r.linkage.eligible_excellent is False
+    assert r.linkage.grade_deferred is False
+    assert r.linkage.reasons == ("脱产培训考核不合格：依法行政专题培训班",)
+    assert r.linkage.as_json()["reasons"] == ["脱产培训考核不合格：依法行政专题培训班"]
+    # as of before the failure, and in the next year, it does not count
+    before = person_evaluate(p.id, year=2018, as_of=D("2018-09-29"))
+    assert before.linkage.reasons == ()
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    snap = ComplianceSnapshot.objects.get(person_id=p.id, is_latest=True)
+    assert snap.eligible_excellent is False
+    assert snap.linkage["reasons"] == ["脱产培训考核不合格：依法行政专题培训班"]
+
+
+def test_a_reversed_failed_assessment_no_longer_blocks_excellent(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    from civtrain.compliance.tests.ledger_builders import reverse
+
+    p = make_person(bound["U3"])  # 郑州 (ZZ-M4)
+    failed = entry(p.id, "2015-06-01", days=3, result="failed", title="公文写作班")
+    assert person_evaluate(p.id, year=2015, as_of=D("2015-12-31")).linkage.reasons[-1] == (
+        "脱产培训考核不合格：公文写作班"
+    )
+    reverse(failed.id)
+    r = person_evaluate(p.id, year=2015, as_of=D("2015-12-31"))
+    assert "脱产培训考核不合格：公文写作班" not in r.linkage.reasons
+
+
 def test_unit_quota_is_cut_when_the_unit_misses_its_task(bound: dict[str, OrgNodeData]) -> None:
     # U1: 10 people, 9 complete (90 % < 95 %) → 20 % − 5 = 15 % → 1 of 10 may be 优秀.
     # U2: 5 people, all complete → 20 % → 1 of 5.

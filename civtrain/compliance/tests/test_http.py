@@ -121,3 +121,58 @@ def test_learner_home_shows_progress_bars(bound: dict[str, OrgNodeData]) -> None
     assert "20 / 24 学时" in page
     assert "还差 4 学时法治培训，截止 2018-12-31" in page
     assert client.get("/compliance/me/").status_code == 200
+
+
+def test_city_dashboard_starts_at_the_districts_and_drills_down(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    """Issue 4 §6: city → districts (市直 bureaus folded into one row) → units → divisions."""
+    from civtrain.organisations.api import OrgKind, org_by_codes, org_create
+
+    org_create(actor=None, code="U9", name="市财政局", kind=OrgKind.UNIT, parent_code="C1")
+    org_create(actor=None, code="U8", name="市审计局", kind=OrgKind.UNIT, parent_code="C1")
+    u9 = org_by_codes(["U9"])["U9"]
+    _people(bound)  # 渝中甲 (U1, misses), 江北乙 (U2, complete)
+    for name in ("财政甲", "财政乙"):
+        p = make_person(u9, name=name)
+        entry(p.id, "2018-04-01", hours=95, subjects={"ethics": 2})
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    client = Client()
+    client.force_login(actors["city"])
+
+    def rows(url: str) -> dict[str, list[str]]:
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        body = html[html.index('id="completion-table"') :]
+        out = {}
+        for tr in body.split("<tr>")[2:]:
+            cells = [c.split("</td>")[0].strip() for c in tr.split("<td")[1:]]
+            name = cells[0].split(">", 1)[1].split("<")[0].strip()
+            out[name] = [c.split(">", 1)[1] for c in cells[1:4]] + [tr]
+        return out
+
+    city = rows("/compliance/units/?year=2018")
+    assert set(city) == {"渝中区", "江北区", "市直单位（1 个）"}  # U8 has nobody: no snapshot
+    assert city["渝中区"][:3] == ["1", "0", "0.0%"]
+    assert city["江北区"][:3] == ["1", "1", "100.0%"]
+    assert city["市直单位（1 个）"][:3] == ["2", "2", "100.0%"]
+    assert "?unit=D1&year=2018" in city["渝中区"][3]
+    assert "?unit=C1&amp;direct=1&amp;year=2018" in city["市直单位（1 个）"][3]
+
+    direct = rows("/compliance/units/?year=2018&unit=C1&direct=1")
+    assert set(direct) == {"市财政局"}
+    assert direct["市财政局"][:3] == ["2", "2", "100.0%"]
+
+    district = rows("/compliance/units/?year=2018&unit=D1")
+    assert set(district) == {"渝中区人力社保局"}
+    page = client.get("/compliance/units/?year=2018&unit=D1").content.decode()
+    assert 'id="completion-up"' in page and 'href="?unit=C1&amp;year=2018"' in page
+
+    # A district official starts at their district and cannot climb above it.
+    district_user = Client()
+    district_user.force_login(actors["district"])
+    mine = district_user.get("/compliance/units/?year=2018").content.decode()
+    assert "渝中区人力社保局" in mine and "completion-up" not in mine
+    assert district_user.get("/compliance/units/?year=2018&unit=C1").status_code == 404

@@ -13,6 +13,7 @@ from django.db.models import Q
 from civtrain.compliance import exports, selectors, services
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, fmt_number
 from civtrain.compliance.engine import unit_summaries
+from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
 from civtrain.organisations.api import org_by_codes
 
@@ -75,10 +76,13 @@ class Command(BaseCommand):
                 raise CommandError("表格导出需要 --out 文件")
             self._write(o, data)
             return
+        started = clock.now()
         ev, stream = selectors.evaluate(year=year, as_of=o["as_of"], unit_code=o["unit"])
         results = list(stream)
         if o["store"]:
             n = services.snapshot_store(actor=None, results=results)
+            if not o["unit"]:  # everyone re-evaluated: earlier stale marks are covered
+                services.stale_clear_year(year=year, before=started)
             self.stderr.write(f"已保存 {n} 条快照（as_of {ev.as_of}）")
         if o["units"]:
             root = org_by_codes([o["unit"]])[o["unit"]].path if o["unit"] else ""
