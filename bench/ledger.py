@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, transaction
 
 from bench import Measurement, benchmark, timer
@@ -22,7 +23,7 @@ from civtrain.core import crypto
 from civtrain.core.models import AuditEvent
 from civtrain.credits.api import EntryInput, credit_entries_bulk_record, credit_entry_record
 from civtrain.credits.integrity import ledger_verify
-from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
+from civtrain.credits.models import LedgerChainHead, LedgerEntry, LedgerSubjectHours
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 from civtrain.people.data import id_check_digit, mask_id_number
 from civtrain.people.models import ID_CONTEXT, Person
@@ -30,6 +31,7 @@ from civtrain.people.models import ID_CONTEXT, Person
 PREFIX = "BENCH-L"
 REGION = "990102"  # no real region: bench people never collide with real ID numbers
 PER_PERSON = 20
+LEDGER_MODELS = (LedgerEntry, LedgerSubjectHours, LedgerChainHead)  # cleared by _clear_ledger
 
 
 def _progress(message: str) -> None:
@@ -91,6 +93,17 @@ def _clear_ledger(person_ids: list[int]) -> None:
                 cursor.execute(f"DELETE FROM {table} WHERE person_id IN ({marks})", part)
 
 
+def _tables_referencing_people() -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to Person outside the ledger tables."""
+    return [
+        (model._meta.db_table, f.column or f.attname)
+        for model in apps.get_models()
+        if model not in LEDGER_MODELS
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.related_model is Person
+    ]
+
+
 @contextmanager
 def _bench_people(size: int) -> Iterator[list[int]]:
     org_create(actor=SYSTEM, code=PREFIX, name="账本基准市", kind=OrgKind.CITY)
@@ -105,7 +118,16 @@ def _bench_people(size: int) -> Iterator[list[int]]:
     finally:
         _clear_ledger(person_ids)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM people_person WHERE unit_id = %s", [nodes[f"{PREFIX}-U"]])
+            # Whatever other apps keep per person (compliance snapshots and stale marks made
+            # after the writes), found through the models' foreign keys to Person.
+            unit = [nodes[f"{PREFIX}-U"]]
+            for table, column in _tables_referencing_people():
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {column} IN "
+                    "(SELECT id FROM people_person WHERE unit_id = %s)",
+                    unit,
+                )
+            cursor.execute("DELETE FROM people_person WHERE unit_id = %s", unit)
             cursor.execute("DELETE FROM core_auditevent WHERE id > %s", [first_audit])
             cursor.execute(
                 "DELETE FROM organisations_orgnode WHERE id = %s", [nodes[f"{PREFIX}-U"]]
