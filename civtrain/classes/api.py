@@ -97,8 +97,12 @@ def class_data(class_id: int) -> ClassData:
     return to_data(TrainingClass.objects.select_related("organiser").get(pk=class_id))
 
 
-def access_session(actor: Any, session_id: int, *, run: bool = False) -> SessionData:
-    return session_to_data(selectors.access_session_by_id(actor, session_id, run=run))
+def access_session(
+    actor: Any, session_id: int, *, run: bool = False, teach: bool = False
+) -> SessionData:
+    """The session if the actor may see it (run: runs its class; run and teach: runs its
+    class or teaches this session)."""
+    return session_to_data(selectors.access_session_by_id(actor, session_id, run=run, teach=teach))
 
 
 def session_data(session_id: int) -> SessionData:

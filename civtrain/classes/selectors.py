@@ -1,5 +1,6 @@
 """Reads of training classes, scoped by the actor (ARCHITECTURE §7)."""
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.db.models import Q, QuerySet
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.classes.data import ClassStatus
 from civtrain.classes.models import Session, TrainingClass
+from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.institutions.api import institution_scope_q
 from civtrain.organisations.api import subtree_q
@@ -102,13 +104,46 @@ def session_list(*, training_class: TrainingClass) -> QuerySet[Session]:
     return training_class.sessions.select_related("teacher").all()
 
 
-def access_session_by_id(actor: Any, session_id: int, *, run: bool = False) -> Session:
-    q = class_run_q(actor) if run else class_scope_q(actor)
+def own_sessions_q(actor: Any) -> Q:
+    """Sessions the actor teaches: their own teacher record's, never another teacher's."""
+    scope = actor_scope(actor)
+    if not scope.has(Role.TEACHER) or scope.user_id is None:
+        return Q(pk__in=[])
+    return Q(teacher__user_id=scope.user_id)
+
+
+def access_session_by_id(
+    actor: Any, session_id: int, *, run: bool = False, teach: bool = False
+) -> Session:
+    """The session if the actor may see it; `run`: runs its class (institution staff);
+    `run` and `teach`: runs its class or teaches this very session (CQ-B2)."""
+    classes = TrainingClass.objects.filter(class_run_q(actor) if run else class_scope_q(actor))
+    q = Q(training_class__in=classes)
+    if teach:
+        q |= own_sessions_q(actor)
     found = (
-        Session.objects.filter(training_class__in=TrainingClass.objects.filter(q), pk=session_id)
-        .select_related("training_class", "teacher")
-        .first()
+        Session.objects.filter(q, pk=session_id).select_related("training_class", "teacher").first()
     )
     if found is None:
         raise NotFound("课次不存在或无权访问")
     return found
+
+
+@dataclass(frozen=True)
+class TeachingSchedule:
+    upcoming: list[Session]  # today and later, soonest first
+    past: list[Session]  # before today, latest first
+
+
+def teaching_schedule(*, actor: Any, month: dt.date | None = None) -> TeachingSchedule:
+    """A teacher's own sessions (CQ-B2), optionally of one month (`month` is its 1st day)."""
+    qs = Session.objects.filter(own_sessions_q(actor)).select_related(
+        "training_class", "training_class__institution"
+    )
+    if month is not None:
+        qs = qs.filter(date__year=month.year, date__month=month.month)
+    today = clock.today()
+    return TeachingSchedule(
+        upcoming=list(qs.filter(date__gte=today).order_by("date", "start_time", "id")),
+        past=list(qs.filter(date__lt=today).order_by("-date", "-start_time", "-id")),
+    )

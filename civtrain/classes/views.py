@@ -1,5 +1,6 @@
 """Pages of training classes: list, detail with sessions and status, create and edit."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +28,10 @@ from civtrain.classes.data import (
     SessionInput,
 )
 from civtrain.classes.models import TrainingClass
-from civtrain.core.errors import ApplicationError, NotFound
+from civtrain.core import clock
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.enrolment.api import class_counts
+from civtrain.faculty.api import teacher_for_user
 from civtrain.institutions.api import institution_choices
 from civtrain.organisations.api import org_list_data
 
@@ -277,3 +280,121 @@ def session_add(request: HttpRequest, class_id: int) -> HttpResponse:
     )
     messages.success(request, _("课次已添加"))
     return redirect("classes:detail", class_id)
+
+
+# --- a teacher's own schedule (CQ-B2) ---------------------------------------------------------
+
+
+def _month(value: str) -> dt.date | None:
+    """ "2026-03" → 2026-03-01; anything else → None (no month filter)."""
+    year, _sep, month = value.strip().partition("-")
+    try:
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+def _teacher_only(request: HttpRequest) -> None:
+    if not actor_scope(request.user).has(Role.TEACHER):
+        raise PermissionDenied(_("只有教师可以查看授课安排"))
+
+
+@login_required
+def teaching(request: HttpRequest) -> HttpResponse:
+    """我的授课: the teacher's sessions, upcoming first then past, filtered by month; the
+    QR check-in link on sessions of running classes from today on, the attendance sheet
+    where the teacher also runs the class (implements CQ-B2)."""
+    _teacher_only(request)
+    month = _month(request.GET.get("month", ""))
+    schedule = selectors.teaching_schedule(actor=request.user, month=month)
+    runs = set(
+        TrainingClass.objects.filter(selectors.class_run_q(request.user)).values_list(
+            "pk", flat=True
+        )
+    )
+    names = subject_names(include_inactive=True)
+
+    def row(s: Any, upcoming: bool) -> dict[str, Any]:
+        status = ClassStatus(s.training_class.status)
+        return {
+            "s": s,
+            "subject": names.get(s.subject, s.subject),
+            "status": _(CLASS_STATUS_LABELS[status]),
+            "qr": upcoming and status == ClassStatus.RUNNING,
+            "sheet": s.training_class_id in runs,
+        }
+
+    context = {
+        "upcoming": [row(s, True) for s in schedule.upcoming],
+        "past": [row(s, False) for s in schedule.past],
+        "month": f"{month:%Y-%m}" if month else "",
+        "linked": teacher_for_user(int(request.user.pk or 0)) is not None,
+        "upcoming_hours": sum((s.hours for s in schedule.upcoming), Decimal(0)),
+        "past_hours": sum((s.hours for s in schedule.past), Decimal(0)),
+    }
+    return render(request, "classes/teaching.html", context)
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space."""
+    out: list[str] = []
+    current = b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode())
+            current = b""
+        current += encoded
+    out.append(current.decode())
+    return "\r\n ".join(out)
+
+
+def _ics_utc(day: dt.date, time: dt.time) -> str:
+    local = dt.datetime.combine(day, time, tzinfo=clock.TZ)
+    return local.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@login_required
+def teaching_ics(request: HttpRequest) -> HttpResponse:
+    """The teacher's upcoming sessions as an iCalendar file (RFC 5545), times in UTC."""
+    _teacher_only(request)
+    schedule = selectors.teaching_schedule(actor=request.user)
+    names = subject_names(include_inactive=True)
+    stamp = clock.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    host = request.get_host().split(":")[0] or "civtrain"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//civtrain//teaching schedule//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(_('我的授课'))}",
+    ]
+    for s in schedule.upcoming:
+        tc = s.training_class
+        subject = names.get(s.subject, s.subject)
+        details = [
+            f"{_('培训班')}：{tc.title}（{tc.code}）",
+            f"{_('科目')}：{subject or '—'}",
+            f"{_('学时')}：{s.hours.normalize():f}",
+        ]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:session-{s.pk}@{host}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ics_utc(s.date, s.start_time)}",
+            f"DTEND:{_ics_utc(s.date, s.end_time)}",
+            f"SUMMARY:{_ics_text(f'{s.topic} · {tc.title}')}",
+            f"LOCATION:{_ics_text(s.place)}",
+            f"DESCRIPTION:{_ics_text(chr(10).join(details))}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    body = "".join(_ics_fold(line) + "\r\n" for line in lines)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="teaching.ics"'
+    return response

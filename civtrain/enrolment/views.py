@@ -216,7 +216,8 @@ def attendance_upload(request: HttpRequest, class_id: int) -> HttpResponse:
 
 
 def _qr_context(request: HttpRequest, session_id: int) -> dict[str, Any]:
-    session = access_session(request.user, session_id, run=True)
+    # The institution's staff, or the session's own teacher (CQ-B2), show the code.
+    session = access_session(request.user, session_id, run=True, teach=True)
     token = qr.qr_token(session.id)
     url = request.build_absolute_uri(reverse("enrolment:checkin", args=[session.id, token]))
     svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
@@ -227,7 +228,12 @@ def _qr_context(request: HttpRequest, session_id: int) -> dict[str, Any]:
 def qr_page(request: HttpRequest, session_id: int) -> HttpResponse:
     """Shown on the classroom screen; the code re-renders every few seconds (item 5a)."""
     context = _qr_context(request, session_id)
-    context["tc"] = access_class(request.user, context["session"].class_id, run=True)
+    context["tc"] = access_class(request.user, context["session"].class_id)
+    try:
+        access_class(request.user, context["session"].class_id, run=True)
+        context["runs"] = True
+    except NotFound:  # the session's teacher: no attendance sheet
+        context["runs"] = False
     return render(request, "enrolment/qr.html", context)
 
 

@@ -31,6 +31,7 @@ MENU: list[NavItem] = [
         "school",
         (*PERSONNEL, Role.INSTITUTION, Role.TEACHER),
     ),
+    NavItem(_("我的授课"), "classes:teaching", "calendar-event", (Role.TEACHER,)),
     NavItem(_("培训结果通知"), "enrolment:inbox", "inbox", PERSONNEL),
     NavItem(_("我的培训班"), "enrolment:mine", "notebook", (Role.LEARNER,)),
     NavItem(_("我的培训档案"), "credits:my_record", "certificate", (Role.LEARNER,)),
