@@ -2,24 +2,15 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.models import Subject
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import diff
 from civtrain.core.errors import PermissionDenied, ValidationFailed
+from civtrain.core.writes import save_audited, values_of
 
-
-def _checked(obj: Any) -> None:
-    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
-    try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-    except DjangoValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
-        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
-        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
+AUDITED = ("name", "active", "sort_order")
 
 
 def _check_editor(actor: Any) -> None:
@@ -37,14 +28,12 @@ def subject_create(*, actor: Any, code: str, name: str, sort_order: int = 0) -> 
     if Subject.objects.filter(code=code).exists():
         raise ValidationFailed(f"科目编码 {code} 已存在")
     subject = Subject(code=code, name=name, sort_order=sort_order)
-    _checked(subject)
-    subject.save()
-    audit_record(
+    save_audited(
+        subject,
         actor=actor,
         action="subject.create",
         object_type="subject",
-        object_id=subject.pk,
-        object_label=name,
+        label=name,
         changes={"code": code, "name": name},
     )
     return subject
@@ -63,7 +52,7 @@ def subject_update(
     subject = Subject.objects.select_for_update().filter(code=code).first()
     if subject is None:
         raise ValidationFailed(f"科目 {code} 不存在")
-    before = {"name": subject.name, "active": subject.active, "sort_order": subject.sort_order}
+    before = values_of(subject, AUDITED)
     if name is not None:
         if not name.strip():
             raise ValidationFailed("科目名称不能为空")
@@ -72,15 +61,12 @@ def subject_update(
         subject.active = active
     if sort_order is not None:
         subject.sort_order = sort_order
-    _checked(subject)
-    subject.save()
-    after = {"name": subject.name, "active": subject.active, "sort_order": subject.sort_order}
-    audit_record(
+    save_audited(
+        subject,
         actor=actor,
         action="subject.update",
         object_type="subject",
-        object_id=subject.pk,
-        object_label=subject.name,
-        changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+        label=subject.name,
+        changes=diff(before, values_of(subject, AUDITED)),
     )
     return subject

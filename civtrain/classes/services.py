@@ -3,7 +3,6 @@
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
@@ -19,25 +18,15 @@ from civtrain.classes.data import (
 from civtrain.classes.errors import ClassError, ClassesErrorCode
 from civtrain.classes.models import ClassSubjectHours, Session, TrainingClass
 from civtrain.classes.selectors import access_class_by_id
-from civtrain.core.audit import audit_record
-from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.audit import audit_record, diff
+from civtrain.core.errors import NotFound
+from civtrain.core.writes import checked
 from civtrain.faculty.api import access_teacher
 from civtrain.institutions.api import InstitutionData, access_institution, institution_choices
 from civtrain.organisations.api import org_data
 
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 EDITABLE = (ClassStatus.PLANNED, ClassStatus.OPEN)
-
-
-def _checked(obj: Any) -> None:
-    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
-    try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-    except DjangoValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
-        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
-        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 
 def _h(value: Decimal) -> str:
@@ -187,7 +176,7 @@ def class_create(*, actor: Any, data: ClassInput) -> TrainingClass:
     if TrainingClass.objects.filter(code=data.code.strip()).exists():
         raise _invalid(f"班次编号 {data.code} 已被使用")
     tc = TrainingClass(**_fields(data), created_by_id=getattr(actor, "pk", None))
-    _checked(tc)
+    checked(tc)
     tc.save()
     _save_subjects(tc, data.subject_hours)
     audit_record(
@@ -221,7 +210,7 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
     before = _snapshot(tc)
     for key, value in _fields(data).items():
         setattr(tc, key, value)
-    _checked(tc)
+    checked(tc)
     tc.save()
     _save_subjects(tc, data.subject_hours)
     after = _snapshot(tc)
@@ -232,7 +221,7 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
         object_id=tc.pk,
         object_label=str(tc),
         org_path=organiser_path,
-        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
+        changes=diff(before, after),
     )
     return tc
 
@@ -329,7 +318,7 @@ def session_create(*, actor: Any, training_class: TrainingClass, data: SessionIn
         teacher_id=data.teacher_id,
         hours=data.hours,
     )
-    _checked(session)
+    checked(session)
     session.save()
     audit_record(
         actor=actor,

@@ -3,30 +3,20 @@
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.api import subject_names
 from civtrain.core import crypto
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import diff
 from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.writes import save_audited, values_of
 from civtrain.faculty.models import PHONE_CONTEXT, Teacher
 from civtrain.organisations.api import org_data
 from civtrain.people.data import mask_phone
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
-
-
-def _checked(obj: Any) -> None:
-    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
-    try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-    except DjangoValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
-        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
-        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
+AUDITED = ("name", "internal", "title")
 
 
 def _clean_subjects(subjects: Sequence[str]) -> list[str]:
@@ -69,14 +59,12 @@ def teacher_create(
     if phone.strip():
         teacher.phone_enc = crypto.encrypt(phone.strip(), context=PHONE_CONTEXT)
         teacher.phone_masked = mask_phone(phone.strip())
-    _checked(teacher)
-    teacher.save()
-    audit_record(
+    save_audited(
+        teacher,
         actor=actor,
         action="teacher.create",
         object_type="teacher",
-        object_id=teacher.pk,
-        object_label=name,
+        label=name,
         org_path=org.path,
         changes={"internal": internal, "title": teacher.title, "subjects": teacher.subjects},
     )
@@ -96,7 +84,7 @@ def teacher_update(
 ) -> Teacher:
     if not actor_scope(actor).covers(teacher.org.path, *MANAGERS):
         raise NotFound("教师不存在或无权访问")
-    before = {"name": teacher.name, "internal": teacher.internal, "title": teacher.title}
+    before = values_of(teacher, AUDITED)
     if name is not None and name.strip():
         teacher.name = name.strip()
     if internal is not None:
@@ -108,16 +96,13 @@ def teacher_update(
     if phone is not None:
         teacher.phone_enc = crypto.encrypt(phone, context=PHONE_CONTEXT) if phone else None
         teacher.phone_masked = mask_phone(phone) if phone else ""
-    _checked(teacher)
-    teacher.save()
-    after = {"name": teacher.name, "internal": teacher.internal, "title": teacher.title}
-    audit_record(
+    save_audited(
+        teacher,
         actor=actor,
         action="teacher.update",
         object_type="teacher",
-        object_id=teacher.pk,
-        object_label=teacher.name,
+        label=teacher.name,
         org_path=teacher.org.path,
-        changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+        changes=diff(before, values_of(teacher, AUDITED)),
     )
     return teacher

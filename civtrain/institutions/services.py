@@ -3,28 +3,17 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.writes import save_audited
 from civtrain.institutions.data import InstitutionKind
 from civtrain.institutions.models import Institution
 from civtrain.organisations.api import org_data
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
-
-
-def _checked(obj: Any) -> None:
-    """full_clean() with Django's messages turned into ValidationFailed: a 422, not a 500."""
-    try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-    except DjangoValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
-        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
-        raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 
 def _check_period(start: dt.date | None, end: dt.date | None) -> None:
@@ -67,14 +56,12 @@ def institution_create(
         recognised_by=actor if recognised_from else None,
         address=address.strip(),
     )
-    _checked(inst)
-    inst.save()
-    audit_record(
+    save_audited(
+        inst,
         actor=actor,
         action="institution.create",
         object_type="institution",
-        object_id=inst.pk,
-        object_label=name,
+        label=name,
         org_path=org.path,
         changes={
             "kind": kind.value,

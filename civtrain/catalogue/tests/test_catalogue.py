@@ -36,3 +36,25 @@ def test_thematic_and_paired_are_in_service() -> None:
     assert base_type(TrainingType.THEMATIC) == TrainingType.IN_SERVICE
     assert base_type(TrainingType.PAIRED) == TrainingType.IN_SERVICE
     assert base_type(TrainingType.INITIAL) == TrainingType.INITIAL
+
+
+def test_writes_are_validated_and_audited_through_one_path(actors: dict[str, Any]) -> None:
+    # core.writes.save_audited: a bad value is a 422 naming the field, with nothing saved
+    # or audited; a good update records only the fields that changed.
+    from civtrain.core.errors import ValidationFailed
+    from civtrain.core.models import AuditEvent
+
+    with pytest.raises(ValidationFailed) as err:
+        subject_create(actor=actors["city"], code="long", name="长" * 51)
+    assert err.value.message.startswith("输入有误：名称：")
+    assert list(err.value.extra["fields"]) == ["name"]
+    assert "long" not in subject_names(include_inactive=True)
+    assert not AuditEvent.objects.filter(action="subject.create").exists()
+
+    subject_update(actor=actors["city"], code="writing", name="公文写作与处理", sort_order=7)
+    event = AuditEvent.objects.get(action="subject.update")
+    assert (event.object_label, event.changes) == (
+        "公文写作与处理",
+        {"name": ["公文写作", "公文写作与处理"], "sort_order": [event.changes["sort_order"][0], 7]},
+    )
+    assert event.changes["sort_order"][0] != 7
