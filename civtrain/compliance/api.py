@@ -74,7 +74,14 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
                 "label": f"{fmt_number(o.achieved)} / {fmt_number(o.required)} {o.unit}",
             }
         )
-    return {"compliance_year": y, "compliance_bars": bars, "compliance_result": result}
+    # PR-1: how the learner's online courses earn 学时 under the set governing them.
+    policy = online_crediting_policy(person_id, clock.today()) if result.ruleset else ""
+    return {
+        "compliance_year": y,
+        "compliance_bars": bars,
+        "compliance_result": result,
+        "online_policy": policy,
+    }
 
 
 def hours_per_day_for(person_id: int, on: dt.date) -> float | None:

@@ -110,6 +110,9 @@ def ruleset_bind(
     return binding
 
 
+SNAPSHOT_LOCK = 0x636F6D70  # "comp": the advisory lock serialising snapshot stores
+
+
 def snapshot_store(*, actor: Any, results: Iterable[PersonResult], batch: int = 5000) -> int:
     """Store results as the latest snapshots of their person and year; earlier ones stay for
     history with is_latest cleared. Returns the number stored."""
@@ -122,6 +125,11 @@ def snapshot_store(*, actor: Any, results: Iterable[PersonResult], batch: int = 
         if not buffer:
             return
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # One store at a time: two re-evaluations of one person must not both
+                # leave a row is_latest (SQLite has a single writer anyway).
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK])
             by_year: dict[int, list[int]] = {}
             for r in buffer:
                 by_year.setdefault(r.year, []).append(r.person_id)

@@ -120,6 +120,8 @@ def test_learner_home_shows_progress_bars(bound: dict[str, OrgNodeData]) -> None
     assert "62.5 / 90 学时" in page
     assert "20 / 24 学时" in page
     assert "还差 4 学时法治培训，截止 2018-12-31" in page
+    # PR-1: chongqing-13fyp credits online courses at 100 % progress only
+    assert "网络课程学习进度达到 100% 方计学时，按每 45 分钟 1 学时折算" in page
     assert client.get("/compliance/me/").status_code == 200
 
 
