@@ -20,5 +20,8 @@ urlpatterns: list = [
         name="import_progress",
     ),
     path("import/<int:job_id>/errors/", import_views.roster_import_errors, name="import_errors"),
-    path("export/", import_views.roster_export_download, name="export"),
+    path("export/", views.person_export, name="export"),
+    path("export/<int:job_id>/", views.person_export_job, name="export_job"),
+    path("export/<int:job_id>/progress/", views.person_export_progress, name="export_progress"),
+    path("export/<int:job_id>/download/", views.person_export_download, name="export_download"),
 ]

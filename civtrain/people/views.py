@@ -7,14 +7,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
-from civtrain.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from civtrain.core.middleware import client_ip
 from civtrain.organisations.api import OrgKind, org_list_data
 from civtrain.people import services
 from civtrain.people.data import (
@@ -29,6 +30,18 @@ from civtrain.people.data import (
     Gender,
     LeadershipLevel,
     PersonInput,
+)
+from civtrain.people.exports import (
+    CONTENT_TYPES,
+    DEFAULT_ORDER,
+    IMMEDIATE_MAX,
+    ExportRequest,
+    ImmediateExport,
+    export_available,
+    export_expires_at,
+    export_file_open,
+    export_job_get,
+    roster_export_start,
 )
 from civtrain.people.models import Person
 from civtrain.people.selectors import PersonFilters, access_person_by_id, person_list
@@ -150,6 +163,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "export_query": _export_query(request),
         "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
@@ -397,3 +411,99 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}：{'；'.join(str(e) for e in errors)}")
     return redirect("people:detail", person.pk)
+
+
+# --- roster export: immediate when small, else a background job (issue 2 item 9) -------------
+
+
+def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportRequest:
+    """The export the query string asks for. `unit` is the import page's unit code (the old
+    export URL keeps working); the people list passes its own filters, with `unit_id`."""
+    data = request.GET.copy()
+    unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
+    unit_id = str(data.get("unit_id") or "")
+    if unit_id:
+        data["unit"] = unit_id
+    form = PersonFilterForm(data, paths=paths)
+    if not form.is_valid():
+        raise ValidationFailed(_("导出条件不正确，请从人员名册页面重新导出"))
+    filters, order = form.filters()
+    return ExportRequest(
+        fmt="csv" if data.get("format") == "csv" else "xlsx",
+        unit_code=unit_code,
+        filters=filters,
+        order=order if form.cleaned_data.get("sort") else DEFAULT_ORDER,
+    )
+
+
+def _export_query(request: HttpRequest) -> str:
+    """The list's filters as export parameters (the list's unit id travels as unit_id)."""
+    query = request.GET.copy()
+    for key in ("page", "format", "unit_id"):
+        query.pop(key, None)
+    unit = query.pop("unit", None)
+    if unit and unit[-1]:
+        query["unit_id"] = unit[-1]
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def person_export(request: HttpRequest) -> HttpResponse:
+    """The roster (the list's people, or one unit's subtree) as .xlsx or .csv: a download at
+    once when small, else a background job and its progress page."""
+    paths = _personnel_paths(request.user)
+    export = _export_request(request, paths)
+    try:
+        result = roster_export_start(actor=request.user, request=export, ip=client_ip(request))
+    except NotFound:
+        raise Http404(_("单位不存在或不在您的管辖范围内")) from None
+    if isinstance(result, ImmediateExport):
+        response = HttpResponse(result.content, content_type=CONTENT_TYPES[result.fmt])
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''roster.{result.fmt}"
+        return response
+    return redirect("people:export_job", job_id=result.pk)
+
+
+def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    _personnel_paths(request.user)
+    try:
+        job = export_job_get(actor=request.user, job_id=job_id)
+    except NotFound:
+        raise Http404(_("导出任务不存在或无权查看")) from None
+    return {
+        "job": job,
+        "available": export_available(job),
+        "expires_at": export_expires_at(job),
+        "immediate_max": IMMEDIATE_MAX,
+    }
+
+
+@login_required
+@require_GET
+def person_export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    return render(request, "people/export_job.html", _export_job_context(request, job_id))
+
+
+@login_required
+@require_GET
+def person_export_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The htmx-polled fragment: a bar while running, the download link once done."""
+    return render(request, "people/export_progress.html", _export_job_context(request, job_id))
+
+
+@login_required
+@require_GET
+def person_export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    """The finished file, for the user who asked for it only; each download is audited."""
+    _personnel_paths(request.user)
+    try:
+        found = export_file_open(actor=request.user, job_id=job_id)
+    except NotFound:
+        raise Http404(_("导出文件不存在或已过期，请重新导出")) from None
+    return FileResponse(
+        found.path.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )
