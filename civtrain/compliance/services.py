@@ -125,11 +125,9 @@ def snapshot_store(*, actor: Any, results: Iterable[PersonResult], batch: int = 
         if not buffer:
             return
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # One store at a time: two re-evaluations of one person must not both
-                # leave a row is_latest (SQLite has a single writer anyway).
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK])
+            # One store at a time: two re-evaluations of one person must not both leave a
+            # row is_latest.
+            _snapshot_lock()
             by_year: dict[int, list[int]] = {}
             for r in buffer:
                 by_year.setdefault(r.year, []).append(r.person_id)
@@ -182,9 +180,10 @@ def _snapshot(r: PersonResult, now: dt.datetime) -> ComplianceSnapshot:
 # -- re-evaluation after ledger writes (issue 4 §4) ---------------------------------------
 def stale_mark(*, person_ids: Iterable[int], years: Iterable[int]) -> int:
     """Mark every (person, year) pair stale in one statement (PostgreSQL: INSERT … SELECT
-    unnest … ON CONFLICT DO NOTHING; elsewhere bulk_create ignoring conflicts). Cheap enough
-    to run inside the ledger writer's call (100,000 entries → one INSERT). Returns the
-    number of pairs offered."""
+    unnest … ON CONFLICT; elsewhere one bulk upsert). Cheap enough to run inside the ledger
+    writer's call (100,000 entries → one INSERT). A pair marked again gets the new time, so
+    a re-evaluation that started before this write does not clear it. Returns the number
+    of pairs offered."""
     people = sorted(set(person_ids))
     yrs = sorted(set(years))
     if not people or not yrs:
@@ -197,58 +196,64 @@ def stale_mark(*, person_ids: Iterable[int], years: Iterable[int]) -> int:
                 cursor.execute(
                     f"INSERT INTO {table} (person_id, year, marked_at) "  # noqa: S608 - own table name
                     "SELECT p, y, %s FROM unnest(%s::bigint[]) AS p, unnest(%s::int[]) AS y "
-                    "ON CONFLICT (person_id, year) DO NOTHING",
+                    "ON CONFLICT (person_id, year) DO UPDATE SET marked_at = EXCLUDED.marked_at",
                     [now, people, yrs],
                 )
         else:
             StaleEvaluation.objects.bulk_create(
                 [StaleEvaluation(person_id=p, year=y, marked_at=now) for p in people for y in yrs],
-                ignore_conflicts=True,
+                update_conflicts=True,
+                unique_fields=["person", "year"],
+                update_fields=["marked_at"],
                 batch_size=5000,
             )
     return len(people) * len(yrs)
-
-
-def _claim(person_ids: list[int] | None, limit: int) -> dict[int, list[int]]:
-    """Take up to `limit` stale pairs (of `person_ids`, or any) off the list: year → people.
-    A write after the claim marks its pair again, so nothing is lost in between."""
-    with transaction.atomic():
-        qs = StaleEvaluation.objects.select_for_update(skip_locked=True).order_by("id")
-        if person_ids is not None:
-            qs = qs.filter(person_id__in=person_ids)
-        rows = list(qs.values_list("id", "person_id", "year")[:limit])
-        StaleEvaluation.objects.filter(id__in=[r[0] for r in rows]).delete()
-    by_year: dict[int, list[int]] = {}
-    for _, pid, year in rows:
-        by_year.setdefault(year, []).append(pid)
-    return by_year
 
 
 def stale_refresh(
     *, actor: Any, person_ids: list[int] | None = None, batch: int = 5000, max_batches: int = 0
 ) -> int:
     """Re-evaluate the stale pairs (those of `person_ids`, or all of them, `batch` at a
-    time) and store their snapshots; returns the number of snapshots stored. A batch that
-    fails is marked stale again, for the next periodic run."""
+    time) and store their snapshots; returns the number of snapshots stored.
+
+    Each batch is one transaction under the snapshot lock (PostgreSQL), so re-evaluations
+    store in the order they evaluated and the newest snapshot is always the freshest; a
+    mark is cleared only if no write re-marked it meanwhile, and a batch that fails (or a
+    process that dies) leaves its marks for the next periodic run."""
     from civtrain.compliance.selectors import evaluate
 
     stored = 0
     rounds = 0
     while True:
-        claimed = _claim(person_ids, batch)
-        if not claimed:
-            return stored
-        try:
-            for year, ids in sorted(claimed.items()):
+        with transaction.atomic():
+            _snapshot_lock()
+            claimed_at = clock.now()
+            qs = StaleEvaluation.objects.order_by("id")
+            if person_ids is not None:
+                qs = qs.filter(person_id__in=person_ids)
+            rows = list(qs.values_list("id", "person_id", "year")[:batch])
+            if not rows:
+                return stored
+            by_year: dict[int, list[int]] = {}
+            for _, pid, year in rows:
+                by_year.setdefault(year, []).append(pid)
+            for year, ids in sorted(by_year.items()):
                 _, results = evaluate(year=year, person_ids=sorted(ids))
                 stored += snapshot_store(actor=actor, results=list(results))
-        except Exception:
-            for year, ids in claimed.items():
-                stale_mark(person_ids=ids, years=[year])
-            raise
+            StaleEvaluation.objects.filter(
+                id__in=[r[0] for r in rows], marked_at__lte=claimed_at
+            ).delete()
         rounds += 1
         if person_ids is not None or (max_batches and rounds >= max_batches):
             return stored
+
+
+def _snapshot_lock() -> None:
+    """Serialise snapshot stores (and the re-evaluations feeding them) on PostgreSQL, for
+    the rest of the transaction; SQLite has one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK])
 
 
 def stale_clear_year(*, year: int, before: dt.datetime) -> int:

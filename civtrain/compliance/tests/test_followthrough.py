@@ -106,6 +106,36 @@ def test_an_entry_of_an_earlier_year_also_marks_this_year(bound: dict[str, OrgNo
     assert StaleEvaluation.objects.count() == 2
 
 
+def test_a_write_during_a_refresh_keeps_its_mark_and_a_failed_refresh_keeps_all(
+    bound: dict[str, OrgNodeData], monkeypatch: Any
+) -> None:
+    from civtrain.accounts.api import SYSTEM
+    from civtrain.compliance import services
+
+    clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
+    a = make_person(bound["U1"], name="甲")
+    b = make_person(bound["U1"], name="乙")
+    services.stale_mark(person_ids=[a.id, b.id], years=[2018])
+    real_store = services.snapshot_store
+
+    def store_while_a_is_written_again(**kwargs: Any) -> int:
+        clock.freeze(dt.datetime(2018, 6, 30, 10, 5, tzinfo=clock.TZ))
+        services.stale_mark(person_ids=[a.id], years=[2018])  # a concurrent ledger write
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(services, "snapshot_store", store_while_a_is_written_again)
+    assert services.stale_refresh(actor=SYSTEM, max_batches=1) == 2
+    assert list(StaleEvaluation.objects.values_list("person_id", flat=True)) == [a.id]
+
+    def broken(**kwargs: Any) -> int:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "snapshot_store", broken)
+    with pytest.raises(RuntimeError):
+        services.stale_refresh(actor=SYSTEM)
+    assert list(StaleEvaluation.objects.values_list("person_id", flat=True)) == [a.id]
+
+
 # -- the beat schedule -------------------------------------------------------------------------
 def test_beat_schedule_names_the_real_tasks_and_they_run(bound: dict[str, OrgNodeData]) -> None:
     from config.celery import app
