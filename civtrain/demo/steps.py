@@ -54,7 +54,7 @@ class Step:
 
 def steps() -> list[Step]:
     """The steps in the order they run; each may rely on everything before it."""
-    from civtrain.demo import accounts, ledger, org_tree, people, rules
+    from civtrain.demo import accounts, ledger, org_tree, people, rules, teaching
 
     return [
         Step("org_tree", org_tree.run),
@@ -63,6 +63,7 @@ def steps() -> list[Step]:
         Step("learner_accounts", accounts.run_learners),
         Step("ledger", ledger.run),
         Step("rules", rules.run),
+        Step("teaching", teaching.run),
     ]
 
 

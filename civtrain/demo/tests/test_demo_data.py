@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.test import Client
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core import clock
 from civtrain.credits.api import entry_rows, subject_rows
 from civtrain.demo.accounts import LEARNER_PASSWORDS, STAFF
 from civtrain.demo.geography import CHONGQING, CITIES
@@ -345,3 +346,17 @@ def test_bulk_tree_refuses_a_taken_code_and_an_unknown_parent(db: Any) -> None:
     with pytest.raises(ValidationFailed, match="上级编码 999 不存在"):
         org_bulk_create(actor=None, rows=[("X1", "某局", OrgKind.UNIT, "999")])
     assert list(org_by_codes()) == ["500000"]
+
+
+def test_the_demo_teacher_has_sessions_to_see(db: Any) -> None:
+    # CQ-B2: cq_teacher's 我的授课 shows their own sessions around the as-of date.
+    _run(people=200)
+    clock.freeze(dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=clock.TZ))
+    client = Client()
+    password = next(s[2] for s in STAFF if s[1] == "cq_teacher")
+    client.post("/login/", {"username": "cq_teacher", "password": password})
+    page = client.get(f"/classes/teaching/?month={AS_OF:%Y-%m}").content.decode()
+    upcoming, past = page.split('id="teaching-upcoming"')[1].split('id="teaching-past"')
+    assert "公务员职业道德与廉洁从政" in upcoming and "签到二维码" in upcoming
+    assert "习近平法治思想概论" in past
+    assert "基层治理案例研讨" not in page  # nobody's session is not theirs
