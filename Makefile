@@ -47,12 +47,12 @@ test: lint browser
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -p no:cacheprovider
 
 # The page journeys (civtrain/web/tests/e2e/) drive Debian's Chromium through Playwright;
-# Playwright's own browser download is never used (its CDN is unreachable here).
+# Playwright's own browser download (`playwright install`) is never used. Installed once: the
+# package lists are refreshed first, since a stale list can name a version the mirror dropped.
 .PHONY: browser
 browser:
 	@test -x /usr/bin/chromium || { \
-	  if [ -z "$$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$$' -e '^partial$$' -e '^auxfiles$$')" ] \
-	     || ! apt-cache show chromium >/dev/null 2>&1; then apt-get update -qq; fi; \
+	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 bench: assets

@@ -34,8 +34,11 @@ MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 
 @pytest.fixture
-def demo(live_server: Any, settings: Any) -> DemoContext:
+def demo(live_server: Any, django_db_serialized_rollback: None, settings: Any) -> DemoContext:
     """The demo dataset as `make run` builds it, smaller, on a frozen date (deterministic).
+
+    Serialized rollback: `live_server` tests flush the database after each test, which would
+    also wipe what the migrations seed (the subject catalogue the demo relies on).
     Background jobs run inline: a job thread would not see the in-memory SQLite test database,
     and on PostgreSQL it could outlive the test and race the flush."""
     settings.CIVTRAIN_JOBS_INLINE = True
