@@ -5,15 +5,93 @@ for 10⁵ rows, spends most of an import there. These helpers take model instanc
 values are already final, reserve primary keys up front (so related rows can point at
 them without a second UPDATE pass) and insert with one COPY or executemany per table.
 No save(), no signals: callers are services that audit what they write.
+
+`copy_in_background()` overlaps the database with Python: inside it, each COPY runs on a
+writer thread (same connection, same transaction) while the caller builds the next batch.
 """
 
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models, transaction
 
 from civtrain.core import clock
+
+_local = threading.local()
+
+
+class _CopyWriter:
+    """Runs queued COPY statements one after another on a thread, on the caller's psycopg
+    connection. psycopg holds the connection's lock for a whole COPY, so a statement the
+    caller runs meanwhile simply waits for the COPY in progress; waiting on the server
+    releases the GIL, so the caller's Python work goes on while PostgreSQL inserts."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.jobs: queue.Queue[tuple[str, list[list[Any]]] | None] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self.thread = threading.Thread(target=self._run, name="civtrain-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            if self.error is not None or self.cancelled:
+                continue  # keep draining so submit() never blocks forever
+            sql, rows = job
+            try:
+                with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            except BaseException as exc:  # handed to the caller in close()
+                self.error = exc
+
+    def submit(self, sql: str, rows: list[list[Any]]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.jobs.put((sql, rows))
+
+    def close(self, *, cancel: bool) -> BaseException | None:
+        """Wait until every queued COPY ran (or, with cancel, was dropped)."""
+        self.cancelled = cancel
+        self.jobs.put(None)
+        self.thread.join()
+        return self.error
+
+
+@contextmanager
+def copy_in_background() -> Iterator[None]:
+    """Within this block (on PostgreSQL, inside a transaction) insert_rows queues its COPY
+    for a writer thread and returns at once; the block ends when every COPY is done, and
+    re-raises the first one that failed. On a 2-core machine the server inserts batch k
+    while Python encrypts and builds batch k + 1 (bench/roster.py). Elsewhere, or when
+    already inside such a block, it changes nothing. Do not roll back to a savepoint taken
+    inside the block: queued rows would not follow it."""
+    if connection.vendor != "postgresql" or getattr(_local, "writer", None) is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("copy_in_background needs a transaction")
+    connection.ensure_connection()
+    writer = _CopyWriter(connection.connection)
+    _local.writer = writer
+    try:
+        yield
+    except BaseException as exc:
+        # Stop before the caller's transaction rolls back: no COPY may run after it.
+        error = writer.close(cancel=True)
+        _local.writer = None
+        if error is not None and error is not exc:
+            raise error from exc
+        raise
+    _local.writer = None
+    error = writer.close(cancel=False)
+    if error is not None:
+        raise error
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -165,6 +243,14 @@ def insert_rows(
                 row[i] = adapt(row[i])
             yield row
 
+    writer: _CopyWriter | None = getattr(_local, "writer", None)
+    if writer is not None:
+        # Built here, in the caller's thread (the caller may reuse what `rows` reads from).
+        built = list(full_rows())
+        if not built:
+            return 0
+        writer.submit(f"COPY {table} ({columns}) FROM STDIN", built)
+        return len(built)
     count = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -8,11 +8,9 @@ same file again writes nothing new.
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
-
-from django.db import transaction
 
 from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
 from civtrain.core.audit import audit_record
@@ -27,7 +25,7 @@ from civtrain.core.tabular import (
     cell_code,
     cell_text,
     parse_date,
-    read_table,
+    run_import,
 )
 from civtrain.credits import services
 from civtrain.credits.data import EntryInput, ItemStatus, Result, SourceType
@@ -238,10 +236,6 @@ def validate_records(
     return valid
 
 
-class _DryRun(Exception):
-    pass
-
-
 def records_import(
     source: bytes | IO[bytes] | str,
     *,
@@ -255,41 +249,33 @@ def records_import(
     report = ImportReport(
         kind="records", filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
     )
-    try:
-        table = read_table(source, filename=filename, columns=RECORD_COLUMNS)
-    except ApplicationError as exc:
-        report.message = exc.message
-        return report, None
-    report.rows_read = len(table.rows)
-    valid = validate_records(table, actor=actor, report=report)
-    if (report.errors and not skip_invalid) or not valid:
-        return report, table
-    try:
-        with transaction.atomic():
-            result = services.credit_entries_bulk_record(
-                actor=actor, entries=[inp for _, inp in valid]
-            )
-            for item in result.items:
-                if item.status == ItemStatus.ERROR:  # validated above; kept for safety
-                    report.errors.append(RowError(valid[item.index][0], "", "", item.error_message))
-            report.created, report.unchanged = result.created, result.existing
-            if progress is not None:
-                progress(len(valid), len(valid))
-            audit_record(
-                actor=actor,
-                action="credit.records_import",
-                object_type="import",
-                object_label=filename,
-                changes={
-                    "rows": report.rows_read,
-                    "created": result.created,
-                    "unchanged": result.existing,
-                    "skipped_bad_rows": report.bad_rows,
-                },
-            )
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        return report, table
-    report.written = True
-    return report, table
+
+    def write(valid: Sequence[tuple[int, EntryInput]]) -> None:
+        result = services.credit_entries_bulk_record(actor=actor, entries=[inp for _, inp in valid])
+        for item in result.items:
+            if item.status == ItemStatus.ERROR:  # validated above; kept for safety
+                report.errors.append(RowError(valid[item.index][0], "", "", item.error_message))
+        report.created, report.unchanged = result.created, result.existing
+        if progress is not None:
+            progress(len(valid), len(valid))
+        audit_record(
+            actor=actor,
+            action="credit.records_import",
+            object_type="import",
+            object_label=filename,
+            changes={
+                "rows": report.rows_read,
+                "created": result.created,
+                "unchanged": result.existing,
+                "skipped_bad_rows": report.bad_rows,
+            },
+        )
+
+    return run_import(
+        report,
+        source,
+        columns=RECORD_COLUMNS,
+        validate=lambda table: validate_records(table, actor=actor, report=report),
+        write=write,
+        refusal_as_message=False,  # a refused batch surfaces as the service's error
+    )

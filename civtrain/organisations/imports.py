@@ -1,13 +1,10 @@
 """Org-tree import (编码, 名称, 上级编码, 类型): parents may follow children; all-or-nothing."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
-
-from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import ApplicationError
 from civtrain.core.tabular import (
     Column,
     ImportReport,
@@ -16,7 +13,7 @@ from civtrain.core.tabular import (
     Table,
     cell_code,
     cell_text,
-    read_table,
+    run_import,
 )
 from civtrain.organisations import services
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
@@ -62,16 +59,55 @@ def orgs_import(
     """Create new nodes and update the name or parent (a move) of existing ones, parents
     first. Any bad row → nothing written (the tree must stay whole)."""
     report = ImportReport(kind="orgs", filename=filename, dry_run=dry_run)
-    try:
-        table = read_table(source, filename=filename, columns=ORG_COLUMNS)
-    except ApplicationError as exc:
-        report.message = exc.message
-        return report, None
-    report.rows_read = len(table.rows)
+
+    def write(order: Sequence[_Node]) -> None:
+        created = updated = unchanged = 0
+        for i, node in enumerate(order, start=1):
+            parent = OrgNode.objects.get(code=node.parent) if node.parent else None
+            current = OrgNode.objects.filter(code=node.code).first()
+            if current is None:
+                services.org_create(
+                    actor=actor, code=node.code, name=node.name, kind=node.kind, parent=parent
+                )
+                created += 1
+            else:
+                changed = False
+                if current.name != node.name:
+                    services.org_update(actor=actor, node=current, name=node.name)
+                    changed = True
+                if parent is not None and current.parent_id != parent.pk:
+                    services.org_move(actor=actor, node=current, new_parent=parent)
+                    changed = True
+                updated += changed
+                unchanged += not changed
+            if progress is not None:
+                progress(i, len(order))
+        report.created, report.updated, report.unchanged = created, updated, unchanged
+        audit_record(
+            actor=actor,
+            action="org.import",
+            object_type="import",
+            object_label=filename,
+            changes={"rows": report.rows_read, "created": created, "updated": updated},
+        )
+
+    return run_import(
+        report,
+        source,
+        columns=ORG_COLUMNS,
+        validate=lambda table: validate_orgs(table, actor=actor, report=report),
+        write=write,
+        write_when_empty=True,  # an empty sheet is a (recorded) import of nothing
+    )
+
+
+def validate_orgs(table: Table, *, actor: Any, report: ImportReport) -> list[_Node] | None:
+    """Every row checked; returns the nodes to write, parents first. Refuses the whole file
+    (report.message, None) when the actor may not shape the tree."""
     scope = actor_scope(actor)
     if actor is not None and not scope.has(*TREE_ROLES):
         report.message = "只有市公务员局可以导入机构设置"
-        return report, None
+        return None
 
     def error(row: SourceRow, key: str, reason: str) -> None:
         report.errors.append(
@@ -153,55 +189,7 @@ def orgs_import(
     order = _parents_first(nodes, existing, report, error)
     bad = {e.row for e in report.errors}
     report.valid = sum(1 for n in nodes.values() if n.row.number not in bad)
-    if report.errors:
-        return report, table  # the tree must stay whole: no partial org import
-
-    def write() -> None:
-        created = updated = unchanged = 0
-        for i, node in enumerate(order, start=1):
-            parent = OrgNode.objects.get(code=node.parent) if node.parent else None
-            current = OrgNode.objects.filter(code=node.code).first()
-            if current is None:
-                services.org_create(
-                    actor=actor, code=node.code, name=node.name, kind=node.kind, parent=parent
-                )
-                created += 1
-            else:
-                changed = False
-                if current.name != node.name:
-                    services.org_update(actor=actor, node=current, name=node.name)
-                    changed = True
-                if parent is not None and current.parent_id != parent.pk:
-                    services.org_move(actor=actor, node=current, new_parent=parent)
-                    changed = True
-                updated += changed
-                unchanged += not changed
-            if progress is not None:
-                progress(i, len(order))
-        report.created, report.updated, report.unchanged = created, updated, unchanged
-        audit_record(
-            actor=actor,
-            action="org.import",
-            object_type="import",
-            object_label=filename,
-            changes={"rows": report.rows_read, "created": created, "updated": updated},
-        )
-
-    try:
-        with transaction.atomic():
-            write()
-            if dry_run:
-                raise _DryRun
-        report.written = True
-    except _DryRun:
-        pass
-    except ApplicationError as exc:  # e.g. a move under its own subtree
-        report.message = exc.message
-    return report, table
-
-
-class _DryRun(Exception):
-    pass
+    return order
 
 
 def _parents_first(

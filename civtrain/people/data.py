@@ -1,6 +1,7 @@
 """Vocabulary of the civil-servant registry: categories, ranks, leadership levels, events."""
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -213,7 +214,7 @@ _CHECK = "10X98765432"
 
 
 def id_check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def parse_id_number(text: str) -> str:

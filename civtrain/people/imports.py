@@ -11,12 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db import transaction
-
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import crypto
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
+from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.tabular import (
     Column,
     ImportReport,
@@ -28,7 +26,7 @@ from civtrain.core.tabular import (
     cell_text,
     parse_date,
     parse_yes_no,
-    read_table,
+    run_import,
     write_table,
 )
 from civtrain.organisations.api import OrgNodeData, org_by_codes, subtree_q
@@ -288,24 +286,6 @@ def validate_roster(
     return valid
 
 
-class _DryRun(Exception):
-    """Raised to roll back a dry run after it computed exact counts."""
-
-
-def _write_or_roll_back(report: ImportReport, write: Callable[[], None]) -> None:
-    try:
-        with transaction.atomic():
-            write()
-            if report.dry_run:
-                raise _DryRun
-    except _DryRun:
-        return
-    except ApplicationError as exc:  # refused as a whole by a service: nothing was written
-        report.message = exc.message
-        return
-    report.written = True
-
-
 def roster_import(
     source: bytes | IO[bytes] | str,
     *,
@@ -322,25 +302,19 @@ def roster_import(
     report = ImportReport(
         kind="roster", filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
     )
-    try:
-        table = read_table(source, filename=filename, columns=ROSTER_COLUMNS)
-    except ApplicationError as exc:
-        report.message = exc.message
-        return report, None
-    report.rows_read = len(table.rows)
-    valid = validate_roster(table, actor=actor, report=report)
-    if (report.errors and not skip_invalid) or not valid:
-        return report, table
-    inputs = [p for _, p in valid]
-    done = 0
 
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, len(inputs))
+    def validate(table: Table) -> list[PersonInput]:
+        return [p for _, p in validate_roster(table, actor=actor, report=report)]
 
-    def write() -> None:
+    def write(inputs: Sequence[PersonInput]) -> None:
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, len(inputs))
+
         result = services.person_bulk_upsert(actor=actor, rows=inputs, progress=step)
         report.created, report.updated, report.unchanged = (
             result.created,
@@ -361,8 +335,7 @@ def roster_import(
             },
         )
 
-    _write_or_roll_back(report, write)
-    return report, table
+    return run_import(report, source, columns=ROSTER_COLUMNS, validate=validate, write=write)
 
 
 # --- export ----------------------------------------------------------------------------
@@ -484,12 +457,30 @@ def events_import(
     report = ImportReport(
         kind="events", filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
     )
-    try:
-        table = read_table(source, filename=filename, columns=EVENT_COLUMNS)
-    except ApplicationError as exc:
-        report.message = exc.message
-        return report, None
-    report.rows_read = len(table.rows)
+
+    def write(valid: Sequence[CareerEventInput]) -> None:
+        recorded = services.career_event_bulk_record(actor=actor, events=list(valid))
+        report.created = recorded
+        report.unchanged = len(valid) - recorded
+        audit_record(
+            actor=actor,
+            action="career_event.import",
+            object_type="import",
+            object_label=filename,
+            changes={"rows": report.rows_read, "recorded": recorded},
+        )
+
+    return run_import(
+        report,
+        source,
+        columns=EVENT_COLUMNS,
+        validate=lambda table: validate_events(table, actor=actor, report=report),
+        write=write,
+    )
+
+
+def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[CareerEventInput]:
+    """Every event row checked before anything is written; bad rows land in report.errors."""
     rows = _Rows(table, report, EVENT_COLUMNS)
     scope = actor_scope(actor)
     ids: dict[int, str] = {}
@@ -550,23 +541,7 @@ def events_import(
             )
         )
     report.valid = len(valid)
-    if (report.errors and not skip_invalid) or not valid:
-        return report, table
-
-    def write() -> None:
-        recorded = services.career_event_bulk_record(actor=actor, events=[v.event for v in valid])
-        report.created = recorded
-        report.unchanged = len(valid) - recorded
-        audit_record(
-            actor=actor,
-            action="career_event.import",
-            object_type="import",
-            object_label=filename,
-            changes={"rows": report.rows_read, "recorded": recorded},
-        )
-
-    _write_or_roll_back(report, write)
-    return report, table
+    return [v.event for v in valid]
 
 
 # --- background job (the import page) --------------------------------------------------

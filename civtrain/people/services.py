@@ -5,12 +5,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope, learner_accounts_create
 from civtrain.core import crypto
 from civtrain.core.audit import audit_record, audit_record_many
-from civtrain.core.bulk import insert_rows, reserve_ids
+from civtrain.core.bulk import copy_in_background, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.api import org_data, org_data_many
 from civtrain.people.data import (
@@ -257,52 +257,81 @@ def person_bulk_upsert(
 ) -> BulkResult:
     """Create or update people by ID number, in batches, with one audit row per change.
 
-    Rows must be valid already (the importer reports bad rows before calling this) and
-    every unit must lie in the actor's subtrees. Runs inside the caller's transaction.
+    Rows must be valid already (the importer reports bad rows before calling this), carry
+    distinct ID numbers, and every unit must lie in the actor's subtrees. Runs inside the
+    caller's transaction. People already registered are updated first; the new ones are
+    then written as plain rows, their COPYs overlapping with building the next batch
+    (core.bulk.copy_in_background).
     """
     scope = actor_scope(actor)
     units = org_data_many({r.unit_id for r in rows})
     for unit_id in {r.unit_id for r in rows}:
         if unit_id not in units or not scope.covers(units[unit_id].path, *PERSONNEL_ROLES):
             raise NotFound("单位不存在或不在您的管辖范围内")
-    created = updated = unchanged = 0
-    for start in range(0, len(rows), batch_size):
-        batch = rows[start : start + batch_size]
-        # Each ID number is parsed and hashed once here and passed on (apply_input, inserts).
-        numbers = [parse_id_number(r.id_number) for r in batch]
-        hashes = [crypto.lookup_hash(n, context=ID_CONTEXT) for n in numbers]
-        existing = Person.objects.in_bulk(hashes, field_name="id_number_hash")
-        new: list[tuple[PersonInput, str, str]] = []
+    # Each ID number is parsed and hashed once here and passed on (apply_input, inserts).
+    numbers = [parse_id_number(r.id_number) for r in rows]
+    hashes = [crypto.lookup_hash(n, context=ID_CONTEXT) for n in numbers]
+    if len(set(hashes)) != len(hashes):
+        raise ValidationFailed("身份证号重复：同一批数据中每人只能出现一次")
+    known = _registered_hashes(hashes, batch_size=batch_size)
+    old = [i for i, key in enumerate(hashes) if key in known]
+    updated = unchanged = 0
+    for start in range(0, len(old), batch_size):
+        batch = old[start : start + batch_size]
+        existing = Person.objects.in_bulk([hashes[i] for i in batch], field_name="id_number_hash")
         changed, audit_items = [], []
-        for data, number, key in zip(batch, numbers, hashes, strict=True):
-            person = existing.get(key)
-            if person is None:
-                new.append((data, number, key))
-                continue
+        for i in batch:
+            person = existing[hashes[i]]
             before = _snapshot(person)
-            apply_input(person, data, id_number=number, id_hash=key)
+            apply_input(person, rows[i], id_number=numbers[i], id_hash=hashes[i])
             after = _snapshot(person)
             diff = {k: [before[k], v] for k, v in after.items() if before[k] != v}
             if diff:
                 changed.append(person)
-                audit_items.append((person.pk, str(person), person.unit_id, diff))
+                audit_items.append((person.pk, str(person), units[person.unit_id].path, diff))
             else:
                 unchanged += 1
-        created_items = _insert_new_people(new)
         if changed:
             Person.objects.bulk_update(changed, [*UPSERT_FIELDS], batch_size=batch_size)
-        for action, items in (("person.create", created_items), ("person.update", audit_items)):
-            audit_record_many(
-                actor=actor,
-                action=action,
-                object_type="person",
-                items=[(pk, label, units[u].path, ch) for pk, label, u, ch in items],
-            )
-        created += len(new)
+        audit_record_many(
+            actor=actor, action="person.update", object_type="person", items=audit_items
+        )
         updated += len(changed)
         if progress is not None:
             progress(len(batch))
-    return BulkResult(created=created, updated=updated, unchanged=unchanged)
+    new = [(rows[i], numbers[i], hashes[i]) for i, key in enumerate(hashes) if key not in known]
+    _insert_new_people(
+        new,
+        actor=actor,
+        paths={u: units[u].path for u in units},
+        batch_size=batch_size,
+        progress=progress,
+    )
+    return BulkResult(created=len(new), updated=updated, unchanged=unchanged)
+
+
+def _registered_hashes(hashes: list[str], *, batch_size: int) -> set[str]:
+    """Which of these ID-number hashes are registered already (one array parameter per
+    query on PostgreSQL instead of thousands of IN placeholders)."""
+    found: set[str] = set()
+    step = batch_size if connection.vendor != "postgresql" else 50_000
+    for start in range(0, len(hashes), step):
+        chunk = hashes[start : start + step]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id_number_hash FROM {Person._meta.db_table} "  # noqa: S608
+                    "WHERE id_number_hash = ANY(%s)",
+                    [chunk],
+                )
+                found.update(key for (key,) in cursor.fetchall())
+        else:
+            found.update(
+                Person.objects.filter(id_number_hash__in=chunk).values_list(
+                    "id_number_hash", flat=True
+                )
+            )
+    return found
 
 
 UPSERT_FIELDS = (
@@ -354,79 +383,94 @@ _NEW_PERSON_COLUMNS = (
 
 def _insert_new_people(
     new: list[tuple[PersonInput, str, str]],
-) -> list[tuple[int, str, int, dict[str, Any]]]:
-    """New people (input, parsed ID number, its hash) and their learner accounts, written
-    as plain rows (COPY on PostgreSQL, bench/roster.py): no model instances. Ids are reserved
-    first, so each person row is written once, already pointing at its account. Returns the
-    audit items (id, label, unit id, changes) of the creates, built from the same values
-    apply_input and _snapshot would give."""
+    *,
+    actor: Any,
+    paths: dict[int, str],
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """New people (input, parsed ID number, its hash), their learner accounts and their
+    audit rows, written as plain rows (COPY on PostgreSQL, bench/roster.py): no model
+    instances. Ids are reserved first, so each person row is written once, already pointing
+    at its account. The audit changes are the values apply_input and _snapshot would give."""
     if not new:
-        return []
-    rows: list[tuple[Any, ...]] = []
-    items: list[tuple[int, str, int, dict[str, Any]]] = []
-    with transaction.atomic():
+        return
+    names = []
+    for data, _, _ in new:
+        name = data.name.strip()
+        if not name:
+            raise ValidationFailed("姓名不能为空")
+        names.append(name)
+    with transaction.atomic(), copy_in_background():
         ids = reserve_ids(Person, len(new))
-        names = []
-        for data, _, _ in new:
-            name = data.name.strip()
-            if not name:
-                raise ValidationFailed("姓名不能为空")
-            names.append(name)
         user_ids = learner_accounts_create(
             accounts=[
                 (learner_username(pk), name, data.unit_id)
                 for pk, name, (data, _, _) in zip(ids, names, new, strict=True)
             ]
         )
-        for pk, user_id, name, (data, number, key) in zip(ids, user_ids, names, new, strict=True):
-            masked = mask_id_number(number)
-            phone_masked = mask_phone(data.phone) if data.phone else ""
-            level = data.leadership_level or ""
-            rows.append(
-                (
-                    pk,
-                    user_id,
-                    name,
-                    crypto.encrypt(number, context=ID_CONTEXT),
-                    key,
-                    masked,
-                    crypto.encrypt(data.phone, context=PHONE_CONTEXT) if data.phone else None,
-                    phone_masked,
-                    data.gender,
-                    data.birth_date,
-                    data.unit_id,
-                    data.category,
-                    data.rank,
-                    level,
-                    data.grassroots,
-                    data.basic_post,
-                    data.law_enforcement,
-                    data.reporting_date,
-                    _STATUS_DEFAULT,
+        encrypt = crypto.encrypt
+        for start in range(0, len(new), batch_size):
+            rows: list[tuple[Any, ...]] = []
+            items: list[tuple[int, str, str, dict[str, Any]]] = []
+            for pk, user_id, name, (data, number, key) in zip(
+                ids[start : start + batch_size],
+                user_ids[start : start + batch_size],
+                names[start : start + batch_size],
+                new[start : start + batch_size],
+                strict=True,
+            ):
+                masked = mask_id_number(number)
+                phone = data.phone
+                phone_masked = mask_phone(phone) if phone else ""
+                level = data.leadership_level or ""
+                birth, reporting = data.birth_date, data.reporting_date
+                rows.append(
+                    (
+                        pk,
+                        user_id,
+                        name,
+                        encrypt(number, context=ID_CONTEXT),
+                        key,
+                        masked,
+                        encrypt(phone, context=PHONE_CONTEXT) if phone else None,
+                        phone_masked,
+                        data.gender,
+                        birth,
+                        data.unit_id,
+                        data.category,
+                        data.rank,
+                        level,
+                        data.grassroots,
+                        data.basic_post,
+                        data.law_enforcement,
+                        reporting,
+                        _STATUS_DEFAULT,
+                    )
                 )
+                # The create's audit changes: every AUDITED_FIELDS value as _snapshot gives it.
+                changes = {
+                    "name": [None, name],
+                    "gender": [None, data.gender],
+                    "birth_date": [None, birth.isoformat() if birth else birth],
+                    "phone_masked": [None, phone_masked],
+                    "unit_id": [None, data.unit_id],
+                    "category": [None, data.category],
+                    "rank": [None, data.rank],
+                    "leadership_level": [None, level],
+                    "grassroots": [None, data.grassroots],
+                    "basic_post": [None, data.basic_post],
+                    "law_enforcement": [None, data.law_enforcement],
+                    "reporting_date": [None, reporting.isoformat() if reporting else reporting],
+                    "status": [None, _STATUS_DEFAULT],
+                }
+                items.append((pk, f"{name}（{masked}）", paths[data.unit_id], changes))
+            insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
+            audit_record_many(
+                actor=actor, action="person.create", object_type="person", items=items
             )
-            snapshot = {
-                "name": name,
-                "gender": data.gender,
-                "birth_date": data.birth_date,
-                "phone_masked": phone_masked,
-                "unit_id": data.unit_id,
-                "category": data.category,
-                "rank": data.rank,
-                "leadership_level": level,
-                "grassroots": data.grassroots,
-                "basic_post": data.basic_post,
-                "law_enforcement": data.law_enforcement,
-                "reporting_date": data.reporting_date,
-                "status": _STATUS_DEFAULT,
-            }
-            changes = {
-                f: [None, v.isoformat() if isinstance(v, dt.date) else v]
-                for f, v in snapshot.items()
-            }
-            items.append((pk, f"{name}（{masked}）", data.unit_id, changes))
-        insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
-    return items
+            if progress is not None:
+                progress(len(rows))
 
 
 def career_event_bulk_record(
