@@ -21,9 +21,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast
 
@@ -70,6 +71,11 @@ NO_EXCELLENT = Consequence.NO_EXCELLENT.value
 GRADE_DEFERRED = Consequence.GRADE_DEFERRED.value
 NO_APPOINTMENT = Consequence.NO_APPOINTMENT_GRADING.value
 CHUNK = 20_000
+# The person attributes an audience can name (kinds.audience_matches); SQLite's 0/1 flags
+# hash and compare like PostgreSQL's booleans.
+_AUDIENCE_FIELDS = itemgetter(
+    "category", "rank", "leadership_level", "grassroots", "basic_post", "law_enforcement"
+)
 
 
 class OrgCache(dict[int, OrgNodeData]):
@@ -126,6 +132,26 @@ class Evaluator:
         )
         spans = [k.ledger_years(year) for k in all_kinds] or [(year, year)]
         self.years = (min(s[0] for s in spans), max(s[1] for s in spans))
+        # The (year, measure) pairs the kinds read: one pivoted SQL column (pair) each, so a
+        # person is one row (issue 4: aggregate only what the rules need).
+        self.total_cols: list[tuple[int, MeasureKey]] = sorted(
+            {
+                (y, m)
+                for k in all_kinds
+                for m in k.measures()
+                for y in range(k.ledger_years(year)[0], k.ledger_years(year)[1] + 1)
+            },
+            key=repr,
+        )
+        self.subject_cols: list[tuple[int, SubjectKey]] = sorted(
+            {
+                (y, m)
+                for k in all_kinds
+                for m in k.subject_measures()
+                for y in range(k.ledger_years(year)[0], k.ledger_years(year)[1] + 1)
+            },
+            key=repr,
+        )
         self.trigger_types = frozenset(t for k in all_kinds for t in k.trigger_types())
         self.lookback_months = max(
             [
@@ -140,8 +166,8 @@ class Evaluator:
         self.counted = any(k.counts_records for k in all_kinds)
         self.orgs = OrgCache()
         self._set_cache: dict[str, RuleSetSpec | None] = {}
-        self._applicable_cache: dict[tuple[Any, ...], list[Kind]] = {}
-        self.big = True  # server-side cursors; people() turns it off for a few people
+        self._applicable_cache: dict[tuple[Any, ...], tuple[list[Kind], list[Kind]]] = {}
+        self._units: dict[int, tuple[OrgNodeData, RuleSetSpec | None, str]] = {}
 
     # -- rule set of a unit ----------------------------------------------------------------
     def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
@@ -157,70 +183,52 @@ class Evaluator:
         return self._set_cache[unit_path]
 
     # -- set-wise reads ----------------------------------------------------------------------
-    def _totals(self, persons: Q) -> dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]]:
-        out: dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]] = defaultdict(dict)
-        if not self.measures:
-            return out
+    def _totals_query(self, persons: Q) -> Any:
+        """Per person: hours, days (and the signed count, when a kind counts records) of
+        each (year, measure) in total_cols, as columns h{i}, d{i}[, n{i}]; None if no kind
+        needs totals."""
+        if not self.total_cols:
+            return None
         qs = entry_rows().filter(persons, year__range=self.years)
         if self.as_of < dt.date(self.years[1], 12, 31):
             qs = qs.filter(date__lte=self.as_of)
         signed = Case(When(Q(hours__lt=0) | Q(days__lt=0), then=Value(-1)), default=Value(1))
         aggs: dict[str, Any] = {}
-        for i, (types, modes) in enumerate(self.measures):
-            f = Q()
+        for i, (y, (types, modes)) in enumerate(self.total_cols):
+            f = Q(year=y)
             if types:
                 f &= Q(training_type__in=sorted(types))
             if modes:
                 f &= Q(mode__in=sorted(modes))
-            filt = f if (types or modes) else None
             # §8 "Hours and days": the ledger stores both for every entry (it converts the
             # missing one when it is written, with the set's 学时-per-day from
             # compliance.api.hours_per_day_for), so plain sums suffice here.
-            aggs[f"h{i}"] = Cast(Sum("hours", filter=filt), FloatField())
-            aggs[f"d{i}"] = Cast(Sum("days", filter=filt), FloatField())
+            aggs[f"h{i}"] = Cast(Sum("hours", filter=f), FloatField())
+            aggs[f"d{i}"] = Cast(Sum("days", filter=f), FloatField())
             if self.counted:
-                aggs[f"n{i}"] = Cast(Sum(signed, filter=filt), FloatField())
-        rows = qs.order_by().values("person_id", "year").annotate(**aggs)
-        width = 3 if self.counted else 2
-        keys = [(2 + width * i, key) for i, key in enumerate(self.measures)]
-        counted = self.counted
-        for row in _stream(rows, self.big):
-            bucket = out[row[0]]
-            y = row[1]
-            for j, key in keys:
-                h = row[j]
-                if h is None:
-                    continue
-                bucket[(y, key)] = (h, row[j + 1] or 0.0, row[j + 2] or 0.0 if counted else 0.0)
-        return out
+                aggs[f"n{i}"] = Cast(Sum(signed, filter=f), FloatField())
+        return qs.order_by().values("person_id").annotate(**aggs)
 
-    def _subjects(self, persons: Q) -> dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]]:
-        out: dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]] = defaultdict(dict)
-        if not self.subject_measures:
-            return out
+    def _subjects_query(self, persons: Q) -> Any:
+        """Per person: hours and signed count of each (year, subject measure) in
+        subject_cols, as columns sh{i}, sn{i}; None if no kind needs subject hours."""
+        if not self.subject_cols:
+            return None
         qs = subject_rows().filter(persons, year__range=self.years)
         if self.as_of < dt.date(self.years[1], 12, 31):
             qs = qs.filter(entry__date__lte=self.as_of)
-        qs = qs.filter(subject__in=sorted({m[0] for m in self.subject_measures}))
+        qs = qs.filter(subject__in=sorted({m[0] for _, m in self.subject_cols}))
         signed = Case(When(hours__lt=0, then=Value(-1)), default=Value(1))
         aggs: dict[str, Any] = {}
-        for i, (subject, types, modes) in enumerate(self.subject_measures):
-            f = Q(subject=subject)
+        for i, (y, (subject, types, modes)) in enumerate(self.subject_cols):
+            f = Q(year=y, subject=subject)
             if types:
                 f &= Q(entry__training_type__in=sorted(types))
             if modes:
                 f &= Q(entry__mode__in=sorted(modes))
-            aggs[f"h{i}"] = Cast(Sum("hours", filter=f), FloatField())
-            aggs[f"n{i}"] = Cast(Sum(signed, filter=f), FloatField())
-        rows = qs.order_by().values("person_id", "year").annotate(**aggs)
-        keys = list(enumerate(self.subject_measures))
-        for row in _stream(rows, self.big):
-            bucket = out[row[0]]
-            for i, key in keys:
-                h = row[2 + 2 * i]
-                if h is not None:
-                    bucket[(row[1], key)] = (h, row[3 + 2 * i] or 0.0)
-        return out
+            aggs[f"sh{i}"] = Cast(Sum("hours", filter=f), FloatField())
+            aggs[f"sn{i}"] = Cast(Sum(signed, filter=f), FloatField())
+        return qs.order_by().values("person_id").annotate(**aggs)
 
     def _dated(self, person_ids: list[int], since: dt.date) -> dict[int, list[DatedEntry]]:
         """Entries of the trigger types for people with an open trigger; §8 "Corrections":
@@ -293,7 +301,6 @@ class Evaluator:
             hi = bounds.order_by("-id").first()
         if lo is None or hi is None:
             return
-        self.big = hi - lo > 1000
         spans = []
         start = lo
         while start <= hi:
@@ -301,46 +308,98 @@ class Evaluator:
             start += CHUNK
         if connection.vendor != "postgresql" or connection.in_atomic_block or len(spans) < 2:
             for a, b in spans:
-                yield from self._evaluate_chunk(self._fetch(base, people_q, a, b))
+                yield from self._evaluate_chunk(self._fetch_tuned(base, people_q, a, b))
             return
         # Pipelined: a second thread (with its own connection) reads chunk i+1 while this
         # one evaluates chunk i, so database and Python time overlap instead of adding up.
         # Only outside a transaction, where the other connection sees the same rows.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self._fetch_closing, base, people_q, *spans[0])
-            for a, b in spans[1:]:
-                data = pending.result()
-                pending = pool.submit(self._fetch_closing, base, people_q, a, b)
-                yield from self._evaluate_chunk(data)
-            yield from self._evaluate_chunk(pending.result())
+            try:
+                pending = pool.submit(self._fetch_tuned, base, people_q, *spans[0])
+                for a, b in spans[1:]:
+                    data = pending.result()
+                    pending = pool.submit(self._fetch_tuned, base, people_q, a, b)
+                    yield from self._evaluate_chunk(data)
+                yield from self._evaluate_chunk(pending.result())
+            finally:
+                pool.submit(_close_connection).result()  # the reading thread's own
 
-    def _fetch_closing(self, base: Any, people_q: Q | None, start: int, end: int) -> Any:
-        try:
+    def _fetch_tuned(self, base: Any, people_q: Q | None, start: int, end: int) -> Any:
+        """_fetch; for a big id range on PostgreSQL, inside a read transaction set up for
+        it: no JIT (compiling the aggregate query costs more than running it), work_mem
+        enough for its sorts, hashes and bitmaps to stay in memory, and no parallel workers
+        (the other core is evaluating the previous chunk)."""
+        if end - start < 1000 or connection.vendor != "postgresql" or connection.in_atomic_block:
             return self._fetch(base, people_q, start, end)
-        finally:
-            connection.close()  # this thread's own connection
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            return self._fetch(base, people_q, start, end)
 
     def _fetch(self, base: Any, people_q: Q | None, start: int, end: int) -> tuple[Any, ...]:
-        """Every read for the people with ids in [start, end]: a fixed number of queries."""
-        people = [
-            dict(zip(PERSON_FIELDS, row, strict=True))
-            for row in _stream(
-                base.filter(id__range=(start, end)).order_by("id").values_list(*PERSON_FIELDS),
-                self.big,
-            )
-        ]
-        if connection.vendor == "sqlite":  # raw SQLite rows carry dates as text
-            for p in people:
-                if isinstance(p["reporting_date"], str):
-                    p["reporting_date"] = dt.date.fromisoformat(p["reporting_date"])
-        if not people:
-            return ([], {}, {}, {}, {}, {})
+        """Every read for the people with ids in [start, end]: a fixed number of queries.
+        People, their totals and their subject hours come in one query, one row a person
+        (the aggregates LEFT JOINed to the people, each built by its app's queryset)."""
         if people_q is None:
             persons = Q(person_id__gte=start, person_id__lte=end)
-        elif len(people) <= 500:
-            persons = Q(person_id__in=[p["id"] for p in people])
         else:
             persons = Q(person_id__gte=start, person_id__lte=end, person__in=base.values("id"))
+        sql, params = (
+            base.filter(id__range=(start, end))
+            .order_by()
+            .values_list(*PERSON_FIELDS)
+            .query.sql_with_params()
+        )
+        sql = f"SELECT * FROM ({sql}) AS p"  # noqa: S608 - ORM-compiled SQL, values as params
+        params = list(params)
+        width = 3 if self.counted else 2
+        n_fields = len(PERSON_FIELDS)
+        t_keys: list[tuple[int, Any]] = []  # (column, (year, MeasureKey))
+        s_keys: list[tuple[int, Any]] = []  # (column, (year, SubjectKey))
+        col = n_fields
+        for alias, qs, keys, cols, w in (
+            ("t", self._totals_query(persons), t_keys, self.total_cols, width),
+            ("s", self._subjects_query(persons), s_keys, self.subject_cols, 2),
+        ):
+            if qs is None:
+                continue
+            part, part_params = qs.query.sql_with_params()
+            sql += f" LEFT JOIN ({part}) AS {alias} ON {alias}.person_id = p.id"
+            params += part_params
+            col += 1  # the aggregate's person_id
+            keys.extend((col + w * i, key) for i, key in enumerate(cols))
+            col += w * len(cols)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + " ORDER BY p.id", params)
+            rows = cursor.fetchall()
+        if not rows:
+            return ([], {}, {}, {}, {}, {})
+        people = []
+        totals: dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]] = {}
+        subjects: dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]] = {}
+        counted = self.counted
+        sqlite = connection.vendor == "sqlite"
+        for row in rows:
+            p = dict(zip(PERSON_FIELDS, row, strict=False))
+            if sqlite and isinstance(p["reporting_date"], str):  # raw SQLite dates are text
+                p["reporting_date"] = dt.date.fromisoformat(p["reporting_date"])
+            people.append(p)
+            pid = row[0]
+            if t_keys:
+                tot: dict[Any, tuple[float, ...]] = {
+                    key: (row[j], row[j + 1] or 0.0, (row[j + 2] or 0.0) if counted else 0.0)
+                    for j, key in t_keys
+                    if row[j] is not None
+                }
+                if tot:
+                    totals[pid] = tot
+            if s_keys:
+                sub: dict[Any, tuple[float, ...]] = {
+                    key: (row[j], row[j + 1] or 0.0) for j, key in s_keys if row[j] is not None
+                }
+                if sub:
+                    subjects[pid] = sub
         events: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for e in (
             career_event_rows()
@@ -349,8 +408,6 @@ class Evaluator:
             .values("person_id", "kind", "date", "leadership_level", "unit_id")
         ):
             events[e["person_id"]].append(e)
-        totals = self._totals(persons)
-        subjects = self._subjects(persons)
         exams = self._exams(persons)
         since = self._since()
         triggered_ids = [
@@ -370,18 +427,24 @@ class Evaluator:
         results = []
         empty: dict[Any, Any] = {}
         no_events: list[dict[str, Any]] = []
+        no_list: list[Any] = []
+        # A reporting date before `since` opens nothing reported in the year (its deadline
+        # ends before the year starts), so a person with only such a date needs no events.
+        since = self._since()
+        evaluate = self.evaluate_person
         for p in people:
             pid = p["id"]
             evs = events.get(pid, no_events)
+            reported = p["reporting_date"]
             facts = Facts(
                 p,
                 totals.get(pid, empty),
                 subjects.get(pid, empty),
-                self._event_tuples(p, evs) if evs or p["reporting_date"] else [],
-                dated.get(pid, []),
-                exams.get(pid, []),
+                self._event_tuples(p, evs) if evs or (reported and reported >= since) else [],
+                dated.get(pid, no_list),
+                exams.get(pid, no_list),
             )
-            results.append(self.evaluate_person(facts, evs))
+            results.append(evaluate(facts, evs))
         return results
 
     def _since(self) -> dt.date:
@@ -409,16 +472,22 @@ class Evaluator:
 
     def evaluate_person(self, facts: Facts, events: list[dict[str, Any]]) -> PersonResult:
         p = facts.person
-        unit = self.unit_on(p, events) if events else self.orgs[p["unit_id"]]
-        spec = self.ruleset_for(unit.path)
+        unit_id = self.unit_on(p, events).id if events else p["unit_id"]
+        found = self._units.get(unit_id)
+        if found is None:
+            found = self._units[unit_id] = self._unit_info(unit_id)
+        unit, spec, label = found
         outcomes: list[ComplianceOutcome] = []
-        if spec is not None and spec.valid_from.year <= self.year <= spec.valid_to.year:
+        if spec is not None:
+            year = self.year
             gone = self._gone(p, events) if events or p["status"] != "active" else ""
-            for kind in self._applicable(spec, p):
-                if gone:
-                    outcomes.append(kind.not_applicable(self.year, gone))
-                elif facts.events or not kind.needs_events:
-                    outcomes.extend(kind.evaluate(facts, self.year, self.as_of))
+            every, without_events = self._applicable(spec, p)
+            if gone:
+                outcomes = [kind.not_applicable(year, gone) for kind in every]
+            else:
+                as_of = self.as_of
+                for kind in every if facts.events else without_events:
+                    outcomes.extend(kind.evaluate(facts, year, as_of))
         return PersonResult(
             p["id"],
             p["name"],
@@ -428,28 +497,31 @@ class Evaluator:
             unit.path,
             self.year,
             self.as_of,
-            spec.label if spec else "",
+            label,
             tuple(outcomes),
             linkage_of(outcomes, self.year),
         )
 
-    def _applicable(self, spec: RuleSetSpec, p: dict[str, Any]) -> list[Kind]:
-        """The person-level kinds of `spec` whose audience includes p, cached by the person
-        attributes an audience can name (a few hundred combinations in a city)."""
-        key = (
-            spec.label,
-            p["category"],
-            p["rank"],
-            p["leadership_level"],
-            bool(p["grassroots"]),
-            bool(p["basic_post"]),
-            bool(p["law_enforcement"]),
-        )
+    def _unit_info(self, unit_id: int) -> tuple[OrgNodeData, RuleSetSpec | None, str]:
+        """A unit, the rule set governing it if that set covers the year, and its label."""
+        unit = self.orgs[unit_id]
+        spec = self.ruleset_for(unit.path)
+        label = spec.label if spec else ""
+        if spec is not None and not (spec.valid_from.year <= self.year <= spec.valid_to.year):
+            spec = None
+        return unit, spec, label
+
+    def _applicable(self, spec: RuleSetSpec, p: dict[str, Any]) -> tuple[list[Kind], list[Kind]]:
+        """The person-level kinds of `spec` whose audience includes p, and those of them
+        that need no career event, cached by the person attributes an audience can name (a
+        few hundred combinations in a city)."""
+        key = (spec.label, *_AUDIENCE_FIELDS(p))
         found = self._applicable_cache.get(key)
         if found is None:
-            found = self._applicable_cache[key] = [
+            every = [
                 k for k in self.kinds[spec.label] if not k.unit_level and k.applies(p, self.year)
             ]
+            found = self._applicable_cache[key] = (every, [k for k in every if not k.needs_events])
         return found
 
     def _gone(self, p: dict[str, Any], events: list[dict[str, Any]]) -> str:
@@ -511,25 +583,8 @@ class Evaluator:
         return out
 
 
-def _stream(qs: Any, big: bool = True) -> Iterator[tuple[Any, ...]]:
-    """The rows of a values()/values_list() queryset as plain tuples: no per-row model or
-    converter work (10⁶ rows a run). Big reads go through a server-side cursor in batches;
-    small ones (one person) through a plain cursor, to save the round trips. Callers select
-    only columns whose raw database values need no conversion."""
-    sql, params = qs.query.sql_with_params()
-    if not big:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            yield from cursor.fetchall()
-        return
-    # Django declares the cursor WITH HOLD outside a transaction.
-    cursor = connection.chunked_cursor()
-    try:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(5000):
-            yield from rows
-    finally:
-        cursor.close()
+def _close_connection() -> None:
+    connection.close()  # the calling thread's connection (a per-thread proxy)
 
 
 def linkage_of(outcomes: Iterable[ComplianceOutcome], year: int) -> AssessmentLinkage:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from civtrain.catalogue.data import DEFAULT_SUBJECTS
 from civtrain.compliance.data import DAYS, HOURS, TIMES, ComplianceOutcome, OutcomeStatus
 from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec
-from civtrain.people.data import LEVEL_TIER, LeadershipLevel
+from civtrain.people.data import LEVEL_TIER
 
 # (training types, delivery modes); an empty set means "any".
 MeasureKey = tuple[frozenset[str], frozenset[str]]
@@ -25,6 +25,8 @@ MET, NOT_YET, MISSED, NA = (
     OutcomeStatus.MISSED.value,
     OutcomeStatus.NOT_APPLICABLE.value,
 )
+# LEVEL_TIER by the stored level string (no enum construction per lookup).
+TIER_OF: dict[str, str] = {level.value: tier for level, tier in LEVEL_TIER.items()}
 ZERO3 = (0.0, 0.0, 0.0)
 ZERO2 = (0.0, 0.0)
 
@@ -92,7 +94,7 @@ def audience_matches(aud: Audience, p: dict[str, Any], rs: RuleSetSpec) -> bool:
         return False
     if aud.levels and level not in aud.levels:
         return False
-    if aud.tiers and (not level or LEVEL_TIER[LeadershipLevel(level)] not in aud.tiers):
+    if aud.tiers and (not level or TIER_OF[level] not in aud.tiers):
         return False
     if aud.leader is not None and bool(level) != aud.leader:
         return False
@@ -321,7 +323,7 @@ class Triggered(Kind):
                     continue
                 if self.levels and level not in self.levels:
                     continue
-                if self.tiers and LEVEL_TIER[LeadershipLevel(level)] not in self.tiers:
+                if self.tiers and TIER_OF[level] not in self.tiers:
                     continue
             dates.append(date)
         return dates
@@ -382,6 +384,7 @@ class OnceInPeriod(Kind):
         self.skey: SubjectKey = (self.subject or "", *self.key)
         self.min_count = int(self.params.get("min_count", 1))
         self.counts_records = not self.subject
+        self._year_keys: dict[int, list[tuple[int, Any]]] = {}
 
     def measures(self) -> set[MeasureKey]:
         return set() if self.subject else {self.key}
@@ -393,12 +396,25 @@ class OnceInPeriod(Kind):
         return (self.rule.valid_from.year, min(year, self.rule.valid_to.year))
 
     def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        keys = self._year_keys.get(year)
+        if keys is None:
+            years = range(self.rule.valid_from.year, min(year, self.rule.valid_to.year) + 1)
+            keys = self._year_keys[year] = [
+                (y, self.skey if self.subject else self.key) for y in years
+            ]
         count = 0.0
-        for y in range(self.rule.valid_from.year, min(year, self.rule.valid_to.year) + 1):
-            if self.subject:
-                count += facts.subjects.get((y, self.skey), ZERO2)[1]
-            else:
-                count += facts.totals.get((y, self.key), ZERO3)[2]
+        if self.subject:
+            subjects = facts.subjects
+            for k in keys:
+                v = subjects.get(k)
+                if v is not None:
+                    count += v[1]
+        else:
+            totals = facts.totals
+            for k in keys:
+                v = totals.get(k)
+                if v is not None:
+                    count += v[2]
         key = (count, year, as_of)
         found = self._outcomes.get(key)
         if found is None:  # shared like AnnualTotal._memo: a count has few values
