@@ -14,6 +14,7 @@ user sees), never through the ORM while the browser is open.
 import datetime as dt
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from civtrain.core import clock
 from civtrain.demo.steps import DemoContext, run_all
@@ -28,8 +30,10 @@ from civtrain.demo.steps import DemoContext, run_all
 CHROMIUM = Path("/usr/bin/chromium")
 AS_OF = dt.date(2026, 11, 23)
 DEMO_PEOPLE = 60
-# Budget for one wait: the live server shares 2 cores with another xdist worker.
+# Budget for one wait (actions and `expect`): the live server shares 2 cores with another
+# xdist worker, and CI machines are busy.
 TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 
@@ -109,15 +113,14 @@ class Web:
         assert self.problems == [], "\n".join(self.problems)
 
 
-@pytest.fixture
-def web(demo: DemoContext, live_server: Any) -> Iterator[Web]:
-    """A headless Chromium for one journey (requested after `demo`: see the module doc)."""
+@contextmanager
+def _chromium(base_url: str) -> Iterator[Web]:
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        web = Web(base_url=live_server.url, browser=browser)
+        web = Web(base_url=base_url, browser=browser)
         try:
             yield web
         finally:
@@ -125,3 +128,17 @@ def web(demo: DemoContext, live_server: Any) -> Iterator[Web]:
                 context.close()
             browser.close()
     web.assert_clean()
+
+
+@pytest.fixture
+def web(demo: DemoContext, live_server: Any) -> Iterator[Web]:
+    """A headless Chromium for one journey (requested after `demo`: see the module doc)."""
+    with _chromium(live_server.url) as web:
+        yield web
+
+
+@pytest.fixture
+def bare_web(live_server: Any) -> Iterator[Web]:
+    """The same browser on an empty database."""
+    with _chromium(live_server.url) as web:
+        yield web
