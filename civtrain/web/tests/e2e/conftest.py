@@ -12,6 +12,7 @@ user sees), never through the ORM while the browser is open.
 """
 
 import datetime as dt
+import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,17 +38,29 @@ expect.set_options(timeout=TIMEOUT_MS)
 MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 
-@pytest.fixture
-def demo(live_server: Any, django_db_serialized_rollback: None, settings: Any) -> DemoContext:
-    """The demo dataset as `make run` builds it, smaller, on a frozen date (deterministic).
+# What migrations seed (RunPython). A `live_server` test flushes the database when it ends,
+# and so may any other transactional test before it on the same xdist worker: put it back.
+# (Serialized rollback would do this too, but clashes with the content types that a plain
+# transactional test's flush re-creates.)
+MIGRATION_SEEDS = ["civtrain.catalogue.migrations.0002_seed_subjects"]
 
-    Serialized rollback: `live_server` tests flush the database after each test, which would
-    also wipe what the migrations seed (the subject catalogue the demo relies on).
+
+def _reseed() -> None:
+    from django.apps import apps
+
+    for module in MIGRATION_SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture
+def demo(live_server: Any, settings: Any) -> DemoContext:
+    """The demo dataset as `make run` builds it, smaller, on a frozen date (deterministic).
     Background jobs run inline: a job thread would not see the in-memory SQLite test database,
     and on PostgreSQL it could outlive the test and race the flush."""
     settings.CIVTRAIN_JOBS_INLINE = True
     clock.freeze(dt.datetime(2026, 11, 23, 10, 0, tzinfo=clock.TZ))
     with transaction.atomic():  # as `civtrain demo-data` does; much faster than autocommit
+        _reseed()
         return run_all(DemoContext(seed=1, people=DEMO_PEOPLE, as_of=AS_OF))
 
 
