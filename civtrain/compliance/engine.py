@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, FloatField, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Sum, Value, When
 from django.db.models.functions import Cast
 
 from civtrain.compliance.data import (
@@ -189,8 +189,9 @@ class Evaluator:
         needs totals."""
         if not self.total_cols:
             return None
-        qs = entry_rows().filter(persons, year__range=self.years)
-        if self.as_of < dt.date(self.years[1], 12, 31):
+        years = (min(y for y, _ in self.total_cols), max(y for y, _ in self.total_cols))
+        qs = entry_rows().filter(persons, year__range=years)
+        if self.as_of < dt.date(years[1], 12, 31):
             qs = qs.filter(date__lte=self.as_of)
         signed = Case(When(Q(hours__lt=0) | Q(days__lt=0), then=Value(-1)), default=Value(1))
         aggs: dict[str, Any] = {}
@@ -214,8 +215,9 @@ class Evaluator:
         subject_cols, as columns sh{i}, sn{i}; None if no kind needs subject hours."""
         if not self.subject_cols:
             return None
-        qs = subject_rows().filter(persons, year__range=self.years)
-        if self.as_of < dt.date(self.years[1], 12, 31):
+        years = (min(y for y, _ in self.subject_cols), max(y for y, _ in self.subject_cols))
+        qs = subject_rows().filter(persons, year__range=years)
+        if self.as_of < dt.date(years[1], 12, 31):
             qs = qs.filter(entry__date__lte=self.as_of)
         qs = qs.filter(subject__in=sorted({m[0] for _, m in self.subject_cols}))
         signed = Case(When(hours__lt=0, then=Value(-1)), default=Value(1))
@@ -239,7 +241,7 @@ class Evaluator:
         qs = (
             entry_rows()
             .filter(
-                person_id__in=person_ids,
+                _in("person_id", person_ids),
                 training_type__in=sorted(self.trigger_types),
                 date__range=(since, self.as_of),
                 reversed_by__isnull=True,
@@ -250,7 +252,7 @@ class Evaluator:
         subjects: dict[int, dict[str, float]] = defaultdict(dict)
         for s in (
             subject_rows()
-            .filter(entry_id__in=[r["id"] for r in rows])
+            .filter(_in("entry_id", [r["id"] for r in rows]))
             .values("entry_id", "subject", "hours")
         ):
             subjects[s["entry_id"]][s["subject"]] = float(s["hours"])
@@ -375,6 +377,23 @@ class Evaluator:
             rows = cursor.fetchall()
         if not rows:
             return ([], {}, {}, {}, {}, {})
+        events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for e in (
+            career_event_rows()
+            .filter(persons, kind__in=EVENT_KINDS)
+            .order_by("person_id", "date", "id")
+            .values("person_id", "kind", "date", "leadership_level", "unit_id")
+        ):
+            events[e["person_id"]].append(e)
+        since, as_of = self._since(), self.as_of
+        # People whose triggered requirements may be open in the year: a reporting date or
+        # a hiring/promotion since `since`; only their dated entries are read.
+        opened = {
+            pid
+            for pid, evs in events.items()
+            if any(e["kind"] in ("hired", "promoted") and since <= e["date"] <= as_of for e in evs)
+        }
+        triggered_ids = []
         people = []
         totals: dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]] = {}
         subjects: dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]] = {}
@@ -382,10 +401,13 @@ class Evaluator:
         sqlite = connection.vendor == "sqlite"
         for row in rows:
             p = dict(zip(PERSON_FIELDS, row, strict=False))
-            if sqlite and isinstance(p["reporting_date"], str):  # raw SQLite dates are text
-                p["reporting_date"] = dt.date.fromisoformat(p["reporting_date"])
+            reported = p["reporting_date"]
+            if sqlite and isinstance(reported, str):  # raw SQLite dates are text
+                reported = p["reporting_date"] = dt.date.fromisoformat(reported)
             people.append(p)
             pid = row[0]
+            if (reported and reported >= since) or pid in opened:
+                triggered_ids.append(pid)
             if t_keys:
                 tot: dict[Any, tuple[float, ...]] = {
                     key: (row[j], row[j + 1] or 0.0, (row[j + 2] or 0.0) if counted else 0.0)
@@ -400,25 +422,7 @@ class Evaluator:
                 }
                 if sub:
                     subjects[pid] = sub
-        events: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for e in (
-            career_event_rows()
-            .filter(persons, kind__in=EVENT_KINDS)
-            .order_by("person_id", "date", "id")
-            .values("person_id", "kind", "date", "leadership_level", "unit_id")
-        ):
-            events[e["person_id"]].append(e)
         exams = self._exams(persons)
-        since = self._since()
-        triggered_ids = [
-            p["id"]
-            for p in people
-            if (p["reporting_date"] and p["reporting_date"] >= since)
-            or any(
-                e["kind"] in ("hired", "promoted") and since <= e["date"] <= self.as_of
-                for e in events.get(p["id"], ())
-            )
-        ]
         dated = self._dated(triggered_ids, since) if self.trigger_types else {}
         return (people, events, totals, subjects, exams, dated)
 
@@ -581,6 +585,29 @@ class Evaluator:
                     kind.evaluate_unit(len(held), self.year, self.as_of)
                 )
         return out
+
+
+class _AnyOf(Func):
+    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): a chunk's
+    thousand ids cost one placeholder, not a thousand for the ORM and the driver to
+    build and parse."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: list[int]) -> None:
+        super().__init__(F(column))
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s)", [*params, self.values]
+
+
+def _in(column: str, values: list[int]) -> Q | _AnyOf:
+    """A filter `column IN values`, as one array parameter on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(column, list(values))
+    return Q(**{f"{column}__in": values})
 
 
 def _close_connection() -> None:
