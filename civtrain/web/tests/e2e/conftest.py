@@ -151,7 +151,7 @@ def web(demo: DemoContext, live_server: Any) -> Iterator[Web]:
 
 
 @pytest.fixture
-def bare_web(live_server: Any) -> Iterator[Web]:
-    """The same browser on an empty database."""
-    with _chromium(live_server.url) as web:
+def bare_web() -> Iterator[Web]:
+    """The same browser with no server and no database (pages are served by page.route)."""
+    with _chromium("http://civtrain.test") as web:
         yield web
