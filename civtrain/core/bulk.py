@@ -32,7 +32,7 @@ class _CopyWriter:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
-        self.jobs: queue.Queue[tuple[str, list[list[Any]]] | None] = queue.Queue(maxsize=4)
+        self.jobs: queue.Queue[tuple[str, list[Sequence[Any]]] | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.cancelled = False
         self.thread = threading.Thread(target=self._run, name="civtrain-copy", daemon=True)
@@ -50,7 +50,7 @@ class _CopyWriter:
             except BaseException as exc:  # handed to the caller in close()
                 self.error = exc
 
-    def submit(self, sql: str, rows: list[list[Any]]) -> None:
+    def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:
         if self.error is not None:
             raise self.error
         self.jobs.put((sql, rows))
@@ -207,38 +207,40 @@ def insert_rows(
     listed. Values must be final, as for insert_objects. Returns the number of rows.
     """
     meta = model._meta
-    given = {name: i for i, name in enumerate(attnames)}
-    fields = [f for f in meta.concrete_fields if f.attname in given or f is not meta.pk]
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    # The given columns first, in the caller's order, then the filled-in ones: each row is
+    # the caller's row plus a constant tail (and per-row defaults), no per-cell loop.
+    given = set(attnames)
     now = clock.now()
-    fixed: list[tuple[int, Any]] = []  # (position, value) of fields not given
-    called: list[tuple[int, Callable[[], Any]]] = []
-    order: list[int] = []  # position in the given row, or -1 for a filled-in field
-    for pos, f in enumerate(fields):
-        if f.attname in given:
-            order.append(given[f.attname])
+    fixed_fields: list[models.Field] = []
+    fixed: list[Any] = []
+    called_fields: list[models.Field] = []
+    called: list[Callable[[], Any]] = []
+    for f in meta.concrete_fields:
+        if f.attname in given or f is meta.pk:
             continue
-        order.append(-1)
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            fixed.append((pos, now))
+            fixed_fields.append(f)
+            fixed.append(now)
         elif f.has_default() and callable(f.default):
-            called.append((pos, f.get_default))
+            called_fields.append(f)
+            called.append(f.get_default)
         else:
-            fixed.append((pos, f.get_default()))
+            fixed_fields.append(f)
+            fixed.append(f.get_default())
+    fields = [by_attname[name] for name in attnames] + fixed_fields + called_fields
     adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in fields) if a is not None]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    template: list[Any] = [None] * len(fields)
-    for pos, value in fixed:
-        template[pos] = value
-    picks = [(pos, src) for pos, src in enumerate(order) if src >= 0]
+    tail = tuple(fixed)
 
-    def full_rows() -> Iterator[list[Any]]:
+    def full_rows() -> Iterator[Sequence[Any]]:
+        if not called and not adapters:
+            for given_row in rows:
+                yield (*given_row, *tail) if tail else given_row
+            return
         for given_row in rows:
-            row = template.copy()
-            for pos, src in picks:
-                row[pos] = given_row[src]
-            for pos, make in called:
-                row[pos] = make()
+            row = [*given_row, *tail, *(make() for make in called)]
             for i, adapt in adapters:
                 row[i] = adapt(row[i])
             yield row
@@ -261,7 +263,7 @@ def insert_rows(
         else:
             marks = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 — names only
-            batch: list[list[Any]] = []
+            batch: list[Sequence[Any]] = []
             for row in full_rows():
                 batch.append(row)
                 if len(batch) >= chunk:
