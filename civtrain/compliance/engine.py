@@ -306,7 +306,7 @@ class Evaluator:
         spans = []
         start = lo
         while start <= hi:
-            spans.append((start, start + CHUNK - 1))
+            spans.append((start, min(start + CHUNK - 1, hi)))
             start += CHUNK
         if connection.vendor != "postgresql" or connection.in_atomic_block or len(spans) < 2:
             for a, b in spans:
@@ -343,10 +343,11 @@ class Evaluator:
         """Every read for the people with ids in [start, end]: a fixed number of queries.
         People, their totals and their subject hours come in one query, one row a person
         (the aggregates LEFT JOINed to the people, each built by its app's queryset)."""
-        if people_q is None:
-            persons = Q(person_id__gte=start, person_id__lte=end)
-        else:
-            persons = Q(person_id__gte=start, person_id__lte=end, person__in=base.values("id"))
+        persons = Q(person_id__gte=start, person_id__lte=end)
+        if people_q is not None and end - start >= 1000:
+            # A subset (a unit, a scope) of a wide id range: aggregate only its people. The
+            # LEFT JOIN to the selected people below is what decides who is in the result.
+            persons &= Q(person__in=base.values("id"))
         sql, params = (
             base.filter(id__range=(start, end))
             .order_by()

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,8 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name", help="benchmark name, 'all' or 'list'")
         parser.add_argument("--size", type=int, default=None)
+        parser.add_argument(
+            "--keep", action="store_true", help="keep generated data for the next run"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["keep"]:
+            os.environ["CIVTRAIN_BENCH_KEEP"] = "1"  # read by benchmarks that can keep data
         bench = importlib.import_module("bench")  # top-level package beside civtrain/
         registry = bench.discover()
         name = options["name"]
