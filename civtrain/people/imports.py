@@ -171,6 +171,16 @@ def _id_number_from_cell(value: Any) -> str:
     return parse_id_number(text)
 
 
+def _gender_cell(value: Any) -> Gender | None:
+    text = cell_code(value)
+    return parse_gender(text) if text else None
+
+
+def _category_cell(value: Any) -> Category:
+    text = cell_code(value)
+    return parse_category(text) if text else Category.GENERAL
+
+
 def _birth_from_id(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
@@ -213,28 +223,18 @@ def validate_roster(
                 "birth_date",
                 f"出生日期与身份证号不一致（身份证号中为 {_birth_from_id(id_number).isoformat()}）",
             )
-        gender_cell = cell_code(row.values.get("gender", ""))
-        if gender_cell:
-            gender = rows.parse(row, "gender", lambda v: parse_gender(cell_code(v)))
-            if (
-                gender not in (_BAD,)
-                and id_number is not _BAD
-                and gender != _gender_from_id(id_number)
-            ):
-                rows.error(row, "gender", "性别与身份证号不一致（第17位奇数为男、偶数为女）")
-        else:
+        gender = rows.parse(row, "gender", _gender_cell)
+        if gender is None:  # an empty cell: the ID number says
             gender = _gender_from_id(id_number) if id_number is not _BAD else _BAD
+        elif gender is not _BAD and id_number is not _BAD and gender != _gender_from_id(id_number):
+            rows.error(row, "gender", "性别与身份证号不一致（第17位奇数为男、偶数为女）")
         code = cell_code(row.values.get("unit_code", ""))
         unit = units.get(code)
         if not code:
             rows.error(row, "unit_code", "单位编码不能为空")
         elif unit is None:
             rows.error(row, "unit_code", UNIT_NOT_FOUND)
-        category = (
-            rows.parse(row, "category", lambda v: parse_category(cell_code(v)))
-            if cell_code(row.values.get("category", ""))
-            else Category.GENERAL
-        )
+        category = rows.parse(row, "category", _category_cell)
         rank = rows.parse(row, "rank", lambda v: parse_rank(cell_code(v)))
         level = rows.parse(row, "leadership_level", lambda v: parse_level(cell_code(v)))
         flags = {
