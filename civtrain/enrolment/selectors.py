@@ -112,14 +112,15 @@ def credited_hours_by_enrolment(
     see enrolment/hours.py). Two queries for the whole class."""
     ids = list(enrolment_ids)
     sessions = sessions_of(tc.id)
+    # Filtered by class, not by a list of ids: a class may have thousands of trainees.
     marks: dict[int, dict[int, str]] = defaultdict(dict)
-    for e_id, s_id, status in Attendance.objects.filter(enrolment_id__in=ids).values_list(
-        "enrolment_id", "session_id", "status"
-    ):
+    for e_id, s_id, status in Attendance.objects.filter(
+        enrolment__training_class_id=tc.id
+    ).values_list("enrolment_id", "session_id", "status"):
         marks[e_id][s_id] = status
     leave: dict[int, list[tuple[int | None, Decimal]]] = defaultdict(list)
     for e_id, s_id, hours in LeaveRequest.objects.filter(
-        enrolment_id__in=ids, status=LeaveStatus.APPROVED
+        enrolment__training_class_id=tc.id, status=LeaveStatus.APPROVED
     ).values_list("enrolment_id", "session_id", "hours"):
         leave[e_id].append((s_id, hours))
     return {i: credited_hours(tc, sessions, marks[i], leave[i]) for i in ids}
