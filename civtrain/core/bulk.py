@@ -52,7 +52,7 @@ class _CopyWriter:
 
     def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:
         if self.error is not None:
-            raise self.error
+            _reraise(self.error)
         self.jobs.put((sql, rows))
 
     def close(self, *, cancel: bool) -> BaseException | None:
@@ -86,11 +86,17 @@ def copy_in_background() -> Iterator[None]:
         error = writer.close(cancel=True)
         _local.writer = None
         if error is not None and error is not exc:
-            raise error from exc
+            _reraise(error)  # the cause: the caller's error is what the aborted COPY led to
         raise
     _local.writer = None
     error = writer.close(cancel=False)
     if error is not None:
+        _reraise(error)
+
+
+def _reraise(error: BaseException) -> None:
+    """Raise the writer thread's error as Django's cursor would have (IntegrityError …)."""
+    with connection.wrap_database_errors:
         raise error
 
 
