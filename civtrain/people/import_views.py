@@ -21,7 +21,7 @@ from civtrain.core.errors import ApplicationError
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import SUFFIXES, ImportReport
 from civtrain.organisations.api import org_list_data
-from civtrain.people.imports import ROSTER_JOB_RUNNER, roster_export, roster_template
+from civtrain.people.imports import ROSTER_JOB_RUNNER, roster_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -147,20 +147,4 @@ def roster_template_download(request: HttpRequest) -> HttpResponse:
     _require_personnel(request)
     response = HttpResponse(roster_template("xlsx"), content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
-    return response
-
-
-@login_required
-@require_GET
-def roster_export_download(request: HttpRequest) -> HttpResponse:
-    """The actor's roster (or one unit's subtree) in the template's shape; audited."""
-    _require_personnel(request)
-    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    unit = request.GET.get("unit") or None
-    try:
-        content, _count = roster_export(actor=request.user, fmt=fmt, unit_code=unit)
-    except ApplicationError:
-        raise Http404(_("单位不存在或不在您的管辖范围内")) from None
-    response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''roster.{fmt}"
     return response
