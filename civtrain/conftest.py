@@ -16,6 +16,16 @@ def _release_clock() -> Any:
     clock.freeze(None)
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_conversions() -> Any:
+    """compliance caches rule-set bindings and unit paths for the ledger's conversions
+    (PR-2); each test has its own database, so none may see another's."""
+    yield
+    from civtrain.compliance.api import conversions_cache_clear
+
+    conversions_cache_clear()
+
+
 @pytest.fixture
 def tree(db: Any) -> dict[str, OrgNodeData]:
     return testing.build_tree()

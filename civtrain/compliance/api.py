@@ -21,6 +21,7 @@ __all__ = [
     "OutcomeStatus",
     "PersonResult",
     "UnitSummary",
+    "conversions_cache_clear",
     "hours_per_day_for",
     "learner_progress_context",
     "online_credit_hours",
@@ -107,6 +108,12 @@ def online_credit_hours(person_id: int, on: dt.date, minutes: float, progress: f
         found.online_crediting, minutes=minutes, progress=progress,
         minutes_per_hour=found.minutes_per_hour,
     )  # fmt: skip
+
+
+def conversions_cache_clear() -> None:
+    """Forget the cached bindings and unit paths behind hours_per_day_for (tests: each has
+    its own database; a deployment's caches expire on their own within 30 s)."""
+    conversions.cache_clear()
 
 
 def online_crediting_policy(person_id: int, on: dt.date) -> str:
