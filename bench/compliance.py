@@ -67,7 +67,7 @@ PER_PERSON = 20
 YEAR = 2018
 AS_OF = dt.date(2018, 12, 31)
 MARKER = "bench_compliance_data"
-GENERATOR_VERSION = 2  # bump when the generated data change: kept data are then rebuilt
+GENERATOR_VERSION = 3  # bump when the generated data change: kept data are then rebuilt
 TABLES = (
     "people_person",
     "people_careerevent",
@@ -277,7 +277,7 @@ def _generate(n_people: int, unit_ids: list[int]) -> tuple[int, int]:
             " note, created_at, unit_id) "
             f"SELECT id, 'hired', reporting_date, '', rank, '', {now}, unit_id"
             f" FROM people_person WHERE id BETWEEN {lo} AND {hi}"
-            "  AND reporting_date >= DATE '2017-01-01' "
+            f"  AND reporting_date >= {_date('2017-01-01', '0')} "
             f"UNION ALL SELECT id, 'promoted', {_date('2017-01-01', _rnd(n, 11, 700))},"
             f" leadership_level, '', '', {now}, NULL"
             f" FROM people_person WHERE id BETWEEN {lo} AND {hi}"
