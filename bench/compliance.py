@@ -67,7 +67,7 @@ PER_PERSON = 20
 YEAR = 2018
 AS_OF = dt.date(2018, 12, 31)
 MARKER = "bench_compliance_data"
-GENERATOR_VERSION = 3  # bump when the generated data change: kept data are then rebuilt
+GENERATOR_VERSION = 4  # bump when the generated data change: kept data are then rebuilt
 TABLES = (
     "people_person",
     "people_careerevent",
@@ -363,7 +363,7 @@ def _generate(n_people: int, unit_ids: list[int]) -> tuple[int, int]:
         )
         _say("  reversals")
         # Subject rows, keyed on the original entry for a reversal (amounts negated).
-        key = "(CASE WHEN source_type = 'reversal' THEN id - 1 ELSE id END)"
+        key = f"(CASE WHEN source_type = 'reversal' THEN id - 1 ELSE id END - {e0})"
         sign = "(CASE WHEN hours < 0 THEN -1 ELSE 1 END)"
         pn = f"(person_id - {p0})"
         c.execute(
