@@ -234,10 +234,7 @@ def stale_refresh(
             rows = list(qs.values_list("id", "person_id", "year")[:batch])
             if not rows:
                 return stored
-            by_year: dict[int, list[int]] = {}
-            for _, pid, year in rows:
-                by_year.setdefault(year, []).append(pid)
-            for year, ids in sorted(by_year.items()):
+            for year, ids in sorted(_worth_refreshing(rows).items()):
                 _, results = evaluate(year=year, person_ids=sorted(ids))
                 stored += snapshot_store(actor=actor, results=list(results))
             StaleEvaluation.objects.filter(
@@ -246,6 +243,28 @@ def stale_refresh(
         rounds += 1
         if person_ids is not None or (max_batches and rounds >= max_batches):
             return stored
+
+
+def _worth_refreshing(rows: list[tuple[int, int, int]]) -> dict[int, list[int]]:
+    """year → people of the claimed (id, person, year) rows whose stored snapshot is out of
+    date: this year's always (the dashboards show it), an earlier year's only if a snapshot
+    of it is stored (a back-dated entry must not start a partial dashboard of a past year)."""
+    this_year = clock.today().year
+    past = {(pid, year) for _, pid, year in rows if year != this_year}
+    stored: set[tuple[int, int]] = set()
+    if past:
+        stored = set(
+            ComplianceSnapshot.objects.filter(
+                person_id__in={p for p, _ in past},
+                year__in={y for _, y in past},
+                is_latest=True,
+            ).values_list("person_id", "year")
+        )
+    by_year: dict[int, list[int]] = {}
+    for _, pid, year in rows:
+        if year == this_year or (pid, year) in stored:
+            by_year.setdefault(year, []).append(pid)
+    return by_year
 
 
 def _snapshot_lock() -> None:

@@ -104,6 +104,10 @@ def test_an_entry_of_an_earlier_year_also_marks_this_year(bound: dict[str, OrgNo
     # Marking twice is harmless (ON CONFLICT DO NOTHING / ignore_conflicts).
     tasks.on_ledger_written("credits", person_ids=frozenset({p.id}), years=frozenset({2018}))
     assert StaleEvaluation.objects.count() == 2
+    # No 2018 snapshot was stored, so none is started for that past year; 2019's is made.
+    assert tasks.refresh_stale.apply().get() == 1
+    assert list(ComplianceSnapshot.objects.values_list("year", flat=True)) == [2019]
+    assert not StaleEvaluation.objects.exists()
 
 
 def test_a_write_during_a_refresh_keeps_its_mark_and_a_failed_refresh_keeps_all(
