@@ -1,5 +1,6 @@
 """Journey 4: the city and district completion dashboard draws its ECharts bar chart from the
-stored compliance snapshots, and drills down from the city into a district (issue 4 §6)."""
+stored compliance snapshots, and drills down from the city into a district (issue 4 §6;
+ZZ-O2/CQ-O1 progress per unit)."""
 
 from typing import Any
 

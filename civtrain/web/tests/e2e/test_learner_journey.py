@@ -1,5 +1,6 @@
 """Journey 3: a learner on a phone sees this year's compliance progress bars and their
-training record (issue 4 §6 the learner's own progress; the credit ledger's record page)."""
+training record (issue 4 §6 the learner's own progress: NAT-3 "… / 90 学时", NAT-5 online
+hours; ZZ-M3 the record of type, time and credits)."""
 
 import re
 

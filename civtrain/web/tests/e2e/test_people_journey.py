@@ -1,5 +1,6 @@
 """Journey 1: the Chinese login page, a wrong password, then a city-bureau official finds a
-person by unit and name and sees the ID number masked (CQ-M3 personal data masked)."""
+person by unit and name and sees the ID number masked (REQUIREMENTS §7: ID numbers shown
+masked only, never a login name)."""
 
 import re
 from collections import Counter
