@@ -1,6 +1,7 @@
 """Background work of the compliance app: re-evaluation after ledger writes (issue 4 §4)
 and the nightly snapshots (Celery beat, config/celery.py)."""
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 # Up to this many people a ledger write queues their re-evaluation at once; above it (bulk
 # loads) the periodic refresh takes them in batches.
 QUEUE_AT_MOST = 200
+STARTS_WITHIN = dt.timedelta(minutes=10)
 JOB_RUNNER = "civtrain.compliance.tasks:run_refresh_job"
 
 
@@ -32,7 +34,7 @@ def on_ledger_written(sender: Any, *, person_ids: frozenset[int], years: frozens
     if not marked_years:
         return
     services.stale_mark(person_ids=person_ids, years=marked_years)
-    if len(person_ids) <= QUEUE_AT_MOST:
+    if len(person_ids) <= QUEUE_AT_MOST and not _refresh_waiting():
         job = job_create(
             actor=None,
             kind="compliance.refresh",
@@ -42,10 +44,23 @@ def on_ledger_written(sender: Any, *, person_ids: frozenset[int], years: frozens
         job_dispatch(job)
 
 
+def _refresh_waiting() -> bool:
+    """A refresh job is queued and has not started: it will take these marks too, so a
+    burst of single writes queues one job, not one each. A job queued long ago by a process
+    that died does not count."""
+    return BackgroundJob.objects.filter(
+        kind="compliance.refresh",
+        status=BackgroundJob.Status.QUEUED,
+        created_at__gte=clock.now() - STARTS_WITHIN,
+    ).exists()
+
+
 def run_refresh_job(job: BackgroundJob, progress: Callable[[int, int], None]) -> None:
-    """Job runner: re-evaluate the stale pairs of the job's people and store snapshots."""
+    """Job runner: re-evaluate the stale pairs (the job's people first, then whatever other
+    marks are waiting, a few batches at most) and store snapshots."""
     ids = [int(i) for i in job.params.get("person_ids", [])]
     stored = services.stale_refresh(actor=SYSTEM, person_ids=ids)
+    stored += services.stale_refresh(actor=SYSTEM, batch=500, max_batches=2)
     job.report = {"rows_read": len(ids), "snapshots": stored}
     progress(len(ids), len(ids))
 

@@ -48,7 +48,17 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
                 fields=["person", "source_type", "source_ref"], name="ledger_source_once"
             ),
         ]
-        indexes = [models.Index(fields=["person", "year"]), models.Index(fields=["year"])]
+        indexes = [
+            models.Index(fields=["person", "year"]),
+            models.Index(fields=["year"]),
+            # Failed assessments are few; the compliance engine reads a year's whole population
+            # of them (CQ-M3, ZZ-M4: no 优秀 after a failed off-the-job assessment).
+            models.Index(
+                fields=["year", "person"],
+                condition=models.Q(result="failed"),
+                name="ledger_failed_by_year",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}#{self.seq} {self.date} {self.hours}h {self.title}"

@@ -59,6 +59,24 @@ def test_a_ledger_write_turns_that_persons_stored_snapshot_from_not_yet_to_met(
     assert (job.status, job.params["person_ids"]) == ("done", [a.id])
 
 
+def test_a_burst_of_single_writes_queues_one_refresh_that_takes_them_all(
+    bound: dict[str, OrgNodeData], monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from civtrain.core.jobs import job_run
+
+    clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
+    people = [make_person(bound["U1"], name=f"丙{i}") for i in range(3)]
+    monkeypatch.setattr(tasks, "job_dispatch", lambda job: None)  # queued, not started yet
+    with django_capture_on_commit_callbacks(execute=True):
+        for p in people:
+            entry(p.id, "2018-06-01", hours=90)
+    job = BackgroundJob.objects.get(kind="compliance.refresh")  # one, not three
+    assert job.params["person_ids"] == [people[0].id]
+    job_run(job.id)
+    assert [_g1(p.id) for p in people] == ["met", "met", "met"]
+    assert not StaleEvaluation.objects.exists()
+
+
 def test_a_bulk_write_only_marks_stale_and_the_periodic_task_refreshes(
     bound: dict[str, OrgNodeData], monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
