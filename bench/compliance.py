@@ -189,10 +189,8 @@ def _secondary_indexes(c: object, table: str) -> list[tuple[str, str]]:
 def _drop_indexes_for_load(c: object, rows: int) -> list[str]:
     """Drop the secondary indexes when the load is most of the ledger; the statements that
     rebuild them."""
-    c.execute(  # type: ignore[attr-defined]
-        "SELECT reltuples FROM pg_class WHERE oid = 'credits_ledgerentry'::regclass"
-    )
-    existing = max(0.0, float(c.fetchone()[0]))  # type: ignore[attr-defined]
+    c.execute("SELECT count(*) FROM credits_ledgerentry")  # type: ignore[attr-defined]
+    existing = int(c.fetchone()[0])  # type: ignore[attr-defined]
     if existing > rows:
         return []
     rebuild = []
@@ -449,12 +447,23 @@ def _cleanup(lo: int | None, hi: int | None) -> None:
                     [lo, hi],
                 )
                 if not c.fetchone()[0]:
-                    try:  # the ledger holds only bench rows: empty it at once
-                        with transaction.atomic():
-                            c.execute("TRUNCATE credits_ledgersubjecthours, credits_ledgerentry")
+                    # The ledger holds only bench rows: empty it at once, with the tables
+                    # referencing it when they are empty too (TRUNCATE needs them all).
+                    c.execute(
+                        "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint"
+                        " WHERE contype = 'f' AND confrelid IN"
+                        " ('credits_ledgerentry'::regclass,"
+                        "  'credits_ledgersubjecthours'::regclass)"
+                    )
+                    ledger = ["credits_ledgerentry", "credits_ledgersubjecthours"]
+                    others = sorted({r[0] for r in c.fetchall()} - set(ledger))
+                    empty = True
+                    for other in others:
+                        c.execute(f"SELECT EXISTS (SELECT 1 FROM {other})")
+                        empty = empty and not c.fetchone()[0]
+                    if empty:
+                        c.execute(f"TRUNCATE {', '.join([*ledger, *others])}")
                         done = True
-                    except Exception:
-                        done = False
             tables = ["compliance_compliancesnapshot", "people_careerevent"]
             if not done:
                 tables[1:1] = ["credits_ledgersubjecthours", "credits_ledgerentry"]

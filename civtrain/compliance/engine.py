@@ -602,7 +602,9 @@ class _AnyOf(Func):
         super().__init__(F(column))
         self.values = values
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"{sql} = ANY(%s)", [*params, self.values]
 
