@@ -9,3 +9,10 @@ STORAGES = {
 }
 LANGUAGE_CODE = "zh-hans"
 CELERY_TASK_ALWAYS_EAGER = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file in WAL mode, not Django's in-memory default: in the embedded default jobs run
+    # on threads, and an in-memory shared-cache database answers "table is locked" at once
+    # to a thread reading while the request writes, where a file waits (busy timeout).
+    # pytest-xdist gives each worker its own file (…_gw0, …_gw1).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
