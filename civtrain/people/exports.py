@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,22 +21,14 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
-from civtrain.core import clock, crypto, jobs
+from civtrain.core import clock, jobs
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.models import BackgroundJob
 from civtrain.core.tabular import write_table
 from civtrain.organisations.api import org_by_codes, org_data_many
-from civtrain.people.data import (
-    CATEGORY_LABELS,
-    GENDER_LABELS,
-    LEVEL_LABELS,
-    Category,
-    Gender,
-    LeadershipLevel,
-)
-from civtrain.people.imports import ROSTER_HEADERS
-from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
+from civtrain.people.imports import ROSTER_HEADERS, template_rows
+from civtrain.people.models import Person
 from civtrain.people.selectors import PersonFilters, person_list
 
 logger = logging.getLogger(__name__)
@@ -143,51 +135,6 @@ def _common_path(paths: tuple[str, ...]) -> str:
     return "".join(f"{s}/" for s in common)
 
 
-_FIELDS = (
-    "name",
-    "id_number_enc",
-    "gender",
-    "birth_date",
-    "unit__code",
-    "category",
-    "rank",
-    "leadership_level",
-    "grassroots",
-    "basic_post",
-    "law_enforcement",
-    "reporting_date",
-    "phone_enc",
-)
-
-
-def _yes_no(flag: bool) -> str:
-    return "是" if flag else "否"
-
-
-def _rows(qs: QuerySet[Person], on_row: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
-    """Template-shaped rows (the import template's columns, so an export re-imports), with
-    the ID and phone numbers decrypted — the reason every export is audited."""
-    for done, values in enumerate(qs.values_list(*_FIELDS).iterator(2000), start=1):
-        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc) = values
-        yield [
-            name,
-            crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
-            GENDER_LABELS[Gender(gender)] if gender else "",
-            birth,
-            code,
-            CATEGORY_LABELS[Category(cat)],
-            rank,
-            LEVEL_LABELS[LeadershipLevel(level)] if level else "",
-            _yes_no(g),
-            _yes_no(b),
-            _yes_no(law),
-            rep,
-            crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
-        ]
-        if on_row is not None:
-            on_row(done)
-
-
 def _audit_export(
     *, actor: Any, request: ExportRequest, under: str, rows: int, job_id: int | None
 ) -> None:
@@ -223,7 +170,9 @@ def roster_export_start(
     qs, under = _export_queryset(actor=actor, request=request)
     count = qs.count()
     if count <= IMMEDIATE_MAX:
-        content = write_table(ROSTER_HEADERS, _rows(qs), fmt=request.fmt, sheet_title="名册")
+        content = write_table(
+            ROSTER_HEADERS, template_rows(qs), fmt=request.fmt, sheet_title="名册"
+        )
         _audit_export(actor=actor, request=request, under=under, rows=count, job_id=None)
         return ImmediateExport(content=content, rows=count, fmt=request.fmt)
     job = jobs.job_create(
@@ -258,7 +207,7 @@ def run_roster_export_job(job: BackgroundJob, progress: Callable[[int, int], Non
                 progress(done, max(done, total))
 
         content = write_table(
-            ROSTER_HEADERS, _rows(qs, on_row), fmt=request.fmt, sheet_title="名册"
+            ROSTER_HEADERS, template_rows(qs, on_row), fmt=request.fmt, sheet_title="名册"
         )
         directory = export_dir()
         directory.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,11 @@ row number, column and reason. `skip_invalid` writes the valid rows in one trans
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
+
+from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import crypto
@@ -345,6 +347,49 @@ def _yes_no(flag: bool) -> str:
     return "是" if flag else "否"
 
 
+_EXPORT_FIELDS = (
+    "name",
+    "id_number_enc",
+    "gender",
+    "birth_date",
+    "unit__code",
+    "category",
+    "rank",
+    "leadership_level",
+    "grassroots",
+    "basic_post",
+    "law_enforcement",
+    "reporting_date",
+    "phone_enc",
+)
+
+
+def template_rows(
+    qs: QuerySet[Person], on_row: Callable[[int], None] | None = None
+) -> Iterator[list[Any]]:
+    """People as rows of the import template (so an export re-imports), with the ID and
+    phone numbers decrypted — the reason every export is audited by its caller."""
+    for done, values in enumerate(qs.values_list(*_EXPORT_FIELDS).iterator(2000), start=1):
+        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc) = values
+        yield [
+            name,
+            crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
+            GENDER_LABELS[Gender(gender)] if gender else "",
+            birth,
+            code,
+            CATEGORY_LABELS[Category(cat)],
+            rank,
+            LEVEL_LABELS[LeadershipLevel(level)] if level else "",
+            _yes_no(g),
+            _yes_no(b),
+            _yes_no(law),
+            rep,
+            crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
+        ]
+        if on_row is not None:
+            on_row(done)
+
+
 def roster_rows(*, actor: Any, unit_code: str | None = None) -> tuple[list[list[Any]], str]:
     """The roster the actor may export, as template rows, and the exported subtree's path.
 
@@ -361,42 +406,7 @@ def roster_rows(*, actor: Any, unit_code: str | None = None) -> tuple[list[list[
             raise NotFound(UNIT_NOT_FOUND)
         under = units[unit_code].path
         qs = qs.filter(unit__path__startswith=under)
-    rows: list[list[Any]] = []
-    fields = (
-        "name",
-        "id_number_enc",
-        "gender",
-        "birth_date",
-        "unit__code",
-        "category",
-        "rank",
-        "leadership_level",
-        "grassroots",
-        "basic_post",
-        "law_enforcement",
-        "reporting_date",
-        "phone_enc",
-    )
-    for values in qs.order_by("unit__path", "name", "id").values_list(*fields).iterator(5000):
-        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc) = values
-        rows.append(
-            [
-                name,
-                crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
-                GENDER_LABELS[Gender(gender)],
-                birth,
-                code,
-                CATEGORY_LABELS[Category(cat)],
-                rank,
-                LEVEL_LABELS[LeadershipLevel(level)] if level else "",
-                _yes_no(g),
-                _yes_no(b),
-                _yes_no(law),
-                rep,
-                crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
-            ]
-        )
-    return rows, under
+    return list(template_rows(qs.order_by("unit__path", "name", "id"))), under
 
 
 def roster_export(*, actor: Any, fmt: str, unit_code: str | None = None) -> tuple[bytes, int]:

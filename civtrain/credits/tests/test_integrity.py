@@ -258,32 +258,10 @@ def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict)
     )
     in_database = integrity.database_contents() if connection.vendor == "postgresql" else {}
     for e in LedgerEntry.objects.order_by("id"):
-        expected = chain.canonical(
-            person_id=e.person_id,
-            seq=e.seq,
-            title=e.title,
-            start_date=e.start_date,
-            date=e.date,
-            year=e.year,
-            hours=e.hours,
-            days=e.days,
-            training_type=e.training_type,
-            mode=e.mode,
-            result=e.result,
-            score=e.score,
-            source_type=e.source_type,
-            source_ref=e.source_ref,
-            reverses_id=e.reverses_id,
-            reason=e.reason,
-            evidence=e.evidence,
-            recorded_by_id=e.recorded_by_id,
-            recorded_at=e.recorded_at,
-            subjects=list(e.subjects.values_list("subject", "hours")),
-        )
-        assert expected == chain.canonical_reference(
-            **{f: getattr(e, f) for f in CANONICAL_FIELDS},
-            subjects=list(e.subjects.values_list("subject", "hours")),
-        )
+        fields = {f: getattr(e, f) for f in CANONICAL_FIELDS}
+        subjects = list(e.subjects.values_list("subject", "hours"))
+        expected = chain.canonical(**fields, subjects=subjects)
+        assert expected == chain.canonical_reference(**fields, subjects=subjects)
         if in_database:
             assert in_database[e.id] == expected
         assert chain.entry_hash(e.prev_hash, expected) == e.hash
