@@ -15,7 +15,10 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    # No index of its own: the unique (user, role, org) index starts with it.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", db_index=False
+    )
     role = models.CharField(max_length=32, choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     org = models.ForeignKey(
         "organisations.OrgNode", on_delete=models.PROTECT, related_name="role_assignments"

@@ -50,18 +50,27 @@ class AuditEvent(AppendOnlyModel):
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)  # indexed in Meta
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=200, blank=True)
     # Tree path of the org node the object belongs to, so audit views can be scoped; the
     # one column maintained after insert (re-filed when its subtree moves, see above).
-    org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    org_path = models.CharField(max_length=255, blank=True)  # indexed in Meta
     changes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        # One index each for action (equality) and org_path (subtree prefixes; on PostgreSQL
+        # its pattern operator class), not Django's two per CharField: every import writes
+        # an audit row per person (bench/roster.py).
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action"], name="audit_action"),
+            models.Index(
+                fields=["org_path"], name="audit_org_path", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
