@@ -15,10 +15,16 @@ _serial = itertools.count(1)
 
 
 def make_id_number(
-    birth: dt.date = dt.date(1990, 5, 17), region: str = "500101", serial: int | None = None
+    birth: dt.date | None = None, region: str = "500101", serial: int | None = None
 ) -> str:
-    """A valid GB 11643 number; `serial` (0–999) makes it unique."""
-    seq = next(_serial) % 1000 if serial is None else serial
+    """A valid GB 11643 number; `serial` (0–999) makes it unique. Without a serial the
+    number is drawn from a counter under another birth date than explicit serials get by
+    default, so a test's fixed serial never meets a number drawn earlier in its process."""
+    if serial is None:
+        n = next(_serial)
+        seq, birth = n % 1000, birth or dt.date(1985, 3, 9) + dt.timedelta(days=n // 1000)
+    else:
+        seq, birth = serial, birth or dt.date(1990, 5, 17)
     first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
     return first17 + id_check_digit(first17)
 
