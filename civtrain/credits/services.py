@@ -805,15 +805,19 @@ def _in_processes(
         process.start()
         sender.close()
         workers.append((process, receiver))
-    with hooks.collecting() as (people, years):
-        results = record(groups[0])
+    answers = []
+    try:
+        with hooks.collecting() as (people, years):
+            results = record(groups[0])
+    finally:  # the workers are waited for even when this process's share failed
+        for process, receiver in workers:
+            try:
+                answers.append(receiver.recv())
+            except EOFError:
+                answers.append(("error", "the worker process ended without an answer"))
+            process.join()
     failures = []
-    for process, receiver in workers:
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            status, payload = "error", "the worker process ended without an answer"
-        process.join()
+    for status, payload in answers:
         if status == "ok":
             part, their_people, their_years = payload
             results += part
