@@ -21,6 +21,7 @@ from bench import Measurement, benchmark, timer
 from civtrain.accounts.api import SYSTEM
 from civtrain.core import crypto
 from civtrain.core.models import AuditEvent
+from civtrain.credits import chain
 from civtrain.credits.api import EntryInput, credit_entries_bulk_record, credit_entry_record
 from civtrain.credits.integrity import ledger_verify
 from civtrain.credits.models import LedgerChainHead, LedgerEntry, LedgerSubjectHours
@@ -254,30 +255,7 @@ def ledger_verify_bench(size: int) -> Measurement:
             n = 0
             for _ in (
                 LedgerEntry.objects.order_by("person_id", "seq")
-                .values_list(
-                    "id",
-                    "person_id",
-                    "seq",
-                    "title",
-                    "start_date",
-                    "date",
-                    "year",
-                    "hours",
-                    "days",
-                    "training_type",
-                    "mode",
-                    "result",
-                    "score",
-                    "source_type",
-                    "source_ref",
-                    "reverses_id",
-                    "reason",
-                    "evidence",
-                    "recorded_by_id",
-                    "recorded_at",
-                    "prev_hash",
-                    "hash",
-                )
+                .values_list("id", *chain.CANONICAL_FIELDS, "prev_hash", "hash")
                 .iterator(chunk_size=10000)
             ):
                 n += 1

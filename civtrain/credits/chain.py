@@ -20,6 +20,29 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 
 GENESIS = "0" * 64
+# The stored fields an entry's hash covers besides its subject hours, in canonical()'s
+# (and the ledger table's write) order.
+CANONICAL_FIELDS = (
+    "person_id",
+    "seq",
+    "title",
+    "start_date",
+    "date",
+    "year",
+    "hours",
+    "days",
+    "training_type",
+    "mode",
+    "result",
+    "score",
+    "source_type",
+    "source_ref",
+    "reverses_id",
+    "reason",
+    "evidence",
+    "recorded_by_id",
+    "recorded_at",
+)
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 _UTC = dt.UTC
 

@@ -7,6 +7,7 @@ writers for the same person queue instead of forking the chain.
 
 import datetime as dt
 import multiprocessing
+import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -272,30 +273,11 @@ class _Row:
 
     def values(self) -> list[Any]:
         """The row in _ENTRY_COLUMNS order."""
-        return [
-            self.pk,
-            self.person_id,
-            self.seq,
-            self.title,
-            self.start_date,
-            self.date,
-            self.year,
-            self.hours,
-            self.days,
-            self.training_type,
-            self.mode,
-            self.result,
-            self.score,
-            self.source_type,
-            self.source_ref,
-            self.reverses_id,
-            self.reason,
-            self.evidence,
-            self.recorded_by_id,
-            self.recorded_at,
-            self.prev_hash,
-            self.hash,
-        ]
+        return [self.pk, *_row_values(self)]
+
+
+_ROW_FIELDS = (*chain.CANONICAL_FIELDS, "prev_hash", "hash")  # _Row's fields, in order
+_row_values = operator.attrgetter(*_ROW_FIELDS)
 
 
 def _save_heads(heads: Iterable[_Head]) -> None:
@@ -446,30 +428,7 @@ def _existing_sources(prepared: Sequence[_Prepared]) -> dict[tuple[int, str, str
     return {(pid, stype, sref): eid for pid, stype, sref, eid in rows}
 
 
-_ENTRY_COLUMNS = (
-    "id",
-    "person_id",
-    "seq",
-    "title",
-    "start_date",
-    "date",
-    "year",
-    "hours",
-    "days",
-    "training_type",
-    "mode",
-    "result",
-    "score",
-    "source_type",
-    "source_ref",
-    "reverses_id",
-    "reason",
-    "evidence",
-    "recorded_by_id",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-)
+_ENTRY_COLUMNS = ("id", *_ROW_FIELDS)
 _SUBJECT_COLUMNS = ("entry_id", "person_id", "year", "subject", "hours")
 
 

@@ -197,29 +197,6 @@ def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, peo
     assert "在检查点时有2条记录，现全部缺失" in report.problems[0].message
 
 
-CANONICAL_FIELDS = [
-    "person_id",
-    "seq",
-    "title",
-    "start_date",
-    "date",
-    "year",
-    "hours",
-    "days",
-    "training_type",
-    "mode",
-    "result",
-    "score",
-    "source_type",
-    "source_ref",
-    "reverses_id",
-    "reason",
-    "evidence",
-    "recorded_by_id",
-    "recorded_at",
-]
-
-
 def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict) -> None:
     """Verification has the database build and hash each entry's canonical content
     (PostgreSQL) or reads raw rows (SQLite); either way every field must come out as
@@ -258,7 +235,7 @@ def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict)
     )
     in_database = integrity.database_contents() if connection.vendor == "postgresql" else {}
     for e in LedgerEntry.objects.order_by("id"):
-        fields = {f: getattr(e, f) for f in CANONICAL_FIELDS}
+        fields = {f: getattr(e, f) for f in chain.CANONICAL_FIELDS}
         subjects = list(e.subjects.values_list("subject", "hours"))
         expected = chain.canonical(**fields, subjects=subjects)
         assert expected == chain.canonical_reference(**fields, subjects=subjects)
