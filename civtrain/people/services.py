@@ -1,7 +1,7 @@
 """Writes to the registry: people, career events, the audited reveal of an ID number."""
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +44,16 @@ AUDITED_FIELDS = (
 
 
 def _snapshot(person: Person) -> dict[str, Any]:
-    values = {f: getattr(person, f) for f in AUDITED_FIELDS}
-    return {f: (v.isoformat() if isinstance(v, dt.date) else v) for f, v in values.items()}
+    return _audited({f: getattr(person, f) for f in AUDITED_FIELDS})
+
+
+def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The audited fields of a person's values, dates as ISO text (what audit rows keep)."""
+    out = {}
+    for f in AUDITED_FIELDS:
+        v = values[f]
+        out[f] = v.isoformat() if isinstance(v, dt.date) else v
+    return out
 
 
 def check_unit_write(actor: Any, unit_id: int) -> str:
@@ -422,9 +430,6 @@ def _insert_new_people(
             ):
                 masked = mask_id_number(number)
                 phone = data.phone
-                phone_masked = mask_phone(phone) if phone else ""
-                level = data.leadership_level or ""
-                birth, reporting = data.birth_date, data.reporting_date
                 rows.append(
                     (
                         pk,
@@ -434,36 +439,23 @@ def _insert_new_people(
                         key,
                         masked,
                         encrypt(phone, context=PHONE_CONTEXT) if phone else None,
-                        phone_masked,
+                        mask_phone(phone) if phone else "",
                         data.gender,
-                        birth,
+                        data.birth_date,
                         data.unit_id,
                         data.category,
                         data.rank,
-                        level,
+                        data.leadership_level or "",
                         data.grassroots,
                         data.basic_post,
                         data.law_enforcement,
-                        reporting,
+                        data.reporting_date,
                         _STATUS_DEFAULT,
                     )
                 )
-                # The create's audit changes: every AUDITED_FIELDS value as _snapshot gives it.
-                changes = {
-                    "name": [None, name],
-                    "gender": [None, data.gender],
-                    "birth_date": [None, birth.isoformat() if birth else birth],
-                    "phone_masked": [None, phone_masked],
-                    "unit_id": [None, data.unit_id],
-                    "category": [None, data.category],
-                    "rank": [None, data.rank],
-                    "leadership_level": [None, level],
-                    "grassroots": [None, data.grassroots],
-                    "basic_post": [None, data.basic_post],
-                    "law_enforcement": [None, data.law_enforcement],
-                    "reporting_date": [None, reporting.isoformat() if reporting else reporting],
-                    "status": [None, _STATUS_DEFAULT],
-                }
+                # The create's audit changes: every audited value, as _snapshot gives it.
+                created = _audited(dict(zip(_NEW_PERSON_COLUMNS, rows[-1], strict=True)))
+                changes = {f: [None, v] for f, v in created.items()}
                 items.append((pk, f"{name}（{masked}）", paths[data.unit_id], changes))
             insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
             audit_record_many(
