@@ -98,16 +98,10 @@ def online_credit_hours(person_id: int, on: dt.date, minutes: float, progress: f
     the crediting policy of the rule set governing them (PR-1): `full_progress` credits
     the length only at 100 %, `length_bands` a band's hours. Without a bound set, the
     platform's own rule applies: 100 % progress, 45 minutes a 学时 (PR-2)."""
-    found = conversions.governing_for_person(person_id, on)
-    if found is None:
-        return conversions.online_credit(
-            {"policy": conversions.FULL_PROGRESS}, minutes=minutes, progress=progress,
-            minutes_per_hour=45,
-        )  # fmt: skip
+    policy, minutes_per_hour = conversions.crediting_for(person_id, on)
     return conversions.online_credit(
-        found.online_crediting, minutes=minutes, progress=progress,
-        minutes_per_hour=found.minutes_per_hour,
-    )  # fmt: skip
+        policy, minutes=minutes, progress=progress, minutes_per_hour=minutes_per_hour
+    )
 
 
 def conversions_cache_clear() -> None:
@@ -118,10 +112,7 @@ def conversions_cache_clear() -> None:
 
 def online_crediting_policy(person_id: int, on: dt.date) -> str:
     """The online crediting policy governing the person on `on`, in one sentence (PR-1)."""
-    found = conversions.governing_for_person(person_id, on)
-    if found is None:
-        return conversions.policy_summary({"policy": conversions.FULL_PROGRESS}, 45)
-    return conversions.policy_summary(found.online_crediting, found.minutes_per_hour)
+    return conversions.policy_summary(*conversions.crediting_for(person_id, on))
 
 
 def rulesets_install(
@@ -142,9 +133,11 @@ def rulesets_install(
 
 
 def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) -> int:
-    """Evaluate everyone for `year` and store the snapshots the unit dashboards read."""
+    """Evaluate everyone for `year` and store the snapshots the unit dashboards read
+    (streamed into the store in batches, not held in memory); the stale marks of the year
+    made before the run are covered by it and dropped."""
     started = clock.now()
     _, stream = selectors.evaluate(year=year, as_of=as_of, unit_code=None)
-    stored = services.snapshot_store(actor=actor, results=list(stream))
+    stored = services.snapshot_store(actor=actor, results=stream)
     services.stale_clear_year(year=year, before=started)
     return stored

@@ -103,6 +103,8 @@ def _unit_path(person_id: int) -> str | None:
 def governing(org_path: str, on: dt.date) -> _Bound | None:
     """The binding of the nearest bound ancestor-or-self of `org_path` in force on `on`
     (the engine's rule: nearest ancestor wins; among one node's, the latest start)."""
+    from civtrain.compliance.engine import nearest_bound
+
     c = _cache.fresh()
     key = (org_path, on)
     if key in c.by_path_date:
@@ -112,13 +114,7 @@ def governing(org_path: str, on: dt.date) -> _Bound | None:
         in_period = b.valid_from <= on and (b.valid_to is None or on <= b.valid_to)
         if in_period and b.set_from.year <= on.year <= b.set_to.year:
             in_force[b.org_path] = b
-    found = None
-    path = org_path
-    while path:
-        if path in in_force:
-            found = in_force[path]
-            break
-        path = path[: path.rstrip("/").rfind("/") + 1]
+    found = nearest_bound(org_path, in_force)
     c.by_path_date[key] = found
     return found
 
@@ -141,6 +137,14 @@ def hours_per_day(person_id: int, on: dt.date) -> float | None:
 FULL_PROGRESS = "full_progress"
 LENGTH_BANDS = "length_bands"
 CENT = Decimal("0.01")
+# Where no set is bound: the platform's own rule, 100 % progress, 45 minutes a 学时 (PR-2).
+PLATFORM_CREDITING: tuple[dict[str, Any], int] = ({"policy": FULL_PROGRESS}, 45)
+
+
+def crediting_for(person_id: int, on: dt.date) -> tuple[dict[str, Any], int]:
+    """(online crediting policy, minutes per 学时) of the set governing the person on `on`."""
+    found = governing_for_person(person_id, on)
+    return (found.online_crediting, found.minutes_per_hour) if found else PLATFORM_CREDITING
 
 
 def online_credit(policy: dict[str, Any], *, minutes: float, progress: float,

@@ -18,11 +18,11 @@ Definitions (documented in docs and the README of this app):
 
 import datetime as dt
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Sum, Value, When
@@ -107,6 +107,20 @@ class Binding:
     spec: RuleSetSpec
 
 
+_T = TypeVar("_T")
+
+
+def nearest_bound(org_path: str, by_path: Mapping[str, _T]) -> _T | None:
+    """What is bound to the nearest ancestor-or-self of `org_path` (a person is evaluated
+    under the set of the nearest ancestor of their unit, issue 4 §1)."""
+    path = org_path
+    while path:
+        if path in by_path:
+            return by_path[path]
+        path = path[: path.rstrip("/").rfind("/") + 1]
+    return None
+
+
 class Evaluator:
     """Evaluates one year at one as_of date under the given bindings."""
 
@@ -173,14 +187,7 @@ class Evaluator:
     # -- rule set of a unit ----------------------------------------------------------------
     def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
         if unit_path not in self._set_cache:
-            found = None
-            path = unit_path
-            while path:
-                if path in self.by_path:
-                    found = self.by_path[path]
-                    break
-                path = path[: path.rstrip("/").rfind("/") + 1]
-            self._set_cache[unit_path] = found
+            self._set_cache[unit_path] = nearest_bound(unit_path, self.by_path)
         return self._set_cache[unit_path]
 
     # -- set-wise reads ----------------------------------------------------------------------

@@ -78,14 +78,10 @@ def refresh_stale(max_batches: int = 20) -> int:
 @shared_task(name="compliance.store_year_nightly", ignore_result=True)
 def store_year_nightly(year: int | None = None) -> int:
     """Nightly, what `civtrain compliance --year <this year> --store` does: every person's
-    snapshot for the dashboards (streamed into the store in batches, not held in memory).
-    The stale marks of the year made before the run are covered by it and dropped."""
-    from civtrain.compliance.selectors import evaluate
+    snapshot for the dashboards (api.snapshots_refresh)."""
+    from civtrain.compliance.api import snapshots_refresh
 
     y = year or clock.today().year
-    started = clock.now()
-    _, stream = evaluate(year=y)
-    stored = services.snapshot_store(actor=SYSTEM, results=stream)
-    services.stale_clear_year(year=y, before=started)
+    stored = snapshots_refresh(actor=SYSTEM, year=y)
     logger.info("compliance: %s snapshots stored for %s", stored, y)
     return stored
