@@ -28,6 +28,7 @@ __all__ = [
     "online_crediting_policy",
     "person_evaluate",
     "person_reevaluate",
+    "ruleset_governing",
 ]
 
 
@@ -91,6 +92,15 @@ def hours_per_day_for(person_id: int, on: dt.date) -> float | None:
     when no set is bound (the ledger then uses its default). Cached lookups, no evaluation:
     the ledger calls it once per converted entry (registered in apps.py)."""
     return conversions.hours_per_day(person_id, on)
+
+
+def ruleset_governing(person_id: int, on: dt.date) -> str:
+    """ "name@version" of the rule set governing the person on `on` ("" if none): the one
+    resolver the engine and the conversions use too (issue #9 item 1)."""
+    from civtrain.compliance.bindings import governing
+
+    found = governing(person_id, on)
+    return found.spec.label if found else ""
 
 
 def online_credit_hours(person_id: int, on: dt.date, minutes: float, progress: float) -> Decimal:

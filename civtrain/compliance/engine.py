@@ -6,28 +6,29 @@ GROUP BY queries (totals per year with one conditional SUM per measure the loade
 need, subject hours likewise, exams, and the dated entries of people with open triggers)
 — never a query per person — and then each person's rules run over those aggregates.
 
-Definitions (documented in docs and the README of this app):
-- the rule set of a person is the one bound to the nearest ancestor of the unit they
-  belong to on the reference date (as_of, or the year's 31 Dec if earlier);
-- the unit they belong to on that date is the unit of their last career event carrying a
-  unit (hired, transfer) on or before it, else their registry unit. A person transferred
-  between cities mid-year is therefore evaluated under the new city's set for that year,
-  with every entry of the year counting wherever it was earned;
+Definitions (documented in ADR 0009):
+- the rule set of a person is the one governing the unit they belong to on the reference
+  date (as_of, or the year's 31 Dec if earlier), as `bindings.Resolver` decides it: the
+  nearest bound ancestor whose binding and set periods cover the date;
+- the unit they belong to on that date is `bindings.unit_at`: the unit of their last
+  career event carrying a unit (hired, transfer) on or before it, else their registry
+  unit. A person transferred between cities mid-year is therefore evaluated under the new
+  city's set for that year, with every entry of the year counting wherever it was earned;
 - after retirement (or leaving the service) every rule is not_applicable.
 """
 
 import datetime as dt
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Sum, Value, When
 from django.db.models.functions import Cast
 
+from civtrain.compliance.bindings import Binding, Resolver, unit_at
 from civtrain.compliance.data import (
     AssessmentLinkage,
     ComplianceOutcome,
@@ -99,28 +100,6 @@ class OrgCache(dict[int, OrgNodeData]):
         return self
 
 
-@dataclass(frozen=True)
-class Binding:
-    org_path: str
-    valid_from: dt.date
-    valid_to: dt.date | None
-    spec: RuleSetSpec
-
-
-_T = TypeVar("_T")
-
-
-def nearest_bound(org_path: str, by_path: Mapping[str, _T]) -> _T | None:
-    """What is bound to the nearest ancestor-or-self of `org_path` (a person is evaluated
-    under the set of the nearest ancestor of their unit, issue 4 §1)."""
-    path = org_path
-    while path:
-        if path in by_path:
-            return by_path[path]
-        path = path[: path.rstrip("/").rfind("/") + 1]
-    return None
-
-
 class Evaluator:
     """Evaluates one year at one as_of date under the given bindings."""
 
@@ -128,16 +107,14 @@ class Evaluator:
         self.year = year
         self.as_of = as_of
         self.ref_date = min(as_of, dt.date(year, 12, 31))
-        # The bindings in force on the reference date, by org path.
-        self.by_path: dict[str, RuleSetSpec] = {}
-        for b in sorted(bindings, key=lambda b: b.valid_from):
-            if b.valid_from <= self.ref_date and (
-                b.valid_to is None or self.ref_date <= b.valid_to
-            ):
-                self.by_path[b.org_path] = b.spec
+        bindings = list(bindings)
+        # issue #9 item 1: the one resolver (bindings.py) decides which set governs a unit.
+        self.resolver = Resolver(bindings)
+        # Kinds of every set that can govern somewhere on the reference date.
         self.kinds: dict[str, list[Kind]] = {}
-        for spec in self.by_path.values():
-            self.kinds.setdefault(spec.label, build_kinds(spec))
+        for b in bindings:
+            if b.in_force(self.ref_date):
+                self.kinds.setdefault(b.spec.label, build_kinds(b.spec))
         all_kinds = [k for ks in self.kinds.values() for k in ks if not k.unit_level]
         self.measures: list[MeasureKey] = sorted(
             {m for k in all_kinds for m in k.measures()}, key=repr
@@ -180,15 +157,14 @@ class Evaluator:
         # Signed counts (reversal = −1) only when a kind counts records rather than hours.
         self.counted = any(k.counts_records for k in all_kinds)
         self.orgs = OrgCache()
-        self._set_cache: dict[str, RuleSetSpec | None] = {}
         self._applicable_cache: dict[tuple[Any, ...], tuple[list[Kind], list[Kind]]] = {}
         self._units: dict[int, tuple[OrgNodeData, RuleSetSpec | None, str]] = {}
 
     # -- rule set of a unit ----------------------------------------------------------------
     def ruleset_for(self, unit_path: str) -> RuleSetSpec | None:
-        if unit_path not in self._set_cache:
-            self._set_cache[unit_path] = nearest_bound(unit_path, self.by_path)
-        return self._set_cache[unit_path]
+        """The set governing the unit on the reference date (bindings.Resolver)."""
+        found = self.resolver.governing(unit_path, self.ref_date)
+        return found.spec if found else None
 
     # -- set-wise reads ----------------------------------------------------------------------
     def _totals_query(self, persons: Q) -> Any:
@@ -488,11 +464,7 @@ class Evaluator:
         return out
 
     def unit_on(self, p: dict[str, Any], events: list[dict[str, Any]]) -> OrgNodeData:
-        unit_id = p["unit_id"]
-        for e in events:  # sorted by date
-            if e["unit_id"] and e["date"] <= self.ref_date and e["kind"] in ("hired", "transfer"):
-                unit_id = e["unit_id"]
-        return self.orgs[unit_id]
+        return self.orgs[unit_at(p["unit_id"], events, self.ref_date)]
 
     def evaluate_person(self, facts: Facts, events: list[dict[str, Any]]) -> PersonResult:
         p = facts.person
@@ -527,13 +499,10 @@ class Evaluator:
         )
 
     def _unit_info(self, unit_id: int) -> tuple[OrgNodeData, RuleSetSpec | None, str]:
-        """A unit, the rule set governing it if that set covers the year, and its label."""
+        """A unit, the rule set governing it on the reference date, and its label."""
         unit = self.orgs[unit_id]
         spec = self.ruleset_for(unit.path)
-        label = spec.label if spec else ""
-        if spec is not None and not (spec.valid_from.year <= self.year <= spec.valid_to.year):
-            spec = None
-        return unit, spec, label
+        return unit, spec, spec.label if spec else ""
 
     def _applicable(self, spec: RuleSetSpec, p: dict[str, Any]) -> tuple[list[Kind], list[Kind]]:
         """The person-level kinds of `spec` whose audience includes p, and those of them
@@ -592,7 +561,7 @@ class Evaluator:
             if root_path and not node.path.startswith(root_path):
                 continue
             spec = self.ruleset_for(node.path)
-            if spec is None or not (spec.valid_from.year <= self.year <= spec.valid_to.year):
+            if spec is None:
                 continue
             for kind in self.kinds[spec.label]:
                 if not isinstance(kind, UnitCount) or node.kind.value not in kind.org_kinds:

@@ -43,10 +43,9 @@ def ruleset_get(name: str, version: int | None = None) -> RuleSet:
 
 
 def bindings_all() -> list[Binding]:
-    return [
-        Binding(b.org.path, b.valid_from, b.valid_to, ruleset_spec(b.ruleset))
-        for b in RuleSetBinding.objects.select_related("ruleset", "org")
-    ]
+    from civtrain.compliance.bindings import stored_bindings
+
+    return stored_bindings()
 
 
 def binding_list() -> QuerySet[RuleSetBinding]:

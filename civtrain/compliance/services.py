@@ -85,6 +85,19 @@ def ruleset_bind(
         raise NotFound(f"组织机构编码 {org_code} 不存在")
     if valid_to is not None and valid_to < valid_from:
         raise ValidationFailed("绑定的结束日期早于开始日期")
+    # issue #9 item 1: a binding may not reach outside its set's own period (an open-ended
+    # binding of a set that ends would claim years the set's text never covered).
+    spec = parse_document(ruleset.document)
+    ends = None if spec.valid_to.year == 9999 else spec.valid_to
+    if valid_from < spec.valid_from or (ends is not None and (valid_to is None or valid_to > ends)):
+        period = f"{spec.valid_from.isoformat()} 至 {ends.isoformat() if ends else '长期'}"
+        raise ApplicationError(
+            ComplianceErrorCode.BINDING_INVALID,
+            f"规则集 {ruleset} 的有效期为 {period}，绑定期限须在其内"
+            + (f"：结束日期须指定且不晚于 {ends.isoformat()}" if ends else ""),
+            {"ruleset_from": spec.valid_from.isoformat(),
+             "ruleset_to": ends.isoformat() if ends else None},
+        )  # fmt: skip
     with transaction.atomic():
         conversions.cache_clear()
         transaction.on_commit(conversions.cache_clear)
