@@ -52,6 +52,7 @@ from civtrain.people.data import (
     parse_rank,
 )
 from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
+from civtrain.people.selectors import person_unit_paths_by_hash
 
 # implements issue 2 item 5: the roster template (docs/roster-template.md describes it).
 ROSTER_COLUMNS = (
@@ -82,6 +83,13 @@ EVENT_COLUMNS = (
 
 _PHONE = re.compile(r"^1\d{10}$")
 UNIT_NOT_FOUND = "单位编码不存在或不在您的管辖范围内"
+# A roster row that cannot be written by this actor: the unit is unknown or not theirs, or
+# the person is registered in a unit that is not theirs. One message for both, so a row
+# never tells whether an ID number is registered elsewhere (issue 8 item 1).
+ROW_NOT_IN_SCOPE = (
+    "单位编码不存在或不在您的管辖范围内，或此人已在您管辖范围以外的单位登记"
+    "（调动须由调出单位或共同上级办理）"
+)
 PERSON_NOT_FOUND = "该身份证号未登记或不在您的管辖范围内"
 
 
@@ -150,6 +158,23 @@ def _units_in_scope(actor: Any, codes: set[str]) -> dict[str, OrgNodeData]:
     }
 
 
+def _registered_outside_scope(actor: Any, table: Table) -> set[str]:
+    """The file's valid ID numbers that belong to people the actor does not administer."""
+    numbers = set()
+    for row in table.rows:
+        try:
+            numbers.add(_id_number_from_cell(row.values.get("id_number", "")))
+        except ValueError:
+            continue  # reported by the row loop
+    by_hash = {crypto.lookup_hash(n, context=ID_CONTEXT): n for n in numbers}
+    scope = actor_scope(actor)
+    return {
+        by_hash[key]
+        for key, path in person_unit_paths_by_hash(list(by_hash)).items()
+        if not scope.covers(path, *PERSONNEL_ROLES)
+    }
+
+
 def _parse_phone(value: Any) -> str:
     phone = cell_code(value)
     if phone.startswith("+86"):
@@ -198,6 +223,7 @@ def validate_roster(
     rows = _Rows(table, report, ROSTER_COLUMNS)
     codes = {cell_code(r.values.get("unit_code", "")) for r in table.rows}
     units = _units_in_scope(actor, codes)
+    foreign = _registered_outside_scope(actor, table)
     first_row_of: dict[str, int] = {}
     duplicates: dict[str, list[SourceRow]] = {}
     valid: list[tuple[SourceRow, PersonInput]] = []
@@ -234,8 +260,8 @@ def validate_roster(
         unit = units.get(code)
         if not code:
             rows.error(row, "unit_code", "单位编码不能为空")
-        elif unit is None:
-            rows.error(row, "unit_code", UNIT_NOT_FOUND)
+        elif unit is None or (id_number is not _BAD and id_number in foreign):
+            rows.error(row, "unit_code", ROW_NOT_IN_SCOPE)
         category = rows.parse(row, "category", _category_cell)
         rank = rows.parse(row, "rank", lambda v: parse_rank(cell_code(v)))
         level = rows.parse(row, "leadership_level", lambda v: parse_level(cell_code(v)))
@@ -506,7 +532,11 @@ def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[C
     ):
         if scope.covers(path, *PERSONNEL_ROLES):
             people[key] = (pk, path)
-    units = _units_in_scope(actor, {cell_code(r.values.get("unit_code", "")) for r in table.rows})
+    codes = {cell_code(r.values.get("unit_code", "")) for r in table.rows}
+    units = _units_in_scope(actor, codes)
+    # A transfer is the releasing side's act: its target may be any active unit (issue 8
+    # item 1); the person must be the actor's, checked above.
+    targets = {code: n for code, n in org_by_codes(codes).items() if n.active}
     seen: dict[tuple[int, EventKind, dt.date], int] = {}
     valid: list[_EventRow] = []
     for row in table.rows:
@@ -523,7 +553,7 @@ def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[C
         level = rows.parse(row, "leadership_level", lambda v: parse_level(cell_code(v)))
         rank = rows.parse(row, "rank", lambda v: parse_rank(cell_code(v)))
         code = cell_code(row.values.get("unit_code", ""))
-        unit = units.get(code) if code else None
+        unit = (targets if kind == EventKind.TRANSFER else units).get(code) if code else None
         if code and unit is None:
             rows.error(row, "unit_code", UNIT_NOT_FOUND)
         if kind == EventKind.PROMOTED and level is None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
@@ -77,3 +78,28 @@ def person_get_by_id_number(id_number: str) -> Person | None:
     return Person.objects.filter(
         id_number_hash=crypto.lookup_hash(id_number, context=ID_CONTEXT)
     ).first()
+
+
+def person_unit_paths_by_hash(hashes: list[str], *, batch_size: int = 2000) -> dict[str, str]:
+    """Unscoped: the unit path of each registered ID-number hash (imports check the actor's
+    scope on it, issue 8 item 1). One array parameter per query on PostgreSQL instead of
+    thousands of IN placeholders."""
+    found: dict[str, str] = {}
+    if connection.vendor != "postgresql":
+        for start in range(0, len(hashes), batch_size):
+            found.update(
+                Person.objects.filter(id_number_hash__in=hashes[start : start + batch_size])
+                .values_list("id_number_hash", "unit__path")
+                .iterator()
+            )
+        return found
+    org_table = Person._meta.get_field("unit").related_model._meta.db_table  # type: ignore[union-attr]
+    sql = (
+        f"SELECT p.id_number_hash, o.path FROM {Person._meta.db_table} p "  # noqa: S608
+        f"JOIN {org_table} o ON o.id = p.unit_id WHERE p.id_number_hash = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(hashes), 50_000):
+            cursor.execute(sql, [hashes[start : start + 50_000]])
+            found.update(cursor.fetchall())
+    return found

@@ -5,14 +5,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope, learner_accounts_create
 from civtrain.core import crypto
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.bulk import copy_in_background, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
-from civtrain.organisations.api import org_data, org_data_many
+from civtrain.organisations.api import OrgNodeData, org_data, org_data_many
 from civtrain.people.data import (
     CareerEventInput,
     EventKind,
@@ -24,6 +24,7 @@ from civtrain.people.data import (
     parse_id_number,
 )
 from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, CareerEvent, Person
+from civtrain.people.selectors import person_unit_paths_by_hash
 
 # Fields whose before/after values are personal data and are audited as such.
 AUDITED_FIELDS = (
@@ -56,14 +57,38 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+NOT_IN_SCOPE = "单位不存在或不在您的管辖范围内"
+
+
+def _audit_items(
+    person: Person, changes: dict[str, Any], *, old_path: str, new_path: str
+) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """Audit items of one person's change: a move between units is filed under the old and
+    the new unit's path, so both sides' bureaus see it (issue 8 item 1)."""
+    items = [(person.pk, str(person), new_path, changes)]
+    if old_path != new_path:
+        items.append((person.pk, str(person), old_path, changes))
+    return items
+
+
+def _check_event_unit(actor: Any, kind: EventKind, unit: OrgNodeData | None) -> None:
+    """The unit an event moves a person into. A transfer is the releasing side's act (or a
+    common ancestor's): its target may lie outside the actor's scope but must be an active
+    unit. Any other event's unit must be one the actor administers (issue 8 item 1)."""
+    if unit is None or not unit.active:
+        raise NotFound(NOT_IN_SCOPE)
+    if kind != EventKind.TRANSFER and not actor_scope(actor).covers(unit.path, *PERSONNEL_ROLES):
+        raise NotFound(NOT_IN_SCOPE)
+
+
 def check_unit_write(actor: Any, unit_id: int) -> str:
     """The unit's path, if the actor administers it; otherwise NotFound (same as missing)."""
     try:
         unit = org_data(unit_id)
     except Exception:
-        raise NotFound("单位不存在或不在您的管辖范围内") from None
+        raise NotFound(NOT_IN_SCOPE) from None
     if not actor_scope(actor).covers(unit.path, *PERSONNEL_ROLES):
-        raise NotFound("单位不存在或不在您的管辖范围内")
+        raise NotFound(NOT_IN_SCOPE)
     return unit.path
 
 
@@ -126,7 +151,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
 
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
-    check_unit_write(actor, person.unit_id)
+    old_path = check_unit_write(actor, person.unit_id)
     unit_path = check_unit_write(actor, data.unit_id)
     before = _snapshot(person)
     old_hash = person.id_number_hash
@@ -146,14 +171,11 @@ def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
     if person.id_number_hash != old_hash:
         changes["id_number"] = ["(已加密)", "(已变更)"]
     if changes:
-        audit_record(
+        audit_record_many(
             actor=actor,
             action="person.update",
             object_type="person",
-            object_id=person.pk,
-            object_label=str(person),
-            org_path=unit_path,
-            changes=changes,
+            items=_audit_items(person, changes, old_path=old_path, new_path=unit_path),
         )
     return person
 
@@ -209,9 +231,9 @@ def career_event_record(
     unit_id: int | None = None,
     note: str = "",
 ) -> CareerEvent:
-    check_unit_write(actor, person.unit_id)
+    old_path = check_unit_write(actor, person.unit_id)
     if unit_id is not None:
-        check_unit_write(actor, unit_id)
+        _check_event_unit(actor, kind, org_data_many([unit_id]).get(unit_id))
     if kind == EventKind.PROMOTED and leadership_level is None:
         raise ValidationFailed("晋升事件必须注明职务层次")
     if kind == EventKind.TRANSFER and unit_id is None:
@@ -232,14 +254,17 @@ def career_event_record(
         person_derive_current(person)
         person.save()
         changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
-        audit_record(
+        new_path = org_data(person.unit_id).path
+        audit_record_many(
             actor=actor,
             action="career_event.record",
             object_type="person",
-            object_id=person.pk,
-            object_label=str(person),
-            org_path=person.unit.path,
-            changes={"event": [None, f"{kind.value} {date}"], **changes},
+            items=_audit_items(
+                person,
+                {"event": [None, f"{kind.value} {date}"], **changes},
+                old_path=old_path,
+                new_path=new_path,
+            ),
         )
     return event
 
@@ -275,13 +300,17 @@ def person_bulk_upsert(
     units = org_data_many({r.unit_id for r in rows})
     for unit_id in {r.unit_id for r in rows}:
         if unit_id not in units or not scope.covers(units[unit_id].path, *PERSONNEL_ROLES):
-            raise NotFound("单位不存在或不在您的管辖范围内")
+            raise NotFound(NOT_IN_SCOPE)
     # Each ID number is parsed and hashed once here and passed on (apply_input, inserts).
     numbers = [parse_id_number(r.id_number) for r in rows]
     hashes = [crypto.lookup_hash(n, context=ID_CONTEXT) for n in numbers]
     if len(set(hashes)) != len(hashes):
         raise ValidationFailed("身份证号重复：同一批数据中每人只能出现一次")
-    known = _registered_hashes(hashes, batch_size=batch_size)
+    known = person_unit_paths_by_hash(hashes, batch_size=batch_size)
+    if any(not scope.covers(path, *PERSONNEL_ROLES) for path in known.values()):
+        # Someone registered outside the actor's scope: never taken over by an upsert
+        # (issue 8 item 1). The importer reports such rows before calling this.
+        raise NotFound(NOT_IN_SCOPE)
     old = [i for i, key in enumerate(hashes) if key in known]
     updated = unchanged = 0
     for start in range(0, len(old), batch_size):
@@ -296,7 +325,9 @@ def person_bulk_upsert(
             diff = {k: [before[k], v] for k, v in after.items() if before[k] != v}
             if diff:
                 changed.append(person)
-                audit_items.append((person.pk, str(person), units[person.unit_id].path, diff))
+                audit_items += _audit_items(
+                    person, diff, old_path=known[hashes[i]], new_path=units[person.unit_id].path
+                )
             else:
                 unchanged += 1
         if changed:
@@ -316,30 +347,6 @@ def person_bulk_upsert(
         progress=progress,
     )
     return BulkResult(created=len(new), updated=updated, unchanged=unchanged)
-
-
-def _registered_hashes(hashes: list[str], *, batch_size: int) -> set[str]:
-    """Which of these ID-number hashes are registered already (one array parameter per
-    query on PostgreSQL instead of thousands of IN placeholders)."""
-    found: set[str] = set()
-    step = batch_size if connection.vendor != "postgresql" else 50_000
-    for start in range(0, len(hashes), step):
-        chunk = hashes[start : start + step]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT id_number_hash FROM {Person._meta.db_table} "  # noqa: S608
-                    "WHERE id_number_hash = ANY(%s)",
-                    [chunk],
-                )
-                found.update(key for (key,) in cursor.fetchall())
-        else:
-            found.update(
-                Person.objects.filter(id_number_hash__in=chunk).values_list(
-                    "id_number_hash", flat=True
-                )
-            )
-    return found
 
 
 UPSERT_FIELDS = (
@@ -478,13 +485,16 @@ def career_event_bulk_record(
     people: dict[int, Person] = {}
     for start in range(0, len(person_ids), batch_size):
         people.update(Person.objects.in_bulk(person_ids[start : start + batch_size]))
-    unit_ids = {p.unit_id for p in people.values()} | {e.unit_id for e in events if e.unit_id}
-    units = org_data_many(unit_ids)
+    current = {p.unit_id for p in people.values()}
+    units = org_data_many(current | {e.unit_id for e in events if e.unit_id})
     scope = actor_scope(actor)
     if len(people) != len(person_ids) or any(
-        u not in units or not scope.covers(units[u].path, *PERSONNEL_ROLES) for u in unit_ids
+        u not in units or not scope.covers(units[u].path, *PERSONNEL_ROLES) for u in current
     ):
         raise NotFound("人员或单位不存在或不在您的管辖范围内")
+    for e in events:
+        if e.unit_id:
+            _check_event_unit(actor, e.kind, units.get(e.unit_id))
     for e in events:
         if e.kind == EventKind.PROMOTED and e.leadership_level is None:
             raise ValidationFailed("晋升事件必须注明职务层次")
@@ -525,17 +535,23 @@ def career_event_bulk_record(
             person_id__in=touched[start : start + batch_size]
         ).order_by("person_id", "date", "id"):
             by_person.setdefault(ev.person_id, []).append(ev)
+    # An older event replayed may leave a person in a unit none of the above named.
+    replayed = {ev.unit_id for evs in by_person.values() for ev in evs if ev.unit_id}
+    units.update(org_data_many(replayed - set(units)))
     changed, audit_items = [], []
     for pid in touched:
         person = people[pid]
-        before = _snapshot(person)
+        before, old_path = _snapshot(person), units[person.unit_id].path
         for ev in by_person[pid]:
             _apply_event(person, ev)
         diff = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
         if diff:
             changed.append(person)
-        audit_items.append(
-            (pid, str(person), units[person.unit_id].path, {"events": recorded[pid], **diff})
+        audit_items += _audit_items(
+            person,
+            {"events": recorded[pid], **diff},
+            old_path=old_path,
+            new_path=units[person.unit_id].path,
         )
     Person.objects.bulk_update(
         changed,

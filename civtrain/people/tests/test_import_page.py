@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from civtrain.core import jobs
 from civtrain.core.models import AuditEvent, BackgroundJob
-from civtrain.people.imports import ROSTER_HEADERS
+from civtrain.people.imports import ROSTER_HEADERS, ROW_NOT_IN_SCOPE
 from civtrain.people.models import Person
 from civtrain.testing import make_id_number
 
@@ -86,7 +86,7 @@ def test_bad_rows_are_listed_on_the_page_and_downloadable(
     job = BackgroundJob.objects.get()
     html = client.get(reverse("people:import_progress", args=[job.pk])).content.decode()
     cells = re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td>", html)
-    assert cells == [("3", "单位编码", "U2", "单位编码不存在或不在您的管辖范围内")]
+    assert cells == [("3", "单位编码", "U2", ROW_NOT_IN_SCOPE)]
     assert "未写入任何数据" in html
     assert Person.objects.count() == 0
     assert ID_A not in html and ID_B not in html
@@ -95,7 +95,7 @@ def test_bad_rows_are_listed_on_the_page_and_downloadable(
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(download.streaming_content)))
     rows = sheet.get_sheet_by_index(0).to_python()
     assert rows[1][0] == "李四"
-    assert rows[1][-1] == "单位编码：单位编码不存在或不在您的管辖范围内"
+    assert rows[1][-1] == "单位编码：" + ROW_NOT_IN_SCOPE
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from civtrain.accounts.api import SYSTEM, Role
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import error_workbook
-from civtrain.people.imports import ROSTER_HEADERS, roster_export, roster_import
+from civtrain.people.imports import ROSTER_HEADERS, ROW_NOT_IN_SCOPE, roster_export, roster_import
 from civtrain.people.models import Person
 from civtrain.testing import make_id_number, make_user
 
@@ -83,7 +83,7 @@ def test_bad_roster_is_rejected_with_every_row_named_and_nothing_written(tree: A
     assert errors_of(report) == [
         (2, "身份证号", "身份证号在文件中重复（与第 5 行相同）"),
         (3, "身份证号", "身份证号校验位错误"),
-        (4, "单位编码", "单位编码不存在或不在您的管辖范围内"),
+        (4, "单位编码", ROW_NOT_IN_SCOPE),
         (5, "身份证号", "身份证号在文件中重复（与第 2 行相同）"),
         (6, "报到日期", "日期不存在：2015年2月30日"),
         (7, "姓名", "姓名不能为空"),
@@ -146,12 +146,15 @@ def test_second_import_updates_by_id_number_with_before_after_audit(tree: Any) -
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     person.refresh_from_db()
     assert (person.unit.code, person.rank) == ("U2", "二级主任科员")
-    event = AuditEvent.objects.get(action="person.update", object_id=str(person.pk))
-    assert event.changes == {
-        "rank": ["一级科员", "二级主任科员"],
-        "unit_id": [tree["U1"].id, tree["U2"].id],
-    }
-    assert event.actor_label == "system"
+    # A move between units: one row under each unit's path (issue 8 item 1).
+    events = AuditEvent.objects.filter(action="person.update", object_id=str(person.pk))
+    assert sorted(e.org_path for e in events) == sorted([tree["U1"].path, tree["U2"].path])
+    for event in events:
+        assert event.changes == {
+            "rank": ["一级科员", "二级主任科员"],
+            "unit_id": [tree["U1"].id, tree["U2"].id],
+        }
+        assert event.actor_label == "system"
     summary = AuditEvent.objects.filter(action="person.import").order_by("id").last()
     assert summary is not None
     assert summary.changes["updated"] == 1
@@ -232,7 +235,7 @@ def test_unit_hr_cannot_import_into_another_unit(tree: Any, actors: dict[str, An
     # Out of scope reads exactly like an unknown code (ARCHITECTURE §7).
     data = xlsx([row("王五", ID_A, unit="U1"), row("李四", ID_B, unit="U2")])
     report, _ = roster_import(data, actor=actors["unit_hr"], filename="r.xlsx")
-    assert errors_of(report) == [(3, "单位编码", "单位编码不存在或不在您的管辖范围内")]
+    assert errors_of(report) == [(3, "单位编码", ROW_NOT_IN_SCOPE)]
     assert Person.objects.count() == 0
 
 
