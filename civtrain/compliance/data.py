@@ -20,8 +20,6 @@ STATUS_LABELS = {
     OutcomeStatus.NOT_APPLICABLE: "不适用",
 }
 
-FAILED_OFF_THE_JOB = "脱产培训考核不合格：{title}"  # CQ-M3, ZZ-M4
-
 HOURS = "学时"
 DAYS = "天"
 TIMES = "次"
@@ -113,13 +111,15 @@ class AssessmentLinkage(NamedTuple):
     appointment_blocked: bool
     complete: bool  # every requirement due this year met (or not due yet)
     missed: tuple[ComplianceOutcome, ...] = ()
-    # Reasons that are not a rule's outcome, e.g. "脱产培训考核不合格：<title>" (CQ-M3).
+    # Reasons that are not a rule's outcome, e.g. "脱产培训考核不合格：<title>" (CQ-M3):
+    # the governing set's assessment.failed_training.reason.
     other_reasons: tuple[str, ...] = ()
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """Why, in sentences (computed on demand: most callers never read them)."""
-        return tuple(o.explanation for o in self.missed) + self.other_reasons
+        """Why the consequences, in sentences (computed on demand: most callers never read
+        them): the missed outcomes that entail one, then the failed training (§8)."""
+        return tuple(o.explanation for o in self.missed if o.consequences) + self.other_reasons
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -154,12 +154,14 @@ class PersonResult(NamedTuple):
         )
 
     def as_json(self) -> dict[str, object]:
-        """The CLI/API shape: name, id_number_masked, unit_code, outcomes (issue 4 §6)."""
+        """The CLI/API shape: name, id_number_masked, unit_code, outcomes (issue 4 §6), and
+        the consequences for the annual assessment (issue #10 item 13)."""
         return {
             "name": self.name,
             "id_number_masked": self.id_number_masked,
             "unit_code": self.unit_code,
             "outcomes": [o.as_json() for o in self.outcomes],
+            "linkage": self.linkage.as_json(),
         }
 
 

@@ -112,8 +112,10 @@ class Evaluator:
         self.resolver = Resolver(bindings)
         # Kinds of every set that can govern somewhere on the reference date.
         self.kinds: dict[str, list[Kind]] = {}
+        self.specs: dict[str, RuleSetSpec] = {}
         for b in bindings:
             if b.in_force(self.ref_date):
+                self.specs[b.spec.label] = b.spec
                 self.kinds.setdefault(b.spec.label, build_kinds(b.spec))
         all_kinds = [k for ks in self.kinds.values() for k in ks if not k.unit_level]
         self.measures: list[MeasureKey] = sorted(

@@ -51,6 +51,22 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class FailedTraining:
+    """What a failed or withdrawn entry entails under a set (§8 "Failed training"; ZZ-M4:
+    any failed completion exam or assessment → not excellent and grade deferred; CQ-M3:
+    failed off-the-job training → not excellent)."""
+
+    clause: str = ""
+    modes: frozenset[str] = frozenset()  # empty: any mode
+    consequences: tuple[str, ...] = ()
+    counts_toward_totals: bool = False  # §8: zero credited hours unless the set says so
+    reason: str = "培训考核不合格：{title}"
+
+    def applies_to(self, mode: str) -> bool:
+        return not self.modes or mode in self.modes
+
+
+@dataclass(frozen=True)
 class RuleSetSpec:
     name: str
     version: int
@@ -64,6 +80,8 @@ class RuleSetSpec:
     assessment: dict[str, Any]
     rules: tuple[RuleSpec, ...]
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    failed_training: FailedTraining = FailedTraining()
+    local_choices: dict[str, str] = field(compare=False, default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -132,10 +150,41 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
     for rank in doc.get("rank_equivalence", {}):
         if rank not in RANKS:
             problems.append(f"rank_equivalence：未知职级“{rank}”")
+    failed = doc.get("assessment", {}).get("failed_training", {})
+    problems += [
+        f"assessment/failed_training：未知培训方式“{m}”"
+        for m in failed.get("modes", [])
+        if m not in modes
+    ]
+    problems += [
+        f"local_choices：“{where}”不是本文件中的参数或后果"
+        for where in doc.get("local_choices", {})
+        if not _resolves(doc, where)
+    ]
     eff = doc["effective"]
     if "to" in eff and eff["to"] < eff["from"]:
         problems.append("effective：结束日期早于开始日期")
     return problems
+
+
+def _resolves(doc: dict[str, Any], where: str) -> bool:
+    """Whether a dotted place ("assessment.quota_cut_pct", "rules.<id>.params.min_days")
+    names something present in the document."""
+    node: Any = doc
+    parts = where.split(".")
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if isinstance(node, list):  # rules are named by id
+            node = next((r for r in node if isinstance(r, dict) and r.get("id") == part), None)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+        if node is None:
+            return False
+        i += 1
+    return True
 
 
 def _audience_problems(where: str, aud: dict[str, Any], doc: dict[str, Any]) -> list[str]:
@@ -200,6 +249,20 @@ def parse_document(doc: Any) -> RuleSetSpec:
         assessment=dict(doc.get("assessment", {"excellent_quota_pct": 20})),
         rules=tuple(rules),
         document=doc,
+        failed_training=_failed_training(doc.get("assessment", {}).get("failed_training")),
+        local_choices=dict(doc.get("local_choices", {})),
+    )
+
+
+def _failed_training(ft: dict[str, Any] | None) -> FailedTraining:
+    if not ft:
+        return FailedTraining()
+    return FailedTraining(
+        clause=ft.get("clause", ""),
+        modes=frozenset(ft.get("modes", ())),
+        consequences=tuple(ft["consequences"]),
+        counts_toward_totals=bool(ft["counts_toward_totals"]),
+        reason=ft.get("reason", FailedTraining.reason),
     )
 
 

@@ -8,10 +8,15 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
-from civtrain.compliance.data import FAILED_OFF_THE_JOB, PersonResult, UnitSummary
+from civtrain.compliance.data import (
+    AssessmentLinkage,
+    Consequence,
+    PersonResult,
+    UnitSummary,
+)
 from civtrain.compliance.engine import Binding, Evaluator, unit_summaries
 from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
-from civtrain.compliance.ruleset import RuleSetSpec, parse_document
+from civtrain.compliance.ruleset import FailedTraining, RuleSetSpec, parse_document
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.credits.api import entry_rows
@@ -90,51 +95,59 @@ def evaluate(
     return ev, _with_failed_assessments(stream, ev, person_ids)
 
 
-def failed_off_the_job(
+def failed_entries(
     *, year: int, as_of: dt.date, person_ids: list[int] | None = None
-) -> dict[int, list[str]]:
-    """Titles of the failed off-the-job assessments of the year (up to as_of), by person
-    (CQ-M3, ZZ-M4): ledger entries with result failed in mode off_the_job, not reversed
-    (the ledger entry of a class's final result says how the assessment went).
-    Failures are few, so one query serves a whole population."""
+) -> dict[int, list[tuple[str, str]]]:
+    """(mode, title) of the failed entries of the year (up to as_of), by person: ledger
+    entries with result failed — a failed completion exam or assessment, or a withdrawal
+    (退学), which the ledger records as failed (§8 "Failed training") — not reversed.
+    Failures are few, so one query serves a whole population (partial index
+    ledger_failed_by_year)."""
     qs = (
         entry_rows()
-        .filter(
-            year=year,
-            date__lte=as_of,
-            result="failed",
-            mode="off_the_job",
-            reversed_by__isnull=True,
-        )
+        .filter(year=year, date__lte=as_of, result="failed", reversed_by__isnull=True)
         .exclude(source_type="reversal")
     )  # §8: a reversed entry and its reversal never count
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
-    out: dict[int, list[str]] = {}
-    for pid, title in qs.order_by("date", "id").values_list("person_id", "title"):
-        out.setdefault(pid, []).append(title)
+    out: dict[int, list[tuple[str, str]]] = {}
+    for pid, mode, title in qs.order_by("date", "id").values_list("person_id", "mode", "title"):
+        out.setdefault(pid, []).append((mode, title))
     return out
 
 
 def _with_failed_assessments(
     stream: Iterator[PersonResult], ev: Evaluator, person_ids: list[int] | None
 ) -> Iterator[PersonResult]:
-    """CQ-M3, ZZ-M4 ("培训考核不合格的，不得评为优秀"): a failed off-the-job assessment in the
-    year makes a person governed by a rule set not eligible for 优秀, with the reason."""
-    failed = failed_off_the_job(year=ev.year, as_of=ev.as_of, person_ids=person_ids)
+    """§8 "Failed training", with the consequences the governing set's text states
+    (assessment.failed_training): ZZ-M4 — any failed completion exam or assessment → not
+    优秀 and the grade deferred; CQ-M3 — failed off-the-job training → not 优秀."""
+    failed = failed_entries(year=ev.year, as_of=ev.as_of, person_ids=person_ids)
     if not failed:
         yield from stream
         return
     for r in stream:
-        titles = failed.get(r.person_id)
-        if titles and r.ruleset:
-            reasons = tuple(FAILED_OFF_THE_JOB.format(title=t) for t in titles)
-            r = r._replace(
-                linkage=r.linkage._replace(
-                    eligible_excellent=False, other_reasons=r.linkage.other_reasons + reasons
-                )
-            )
+        found = failed.get(r.person_id)
+        spec = ev.specs.get(r.ruleset) if found else None
+        if found and spec is not None:
+            r = r._replace(linkage=failure_linkage(r.linkage, spec.failed_training, found))
         yield r
+
+
+def failure_linkage(
+    linkage: AssessmentLinkage, rule: FailedTraining, failed: list[tuple[str, str]]
+) -> AssessmentLinkage:
+    """The linkage with what the set's failed_training entails for these (mode, title)."""
+    titles = [title for mode, title in failed if rule.applies_to(mode)]
+    c = rule.consequences
+    if not titles or not c:
+        return linkage
+    return linkage._replace(
+        eligible_excellent=linkage.eligible_excellent and Consequence.NO_EXCELLENT not in c,
+        grade_deferred=linkage.grade_deferred or Consequence.GRADE_DEFERRED in c,
+        appointment_blocked=linkage.appointment_blocked or Consequence.NO_APPOINTMENT_GRADING in c,
+        other_reasons=linkage.other_reasons + tuple(rule.reason.format(title=t) for t in titles),
+    )
 
 
 def unit_summary_list(

@@ -98,46 +98,72 @@ def test_zz_t2_unit_counts_distinct_classes_by_subject(bound: dict[str, OrgNodeD
     assert summaries["U3"].task_missed is True
 
 
-# -- consequences ----------------------------------------------------------------------------
-def test_missed_annual_training_blocks_excellent_and_defers_the_grade(
+# -- consequences (issue #10 item 2; REQUIREMENTS ZZ-M4, CQ-M3, §8) -----------------------
+ZZ_EXAM = {"source_type": "exam", "result": "passed", "source_ref": "exam:year-end-test:1",
+           "hours": 1, "mode": "online", "title": "年终网上测试"}  # fmt: skip
+CONSEQUENCES = [
+    # (unit, year, entries, eligible_excellent, grade_deferred, reasons) — as of the day
+    # after the year, when the annual amounts are due.
+    # ZZ-M4 "没有参加…培训…不得评先评优，并缓定当年年度考核等次": 120 of 170 学时 (ZZ-G1)
+    # (119 + the test's 1 学时 = 120)
+    ("U3", 2015, [{"hours": 119}, ZZ_EXAM], False, True,
+     ("未按期完成年度学习学时（含脱产培训及网络培训）：截至 2015-12-31 为 120 / 170 学时，"
+      "差 50 学时培训",)),
+    ("U3", 2015, [{"hours": 169}, ZZ_EXAM], True, False, ()),
+    # ZZ-M4 "培训结业考试、考核不合格…": any failed completion exam or assessment, even
+    # online and with every hour done → not 优秀 and the grade deferred
+    ("U3", 2015, [{"hours": 169}, ZZ_EXAM,
+                  {"hours": 6, "mode": "online", "result": "failed", "title": "网络专题班"}],
+     False, True, ("培训结业考试、考核不合格：网络专题班",)),
+    # CQ-M3 "对脱产培训考核不合格的，年度考核不得确定为优秀等次": off-the-job only, no deferral
+    ("U1", 2018, [{"hours": 95, "subjects": {"ethics": 2}},
+                  {"days": 5, "result": "failed", "title": "依法行政专题培训班"}],
+     False, False, ("脱产培训考核不合格：依法行政专题培训班",)),
+    ("U1", 2018, [{"hours": 95, "subjects": {"ethics": 2}},
+                  {"days": 5, "mode": "online", "result": "failed", "title": "网络专题班"}],
+     True, False, ()),
+    # The Chongqing text attaches nothing to missing the 12 days / 90 学时 (CQ-G1): the
+    # outcome is missed, the person stays eligible and the grade is not deferred.
+    ("U1", 2018, [{"hours": 62.5, "subjects": {"ethics": 2}}], True, False, ()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("unit", "year", "entries", "eligible", "deferred", "reasons"), CONSEQUENCES
+)
+def test_consequences_are_the_ones_each_text_states(
     bound: dict[str, OrgNodeData],
+    unit: str,
+    year: int,
+    entries: list[dict[str, Any]],
+    eligible: bool,
+    deferred: bool,
+    reasons: tuple[str, ...],
 ) -> None:
-    p = make_person(bound["U1"])
-    entry(p.id, "2018-05-01", hours=62.5)
-    r = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
-    assert r.linkage.eligible_excellent is False
-    assert r.linkage.grade_deferred is True
+    p = make_person(bound[unit])
+    for e in entries:
+        entry(p.id, f"{year}-06-01", **e)
+    r = person_evaluate(p.id, year=year, as_of=dt.date(year + 1, 1, 1))
+    assert (r.linkage.eligible_excellent, r.linkage.grade_deferred) == (eligible, deferred)
     assert r.linkage.appointment_blocked is False
-    assert r.linkage.reasons[0].startswith("未按期完成年度培训：截至 2018-12-31 为 62.5 / 90 学时")
-    entry(p.id, "2018-11-01", hours=27.5)
-    done = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
-    assert (done.linkage.eligible_excellent, done.linkage.grade_deferred) == (True, False)
+    assert r.linkage.reasons == reasons
 
 
-def test_failed_off_the_job_assessment_blocks_excellent_with_its_title(
+def test_failed_assessment_counts_from_its_date_and_is_stored(
     bound: dict[str, OrgNodeData],
 ) -> None:
-    """CQ-M3, ZZ-M4: 培训考核不合格 → not 优秀, even with every hour done; the grade is not
-    deferred by it (nothing is missing)."""
+    """CQ-M3: known from the entry's date on; the snapshot keeps the reason."""
     p = make_person(bound["U1"])
     entry(p.id, "2018-05-01", hours=95, subjects={"ethics": 2})
-    ok = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
-    assert (ok.linkage.eligible_excellent, ok.linkage.reasons) == (True, ())
-    entry(p.id, "2018-06-01", days=5, mode="online", result="failed", title="网络专题班")
-    assert person_evaluate(p.id, year=2018, as_of=D("2018-12-31")).linkage.eligible_excellent
     entry(p.id, "2018-09-30", days=5, result="failed", title="依法行政专题培训班")
-    r = person_evaluate(p.id, year=2018, as_of=D("2018-12-31"))
-    assert r.linkage.eligible_excellent is False
-    assert r.linkage.grade_deferred is False
-    assert r.linkage.reasons == ("脱产培训考核不合格：依法行政专题培训班",)
-    assert r.linkage.as_json()["reasons"] == ["脱产培训考核不合格：依法行政专题培训班"]
-    # as of before the failure, and in the next year, it does not count
     before = person_evaluate(p.id, year=2018, as_of=D("2018-09-29"))
-    assert before.linkage.reasons == ()
+    assert (before.linkage.eligible_excellent, before.linkage.reasons) == (True, ())
+    r = person_evaluate(p.id, year=2018, as_of=D("2018-09-30"))
+    assert r.linkage.as_json()["reasons"] == ["脱产培训考核不合格：依法行政专题培训班"]
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
                  stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
     snap = ComplianceSnapshot.objects.get(person_id=p.id, is_latest=True)
-    assert snap.eligible_excellent is False
+    assert (snap.eligible_excellent, snap.grade_deferred) == (False, False)
     assert snap.linkage["reasons"] == ["脱产培训考核不合格：依法行政专题培训班"]
 
 
@@ -148,30 +174,70 @@ def test_a_reversed_failed_assessment_no_longer_blocks_excellent(
 
     p = make_person(bound["U3"])  # 郑州 (ZZ-M4)
     failed = entry(p.id, "2015-06-01", days=3, result="failed", title="公文写作班")
-    assert person_evaluate(p.id, year=2015, as_of=D("2015-12-31")).linkage.reasons[-1] == (
-        "脱产培训考核不合格：公文写作班"
-    )
+    r = person_evaluate(p.id, year=2015, as_of=D("2015-12-31"))
+    assert r.linkage.reasons[-1] == "培训结业考试、考核不合格：公文写作班"
     reverse(failed.id)
     r = person_evaluate(p.id, year=2015, as_of=D("2015-12-31"))
-    assert "脱产培训考核不合格：公文写作班" not in r.linkage.reasons
+    assert "培训结业考试、考核不合格：公文写作班" not in r.linkage.reasons
 
 
-def test_unit_quota_is_cut_when_the_unit_misses_its_task(bound: dict[str, OrgNodeData]) -> None:
-    # U1: 10 people, 9 complete (90 % < 95 %) → 20 % − 5 = 15 % → 1 of 10 may be 优秀.
-    # U2: 5 people, all complete → 20 % → 1 of 5.
+def test_unit_quota_is_cut_only_where_the_text_cuts_it(bound: dict[str, OrgNodeData]) -> None:
+    # ZZ-M4 核减该单位年度考核的优秀比例 (the size, 5 points, a marked local choice):
+    # U3 (郑州), 10 people, 9 complete (90 % < 95 %) → 20 % − 5 = 15 % → 1 of 10 may be 优秀.
+    # CQ-M3 cuts no quota: U1 (重庆) likewise 9 of 10 → task not met, quota stays 20 % → 2.
     for i in range(10):
-        p = make_person(bound["U1"], name=f"甲{i}")
+        p = make_person(bound["U3"], name=f"郑{i}")
+        entry(p.id, "2015-05-01", hours=169 if i else 45)  # + the test's 1 学时
+        entry(p.id, "2015-11-01", **ZZ_EXAM)
+    for i in range(10):
+        p = make_person(bound["U1"], name=f"渝{i}")
         entry(p.id, "2018-05-01", hours=90 if i else 45, subjects={"ethics": 2})
-    for i in range(5):
-        p = make_person(bound["U2"], name=f"乙{i}")
-        entry(p.id, "2018-05-01", hours=95, subjects={"ethics": 2})
-    ev, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
-    s = {x.unit_code: x for x in unit_summaries(ev, list(results))}
-    assert (s["U1"].headcount, s["U1"].complete, s["U1"].completion_rate) == (10, 9, 0.9)
-    assert (s["U1"].task_missed, s["U1"].quota_pct, s["U1"].excellent_quota) == (True, 15.0, 1)
-    assert s["U1"].reasons == ("培训完成率 90.0% 低于 95%",)
-    assert (s["U2"].task_missed, s["U2"].quota_pct, s["U2"].excellent_quota) == (False, 20.0, 1)
-    assert s["U2"].quota_max_pct == 25.0
+    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
+    zz = {x.unit_code: x for x in unit_summaries(ev, list(results))}["U3"]
+    assert (zz.headcount, zz.complete, zz.completion_rate) == (10, 9, 0.9)
+    assert (zz.task_missed, zz.quota_pct, zz.quota_cut_pct, zz.excellent_quota) == (
+        True, 15.0, 5.0, 1)  # fmt: skip
+    assert zz.reasons[0] == "培训完成率 90.0% 低于 95%"
+    ev, results = selectors.evaluate(year=2018, as_of=D("2019-01-01"))
+    cq = {x.unit_code: x for x in unit_summaries(ev, list(results))}["U1"]
+    assert (cq.headcount, cq.complete, cq.task_missed) == (10, 9, True)
+    assert (cq.quota_pct, cq.quota_cut_pct, cq.excellent_quota) == (20.0, 0.0, 2)
+    assert cq.quota_max_pct == 25.0
+
+
+def test_shipped_sets_mark_every_number_no_text_gives() -> None:
+    """§8 "Consequences belong to the text that states them": the numbers issue #10 item 2
+    names (quota cut, task threshold, 8 学时 a day, 45-minute 学时, NAT-2's days) are
+    listed as local choices with a reason; Chongqing carries no consequence but CQ-M3's."""
+    specs = {name: parse_document(read_file(p)) for name, p in shipped_files().items()}
+    zz, cq, nat = specs["zhengzhou-2014"], specs["chongqing-13fyp"], specs["national-2023"]
+    assert {"conversions.minutes_per_hour", "conversions.hours_per_day",
+            "assessment.quota_cut_pct", "assessment.unit_task_min_completion"} <= set(
+        zz.local_choices)  # fmt: skip
+    assert {"conversions.minutes_per_hour", "assessment.unit_task_min_completion"} <= set(
+        cq.local_choices
+    )
+    assert {"rules.nat-2-appointment.params.min_days", "assessment.quota_cut_pct",
+            "conversions.minutes_per_hour"} <= set(nat.local_choices)  # fmt: skip
+    assert [r.consequences for r in cq.rules] == [()] * len(cq.rules)
+    assert "quota_cut_pct" not in cq.assessment
+    assert (cq.failed_training.clause, cq.failed_training.modes) == ("CQ-M3", {"off_the_job"})
+    assert cq.failed_training.consequences == ("no_excellent",)
+    assert (zz.failed_training.clause, zz.failed_training.modes) == ("ZZ-M4", frozenset())
+    assert zz.failed_training.consequences == ("no_excellent", "grade_deferred")
+    # every rule consequence is either stated by its clause's text or a marked choice
+    for spec, stated in ((zz, {"zz-g1-annual"}), (nat, {"nat-1-initial"})):
+        for r in spec.rules:
+            if r.consequences and r.id not in stated:
+                assert f"rules.{r.id}.consequences" in spec.local_choices, r.id
+
+
+def test_a_local_choice_must_name_something_in_the_file() -> None:
+    doc = _doc()
+    doc["local_choices"] = {"assessment.quota_cut": "typo"}
+    with pytest.raises(RuleSetInvalid) as exc:
+        parse_document(doc)
+    assert "local_choices：“assessment.quota_cut”不是本文件中的参数或后果" in exc.value.message
 
 
 # -- snapshots -------------------------------------------------------------------------------
@@ -220,7 +286,15 @@ def test_cli_json_is_exactly_the_documented_shape(bound: dict[str, OrgNodeData])
     assert isinstance(data, list)
     assert [d["name"] for d in data] == ["王五"]
     person = data[0]
-    assert set(person) == {"name", "id_number_masked", "unit_code", "outcomes"}
+    assert set(person) == {"name", "id_number_masked", "unit_code", "outcomes", "linkage"}
+    # issue #10 item 13: the consequences, as the page and the API show them
+    assert person["linkage"] == {
+        "eligible_excellent": True,
+        "grade_deferred": False,
+        "appointment_blocked": False,
+        "complete": False,
+        "reasons": [],
+    }
     assert person["unit_code"] == "U1"
     assert person["id_number_masked"] == p.id_number_masked
     law = next(o for o in person["outcomes"] if o["rule"] == "cq-t4b-law")
@@ -319,18 +393,18 @@ def test_reevaluating_one_person_is_a_fixed_handful_of_queries(
 def test_rules_commands_load_list_show_bind(tree: dict[str, OrgNodeData]) -> None:
     out = io.StringIO()
     call_command("rules", "validate", stdout=out)
-    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@1，7 条规则" in out.getvalue()
+    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@2，7 条规则" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("载入 zhengzhou-2014@1")
+    assert out.getvalue().startswith("载入 zhengzhou-2014@2")
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("已存在 zhengzhou-2014@1")
+    assert out.getvalue().startswith("已存在 zhengzhou-2014@2")
     call_command("rules", "bind", "zhengzhou-2014", "--org", "C2", "--from", "2014-01-01",
                  "--to", "2016-12-31", stdout=io.StringIO())  # fmt: skip
     out = io.StringIO()
     call_command("rules", "list", stdout=out)
-    assert "绑定 zhengzhou-2014@1" in out.getvalue() and "C2（郑州市）" in out.getvalue()
+    assert "绑定 zhengzhou-2014@2" in out.getvalue() and "C2（郑州市）" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "show", "zhengzhou-2014", stdout=out)
     assert json.loads(out.getvalue())["rules"][0]["clause"] == "ZZ-G1"
@@ -354,7 +428,7 @@ def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:
     entry(p.id, "2018-04-01", hours=90, subjects={"ethics": 1})
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", stdout=out)
-    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@1" in out.getvalue()
+    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@2" in out.getvalue()
     assert "[已完成] CQ-G1     年度培训：已完成年度培训：90 / 90 学时" in out.getvalue()
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--format", "csv",

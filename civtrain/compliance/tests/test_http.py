@@ -48,8 +48,11 @@ def test_api_person_out_of_scope_looks_missing(
         "GET", f"/compliance/people/{u2.id - 1}?year=2018&as_of=2018-12-31"
     )
     assert status == 200
-    assert data["linkage"]["eligible_excellent"] is False
-    assert data["linkage"]["grade_deferred"] is True
+    # 62.5 of 90 学时 is missed, but the Chongqing text attaches no consequence to it
+    # (CQ-M3 names only failed off-the-job training; issue #10 item 2)
+    assert data["outcomes"][0]["status"] == "missed"
+    assert data["linkage"]["eligible_excellent"] is True
+    assert data["linkage"]["grade_deferred"] is False
 
 
 def test_api_units_gives_completion_and_quota(
@@ -60,7 +63,8 @@ def test_api_units_gives_completion_and_quota(
     assert status == 200
     by_code = {u["unit_code"]: u for u in data}
     assert (by_code["U1"]["headcount"], by_code["U1"]["complete"]) == (1, 0)
-    assert (by_code["U1"]["task_missed"], by_code["U1"]["quota_pct"]) == (True, 15.0)
+    # the task is not met, but CQ-M3 cuts no quota (issue #10 item 2)
+    assert (by_code["U1"]["task_missed"], by_code["U1"]["quota_pct"]) == (True, 20.0)
     assert (by_code["U2"]["completion_rate"], by_code["U2"]["quota_pct"]) == (1.0, 20.0)
     status, _ = ApiCaller(actors["teacher"])("GET", "/compliance/units?year=2018")
     assert status == 404
