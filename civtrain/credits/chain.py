@@ -203,8 +203,34 @@ def heads_digest(heads: Iterable[tuple[int, int, str]]) -> str:
     return h.hexdigest()
 
 
-def checkpoint_message(*, date: dt.date, entries: int, chains: int, digest: str) -> bytes:
-    return f"civtrain-ledger-checkpoint|{date.isoformat()}|{entries}|{chains}|{digest}".encode()
+def heads_link_digest(previous: str, heads: Iterable[tuple[int, int, str]]) -> str:
+    """Scheme 2: SHA-256 of the previous checkpoint's digest and the sorted "person:seq:hash"
+    lines of the heads that changed since, so a checkpoint costs what changed (issue 8
+    item 15) and still commits to every earlier head through the previous digest."""
+    h = hashlib.sha256(f"{previous}\n".encode())
+    for person_id, seq, head in sorted(heads):
+        h.update(f"{person_id}:{seq}:{head}\n".encode())
+    return h.hexdigest()
+
+
+def checkpoint_message(
+    *,
+    date: dt.date,
+    entries: int,
+    chains: int,
+    digest: str,
+    scheme: int = 1,
+    at: dt.datetime | None = None,
+) -> bytes:
+    """The signed bytes. Scheme 2 also signs the moment the checkpoint was taken, so the
+    start of the window that no signature covers yet is itself signed."""
+    if scheme == 1:
+        return f"civtrain-ledger-checkpoint|{date.isoformat()}|{entries}|{chains}|{digest}".encode()
+    if at is None:
+        raise ValueError("a scheme-2 checkpoint message needs its moment")
+    return (
+        f"civtrain-ledger-checkpoint|v{scheme}|{iso_moment(at)}|{entries}|{chains}|{digest}"
+    ).encode()
 
 
 def _private_key() -> Ed25519PrivateKey | None:

@@ -153,6 +153,10 @@ class VerificationReport:
     checkpoint_valid: bool | None  # None when no checkpoint exists yet
     problems: tuple[LedgerProblem, ...]
     seconds: float
+    # The window no signature covers yet (issue 8 item 15): when the latest checkpoint was
+    # signed, and how many of the verified entries were written after it.
+    checkpoint_at: dt.datetime | None = None
+    uncovered: int = 0
 
     @property
     def ok(self) -> bool:

@@ -7,29 +7,38 @@ chain-head index.
 
 import datetime as dt
 import json
+import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
+from civtrain.core.errors import ApplicationError
 from civtrain.credits import chain
 from civtrain.credits.data import LedgerProblem, ProblemKind, VerificationReport
+from civtrain.credits.errors import CreditsErrorCode
 from civtrain.credits.models import (
     LedgerChainHead,
     LedgerCheckpoint,
+    LedgerCheckpointHead,
     LedgerEntry,
     LedgerVerification,
 )
-from civtrain.credits.services import checkpoint_heads
 from civtrain.people import api as people_api
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 10000
 PARALLEL_MIN_CHAINS = 1000  # below this, one connection verifies everything
@@ -138,16 +147,26 @@ def _slim_row(row: tuple) -> tuple:
 
 
 def _entries_by_person(
-    person_id: int | None, below: int | None = None, from_: int | None = None
+    person_id: int | None,
+    below: int | None = None,
+    from_: int | None = None,
+    person_ids: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, list[tuple]]]:
     """(person_id, rows) in person order, each row (id, person_id, seq, prev_hash, hash,
-    content_ok); one person's, or those with person_id < below and/or ≥ from_."""
+    content_ok); one person's, those of `person_ids` (at most 500 on SQLite), or those with
+    person_id < below and/or ≥ from_."""
     postgres = connection.vendor == "postgresql"
     conditions: list[str] = []
-    params: list[int] = []
+    params: list[Any] = []
     if person_id is not None:
         conditions.append("person_id = %s")
         params.append(person_id)
+    if person_ids is not None and postgres:
+        conditions.append("person_id = ANY(%s)")
+        params.append(list(person_ids))
+    elif person_ids is not None:
+        conditions.append(f"person_id IN ({', '.join(['%s'] * len(person_ids)) or 'NULL'})")
+        params.extend(person_ids)
     if below is not None:
         conditions.append("person_id < %s")
         params.append(below)
@@ -273,30 +292,78 @@ def _check_chain(
         )
 
 
-def _checkpoint_problems(
-    checkpoint: LedgerCheckpoint, heads: dict[int, tuple[int, str]]
-) -> list[str]:
-    problems = []
-    digest = chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items())
+def _checkpoint_label(checkpoint: LedgerCheckpoint) -> str:
+    if checkpoint.scheme == 1:
+        return str(checkpoint.date)
+    return f"{checkpoint.created_at.astimezone(clock.TZ):%Y-%m-%d %H:%M:%S}"
+
+
+def _checkpoint_evidence(
+    checkpoint: LedgerCheckpoint,
+) -> tuple[dict[int, tuple[int, str]], list[str]]:
+    """The heads as of `checkpoint` (person → (seq, hash), from the stored checkpoint heads)
+    and what is wrong with the checkpoints.
+
+    Walks every checkpoint up to this one: a scheme-2 checkpoint's digest must link its own
+    heads to the previous checkpoint's digest; the last scheme-1 checkpoint (the base of
+    the scheme-2 run, or this one) must digest every head as of it; this one's counts must
+    match its heads and its signature must be valid. A changed link anywhere before the
+    signed one breaks the chain of digests up to it."""
+    problems: list[str] = []
+    checkpoints = list(
+        LedgerCheckpoint.objects.filter(pk__lte=checkpoint.pk)
+        .order_by("id")
+        .values_list("id", "scheme", "digest")
+    )
+    base = max((cid for cid, scheme, _ in checkpoints if scheme == 1), default=None)
+    rows = (
+        LedgerCheckpointHead.objects.filter(checkpoint_id__lte=checkpoint.pk)
+        .order_by("checkpoint_id")
+        .values_list("checkpoint_id", "person_id", "seq", "hash")
+        .iterator(chunk_size=10000)
+    )
+    heads: dict[int, tuple[int, str]] = {}
+    pending = next(rows, None)
+    previous = chain.GENESIS
+    broken: list[int] = []
+    for cid, scheme, digest in checkpoints:
+        lines: list[tuple[int, int, str]] = []
+        while pending is not None and pending[0] == cid:
+            lines.append(pending[1:])
+            pending = next(rows, None)
+        heads.update((pid, (seq, h)) for pid, seq, h in lines)
+        if (scheme != 1 and chain.heads_link_digest(previous, lines) != digest) or (
+            cid == base
+            and chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items()) != digest
+        ):
+            broken.append(cid)
+        previous = digest
+    label = _checkpoint_label(checkpoint)
     entries = sum(seq for seq, _ in heads.values())
-    if (digest, entries, len(heads)) != (
-        checkpoint.digest,
+    if checkpoint.pk in broken or (entries, len(heads)) != (
         checkpoint.entry_count,
         checkpoint.chain_count,
     ):
-        problems.append(f"检查点（{checkpoint.date}）的链头记录与其摘要不符：检查点数据被改动")
+        problems.append(f"检查点（{label}）的链头记录与其摘要不符：检查点数据被改动")
+    problems += [
+        f"检查点 #{cid} 的链头记录与其摘要不符：已签名的检查点数据被改动"
+        for cid in broken
+        if cid != checkpoint.pk
+    ]
     message = chain.checkpoint_message(
         date=checkpoint.date,
         entries=checkpoint.entry_count,
         chains=checkpoint.chain_count,
         digest=checkpoint.digest,
+        scheme=checkpoint.scheme,
+        at=checkpoint.created_at,
     )
     if not chain.signature_valid(message, checkpoint.signature, checkpoint.public_key):
-        problems.append(f"检查点（{checkpoint.date}）的签名无效：检查点被伪造或改动")
+        problems.append(f"检查点（{label}）的签名无效：检查点被伪造或改动")
     configured = chain.configured_public_key()
     if configured is not None and configured != checkpoint.public_key:
-        problems.append(f"检查点（{checkpoint.date}）不是用本系统的签名密钥签署的")
-    return problems
+        problems.append(f"检查点（{label}）不是用本系统的签名密钥签署的")
+    return heads, problems
 
 
 @dataclass
@@ -305,6 +372,7 @@ class _Scan:
 
     entries: int = 0
     chains: int = 0
+    uncovered: int = 0  # entries beyond the checkpoint's head of their chain
     seen: set[int] = field(default_factory=set)
     pending: list[_Pending] = field(default_factory=list)
 
@@ -330,6 +398,8 @@ def _scan(
             )
         found.entries += len(rows)
         found.chains += 1
+        covered = cp_heads.get(pid, (0, ""))[0]
+        found.uncovered += sum(1 for row in rows if row[2] > covered)
         found.seen.add(pid)
     return found
 
@@ -392,18 +462,28 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
     checkpoint_valid: bool | None = None
     cp_texts: list[str] = []
     if checkpoint is not None:
-        cp_heads = checkpoint_heads(checkpoint)
-        cp_texts = _checkpoint_problems(checkpoint, cp_heads)
+        cp_heads, cp_texts = _checkpoint_evidence(checkpoint)
         checkpoint_valid = not cp_texts
+    signed: dict[int, tuple[int, str]] = {}
 
     def heads_of() -> dict[int, tuple[int, str]]:
         qs = LedgerChainHead.objects.filter(seq__gt=0)
         if person_id is not None:
             qs = qs.filter(person_id=person_id)
-        return {pid: (seq, h) for pid, seq, h in qs.values_list("person_id", "seq", "hash")}
+        heads = {}
+        for pid, seq, h, signed_seq, signed_hash in qs.values_list(
+            "person_id", "seq", "hash", "signed_seq", "signed_hash"
+        ):
+            heads[pid] = (seq, h)
+            signed[pid] = (signed_seq, signed_hash)
+        return heads
 
     heads, scans = _scan_all(heads_of, cp_heads, person_id)
     pending = [p for scan in scans for p in scan.pending]
+    if LedgerCheckpoint.objects.order_by("-id").values_list("id", flat=True).first() == (
+        checkpoint.pk if checkpoint else None
+    ):  # no checkpoint committed meanwhile: the heads' record of it must match it
+        pending += _signed_mismatches(signed, cp_heads)
     seen = set().union(*(scan.seen for scan in scans))
     wanted = {person_id} if person_id is not None else None
     for pid, (seq, _) in sorted(heads.items()):
@@ -429,7 +509,26 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
         checkpoint_valid=checkpoint_valid,
         problems=tuple(problems),
         seconds=time.perf_counter() - started,
+        checkpoint_at=checkpoint.created_at if checkpoint else None,
+        uncovered=sum(scan.uncovered for scan in scans),
     )
+
+
+def _signed_mismatches(
+    signed: dict[int, tuple[int, str]], cp_heads: dict[int, tuple[int, str]]
+) -> list[_Pending]:
+    """Chains whose head claims a signature the checkpoint does not hold: someone marked
+    them signed so that the checkpoint job would leave them out of its signatures."""
+    return [
+        _Pending(
+            ProblemKind.CHECKPOINT,
+            f"{WHO}的链头登记为已签名至第{seq}条，与最近的检查点不符："
+            "签名登记被改动，之后的记录不会被签名覆盖",
+            pid,
+        )
+        for pid, (seq, h) in sorted(signed.items())
+        if (seq, h) != cp_heads.get(pid, (0, chain.GENESIS))
+    ]
 
 
 def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
@@ -502,6 +601,239 @@ def ledger_verification_record(*, actor: Any, report: VerificationReport) -> Led
         changes={"entries": report.entries, "chains": report.chains, "ok": report.ok},
     )
     return row
+
+
+# --- checkpoints (ADR 0007; issue 8 item 15: the window no signature covers is bounded) ----
+
+_CHECKPOINT_LOCK = 7_007_015  # PostgreSQL advisory lock: one checkpoint writer at a time
+_UNSIGNED = ~Q(hash=F("signed_hash"))  # the condition of the ledger_head_unsigned index
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    """What one run of the checkpoint job did: the checkpoint it signed (None when nothing
+    changed since the last one) and the chains it refused to sign because their signed
+    part no longer matches what the previous checkpoint signed (tampering)."""
+
+    checkpoint: LedgerCheckpoint | None
+    refused: tuple[LedgerProblem, ...] = ()
+
+
+def ledger_checkpoint_create(*, actor: Any) -> CheckpointResult:
+    """Sign the chain heads that changed since the previous checkpoint (scheme 2).
+
+    Cheap when little changed: the unsigned heads come from a partial index, and only their
+    chains are read and re-hashed. A chain is signed only if it still extends what the
+    previous checkpoint signed for it, so an edit that was re-chained over signed entries
+    is never laundered into a newer signature (it stays unsigned and verification reports
+    it). Signs nothing when nothing changed, except the very first checkpoint."""
+    if chain.configured_public_key() is None:
+        raise ApplicationError(
+            CreditsErrorCode.SIGNING_KEY_MISSING,
+            "未配置签名密钥 CIVTRAIN_SIGNING_KEY，无法签署检查点",
+        )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # SQLite: the IMMEDIATE transaction serialises
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHECKPOINT_LOCK])
+        previous = LedgerCheckpoint.objects.order_by("-id").first()
+        # Locked in person order like the writers lock them (no deadlocks): no entry of these
+        # chains is written while they are checked and signed.
+        changed = {
+            pid: (seq, h)
+            for pid, seq, h in LedgerChainHead.objects.filter(_UNSIGNED)
+            .order_by("person_id")
+            .select_for_update()
+            .values_list("person_id", "seq", "hash")
+        }
+        if previous is not None and not changed:
+            return CheckpointResult(None)
+        evidence = _signed_heads(sorted(changed))
+        refused = _chains_not_extending(changed, evidence)
+        refused_ids = {p.person_id for p in refused}
+        good = {pid: head for pid, head in changed.items() if pid not in refused_ids}
+        lines = [(pid, seq, h) for pid, (seq, h) in good.items() if evidence.get(pid) != (seq, h)]
+        checkpoint = None
+        if lines or previous is None:
+            checkpoint = _checkpoint_sign(
+                actor=actor, previous=previous, lines=lines, evidence=evidence
+            )
+        _mark_signed(good)
+    for problem in refused:
+        logger.error("ledger checkpoint: chain not signed: %s", problem.message)
+    return CheckpointResult(checkpoint, tuple(refused))
+
+
+def _signed_heads(person_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """person → (seq, hash) the checkpoints signed last, from the stored checkpoint heads
+    (the evidence, not the heads' own record of it); one indexed look-up per person."""
+    out: dict[int, tuple[int, str]] = {}
+    latest = (
+        LedgerCheckpointHead.objects.filter(person_id=OuterRef("person_id"))
+        .order_by("-checkpoint_id")
+        .values("checkpoint_id")[:1]
+    )
+    for start in range(0, len(person_ids), 500):
+        rows = LedgerCheckpointHead.objects.filter(
+            person_id__in=person_ids[start : start + 500], checkpoint_id=Subquery(latest)
+        ).values_list("person_id", "seq", "hash")
+        out.update((pid, (seq, h)) for pid, seq, h in rows)
+    return out
+
+
+def _chains_not_extending(
+    changed: dict[int, tuple[int, str]], evidence: dict[int, tuple[int, str]]
+) -> list[LedgerProblem]:
+    """Recompute the changed chains: each must be intact, end at its head and still hold
+    the signed head at its signed position."""
+    pending: list[_Pending] = []
+    ids = sorted(changed)
+    seen: set[int] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        for pid, rows in _entries_by_person(None, person_ids=part):
+            seen.add(pid)
+            _check_chain(pid, rows, changed[pid], evidence.get(pid), pending)
+    for pid in ids:
+        if pid not in seen:
+            _check_chain(pid, [], changed[pid], evidence.get(pid), pending)
+    return _name_problems(pending)
+
+
+def _checkpoint_sign(
+    *,
+    actor: Any,
+    previous: LedgerCheckpoint | None,
+    lines: list[tuple[int, int, str]],
+    evidence: dict[int, tuple[int, str]],
+) -> LedgerCheckpoint:
+    at = clock.now()
+    entries = (previous.entry_count if previous else 0) + sum(
+        seq - evidence.get(pid, (0, ""))[0] for pid, seq, _ in lines
+    )
+    chains = (previous.chain_count if previous else 0) + sum(
+        1 for pid, _, _ in lines if pid not in evidence
+    )
+    digest = chain.heads_link_digest(previous.digest if previous else chain.GENESIS, lines)
+    signed = chain.sign(
+        chain.checkpoint_message(
+            date=at.astimezone(clock.TZ).date(),
+            entries=entries,
+            chains=chains,
+            digest=digest,
+            scheme=2,
+            at=at,
+        )
+    )
+    assert signed is not None  # noqa: S101 - the key was checked before the transaction
+    checkpoint = LedgerCheckpoint.objects.create(
+        date=at.astimezone(clock.TZ).date(),
+        created_at=at,
+        scheme=2,
+        entry_count=entries,
+        chain_count=chains,
+        digest=digest,
+        signature=signed[0],
+        public_key=signed[1],
+    )
+    LedgerCheckpointHead.objects.bulk_create(
+        [
+            LedgerCheckpointHead(checkpoint=checkpoint, person_id=pid, seq=seq, hash=h)
+            for pid, seq, h in lines
+        ],
+        batch_size=5000,
+    )
+    audit_record(
+        actor=actor,
+        action="credit.checkpoint_create",
+        object_type="credits.LedgerCheckpoint",
+        object_id=checkpoint.pk,
+        object_label=f"账本检查点 {_checkpoint_label(checkpoint)}",
+        changes={"entries": entries, "chains": chains, "changed": len(lines), "digest": digest},
+    )
+    return checkpoint
+
+
+def _mark_signed(heads: dict[int, tuple[int, str]]) -> None:
+    """Record on the heads what is now signed, so the next run skips them."""
+    rows = sorted((pid, seq, h) for pid, (seq, h) in heads.items())
+    table = LedgerChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET signed_seq = v.seq, signed_hash = v.hash "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS v(pid, seq, hash) "
+                f"WHERE {table}.person_id = v.pid",
+                [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []],
+            )
+            return
+        for start in range(0, len(rows), 500):
+            part = rows[start : start + 500]
+            values = ",".join(["(%s, %s, %s)"] * len(part))
+            cursor.execute(
+                f"WITH v(pid, seq, hash) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET signed_seq = v.seq, signed_hash = v.hash FROM v "
+                f"WHERE {table}.person_id = v.pid",
+                [x for row in part for x in row],
+            )
+
+
+def ledger_window() -> dict[str, Any]:
+    """The window no signature covers yet, for the status page: when the latest checkpoint
+    was signed, how long ago, how many entries were written since (from the unsigned heads'
+    index, not a count of the ledger), and how often the job signs."""
+    checkpoint = LedgerCheckpoint.objects.order_by("-id").first()
+    uncovered = LedgerChainHead.objects.filter(_UNSIGNED).aggregate(
+        n=Sum(F("seq") - F("signed_seq"))
+    )["n"]
+    at = checkpoint.created_at if checkpoint else None
+    now = clock.now()
+    return {
+        "checkpoint_at": at,
+        "now": now,
+        "age": now - at if at else None,
+        "uncovered": int(uncovered or 0),
+        "interval_minutes": int(settings.CIVTRAIN_LEDGER_CHECKPOINT_MINUTES),
+        "after_write": bool(settings.CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE),
+        "beat": bool(settings.CELERY_BROKER_URL),  # beat runs only beside a broker
+    }
+
+
+# In the embedded default (no broker, so no beat) every ledger write is signed right after
+# it commits; a bulk write once at its end (services).
+_deferred = threading.local()
+
+
+def checkpoint_after_write() -> None:
+    """Called inside each ledger write's transaction: sign once it has committed."""
+    depth: int = getattr(_deferred, "depth", 0)
+    if not settings.CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE or depth:
+        return
+    # Django keeps (savepoint ids, function, robust) per callback.
+    if any(item[1] is _checkpoint_quietly for item in connection.run_on_commit):
+        return  # already due after this transaction
+    transaction.on_commit(_checkpoint_quietly)
+
+
+@contextmanager
+def checkpoints_deferred() -> Iterator[None]:
+    """Within a bulk write, checkpoint_after_write() waits for the caller to call it once."""
+    _deferred.depth = getattr(_deferred, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _deferred.depth -= 1
+
+
+def _checkpoint_quietly() -> None:
+    """The write has committed; a failing checkpoint must not turn it into an error (the
+    beat job or the next write signs it)."""
+    from civtrain.accounts.api import SYSTEM
+
+    try:
+        ledger_checkpoint_create(actor=SYSTEM)
+    except Exception:
+        logger.exception("ledger checkpoint after a write failed")
 
 
 __all__ = ["Decimal", "ledger_verification_record", "ledger_verify"]

@@ -106,16 +106,37 @@ class LedgerChainHead(models.Model):
     )
     seq = models.PositiveIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    # What the latest checkpoint signed for this chain (issue 8 item 15). A head whose hash
+    # differs is what the next checkpoint must cover; the partial index finds those without
+    # reading every head. Bookkeeping too: the checkpoint job takes the signed head from
+    # LedgerCheckpointHead (the evidence) and verification compares the two.
+    # Database defaults as well: writers insert heads with raw SQL (services._lock_heads).
+    signed_seq = models.PositiveIntegerField(default=0, db_default=0)
+    signed_hash = models.CharField(max_length=64, default="0" * 64, db_default="0" * 64)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["person"],
+                condition=~models.Q(hash=models.F("signed_hash")),
+                name="ledger_head_unsigned",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.seq}"
 
 
 class LedgerCheckpoint(AppendOnlyModel):
-    """A signed digest of every chain's head at one moment (ADR: ledger checkpoints)."""
+    """A signed digest of every chain's head at one moment (ADR 0007).
+
+    Scheme 1 (the first, daily checkpoints) signs SHA-256 of every head; scheme 2 signs
+    SHA-256 of the previous checkpoint's digest and the heads changed since, so signing costs
+    what changed (issue 8 item 15: a checkpoint every few minutes)."""
 
     date = models.DateField(help_text="day (Asia/Shanghai) the checkpoint was taken")
     created_at = models.DateTimeField()
+    scheme = models.PositiveSmallIntegerField(default=1)
     entry_count = models.PositiveBigIntegerField()
     chain_count = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)
@@ -131,8 +152,8 @@ class LedgerCheckpoint(AppendOnlyModel):
 
 class LedgerCheckpointHead(AppendOnlyModel):
     """A chain head that changed since the previous checkpoint; the heads of checkpoint n are
-    the latest rows per person with checkpoint ≤ n, so a daily checkpoint stores only what
-    changed that day."""
+    the latest rows per person with checkpoint ≤ n, so a checkpoint stores only what
+    changed since the previous one."""
 
     checkpoint = models.ForeignKey(LedgerCheckpoint, on_delete=models.PROTECT, related_name="+")
     person_id = models.BigIntegerField()

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core.errors import NotFound
 from civtrain.credits.data import ClaimStatus, SourceType
+from civtrain.credits.integrity import ledger_window
 from civtrain.credits.models import (
     ExternalClaim,
     LedgerCheckpoint,
@@ -129,4 +130,5 @@ def ledger_status(*, actor: Any) -> dict[str, Any]:
         "verification": LedgerVerification.objects.order_by("-id").first(),
         "recent": list(LedgerVerification.objects.order_by("-id")[:10]),
         "entries": LedgerEntry.objects.count(),
+        "window": ledger_window(),
     }

@@ -24,7 +24,7 @@ from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.credits import chain, hooks
+from civtrain.credits import chain, hooks, integrity
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -40,8 +40,6 @@ from civtrain.credits.errors import CreditsErrorCode
 from civtrain.credits.models import (
     ExternalClaim,
     LedgerChainHead,
-    LedgerCheckpoint,
-    LedgerCheckpointHead,
     LedgerEntry,
     LedgerSubjectHours,
 )
@@ -397,6 +395,7 @@ def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | No
         _insert(new)
         _save_heads(changed.values())
         hooks.announce_written(changed, {e.year for e, _ in new})
+        integrity.checkpoint_after_write()  # issue 8 item 15 (embedded default)
     return out
 
 
@@ -635,10 +634,14 @@ def credit_entries_bulk_record(
     def record(part: list[tuple[int, EntryInput]]) -> list[BulkItemResult]:
         return _record(part, actor=actor, hours_per_day=hours_per_day, batch_size=batch_size)
 
-    results = _in_processes(indexed, record, workers) if workers > 1 else record(indexed)
+    # One checkpoint after the whole write, not one per batch (issue 8 item 15).
+    with integrity.checkpoints_deferred():
+        results = _in_processes(indexed, record, workers) if workers > 1 else record(indexed)
     final = tuple(sorted(results, key=lambda item: item.index))
     created = sum(1 for i in final if i.status == ItemStatus.CREATED)
     existing = sum(1 for i in final if i.status == ItemStatus.EXISTING)
+    if created:
+        integrity.checkpoint_after_write()
     return BulkResult(
         created=created, existing=existing, failed=len(final) - created - existing, items=final
     )
@@ -886,77 +889,6 @@ def credit_entry_reverse(
                 _audit_entry(actor, new_entry, "credit.entry_record", {"replaces": entry_id})
                 new_data = to_data(new_entry, dict(prepared_replacement.subjects))
     return to_data(rev_entry, dict(reversal.subjects)), new_data
-
-
-def ledger_checkpoint_create(*, actor: Any, date: dt.date | None = None) -> LedgerCheckpoint:
-    """Sign a digest of every chain's head (the daily checkpoint). Heads come from the
-    chain-head rows in one consistent read; only heads changed since the previous
-    checkpoint are stored again."""
-    signed_date = date or clock.today()
-    heads = {
-        pid: (seq, digest)
-        for pid, seq, digest in LedgerChainHead.objects.filter(seq__gt=0).values_list(
-            "person_id", "seq", "hash"
-        )
-    }
-    previous = _checkpoint_heads(LedgerCheckpoint.objects.order_by("-id").first())
-    entries = sum(seq for seq, _ in heads.values())
-    digest = chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items())
-    message = chain.checkpoint_message(
-        date=signed_date, entries=entries, chains=len(heads), digest=digest
-    )
-    signed = chain.sign(message)
-    if signed is None:
-        raise ApplicationError(
-            CreditsErrorCode.SIGNING_KEY_MISSING,
-            "未配置签名密钥 CIVTRAIN_SIGNING_KEY，无法签署检查点",
-        )
-    signature, public_key = signed
-    with transaction.atomic():
-        checkpoint = LedgerCheckpoint.objects.create(
-            date=signed_date,
-            created_at=clock.now(),
-            entry_count=entries,
-            chain_count=len(heads),
-            digest=digest,
-            signature=signature,
-            public_key=public_key,
-        )
-        LedgerCheckpointHead.objects.bulk_create(
-            [
-                LedgerCheckpointHead(checkpoint=checkpoint, person_id=pid, seq=seq, hash=h)
-                for pid, (seq, h) in heads.items()
-                if previous.get(pid) != (seq, h)
-            ],
-            batch_size=5000,
-        )
-        audit_record(
-            actor=actor,
-            action="credit.checkpoint_create",
-            object_type="credits.LedgerCheckpoint",
-            object_id=checkpoint.pk,
-            object_label=f"账本检查点 {signed_date}",
-            changes={"entries": entries, "chains": len(heads), "digest": digest},
-        )
-    return checkpoint
-
-
-def _checkpoint_heads(checkpoint: LedgerCheckpoint | None) -> dict[int, tuple[int, str]]:
-    """person → (seq, hash) as of `checkpoint`: the latest stored head per person."""
-    if checkpoint is None:
-        return {}
-    heads: dict[int, tuple[int, str]] = {}
-    rows = (
-        LedgerCheckpointHead.objects.filter(checkpoint_id__lte=checkpoint.pk)
-        .order_by("checkpoint_id")
-        .values_list("person_id", "seq", "hash")
-    )
-    for pid, seq, digest in rows.iterator(chunk_size=10000):
-        heads[pid] = (seq, digest)
-    return heads
-
-
-checkpoint_heads = _checkpoint_heads
 
 
 # --- external study claims (ZZ-T2(3)) ------------------------------------------------------

@@ -1,9 +1,9 @@
 """Settings shared by every environment; everything variable comes from the environment."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -165,12 +165,20 @@ STORAGES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TIMEZONE = TIME_ZONE
-# The ledger's signed daily checkpoint (CQ-M3), at 00:10 in CELERY_TIMEZONE (Asia/Shanghai).
+# The ledger's signed checkpoint (CQ-M3; issue 8 item 15, ADR 0007): every few minutes, so
+# an entry is covered by a signature at most this long after it was written. It signs only
+# what changed, and nothing when nothing did.
+CIVTRAIN_LEDGER_CHECKPOINT_MINUTES = env.int("CIVTRAIN_LEDGER_CHECKPOINT_MINUTES", default=5)
+# Also right after every ledger write commits (a bulk write: once at its end). On by default
+# where there is no broker and so no beat: the embedded default has no other scheduler.
+CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE = env.bool(
+    "CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE", default=not CELERY_BROKER_URL
+)
 CELERY_BEAT_SCHEDULE = {
-    "ledger-checkpoint-daily": {
-        "task": "credits.ledger_checkpoint_daily",
-        "schedule": crontab(hour=0, minute=10),
-        "options": {"expires": 3600},
+    "ledger-checkpoint": {
+        "task": "credits.ledger_checkpoint",
+        "schedule": dt.timedelta(minutes=CIVTRAIN_LEDGER_CHECKPOINT_MINUTES),
+        "options": {"expires": CIVTRAIN_LEDGER_CHECKPOINT_MINUTES * 60},
     },
 }
 

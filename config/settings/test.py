@@ -9,6 +9,8 @@ STORAGES = {
 }
 LANGUAGE_CODE = "zh-hans"
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests that want a checkpoint after each write turn it on (credits/tests/test_window.py).
+CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file in WAL mode, not Django's in-memory default: in the embedded default jobs run

@@ -170,7 +170,7 @@ def test_beat_schedule_names_the_real_tasks_and_they_run(bound: dict[str, OrgNod
     stale = schedule["compliance-refresh-stale"]
     assert stale["task"] == "compliance.refresh_stale"
     assert stale["schedule"].minute == set(range(0, 60, 5))
-    assert "ledger-checkpoint-daily" in schedule  # the ledger's entry is kept
+    assert "ledger-checkpoint" in schedule  # the ledger's entry is kept
     for name in ("compliance-store-nightly", "compliance-refresh-stale"):
         assert schedule[name]["task"] in app.tasks, name
 

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from civtrain.core import clock
 from civtrain.credits import api as credits
 from civtrain.credits.data import ProblemKind
-from civtrain.credits.integrity import ledger_verify
+from civtrain.credits.integrity import ledger_checkpoint_create, ledger_verify
 from civtrain.credits.models import LedgerCheckpoint, LedgerEntry, LedgerVerification
-from civtrain.credits.services import ledger_checkpoint_create
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_clean_ledger_is_reported_clean(ledger: Any) -> None:
     ledger_checkpoint_create(actor=None)
     code, out = run()
     assert code == 0
-    assert out.strip() == "账本完整：6 条记录，2 条链，签名有效"
+    assert out.splitlines()[0] == "账本完整：6 条记录，2 条链，签名有效"
     last = LedgerVerification.objects.get()
     assert (last.ok, last.entry_count, last.chain_count, last.checkpoint_valid) == (
         True,
@@ -71,7 +71,10 @@ def test_clean_ledger_is_reported_clean(ledger: Any) -> None:
 
 def test_english_line_under_lang_en(ledger: Any, monkeypatch: Any) -> None:
     monkeypatch.setenv("LANG", "en_US.UTF-8")
-    assert run()[1].strip() == "Ledger intact: 6 entries, 2 chains, no checkpoint yet"
+    assert run()[1].splitlines() == [
+        "Ledger intact: 6 entries, 2 chains, no checkpoint yet",
+        "No checkpoint yet: 6 entries not covered by a signature",
+    ]
 
 
 def test_update_of_hours_is_found_naming_person_and_entry(ledger: Any, people: dict) -> None:
@@ -80,10 +83,11 @@ def test_update_of_hours_is_found_naming_person_and_entry(ledger: Any, people: d
     code, out = run()
     assert code == 1
     masked = people["zhang"].id_number_masked
-    assert out.strip() == (
+    assert out.splitlines() == [
         f"[edited] 张三（{masked}）的该记录内容与其哈希不符：被篡改"
-        f"——记录 #{target.id}（序号2，2026-03-02，“培训2”）"
-    )
+        f"——记录 #{target.id}（序号2，2026-03-02，“培训2”）",
+        "尚无检查点：6 条记录尚未被签名覆盖",
+    ]
 
 
 def test_update_of_subject_hours_is_found(ledger: Any) -> None:
@@ -151,7 +155,8 @@ def test_person_option_checks_one_chain(ledger: Any, people: dict) -> None:
 
 
 def test_checkpoint_signature_and_digest_are_checked(ledger: Any, hr: Any, people: dict) -> None:
-    cp = ledger_checkpoint_create(actor=None)
+    cp = ledger_checkpoint_create(actor=None).checkpoint
+    assert cp is not None
     assert (cp.entry_count, cp.chain_count) == (6, 2)
     # Entries written after the checkpoint are fine.
     credits.credit_entry_record(
@@ -181,8 +186,9 @@ def test_forged_checkpoint_with_another_key_is_refused(ledger: Any, settings: An
     settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"j" * 32).decode()
     report = ledger_verify()
     assert report.checkpoint_valid is False
+    at = LedgerCheckpoint.objects.get().created_at.astimezone(clock.TZ)
     assert [p.message for p in report.problems] == [
-        f"检查点（{LedgerCheckpoint.objects.get().date}）不是用本系统的签名密钥签署的"
+        f"检查点（{at:%Y-%m-%d %H:%M:%S}）不是用本系统的签名密钥签署的"
     ]
 
 

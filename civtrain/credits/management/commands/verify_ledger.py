@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from civtrain.accounts.api import SYSTEM
+from civtrain.core import clock
 from civtrain.credits.integrity import ledger_verification_record, ledger_verify
 
 
@@ -37,6 +38,10 @@ class Command(BaseCommand):
                         "chains": report.chains,
                         "checkpoint_id": report.checkpoint_id,
                         "checkpoint_valid": report.checkpoint_valid,
+                        "checkpoint_at": (
+                            report.checkpoint_at.isoformat() if report.checkpoint_at else None
+                        ),
+                        "uncovered_entries": report.uncovered,
                         "seconds": round(report.seconds, 3),
                         "problems": [
                             {
@@ -61,6 +66,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"[{p.kind.value}] {p.message}")
             if report.ok:
                 self.stdout.write(self._clean_line(report))
+            self.stdout.write(self._window_line(report))
         if not report.ok:
             raise CommandError(
                 f"{len(report.problems)} problems found in the ledger"
@@ -77,3 +83,17 @@ class Command(BaseCommand):
         if _english():
             return f"Ledger intact: {report.entries} entries, {report.chains} chains, {sig_en}"
         return f"账本完整：{report.entries} 条记录，{report.chains} 条链，{sig_zh}"
+
+    @staticmethod
+    def _window_line(report: Any) -> str:
+        """The window no signature covers yet (issue 8 item 15): an entry edited and
+        re-chained there is found only once a checkpoint covers the edit's chain."""
+        n = report.uncovered
+        if report.checkpoint_at is None:
+            if _english():
+                return f"No checkpoint yet: {n} entries not covered by a signature"
+            return f"尚无检查点：{n} 条记录尚未被签名覆盖"
+        at = f"{report.checkpoint_at.astimezone(clock.TZ):%Y-%m-%d %H:%M:%S}"
+        if _english():
+            return f"{n} entries since the last checkpoint at {at}, not yet covered by a signature"
+        return f"最近检查点 {at} 之后写入 {n} 条记录，尚未被签名覆盖"
