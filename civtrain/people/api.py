@@ -177,6 +177,31 @@ def person_ids_by_id_number(id_numbers: Iterable[str]) -> dict[str, int]:
     return found
 
 
+def person_ids_by_id_number_in_scope(actor: Any, id_numbers: Iterable[str]) -> dict[str, int]:
+    """Person ids keyed by the ID numbers given, for people the actor may see only:
+    unknown, malformed and out-of-scope numbers are all left out alike (issue 8 item 2)."""
+    from civtrain.core import crypto
+    from civtrain.people.data import parse_id_number
+    from civtrain.people.models import ID_CONTEXT
+
+    by_hash: dict[str, list[str]] = {}
+    for given in set(id_numbers):
+        try:
+            key = crypto.lookup_hash(parse_id_number(given), context=ID_CONTEXT)
+        except ValueError:
+            continue
+        by_hash.setdefault(key, []).append(given)
+    keys = list(by_hash)
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 2000):
+        rows = Person.objects.filter(
+            selectors.person_scope_q(actor), id_number_hash__in=keys[start : start + 2000]
+        )
+        for key, pk in rows.values_list("id_number_hash", "pk"):
+            found.update(dict.fromkeys(by_hash[key], pk))
+    return found
+
+
 def person_any() -> bool:
     """Whether the registry holds anyone at all (`demo-data --if-empty`)."""
     return Person.objects.exists()

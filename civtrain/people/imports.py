@@ -86,10 +86,7 @@ UNIT_NOT_FOUND = "单位编码不存在或不在您的管辖范围内"
 # A roster row that cannot be written by this actor: the unit is unknown or not theirs, or
 # the person is registered in a unit that is not theirs. One message for both, so a row
 # never tells whether an ID number is registered elsewhere (issue 8 item 1).
-ROW_NOT_IN_SCOPE = (
-    "单位编码不存在或不在您的管辖范围内，或此人已在您管辖范围以外的单位登记"
-    "（调动须由调出单位或共同上级办理）"
-)
+ROW_NOT_IN_SCOPE = services.PERSON_NOT_IN_SCOPE
 PERSON_NOT_FOUND = "该身份证号未登记或不在您的管辖范围内"
 
 

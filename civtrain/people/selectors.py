@@ -80,11 +80,18 @@ def person_get_by_id_number(id_number: str) -> Person | None:
     ).first()
 
 
-def person_unit_paths_by_hash(hashes: list[str], *, batch_size: int = 2000) -> dict[str, str]:
-    """Unscoped: the unit path of each registered ID-number hash (imports check the actor's
-    scope on it, issue 8 item 1). One array parameter per query on PostgreSQL instead of
+def person_unit_paths_by_hash(
+    hashes: list[str], *, batch_size: int = 2000, exclude_pk: int | None = None
+) -> dict[str, str]:
+    """Unscoped: the unit path of each registered ID-number hash (writers check the actor's
+    scope on it, issue 8 items 1–2). One array parameter per query on PostgreSQL instead of
     thousands of IN placeholders."""
     found: dict[str, str] = {}
+    if exclude_pk is not None or len(hashes) < 100:
+        qs = Person.objects.filter(id_number_hash__in=hashes)
+        if exclude_pk is not None:
+            qs = qs.exclude(pk=exclude_pk)
+        return dict(qs.values_list("id_number_hash", "unit__path"))
     if connection.vendor != "postgresql":
         for start in range(0, len(hashes), batch_size):
             found.update(

@@ -58,6 +58,13 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 NOT_IN_SCOPE = "单位不存在或不在您的管辖范围内"
+# Registering or moving a person: the unit is unknown or not the actor's, or the ID number
+# belongs to someone registered outside the actor's scope. One answer for all three, so no
+# write tells whether an ID number is registered elsewhere (issue 8 items 1–2).
+PERSON_NOT_IN_SCOPE = (
+    "单位编码不存在或不在您的管辖范围内，或此人已在您管辖范围以外的单位登记"
+    "（调动须由调出单位或共同上级办理）"
+)
 
 
 def _audit_items(
@@ -122,19 +129,34 @@ def apply_input(
     person.reporting_date = data.reporting_date
 
 
+def _check_id_number_free(actor: Any, id_hash: str, *, exclude_pk: int | None = None) -> None:
+    """Refuse an ID number registered already: "已登记" when the holder is the actor's to
+    see, otherwise the answer an unwritable unit gets (issue 8 item 2)."""
+    holder = person_unit_paths_by_hash([id_hash], exclude_pk=exclude_pk).get(id_hash)
+    if holder is None:
+        return
+    if actor_scope(actor).covers(holder, *PERSONNEL_ROLES):
+        raise ValidationFailed("该身份证号已登记", {"field": "id_number"})
+    raise NotFound(PERSON_NOT_IN_SCOPE)
+
+
+def _check_person_unit(actor: Any, unit_id: int) -> str:
+    """check_unit_write with the answer of PERSON_NOT_IN_SCOPE."""
+    try:
+        return check_unit_write(actor, unit_id)
+    except NotFound:
+        raise NotFound(PERSON_NOT_IN_SCOPE) from None
+
+
 @transaction.atomic
 def person_create(*, actor: Any, data: PersonInput) -> Person:
-    unit_path = check_unit_write(actor, data.unit_id)
+    unit_path = _check_person_unit(actor, data.unit_id)
+    person = Person()
     try:
-        id_number = parse_id_number(data.id_number)
+        apply_input(person, data)  # every check of the input before the registry is asked
     except ValueError as exc:
         raise ValidationFailed(str(exc), {"field": "id_number"}) from None
-    if Person.objects.filter(
-        id_number_hash=crypto.lookup_hash(id_number, context=ID_CONTEXT)
-    ).exists():
-        raise ValidationFailed("该身份证号已登记", {"field": "id_number"})
-    person = Person()
-    apply_input(person, data)
+    _check_id_number_free(actor, person.id_number_hash)
     person.save()
     _attach_learner_accounts([person])
     audit_record(
@@ -152,20 +174,15 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
     old_path = check_unit_write(actor, person.unit_id)
-    unit_path = check_unit_write(actor, data.unit_id)
+    unit_path = _check_person_unit(actor, data.unit_id)
     before = _snapshot(person)
     old_hash = person.id_number_hash
     try:
         apply_input(person, data)
     except ValueError as exc:
         raise ValidationFailed(str(exc), {"field": "id_number"}) from None
-    if (
-        person.id_number_hash != old_hash
-        and Person.objects.filter(id_number_hash=person.id_number_hash)
-        .exclude(pk=person.pk)
-        .exists()
-    ):
-        raise ValidationFailed("该身份证号已登记", {"field": "id_number"})
+    if person.id_number_hash != old_hash:
+        _check_id_number_free(actor, person.id_number_hash, exclude_pk=person.pk)
     person.save()
     changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
     if person.id_number_hash != old_hash:
@@ -300,7 +317,7 @@ def person_bulk_upsert(
     units = org_data_many({r.unit_id for r in rows})
     for unit_id in {r.unit_id for r in rows}:
         if unit_id not in units or not scope.covers(units[unit_id].path, *PERSONNEL_ROLES):
-            raise NotFound(NOT_IN_SCOPE)
+            raise NotFound(PERSON_NOT_IN_SCOPE)
     # Each ID number is parsed and hashed once here and passed on (apply_input, inserts).
     numbers = [parse_id_number(r.id_number) for r in rows]
     hashes = [crypto.lookup_hash(n, context=ID_CONTEXT) for n in numbers]
@@ -310,7 +327,7 @@ def person_bulk_upsert(
     if any(not scope.covers(path, *PERSONNEL_ROLES) for path in known.values()):
         # Someone registered outside the actor's scope: never taken over by an upsert
         # (issue 8 item 1). The importer reports such rows before calling this.
-        raise NotFound(NOT_IN_SCOPE)
+        raise NotFound(PERSON_NOT_IN_SCOPE)
     old = [i for i, key in enumerate(hashes) if key in known]
     updated = unchanged = 0
     for start in range(0, len(old), batch_size):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status, UploadedFile
 from pydantic import ValidationError as PydanticError
 
-from civtrain.core.errors import ValidationFailed
+from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.credits import selectors, services
 from civtrain.credits.data import BulkItemResult, ClaimInput, EntryData, EntryInput, ItemStatus
 from civtrain.credits.models import ExternalClaim, LedgerEntry
@@ -61,15 +61,16 @@ def _entry_out(e: EntryData) -> EntryOut:
     )
 
 
-def _resolve_person(item: EntryIn) -> int | None:
-    if item.person_id is not None:
-        return item.person_id
-    if item.id_number:
-        try:
-            return people_api.person_id_by_id_number(item.id_number.strip().upper())
-        except ValueError:
-            return None
-    return None
+_NOT_FOUND = "人员不存在或不在您的管辖范围内"
+
+
+def _resolve_people(actor: Any, items: list[EntryIn]) -> list[int | None]:
+    """Each item's person id: `person_id` as given, or the person with `id_number` if the
+    actor may see them — an unknown and an out-of-scope number both give None, so they
+    answer alike (issue 8 item 2)."""
+    numbers = [i.id_number for i in items if i.person_id is None and i.id_number]
+    found = people_api.person_ids_by_id_number_in_scope(actor, numbers)
+    return [i.person_id if i.person_id is not None else found.get(i.id_number or "") for i in items]
 
 
 def _input(item: EntryIn, person_id: int) -> EntryInput:
@@ -92,10 +93,12 @@ def _input(item: EntryIn, person_id: int) -> EntryInput:
     )
 
 
-def _input_or_404(item: EntryIn) -> EntryInput:
-    person_id = _resolve_person(item)
+def _input_or_404(actor: Any, item: EntryIn) -> EntryInput:
+    if item.person_id is None and not item.id_number:
+        raise ValidationFailed("请提供 person_id 或身份证号 id_number")
+    [person_id] = _resolve_people(actor, [item])
     if person_id is None:
-        raise ValidationFailed("请提供有效的 person_id 或已登记的身份证号 id_number")
+        raise NotFound(_NOT_FOUND)
     return _input(item, person_id)
 
 
@@ -115,7 +118,9 @@ def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
 @router.post("/entries", response={201: EntryOut, 200: EntryOut}, summary="登记一条培训记录")
 def entry_create(request: HttpRequest, payload: EntryIn) -> Status:
     services.require_ledger_writer(_actor(request))
-    entry = services.credit_entry_record_input(actor=_actor(request), entry=_input_or_404(payload))
+    entry = services.credit_entry_record_input(
+        actor=_actor(request), entry=_input_or_404(_actor(request), payload)
+    )
     return Status(201 if entry.created else 200, _entry_out(entry))
 
 
@@ -127,15 +132,12 @@ def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
     inputs: list[EntryInput] = []
     positions: list[int] = []
     unresolved: dict[int, BulkItemResult] = {}
-    for index, item in enumerate(payload.entries):
-        person_id = _resolve_person(item)
+    resolved = _resolve_people(_actor(request), payload.entries)
+    for index, (item, person_id) in enumerate(zip(payload.entries, resolved, strict=True)):
         if person_id is None:
+            # The answer _record gives a person out of scope, word for word.
             unresolved[index] = BulkItemResult(
-                index,
-                ItemStatus.ERROR,
-                None,
-                "not_found",
-                "人员不存在：请提供有效的 person_id 或已登记的身份证号",
+                index, ItemStatus.ERROR, None, "not_found", _NOT_FOUND
             )
             continue
         inputs.append(_input(item, person_id))
