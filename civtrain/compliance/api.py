@@ -145,7 +145,9 @@ def rulesets_install(
 def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) -> int:
     """Evaluate everyone for `year` and store the snapshots the unit dashboards read
     (streamed into the store in batches, not held in memory); the stale marks of the year
-    made before the run are covered by it and dropped."""
+    made before the run (and the ledger changes waiting in its outbox) are covered by it
+    and dropped."""
+    services.ledger_changes_pull()
     started = clock.now()
     _, stream = selectors.evaluate(year=year, as_of=as_of, unit_code=None)
     stored = services.snapshot_store(actor=actor, results=stream)

@@ -8,13 +8,10 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
-        # The ledger cannot import compliance (compliance imports credits): it lends us its
-        # two hooks instead — re-evaluation after a write (issue 4 §4) and the rule set's
-        # 学时-per-day for conversions (PR-2).
-        from civtrain.compliance import conversions, tasks
-        from civtrain.credits.api import ledger_written, register_hours_per_day
+        # The ledger cannot import compliance (compliance imports credits): it lends us the
+        # rule set's 学时-per-day for its conversions (PR-2; known debt, issue #9 item 2).
+        # Ledger writes reach us through the ledger's outbox, which tasks.refresh_stale pulls.
+        from civtrain.compliance import conversions
+        from civtrain.credits.api import register_hours_per_day
 
-        ledger_written.connect(
-            tasks.on_ledger_written, sender="credits", dispatch_uid="compliance.stale"
-        )
         register_hours_per_day(conversions.hours_per_day)

@@ -21,6 +21,7 @@ from civtrain.compliance.ruleset import parse_document
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
+from civtrain.credits import api as credits_api
 from civtrain.organisations.api import org_by_codes
 
 
@@ -223,6 +224,28 @@ def stale_mark(*, person_ids: Iterable[int], years: Iterable[int]) -> int:
     return len(people) * len(yrs)
 
 
+def ledger_changes_pull(*, batch: int = 50_000) -> int:
+    """Take what the ledger's outbox holds and mark those (person, year) pairs stale, in one
+    transaction per batch (ADR 0013): a crash before the commit leaves the changes waiting,
+    after it the marks are there. An entry of an earlier year also moves this year's rolling
+    and triggered rules, so it marks this year too. Returns the number of changes taken."""
+    this_year = clock.today().year
+    taken = 0
+    while True:
+        with transaction.atomic():
+            pairs = credits_api.ledger_changes_take(limit=batch)
+            if not pairs:
+                return taken
+            by_year: dict[int, set[int]] = {}
+            for person_id, year in pairs:
+                for y in {year, this_year} if year < this_year else {year}:
+                    if y <= this_year:
+                        by_year.setdefault(y, set()).add(person_id)
+            for year, people in by_year.items():
+                stale_mark(person_ids=people, years=[year])
+        taken += len(pairs)
+
+
 def stale_refresh(
     *, actor: Any, person_ids: list[int] | None = None, batch: int = 5000, max_batches: int = 0
 ) -> int:
@@ -289,6 +312,8 @@ def _snapshot_lock() -> None:
 
 
 def stale_clear_year(*, year: int, before: dt.datetime) -> int:
-    """Drop the marks of `year` made before `before` (a full --store run since covers them)."""
-    deleted, _ = StaleEvaluation.objects.filter(year=year, marked_at__lt=before).delete()
+    """Drop the marks of `year` made up to `before` (a full --store run since covers them).
+    Marks come only from pulls of the ledger's outbox; a write committed during the run is
+    still in the outbox then, and is marked by a later pull."""
+    deleted, _ = StaleEvaluation.objects.filter(year=year, marked_at__lte=before).delete()
     return deleted

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from civtrain.credits import services
+from civtrain.credits import outbox, services
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -14,7 +14,7 @@ from civtrain.credits.data import (
     Result,
     SourceType,
 )
-from civtrain.credits.hooks import ledger_written, register_hours_per_day
+from civtrain.credits.hooks import register_hours_per_day
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 
 __all__ = [
@@ -29,7 +29,8 @@ __all__ = [
     "credit_entry_record",
     "credit_entry_reverse",
     "entry_rows",
-    "ledger_written",
+    "ledger_changes_take",
+    "ledger_changes_waiting",
     "register_hours_per_day",
     "subject_rows",
 ]
@@ -41,6 +42,10 @@ credit_entries_bulk_record = services.credit_entries_bulk_record
 credit_entry_reverse = services.credit_entry_reverse
 default_hours_per_day = services.default_hours_per_day
 entry_data = services.entry_data
+
+# The ledger's outbox (ADR 0013): what changed, pulled by the apps that derive from it.
+ledger_changes_take = outbox.changes_take
+ledger_changes_waiting = outbox.changes_waiting
 
 
 def entry_rows() -> QuerySet[Any]:

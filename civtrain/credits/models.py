@@ -127,6 +127,28 @@ class LedgerChainHead(models.Model):
         return f"{self.person_id}@{self.seq}"
 
 
+class LedgerChange(models.Model):
+    """Outbox of the ledger (ADR 0013): a (person, year) whose entries changed, written in the
+    writer's own transaction. Apps that derive state from the ledger (compliance) pull and
+    delete these rows in their own transaction, so a change is never lost between the
+    ledger's commit and theirs. A pair changed again before it was pulled gets the newer
+    time. Bookkeeping, not evidence: not audited, not hashed."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    year = models.PositiveSmallIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="ledger_change_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"changed {self.person_id} {self.year}"
+
+
 class LedgerCheckpoint(AppendOnlyModel):
     """A signed digest of every chain's head at one moment (ADR 0007).
 

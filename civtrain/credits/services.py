@@ -24,7 +24,7 @@ from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.credits import chain, hooks, integrity
+from civtrain.credits import chain, hooks, integrity, outbox
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -394,7 +394,7 @@ def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | No
     if new:
         _insert(new)
         _save_heads(changed.values())
-        hooks.announce_written(changed, {e.year for e, _ in new})
+        outbox.changes_record((e.person_id, e.year) for e, _ in new)
         integrity.checkpoint_after_write()  # issue 8 item 15 (embedded default)
     return out
 
@@ -754,8 +754,8 @@ def _in_processes(
 
     A worker gets its own database connection; the one inherited from this process is set
     aside unclosed (closing it would end this process's session) and the worker leaves with
-    os._exit, so nothing of it is finalised. Workers collect what they committed and this
-    process announces it once (hooks.ledger_written)."""
+    os._exit, so nothing of it is finalised. Each process records its own people's changes
+    in the ledger's outbox in its own transaction."""
     groups: list[list[tuple[int, EntryInput]]] = [[] for _ in range(n)]
     for item in indexed:
         groups[_group(item[1], n)].append(item)
@@ -769,8 +769,7 @@ def _in_processes(
         workers.append((process, receiver))
     answers = []
     try:
-        with hooks.collecting() as (people, years):
-            results = record(groups[0])
+        results = record(groups[0])
     finally:  # the workers are waited for even when this process's share failed
         for process, receiver in workers:
             try:
@@ -781,13 +780,9 @@ def _in_processes(
     failures = []
     for status, payload in answers:
         if status == "ok":
-            part, their_people, their_years = payload
-            results += part
-            people |= their_people
-            years |= their_years
+            results += payload
         else:
             failures.append(payload)
-    hooks.announce_written(people, years)
     if failures:
         raise RuntimeError("bulk ledger write failed in a worker process: " + "; ".join(failures))
     return results
@@ -805,9 +800,7 @@ def _writer_process(
         _set_aside.append(conn.connection)
         conn.connection = None
     try:
-        with hooks.collecting() as (people, years):
-            results = record(group)
-        sender.send(("ok", (results, people, years)))
+        sender.send(("ok", record(group)))
     except BaseException as exc:
         sender.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:

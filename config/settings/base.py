@@ -174,11 +174,27 @@ CIVTRAIN_LEDGER_CHECKPOINT_MINUTES = env.int("CIVTRAIN_LEDGER_CHECKPOINT_MINUTES
 CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE = env.bool(
     "CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE", default=not CELERY_BROKER_URL
 )
+# Every periodic task, in CELERY_TIMEZONE (Asia/Shanghai). `celery -A config beat` runs it with
+# a broker; without one, `civtrain serve` runs it in a child process (`civtrain run-schedule`).
+# How often compliance pulls the ledger's outbox and re-evaluates what it changed (ADR 0013).
+COMPLIANCE_REFRESH_SECONDS = env.int("COMPLIANCE_REFRESH_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "ledger-checkpoint": {
         "task": "credits.ledger_checkpoint",
         "schedule": dt.timedelta(minutes=CIVTRAIN_LEDGER_CHECKPOINT_MINUTES),
         "options": {"expires": CIVTRAIN_LEDGER_CHECKPOINT_MINUTES * 60},
+    },
+    # Compliance (issue 4 §4): tonight's snapshots of this year at 02:00 ...
+    "compliance-store-nightly": {
+        "task": "compliance.store_year_nightly",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
+    # ... and what ledger writes changed since the last pull, within seconds.
+    "compliance-refresh-stale": {
+        "task": "compliance.refresh_stale",
+        "schedule": dt.timedelta(seconds=COMPLIANCE_REFRESH_SECONDS),
+        "options": {"expires": max(COMPLIANCE_REFRESH_SECONDS, 60)},
     },
 }
 

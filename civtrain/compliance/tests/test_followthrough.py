@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from civtrain.compliance import conversions, tasks
@@ -18,8 +18,7 @@ from civtrain.compliance.ruleset import read_file, shipped_files
 from civtrain.compliance.tests.ledger_builders import entry
 from civtrain.core import clock
 from civtrain.core.errors import ValidationFailed
-from civtrain.core.models import BackgroundJob
-from civtrain.credits.api import EntryInput, credit_entries_bulk_record
+from civtrain.credits.api import EntryInput, credit_entries_bulk_record, ledger_changes_waiting
 from civtrain.organisations.api import OrgNodeData
 from civtrain.testing import make_person
 
@@ -36,76 +35,98 @@ def _store(year: int) -> None:
                  stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
 
 
-# -- issue 4 §4: re-evaluation after a ledger write ------------------------------------------
+# -- issue 4 §4: re-evaluation after a ledger write, through the ledger's outbox (ADR 0013) ----
+def _bulk(people: list[Any], *, date: str = "2018-05-01", ref: str = "bulk") -> Any:
+    return credit_entries_bulk_record(
+        actor=None,
+        entries=[
+            EntryInput(
+                person_id=p.id,
+                title="培训",
+                date=D(date),
+                training_type="in_service",
+                mode="off_the_job",
+                source_type="manual",
+                source_ref=f"{ref}:{p.id}",
+                hours=Decimal(90),
+            )
+            for p in people
+        ],
+    )
+
+
 def test_a_ledger_write_turns_that_persons_stored_snapshot_from_not_yet_to_met(
-    bound: dict[str, OrgNodeData], settings: Any, django_capture_on_commit_callbacks: Any
+    bound: dict[str, OrgNodeData],
 ) -> None:
-    settings.CIVTRAIN_JOBS_INLINE = True
     clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
     a = make_person(bound["U1"], name="甲")
     b = make_person(bound["U1"], name="乙")
     _store(2018)
     assert (_g1(a.id), _g1(b.id)) == ("not_yet", "not_yet")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        entry(a.id, "2018-06-01", hours=90)
+    entry(a.id, "2018-06-01", hours=90)
+    # The write committed its change with the entry; compliance has not pulled it yet.
+    assert ledger_changes_waiting() == [(a.id, 2018)]
+    assert _g1(a.id) == "not_yet"
+
+    assert tasks.refresh_stale.apply().get() == 1  # the next scheduled pull
 
     assert _g1(a.id) == "met"
     assert _g1(b.id) == "not_yet"
     assert ComplianceSnapshot.objects.filter(person_id=b.id).count() == 1  # b untouched
     assert ComplianceSnapshot.objects.filter(person_id=a.id).count() == 2  # history kept
     assert not StaleEvaluation.objects.exists()
-    job = BackgroundJob.objects.get(kind="compliance.refresh")
-    assert (job.status, job.params["person_ids"]) == ("done", [a.id])
+    assert not ledger_changes_waiting()
 
 
-def test_a_burst_of_single_writes_queues_one_refresh_that_takes_them_all(
-    bound: dict[str, OrgNodeData], monkeypatch: Any, django_capture_on_commit_callbacks: Any
+def test_a_write_that_rolls_back_leaves_no_change_and_one_that_commits_survives_a_crash(
+    bound: dict[str, OrgNodeData], monkeypatch: Any
 ) -> None:
-    from civtrain.core.jobs import job_run
+    """The outbox row is part of the writer's transaction: no signal after commit that a
+    dying process could lose (issue #9 item 2)."""
+    from civtrain.compliance import services
 
     clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
+    a = make_person(bound["U1"], name="甲")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        entry(a.id, "2018-06-01", hours=90)
+        raise RuntimeError("the caller's transaction fails after the ledger write")
+    assert not ledger_changes_waiting()
+
+    entry(a.id, "2018-06-02", hours=90)
+
+    def crash(**kwargs: Any) -> int:
+        raise RuntimeError("the process dies while marking")
+
+    monkeypatch.setattr(services, "stale_mark", crash)
+    with pytest.raises(RuntimeError):
+        services.ledger_changes_pull()
+    # Nothing taken is lost: the change waits for the next pull.
+    assert ledger_changes_waiting() == [(a.id, 2018)]
+    assert not StaleEvaluation.objects.exists()
+
+
+def test_a_burst_of_writes_is_one_change_per_person_and_year(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
     people = [make_person(bound["U1"], name=f"丙{i}") for i in range(3)]
-    monkeypatch.setattr(tasks, "job_dispatch", lambda job: None)  # queued, not started yet
-    with django_capture_on_commit_callbacks(execute=True):
-        for p in people:
-            entry(p.id, "2018-06-01", hours=90)
-    job = BackgroundJob.objects.get(kind="compliance.refresh")  # one, not three
-    assert job.params["person_ids"] == [people[0].id]
-    job_run(job.id)
+    _store(2018)
+    for p in people:
+        entry(p.id, "2018-06-01", hours=45)
+        entry(p.id, "2018-06-02", hours=45)
+    assert len(ledger_changes_waiting()) == 3
+    assert tasks.refresh_stale.apply().get() == 3
     assert [_g1(p.id) for p in people] == ["met", "met", "met"]
     assert not StaleEvaluation.objects.exists()
 
 
-def test_a_bulk_write_only_marks_stale_and_the_periodic_task_refreshes(
-    bound: dict[str, OrgNodeData], monkeypatch: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    monkeypatch.setattr(tasks, "QUEUE_AT_MOST", 1)  # two people count as "many" here
+def test_a_bulk_write_is_refreshed_by_the_periodic_task(bound: dict[str, OrgNodeData]) -> None:
     clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
     people = [make_person(bound["U1"], name=f"甲{i}") for i in range(2)]
     _store(2018)
-    with django_capture_on_commit_callbacks(execute=True):
-        result = credit_entries_bulk_record(
-            actor=None,
-            entries=[
-                EntryInput(
-                    person_id=p.id,
-                    title="培训",
-                    date=D("2018-05-01"),
-                    training_type="in_service",
-                    mode="off_the_job",
-                    source_type="manual",
-                    source_ref=f"bulk:{p.id}",
-                    hours=Decimal(90),
-                )
-                for p in people
-            ],
-        )
-    assert result.created == 2
-    assert sorted(StaleEvaluation.objects.values_list("person_id", "year")) == [
-        (p.id, 2018) for p in people
-    ]
-    assert not BackgroundJob.objects.filter(kind="compliance.refresh").exists()
+    assert _bulk(people).created == 2
+    assert ledger_changes_waiting() == [(p.id, 2018) for p in people]
     assert [_g1(p.id) for p in people] == ["not_yet", "not_yet"]
 
     assert tasks.refresh_stale.apply().get() == 2
@@ -115,17 +136,48 @@ def test_a_bulk_write_only_marks_stale_and_the_periodic_task_refreshes(
 
 
 def test_an_entry_of_an_earlier_year_also_marks_this_year(bound: dict[str, OrgNodeData]) -> None:
+    from civtrain.compliance import services
+
     clock.freeze(dt.datetime(2019, 3, 1, 10, tzinfo=clock.TZ))
     p = make_person(bound["U1"])
-    tasks.on_ledger_written("credits", person_ids=frozenset({p.id}), years=frozenset({2018}))
+    entry(p.id, "2018-12-01", hours=10)
+    assert services.ledger_changes_pull() == 1
     assert sorted(StaleEvaluation.objects.values_list("year", flat=True)) == [2018, 2019]
-    # Marking twice is harmless (ON CONFLICT DO NOTHING / ignore_conflicts).
-    tasks.on_ledger_written("credits", person_ids=frozenset({p.id}), years=frozenset({2018}))
+    # Another change of the same pair marks nothing twice.
+    entry(p.id, "2018-12-02", hours=10)
+    assert services.ledger_changes_pull() == 1
     assert StaleEvaluation.objects.count() == 2
     # No 2018 snapshot was stored, so none is started for that past year; 2019's is made.
     assert tasks.refresh_stale.apply().get() == 1
     assert list(ComplianceSnapshot.objects.values_list("year", flat=True)) == [2019]
     assert not StaleEvaluation.objects.exists()
+
+
+def test_without_a_broker_the_embedded_schedule_refreshes_within_seconds(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    """`civtrain serve` without CELERY_BROKER_URL runs the beat schedule itself
+    (`civtrain run-schedule`): a write is re-evaluated at the next tick that is due."""
+    from django.conf import settings
+
+    from civtrain.core.schedule import EmbeddedBeat
+    from config.celery import app
+
+    clock.freeze(dt.datetime(2018, 6, 30, 10, tzinfo=clock.TZ))
+    a = make_person(bound["U1"], name="甲")
+    _store(2018)
+    beat = EmbeddedBeat(app, settings.CELERY_BEAT_SCHEDULE)
+    assert {e.name for e in beat.entries} >= {
+        "ledger-checkpoint", "compliance-store-nightly", "compliance-refresh-stale"
+    }  # fmt: skip
+    entry(a.id, "2018-06-01", hours=90)
+    beat.tick()  # just started: nothing is due yet
+    assert _g1(a.id) == "not_yet"
+    refresh = next(e for e in beat.entries if e.name == "compliance-refresh-stale")
+    refresh.last_run_at -= dt.timedelta(seconds=settings.COMPLIANCE_REFRESH_SECONDS)
+    wait = beat.tick()
+    assert _g1(a.id) == "met"
+    assert 0 < wait <= settings.COMPLIANCE_REFRESH_SECONDS
 
 
 def test_a_write_during_a_refresh_keeps_its_mark_and_a_failed_refresh_keeps_all(
@@ -169,7 +221,7 @@ def test_beat_schedule_names_the_real_tasks_and_they_run(bound: dict[str, OrgNod
     assert str(app.conf.timezone) == "Asia/Shanghai"
     stale = schedule["compliance-refresh-stale"]
     assert stale["task"] == "compliance.refresh_stale"
-    assert stale["schedule"].minute == set(range(0, 60, 5))
+    assert stale["schedule"] == dt.timedelta(seconds=15)
     assert "ledger-checkpoint" in schedule  # the ledger's entry is kept
     for name in ("compliance-store-nightly", "compliance-refresh-stale"):
         assert schedule[name]["task"] in app.tasks, name
@@ -181,8 +233,12 @@ def test_beat_schedule_names_the_real_tasks_and_they_run(bound: dict[str, OrgNod
     clock.freeze(dt.datetime(2019, 1, 1, 2, tzinfo=clock.TZ))
     assert app.tasks["compliance.store_year_nightly"].apply(kwargs={"year": 2018}).get() == 1
     assert _g1(p.id) == "met"
-    assert not StaleEvaluation.objects.exists()  # the full run covered the mark
-    assert app.tasks["compliance.refresh_stale"].apply().get() == 0
+    # The full run of 2018 covered 2018's mark and the outbox's 2018 change; the change also
+    # moves this year's (2019) rolling rules, which the next refresh takes.
+    assert list(StaleEvaluation.objects.values_list("year", flat=True)) == [2019]
+    assert not ledger_changes_waiting()
+    assert app.tasks["compliance.refresh_stale"].apply().get() == 1
+    assert not StaleEvaluation.objects.exists()
 
 
 # -- PR-2: conversions from the governing rule set ------------------------------------------

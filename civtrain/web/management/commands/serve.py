@@ -1,10 +1,12 @@
 """`civtrain serve`: run the platform under gunicorn, as production does."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -34,5 +36,9 @@ class Command(BaseCommand):
             "120",
         ]
         self.stdout.write(f"civtrain serving on http://{bind}/")
+        if not settings.CELERY_BROKER_URL:
+            # No broker, so no `celery beat`: the schedule runs beside the server and ends
+            # with it (the server replaces this process and so becomes its parent).
+            subprocess.Popen([sys.executable, "-m", "civtrain", "run-schedule", "--with-parent"])
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         os.execv(gunicorn, [gunicorn, *argv[1:]])  # noqa: S606 - becomes the server
