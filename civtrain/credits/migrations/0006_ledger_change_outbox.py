@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credits', '0004_ledger_failed_index'),
+        ('credits', '0005_ledger_checkpoint_window'),
         ('people', '0002_person_fewer_indexes'),
     ]
 
