@@ -67,6 +67,7 @@ PERSON_FIELDS = (
 )
 EVENT_KINDS = ("hired", "promoted", "transfer", "retirement")
 REVERSAL = "reversal"
+FAILED = "failed"  # credits.data.Result.FAILED: a failed assessment or a withdrawal (退学)
 MISSED, NOT_YET = OutcomeStatus.MISSED.value, OutcomeStatus.NOT_YET.value
 NO_EXCELLENT = Consequence.NO_EXCELLENT.value
 GRADE_DEFERRED = Consequence.GRADE_DEFERRED.value
@@ -183,12 +184,14 @@ class Evaluator:
             qs = qs.filter(date__lte=self.as_of)
         signed = Case(When(Q(hours__lt=0) | Q(days__lt=0), then=Value(-1)), default=Value(1))
         aggs: dict[str, Any] = {}
-        for i, (y, (types, modes)) in enumerate(self.total_cols):
+        for i, (y, (types, modes, passed_only)) in enumerate(self.total_cols):
             f = Q(year=y)
             if types:
                 f &= Q(training_type__in=sorted(types))
             if modes:
                 f &= Q(mode__in=sorted(modes))
+            if passed_only:  # §8 "Failed training": the set does not count failed hours
+                f &= ~Q(result=FAILED)
             # §8 "Hours and days": the ledger stores both for every entry (it converts the
             # missing one when it is written, with the set's 学时-per-day from
             # compliance.api.hours_per_day_for), so plain sums suffice here.
@@ -212,19 +215,23 @@ class Evaluator:
         qs = qs.filter(subject__in=sorted({m[0] for _, m in self.subject_cols}))
         signed = Case(When(hours__lt=0, then=Value(-1)), default=Value(1))
         aggs: dict[str, Any] = {}
-        for i, (y, (subject, types, modes)) in enumerate(self.subject_cols):
+        for i, (y, (subject, types, modes, passed_only)) in enumerate(self.subject_cols):
             f = Q(year=y, subject=subject)
             if types:
                 f &= Q(entry__training_type__in=sorted(types))
             if modes:
                 f &= Q(entry__mode__in=sorted(modes))
+            if passed_only:
+                f &= ~Q(entry__result=FAILED)
             aggs[f"sh{i}"] = Cast(Sum("hours", filter=f), FloatField())
             aggs[f"sn{i}"] = Cast(Sum(signed, filter=f), FloatField())
         return qs.order_by().values("person_id").annotate(**aggs)
 
     def _dated(self, person_ids: list[int], since: dt.date) -> dict[int, list[DatedEntry]]:
         """Entries of the trigger types for people with an open trigger; §8 "Corrections":
-        a reversed entry and its reversal are both left out, as if never written."""
+        a reversed entry and its reversal are both left out, as if never written; §8
+        "Failed training": a failed entry never satisfies a triggered requirement (NAT-1
+        "without it, or failed"; CQ-T6a/b)."""
         out: dict[int, list[DatedEntry]] = defaultdict(list)
         if not person_ids or not self.trigger_types:
             return out
@@ -237,6 +244,7 @@ class Evaluator:
                 reversed_by__isnull=True,
             )
             .exclude(source_type=REVERSAL)
+            .exclude(result=FAILED)
         )
         rows = list(qs.values("id", "person_id", "date", "hours", "days", "training_type"))
         subjects: dict[int, dict[str, float]] = defaultdict(dict)
@@ -437,7 +445,10 @@ class Evaluator:
         for p in people:
             pid = p["id"]
             evs = events.get(pid, no_events)
-            reported = p["reporting_date"]
+            reported = joined = p["reporting_date"]
+            for e in evs:  # §8 "Who owes a year": from the reporting or first hiring date
+                if e["kind"] == "hired" and (joined is None or e["date"] < joined):
+                    joined = e["date"]
             facts = Facts(
                 p,
                 totals.get(pid, empty),
@@ -445,6 +456,7 @@ class Evaluator:
                 self._event_tuples(p, evs) if evs or (reported and reported >= since) else [],
                 dated.get(pid, no_list),
                 exams.get(pid, no_list),
+                joined,
             )
             results.append(evaluate(facts, evs))
         return results
@@ -479,6 +491,10 @@ class Evaluator:
         if spec is not None:
             year = self.year
             gone = self._gone(p, events) if events or p["status"] != "active" else ""
+            joined = facts.joined
+            if joined is not None and joined.year > year:
+                # §8 "Who owes a year": nothing for a year that ends before joining
+                gone = f"于 {joined.isoformat()} 报到（入职），{year} 年不适用"
             every, without_events = self._applicable(spec, p)
             if gone:
                 outcomes = [kind.not_applicable(year, gone) for kind in every]

@@ -14,10 +14,14 @@ from civtrain.compliance.data import DAYS, HOURS, TIMES, ComplianceOutcome, Outc
 from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec
 from civtrain.people.data import LEVEL_TIER
 
-# (training types, delivery modes); an empty set means "any".
-MeasureKey = tuple[frozenset[str], frozenset[str]]
-# (subject, training types, delivery modes)
-SubjectKey = tuple[str, frozenset[str], frozenset[str]]
+# (training types, delivery modes, passed only); an empty set means "any". "Passed only"
+# leaves out failed entries (§8 "Failed training": the set's counts_toward_totals).
+MeasureKey = tuple[frozenset[str], frozenset[str], bool]
+# (subject, training types, delivery modes, passed only)
+SubjectKey = tuple[str, frozenset[str], frozenset[str], bool]
+# CQ-T8 / issue #10 item 11: 专题 and 对口 are kinds of in-service training, so a rule that
+# names in-service training counts them too.
+IN_SERVICE_KINDS = {"in_service": frozenset({"thematic", "paired"})}
 EPS = 1e-9
 MET, NOT_YET, MISSED, NA = (
     OutcomeStatus.MET.value,
@@ -54,6 +58,7 @@ class Facts:
     events: list[tuple[str, dt.date, str]] = field(default_factory=list)  # kind, date, level
     dated: list[DatedEntry] = field(default_factory=list)
     exams: list[tuple[str, str]] = field(default_factory=list)  # (source_ref, title) passed
+    joined: dt.date | None = None  # reporting or first hiring date (§8 "Who owes a year")
 
 
 def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
@@ -78,10 +83,28 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def status_of(done: bool, as_of: dt.date, deadline: dt.date) -> str:
-    """§8: unmet before the deadline is not_yet; unmet once the deadline day is over, missed."""
+    """§8 "Deadlines": an entry dated on the deadline day counts, so an unmet requirement is
+    not_yet up to and including that day and missed only from the day after."""
     if done:
         return MET
-    return NOT_YET if as_of < deadline else MISSED
+    return NOT_YET if as_of <= deadline else MISSED
+
+
+def expand_types(types: Any) -> frozenset[str]:
+    """The training types a rule's `types` stand for (CQ-T8: in-service includes 专题, 对口)."""
+    out = set(types)
+    for named, included in IN_SERVICE_KINDS.items():
+        if named in out:
+            out |= included
+    return frozenset(out)
+
+
+def pro_rata(year: int, joined: dt.date | None) -> float:
+    """The share of `year` from `joined` to 31 Dec (1.0 when joined before the year)."""
+    if joined is None or joined.year != year:
+        return 1.0
+    days = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+    return ((dt.date(year, 12, 31) - joined).days + 1) / days
 
 
 def audience_matches(aud: Audience, p: dict[str, Any], rs: RuleSetSpec) -> bool:
@@ -123,6 +146,8 @@ class Kind:
         self.ruleset = ruleset
         self.params = rule.params
         self.hpd = ruleset.hours_per_day
+        # §8 "Failed training": whether failed entries' hours count toward totals.
+        self.passed_only = not ruleset.failed_training.counts_toward_totals
         self.what = str(self.params.get("what", ""))
         self._audience_cache: dict[tuple[Any, ...], bool] = {}
         self._outcomes: dict[tuple[Any, ...], list[ComplianceOutcome]] = {}
@@ -166,12 +191,22 @@ class Kind:
         )
 
     def _either_or(
-        self, hours: float, days: float, year: int, deadline: dt.date, as_of: dt.date
+        self,
+        hours: float,
+        days: float,
+        year: int,
+        deadline: dt.date,
+        as_of: dt.date,
+        share: float = 1.0,
     ) -> ComplianceOutcome:
         """'≥ 12 days or ≥ 90 h' (§8): met when either total reaches its bound; reported in
-        the unit that is nearer to its bound."""
+        the unit that is nearer to its bound. `share` < 1 pro-rates the bounds (a person
+        who joined during the year under a set that pro-rates, §8 "Who owes a year")."""
         min_h = self.params.get("min_hours")
         min_d = self.params.get("min_days")
+        if share < 1.0:
+            min_h = None if min_h is None else round(min_h * share, 2)
+            min_d = None if min_d is None else round(min_d * share, 2)
         done = (min_h is not None and hours + EPS >= min_h) or (
             min_d is not None and days + EPS >= min_d
         )
@@ -204,8 +239,12 @@ class Kind:
         )
 
 
-def _key(params: dict[str, Any]) -> MeasureKey:
-    return (frozenset(params.get("types", ())), frozenset(params.get("modes", ())))
+def _key(params: dict[str, Any], passed_only: bool) -> MeasureKey:
+    return (
+        expand_types(params.get("types", ())),
+        frozenset(params.get("modes", ())),
+        passed_only,
+    )
 
 
 class AnnualTotal(Kind):
@@ -216,9 +255,11 @@ class AnnualTotal(Kind):
 
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
         super().__init__(rule, ruleset)
-        self.key = _key(self.params)
+        self.key = _key(self.params, self.passed_only)
         self.subject = self.params.get("subject")
         self.skey: SubjectKey = (self.subject or "", *self.key)
+        # §8 "Who owes a year": whole (default) or pro-rated for a person joining in the year
+        self.pro_rated = ruleset.join_during_year == "pro_rated"
         if self.subject and not self.what:
             self.what = DEFAULT_SUBJECTS.get(self.subject, self.subject) + "培训"
 
@@ -236,20 +277,21 @@ class AnnualTotal(Kind):
         else:
             v = facts.totals.get((year, self.key), ZERO3)
             hours, days = effective_hours(v, self.hpd), effective_days(v, self.hpd)
-        return self._memo(hours, days, year, as_of)
+        share = pro_rata(year, facts.joined) if self.pro_rated else 1.0
+        return self._memo(hours, days, year, as_of, share)
 
     def _memo(
-        self, hours: float, days: float, year: int, as_of: dt.date
+        self, hours: float, days: float, year: int, as_of: dt.date, share: float = 1.0
     ) -> list[ComplianceOutcome]:
         """Outcomes are immutable and depend only on these numbers, so people with the same
         totals share one (many have exactly 90 or 0 学时); bounded per evaluation."""
-        key = (hours, days, year, as_of)
+        key = (hours, days, year, as_of, share)
         found = self._outcomes.get(key)
         if found is None:
             if len(self._outcomes) > 100_000:
                 self._outcomes.clear()
             found = self._outcomes[key] = [
-                self._either_or(hours, days, year, dt.date(year, 12, 31), as_of)
+                self._either_or(hours, days, year, dt.date(year, 12, 31), as_of, share)
             ]
         return found
 
@@ -261,7 +303,7 @@ class RollingTotal(Kind):
 
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
         super().__init__(rule, ruleset)
-        self.key = _key(self.params)
+        self.key = _key(self.params, self.passed_only)
         self.years = int(self.params["years"])
 
     def measures(self) -> set[MeasureKey]:
@@ -294,7 +336,7 @@ class Triggered(Kind):
         self.tiers = frozenset(self.params.get("to_tiers", ()))
         self.window = int(self.params.get("window_months", 12))
         self.before = int(self.params.get("before_months", 0))
-        self.types = frozenset(self.params["types"])
+        self.types = expand_types(self.params["types"])
         self.subs = list(self.params.get("subrequirements", ()))
 
     def trigger_types(self) -> frozenset[str]:
@@ -380,7 +422,7 @@ class OnceInPeriod(Kind):
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
         super().__init__(rule, ruleset)
         self.subject = self.params.get("subject")
-        self.key = _key(self.params)
+        self.key = _key(self.params, self.passed_only)
         self.skey: SubjectKey = (self.subject or "", *self.key)
         self.min_count = int(self.params.get("min_count", 1))
         self.counts_records = not self.subject

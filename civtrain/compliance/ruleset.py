@@ -81,6 +81,7 @@ class RuleSetSpec:
     rules: tuple[RuleSpec, ...]
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     failed_training: FailedTraining = FailedTraining()
+    join_during_year: str = "whole"  # §8 "Who owes a year": or "pro_rated"
     local_choices: dict[str, str] = field(compare=False, default_factory=dict)
 
     @property
@@ -251,6 +252,7 @@ def parse_document(doc: Any) -> RuleSetSpec:
         document=doc,
         failed_training=_failed_training(doc.get("assessment", {}).get("failed_training")),
         local_choices=dict(doc.get("local_choices", {})),
+        join_during_year=doc.get("join_during_year", "whole"),
     )
 
 

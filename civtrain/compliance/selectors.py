@@ -62,8 +62,9 @@ def evaluator_for(year: int, as_of: dt.date | None = None) -> Evaluator:
 
 
 def default_as_of(year: int) -> dt.date:
-    """Today for the running year, the year's last day for a past one."""
-    return min(clock.today(), dt.date(year, 12, 31))
+    """Today for the running year; for a past one, the day after it ends — §8 "Deadlines":
+    the year's amounts are missed only from the day after 31 December."""
+    return min(clock.today(), dt.date(year + 1, 1, 1))
 
 
 def evaluate(

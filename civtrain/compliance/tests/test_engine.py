@@ -85,7 +85,7 @@ def test_zz_t2_unit_counts_distinct_classes_by_subject(bound: dict[str, OrgNodeD
     for n in (7, 8, 9):
         entry(b.id, "2015-06-01", hours=2, subjects={"writing": 2}, source_type="class",
               source_ref=f"class:{n}:enrolment:{n}")  # fmt: skip
-    ev, results = selectors.evaluate(year=2015, as_of=D("2015-12-31"))
+    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
     summaries = {s.unit_code: s for s in unit_summaries(ev, list(results))}
     u3 = {o.rule: o for o in summaries["U3"].unit_outcomes}
     assert (u3["zz-t2-theory"].clause, u3["zz-t2-theory"].achieved) == ("ZZ-T2(1)", 4)
@@ -244,11 +244,11 @@ def test_a_local_choice_must_name_something_in_the_file() -> None:
 def test_reevaluation_stores_a_snapshot_of_that_person_only(bound: dict[str, OrgNodeData]) -> None:
     a = make_person(bound["U1"], name="甲")
     b = make_person(bound["U1"], name="乙")
-    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+    call_command("compliance", "--year", "2018", "--as-of", "2019-01-01", "--store",
                  stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
     assert ComplianceSnapshot.objects.filter(is_latest=True).count() == 2
     entry(a.id, "2018-06-01", hours=90, subjects={"ethics": 1})
-    person_reevaluate(a.id, year=2018, as_of=D("2018-12-31"))
+    person_reevaluate(a.id, year=2018, as_of=D("2019-01-01"))
     latest = {s.person_id: s for s in ComplianceSnapshot.objects.filter(is_latest=True)}
     assert latest[a.id].complete is True
     assert latest[b.id].complete is False
@@ -393,18 +393,18 @@ def test_reevaluating_one_person_is_a_fixed_handful_of_queries(
 def test_rules_commands_load_list_show_bind(tree: dict[str, OrgNodeData]) -> None:
     out = io.StringIO()
     call_command("rules", "validate", stdout=out)
-    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@2，7 条规则" in out.getvalue()
+    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@3，7 条规则" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("载入 zhengzhou-2014@2")
+    assert out.getvalue().startswith("载入 zhengzhou-2014@3")
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("已存在 zhengzhou-2014@2")
+    assert out.getvalue().startswith("已存在 zhengzhou-2014@3")
     call_command("rules", "bind", "zhengzhou-2014", "--org", "C2", "--from", "2014-01-01",
                  "--to", "2016-12-31", stdout=io.StringIO())  # fmt: skip
     out = io.StringIO()
     call_command("rules", "list", stdout=out)
-    assert "绑定 zhengzhou-2014@2" in out.getvalue() and "C2（郑州市）" in out.getvalue()
+    assert "绑定 zhengzhou-2014@3" in out.getvalue() and "C2（郑州市）" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "show", "zhengzhou-2014", stdout=out)
     assert json.loads(out.getvalue())["rules"][0]["clause"] == "ZZ-G1"
@@ -428,7 +428,7 @@ def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:
     entry(p.id, "2018-04-01", hours=90, subjects={"ethics": 1})
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", stdout=out)
-    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@2" in out.getvalue()
+    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@3" in out.getvalue()
     assert "[已完成] CQ-G1     年度培训：已完成年度培训：90 / 90 学时" in out.getvalue()
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--format", "csv",

@@ -45,7 +45,7 @@ def test_api_person_out_of_scope_looks_missing(
     assert status == 404
     assert data["error"]["code"] == "not_found"
     status, data = ApiCaller(actors["district"])(
-        "GET", f"/compliance/people/{u2.id - 1}?year=2018&as_of=2018-12-31"
+        "GET", f"/compliance/people/{u2.id - 1}?year=2018&as_of=2019-01-01"
     )
     assert status == 200
     # 62.5 of 90 学时 is missed, but the Chongqing text attaches no consequence to it
@@ -81,7 +81,8 @@ def test_schema_is_published(client: Client) -> None:
 def test_hr_page_lists_people_by_risk(
     bound: dict[str, OrgNodeData], actors: dict[str, Any]
 ) -> None:
-    clock.freeze(clock.now().replace(year=2018, month=12, day=31))
+    # the day after the year: §8 "Deadlines", its amounts are missed from this day
+    clock.freeze(clock.now().replace(year=2019, month=1, day=1))
     _people(bound)
     ok = make_person(bound["U1"], name="达标丙")
     entry(ok.id, "2018-04-01", hours=95, subjects={"ethics": 2})

@@ -37,7 +37,11 @@ CQ_G1 = [
      "已完成年度培训：90 / 90 学时"),
     ([("2018-05-10", 62.5, None)], 2018, "2018-06-30", 90, 62.5, "学时", "not_yet",
      "还差 27.5 学时培训（或累计 12 天），截止 2018-12-31"),
-    ([("2018-05-10", 62.5, None)], 2018, "2018-12-31", 90, 62.5, "学时", "missed",
+    # §8 "Deadlines": on the deadline day itself it is still not_yet …
+    ([("2018-05-10", 62.5, None)], 2018, "2018-12-31", 90, 62.5, "学时", "not_yet",
+     "还差 27.5 学时培训（或累计 12 天），截止 2018-12-31"),
+    # … and missed from the day after
+    ([("2018-05-10", 62.5, None)], 2018, "2019-01-01", 90, 62.5, "学时", "missed",
      "未按期完成年度培训：截至 2018-12-31 为 62.5 / 90 学时，差 27.5 学时培训（或累计 12 天）"),
     # 12 days recorded as 6 学时 each: met on days although only 72 学时
     ([("2018-05-10", 72, 12)], 2018, "2018-12-31", 12, 12, "天", "met",
@@ -49,7 +53,7 @@ CQ_G1 = [
     ([("2018-12-31", 90, None)], 2018, "2018-12-31", 90, 90, "学时", "met",
      "已完成年度培训：90 / 90 学时"),
     # … 1 January in the next
-    ([("2019-01-01", 90, None)], 2018, "2018-12-31", 90, 0, "学时", "missed",
+    ([("2019-01-01", 90, None)], 2018, "2019-01-01", 90, 0, "学时", "missed",
      "未按期完成年度培训：截至 2018-12-31 为 0 / 90 学时，差 90 学时培训（或累计 12 天）"),
     ([("2019-01-01", 90, None)], 2019, "2019-12-31", 90, 90, "学时", "met",
      "已完成年度培训：90 / 90 学时"),
@@ -96,7 +100,7 @@ def test_cq_g1_reversed_entry_counts_as_never_written(bound: dict[str, OrgNodeDa
     wrong = entry(p.id, "2018-05-10", hours=90)
     entry(p.id, "2018-06-10", hours=30)
     reverse(wrong.id)
-    o = pick(run(p.id, 2018, "2018-12-31"), "cq-g1-annual")
+    o = pick(run(p.id, 2018, "2019-01-01"), "cq-g1-annual")
     assert (o.achieved, o.status) == (30, "missed")
 
 
@@ -104,7 +108,7 @@ def test_cq_g1_reversed_entry_counts_as_never_written(bound: dict[str, OrgNodeDa
 # CQ-T4b: law-enforcement staff ≥ 24 学时 of law a year
 CQ_T4B = [
     ({"law": 20}, "2018-06-30", 20, "not_yet", "还差 4 学时法治培训，截止 2018-12-31"),
-    ({"law": 20, "ethics": 10}, "2018-12-31", 20, "missed",
+    ({"law": 20, "ethics": 10}, "2019-01-01", 20, "missed",
      "未按期完成行政执法人员法律知识培训：截至 2018-12-31 为 20 / 24 学时，差 4 学时法治培训"),
     ({"law": 24}, "2018-12-31", 24, "met", "已完成行政执法人员法律知识培训：24 / 24 学时"),
 ]  # fmt: skip
@@ -133,7 +137,7 @@ def test_cq_t4b_does_not_bind_others_and_untagged_hours_count_for_no_subject(
     assert "cq-t4b-law" not in rules_of(run(other.id, 2018, "2018-12-31"))
     officer = make_person(bound["U1"], law_enforcement=True)
     entry(officer.id, "2018-04-01", hours=40, title="法律知识培训（无科目明细）")
-    o = pick(run(officer.id, 2018, "2018-12-31"), "cq-t4b-law")
+    o = pick(run(officer.id, 2018, "2019-01-01"), "cq-t4b-law")
     assert (o.achieved, o.status) == (0, "missed")
 
 
@@ -157,7 +161,7 @@ def test_cq_t7_grassroots_off_the_job_days(
     p = make_person(bound["U1"], **flags)
     for mode, days in entries:
         entry(p.id, "2018-09-01", days=days, mode=mode)
-    o = pick(run(p.id, 2018, "2018-12-31"), "cq-t7-grassroots")
+    o = pick(run(p.id, 2018, "2019-01-01"), "cq-t7-grassroots")
     assert (o.clause, o.required, o.achieved, o.unit, o.status) == (
         "CQ-T7",
         6,
@@ -275,7 +279,8 @@ CQ_T2 = [
     ([("2017-05-01", 3)], 2016, "2016-12-31", 0, "not_yet"),
     ([("2017-05-01", 3)], 2018, "2018-12-31", 1, "met"),
     ([("2017-05-01", 3), ("2019-05-01", 2)], 2020, "2020-12-31", 2, "met"),
-    ([], 2020, "2020-12-31", 0, "missed"),
+    ([], 2020, "2020-12-31", 0, "not_yet"),  # §8 "Deadlines": the last day still counts
+    ([], 2020, "2021-01-01", 0, "missed"),
 ]
 
 
@@ -306,7 +311,7 @@ def test_cq_t2_reversed_ethics_record_does_not_count(bound: dict[str, OrgNodeDat
     p = make_person(bound["U1"])
     e = entry(p.id, "2017-05-01", hours=3, subjects={"ethics": 3})
     reverse(e.id)
-    o = pick(run(p.id, 2020, "2020-12-31"), "cq-t2-ethics")
+    o = pick(run(p.id, 2020, "2021-01-01"), "cq-t2-ethics")
     assert (o.achieved, o.status) == (0, "missed")
 
 
@@ -325,7 +330,7 @@ def test_zz_g1_annual_hours(
     p = make_person(bound["U3"])
     for mode, hours in entries:
         entry(p.id, "2015-06-01", hours=hours, mode=mode)
-    o = pick(run(p.id, 2015, "2015-12-31"), "zz-g1-annual")
+    o = pick(run(p.id, 2015, "2016-01-01"), "zz-g1-annual")
     assert (o.clause, o.required, o.achieved, o.unit, o.status) == (
         "ZZ-G1",
         170,
@@ -349,7 +354,7 @@ def test_zz_n3_year_end_test_passed(
 ) -> None:
     p = make_person(bound["U3"])
     entry(p.id, date, hours=1, mode="online", source_type="exam", source_ref=ref, result=result)
-    o = pick(run(p.id, 2015, "2015-12-31"), "zz-n3-exam")
+    o = pick(run(p.id, 2015, "2016-01-01"), "zz-n3-exam")
     assert (o.clause, o.achieved, o.status) == ("ZZ-N3", achieved, status)
 
 
@@ -387,7 +392,7 @@ def test_nat_2_appointment_training_before_or_within_a_year(
     p = make_person(bound["U1"])
     event(p.id, "promoted", "2024-06-01", level="section_chief")
     entry(p.id, date, days=days, training_type="appointment")
-    o = pick(run(p.id, 2025, "2025-12-31"), "nat-2-appointment")
+    o = pick(run(p.id, 2025, "2026-01-01"), "nat-2-appointment")
     assert (o.clause, o.status, o.deadline) == ("NAT-2", status, D("2025-06-01"))
 
 
@@ -420,7 +425,7 @@ def test_nat_3_section_level_and_below_annual(
         leadership_level=LeadershipLevel(level) if level else None,
     )
     entry(p.id, "2023-10-01", hours=hours)
-    result = run(p.id, 2023, "2023-12-31")
+    result = run(p.id, 2023, "2024-01-01")
     assert ("nat-3-annual" in rules_of(result)) is applies
     if applies:
         o = pick(result, "nat-3-annual")
@@ -447,7 +452,7 @@ def test_nat_4_five_year_rolling_total(
             entry(p.id, f"{year}-06-01", hours=hours)
     # 2018 is outside the window and must not count
     entry(p.id, "2018-06-01", hours=500)
-    o = pick(run(p.id, 2023, "2023-12-31"), "nat-4-rolling")
+    o = pick(run(p.id, 2023, "2024-01-01"), "nat-4-rolling")
     assert (o.clause, o.required, o.achieved, o.unit, o.status) == (
         "NAT-4",
         550,
@@ -470,11 +475,11 @@ def test_transfer_between_cities_mid_year_uses_the_set_of_the_unit_on_as_of(
     event(p.id, "transfer", "2016-07-01", unit_id=bound["U3"].id)  # to 郑州
     entry(p.id, "2016-10-01", hours=70)
     before = run(p.id, 2016, "2016-06-30")
-    assert before.ruleset == "chongqing-13fyp@2"
+    assert before.ruleset == "chongqing-13fyp@3"
     assert before.unit_code == "U1"
     assert pick(before, "cq-g1-annual").achieved == 100
     after = run(p.id, 2016, "2016-12-31")
-    assert after.ruleset == "zhengzhou-2014@2"
+    assert after.ruleset == "zhengzhou-2014@3"
     assert after.unit_code == "U3"
     o = pick(after, "zz-g1-annual")
     assert (o.achieved, o.status) == (170, "met")  # the whole year's entries count
