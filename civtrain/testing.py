@@ -53,6 +53,7 @@ def make_user(role: Role, org: OrgNodeData, username: str | None = None) -> Any:
         username=username or f"{role.value}-{org.code}-{next(_serial)}",
         display_name=f"{role.label}{org.code}",
         password=TEST_PASSWORD,
+        org_id=org.id,
     )
     role_assign(actor=None, user=user, role=role, org_id=org.id)
     return user

@@ -14,8 +14,10 @@ __all__ = [
     "actor_scope",
     "api_token_authenticate",
     "api_token_create",
+    "is_system",
     "learner_accounts_create",
     "role_assign",
+    "staff_role_count_under",
     "user_create",
 ]
 
@@ -43,6 +45,16 @@ def actor_scope(actor: Any) -> ActorScope:
     return scope
 
 
+def staff_role_count_under(path: str) -> int:
+    """Roles other than 学员 held by active users at nodes inside the subtree at `path` (a
+    learner's role follows the person, whom people counts)."""
+    return (
+        RoleAssignment.objects.filter(org__path__startswith=path, user__is_active=True)
+        .exclude(role=Role.LEARNER)
+        .count()
+    )
+
+
 # --- issuing passwords (demo data; the HR officer's page later) ---------------------------
 
 user_password_set = services.user_password_set
@@ -64,3 +76,10 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+
+def is_system(actor: Any) -> bool:
+    """Whether `actor` is the platform itself: SYSTEM, or None (fixtures, demo data, code run
+    on the server). Only these are trusted over the whole tree; every user, whatever their
+    roles, is scoped (#8 item 12)."""
+    return actor is None or isinstance(actor, SystemActor)

@@ -12,15 +12,39 @@ from django.db.models import Q
 from civtrain.accounts.data import Role
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
 from civtrain.core.bulk import insert_rows, reserve_ids
 from civtrain.core.errors import ValidationFailed
 
 
+def _org_path(org_id: int) -> str:
+    # Imported here: organisations' services import accounts.api (actor_scope) at load time.
+    from civtrain.organisations.api import org_data
+
+    return org_data(org_id).path
+
+
+def user_org_paths(user_id: int) -> list[str]:
+    """The org paths of every node the user holds a role at (where their account's events
+    are filed, #8 item 9)."""
+    return list(
+        RoleAssignment.objects.filter(user_id=user_id)
+        .values_list("org__path", flat=True)
+        .distinct()
+    )
+
+
 @transaction.atomic
 def user_create(
-    *, actor: Any, username: str, display_name: str, password: str | None = None
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    password: str | None = None,
+    org_id: int | None = None,
 ) -> User:
+    """A staff account; `org_id` is the node it is made for (its first role's), under whose
+    path the creation is audited (#8 item 9) — without it the event belongs to no bureau."""
     username = username.strip()
     if not username:
         raise ValidationFailed("登录名不能为空")
@@ -38,6 +62,7 @@ def user_create(
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
+        org_path=_org_path(org_id) if org_id is not None else "",
         changes={"username": username},
     )
     return user
@@ -52,6 +77,7 @@ def role_assign(*, actor: Any, user: User, role: Role, org_id: int) -> RoleAssig
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
+        org_path=_org_path(org_id),  # the role's node: its bureau sees who holds it (#8 item 9)
         changes={"role": role.value, "org_id": org_id},
     )
     return assignment
@@ -66,12 +92,13 @@ def api_token_create(*, actor: Any, user: User, name: str) -> str:
     """Create a token and return its key; the key is shown once and never stored."""
     key = "ct_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, key_hash=token_hash(key), prefix=key[:8])
-    audit_record(
+    audit_record_under(
         actor=actor,
         action="token.create",
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
+        org_paths=user_org_paths(user.pk),
         changes={"name": name},
     )
     return key
@@ -102,12 +129,39 @@ def api_token_authenticate(key: str) -> User | None:
     return token.user
 
 
-def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int]:
+UNKNOWN_LOGIN_LABEL = "（不存在的登录名）"
+
+
+def login_event_record(
+    *, action: str, username: str, succeeded: bool = False, changes: dict[str, Any] | None = None
+) -> None:
+    """A login, failure or lockout in the audit (#8 item 9), filed under the account's roles;
+    the actor is the user only once the login succeeded (before, the client is anonymous).
+
+    A name that is no account is not written down: people type passwords and ID numbers
+    into the login-name field. The client address comes from the request context."""
+    user = User.objects.filter(username=username).first() if username else None
+    audit_record_under(
+        actor=user if succeeded else None,
+        action=action,
+        object_type="user",
+        object_id=user.pk if user else "",
+        object_label=user.username if user else UNKNOWN_LOGIN_LABEL,
+        org_paths=user_org_paths(user.pk) if user else [],
+        changes=changes,
+    )
+
+
+def learner_accounts_create(*, actor: Any, accounts: list[tuple[str, str, int]]) -> list[int]:
     """Bulk-create learner users with no usable password yet, each bound to its unit.
 
     `accounts` holds (username, display name, unit id); returns the new user ids in order.
     The HR officer issues the first password later; imports must stay fast (no hashing here).
+    Each account's creation is audited under its unit (#8 item 9), one row per account.
     """
+    from civtrain.organisations.api import org_data_many
+
+    paths = {pk: n.path for pk, n in org_data_many({unit for _, _, unit in accounts}).items()}
     # make_password(None) draws its 40 random characters one call at a time, the slowest step
     # of a 10⁵-row import; one urandom call per account gives the same unusable, unique value.
     # Plain value rows with ids reserved up front (COPY on PostgreSQL): building model
@@ -127,6 +181,15 @@ def learner_accounts_create(*, accounts: list[tuple[str, str, int]]) -> list[int
             ["user_id", "role", "org_id"],
             ((pk, Role.LEARNER, org_id) for pk, (_, _, org_id) in zip(ids, accounts, strict=True)),
         )
+        audit_record_many(
+            actor=actor,
+            action="user.create",
+            object_type="user",
+            items=(
+                (pk, name, paths[unit], {"username": username, "role": Role.LEARNER.value})
+                for pk, (username, name, unit) in zip(ids, accounts, strict=True)
+            ),
+        )
     return ids
 
 
@@ -143,12 +206,13 @@ def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
         raise ValidationFailed("；".join(exc.messages)) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(
+    audit_record_under(
         actor=actor,
         action="user.password_set",
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
+        org_paths=user_org_paths(user.pk),
         changes={"password": ["(已隐藏)", "(已变更)"]},
     )
     return user

@@ -106,6 +106,54 @@ def audit_record_many(
     )
 
 
+def org_paths_covering(paths: Iterable[str]) -> list[str]:
+    """Where to file one event about objects under `paths` (#8 item 9): for each top-level
+    subtree touched (a city), the deepest node above all of its paths, so the bureaus above
+    the objects see the event and those beside them do not. No paths: no place ([])."""
+    groups: dict[str, list[list[str]]] = {}
+    for path in paths:
+        segments = [s for s in path.split("/") if s]
+        if segments:
+            groups.setdefault(segments[0], []).append(segments)
+    covering = []
+    for members in groups.values():
+        common = members[0]
+        for segments in members[1:]:
+            n = 0
+            while n < min(len(common), len(segments)) and common[n] == segments[n]:
+                n += 1
+            common = common[:n]
+        covering.append("".join(f"{s}/" for s in common))
+    return sorted(covering)
+
+
+def audit_record_under(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    org_paths: Iterable[str],
+    object_id: object = "",
+    object_label: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> int:
+    """One event about objects under several org paths (an import, an account with roles in
+    two cities): one row under each covering path of `org_paths`, so every bureau concerned
+    sees it; a single row with no path (the operators' view only) when there is none."""
+    where = org_paths_covering(org_paths) or [""]
+    for path in where:
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_label=object_label,
+            org_path=path,
+            changes=changes,
+        )
+    return len(where)
+
+
 def audit_org_paths_move(*, old_prefix: str, new_prefix: str) -> int:
     """Re-scope the audit rows of a moved org subtree: every `org_path` under `old_prefix`
     now starts with `new_prefix`. Returns the number of rows re-scoped.

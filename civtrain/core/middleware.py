@@ -1,18 +1,60 @@
 """Puts the acting user and client address where audit_record() can find them."""
 
-from collections.abc import Callable
+import functools
+import ipaddress
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from civtrain.core.audit import RequestContext, request_context
 
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[_Network, ...]:
+    # Parsed once per distinct setting value (tests override it); a typo fails loudly.
+    return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
+
+
+def _valid_ip(value: str) -> str | None:
+    """`value` as a normalised IP address, or None when it is not one (#8 item 8: on
+    PostgreSQL a non-IP string in the audit's inet column made every audited write a 500)."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, networks: Iterable[_Network]) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip in net for net in networks)
+
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the intranet reverse proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address for the audit and the login throttle (#8 item 8).
+
+    `X-Forwarded-For` is believed only when the peer (REMOTE_ADDR) is one of the proxies in
+    CIVTRAIN_TRUSTED_PROXIES (empty by default: the peer itself is the client). Each trusted
+    proxy appends the address it received from, so the hops are read from the right: the
+    first one that is not a trusted proxy is the client; everything left of it was written
+    by the client and could say anything. A hop that is not an IP address stops the walk at
+    the last address known good.
+    """
+    peer = _valid_ip(request.META.get("REMOTE_ADDR") or "")
+    networks = _networks(tuple(getattr(settings, "CIVTRAIN_TRUSTED_PROXIES", ())))
+    if peer is None or not networks or not _trusted(peer, networks):
+        return peer
+    client = peer
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _valid_ip(hop)
+        if address is None:
+            break
+        client = address
+        if not _trusted(address, networks):
+            break
+    return client
 
 
 class RequestContextMiddleware:

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
 
-from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope, is_system
 from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
 from civtrain.core import clock
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.credits import chain, hooks, integrity, outbox
 from civtrain.credits.data import (
@@ -43,6 +43,7 @@ from civtrain.credits.models import (
     LedgerEntry,
     LedgerSubjectHours,
 )
+from civtrain.organisations.api import subtree_q
 from civtrain.people import api as people_api
 
 CENT = Decimal("0.01")
@@ -184,15 +185,22 @@ def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
     )
 
 
-def _persons_allowed(actor: Any, person_ids: Iterable[int]) -> set[int]:
-    """Which persons the actor may credit. Personnel staff: their subtree. Other callers
-    (the classes and learning apps' services, commands, integrations) are app code that
-    checked its own rights; for them the person need only exist."""
+def _persons_allowed(
+    actor: Any, person_ids: Iterable[int], *, scope_checked: bool = False
+) -> set[int]:
+    """Which persons the actor may credit: the system (CLI without --actor, tasks) anyone;
+    personnel staff the people of their subtrees; every other user no one (#8 item 12: a
+    teacher named with --actor wrote anyone's ledger). `scope_checked` is for app services
+    that established the actor's right over these people themselves (enrolment: the passing
+    trainees of a class the actor runs); the API, pages and commands never set it."""
     ids = sorted(set(person_ids))
-    if actor is not None and actor_scope(actor).has(*PERSONNEL_ROLES):
-        in_scope = people_api.person_ids_in_scope(actor).filter(pk__in=ids)
-        return set(in_scope.values_list("pk", flat=True))
-    return people_api.person_ids_existing(ids)
+    if scope_checked or is_system(actor):
+        return people_api.person_ids_existing(ids)
+    paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
+    if not paths:
+        return set()
+    in_scope = people_api.person_rows().filter(subtree_q(paths, "unit__path"), pk__in=ids)
+    return set(in_scope.values_list("pk", flat=True))
 
 
 @dataclass
@@ -624,15 +632,23 @@ def credit_entries_bulk_record(
     entries: Sequence[EntryInput],
     hours_per_day: Decimal | None = None,
     batch_size: int = BATCH,
+    scope_checked: bool = False,
 ) -> BulkResult:
     """Write many entries (class results, imports, integrations) in batches of one
     transaction each. Invalid items are reported by index and skipped; the rest are written.
-    Idempotent per (person, source_type, source_ref), also within the sequence."""
+    Idempotent per (person, source_type, source_ref), also within the sequence.
+    `scope_checked`: see _persons_allowed (only app services that checked the people)."""
     indexed = list(enumerate(entries))
     workers = _writer_processes(len(indexed))
 
     def record(part: list[tuple[int, EntryInput]]) -> list[BulkItemResult]:
-        return _record(part, actor=actor, hours_per_day=hours_per_day, batch_size=batch_size)
+        return _record(
+            part,
+            actor=actor,
+            hours_per_day=hours_per_day,
+            batch_size=batch_size,
+            scope_checked=scope_checked,
+        )
 
     # One checkpoint after the whole write, not one per batch (issue 8 item 15).
     with integrity.checkpoints_deferred():
@@ -653,6 +669,7 @@ def _record(
     actor: Any,
     hours_per_day: Decimal | None,
     batch_size: int,
+    scope_checked: bool = False,
 ) -> list[BulkItemResult]:
     """Validate, check scope and write (input index, input) pairs; a result per pair."""
     results: list[BulkItemResult] = []
@@ -662,7 +679,7 @@ def _record(
             valid.append((index, _prepare(inp, hours_per_day)))
         except ApplicationError as exc:
             results.append(BulkItemResult(index, ItemStatus.ERROR, None, exc.code, exc.message))
-    allowed = _persons_allowed(actor, {p.person_id for _, p in valid})
+    allowed = _persons_allowed(actor, {p.person_id for _, p in valid}, scope_checked=scope_checked)
     writable = []
     for index, p in valid:
         if p.person_id in allowed:
@@ -710,12 +727,15 @@ def _write_batches(
                     entry_id = new.pk if new is not None else old_id
                     outcomes.append((index, ItemStatus.EXISTING, entry_id))
             if first_id is not None:
-                audit_record(
+                # Filed where the people work, so their bureaus see it (#8 item 9).
+                units = people_api.person_rows().filter(pk__in={p.person_id for _, p in part})
+                audit_record_under(
                     actor=actor,
                     action="credit.entries_bulk_record",
                     object_type="credits.LedgerEntry",
                     object_id=first_id,
                     object_label=f"批量记账 {batch_created} 条",
+                    org_paths=units.values_list("unit__path", flat=True).distinct(),
                     changes={"created": batch_created, "first_id": first_id, "last_id": last_id},
                 )
     return outcomes

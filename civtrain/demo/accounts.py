@@ -31,11 +31,15 @@ STAFF: tuple[tuple[Role, str, str, str], ...] = (
 LEARNER_PASSWORDS = ("Learner-Law#2026demo", "Learner-Promo#2026demo")
 
 
-def _user(username: str, display_name: str, password: str) -> Any:
+def _user(username: str, display_name: str, password: str, org_id: int) -> Any:
     existing = User.objects.filter(username=username).first()
     if existing is None:
         return user_create(
-            actor=None, username=username, display_name=display_name, password=password
+            actor=None,
+            username=username,
+            display_name=display_name,
+            password=password,
+            org_id=org_id,
         )
     return user_password_set(actor=None, user_id=existing.pk, password=password)
 
@@ -43,7 +47,7 @@ def _user(username: str, display_name: str, password: str) -> Any:
 def run_staff(ctx: DemoContext) -> str:
     for role, username, password, org_code in STAFF:
         org = ctx.orgs[org_code]
-        user = _user(username, f"{org.name}（{role.label}）", password)
+        user = _user(username, f"{org.name}（{role.label}）", password, org.id)
         role_assign(actor=None, user=user, role=role, org_id=org.id)
         if role == Role.CITY_BUREAU:
             ctx.actors[org_code] = user

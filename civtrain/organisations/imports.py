@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from civtrain.accounts.api import Role, actor_scope
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import audit_record_under
 from civtrain.core.tabular import (
     Column,
     ImportReport,
@@ -83,11 +83,15 @@ def orgs_import(
             if progress is not None:
                 progress(i, len(order))
         report.created, report.updated, report.unchanged = created, updated, unchanged
-        audit_record(
+        # Filed under the nodes written, or the importer's own tree when none was (#8 item 9).
+        written = OrgNode.objects.filter(code__in=[n.code for n in order])
+        audit_record_under(
             actor=actor,
             action="org.import",
             object_type="import",
             object_label=filename,
+            org_paths=list(written.values_list("path", flat=True))
+            or actor_scope(actor).paths_for(*TREE_ROLES),
             changes={"rows": report.rows_read, "created": created, "updated": updated},
         )
 

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from civtrain.accounts.api import Role, actor_scope
+from civtrain.accounts.api import SYSTEM, Role, actor_scope, is_system, staff_role_count_under
 from civtrain.core.audit import audit_org_paths_move, audit_record, audit_record_many
-from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
 from civtrain.organisations.models import OrgNode, path_segment
 from civtrain.organisations.selectors import NOT_FOUND_MESSAGE, org_read_paths
@@ -36,6 +36,40 @@ def check_org_write(actor: Any, node: OrgNode | None) -> None:
         raise NotFound(NOT_FOUND_MESSAGE)
     if not actor_scope(actor).covers(node.path, Role.CITY_BUREAU):
         raise PermissionDenied("只有市公务员局可以调整机构设置")
+
+
+class OrgInUse(ApplicationError):
+    """Deactivating a node that people or staff accounts still depend on (#8 item 10)."""
+
+    status = 409
+
+    def __init__(self, message: str, extra: dict[str, Any]) -> None:
+        super().__init__("org_in_use", message, extra)
+
+
+def check_org_deactivate(actor: Any, node: OrgNode) -> None:
+    """A deactivated node takes the roles bound in its subtree with it, and nothing in the
+    application gives them back (#8 item 10). So: never the node of one of the actor's own
+    roles or an ancestor of it (a bureau locking itself out), and never a subtree in which
+    active people work or staff hold roles — they are transferred first, each move an audited
+    career event or role change, and then the empty node can go."""
+    if not is_system(actor):
+        own = [p for paths in actor_scope(actor).paths.values() for p in paths]
+        if any(p.startswith(node.path) for p in own):
+            raise PermissionDenied(
+                "不能停用您本人角色所在的机构或其上级机构：停用后您将失去这些权限，且无法在系统中恢复"
+            )
+    # people sits above organisations (it files people under org nodes): imported here.
+    from civtrain.people.api import person_counts
+
+    people = person_counts(SYSTEM, [node.path])["total"]
+    roles = staff_role_count_under(node.path)
+    if people or roles:
+        raise OrgInUse(
+            f"“{node.name}”及其下级机构仍有 {people} 名在职人员、{roles} 个管理角色账号："
+            "请先将人员调出、将角色移交到其他机构，再停用",
+            {"people": people, "roles": roles},
+        )
 
 
 def _check_parent(kind: OrgKind, parent: OrgNode | None) -> None:
@@ -98,6 +132,8 @@ def org_update(
         if not name.strip() or len(name.strip()) > NAME_MAX:
             raise ValidationFailed(f"名称不能为空，最多 {NAME_MAX} 个字符", {"field": "name"})
         node.name = name.strip()
+    if active is False and node.active:
+        check_org_deactivate(actor, node)
     if active is not None:
         node.active = active
     node.save(update_fields=["name", "active"])

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import crypto
-from civtrain.core.audit import audit_record
+from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.tabular import (
     Column,
@@ -31,7 +31,7 @@ from civtrain.core.tabular import (
     run_import,
     write_table,
 )
-from civtrain.organisations.api import OrgNodeData, org_by_codes, subtree_q
+from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many, subtree_q
 from civtrain.people import services
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -346,11 +346,14 @@ def roster_import(
             result.updated,
             result.unchanged,
         )
-        audit_record(
+        # Filed where the rows went, or where the importer works when none did (#8 item 9).
+        units = org_data_many({i.unit_id for i in inputs}).values()
+        audit_record_under(
             actor=actor,
             action="person.import",
             object_type="import",
             object_label=filename,
+            org_paths=[u.path for u in units] or actor_scope(actor).paths_for(*PERSONNEL_ROLES),
             changes={
                 "rows": report.rows_read,
                 "created": result.created,

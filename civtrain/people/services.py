@@ -158,7 +158,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
         raise ValidationFailed(str(exc), {"field": "id_number"}) from None
     _check_id_number_free(actor, person.id_number_hash)
     person.save()
-    _attach_learner_accounts([person])
+    _attach_learner_accounts([person], actor=actor)
     audit_record(
         actor=actor,
         action="person.create",
@@ -377,11 +377,11 @@ UPSERT_FIELDS = (
 )
 
 
-def _attach_learner_accounts(people: list[Person]) -> None:
+def _attach_learner_accounts(people: list[Person], *, actor: Any) -> None:
     if not people:
         return
     user_ids = learner_accounts_create(
-        accounts=[(learner_username(p.pk), p.name, p.unit_id) for p in people]
+        actor=actor, accounts=[(learner_username(p.pk), p.name, p.unit_id) for p in people]
     )
     for person, user_id in zip(people, user_ids, strict=True):
         person.user_id = user_id
@@ -436,10 +436,11 @@ def _insert_new_people(
     with transaction.atomic(), copy_in_background():
         ids = reserve_ids(Person, len(new))
         user_ids = learner_accounts_create(
+            actor=actor,
             accounts=[
                 (learner_username(pk), name, data.unit_id)
                 for pk, name, (data, _, _) in zip(ids, names, new, strict=True)
-            ]
+            ],
         )
         encrypt = crypto.encrypt
         for start in range(0, len(new), batch_size):

@@ -37,6 +37,13 @@ ACTION_LABELS = {
     "user.create": gettext_noop("新建账号"),
     "role.assign": gettext_noop("分配角色"),
     "token.create": gettext_noop("创建 API 令牌"),
+    "token.revoke": gettext_noop("吊销 API 令牌"),
+    "user.password_set": gettext_noop("设置密码"),
+    "auth.login": gettext_noop("登录"),
+    "auth.login_failed": gettext_noop("登录失败"),
+    "auth.lockout": gettext_noop("登录锁定"),
+    "org.import": gettext_noop("导入机构设置"),
+    "credit.entries_bulk_record": gettext_noop("批量登记培训记录"),
 }
 
 # Extension point for the compliance app (issue 4): when this template exists, the

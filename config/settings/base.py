@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything variable comes from the environment."""
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -124,6 +125,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reverse proxies whose X-Forwarded-For is believed (#8 item 8): addresses or networks,
+# comma-separated (e.g. "10.0.0.5,10.1.0.0/16"). Empty, the default: the connecting address
+# is the client's. Parsed here so a typo stops the start, not every request.
+CIVTRAIN_TRUSTED_PROXIES = env.list("CIVTRAIN_TRUSTED_PROXIES", default=[])
+for _proxy in CIVTRAIN_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -134,6 +142,10 @@ AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# The same client address as the audit (trusted proxies only), and logins, failures and
+# lockouts recorded in the audit trail (#8 item 9).
+AXES_CLIENT_IP_CALLABLE = "civtrain.core.middleware.client_ip"
+AXES_HANDLER = "civtrain.accounts.login_audit.AuditingAxesHandler"
 
 # Sessions expire after 8 idle hours and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600

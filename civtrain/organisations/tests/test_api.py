@@ -136,13 +136,14 @@ def test_create_matrix(call: Any, tree: Any, parent: str, who: str, status: int)
 )
 def test_rename_matrix(call: Any, tree: Any, target: str, who: str, status: int) -> None:
     before, audits = _tree_state(), _org_audit_count()
-    got, body = call[who]("PATCH", f"/orgs/{tree[target].id}", {"name": "改名后", "active": False})
+    # Deactivation has its own rules (test_deactivate.py): a rename here.
+    got, body = call[who]("PATCH", f"/orgs/{tree[target].id}", {"name": "改名后"})
     assert got == status, body
     if status == 200:
         node = OrgNode.objects.get(code=target)
-        assert (node.name, node.active) == ("改名后", False)
+        assert (node.name, node.active) == ("改名后", True)
         event = AuditEvent.objects.get(action="org.update")
-        assert event.changes == {"name": [tree[target].name, "改名后"], "active": [True, False]}
+        assert event.changes == {"name": [tree[target].name, "改名后"]}
     else:
         assert _tree_state() == before
         assert _org_audit_count() == audits
