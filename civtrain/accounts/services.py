@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -17,11 +18,11 @@ from civtrain.core.bulk import insert_rows, reserve_ids
 from civtrain.core.errors import ValidationFailed
 
 
-def _org_path(org_id: int) -> str:
-    # Imported here: organisations' services import accounts.api (actor_scope) at load time.
-    from civtrain.organisations.api import org_data
-
-    return org_data(org_id).path
+def _org_paths(org_ids: Iterable[int]) -> dict[int, str]:
+    """Org paths by node id, read through the node model our role rows point at: accounts
+    sits below organisations and imports none of it (the layers contract)."""
+    nodes = RoleAssignment.org.field.related_model._default_manager
+    return dict(nodes.filter(pk__in=set(org_ids)).values_list("pk", "path"))
 
 
 def user_org_paths(user_id: int) -> list[str]:
@@ -62,7 +63,7 @@ def user_create(
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
-        org_path=_org_path(org_id) if org_id is not None else "",
+        org_path=_org_paths([org_id])[org_id] if org_id is not None else "",
         changes={"username": username},
     )
     return user
@@ -77,7 +78,9 @@ def role_assign(*, actor: Any, user: User, role: Role, org_id: int) -> RoleAssig
         object_type="user",
         object_id=user.pk,
         object_label=str(user),
-        org_path=_org_path(org_id),  # the role's node: its bureau sees who holds it (#8 item 9)
+        org_path=_org_paths([org_id])[
+            org_id
+        ],  # the role's node: its bureau sees who holds it (#8 item 9)
         changes={"role": role.value, "org_id": org_id},
     )
     return assignment
@@ -159,9 +162,7 @@ def learner_accounts_create(*, actor: Any, accounts: list[tuple[str, str, int]])
     The HR officer issues the first password later; imports must stay fast (no hashing here).
     Each account's creation is audited under its unit (#8 item 9), one row per account.
     """
-    from civtrain.organisations.api import org_data_many
-
-    paths = {pk: n.path for pk, n in org_data_many({unit for _, _, unit in accounts}).items()}
+    paths = _org_paths(unit for _, _, unit in accounts)
     # make_password(None) draws its 40 random characters one call at a time, the slowest step
     # of a 10⁵-row import; one urandom call per account gives the same unusable, unique value.
     # Plain value rows with ids reserved up front (COPY on PostgreSQL): building model

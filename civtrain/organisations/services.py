@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from civtrain.accounts.api import SYSTEM, Role, actor_scope, is_system, staff_role_count_under
+from civtrain.accounts.api import Role, actor_scope, is_system, staff_role_count_under
 from civtrain.core.audit import audit_org_paths_move, audit_record, audit_record_many
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
@@ -59,10 +59,9 @@ def check_org_deactivate(actor: Any, node: OrgNode) -> None:
             raise PermissionDenied(
                 "不能停用您本人角色所在的机构或其上级机构：停用后您将失去这些权限，且无法在系统中恢复"
             )
-    # people sits above organisations (it files people under org nodes): imported here.
-    from civtrain.people.api import person_counts
-
-    people = person_counts(SYSTEM, [node.path])["total"]
+    # People are counted through the reverse relation of their unit: the people app sits
+    # above organisations (layers contract), so its vocabulary is named, not imported.
+    people = OrgNode.objects.filter(path__startswith=node.path, people__status="active").count()
     roles = staff_role_count_under(node.path)
     if people or roles:
         raise OrgInUse(

@@ -21,9 +21,6 @@ from civtrain.accounts.api import (
 )
 from civtrain.core.models import AuditEvent
 from civtrain.credits.api import EntryInput, credit_entries_bulk_record
-from civtrain.organisations.imports import orgs_import
-from civtrain.people.imports import roster_import
-from civtrain.people.tests.test_import_roster import row, xlsx
 from civtrain.web.selectors import AuditFilters, audit_event_list
 
 
@@ -54,43 +51,6 @@ def test_an_account_with_roles_in_two_cities_is_seen_by_both(
     api_token_create(actor=SYSTEM, user=user, name="两地")
     assert [e.org_path for e in seen_by(actors["city"], "token.create")] == [tree["C1"].path]
     assert [e.org_path for e in seen_by(actors["other_city"], "token.create")] == [tree["U3"].path]
-
-
-def test_learner_accounts_are_audited_one_by_one_and_bulk(
-    tree: Any, actors: dict[str, Any]
-) -> None:
-    person = testing.make_person(tree["U1"], "单个")
-    data = xlsx(
-        [row("批一", testing.make_id_number()), row("批二", testing.make_id_number(), "U2")]
-    )
-    report, _ = roster_import(data, actor=actors["city"], filename="r.xlsx")
-    assert report.created == 2, report.errors
-    created = seen_by(actors["city"], "user.create")
-    by_label = {e.object_label: e for e in created}
-    assert set(by_label) >= {"单个", "批一", "批二"}
-    assert by_label["单个"].object_id == str(person.user_id)
-    assert by_label["单个"].org_path == tree["U1"].path
-    assert by_label["批二"].org_path == tree["U2"].path
-    assert by_label["批二"].changes["role"] == Role.LEARNER.value
-
-
-def test_imports_are_filed_under_the_scope_they_wrote(tree: Any, actors: dict[str, Any]) -> None:
-    city = actors["city"]
-    data = xlsx([row("甲", testing.make_id_number()), row("乙", testing.make_id_number(), "U2")])
-    roster_import(data, actor=actors["city"], filename="r.xlsx")
-    [event] = seen_by(city, "person.import")
-    assert event.org_path == tree["C1"].path  # U1 and U2 meet at the city
-    hr_file = xlsx([row("丙", testing.make_id_number())])
-    roster_import(hr_file, actor=actors["unit_hr"], filename="hr.xlsx")
-    newest = seen_by(city, "person.import")[0]  # the list is newest first
-    assert newest.org_path == tree["U1"].path
-
-    orgs = ("\ufeff编码,名称,上级编码,类型\nU7,新单位,D2,单位\n").encode()
-    report, _ = orgs_import(orgs, actor=city, filename="orgs.csv")
-    assert report.created == 1, report.errors
-    [event] = seen_by(city, "org.import")
-    assert event.org_path.startswith(tree["D2"].path)
-    assert seen_by(actors["other_city"], "org.import") == []
 
 
 def test_bulk_ledger_writes_are_filed_under_each_city_they_touch(

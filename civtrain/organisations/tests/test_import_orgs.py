@@ -110,3 +110,17 @@ def test_the_shipped_org_template_imports_cleanly() -> None:
     data = (Path(settings.BASE_DIR) / "docs" / "templates" / "org-template.csv").read_bytes()
     report, _ = orgs_import(data, actor=SYSTEM, filename="org-template.csv")
     assert (report.errors, report.created) == ([], 4)
+
+
+def test_the_import_is_filed_under_the_nodes_it_wrote(tree: Any, actors: dict[str, Any]) -> None:
+    """#8 item 9: org.import had an empty org path and showed to nobody."""
+    from civtrain.web.selectors import AuditFilters, audit_event_list
+
+    city = actors["city"]
+    orgs = ("\ufeff编码,名称,上级编码,类型\nU7,新单位,D2,单位\n").encode()
+    report, _ = orgs_import(orgs, actor=city, filename="orgs.csv")
+    assert report.created == 1, report.errors
+    [event] = list(audit_event_list(actor=city, filters=AuditFilters(action="org.import")))
+    assert event.org_path.startswith(tree["D2"].path)
+    other = AuditFilters(action="org.import")
+    assert list(audit_event_list(actor=actors["other_city"], filters=other)) == []
