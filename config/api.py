@@ -10,10 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+from pydantic import ConfigDict
 
 from civtrain.accounts.api import api_token_authenticate
 from civtrain.core.errors import ApplicationError
@@ -95,8 +97,84 @@ def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
     return _error(request, 404, "not_found", "没有这个 API 地址，请查看 /api/v1/docs")
 
 
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+    type: str
+
+
+class ErrorDetailsOut(Schema):
+    model_config = ConfigDict(extra="allow")  # e.g. `allowed` methods of a 405
+
+    fields: list[FieldErrorOut] = []
+
+
+class ErrorBodyOut(Schema):
+    code: str
+    message: str
+    details: ErrorDetailsOut
+
+
+class ErrorOut(Schema):
+    """Every error answer of the API: `{"error": {"code", "message", "details"}}`;
+    `details.fields` (a list of FieldErrorOut) names the offending fields."""
+
+    error: ErrorBodyOut
+
+
+# The error statuses the handlers below answer, and which operations can meet each (#8 item
+# 11: the schema documented 2xx only). Added to every operation in one place, so an endpoint
+# added later is documented too; a domain error's status must be one of these (tested).
+ERROR_RESPONSES: dict[int, str] = {
+    400: "请求体无法解析，或操作被拒绝（bad_request 等）",
+    401: "未登录或 API 令牌无效（authentication_required）",
+    403: "没有执行此操作的权限，或 CSRF 校验失败（permission_denied、csrf_failed）",
+    404: "对象不存在或不在您的管辖范围内（not_found）：两者的回答完全相同",
+    422: "请求数据不正确（validation_error；details.fields 列出字段）",
+}
+
+
+def _error_statuses(operation: dict[str, Any], method: str, url: str) -> list[int]:
+    statuses = [422]  # validation, and the NUL guard on any query string
+    if operation.get("security"):
+        statuses += [401, 403, 404]  # every scoped read can answer "missing or out of scope"
+    elif "{" in url:
+        statuses.append(404)
+    if method != "get":
+        statuses.append(400)
+    return sorted(statuses)
+
+
+def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Adds the shared error schema and the error statuses to every operation."""
+    definition = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(definition.pop("$defs", {}))
+    components["ErrorOut"] = definition
+    ref = {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
+    for url, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in _error_statuses(operation, method, url):
+                responses.setdefault(
+                    status,
+                    {
+                        "description": ERROR_RESPONSES[status],
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                )
+    return schema
+
+
 class CivtrainAPI(NinjaAPI):
     """NinjaAPI whose every answer under /api/v1/, even for a wrong path or method, is JSON."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_error_responses(schema)
+        return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns = super()._get_urls()

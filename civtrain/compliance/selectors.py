@@ -83,8 +83,12 @@ def evaluate(
         q &= person_scope_q(actor)
     if unit_code:
         node = org_by_codes([unit_code]).get(unit_code)
+        if actor is not None and (node is None or not _unit_filter_allowed(actor, node.path)):
+            # #8 item 2: a unit outside the actor's scope answers like one that does not
+            # exist (it used to be 200 [] against a 404 naming the code: an oracle).
+            raise NotFound()
         if node is None:
-            raise NotFound(f"组织机构编码 {unit_code} 不存在")
+            raise NotFound(f"组织机构编码 {unit_code} 不存在")  # the operators' CLI
         q &= Q(unit__path__startswith=node.path)
     if person_ids is not None:
         q &= Q(id__in=person_ids)
@@ -94,6 +98,15 @@ def evaluate(
     scoped = actor is not None or unit_code or person_ids is not None
     stream = ev.people(q if scoped else None, id_range=id_range)
     return ev, _with_failed_assessments(stream, ev, person_ids)
+
+
+def _unit_filter_allowed(actor: Any, path: str) -> bool:
+    """A unit the actor may filter by: inside a personnel subtree, or, for a learner, their
+    own unit or one above it (where they themselves are found)."""
+    scope = actor_scope(actor)
+    if scope.covers(path, *PERSONNEL_ROLES):
+        return True
+    return any(own.startswith(path) for own in scope.paths_for(Role.LEARNER))
 
 
 def failed_entries(

@@ -21,9 +21,14 @@ def checked(obj: models.Model) -> None:
     try:
         obj.full_clean(validate_unique=False, validate_constraints=False)
     except DjangoValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        messages = {k: "".join(str(m) for m in v) for k, v in exc.message_dict.items()}
         labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in obj._meta.get_fields()}
-        summary = "；".join(f"{labels.get(k, k)}：{''.join(v)}" for k, v in fields.items())
+        summary = "；".join(f"{labels.get(k, k)}：{m}" for k, m in messages.items())
+        # details.fields in the API's one shape (a list of field, message, type), which the
+        # OpenAPI schema documents; it was a dict here (#8 item 11, a schema violation).
+        fields = [
+            {"field": k, "message": m, "type": "validation_error"} for k, m in messages.items()
+        ]
         raise ValidationFailed(f"输入有误：{summary}", {"fields": fields}) from None
 
 

@@ -31,7 +31,12 @@ def qr_token(session_id: int, at: dt.datetime | None = None) -> str:
 
 def qr_token_valid(session_id: int, token: str, at: dt.datetime | None = None) -> bool:
     window = _window(at or clock.now())
-    return any(hmac.compare_digest(token, _token(session_id, w)) for w in (window, window - 1))
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a scanned or
+    # typed token is whatever the client sent (#8 item 11: a 500 on the page and the API).
+    sent = token.encode()
+    return any(
+        hmac.compare_digest(sent, _token(session_id, w).encode()) for w in (window, window - 1)
+    )
 
 
 def seconds_left(at: dt.datetime | None = None) -> int:

@@ -47,7 +47,7 @@ def test_writes_are_validated_and_audited_through_one_path(actors: dict[str, Any
     with pytest.raises(ValidationFailed) as err:
         subject_create(actor=actors["city"], code="long", name="长" * 51)
     assert err.value.message.startswith("输入有误：名称：")
-    assert list(err.value.extra["fields"]) == ["name"]
+    assert [f["field"] for f in err.value.extra["fields"]] == ["name"]
     assert "long" not in subject_names(include_inactive=True)
     assert not AuditEvent.objects.filter(action="subject.create").exists()
 

@@ -10,12 +10,18 @@ from ninja import Field, Query, Router, Schema, Status
 from civtrain.classes import selectors, services
 from civtrain.classes.data import ClassInput, ClassStatus, ExamForm, SessionInput
 from civtrain.classes.models import Session, TrainingClass
+from civtrain.core.fields import (
+    ClockTime,
+    DbId,
+    Numeric4_2,
+    Numeric5_1,
+    Numeric6_1,
+    Numeric7_1,
+    Year,
+)
 
 router = Router(tags=["classes"])
 
-# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
-DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-Year = Annotated[int, Field(ge=1990, le=2100)]
 Offset = Annotated[int, Field(ge=0, le=10**7)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 Capacity = Annotated[int, Field(ge=1, le=100000)]
@@ -30,15 +36,15 @@ class ClassIn(Schema):
     institution_id: DbId
     start_date: dt.date
     end_date: dt.date
-    days: Decimal
-    total_hours: Decimal
+    days: Numeric6_1
+    total_hours: Numeric7_1
     capacity: Capacity
-    subject_hours: dict[str, Decimal] = {}
-    pass_mark: Decimal = Decimal(60)
+    subject_hours: dict[str, Numeric7_1] = {}
+    pass_mark: Numeric5_1 = Decimal(60)
     exam_form: ExamForm = ExamForm.CLOSED_BOOK
-    weight_exam: Decimal = Decimal("0.60")
-    weight_conduct: Decimal = Decimal("0.20")
-    weight_peer: Decimal = Decimal("0.20")
+    weight_exam: Numeric4_2 = Decimal("0.60")
+    weight_conduct: Numeric4_2 = Decimal("0.20")
+    weight_peer: Numeric4_2 = Decimal("0.20")
     audience: str = ""
     external: bool = False
     self_registration: bool = False
@@ -71,10 +77,10 @@ class TransitionIn(Schema):
 
 class SessionIn(Schema):
     date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: ClockTime
+    end_time: ClockTime
     topic: str
-    hours: Decimal
+    hours: Numeric5_1
     place: str = ""
     subject: str = ""
     teacher_id: DbId | None = None

@@ -10,6 +10,7 @@ from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.compliance import selectors
 from civtrain.compliance.ruleset import schema
 from civtrain.core.errors import NotFound
+from civtrain.core.fields import DbId, ReportDate, Year
 from civtrain.people.api import access_person
 
 router = Router(tags=["compliance"])
@@ -44,7 +45,9 @@ class LinkageOut(Schema):
     reasons: list[str]
 
 
-class PersonDetailOut(PersonOutcomesOut):
+class PersonComplianceOut(PersonOutcomesOut):
+    # Not "PersonDetailOut": the OpenAPI components are keyed by class name, and the people
+    # app's detail took this one's place (#8 item 11).
     person_id: int
     year: int
     as_of: dt.date
@@ -102,16 +105,16 @@ def ruleset_list(request: HttpRequest) -> Any:
 
 @router.get("/people", response=list[PersonOutcomesOut], summary="培训达标情况（按人）")
 def people_outcomes(
-    request: HttpRequest, year: int, unit: str | None = None, as_of: dt.date | None = None
+    request: HttpRequest, year: Year, unit: str | None = None, as_of: ReportDate | None = None
 ) -> list[dict[str, Any]]:
     """The same list as `civtrain compliance --format json`, for the people the actor sees."""
     _, results = selectors.evaluate(year=year, as_of=as_of, unit_code=unit, actor=_actor(request))
     return [r.as_json() for r in results]
 
 
-@router.get("/people/{person_id}", response=PersonDetailOut, summary="某人的达标情况与考核影响")
+@router.get("/people/{person_id}", response=PersonComplianceOut, summary="某人的达标情况与考核影响")
 def person_outcomes(
-    request: HttpRequest, person_id: int, year: int, as_of: dt.date | None = None
+    request: HttpRequest, person_id: DbId, year: Year, as_of: ReportDate | None = None
 ) -> dict[str, Any]:
     access_person(_actor(request), person_id)  # NotFound when out of scope
     _, results = selectors.evaluate(year=year, as_of=as_of, person_ids=[person_id])
@@ -127,13 +130,13 @@ def person_outcomes(
 
 
 @router.get("/people/{person_id}/snapshots", response=list[SnapshotOut], summary="历次评估快照")
-def person_snapshots(request: HttpRequest, person_id: int, year: int) -> Any:
+def person_snapshots(request: HttpRequest, person_id: DbId, year: Year) -> Any:
     return list(selectors.snapshot_history(actor=_actor(request), person_id=person_id, year=year))
 
 
 @router.get("/units", response=list[UnitOut], summary="各单位完成率与优秀等次名额")
 def units(
-    request: HttpRequest, year: int, unit: str | None = None, as_of: dt.date | None = None
+    request: HttpRequest, year: Year, unit: str | None = None, as_of: ReportDate | None = None
 ) -> list[dict[str, Any]]:
     actor = _actor(request)
     if not actor_scope(actor).has(*PERSONNEL_ROLES):

@@ -183,3 +183,50 @@ def test_city_dashboard_starts_at_the_districts_and_drills_down(
     mine = district_user.get("/compliance/units/?year=2018").content.decode()
     assert "渝中区人力社保局" in mine and "completion-up" not in mine
     assert district_user.get("/compliance/units/?year=2018&unit=C1").status_code == 404
+
+
+def test_api_year_out_of_range_is_a_field_error_not_a_500(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    # #8 item 11: year=0, -1 or 10000 reached dt.date(year, 12, 31) and answered 500.
+    u1, _ = _people(bound)
+    city = ApiCaller(actors["city"])
+    for year in (0, -1, 10000):
+        for url in (
+            f"/compliance/people?year={year}",
+            f"/compliance/people/{u1.id}?year={year}",
+            f"/compliance/people/{u1.id}/snapshots?year={year}",
+            f"/compliance/units?year={year}",
+        ):
+            status, body = city("GET", url)
+            assert status == 422, url
+            assert [f["field"] for f in body["error"]["details"]["fields"]] == ["year"]
+    status, body = city("GET", "/compliance/people?year=2018&as_of=0001-01-01")
+    assert status == 422
+    assert [f["field"] for f in body["error"]["details"]["fields"]] == ["as_of"]
+
+
+def test_api_unit_filter_outside_scope_answers_like_a_missing_unit(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    # #8 item 2: an existing unit outside the caller's scope answered 200 [] and a missing
+    # one 404 naming the code: an oracle for which org codes exist. Now the same bytes.
+    u1, _ = _people(bound)
+    district = ApiCaller(actors["district"])  # 渝中区: D1, U1
+    outside = district("GET", "/compliance/people?year=2018&unit=U2")
+    missing = district("GET", "/compliance/people?year=2018&unit=NOSUCHUNIT")
+    assert outside == missing == (404, missing[1])
+    assert missing[1]["error"] == {
+        "code": "not_found",
+        "message": "对象不存在或无权访问",
+        "details": {},
+    }
+    assert district("GET", "/compliance/people?year=2018&unit=C2")[0] == 404
+    status, data = district("GET", "/compliance/people?year=2018&unit=U1")
+    assert (status, [d["name"] for d in data]) == (200, ["渝中甲"])
+    # A learner may filter by their own unit or one above it, and nothing else.
+    learner = ApiCaller(User.objects.get(pk=u1.user_id))
+    for code in ("U1", "D1", "C1"):
+        status, data = learner("GET", f"/compliance/people?year=2018&unit={code}")
+        assert (status, [d["name"] for d in data]) == (200, ["渝中甲"]), code
+    assert learner("GET", "/compliance/people?year=2018&unit=U2") == missing

@@ -3,13 +3,14 @@
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import File, Form, Router, Status, UploadedFile
 from pydantic import ValidationError as PydanticError
 
 from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.fields import Numeric7_2, Numeric8_2
 from civtrain.credits import selectors, services
 from civtrain.credits.data import BulkItemResult, ClaimInput, EntryData, EntryInput, ItemStatus
 from civtrain.credits.models import ExternalClaim, LedgerEntry
@@ -221,9 +222,12 @@ def claims_submit(
     training_type: Form[str],
     mode: Form[str],
     date: Form[dt.date],
-    start_date: Form[dt.date | None] = None,
-    hours: Form[Decimal | None] = None,
-    days: Form[Decimal | None] = None,
+    *,
+    # Optional form fields are absent or a value: a form has no null, and "null" is not a
+    # date or a number, so the schema offers none (#8 item 11, valid requests rejected).
+    start_date: Annotated[dt.date, Form(None)],
+    hours: Annotated[Numeric8_2, Form(None)],
+    days: Annotated[Numeric7_2, Form(None)],
     subject_hours: Form[str] = "",
     degree_study: Form[bool] = False,
     description: Form[str] = "",

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from civtrain.core.fields import Numeric6_2, Numeric7_2, Numeric8_2
+
 
 class EntryIn(Schema):
     """One record. Identify the person by `person_id` or `id_number` (身份证号)."""
@@ -14,15 +16,15 @@ class EntryIn(Schema):
     title: str = Field(..., max_length=200)
     date: dt.date = Field(..., description="end (completion) date; decides the year")
     start_date: dt.date | None = None
-    hours: Decimal | None = Field(None, max_digits=8, decimal_places=2)
-    days: Decimal | None = Field(None, max_digits=7, decimal_places=2)
+    hours: Numeric8_2 | None = None
+    days: Numeric7_2 | None = None
     training_type: str = Field(..., max_length=16, description="initial/appointment/…")
     mode: str = Field(..., max_length=16, description="off_the_job/online/…")
-    subject_hours: dict[str, Decimal] = Field(default_factory=dict)
+    subject_hours: dict[str, Numeric8_2] = Field(default_factory=dict)
     source_type: str = Field("integration", max_length=24)
     source_ref: str = Field(..., max_length=100, description="your record id: makes retries safe")
     result: str = Field("", max_length=8)
-    score: Decimal | None = Field(None, max_digits=6, decimal_places=2)
+    score: Numeric6_2 | None = None
     evidence: str = Field("", max_length=300)
     reason: str = Field("", max_length=300)
 

@@ -2,20 +2,18 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from civtrain.classes.api import access_class
+from civtrain.core.fields import DbId, Numeric5_1
 from civtrain.enrolment import selectors, services
 from civtrain.enrolment.data import AttendanceStatus, ResultInput
 from civtrain.enrolment.models import Enrolment, LeaveRequest, UnitNotice
 
 router = Router(tags=["enrolment"])
-
-# Row ids: positive and inside a 64-bit key, so nothing out of range reaches the database.
-DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class NominateIn(Schema):
@@ -67,7 +65,7 @@ class AttendanceOut(Schema):
 
 class LeaveIn(Schema):
     enrolment_id: DbId
-    hours: Decimal
+    hours: Numeric5_1
     reason: str
     session_id: DbId | None = None
 
@@ -88,12 +86,12 @@ class DecideIn(Schema):
 
 class ResultRowIn(Schema):
     enrolment_id: DbId
-    exam_score: Decimal | None = None
-    conduct_attitude: Decimal | None = None
-    conduct_participation: Decimal | None = None
-    conduct_interaction: Decimal | None = None
-    conduct_discipline: Decimal | None = None
-    peer_score: Decimal | None = None
+    exam_score: Numeric5_1 | None = None
+    conduct_attitude: Numeric5_1 | None = None
+    conduct_participation: Numeric5_1 | None = None
+    conduct_interaction: Numeric5_1 | None = None
+    conduct_discipline: Numeric5_1 | None = None
+    peer_score: Numeric5_1 | None = None
 
 
 class ResultsIn(Schema):

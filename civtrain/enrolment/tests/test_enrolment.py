@@ -130,6 +130,28 @@ def test_qr_token_rotates_and_expires(tree: dict, actors: dict[str, Any]) -> Non
         services.attendance_checkin(actor=learner, session_id=s.id, token=qr.qr_token(s.id + 1))
 
 
+def test_checkin_with_a_non_ascii_token_is_refused_not_a_500(
+    tree: dict, actors: dict[str, Any]
+) -> None:
+    # #8 item 11: hmac.compare_digest raised TypeError on non-ASCII text, a 500 on the
+    # check-in page and on POST /api/v1/enrolment/checkin. Now the expired-code answer.
+    from django.test import Client
+
+    _, s, (p,) = _running_with_session(tree, actors)
+    learner = User.objects.get(pk=p.user_id)
+    clock.freeze(dt.datetime(2026, 3, 2, 9, 0, tzinfo=clock.TZ))
+    status, body = testing.ApiCaller(learner)(
+        "POST", "/enrolment/checkin", {"session_id": s.id, "token": "签到码é"}
+    )
+    assert (status, body["error"]["code"]) == (422, "qr_token_expired")
+    page = Client()
+    page.force_login(learner)
+    response = page.post(f"/enrolment/checkin/{s.id}/签到码é/")
+    assert response.status_code == 200
+    assert "二维码已过期" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
 def test_checkin_refused_for_someone_not_enrolled(tree: dict, actors: dict[str, Any]) -> None:
     _, s, _ = _running_with_session(tree, actors)
     outsider = testing.make_person(tree["U1"], name="未报名")
