@@ -15,7 +15,7 @@ from civtrain.classes.data import (
     SessionData,
     SessionInput,
 )
-from civtrain.classes.models import Session, TrainingClass
+from civtrain.classes.models import ClassSubjectHours, Session, TrainingClass
 
 __all__ = [
     "CLASS_STATUS_LABELS",
@@ -35,6 +35,7 @@ __all__ = [
     "class_scope_q",
     "class_transition",
     "class_update",
+    "classes_held_by_subject",
     "session_create",
     "sessions_of",
 ]
@@ -158,3 +159,22 @@ def classes_open_for_self_registration(actor: Any) -> list[ClassData]:
         .distinct()
     )
     return [to_data(tc) for tc in qs]
+
+
+HELD = (ClassStatus.RUNNING, ClassStatus.RESULTS_FINAL, ClassStatus.ARCHIVED)
+
+
+def classes_held_by_subject(
+    *, year: int, as_of: Any, subjects: list[str]
+) -> list[tuple[int, int, str]]:
+    """(class id, organiser org id, subject) of every class with hours in one of `subjects`
+    that ended in `year` by `as_of` and was held (running or later): the classes a unit or
+    district organised, for ZZ-T2's session counts (compliance). One query."""
+    return list(
+        ClassSubjectHours.objects.filter(
+            subject__in=subjects,
+            training_class__end_date__year=year,
+            training_class__end_date__lte=as_of,
+            training_class__status__in=HELD,
+        ).values_list("training_class_id", "training_class__organiser_id", "subject")
+    )

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Sum, Value, When
 from django.db.models.functions import Cast
 
+from civtrain.classes.api import classes_held_by_subject
 from civtrain.compliance.bindings import Binding, Resolver, unit_at
 from civtrain.compliance.data import (
     AssessmentLinkage,
@@ -551,47 +552,47 @@ class Evaluator:
 
     # -- units -----------------------------------------------------------------------------
     def unit_outcomes(self, root_path: str = "") -> dict[int, list[ComplianceOutcome]]:
-        """Unit-level rules (ZZ-T2) for every district/unit node under root_path."""
+        """Unit-level rules (ZZ-T2) for every district and unit under root_path whose kind
+        the rule names (§8 "Unit-level counts", issue #10 item 9): the number of distinct
+        classes with hours in the rule's subject that the node *organised* (主办: itself or
+        one of its departments) and held in the year, not classes its staff attended."""
         rules = [(label, k) for label, ks in self.kinds.items() for k in ks if k.unit_level]
         if not rules:
             return {}
+        orgs = self.orgs.load_all()
         subjects = sorted({k.subject for _, k in rules if isinstance(k, UnitCount)})
-        classes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        qs = (
-            entry_rows()
-            .filter(
-                year=self.year,
-                date__lte=self.as_of,
-                source_type="class",
-                reversed_by__isnull=True,
-                subjects__subject__in=subjects,
-            )
-            .values_list("person__unit__path", "subjects__subject", "source_ref")
-            .distinct()
-        )
-        if root_path:
-            qs = qs.filter(person__unit__path__startswith=root_path)
-        for path, subject, ref in qs.iterator(chunk_size=5000):
-            class_id = ":".join(ref.split(":")[:2])
-            classes[path][subject].add(class_id)
+        held: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for class_id, organiser_id, subject in classes_held_by_subject(
+            year=self.year, as_of=self.as_of, subjects=subjects
+        ):
+            held[(_unit_of(orgs, organiser_id).id, subject)].add(class_id)
         out: dict[int, list[ComplianceOutcome]] = {}
-        for node in self.orgs.load_all().values():
+        for node in orgs.values():
             if root_path and not node.path.startswith(root_path):
                 continue
             spec = self.ruleset_for(node.path)
             if spec is None:
                 continue
+            role = _unit_role(orgs, node)
+            roles = {role, "unit"} if role == "city_unit" else {role}
             for kind in self.kinds[spec.label]:
-                if not isinstance(kind, UnitCount) or node.kind.value not in kind.org_kinds:
-                    continue
-                held: set[str] = set()
-                for path, by_subject in classes.items():
-                    if path.startswith(node.path):
-                        held |= by_subject.get(kind.subject, set())
-                out.setdefault(node.id, []).append(
-                    kind.evaluate_unit(len(held), self.year, self.as_of)
-                )
+                if isinstance(kind, UnitCount) and roles & kind.org_kinds:
+                    count = len(held.get((node.id, kind.subject), ()))
+                    out.setdefault(node.id, []).append(
+                        kind.evaluate_unit(count, self.year, self.as_of)
+                    )
         return out
+
+
+def _unit_role(orgs: dict[int, OrgNodeData], node: OrgNodeData) -> str:
+    """How ZZ-T2 names a node: `district` (各县（市）区), `city_unit` (市直单位: a unit
+    directly under a city), `unit` (any unit), or its kind."""
+    if node.kind == OrgKind.UNIT:
+        parent = orgs.get(node.parent_id) if node.parent_id is not None else None
+        if parent is not None and parent.kind == OrgKind.CITY:
+            return "city_unit"
+        return "unit"
+    return node.kind.value
 
 
 class _AnyOf(Func):
@@ -661,8 +662,8 @@ def unit_summaries(
     out = []
     for unit_id in sorted(set(heads) | set(unit_rules)):
         node = evaluator.orgs[unit_id]
-        if node.kind != OrgKind.UNIT and unit_id not in heads:
-            continue
+        if node.kind != OrgKind.UNIT and unit_id not in heads and unit_id not in unit_rules:
+            continue  # districts and cities are listed for their own unit rules (ZZ-T2)
         spec = evaluator.ruleset_for(node.path)
         a = spec.assessment if spec else {}
         headcount, complete = heads.get(unit_id, [0, 0])

@@ -516,9 +516,9 @@ class ExamPassed(Kind):
 class UnitCount(Kind):
     """A unit must hold at least N classes of a subject a year (ZZ-T2(1)(2)(3)).
 
-    Counted, until the classes app publishes its own count, as the number of distinct
-    classes (`class:<id>` prefixes of ledger source_ref) with hours in that subject credited
-    in the year to people of the unit's subtree. Evaluated per org node by the engine.
+    Counted (§8 "Unit-level counts") as the number of distinct classes with hours in that
+    subject that the node organised (主办) and held in the year, from the classes app.
+    Evaluated per org node by the engine (Evaluator.unit_outcomes).
     """
 
     name = "unit_count"

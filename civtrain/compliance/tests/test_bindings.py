@@ -72,9 +72,9 @@ def test_national_city_and_ended_chongqing_district_give_one_answer(
     on = D("2024-06-30")
     answers = _answers(p.id, on)
     assert answers == {
-        "engine": "national-2023@3",
-        "resolver": "national-2023@3",
-        "api": "national-2023@3",
+        "engine": "national-2023@4",
+        "resolver": "national-2023@4",
+        "api": "national-2023@4",
         "hours_per_day": 7.5,
         "crediting": (
             {"policy": "length_bands", "bands": [
@@ -87,8 +87,8 @@ def test_national_city_and_ended_chongqing_district_give_one_answer(
     _, results = evaluate(year=2024, as_of=on, person_ids=[p.id])
     assert "NAT-5" in {o.clause for o in next(iter(results)).outcomes}
     # In 2018 the district's own set governs (nearest bound ancestor within its period).
-    assert _answers(p.id, D("2018-06-30"))["engine"] == "chongqing-13fyp@3"
-    assert _answers(p.id, D("2018-06-30"))["resolver"] == "chongqing-13fyp@3"
+    assert _answers(p.id, D("2018-06-30"))["engine"] == "chongqing-13fyp@4"
+    assert _answers(p.id, D("2018-06-30"))["resolver"] == "chongqing-13fyp@4"
     assert api.online_credit_hours(p.id, D("2018-06-30"), 20, 1.0) == Decimal("0.44")
 
 
@@ -134,7 +134,7 @@ def test_rules_bind_command_says_why_it_refuses(tree: dict[str, OrgNodeData]) ->
     with pytest.raises(CommandError) as caught:
         call_command("rules", "bind", "chongqing-13fyp", "--org", "C1", "--from", "2016-01-01")
     assert str(caught.value) == (
-        "规则集 chongqing-13fyp@3 的有效期为 2016-01-01 至 2020-12-31，绑定期限须在其内："
+        "规则集 chongqing-13fyp@4 的有效期为 2016-01-01 至 2020-12-31，绑定期限须在其内："
         "结束日期须指定且不晚于 2020-12-31"
     )
 
@@ -151,9 +151,9 @@ def test_the_unit_on_the_date_decides_not_todays_unit(tree: dict[str, OrgNodeDat
     event(p.id, "transfer", "2016-07-01", unit_id=tree["U3"].id)
     before, after = _answers(p.id, D("2016-06-30")), _answers(p.id, D("2016-07-01"))
     assert (before["engine"], before["api"], before["hours_per_day"]) == (
-        "chongqing-13fyp@3", "chongqing-13fyp@3", 7.5)  # fmt: skip
+        "chongqing-13fyp@4", "chongqing-13fyp@4", 7.5)  # fmt: skip
     assert (after["engine"], after["api"], after["hours_per_day"]) == (
-        "zhengzhou-2014@3", "zhengzhou-2014@3", 8.0)  # fmt: skip
+        "zhengzhou-2014@4", "zhengzhou-2014@4", 8.0)  # fmt: skip
 
 
 # -- hypothesis: generated trees (the test tree's nodes) and bindings ---------------------
@@ -176,7 +176,7 @@ def _expected(chain: list[str], generated: list[Any], on: dt.date) -> str:
             if node == code and start <= on and (end is None or on <= end) and lo <= on <= hi:
                 here.append((start, name))
         if here:
-            return f"{max(here)[1]}@3"
+            return f"{max(here)[1]}@4"
     return ""
 
 

@@ -73,29 +73,97 @@ def test_rules_validate_command_reports_the_bad_file(tmp_path: Any) -> None:
     )
 
 
-# -- unit rules: ZZ-T2(1)(2)(3) ---------------------------------------------------------------
-def test_zz_t2_unit_counts_distinct_classes_by_subject(bound: dict[str, OrgNodeData]) -> None:
-    a = make_person(bound["U3"], name="甲")
-    b = make_person(bound["U3"], name="乙")
-    for n in range(1, 5):  # 4 theory classes, class 1 attended by both people
-        entry(a.id, "2015-05-01", hours=3, subjects={"theory": 3}, source_type="class",
-              source_ref=f"class:{n}:enrolment:{n}")  # fmt: skip
-    entry(b.id, "2015-05-01", hours=3, subjects={"theory": 3}, source_type="class",
-          source_ref="class:1:enrolment:99")  # fmt: skip
-    for n in (7, 8, 9):
-        entry(b.id, "2015-06-01", hours=2, subjects={"writing": 2}, source_type="class",
-              source_ref=f"class:{n}:enrolment:{n}")  # fmt: skip
+# -- unit rules: ZZ-T2(1)(2)(3), §8 "Unit-level counts" (issue #10 item 9) -------------------
+def _zz_tree() -> dict[str, Any]:
+    """郑州 (C2) with a district Z1 (and a unit Z1U under it) beside the city-level unit U3."""
+    from civtrain.organisations.api import OrgKind, org_by_codes, org_create
+
+    org_create(actor=None, code="Z1", name="金水区", kind=OrgKind.DISTRICT, parent_code="C2")
+    org_create(actor=None, code="Z1U", name="金水区人社局", kind=OrgKind.UNIT, parent_code="Z1")
+    return org_by_codes()
+
+
+def _held_class(org: Any, subjects: dict[str, float], end: str, held: bool = True) -> Any:
+    from decimal import Decimal
+
+    from civtrain.accounts.api import Role
+    from civtrain.classes.api import ClassStatus, class_transition
+    from civtrain.testing import make_class, make_institution, make_user
+
+    actor = make_user(Role.CITY_BUREAU, org)
+    inst = make_institution(org, recognised_from=D("2014-01-01"), recognised_to=D("2016-12-31"))
+    day = D(end)
+    tc = make_class(actor, org, inst.id, start_date=day, end_date=day, days=Decimal(1),
+                    total_hours=Decimal(8), training_type="in_service",
+                    subject_hours={k: Decimal(str(v)) for k, v in subjects.items()})  # fmt: skip
+    if held:
+        for to in (ClassStatus.OPEN, ClassStatus.RUNNING):
+            class_transition(actor=actor, class_id=tc.id, to=to)
+    return tc
+
+
+ZZ_T2 = [
+    # node, its role, classes it organised: (subjects, held?) → theory, writing, lecture
+    # counts and statuses as of 2016-01-01. Each rule: districts and city-level units.
+    ("U3", [({"theory": 3}, True)] * 5 + [({"writing": 2}, True)] * 3
+     + [({"lecture_series": 2}, True)], (5, "met"), (3, "met"), (1, "met")),
+    ("U3", [({"theory": 3}, True)] * 4 + [({"theory": 3}, False)],
+     (4, "missed"), (0, "missed"), (0, "missed")),  # a class never held does not count
+    ("Z1", [({"theory": 2, "writing": 2}, True)] * 3,
+     (3, "missed"), (3, "met"), (0, "missed")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("node", "classes", "theory", "writing", "lecture"), ZZ_T2)
+def test_zz_t2_counts_the_classes_a_district_or_city_unit_organised(
+    bound: dict[str, OrgNodeData],
+    node: str,
+    classes: list[tuple[dict[str, float], bool]],
+    theory: tuple[int, str],
+    writing: tuple[int, str],
+    lecture: tuple[int, str],
+) -> None:
+    tree = _zz_tree()
+    for subjects, held in classes:
+        _held_class(tree[node], subjects, "2015-05-08", held)
+    # Staff of U3 attending a theory class elsewhere (organised by the district unit Z1U)
+    # add nothing to U3's count, nor to Z1U's (a unit under a district is not named).
+    other = _held_class(tree["Z1U"], {"theory": 3}, "2015-06-05")
+    p = make_person(tree["U3"])
+    entry(p.id, "2015-06-05", hours=3, subjects={"theory": 3}, source_type="class",
+          source_ref=f"class:{other.id}:enrolment:1")  # fmt: skip
     ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
     summaries = {s.unit_code: s for s in unit_summaries(ev, list(results))}
-    u3 = {o.rule: o for o in summaries["U3"].unit_outcomes}
-    assert (u3["zz-t2-theory"].clause, u3["zz-t2-theory"].achieved) == ("ZZ-T2(1)", 4)
-    assert u3["zz-t2-theory"].status == "missed"
-    assert u3["zz-t2-theory"].explanation == (
+    got = {o.rule: (o.achieved, o.status) for o in summaries[node].unit_outcomes}
+    assert got == {"zz-t2-theory": theory, "zz-t2-writing": writing, "zz-t2-lecture": lecture}
+    assert "Z1U" not in summaries or not summaries["Z1U"].unit_outcomes
+    clause = {o.rule: o.clause for o in summaries[node].unit_outcomes}
+    assert clause["zz-t2-theory"] == "ZZ-T2(1)"
+
+
+def test_zz_t2_explains_the_gap(bound: dict[str, OrgNodeData]) -> None:
+    tree = _zz_tree()
+    for _ in range(4):
+        _held_class(tree["U3"], {"theory": 3}, "2015-05-08")
+    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
+    u3 = {s.unit_code: s for s in unit_summaries(ev, list(results))}["U3"]
+    theory = next(o for o in u3.unit_outcomes if o.rule == "zz-t2-theory")
+    assert theory.explanation == (
         "未按期完成基本理论素养专题培训场次：截至 2015-12-31 为 4 / 5 次，差 1 次理论专题培训"
     )
-    assert (u3["zz-t2-writing"].achieved, u3["zz-t2-writing"].status) == (3, "met")
-    assert (u3["zz-t2-lecture"].achieved, u3["zz-t2-lecture"].status) == (0, "missed")
-    assert summaries["U3"].task_missed is True
+    assert u3.task_missed is True
+
+
+def test_cli_units_lists_districts_with_their_own_outcome(bound: dict[str, OrgNodeData]) -> None:
+    tree = _zz_tree()
+    _held_class(tree["Z1"], {"lecture_series": 2}, "2015-05-08")
+    out = io.StringIO()
+    call_command("compliance", "--year", "2015", "--as-of", "2016-01-01", "--units",
+                 stdout=out)  # fmt: skip
+    rows = {r["unit_code"]: r for r in json.loads(out.getvalue())}
+    z1 = {o["rule"]: (o["achieved"], o["status"]) for o in rows["Z1"]["unit_outcomes"]}
+    assert z1["zz-t2-lecture"] == (1, "met")
+    assert rows["Z1"]["headcount"] == 0
 
 
 # -- consequences (issue #10 item 2; REQUIREMENTS ZZ-M4, CQ-M3, §8) -----------------------
@@ -393,18 +461,18 @@ def test_reevaluating_one_person_is_a_fixed_handful_of_queries(
 def test_rules_commands_load_list_show_bind(tree: dict[str, OrgNodeData]) -> None:
     out = io.StringIO()
     call_command("rules", "validate", stdout=out)
-    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@3，7 条规则" in out.getvalue()
+    assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@4，7 条规则" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("载入 zhengzhou-2014@3")
+    assert out.getvalue().startswith("载入 zhengzhou-2014@4")
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("已存在 zhengzhou-2014@3")
+    assert out.getvalue().startswith("已存在 zhengzhou-2014@4")
     call_command("rules", "bind", "zhengzhou-2014", "--org", "C2", "--from", "2014-01-01",
                  "--to", "2016-12-31", stdout=io.StringIO())  # fmt: skip
     out = io.StringIO()
     call_command("rules", "list", stdout=out)
-    assert "绑定 zhengzhou-2014@3" in out.getvalue() and "C2（郑州市）" in out.getvalue()
+    assert "绑定 zhengzhou-2014@4" in out.getvalue() and "C2（郑州市）" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "show", "zhengzhou-2014", stdout=out)
     assert json.loads(out.getvalue())["rules"][0]["clause"] == "ZZ-G1"
@@ -428,7 +496,7 @@ def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:
     entry(p.id, "2018-04-01", hours=90, subjects={"ethics": 1})
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", stdout=out)
-    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@3" in out.getvalue()
+    assert f"钱七 {p.id_number_masked} U1 chongqing-13fyp@4" in out.getvalue()
     assert "[已完成] CQ-G1     年度培训：已完成年度培训：90 / 90 学时" in out.getvalue()
     out = io.StringIO()
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--format", "csv",

@@ -475,11 +475,11 @@ def test_transfer_between_cities_mid_year_uses_the_set_of_the_unit_on_as_of(
     event(p.id, "transfer", "2016-07-01", unit_id=bound["U3"].id)  # to 郑州
     entry(p.id, "2016-10-01", hours=70)
     before = run(p.id, 2016, "2016-06-30")
-    assert before.ruleset == "chongqing-13fyp@3"
+    assert before.ruleset == "chongqing-13fyp@4"
     assert before.unit_code == "U1"
     assert pick(before, "cq-g1-annual").achieved == 100
     after = run(p.id, 2016, "2016-12-31")
-    assert after.ruleset == "zhengzhou-2014@3"
+    assert after.ruleset == "zhengzhou-2014@4"
     assert after.unit_code == "U3"
     o = pick(after, "zz-g1-annual")
     assert (o.achieved, o.status) == (170, "met")  # the whole year's entries count
