@@ -1,28 +1,41 @@
-"""Credit-ledger throughput (issue 3 "must show"): writes single and bulk, verification.
+"""Credit-ledger throughput (issue 3 "must show"): writes single and bulk, the records import
+command, verification.
 
 Each run makes a bench city with one unit and size/20 people (20 entries each, every other
 entry with 法治 hours), and removes all it made afterwards with plain SQL (ledger rows are
 append-only inside the app; the bench cleans up its own). Baselines, measured in the same
 run on the same rows: plain `LedgerEntry.objects.create` with the hashes already computed
-(single), one plain `bulk_create` of the entries and their subject rows (bulk), and a plain
-streaming SELECT of the same entry and subject rows (verification).
+(single), one plain `bulk_create` of the entries and their subject rows (bulk, and the
+records import), and a plain streaming SELECT of the same entry and subject rows
+(verification).
 """
 
 import datetime as dt
+import io
+import os
 import sys
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from bench import Measurement, benchmark, timer
+from bench.roster import _server_cpu, _server_pid
 from civtrain.accounts.api import SYSTEM
+from civtrain.catalogue.data import DEFAULT_SUBJECTS, TRAINING_TYPE_LABELS, TrainingType
 from civtrain.core import crypto
 from civtrain.core.models import AuditEvent
-from civtrain.credits import chain
+from civtrain.core.tabular import write_table
+from civtrain.credits import ledger, services
 from civtrain.credits.api import EntryInput, credit_entries_bulk_record, credit_entry_record
+from civtrain.credits.imports import RECORD_HEADERS
 from civtrain.credits.integrity import ledger_verify
 from civtrain.credits.models import LedgerChainHead, LedgerEntry, LedgerSubjectHours
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
@@ -40,12 +53,16 @@ def _progress(message: str) -> None:
     sys.stderr.flush()
 
 
+def _id_number(i: int) -> str:
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=i % 14000)
+    first17 = f"{REGION}{birth:%Y%m%d}{i // 14000:03d}"
+    return first17 + id_check_digit(first17)
+
+
 def _people(unit_id: int, n: int) -> list[int]:
     rows = []
     for i in range(n):
-        birth = dt.date(1960, 1, 1) + dt.timedelta(days=i % 14000)
-        first17 = f"{REGION}{birth:%Y%m%d}{i // 14000:03d}"
-        id_number = first17 + id_check_digit(first17)
+        id_number = _id_number(i)
         rows.append(
             Person(
                 name=f"账本{i}",
@@ -158,6 +175,25 @@ def _detach(entries: list[LedgerEntry]) -> list[tuple[int, LedgerEntry]]:
     return out
 
 
+def _baseline_bulk_create(person_ids: list[int]) -> float:
+    """Seconds to write the rows just written for these people again with one plain
+    bulk_create (entries, then subject rows), in one transaction."""
+    entries, subjects = _snapshot(person_ids)
+    _clear_ledger(person_ids)
+    detached = _detach(entries)
+    with timer() as elapsed, transaction.atomic():
+        LedgerEntry.objects.bulk_create([e for _, e in detached], batch_size=1000)
+        LedgerSubjectHours.objects.bulk_create(
+            [
+                LedgerSubjectHours(entry_id=e.pk, person_id=p, year=y, subject=c, hours=h)
+                for old, e in detached
+                for p, y, c, h in subjects.get(old, [])
+            ],
+            batch_size=2000,
+        )
+    return elapsed()
+
+
 @benchmark(
     "ledger_write_single",
     default_size=5_000,
@@ -215,21 +251,8 @@ def ledger_write_bulk(size: int) -> Measurement:
             result = credit_entries_bulk_record(actor=SYSTEM, entries=inputs)
         seconds = elapsed()
         assert result.created == size and result.failed == 0, result.errors[:3]
-        entries, subjects = _snapshot(person_ids)
-        _clear_ledger(person_ids)
-        detached = _detach(entries)
         _progress(f"service {seconds:.1f} s; baseline bulk_create …")
-        with timer() as elapsed, transaction.atomic():
-            LedgerEntry.objects.bulk_create([e for _, e in detached], batch_size=1000)
-            LedgerSubjectHours.objects.bulk_create(
-                [
-                    LedgerSubjectHours(entry_id=e.pk, person_id=p, year=y, subject=c, hours=h)
-                    for old, e in detached
-                    for p, y, c, h in subjects.get(old, [])
-                ],
-                batch_size=2000,
-            )
-        base = elapsed()
+        base = _baseline_bulk_create(person_ids)
     return Measurement(
         value=size / seconds,
         unit="entries/s",
@@ -255,7 +278,7 @@ def ledger_verify_bench(size: int) -> Measurement:
             n = 0
             for _ in (
                 LedgerEntry.objects.order_by("person_id", "seq")
-                .values_list("id", *chain.CANONICAL_FIELDS, "prev_hash", "hash")
+                .values_list("id", *ledger.current().columns, "prev_hash", "hash")
                 .iterator(chunk_size=10000)
             ):
                 n += 1
@@ -272,4 +295,86 @@ def ledger_verify_bench(size: int) -> Measurement:
         unit="entries/s",
         baseline=entries / base,
         target=">= 100000 entries/s on postgresql",
+    )
+
+
+def _record_rows(size: int, people: int) -> Iterator[list[object]]:
+    """Rows of a historical-records file as an operator would send it: Chinese labels,
+    hours only (days converted), 法治 hours on every other row."""
+    in_service = TRAINING_TYPE_LABELS[TrainingType.IN_SERVICE]
+    law = dict(DEFAULT_SUBJECTS)["law"]
+    for i in range(size):
+        yield [
+            _id_number(i % people),
+            f"基准培训{i}",
+            in_service,
+            "网络培训",
+            None,
+            dt.date(2025, 1 + i % 12, 1 + i % 28),
+            None,
+            1 + i % 8,
+            f"{law}:1" if i % 2 else "",
+            "",
+            None,
+        ]
+
+
+@contextmanager
+def _timed(module: Any, name: str, into: list[float]) -> Iterator[None]:
+    """Time every call of module.name (a phase inside the command) into `into`."""
+    real: Callable[..., Any] = getattr(module, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            into.append(time.perf_counter() - started)
+
+    setattr(module, name, timed)
+    try:
+        yield
+    finally:
+        setattr(module, name, real)
+
+
+@benchmark(
+    "records_import",
+    default_size=100_000,
+    description="civtrain import-records FILE.xlsx (read, validate, ledger write, audit) rows/s",
+)
+def records_import_bench(size: int) -> Measurement:
+    """The bulk ledger write as production takes it (issue #9 item 4): through the command,
+    one transaction for the whole file (all or nothing), so one process."""
+    with _bench_people(size) as person_ids, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "records.xlsx"
+        _progress(f"generating a {size}-row records file …")
+        path.write_bytes(
+            write_table(RECORD_HEADERS, _record_rows(size, len(person_ids)), fmt="xlsx")
+        )
+        _progress("civtrain import-records …")
+        writes: list[float] = []
+        server = _server_pid()
+        server_cpu = _server_cpu(server)
+        cpu = time.process_time()
+        with _timed(services, "credit_entries_bulk_record", writes), timer() as elapsed:
+            call_command("import_records", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        seconds = elapsed()
+        cpu = time.process_time() - cpu
+        server_cpu = _server_cpu(server) - server_cpu
+        written = LedgerEntry.objects.filter(person_id__in=person_ids).count()
+        assert written == size, f"{written} of {size} rows written"
+        _progress(
+            f"import: {seconds:.1f} s wall (of which the bulk ledger write {sum(writes):.1f} s, "
+            f"{size / sum(writes):,.0f} entries/s), {cpu:.1f} s CPU in this process, "
+            f"{server_cpu:.1f} s in the database backend, load average "
+            f"{os.getloadavg()[0]:.1f}; baseline bulk_create …"
+        )
+        base = _baseline_bulk_create(person_ids)
+        _progress(f"baseline bulk_create: {base:.1f} s")
+    return Measurement(
+        value=size / seconds,
+        unit="rows/s",
+        baseline=size / base,
+        target="(the path production takes; ADR 0012)",
     )

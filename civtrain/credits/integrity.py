@@ -5,9 +5,9 @@ column, through one raw cursor, so memory holds one person's rows at a time plus
 chain-head index.
 """
 
-import datetime as dt
 import json
 import logging
+import operator
 import os
 import re
 import threading
@@ -26,7 +26,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError
-from civtrain.credits import chain
+from civtrain.credits import chain, ledger
 from civtrain.credits.data import LedgerProblem, ProblemKind, VerificationReport
 from civtrain.credits.errors import CreditsErrorCode
 from civtrain.credits.models import (
@@ -46,74 +46,80 @@ WHO = "\x00who\x00"  # replaced by name and masked ID once the person is looked 
 
 # One pass over the entries in (person, seq) order. Each row comes out slim: (id, person_id,
 # seq, prev_hash, hash, content_ok), content_ok telling whether SHA-256(prev_hash ‖ "\n" ‖
-# canonical content) equals the stored hash.
+# content) equals the stored hash, the content being the entry's canonical JSON under the
+# field schema version it was written with (credits.ledger, issue #9 item 3).
 #
-# On PostgreSQL the database builds the canonical JSON and hashes it (pgcrypto-free
-# sha256()), byte for byte what chain.assemble() builds: to_json() escapes strings exactly
-# as Python's json encoder does with ensure_ascii=False (", \, \b \f \n \r \t, other
-# control characters as lowercase \u00xx), numeric(·,2)::text is the fixed two-place form,
-# and subjects sort by code in byte order (COLLATE "C" = code point order, like sorted()).
-# test_integrity checks the two against each other on awkward values. This moves the
-# per-entry work out of Python: verification is bound by the database's scan, not by
-# the interpreter (bench/ledger.py).
-_PG_CONTENT = """
-'{"date":"' || to_char(e.date, 'YYYY-MM-DD') || '","days":"' || e.days::text
-|| '","evidence":' || to_json(e.evidence::text)::text
-|| ',"hours":"' || e.hours::text || '","mode":' || to_json(e.mode::text)::text
-|| ',"person_id":' || e.person_id::text
-|| ',"reason":' || to_json(e.reason::text)::text
-|| ',"recorded_at":"'
-|| to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-|| '","recorded_by_id":' || coalesce(e.recorded_by_id::text, 'null')
-|| ',"result":' || to_json(e.result::text)::text
-|| ',"reverses_id":' || coalesce(e.reverses_id::text, 'null')
-|| ',"score":' || coalesce('"' || e.score::text || '"', 'null')
-|| ',"seq":' || e.seq::text
-|| ',"source_ref":' || to_json(e.source_ref::text)::text
-|| ',"source_type":' || to_json(e.source_type::text)::text
-|| ',"start_date":' || coalesce('"' || to_char(e.start_date, 'YYYY-MM-DD') || '"', 'null')
-|| ',"subjects":[' || coalesce(s.subjects, '') || ']'
-|| ',"title":' || to_json(e.title::text)::text
-|| ',"training_type":' || to_json(e.training_type::text)::text
-|| ',"year":' || e.year::text || '}'
-"""
-_PG_SUBJECTS = """
-SELECT person_id, entry_id,
-       string_agg('[' || to_json(subject::text)::text || ',"' || hours::text || '"]', ','
-                  ORDER BY subject COLLATE "C") AS subjects
+# On PostgreSQL the database builds the content and hashes it (sha256()) from the SQL twin
+# that each schema version generates (ledger.Schema.sql_content), byte for byte what the
+# Python form builds; test_integrity and test_ledger_schema check the two against each other
+# on awkward values for every version. This moves the per-entry work out of Python:
+# verification is bound by the database's scan (bench/ledger.py). An entry whose version no
+# schema declares has no content (NULL), so it is reported as edited.
+_PG_SUBJECTS = f"""
+SELECT person_id, entry_id, {ledger.SQL_SUBJECT_PAIRS} AS subjects
+FROM credits_ledgersubjecthours {{sub_where}}
+GROUP BY person_id, entry_id
+"""  # noqa: S608 - built from constants only
+_GENERIC_SUBJECTS = """
+SELECT person_id, entry_id, json_group_array(json_array(subject, hours)) AS subjects
 FROM credits_ledgersubjecthours {sub_where}
 GROUP BY person_id, entry_id
 """
-_PG_SQL = f"""
-SELECT e.id, e.person_id, e.seq, e.prev_hash, e.hash,
-       encode(sha256(convert_to(e.prev_hash || E'\\n' || {_PG_CONTENT}, 'UTF8')), 'hex')
-       = e.hash
+_FIRST = 6  # SQLite rows: id, person_id, seq, prev_hash, hash, version, then the columns
+
+
+def _pg_content() -> str:
+    """Each entry's canonical content under its own version (PostgreSQL)."""
+    whens = "\n".join(
+        f"WHEN {version} THEN {schema.sql_content()}"
+        for version, schema in sorted(ledger.VERSIONS.items())
+    )
+    return f"CASE e.schema_version {whens} END"
+
+
+def _entries_sql(postgres: bool) -> str:
+    """The pass over the entries; {sub_where} and {where} are filled in by the caller."""
+    if postgres:
+        selected = (
+            "encode(sha256(convert_to(e.prev_hash || E'\\n' || "
+            f"{_pg_content()}, 'UTF8')), 'hex') = e.hash"
+        )
+        subjects = _PG_SUBJECTS
+    else:  # hashed in Python (_slim_row): every column some version hashes
+        selected = "e.schema_version, " + ", ".join(f"e.{c}" for c in ledger.stored_columns())
+        selected += ", s.subjects"
+        subjects = _GENERIC_SUBJECTS
+    return f"""
+SELECT e.id, e.person_id, e.seq, e.prev_hash, e.hash, {selected}
 FROM credits_ledgerentry e
-LEFT JOIN ({_PG_SUBJECTS}) s ON s.entry_id = e.id AND s.person_id = e.person_id
+LEFT JOIN ({subjects}) s ON s.entry_id = e.id AND s.person_id = e.person_id
 {{where}}
 ORDER BY e.person_id, e.seq, e.id
-"""  # noqa: S608 - built from the constants above only
-_PG_CONTENT_SQL = f"""
-SELECT e.id, convert_to({_PG_CONTENT}, 'UTF8')
-FROM credits_ledgerentry e
-LEFT JOIN ({_PG_SUBJECTS.replace("{sub_where}", "")}) s
-       ON s.entry_id = e.id AND s.person_id = e.person_id
-ORDER BY e.id
-"""  # noqa: S608 - built from the constants above only
-_GENERIC_SQL = """
-SELECT e.id, e.person_id, e.seq, e.title, e.start_date, e.date, e.year, e.hours, e.days,
-       e.training_type, e.mode, e.result, e.score, e.source_type, e.source_ref,
-       e.reverses_id, e.reason, e.evidence, e.recorded_by_id, e.recorded_at,
-       e.prev_hash, e.hash, s.subjects
-FROM credits_ledgerentry e
-LEFT JOIN (
-    SELECT person_id, entry_id, json_group_array(json_array(subject, hours)) AS subjects
-    FROM credits_ledgersubjecthours {sub_where}
-    GROUP BY person_id, entry_id
-) s ON s.entry_id = e.id AND s.person_id = e.person_id
-{where}
-ORDER BY e.person_id, e.seq, e.id
-"""
+"""  # noqa: S608 - built from the schema's validated column names only
+
+
+_Reader = tuple[ledger.Schema, Callable[[tuple], tuple]]
+
+
+def _readers() -> dict[int, _Reader]:
+    """Per version: its schema and where its columns sit in a SQLite row."""
+    columns = ledger.stored_columns()
+    return {
+        version: (schema, operator.itemgetter(*(_FIRST + columns.index(c) for c in schema.columns)))
+        for version, schema in ledger.VERSIONS.items()
+    }
+
+
+def _slim_row(row: tuple, readers: dict[int, _Reader]) -> tuple:
+    """A raw SQLite row, hashed here under its own version, in the slim shape the
+    PostgreSQL query returns."""
+    ok = False
+    reader = readers.get(row[5])
+    if reader is not None:
+        schema, values = reader
+        subjects = json.loads(row[-1]) if row[-1] else ()
+        ok = chain.entry_hash(row[3], schema.content(values(row), subjects)) == row[4]
+    return (row[0], row[1], row[2], row[3], row[4], ok)
 
 
 @dataclass
@@ -124,26 +130,6 @@ class _Pending:
     text: str  # "{WHO}" marks where the person is named by name and masked ID
     person_id: int | None
     row: tuple | None = None
-
-
-def _moment(value: Any) -> str:
-    """recorded_at as read raw from SQLite (naive UTC text) or as a datetime."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return chain.iso_moment(value)
-
-
-def _slim_row(row: tuple) -> tuple:
-    """A raw SQLite row, hashed here, in the slim shape the PostgreSQL query returns."""
-    r = list(row)
-    r[4], r[5] = chain.iso_date(r[4]), chain.iso_date(r[5])
-    r[7], r[8], r[12] = chain.money(r[7]), chain.money(r[8]), chain.money(r[12])
-    r[19] = _moment(r[19])
-    subjects = [(c, chain.money(h)) for c, h in json.loads(r[22])] if r[22] else ()
-    content = chain.assemble(*r[1:20], subjects)  # type: ignore[call-arg]
-    return (r[0], r[1], r[2], r[20], r[21], chain.entry_hash(r[20], content) == r[21])
 
 
 def _entries_by_person(
@@ -177,8 +163,8 @@ def _entries_by_person(
     where = sub_where.replace("person_id", "e.person_id")
     params += params
     # replace(), not format(): the canonical JSON in the PostgreSQL query has braces
-    sql = (_PG_SQL if postgres else _GENERIC_SQL).replace("{sub_where}", sub_where)
-    sql = sql.replace("{where}", where)
+    sql = _entries_sql(postgres).replace("{sub_where}", sub_where).replace("{where}", where)
+    readers = _readers()
     current: int | None = None
     group: list[tuple] = []
     with transaction.atomic(), connection.chunked_cursor() as cursor:
@@ -191,7 +177,7 @@ def _entries_by_person(
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
             if not postgres:
-                batch = [_slim_row(r) for r in batch]
+                batch = [_slim_row(r, readers) for r in batch]
             for row in batch:
                 if row[1] != current:
                     if current is not None:
@@ -204,8 +190,12 @@ def _entries_by_person(
 
 def database_contents() -> dict[int, bytes]:
     """Entry id → the canonical content PostgreSQL builds for it (for tests)."""
+    subjects = _PG_SUBJECTS.replace("{sub_where}", "")
     with connection.cursor() as cursor:
-        cursor.execute(_PG_CONTENT_SQL)
+        cursor.execute(
+            f"SELECT e.id, convert_to({_pg_content()}, 'UTF8') FROM credits_ledgerentry e "  # noqa: S608
+            f"LEFT JOIN ({subjects}) s ON s.entry_id = e.id AND s.person_id = e.person_id"
+        )
         return {eid: bytes(content) for eid, content in cursor.fetchall()}
 
 

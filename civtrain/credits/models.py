@@ -38,6 +38,9 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
     evidence = models.CharField(max_length=300, blank=True)
     recorded_by_id = models.BigIntegerField(null=True, blank=True)
     recorded_at = models.DateTimeField()
+    # The version of the field schema (credits.ledger) the entry was written and is verified
+    # under; rows written before versions existed are version 1 (issue #9 item 3, ADR 0007).
+    schema_version = models.PositiveSmallIntegerField(db_default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

@@ -6,25 +6,21 @@ writers for the same person queue instead of forking the chain.
 """
 
 import datetime as dt
-import multiprocessing
-import operator
-import os
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope, is_system
 from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.credits import chain, hooks, integrity, outbox
+from civtrain.credits import chain, hooks, integrity, ledger, outbox
 from civtrain.credits.data import (
     BulkItemResult,
     BulkResult,
@@ -50,7 +46,6 @@ CENT = Decimal("0.01")
 MAX_HOURS = Decimal("99999.99")
 MAX_DAYS = Decimal("9999.99")
 BATCH = 5000  # entries per transaction in bulk writes (bench/ledger.py: 2,000 → 5,000 gave ~+20 %)
-PARALLEL_MIN = 10_000  # entries; below this one process writes (see _writer_processes)
 COPY_THRESHOLD = 50  # below this, plain INSERTs beat COPY's set-up on PostgreSQL
 _TYPES = frozenset(t.value for t in TrainingType)
 _MODES = frozenset(m.value for m in DeliveryMode)
@@ -103,6 +98,14 @@ class _Prepared:
     evidence: str
     subjects: list[tuple[str, Decimal]] = field(default_factory=list)
     reverses_id: int | None = None
+    # Set when the entry is chained (_chain_entry): the rest of what its schema hashes.
+    seq: int = 0
+    recorded_by_id: int | None = None
+    recorded_at: dt.datetime | None = None
+
+    @property
+    def year(self) -> int:
+        return self.date.year  # implements REQUIREMENTS §8: the year of the end date
 
 
 def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
@@ -249,41 +252,34 @@ def _lock_heads(person_ids: Sequence[int]) -> dict[int, _Head]:
     return heads
 
 
-@dataclass(slots=True)
 class _Row:
-    """A new entry's column values; lighter than a model instance for bulk writes."""
+    """A new entry: its field values in its schema's column order, and its chain link;
+    lighter than a model instance for bulk writes. Fields read as attributes (entry.title)."""
 
-    person_id: int
-    seq: int
-    title: str
-    start_date: dt.date | None
-    date: dt.date
-    year: int
-    hours: Decimal
-    days: Decimal
-    training_type: str
-    mode: str
-    result: str
-    score: Decimal | None
-    source_type: str
-    source_ref: str
-    reverses_id: int | None
-    reason: str
-    evidence: str
-    recorded_by_id: int | None
-    recorded_at: dt.datetime
-    prev_hash: str
-    hash: str
-    pk: int = 0  # set by _insert
-    id: int = 0
+    __slots__ = ("hash", "pk", "prev_hash", "schema", "values")
 
-    def values(self) -> list[Any]:
-        """The row in _ENTRY_COLUMNS order."""
-        return [self.pk, *_row_values(self)]
+    def __init__(self, schema: ledger.Schema, values: tuple, prev_hash: str, digest: str) -> None:
+        self.schema, self.values, self.prev_hash, self.hash = schema, values, prev_hash, digest
+        self.pk = 0  # set by _insert
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[self.schema.index[name]]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def row(self) -> list[Any]:
+        """The row in _entry_columns(schema) order."""
+        return [self.pk, self.schema.version, *self.values, self.prev_hash, self.hash]
 
 
-_ROW_FIELDS = (*chain.CANONICAL_FIELDS, "prev_hash", "hash")  # _Row's fields, in order
-_row_values = operator.attrgetter(*_ROW_FIELDS)
+def _entry_columns(schema: ledger.Schema) -> tuple[str, ...]:
+    """The columns a writer inserts for an entry of this schema version."""
+    return ("id", "schema_version", *schema.columns, "prev_hash", "hash")
 
 
 def _save_heads(heads: Iterable[_Head]) -> None:
@@ -313,60 +309,14 @@ def _save_heads(heads: Iterable[_Head]) -> None:
 
 
 def _chain_entry(
-    p: _Prepared, head: _Head, *, actor_id: int | None, at: dt.datetime, moment: str
+    p: _Prepared, head: _Head, *, actor_id: int | None, at: dt.datetime, schema: ledger.Schema
 ) -> _Row:
-    """The next entry of the person's chain; `moment` is chain.iso_moment(at), formatted once
-    per batch. The content is chain.canonical()'s, assembled from the prepared values
-    directly (a bulk write's hot path; test_chain checks canonical() against the reference)."""
-    seq = head.seq + 1
-    year = p.date.year  # implements REQUIREMENTS §8: the year of the end date
-    content = chain.assemble(
-        p.person_id,
-        seq,
-        p.title,
-        None if p.start_date is None else p.start_date.isoformat(),
-        p.date.isoformat(),
-        year,
-        chain.money(p.hours),
-        chain.money(p.days),
-        p.training_type,
-        p.mode,
-        p.result,
-        chain.money(p.score),
-        p.source_type,
-        p.source_ref,
-        p.reverses_id,
-        p.reason,
-        p.evidence,
-        actor_id,
-        moment,
-        [(code, chain.money(h)) for code, h in p.subjects],
-    )
-    digest = chain.entry_hash(head.hash, content)
-    entry = _Row(
-        p.person_id,
-        seq,
-        p.title,
-        p.start_date,
-        p.date,
-        year,
-        p.hours,
-        p.days,
-        p.training_type,
-        p.mode,
-        p.result,
-        p.score,
-        p.source_type,
-        p.source_ref,
-        p.reverses_id,
-        p.reason,
-        p.evidence,
-        actor_id,
-        at,
-        head.hash,
-        digest,
-    )
-    head.seq, head.hash = seq, digest
+    """The next entry of the person's chain, hashed under the current schema version."""
+    p.seq, p.recorded_by_id, p.recorded_at = head.seq + 1, actor_id, at
+    values = schema.values(p)
+    digest = chain.entry_hash(head.hash, schema.content(values, p.subjects))
+    entry = _Row(schema, values, head.hash, digest)
+    head.seq, head.hash = p.seq, digest
     return entry
 
 
@@ -377,7 +327,7 @@ def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | No
     same source)."""
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     at = clock.now()
-    moment = chain.iso_moment(at)
+    schema = ledger.current()
     heads = _lock_heads([p.person_id for p in prepared])
     # Looked up after the lock, so a racing writer of the same source is seen here.
     existing = _existing_sources([p for p in prepared if heads[p.person_id].seq > 0])
@@ -394,7 +344,7 @@ def _write(prepared: Sequence[_Prepared], *, actor: Any) -> list[tuple[_Row | No
             out.append((pending[key], None))
             continue
         head = heads[p.person_id]
-        entry = _chain_entry(p, head, actor_id=actor_id, at=at, moment=moment)
+        entry = _chain_entry(p, head, actor_id=actor_id, at=at, schema=schema)
         changed[p.person_id] = head
         pending[key] = entry
         new.append((entry, p))
@@ -435,7 +385,6 @@ def _existing_sources(prepared: Sequence[_Prepared]) -> dict[tuple[int, str, str
     return {(pid, stype, sref): eid for pid, stype, sref, eid in rows}
 
 
-_ENTRY_COLUMNS = ("id", *_ROW_FIELDS)
 _SUBJECT_COLUMNS = ("entry_id", "person_id", "year", "subject", "hours")
 
 
@@ -458,14 +407,16 @@ def _allocate_ids(cursor: Any, n: int) -> list[int]:
 
 
 def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
-    """Insert chained entries and their subject rows: COPY on PostgreSQL for batches,
-    executemany otherwise. The ORM's bulk_create spent most of a bulk write compiling SQL
-    (bench/ledger.py)."""
+    """Insert chained entries (all of one schema version) and their subject rows: COPY on
+    PostgreSQL for batches, executemany otherwise. The ORM's bulk_create spent most of a
+    bulk write compiling SQL (bench/ledger.py)."""
+    schema = new[0][0].schema
+    columns = ", ".join(_entry_columns(schema))
     with connection.cursor() as cursor:
         ids = _allocate_ids(cursor, len(new))
         for (entry, _), pk in zip(new, ids, strict=True):
-            entry.pk = entry.id = pk
-        entries: list[list[Any]] = [e.values() for e, _ in new]
+            entry.pk = pk
+        entries: list[list[Any]] = [e.row() for e, _ in new]
         subjects: list[list[Any]] = [
             [e.pk, e.person_id, e.year, code, hours] for e, p in new for code, hours in p.subjects
         ]
@@ -473,7 +424,7 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
         postgres = connection.vendor == "postgresql"
         if postgres and len(entries) >= COPY_THRESHOLD:
             raw = cursor.cursor
-            with raw.copy(f"COPY {e_table} ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {e_table} ({columns}) FROM STDIN") as copy:
                 for row in entries:
                     copy.write_row(row)
             if subjects:
@@ -482,10 +433,10 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
                         copy.write_row(row)
             return
         if not postgres:  # SQLite's driver needs Django's adapted values
-            _adapt_for_sqlite(entries, subjects, new[0][0].recorded_at)
-        marks = ", ".join(["%s"] * len(_ENTRY_COLUMNS))
+            _adapt_for_sqlite(schema, entries, subjects)
+        marks = ", ".join(["%s"] * len(entries[0]))
         cursor.executemany(
-            f"INSERT INTO {e_table} ({', '.join(_ENTRY_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {e_table} ({columns}) VALUES ({marks})",  # noqa: S608
             entries,
         )
         if subjects:
@@ -496,14 +447,14 @@ def _insert(new: Sequence[tuple[_Row, _Prepared]]) -> None:
             )
 
 
-def _adapt_for_sqlite(entries: list[list[Any]], subjects: list[list[Any]], at: dt.datetime) -> None:
-    moment = connection.ops.adapt_datetimefield_value(at)
+def _adapt_for_sqlite(
+    schema: ledger.Schema, entries: list[list[Any]], subjects: list[list[Any]]
+) -> None:
+    adapters = schema.sqlite_adapters(offset=2)  # after id and schema_version
     for row in entries:
-        row[4] = row[4].isoformat() if row[4] else None
-        row[5] = row[5].isoformat()
-        row[7], row[8] = str(row[7]), str(row[8])
-        row[12] = None if row[12] is None else str(row[12])
-        row[19] = moment
+        for position, adapt in adapters:
+            if row[position] is not None:
+                row[position] = adapt(row[position])
     for row in subjects:
         row[4] = str(row[4])
 
@@ -639,20 +590,15 @@ def credit_entries_bulk_record(
     Idempotent per (person, source_type, source_ref), also within the sequence.
     `scope_checked`: see _persons_allowed (only app services that checked the people)."""
     indexed = list(enumerate(entries))
-    workers = _writer_processes(len(indexed))
-
-    def record(part: list[tuple[int, EntryInput]]) -> list[BulkItemResult]:
-        return _record(
-            part,
+    # One checkpoint after the whole write, not one per batch (issue 8 item 15).
+    with integrity.checkpoints_deferred():
+        results = _record(
+            indexed,
             actor=actor,
             hours_per_day=hours_per_day,
             batch_size=batch_size,
             scope_checked=scope_checked,
         )
-
-    # One checkpoint after the whole write, not one per batch (issue 8 item 15).
-    with integrity.checkpoints_deferred():
-        results = _in_processes(indexed, record, workers) if workers > 1 else record(indexed)
     final = tuple(sorted(results, key=lambda item: item.index))
     created = sum(1 for i in final if i.status == ItemStatus.CREATED)
     existing = sum(1 for i in final if i.status == ItemStatus.EXISTING)
@@ -739,94 +685,6 @@ def _write_batches(
                     changes={"created": batch_created, "first_id": first_id, "last_id": last_id},
                 )
     return outcomes
-
-
-def _writer_processes(count: int) -> int:
-    """How many processes share a bulk write: chains are per person, so people can be split
-    between processes, each with its own connection and batches. Only for large writes on
-    PostgreSQL, from the main thread, outside a transaction (a worker cannot see the caller's
-    uncommitted rows; tests run inside one and take the one-process path)."""
-    wanted = int(getattr(settings, "CIVTRAIN_LEDGER_WRITERS", 2))
-    if (
-        wanted < 2
-        or count < int(getattr(settings, "CIVTRAIN_LEDGER_PARALLEL_MIN", PARALLEL_MIN))
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        return 1
-    return max(1, min(wanted, os.cpu_count() or 1))
-
-
-def _group(inp: EntryInput, n: int) -> int:
-    try:
-        return int(inp.person_id) % n
-    except (TypeError, ValueError):
-        return 0  # rejected by _prepare wherever it runs
-
-
-def _in_processes(
-    indexed: Sequence[tuple[int, EntryInput]],
-    record: Callable[[list[tuple[int, EntryInput]]], list[BulkItemResult]],
-    n: int,
-) -> list[BulkItemResult]:
-    """record() over n groups of people at once: n - 1 forked processes and this one.
-
-    A worker gets its own database connection; the one inherited from this process is set
-    aside unclosed (closing it would end this process's session) and the worker leaves with
-    os._exit, so nothing of it is finalised. Each process records its own people's changes
-    in the ledger's outbox in its own transaction."""
-    groups: list[list[tuple[int, EntryInput]]] = [[] for _ in range(n)]
-    for item in indexed:
-        groups[_group(item[1], n)].append(item)
-    ctx = multiprocessing.get_context("fork")
-    workers = []
-    for group in groups[1:]:
-        receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_writer_process, args=(record, group, sender))
-        process.start()
-        sender.close()
-        workers.append((process, receiver))
-    answers = []
-    try:
-        results = record(groups[0])
-    finally:  # the workers are waited for even when this process's share failed
-        for process, receiver in workers:
-            try:
-                answers.append(receiver.recv())
-            except EOFError:
-                answers.append(("error", "the worker process ended without an answer"))
-            process.join()
-    failures = []
-    for status, payload in answers:
-        if status == "ok":
-            results += payload
-        else:
-            failures.append(payload)
-    if failures:
-        raise RuntimeError("bulk ledger write failed in a worker process: " + "; ".join(failures))
-    return results
-
-
-_set_aside: list[Any] = []  # inherited connections a worker must neither use nor close
-
-
-def _writer_process(
-    record: Callable[[list[tuple[int, EntryInput]]], list[BulkItemResult]],
-    group: list[tuple[int, EntryInput]],
-    sender: Any,
-) -> None:
-    for conn in connections.all(initialized_only=True):
-        _set_aside.append(conn.connection)
-        conn.connection = None
-    try:
-        sender.send(("ok", record(group)))
-    except BaseException as exc:
-        sender.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        connections.close_all()
-        sender.close()
-        os._exit(0)
 
 
 def credit_entry_reverse(

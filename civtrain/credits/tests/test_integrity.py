@@ -16,6 +16,7 @@ from civtrain.credits import api as credits
 from civtrain.credits.data import ProblemKind
 from civtrain.credits.integrity import ledger_checkpoint_create, ledger_verify
 from civtrain.credits.models import LedgerCheckpoint, LedgerEntry, LedgerVerification
+from civtrain.credits.tests import schema_v2
 
 
 @pytest.fixture
@@ -203,14 +204,20 @@ def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, peo
     assert "在检查点时有2条记录，现全部缺失" in report.problems[0].message
 
 
-def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_database_builds_the_canonical_form_byte_for_byte(
+    hr: Any, people: dict, version: int, monkeypatch: Any
+) -> None:
     """Verification has the database build and hash each entry's canonical content
-    (PostgreSQL) or reads raw rows (SQLite); either way every field must come out as
-    chain.canonical() formats the ORM's values: fractions, nulls, quotes, backslashes,
-    control characters, non-BMP characters, start dates, subject order."""
-    from civtrain.credits import chain, integrity
+    (PostgreSQL) or reads raw rows (SQLite); either way every field must come out as the
+    schema's Python form formats it, for every schema version (issue #9 item 3; version 2
+    is the test's own, with one more field): fractions, nulls, quotes, backslashes, control
+    characters, U+2028, non-BMP characters, start dates, subject order."""
+    from civtrain.credits import chain, integrity, ledger
 
-    awkward = 'q"b\\s\t\r\x08\x0c\x01\x1f\x7f\u2028 ✓ 𠀀'
+    if version == 2:
+        schema_v2.install(monkeypatch)
+    awkward = schema_v2.AWKWARD
     credits.credit_entry_record(
         actor=hr,
         person_id=people["zhang"].id,
@@ -240,14 +247,15 @@ def test_database_builds_the_canonical_form_byte_for_byte(hr: Any, people: dict)
         source_ref="odd:2",
     )
     in_database = integrity.database_contents() if connection.vendor == "postgresql" else {}
-    for e in LedgerEntry.objects.order_by("id"):
-        fields = {f: getattr(e, f) for f in chain.CANONICAL_FIELDS}
-        subjects = list(e.subjects.values_list("subject", "hours"))
-        expected = chain.canonical(**fields, subjects=subjects)
-        assert expected == chain.canonical_reference(**fields, subjects=subjects)
+    stored = schema_v2.stored_entries()
+    assert [v for _, v, *_ in stored] == [version, version]
+    for entry_id, v, prev_hash, digest, values, subjects in stored:
+        schema = ledger.VERSIONS[v]
+        expected = schema.content(values, subjects)
+        assert expected == schema.reference(values, subjects)
         if in_database:
-            assert in_database[e.id] == expected
-        assert chain.entry_hash(e.prev_hash, expected) == e.hash
+            assert in_database[entry_id] == expected
+        assert chain.entry_hash(prev_hash, expected) == digest
     rows = [row for _, group in integrity._entries_by_person(None) for row in group]
     assert [row[5] for row in rows] == [True, True]  # content_ok, however computed
     assert ledger_verify().ok

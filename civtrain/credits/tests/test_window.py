@@ -20,7 +20,7 @@ from django.test import Client
 
 from civtrain.core import clock
 from civtrain.credits import api as credits
-from civtrain.credits import chain, integrity
+from civtrain.credits import chain, integrity, ledger
 from civtrain.credits.data import ProblemKind
 from civtrain.credits.integrity import ledger_checkpoint_create, ledger_verify
 from civtrain.credits.models import (
@@ -63,10 +63,8 @@ def edit_and_rechain(entry_id: int, **changes: Any) -> None:
             subjects = LedgerSubjectHours.objects.filter(entry_id=row.pk).values_list(
                 "subject", "hours"
             )
-            content = chain.canonical(
-                **{name: getattr(row, name) for name in chain.CANONICAL_FIELDS},
-                subjects=list(subjects),
-            )
+            schema = ledger.VERSIONS[row.schema_version]
+            content = schema.content(schema.values(row), list(subjects))
             digest = chain.entry_hash(prev, content)
             assignments = (
                 ", ".join(f"{name} = %s" for name in changes) + ", " if (row.pk == entry_id) else ""
