@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,10 @@ from bench import Measurement, benchmark, timer
 from bench.roster import _server_cpu, _server_pid
 from civtrain.accounts.api import SYSTEM
 from civtrain.catalogue.data import DEFAULT_SUBJECTS, TRAINING_TYPE_LABELS, TrainingType
-from civtrain.core import crypto
+from civtrain.core import crypto, tabular
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import write_table
-from civtrain.credits import ledger, services
+from civtrain.credits import imports, integrity, ledger, services
 from civtrain.credits.api import EntryInput, credit_entries_bulk_record, credit_entry_record
 from civtrain.credits.imports import RECORD_HEADERS
 from civtrain.credits.integrity import ledger_verify
@@ -338,6 +338,15 @@ def _timed(module: Any, name: str, into: list[float]) -> Iterator[None]:
         setattr(module, name, real)
 
 
+# The phases of the command timed separately: module and function called through it.
+_IMPORT_PHASES: dict[str, tuple[Any, str]] = {
+    "read": (tabular, "read_table"),
+    "validation": (imports, "validate_records"),
+    "ledger write": (services, "credit_entries_bulk_record"),
+    "checkpoint after commit": (integrity, "ledger_checkpoint_create"),
+}
+
+
 @benchmark(
     "records_import",
     default_size=100_000,
@@ -353,21 +362,27 @@ def records_import_bench(size: int) -> Measurement:
             write_table(RECORD_HEADERS, _record_rows(size, len(person_ids)), fmt="xlsx")
         )
         _progress("civtrain import-records …")
-        writes: list[float] = []
+        phases: dict[str, list[float]] = {name: [] for name in _IMPORT_PHASES}
         server = _server_pid()
         server_cpu = _server_cpu(server)
         cpu = time.process_time()
-        with _timed(services, "credit_entries_bulk_record", writes), timer() as elapsed:
-            call_command("import_records", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        with ExitStack() as probes:
+            for name, (module, function) in _IMPORT_PHASES.items():
+                probes.enter_context(_timed(module, function, phases[name]))
+            with timer() as elapsed:
+                call_command(
+                    "import_records", str(path), stdout=io.StringIO(), stderr=io.StringIO()
+                )
         seconds = elapsed()
         cpu = time.process_time() - cpu
         server_cpu = _server_cpu(server) - server_cpu
         written = LedgerEntry.objects.filter(person_id__in=person_ids).count()
         assert written == size, f"{written} of {size} rows written"
+        split = ", ".join(f"{name} {sum(times):.1f} s" for name, times in phases.items())
         _progress(
-            f"import: {seconds:.1f} s wall (of which the bulk ledger write {sum(writes):.1f} s, "
-            f"{size / sum(writes):,.0f} entries/s), {cpu:.1f} s CPU in this process, "
-            f"{server_cpu:.1f} s in the database backend, load average "
+            f"import: {seconds:.1f} s wall ({split}; the ledger write "
+            f"{size / sum(phases['ledger write']):,.0f} entries/s), {cpu:.1f} s CPU in this "
+            f"process, {server_cpu:.1f} s in the database backend, load average "
             f"{os.getloadavg()[0]:.1f}; baseline bulk_create …"
         )
         base = _baseline_bulk_create(person_ids)

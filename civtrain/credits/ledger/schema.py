@@ -97,34 +97,37 @@ class Kind:
     `python` formats a value (as the ORM or a writer holds it, or as SQLite returns it raw)
     into its JSON text; `plain` gives the JSON value the generic encoder formats (the
     definition `python` must match); `sql` is PostgreSQL's expression for the same text,
-    `{c}` standing for the column; `sqlite` adapts a writer's value for SQLite's driver."""
+    `{c}` standing for the column, inside double quotes when `quoted`; `sqlite` adapts a
+    writer's value for SQLite's driver."""
 
     name: str
     python: Callable[[Any], str]
     plain: Callable[[Any], Any]
     sql: str
+    quoted: bool = False
     sqlite: Callable[[Any], Any] | None = None
 
 
 INT = Kind("int", _json_int, lambda v: None if v is None else int(v), "{c}::text")
 TEXT = Kind("text", _json_text, lambda v: v, "to_json({c}::text)::text")
 # to_char, not ::text: the text form of a date follows the session's DateStyle.
-DATE = Kind("date", _json_date, iso_date, "'\"' || to_char({c}, 'YYYY-MM-DD') || '\"'", iso_date)
+DATE = Kind("date", _json_date, iso_date, "to_char({c}, 'YYYY-MM-DD')", True, iso_date)
 # numeric(·, 2)::text is the fixed two-place form: MONEY columns have two decimal places.
 MONEY = Kind(
-    "money",
-    _json_money,
-    money,
-    "'\"' || {c}::text || '\"'",
-    lambda v: None if v is None else str(v),
+    "money", _json_money, money, "{c}::text", True, lambda v: None if v is None else str(v)
 )
 MOMENT = Kind(
     "moment",
     _json_moment,
     lambda v: None if v is None else iso_moment(v),
-    "'\"' || to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '\"'",
+    "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    True,
     _sqlite_moment,
 )
+
+
+class _Literal(str):
+    """A piece of SQL text that is a string constant (merged with its neighbours)."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,16 @@ class Field:
     null: bool = False
     default: Any = _REQUIRED
 
-    def sql(self, alias: str) -> str:
+    def sql(self, alias: str) -> list[str]:
+        """PostgreSQL's pieces of this field's JSON text: constants and expressions."""
         expression = self.kind.sql.replace("{c}", f"{alias}.{self.name}")
-        return f"coalesce({expression}, 'null')" if self.null else expression
+        if self.null:
+            if self.kind.quoted:
+                expression = f"""'"' || {expression} || '"'"""
+            return [f"coalesce({expression}, 'null')"]
+        if self.kind.quoted:
+            return [_Literal('"'), expression, _Literal('"')]
+        return [expression]
 
 
 # --- a schema version ------------------------------------------------------------------------
@@ -229,15 +239,24 @@ class Schema:
         to_json() escapes strings exactly as Python's encoder with ensure_ascii=False."""
         pieces: list[str] = []
         for name, position in self._keys():
+            pieces.append(_Literal(("," if pieces else "{") + f'"{name}":'))
             if name == "subjects":
-                value = f"'[' || coalesce({subjects}, '') || ']'"
+                pieces += [_Literal("["), f"coalesce({subjects}, '')", _Literal("]")]
             elif name == "version":
-                value = f"'{self.version}'"
+                pieces.append(_Literal(str(self.version)))
             else:
                 assert position is not None  # noqa: S101
-                value = self.fields[position].sql(alias)
-            pieces.append(f"'{'{' if not pieces else ','}\"{name}\":' || {value}")
-        return "(" + "\n || ".join(pieces) + " || '}')"
+                pieces += self.fields[position].sql(alias)
+        pieces.append(_Literal("}"))
+        # Adjacent constants as one: each || is a copy per entry in verification's scan.
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and isinstance(piece, _Literal) and isinstance(merged[-1], _Literal):
+                merged[-1] = _Literal(merged[-1] + piece)
+            else:
+                merged.append(piece)
+        sql = ["'" + p.replace("'", "''") + "'" if isinstance(p, _Literal) else p for p in merged]
+        return "(" + "\n || ".join(sql) + ")"
 
     def sqlite_adapters(self, offset: int) -> list[tuple[int, Callable[[Any], Any]]]:
         """(position in a write row, adapter) for the columns SQLite's driver cannot take
