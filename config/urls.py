@@ -5,6 +5,7 @@ from config.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("civtrain.accounts.urls")),
     path("orgs/", include("civtrain.organisations.urls")),
     path("people/", include("civtrain.people.urls")),
     path("credits/", include("civtrain.credits.urls")),

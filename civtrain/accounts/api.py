@@ -3,17 +3,33 @@
 from typing import Any
 
 from civtrain.accounts import services
-from civtrain.accounts.data import ANONYMOUS, PERSONNEL_ROLES, ActorScope, Role
+from civtrain.accounts.data import (
+    ANONYMOUS,
+    PERSONNEL_ROLES,
+    SYSTEM,
+    ActorScope,
+    ApiTokenData,
+    Role,
+    SystemActor,
+    TokenStatus,
+    is_system,
+)
 from civtrain.accounts.models import RoleAssignment, User
 
 __all__ = [
     "PERSONNEL_ROLES",
+    "SYSTEM",
     "ActorScope",
+    "ApiTokenData",
     "Role",
+    "SystemActor",
+    "TokenStatus",
     "User",
     "actor_scope",
     "api_token_authenticate",
     "api_token_create",
+    "api_token_list",
+    "api_token_revoke",
     "is_system",
     "learner_accounts_create",
     "role_assign",
@@ -25,6 +41,8 @@ user_create = services.user_create
 role_assign = services.role_assign
 api_token_create = services.api_token_create
 api_token_authenticate = services.api_token_authenticate
+api_token_list = services.api_token_list
+api_token_revoke = services.api_token_revoke
 learner_accounts_create = services.learner_accounts_create
 
 
@@ -58,28 +76,3 @@ def staff_role_count_under(path: str) -> int:
 # --- issuing passwords (demo data; the HR officer's page later) ---------------------------
 
 user_password_set = services.user_password_set
-
-
-class SystemActor:
-    """The platform itself acting from the command line (imports run by an operator on the
-    server): scope over the whole tree. No user holds it and no request can produce it, so
-    only code run on the server acts as it; audit rows show the label of the command context."""
-
-    pk = None
-    is_authenticated = True
-    is_active = True
-    # "" is a prefix of every org path: the whole tree, as a city bureau would see its own.
-    _civtrain_scope = ActorScope(user_id=None, paths={Role.CITY_BUREAU: ("",)})
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemActor()
-
-
-def is_system(actor: Any) -> bool:
-    """Whether `actor` is the platform itself: SYSTEM, or None (fixtures, demo data, code run
-    on the server). Only these are trusted over the whole tree; every user, whatever their
-    roles, is scoped (#8 item 12)."""
-    return actor is None or isinstance(actor, SystemActor)

@@ -1,7 +1,9 @@
 """Roles and the actor's scope: what every selector asks before it reads."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -56,3 +58,55 @@ class ActorScope:
 
 
 ANONYMOUS = ActorScope(user_id=None)
+
+
+class SystemActor:
+    """The platform itself acting from the command line (imports run by an operator on the
+    server): scope over the whole tree. No user holds it and no request can produce it, so
+    only code run on the server acts as it; audit rows show the label of the command context."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    # "" is a prefix of every org path: the whole tree, as a city bureau would see its own.
+    _civtrain_scope = ActorScope(user_id=None, paths={Role.CITY_BUREAU: ("",)})
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def is_system(actor: Any) -> bool:
+    """Whether `actor` is the platform itself: SYSTEM, or None (fixtures, demo data, code run
+    on the server). Only these are trusted over the whole tree; every user, whatever their
+    roles, is scoped (#8 item 12)."""
+    return actor is None or isinstance(actor, SystemActor)
+
+
+class TokenStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+TOKEN_STATUS_LABELS = {
+    TokenStatus.ACTIVE: "有效",
+    TokenStatus.EXPIRED: "已过期",
+    TokenStatus.REVOKED: "已吊销",
+}
+
+
+@dataclass(frozen=True)
+class ApiTokenData:
+    """One of a user's API tokens as its owner may see it: never the key (#8 item 13)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    status: TokenStatus

@@ -6,16 +6,17 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models import Q
 
-from civtrain.accounts.data import Role
+from civtrain.accounts.data import ApiTokenData, Role, TokenStatus, is_system
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
 from civtrain.core.bulk import insert_rows, reserve_ids
-from civtrain.core.errors import ValidationFailed
+from civtrain.core.errors import NotFound, ValidationFailed
 
 
 def _org_paths(org_ids: Iterable[int]) -> dict[int, str]:
@@ -90,11 +91,25 @@ def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def token_days_default() -> int:
+    return int(getattr(settings, "CIVTRAIN_TOKEN_DAYS", 90))
+
+
+TOKEN_DAYS_MAX = 366
+
+
 @transaction.atomic
-def api_token_create(*, actor: Any, user: User, name: str) -> str:
-    """Create a token and return its key; the key is shown once and never stored."""
+def api_token_create(*, actor: Any, user: User, name: str, days: int | None = None) -> str:
+    """Create a token valid for `days` (default CIVTRAIN_TOKEN_DAYS, at most a year) and
+    return its key; the key is shown once and never stored."""
+    days = token_days_default() if days is None else days
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise ValidationFailed(f"令牌有效期应为 1–{TOKEN_DAYS_MAX} 天")
     key = "ct_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, key_hash=token_hash(key), prefix=key[:8])
+    expires_at = clock.now() + dt.timedelta(days=days)
+    ApiToken.objects.create(
+        user=user, name=name, key_hash=token_hash(key), prefix=key[:8], expires_at=expires_at
+    )
     audit_record_under(
         actor=actor,
         action="token.create",
@@ -102,9 +117,51 @@ def api_token_create(*, actor: Any, user: User, name: str) -> str:
         object_id=user.pk,
         object_label=str(user),
         org_paths=user_org_paths(user.pk),
-        changes={"name": name},
+        changes={"name": name, "expires_at": expires_at.isoformat()},
     )
     return key
+
+
+def api_token_list(*, user_id: int) -> list[ApiTokenData]:
+    """The user's own tokens, newest first; never the key (it is not stored)."""
+    now = clock.now()
+    return [
+        ApiTokenData(
+            id=t.pk,
+            name=t.name,
+            prefix=t.prefix,
+            created_at=t.created_at,
+            expires_at=t.expires_at,
+            last_used_at=t.last_used_at,
+            revoked_at=t.revoked_at,
+            status=TokenStatus.REVOKED
+            if t.revoked
+            else (TokenStatus.EXPIRED if t.expires_at <= now else TokenStatus.ACTIVE),
+        )
+        for t in ApiToken.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+    ]
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, user_id: int, token_id: int) -> ApiTokenData:
+    """Revoke one of `user_id`'s tokens: the user themself (page, API) or the system (the
+    `revoke-token` command). Someone else's token is NotFound, like a missing one."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=user_id).first()
+    if token is None or not (is_system(actor) or getattr(actor, "pk", None) == user_id):
+        raise NotFound("令牌不存在")
+    if not token.revoked:
+        token.revoked, token.revoked_at = True, clock.now()
+        token.save(update_fields=["revoked", "revoked_at"])
+        audit_record_under(
+            actor=actor,
+            action="token.revoke",
+            object_type="user",
+            object_id=user_id,
+            object_label=str(token.user),
+            org_paths=user_org_paths(user_id),
+            changes={"name": token.name, "prefix": token.prefix},
+        )
+    return next(t for t in api_token_list(user_id=user_id) if t.id == token.pk)
 
 
 # last_used_at is advice for the people who revoke stale tokens, not an access log (API
@@ -119,9 +176,9 @@ def api_token_authenticate(key: str) -> User | None:
         .filter(key_hash=token_hash(key), revoked=False, user__is_active=True)
         .first()
     )
-    if token is None:
-        return None
     now = clock.now()
+    if token is None or token.expires_at <= now:
+        return None
     if token.last_used_at is None or token.last_used_at < now - TOKEN_LAST_USED_GRANULARITY:
         # The condition is repeated in the UPDATE so concurrent requests that all saw a stale
         # value write it once at most, with no read-modify-write race.

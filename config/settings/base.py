@@ -223,3 +223,6 @@ LOGGING = {
     # every 15 s a task "succeeded" line (the outbox pull) would drown the log
     "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
 }
+
+# API tokens expire (#8 item 13): days a new token is valid unless its creator says otherwise.
+CIVTRAIN_TOKEN_DAYS = env.int("CIVTRAIN_TOKEN_DAYS", default=90)
