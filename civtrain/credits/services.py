@@ -149,7 +149,10 @@ def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
         if days is None and hours is not None:
             days = (hours / hours_per_day).quantize(CENT, rounding=ROUND_HALF_UP)
     assert hours is not None and days is not None  # noqa: S101 - both filled above
-    if hours <= 0 or days < 0 or hours > MAX_HOURS or days > MAX_DAYS:
+    # A failed or withdrawn trainee who attended nothing still has a result to record
+    # (REQUIREMENTS §8 "Failed training", ZZ-M4, CQ-M3): 0 hours only with result failed.
+    least = Decimal(0) if inp.result == Result.FAILED else CENT
+    if hours < least or days < 0 or hours > MAX_HOURS or days > MAX_DAYS:
         raise reject("学时必须大于0（不超过99999.99），天数不能为负数")
     score = _amount(inp.score, "成绩") if inp.score is not None else None
     if score is not None and not Decimal(0) <= score <= Decimal(1000):

@@ -8,8 +8,8 @@ from enum import StrEnum
 class EnrolmentStatus(StrEnum):
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
-    WITHDRAWN = "withdrawn"  # 退出: withdrawn by the unit or the trainee
-    DROPPED = "dropped"  # 退学: leave above 1/7 of the hours (NAT-6)
+    WITHDRAWN = "withdrawn"  # 退出: withdrawn before the class runs (or from its waitlist)
+    DROPPED = "dropped"  # 退学: leave above 1/7 of the hours (NAT-6), or by the institution
 
 
 ENROLMENT_STATUS_LABELS = {

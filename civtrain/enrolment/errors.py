@@ -17,6 +17,7 @@ class EnrolmentErrorCode(StrEnum):
     BAD_STATUS = "bad_enrolment_status"
     IMPORT_ERRORS = "import_errors"
     LEDGER_REFUSED = "ledger_refused"
+    DROP_BY_INSTITUTION = "drop_by_institution"  # 退学 from a running class: institution only
 
 
 class EnrolmentError(ApplicationError):

@@ -241,7 +241,8 @@ def _may_act_for_trainee(actor: Any, enrolment: Enrolment) -> bool:
     )
 
 
-def _runs_class(actor: Any, class_id: int) -> bool:
+def runs_class(actor: Any, class_id: int) -> bool:
+    """Whether the actor runs the class (its institution's staff)."""
     try:
         access_class(actor, class_id, run=True)
     except NotFound:
@@ -254,7 +255,7 @@ def access_enrolment_by_id(actor: Any, enrolment_id: int, *, run: bool = False) 
     e = Enrolment.objects.select_related("unit", "person").filter(pk=enrolment_id).first()
     if e is None:
         raise NotFound("报名记录不存在或无权访问")
-    if _runs_class(actor, e.training_class_id):
+    if runs_class(actor, e.training_class_id):
         return e
     if not run and _may_act_for_trainee(actor, e):
         return e
@@ -280,13 +281,28 @@ def _promote_waitlist(actor: Any, tc: ClassData) -> Enrolment | None:
 @transaction.atomic
 def enrolment_withdraw(*, actor: Any, enrolment_id: int, reason: str = "") -> Enrolment:
     """Withdraw a trainee (unit HR, the trainee, or the institution); before the class runs,
-    the first on the waitlist takes the freed place."""
+    the first on the waitlist takes the freed place.
+
+    Once the class runs, taking a trainee off it is 退学, which only the institution decides
+    (as it decides leave, NAT-6) and which the ledger records as a failed result at
+    finalisation (REQUIREMENTS §8 "Failed training"); the trainee or their unit asks the
+    institution for leave instead. Without this, withdrawing before the results would keep
+    a failure out of the record (ZZ-M4, CQ-M3)."""
     e = access_enrolment_by_id(actor, enrolment_id)
     tc = _lock_class(e.training_class_id)
     if e.status not in ACTIVE:
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该学员已不在本班名单中")
     if tc.status not in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING):
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "成绩确认后不能再退出")
+    if tc.status == ClassStatus.RUNNING and e.status == EnrolmentStatus.ENROLLED:
+        if not runs_class(actor, tc.id):
+            raise EnrolmentError(
+                EnrolmentErrorCode.DROP_BY_INSTITUTION,
+                "培训班已开班，中途退出须由施教机构作退学处理；如需离开，请提交请假申请",
+            )
+        reason = reason.strip()[:290] or "施教机构作退学处理"
+        _set_status(actor, "enrolment.drop", tc, e, EnrolmentStatus.DROPPED, reason)
+        return e
     was = e.status
     reason = reason.strip()[:300] or "主动退出"
     _set_status(actor, "enrolment.withdraw", tc, e, EnrolmentStatus.WITHDRAWN, reason)
@@ -611,15 +627,23 @@ def _notice_body(
             f"{'/'.join(str(getattr(e, f)) for f in CONDUCT_FIELDS)}，民主评议 {e.peer_score}）"
         )
     lines.append(f"请假 {fmt_hours(leave)} 学时；无故缺勤 {absent} 次")
-    if credited is not None:
+    if credited is not None and e.status == EnrolmentStatus.ENROLLED and e.passed:
         lines.append(f"记入学时 {fmt_hours(credited.hours)}（按实际出勤）")
+    elif credited is not None:
+        # §8 "Failed training": the result is recorded too; whether its hours count is the
+        # governing rule set's choice (ADR 0011).
+        lines.append(
+            f"培训档案记录“不合格”，实际出勤 {fmt_hours(credited.hours)} 学时"
+            "（是否计入年度学时按所适用的规定）"
+        )
     return "\n".join(lines)
 
 
 @transaction.atomic
 def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
     """The institution marks results final: unmarked sessions become absences (CQ-M3), each
-    trainee's result goes to their unit's inbox (ZZ-M2), passing trainees get ledger entries."""
+    trainee's result goes to their unit's inbox (ZZ-M2) and into the ledger: passed, failed
+    or withdrawn (退学), in this one transaction (REQUIREMENTS §8 "Failed training")."""
     access_class(actor, class_id, run=True)
     tc = _lock_class(class_id, ClassStatus.RUNNING)
     enrolled = list(
@@ -680,8 +704,8 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
         .values_list("enrolment_id", "h")
     )
     passed = [e for e in enrolled if e.status == EnrolmentStatus.ENROLLED and e.passed]
-    # implements NAT-6, CQ-M3: the ledger credits only the hours each trainee attended.
-    credited = selectors.credited_hours_by_enrolment(tc=tc, enrolment_ids=[e.pk for e in passed])
+    # implements NAT-6, CQ-M3: the ledger records only the hours each trainee attended.
+    credited = selectors.credited_hours_by_enrolment(tc=tc, enrolment_ids=[e.pk for e in enrolled])
     notices = []
     for e in enrolled:
         absent = int(absences.get(e.pk, 0))
@@ -703,7 +727,9 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
         UnitNotice.objects.bulk_create(notices)
     except IntegrityError:
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该培训班的结果已反馈") from None
-    ledger.record_class_results(actor=actor, tc=tc, enrolments=passed, credited=credited)
+    # implements ZZ-M4, CQ-M3 with §8 "Failed training": failed and withdrawn trainees get
+    # an entry too, so the consequences can read it.
+    ledger.record_class_results(actor=actor, tc=tc, enrolments=enrolled, credited=credited)
     audit_record(
         actor=actor,
         action="result.finalise",
@@ -711,7 +737,11 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
         object_id=class_id,
         object_label=tc.code,
         org_path=tc.organiser_path,
-        changes={"notices": len(notices), "passed": len(passed)},
+        changes={
+            "notices": len(notices),
+            "passed": len(passed),
+            "failed": len(enrolled) - len(passed),
+        },
     )
     return notices
 

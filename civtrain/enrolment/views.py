@@ -130,6 +130,9 @@ def roster(request: HttpRequest, class_id: int) -> HttpResponse:
         "enrolments": enrolments,
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
         "can_withdraw": tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING),
+        # Taking an enrolled trainee off a running class is 退学, the institution's decision.
+        "can_drop": tc.status == ClassStatus.RUNNING and services.runs_class(request.user, tc.id),
+        "running": tc.status == ClassStatus.RUNNING,
     }
     return render(request, "enrolment/roster.html", context)
 
@@ -140,7 +143,8 @@ def withdraw(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     e = services.enrolment_withdraw(
         actor=request.user, enrolment_id=enrolment_id, reason=request.POST.get("reason", "")
     )
-    messages.success(request, _("已退出"))
+    dropped = e.status == EnrolmentStatus.DROPPED
+    messages.success(request, _("已作退学处理") if dropped else _("已退出"))
     return redirect("enrolment:roster", e.training_class_id)
 
 

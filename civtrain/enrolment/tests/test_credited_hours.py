@@ -126,14 +126,17 @@ def test_ledger_credits_only_attended_hours(tree: dict, actors: dict[str, Any]) 
 
     by_person = {p.id: n for n, p in people.items()}
     entries = {
-        by_person[row["person_id"]]: (row["hours"], row["days"])
-        for row in credits_api.entry_rows().values("person_id", "hours", "days")
+        by_person[row["person_id"]]: (row["hours"], row["days"], row["result"])
+        for row in credits_api.entry_rows().values("person_id", "hours", "days", "result")
     }
     assert entries == {
-        "全勤": (D("28.00"), D("5.00")),
-        "请假二": (D("26.00"), D("4.64")),  # 28 − 2; 5 × 26/28 = 4.642…
-        "缺勤七": (D("21.00"), D("3.75")),  # 28 − 3 − 4; 5 × 21/28
-        "请假四": (D("24.00"), D("4.29")),  # 28 − 4; 5 × 24/28 = 4.285…
+        "全勤": (D("28.00"), D("5.00"), "passed"),
+        "请假二": (D("26.00"), D("4.64"), "passed"),  # 28 − 2; 5 × 26/28 = 4.642…
+        "缺勤七": (D("21.00"), D("3.75"), "passed"),  # 28 − 3 − 4; 5 × 21/28
+        "请假四": (D("24.00"), D("4.29"), "passed"),  # 28 − 4; 5 × 24/28 = 4.285…
+        # 退学 is recorded too, as failed, with the hours attended (REQUIREMENTS §8 "Failed
+        # training"; whether they count is the rule set's): 28 − 5; 5 × 23/28 = 4.107…
+        "超假": (D("23.00"), D("4.11"), "failed"),
     }
     subjects: dict[str, dict[str, Decimal]] = {}
     for person_id, subject, hours in credits_api.subject_rows().values_list(
@@ -145,6 +148,7 @@ def test_ledger_credits_only_attended_hours(tree: dict, actors: dict[str, Any]) 
         "请假二": {"law": D("4.00"), "ethics": D("4.00")},  # the law session was on leave
         "缺勤七": {"law": D("6.00")},  # the ethics session was missed: no ethics credited
         "请假四": {"law": D("6.00"), "ethics": D("4.00")},  # leave outside any subject
+        "超假": {"law": D("6.00"), "ethics": D("4.00")},  # leave outside any subject
     }
     body = UnitNotice.objects.get(enrolment=enrol["缺勤七"]).body
     assert "请假 3 学时；无故缺勤 1 次" in body

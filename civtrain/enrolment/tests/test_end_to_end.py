@@ -144,18 +144,32 @@ def test_class_from_plan_to_ledger(tree: dict, actors: dict[str, Any]) -> None:
     services.notice_acknowledge(actor=hr, notice_id=inbox["王一"].pk)
     assert UnitNotice.objects.get(pk=inbox["王一"].pk).acknowledged_at is not None
 
-    # Ledger: only 王一 passed: 24 h, with 4 h law and 2 h ethics inside (CQ-T4a).
-    entries = list(credits_api.entry_rows().values("person_id", "hours", "source_ref", "year"))
+    # Ledger: 王一 passed: 24 h, with 4 h law and 2 h ethics inside (CQ-T4a). 李二 failed
+    # and 赵三 was withdrawn (退学): their results are recorded too, as failed, with the
+    # hours attended — 李二 days 1–2 (16 h), 赵三 none (REQUIREMENTS §8 "Failed training").
+    entries = list(
+        credits_api.entry_rows()
+        .order_by("person_id")
+        .values("person_id", "hours", "result", "source_ref", "year")
+    )
     assert entries == [
         {
-            "person_id": people[0].id,
-            "hours": Decimal("24.00"),
-            "source_ref": f"class:{tc.id}:enrolment:{enrol['王一'].pk}",
+            "person_id": people[i].id,
+            "hours": Decimal(hours),
+            "result": result,
+            "source_ref": f"class:{tc.id}:enrolment:{enrol[name].pk}",
             "year": 2026,
         }
+        for i, name, hours, result in (
+            (0, "王一", "24.00", "passed"),
+            (1, "李二", "16.00", "failed"),
+            (2, "赵三", "0.00", "failed"),
+        )
     ]
-    subjects = dict(credits_api.subject_rows().values_list("subject", "hours"))
+    subjects = dict(
+        credits_api.subject_rows().filter(person_id=people[0].id).values_list("subject", "hours")
+    )
     assert subjects == {"law": Decimal("4.00"), "ethics": Decimal("2.00")}
-    assert not credits_api.entry_rows().filter(person_id=people[2].id).exists()
+    assert not credits_api.subject_rows().filter(person_id=people[2].id).exists()
     # The unit still sees the class it nominated into.
     assert access_class(hr, tc.id).status == ClassStatus.RESULTS_FINAL
