@@ -26,6 +26,20 @@ def _forget_cached_conversions() -> Any:
     conversions_cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(request: pytest.FixtureRequest) -> None:
+    """A transactional test starts with what migrations seed (the subject taxonomy that
+    classes, the ledger, imports and rule sets validate against), even after another
+    transactional test's flush on the same worker (see testing.MIGRATION_SEEDS)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])
+    )
+    if transactional or "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        testing.reseed_migration_data()
+
+
 @pytest.fixture
 def tree(db: Any) -> dict[str, OrgNodeData]:
     return testing.build_tree()

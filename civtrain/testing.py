@@ -1,6 +1,7 @@
 """Builders for tests across apps, using only the apps' public interfaces."""
 
 import datetime as dt
+import importlib
 import itertools
 from typing import Any
 
@@ -8,6 +9,21 @@ from civtrain.accounts.api import Role, role_assign, user_create
 from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_create
 from civtrain.people.api import person_create, person_data
 from civtrain.people.data import Gender, PersonData, PersonInput, id_check_digit
+
+# What migrations seed (RunPython): the subject taxonomy every app validates against. A
+# transactional test (or `live_server`) flushes the database when it ends, and so removes
+# it for the next transactional test on the same xdist worker: reseed_migration_data() puts
+# it back. (Serialized rollback would do this too, but clashes with the content types that a
+# plain transactional test's flush re-creates.)
+MIGRATION_SEEDS = ["civtrain.catalogue.migrations.0002_seed_subjects"]
+
+
+def reseed_migration_data() -> None:
+    from django.apps import apps
+
+    for module in MIGRATION_SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
 
 # Every test account shares one password.
 TEST_PASSWORD = "Passw0rd!2026"  # noqa: S105

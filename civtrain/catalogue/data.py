@@ -44,8 +44,10 @@ DELIVERY_MODE_LABELS = {
     DeliveryMode.SELF_STUDY: "在职自学",
 }
 
-# The subject taxonomy's shipped entries (ZZ-T2, CQ-T1…T5); the city bureau may add more,
-# stored by the catalogue app. Rule sets and ledger entries use these codes.
+# The subject taxonomy's shipped entries (ZZ-T2, CQ-T1…T5), seeded into the catalogue's
+# Subject table by migration 0002. The city bureau may add more there; that table is the one
+# list every app validates against (catalogue.api.subject_names / subjects_unknown), never
+# this dict.
 DEFAULT_SUBJECTS = {
     "theory": "政治理论",
     "ethics": "职业道德",

@@ -10,7 +10,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
+from civtrain.catalogue.api import subjects_unknown
+from civtrain.catalogue.data import DeliveryMode, TrainingType
 from civtrain.compliance.errors import RuleSetInvalid
 from civtrain.people.data import GENERAL_RANKS, RANKS, LeadershipLevel
 
@@ -125,6 +126,7 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
     modes = {m.value for m in DeliveryMode}
     levels = {lv.value for lv in LeadershipLevel}
     seen: set[str] = set()
+    subjects: list[tuple[str, str]] = []  # (where, subject code)
     for i, rule in enumerate(doc["rules"]):
         where = f"rules/{i}（{rule['id']}）"
         if rule["id"] in seen:
@@ -141,13 +143,15 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
             for m in params.get("modes", [])
             if m not in modes
         ]
-        subjects = [params["subject"]] if "subject" in params else []
-        subjects += [s["subject"] for s in params.get("subrequirements", [])]
-        problems += [f"{where}：未知科目“{s}”" for s in subjects if s not in DEFAULT_SUBJECTS]
+        subjects += [(where, params["subject"])] if "subject" in params else []
+        subjects += [(where, s["subject"]) for s in params.get("subrequirements", [])]
         problems += [
             f"{where}：未知职务层次“{lv}”" for lv in params.get("to_levels", []) if lv not in levels
         ]
         problems += _audience_problems(where, rule.get("audience", {}), doc)
+    # The catalogue's table is the one subject list (issue 10 item 10): one query.
+    unknown = set(subjects_unknown(code for _, code in subjects))
+    problems += [f"{w}：未知科目“{c}”（不在培训科目目录中）" for w, c in subjects if c in unknown]
     for rank in doc.get("rank_equivalence", {}):
         if rank not in RANKS:
             problems.append(f"rank_equivalence：未知职级“{rank}”")

@@ -8,7 +8,7 @@ same file again writes nothing new.
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -74,9 +74,14 @@ _SUBJECT_SPLIT = re.compile(r"[;；,，、\n]+")
 _PAIR = re.compile(r"^(.+?)[:：=](.+)$")
 
 
-def parse_subject_hours(text: str) -> dict[str, Decimal]:
-    """'法治:4;职业道德:2' (names or codes, Chinese or ASCII separators) → {code: hours}."""
-    by_name = {name: code for code, name in services.subject_codes().items()}
+def parse_subject_hours(text: str, subjects: Mapping[str, str] | None = None) -> dict[str, Decimal]:
+    """'法治:4;职业道德:2' (names or codes, Chinese or ASCII separators) → {code: hours}.
+
+    Names and codes are the catalogue's (`subjects`, read once per file by the import),
+    so a subject the city bureau added is accepted (issue 10 item 10)."""
+    if subjects is None:
+        subjects = services.subject_codes()
+    by_name = {name: code for code, name in subjects.items()}
     codes = set(by_name.values())
     out: dict[str, Decimal] = {}
     for part in _SUBJECT_SPLIT.split(text):
@@ -134,7 +139,10 @@ def _source_ref(id_number: str, inp: EntryInput) -> str:
 
 
 def _parse_row(
-    row: SourceRow, table: Table, add: Callable[[str, Any, str], int]
+    row: SourceRow,
+    table: Table,
+    add: Callable[[str, Any, str], int],
+    subjects: Mapping[str, str] | None = None,
 ) -> tuple[str, EntryInput] | None:
     v = row.values
     errors_before = add("", None, "")  # add() with no reason only counts the errors so far
@@ -166,7 +174,7 @@ def _parse_row(
         add("date", "", "结束日期不能为空")
     days = cell("days", _decimal)
     hours = cell("hours", _decimal)
-    subjects = cell("subjects", lambda x: parse_subject_hours(cell_text(x)))
+    subject_hours = cell("subjects", lambda x: parse_subject_hours(cell_text(x), subjects))
     result = _RESULTS.get(cell_text(v.get("result")).lower())
     if result is None:
         add("result", v.get("result"), "应为 合格/不合格（或留空）")
@@ -182,7 +190,7 @@ def _parse_row(
         mode=mode or "",
         hours=hours,
         days=days,
-        subject_hours=subjects or {},
+        subject_hours=subject_hours or {},
         result=result or "",
         score=score,
         source_type=SourceType.HISTORICAL_IMPORT,
@@ -197,6 +205,7 @@ def validate_records(
     """Every row checked; returns (row number, input) for the valid ones."""
     parsed: list[tuple[SourceRow, str, EntryInput]] = []
     hpd = services.default_hours_per_day()
+    subjects = services.subject_codes()
     for row in table.rows:
         count = len(report.errors)
 
@@ -207,7 +216,7 @@ def validate_records(
                 report.errors.append(RowError(row.number, column, text, reason))
             return len(report.errors)
 
-        result = _parse_row(row, table, add)
+        result = _parse_row(row, table, add, subjects)
         if result is None or len(report.errors) != count:
             continue
         id_number, inp = result
@@ -227,7 +236,7 @@ def validate_records(
         inp = EntryInput(**{**inp.__dict__, "person_id": person_id})
         inp = EntryInput(**{**inp.__dict__, "source_ref": _source_ref(id_number, inp)})
         try:
-            services._prepare(inp, hpd)
+            services._prepare(inp, hpd, subjects)
         except ApplicationError as exc:
             report.errors.append(RowError(row.number, "", "", exc.message))
             continue

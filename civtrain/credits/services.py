@@ -16,7 +16,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope, is_system
-from civtrain.catalogue.data import DEFAULT_SUBJECTS, DeliveryMode, TrainingType
+from civtrain.catalogue.api import subject_names
+from civtrain.catalogue.data import DeliveryMode, TrainingType
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -63,9 +64,9 @@ def default_hours_per_day() -> Decimal:
 
 
 def subject_codes() -> dict[str, str]:
-    """Subject code → name. The catalogue's editable taxonomy is not public yet: use its
-    shipped entries."""
-    return dict(DEFAULT_SUBJECTS)
+    """Subject code → name: the catalogue's taxonomy, including what the city bureau added
+    and deactivated subjects (old records name them) (issue 10 item 10)."""
+    return subject_names(include_inactive=True)
 
 
 def _amount(value: Any, label: str) -> Decimal:
@@ -108,11 +109,14 @@ class _Prepared:
         return self.date.year  # implements REQUIREMENTS §8: the year of the end date
 
 
-def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
+def _prepare(
+    inp: EntryInput, hours_per_day: Decimal | None, taxonomy: Mapping[str, str] | None = None
+) -> _Prepared:
     """Validate one input and fill in hours or days (REQUIREMENTS §8); raises EntryRejected.
 
     Without an explicit hours_per_day, a conversion uses the governing rule set's (PR-2,
-    through hooks.register_hours_per_day), else the configured default."""
+    through hooks.register_hours_per_day), else the configured default. `taxonomy` is
+    subject_codes(), read once by callers that prepare many entries."""
 
     def reject(message: str, code: str = CreditsErrorCode.INVALID_ENTRY) -> EntryRejected:
         return EntryRejected(code, message)
@@ -158,7 +162,7 @@ def _prepare(inp: EntryInput, hours_per_day: Decimal | None) -> _Prepared:
     if score is not None and not Decimal(0) <= score <= Decimal(1000):
         raise reject("成绩应在0到1000之间")
     subjects: list[tuple[str, Decimal]] = []
-    known = subject_codes() if inp.subject_hours else {}
+    known = (subject_codes() if taxonomy is None else taxonomy) if inp.subject_hours else {}
     for code, value in (inp.subject_hours or {}).items():
         if code not in known:
             raise reject(f"科目“{code}”不在科目目录中", CreditsErrorCode.UNKNOWN_SUBJECT)
@@ -623,9 +627,10 @@ def _record(
     """Validate, check scope and write (input index, input) pairs; a result per pair."""
     results: list[BulkItemResult] = []
     valid: list[tuple[int, _Prepared]] = []
+    taxonomy = subject_codes() if any(inp.subject_hours for _, inp in indexed) else {}
     for index, inp in indexed:
         try:
-            valid.append((index, _prepare(inp, hours_per_day)))
+            valid.append((index, _prepare(inp, hours_per_day, taxonomy)))
         except ApplicationError as exc:
             results.append(BulkItemResult(index, ItemStatus.ERROR, None, exc.code, exc.message))
     allowed = _persons_allowed(actor, {p.person_id for _, p in valid}, scope_checked=scope_checked)

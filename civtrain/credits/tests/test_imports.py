@@ -40,6 +40,7 @@ def good(id_number: str, title: str = "初任培训班") -> list[Any]:
     ]
 
 
+@pytest.mark.django_db  # names and codes come from the catalogue's table (issue 10 item 10)
 def test_subject_hours_accept_names_codes_and_both_separators() -> None:
     assert parse_subject_hours("法治:4;职业道德：2, writing=1.5") == {
         "law": Decimal(4),

@@ -12,7 +12,6 @@ user sees), never through the ORM while the browser is open.
 """
 
 import datetime as dt
-import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ import pytest
 from django.db import transaction
 from playwright.sync_api import expect
 
+from civtrain import testing
 from civtrain.core import clock
 from civtrain.demo.steps import DemoContext, run_all
 
@@ -38,20 +38,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 
-# What migrations seed (RunPython). A `live_server` test flushes the database when it ends,
-# and so may any other transactional test before it on the same xdist worker: put it back.
-# (Serialized rollback would do this too, but clashes with the content types that a plain
-# transactional test's flush re-creates.)
-MIGRATION_SEEDS = ["civtrain.catalogue.migrations.0002_seed_subjects"]
-
-
-def _reseed() -> None:
-    from django.apps import apps
-
-    for module in MIGRATION_SEEDS:
-        importlib.import_module(module).seed(apps, None)
-
-
 @pytest.fixture
 def demo(live_server: Any, settings: Any) -> DemoContext:
     """The demo dataset as `make run` builds it, smaller, on a frozen date (deterministic).
@@ -60,7 +46,7 @@ def demo(live_server: Any, settings: Any) -> DemoContext:
     settings.CIVTRAIN_JOBS_INLINE = True
     clock.freeze(dt.datetime(2026, 11, 23, 10, 0, tzinfo=clock.TZ))
     with transaction.atomic():  # as `civtrain demo-data` does; much faster than autocommit
-        _reseed()
+        testing.reseed_migration_data()  # a flush before may have removed it
         return run_all(DemoContext(seed=1, people=DEMO_PEOPLE, as_of=AS_OF))
 
 
