@@ -5,9 +5,10 @@ records import (`科目学时` column, `安全生产:2`) and a rule-set file ali
 is not in the catalogue is refused everywhere with a message naming it.
 """
 
-import copy
+import contextlib
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,15 +20,16 @@ from django.core.management.base import CommandError
 
 from civtrain import testing
 from civtrain.catalogue.api import subject_create, subject_update, subjects_unknown
-from civtrain.compliance.ruleset import read_file, shipped_files
 from civtrain.core.errors import ApplicationError
 from civtrain.core.tabular import write_table
 from civtrain.credits import api as credits_api
-from civtrain.credits.imports import RECORD_HEADERS, records_import
 
 pytestmark = pytest.mark.django_db
 
 SAFETY, SAFETY_NAME = "safety", "安全生产"  # added by the city bureau below
+SHIPPED_CHONGQING = (
+    Path(__file__).resolve().parents[2] / "compliance" / "rulesets" / "chongqing-13fyp.yaml"
+)
 
 
 def _in_a_class(tree: dict, actors: dict[str, Any], code: str, name: str) -> str:
@@ -63,17 +65,27 @@ def _in_the_ledger(tree: dict, actors: dict[str, Any], code: str, name: str) -> 
 
 
 def _in_a_records_import(tree: dict, actors: dict[str, Any], code: str, name: str) -> str:
+    """`civtrain import-records` as unit HR, with the subject by name in 科目学时."""
     id_number = testing.make_id_number()
     testing.make_person(tree["U1"], id_number=id_number)
+    headers = ["身份证号", "培训名称", "培训类型", "培训形式", "开始日期", "结束日期", "天数"]
+    headers += ["学时", "科目学时", "考核结果", "成绩"]
     row = [id_number, "安全生产专题培训", "专题培训", "脱产", "", "2019-05-08", "1", "8"]
     row += [f"{name}:2", "合格", ""]
-    data = write_table(RECORD_HEADERS, [row], fmt="xlsx")
-    report, _ = records_import(data, actor=actors["unit_hr"], filename="r.xlsx")
-    return "；".join(e.reason for e in report.errors)
+    path = Path(tree["tmp"]) / "records.xlsx"
+    path.write_bytes(write_table(headers, [row], fmt="xlsx"))
+    out = io.StringIO()
+    username = actors["unit_hr"].username
+    with contextlib.suppress(CommandError):  # a refused file exits non-zero
+        call_command("import_records", str(path), "--actor", username, "--format", "json",
+                     stdout=out, stderr=io.StringIO())  # fmt: skip
+    report = json.loads(out.getvalue())
+    return "；".join(e["reason"] for e in report["errors"])
 
 
 def _in_a_rule_set(tree: dict, actors: dict[str, Any], code: str, name: str) -> str:
-    doc = copy.deepcopy(read_file(shipped_files()["chongqing-13fyp"]))
+    """`civtrain rules validate FILE`, FILE a shipped set naming the subject in a rule."""
+    doc = yaml.safe_load(SHIPPED_CHONGQING.read_text(encoding="utf-8"))
     doc["rules"][4]["params"]["subject"] = code  # CQ-T4a's subject minimum
     path = Path(tree["tmp"]) / f"{code}.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")

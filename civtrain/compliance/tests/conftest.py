@@ -35,6 +35,14 @@ def nobody() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _catalogue_readable(request: pytest.FixtureRequest) -> None:
+    """Validating a rule-set file reads the subject taxonomy from the catalogue's table (one
+    list, issue 10 item 10), so every test here may use the database."""
+    if "transactional_db" not in request.fixturenames:
+        request.getfixturevalue("db")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_conversions() -> None:
     """The PR-2 lookups are cached for a while; each test starts from its own database."""
     from civtrain.compliance import conversions
