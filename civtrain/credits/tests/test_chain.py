@@ -11,9 +11,8 @@ from civtrain.credits import chain, ledger
 from civtrain.credits.tests.schema_v2 import V2
 
 text = st.text(max_size=30)
-money = st.one_of(
-    st.none(), st.decimals(min_value=-99999, max_value=99999, places=2, allow_nan=False)
-)
+amount = st.decimals(min_value=-99999, max_value=99999, places=2, allow_nan=False)
+money = st.one_of(st.none(), amount)  # for the fields that may be null (score)
 
 
 @given(
@@ -21,7 +20,7 @@ money = st.one_of(
     reason=text,
     evidence=text,
     source_ref=text,
-    hours=money,
+    hours=amount,
     score=money,
     start=st.one_of(st.none(), st.dates()),
     by=st.one_of(st.none(), st.integers(min_value=1, max_value=10**9)),
@@ -32,7 +31,7 @@ def test_canonical_matches_reference(
     reason: str,
     evidence: str,
     source_ref: str,
-    hours: Decimal | None,
+    hours: Decimal,
     score: Decimal | None,
     start: dt.date | None,
     by: int | None,
