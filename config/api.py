@@ -130,6 +130,7 @@ ERROR_RESPONSES: dict[int, str] = {
     401: "未登录或 API 令牌无效（authentication_required）",
     403: "没有执行此操作的权限，或 CSRF 校验失败（permission_denied、csrf_failed）",
     404: "对象不存在或不在您的管辖范围内（not_found）：两者的回答完全相同",
+    409: "与现有数据冲突，例如停用仍有人员或角色的机构（conflict 等）",
     422: "请求数据不正确（validation_error；details.fields 列出字段）",
 }
 
@@ -141,7 +142,7 @@ def _error_statuses(operation: dict[str, Any], method: str, url: str) -> list[in
     elif "{" in url:
         statuses.append(404)
     if method != "get":
-        statuses.append(400)
+        statuses += [400, 409]  # a body that cannot be read; a write that meets other data
     return sorted(statuses)
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.models import Subject
 from civtrain.core.audit import diff
-from civtrain.core.errors import PermissionDenied, ValidationFailed
+from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.writes import save_audited, values_of
 
 AUDITED = ("name", "active", "sort_order")
@@ -51,7 +51,7 @@ def subject_update(
     _check_editor(actor)
     subject = Subject.objects.select_for_update().filter(code=code).first()
     if subject is None:
-        raise ValidationFailed(f"科目 {code} 不存在")
+        raise NotFound(f"科目 {code} 不存在")  # a missing object, not a bad value (#8 item 11)
     before = values_of(subject, AUDITED)
     if name is not None:
         if not name.strip():

@@ -77,3 +77,7 @@ else:
     Numeric7_1 = _numeric(7, 1)
     Numeric7_2 = _numeric(7, 2)
     Numeric8_2 = _numeric(8, 2)
+
+# Text that must not be blank. Said in the schema only: the service refuses a blank value
+# with its own sentence naming the field, where a pydantic pattern error would say less.
+NonBlank = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"\S"})]

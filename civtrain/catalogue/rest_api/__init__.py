@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 
 from civtrain.catalogue import selectors, services
 from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
+from civtrain.core.fields import NonBlank
 
 router = Router(tags=["catalogue"])
 
@@ -21,8 +22,8 @@ class SubjectOut(Schema):
 
 
 class SubjectIn(Schema):
-    code: str
-    name: str
+    code: NonBlank
+    name: NonBlank
     sort_order: SmallInt = 0
 
 

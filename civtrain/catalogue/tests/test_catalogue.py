@@ -58,3 +58,12 @@ def test_writes_are_validated_and_audited_through_one_path(actors: dict[str, Any
         {"name": ["公文写作", "公文写作与处理"], "sort_order": [event.changes["sort_order"][0], 7]},
     )
     assert event.changes["sort_order"][0] != 7
+
+
+def test_patching_a_missing_subject_is_a_404(actors: dict[str, Any]) -> None:
+    # #8 item 11: it answered 422 ("科目 x 不存在"), a validation error for a valid request.
+    from civtrain.testing import ApiCaller
+
+    status, body = ApiCaller(actors["city"])("PATCH", "/catalogue/subjects/nosuch", {"name": "新"})
+    assert (status, body["error"]["code"]) == (404, "not_found")
+    assert body["error"]["message"] == "科目 nosuch 不存在"

@@ -13,6 +13,7 @@ from civtrain.classes.models import Session, TrainingClass
 from civtrain.core.fields import (
     ClockTime,
     DbId,
+    NonBlank,
     Numeric4_2,
     Numeric5_1,
     Numeric6_1,
@@ -28,8 +29,8 @@ Capacity = Annotated[int, Field(ge=1, le=100000)]
 
 
 class ClassIn(Schema):
-    code: str
-    title: str
+    code: NonBlank
+    title: NonBlank
     training_type: str
     mode: str
     organiser_id: DbId

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from civtrain.core.fields import NonBlank
 from civtrain.faculty import selectors, services
 from civtrain.faculty.models import Teacher
 
@@ -26,7 +27,7 @@ class TeacherOut(Schema):
 
 class TeacherIn(Schema):
     org_id: DbId
-    name: str
+    name: NonBlank
     internal: bool = True
     title: str = ""
     subjects: list[str] = []

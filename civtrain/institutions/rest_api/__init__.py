@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from civtrain.core.fields import NonBlank
 from civtrain.institutions import selectors, services
 from civtrain.institutions.data import InstitutionKind
 from civtrain.institutions.models import Institution
@@ -27,7 +28,7 @@ class InstitutionOut(Schema):
 
 
 class InstitutionIn(Schema):
-    name: str
+    name: NonBlank
     org_id: DbId
     kind: InstitutionKind = InstitutionKind.PARTY_SCHOOL
     recognised_from: dt.date | None = None
