@@ -3,11 +3,20 @@
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from civtrain import testing
 from civtrain.accounts.api import Role
 from civtrain.core import clock
 from civtrain.organisations.api import OrgNodeData
+
+# Property tests assert what they find, not how fast the shared 2-core machine draws examples:
+# no per-example deadline and no "input generation too slow" failure under load.
+hypothesis_settings.register_profile(
+    "civtrain", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("civtrain")
 
 
 @pytest.fixture(autouse=True)
