@@ -389,7 +389,7 @@ class Evaluator:
             career_event_rows()
             .filter(persons, kind__in=EVENT_KINDS)
             .order_by("person_id", "date", "id")
-            .values("person_id", "kind", "date", "leadership_level", "unit_id")
+            .values("person_id", "kind", "date", "leadership_level", "rank", "unit_id")
         ):
             events[e["person_id"]].append(e)
         since, as_of = self._since(), self.as_of
@@ -496,7 +496,8 @@ class Evaluator:
             if joined is not None and joined.year > year:
                 # §8 "Who owes a year": nothing for a year that ends before joining
                 gone = f"于 {joined.isoformat()} 报到（入职），{year} 年不适用"
-            every, without_events = self._applicable(spec, p)
+            who = attributes_on(p, events, self.ref_date) if events else p
+            every, without_events = self._applicable(spec, who)
             if gone:
                 outcomes = [kind.not_applicable(year, gone) for kind in every]
             else:
@@ -618,6 +619,30 @@ def _in(column: str, values: list[int]) -> Q | _AnyOf:
     if connection.vendor == "postgresql":
         return _AnyOf(column, list(values))
     return Q(**{f"{column}__in": values})
+
+
+def attributes_on(p: dict[str, Any], events: list[dict[str, Any]], on: dt.date) -> dict[str, Any]:
+    """The person's leadership level and rank on `on`, derived from career events (§8 "Who
+    is in an audience", issue #10 item 4): each from the latest event on or before `on`
+    that records it. Before the first event recording a leadership level the person held
+    no recorded post (""); before the first recording a rank, the registry's rank stands
+    (no event says otherwise). Category and flags are not recorded by events: the
+    registry's. `p` itself when nothing differs (the audience cache keys on the values)."""
+    level = rank = None
+    level_later = False
+    for e in events:  # sorted by date
+        if e["date"] <= on:
+            level = e["leadership_level"] or level
+            rank = e["rank"] or rank
+        elif e["leadership_level"]:
+            level_later = True
+    if level is None:
+        level = "" if level_later else (p["leadership_level"] or "")
+    if rank is None:
+        rank = p["rank"]
+    if level == (p["leadership_level"] or "") and rank == p["rank"]:
+        return p
+    return {**p, "leadership_level": level, "rank": rank}
 
 
 def _close_connection() -> None:

@@ -263,3 +263,33 @@ def test_item1_each_shipped_set_states_whether_failed_hours_count() -> None:
         n: d["assessment"]["failed_training"]["counts_toward_totals"] for n, d in docs.items()
     }
     assert stated == {"chongqing-13fyp": True, "national-2023": False, "zhengzhou-2014": False}
+
+
+# -- item 4: §8 "Who is in an audience" (attributes on the evaluated date) --------------------
+AUDIENCE = [
+    # hired 2020-01-02 as 一级主任科员; promoted 2024-06-01 to 正处 with rank 四级调研员
+    # (the registry now says division_chief / 四级调研员). year → which of NAT-3 / NAT-4.
+    (2023, "2024-01-01", True, False),  # section level and below in 2023: NAT-3 only
+    (2024, "2025-01-01", False, True),  # division level from 2024-06-01: NAT-4 only
+]
+
+
+@pytest.mark.parametrize(("year", "as_of", "nat3", "nat4"), AUDIENCE)
+def test_item4_audience_is_decided_on_the_evaluated_date(
+    bound: dict[str, OrgNodeData], year: int, as_of: str, nat3: bool, nat4: bool
+) -> None:
+    from civtrain.compliance.tests.ledger_builders import hr_for_all
+    from civtrain.people.api import EventKind, LeadershipLevel, career_event_record, person_rows
+
+    p = make_person(bound["U1"], rank="一级主任科员")
+
+    def record(kind: str, date: str, **fields: Any) -> None:
+        person = person_rows().select_related("unit").get(pk=p.id)
+        career_event_record(actor=hr_for_all(), person=person, kind=EventKind(kind),
+                            date=D(date), **fields)  # fmt: skip
+
+    record("hired", "2020-01-02", rank="一级主任科员", unit_id=bound["U1"].id)
+    record("promoted", "2024-06-01", leadership_level=LeadershipLevel.DIVISION_CHIEF,
+           rank="四级调研员")  # fmt: skip
+    rules = {o.rule for o in run(p.id, year, as_of).outcomes}
+    assert ("nat-3-annual" in rules, "nat-4-rolling" in rules) == (nat3, nat4)
