@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from civtrain.catalogue.data import TRAINING_TYPE_LABELS, TrainingType
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, PersonResult, fmt_number
 from civtrain.compliance.kinds import add_months
+from civtrain.core.text import spreadsheet_safe
 from civtrain.credits.api import entry_rows
 from civtrain.people.api import person_rows
 
@@ -29,7 +30,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
         cell.alignment = Alignment(horizontal="center")
     widths = [len(h) * 2 + 2 for h in header]
     for row in rows:
-        ws.append(row)
+        # Names and free text are never written as a live formula (issue 8 item 5).
+        ws.append([spreadsheet_safe(v) for v in row])
         for i, v in enumerate(row):
             widths[i] = min(60, max(widths[i], len(str(v)) + 2))
     for i, w in enumerate(widths, 1):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 
 from civtrain.core import clock
-from civtrain.core.errors import NotFound
+from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.core.models import BackgroundJob
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,11 @@ def job_run(job_id: int) -> None:
         job.status = BackgroundJob.Status.DONE
         if job.total == 0:
             job.total = job.processed = int(job.report.get("rows_read", 0) or 0)
+    except ApplicationError as exc:
+        # A refusal the user can act on (a file too large, unreadable …): failed, with the
+        # words that say why (issue 8 item 4), never "running" nor an internal error.
+        job.status = BackgroundJob.Status.FAILED
+        job.message = exc.message[:500]
     except Exception:
         logger.exception("background job %s (%s) failed", job_id, job.kind)
         job.status = BackgroundJob.Status.FAILED

@@ -19,8 +19,17 @@ from typing import IO, Any, TypeVar
 
 from django.db import transaction
 
+from civtrain.core import spreadsheets
 from civtrain.core.errors import ApplicationError
-from civtrain.core.text import compact, normalise, parse_bool
+from civtrain.core.spreadsheets import TabularError, TabularErrorCode
+from civtrain.core.text import (
+    CONTROL_REASON,
+    compact,
+    has_control_characters,
+    normalise,
+    parse_bool,
+    spreadsheet_safe,
+)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
@@ -28,19 +37,6 @@ ERROR_COLUMN = "错误原因"
 ROW_COLUMN = "原行号"
 # How many leading rows may hold a title above the header row.
 _HEADER_SEARCH_ROWS = 10
-
-
-class TabularErrorCode:
-    UNSUPPORTED = "tabular.unsupported_format"
-    UNREADABLE = "tabular.unreadable"
-    MISSING_COLUMNS = "tabular.missing_columns"
-    EMPTY = "tabular.empty"
-
-
-class TabularError(ApplicationError):
-    """The file as a whole cannot be read (wrong format, missing columns); no row errors."""
-
-    status = 422
 
 
 @dataclass(frozen=True)
@@ -78,6 +74,10 @@ class Table:
     columns: dict[str, int]  # column key → index in the file
     rows: list[SourceRow]
     ignored_headers: list[str] = field(default_factory=list)
+    # Rows refused by the reader itself (control characters, issue 8 item 6): never handed
+    # to an importer's validation, reported with their row number, kept for the error file.
+    rejected: list[SourceRow] = field(default_factory=list)
+    errors: list["RowError"] = field(default_factory=list)
 
     def header_of(self, key: str, default: str = "") -> str:
         index = self.columns.get(key)
@@ -187,6 +187,7 @@ def _decode_csv(data: bytes) -> str:
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    spreadsheets.check_file_size(len(data))
     text = _decode_csv(data)
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -194,25 +195,28 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     start = 1
-    for cells in reader:
+    count = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # A field over csv.field_size_limit() (131,072 characters) was a traceback (issue
+            # 8 item 4); no real cell is that long.
+            too_long = "field larger than field limit" in str(exc)
+            reason = (
+                f"有单元格超过 {csv.field_size_limit()} 个字符"
+                if too_long
+                else "格式有误（例如引号没有配对）"
+            )
+            raise TabularError(
+                TabularErrorCode.UNREADABLE, f"CSV 文件第 {reader.line_num} 行{reason}，无法导入"
+            ) from None
+        count += 1
+        spreadsheets.check_extent(count, len(cells))
         yield start, list(cells)
         start = reader.line_num + 1
-
-
-def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        # skip_empty_area=False keeps leading blank rows, so index + 1 is Excel's row number.
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise TabularError(
-            TabularErrorCode.UNREADABLE, "无法读取该表格文件，请确认它是有效的 Excel/ODS 文件"
-        ) from exc
-    for index, cells in enumerate(rows):
-        yield index + 1, list(cells)
 
 
 def _is_blank(cells: Sequence[Any]) -> bool:
@@ -236,7 +240,9 @@ def read_table(
         data = Path(source).read_bytes()
     else:
         data = source.read()
-    raw = _csv_rows(data) if suffix == ".csv" else _spreadsheet_rows(data)
+    raw = (
+        _csv_rows(data) if suffix == ".csv" else spreadsheets.spreadsheet_rows(data, suffix=suffix)
+    )
 
     lookup = {name: col for col in columns for name in col.names()}
     required = [c for c in columns if c.required]
@@ -273,14 +279,42 @@ def read_table(
             {"missing": missing},
         )
     width = len(headers)
-    rows: list[SourceRow] = []
+    table = Table(headers=headers, columns=mapping, rows=[], ignored_headers=ignored)
     for number, cells in raw:
         if _is_blank(cells):
             continue
         padded = tuple(cells) + ("",) * (width - len(cells))
         values = {key: padded[index] for key, index in mapping.items()}
-        rows.append(SourceRow(number=number, values=values, cells=padded))
-    return Table(headers=headers, columns=mapping, rows=rows, ignored_headers=ignored)
+        row = SourceRow(number=number, values=values, cells=padded)
+        bad = _control_columns(table, padded)
+        if bad:
+            table.rejected.append(row)
+            table.errors.extend(RowError(number, header, "", CONTROL_REASON) for header in bad)
+        else:
+            table.rows.append(row)
+    return table
+
+
+def _control_columns(table: Table, cells: Sequence[Any]) -> list[str]:
+    """Headers of the cells holding control characters (NUL …), issue 8 item 6. A cell's
+    value is not echoed: it may be an ID number."""
+    strings = [c for c in cells if type(c) is str]
+    if "".join(strings).isprintable():
+        return []
+    bad = []
+    for index, cell in enumerate(cells):
+        if type(cell) is str and has_control_characters(cell):
+            header = table.headers[index] if index < len(table.headers) else ""
+            bad.append(header or f"第 {index + 1} 列")
+    return bad
+
+
+def refuse_rejected(table: Table) -> None:
+    """For readers without a per-row report: refuse the file, naming the rows."""
+    if table.errors:
+        rows = sorted({e.row for e in table.errors})
+        shown = "、".join(str(r) for r in rows[:10]) + ("……" if len(rows) > 10 else "")
+        raise TabularError(TabularErrorCode.UNREADABLE, f"第 {shown} 行{CONTROL_REASON}")
 
 
 # --- reporting -------------------------------------------------------------------------
@@ -373,15 +407,17 @@ def error_workbook(report: ImportReport, table: Table | None) -> bytes:
     sheet = workbook.create_sheet("错误行")
     by_row = report.errors_by_row()
     if table is not None:
-        sheet.append([*table.headers, ROW_COLUMN, ERROR_COLUMN])
-        for row in table.rows:
+        sheet.append(_excel_cells([*table.headers, ROW_COLUMN, ERROR_COLUMN]))
+        rows = sorted([*table.rows, *table.rejected], key=lambda r: r.number)
+        for row in rows:
             if row.number in by_row:
-                sheet.append([*_excel_cells(row.cells), row.number, _reasons(by_row[row.number])])
+                reasons = _reasons(by_row[row.number])
+                sheet.append(_excel_cells([*row.cells, row.number, reasons]))
     else:
         sheet.append([ROW_COLUMN, "列", "值", ERROR_COLUMN])
         for number, errors in by_row.items():
             for e in errors:
-                sheet.append([number, e.column, e.value, e.reason])
+                sheet.append(_excel_cells([number, e.column, e.value, e.reason]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -392,7 +428,11 @@ def _reasons(errors: Iterable[RowError]) -> str:
 
 
 def _excel_cells(cells: Iterable[Any]) -> list[Any]:
-    return [c if isinstance(c, int | float | dt.date) else _cell_str(c) for c in cells]
+    """Cells as an export writes them: numbers and dates as they are, everything else as
+    text, never a live formula nor a control character (issue 8 items 5–6)."""
+    return [
+        c if isinstance(c, int | float | dt.date) else spreadsheet_safe(_cell_str(c)) for c in cells
+    ]
 
 
 def write_table(
@@ -403,8 +443,8 @@ def write_table(
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows([_cell_str(c) for c in row] for row in rows)
+        writer.writerow(_excel_cells(headers))
+        writer.writerows([spreadsheet_safe(_cell_str(c)) for c in row] for row in rows)
         return ("\ufeff" + out.getvalue()).encode()
     if fmt != "xlsx":
         raise TabularError(TabularErrorCode.UNSUPPORTED, f"不支持的导出格式“{fmt}”")
@@ -412,9 +452,9 @@ def write_table(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
-    sheet.append(list(headers))
+    sheet.append([spreadsheet_safe(h) for h in headers])
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([spreadsheet_safe(c) for c in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -458,7 +498,8 @@ def run_import(
     except ApplicationError as exc:
         report.message = exc.message
         return report, None
-    report.rows_read = len(table.rows)
+    report.rows_read = len(table.rows) + len(table.rejected)
+    report.errors.extend(table.errors)
     # A 10⁵-row import allocates millions of long-lived objects and no cycles: the cyclic
     # collector would rescan them over and over (a third of the write time, bench/roster.py).
     collecting = gc.isenabled()

@@ -23,7 +23,7 @@ from civtrain.classes.api import (
     sessions_of,
 )
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from civtrain.core.tabular import Column, TabularError, read_table
+from civtrain.core.tabular import Column, TabularError, read_table, refuse_rejected
 from civtrain.enrolment import qr, selectors, services
 from civtrain.enrolment.data import (
     ATTENDANCE_LABELS,
@@ -59,6 +59,7 @@ def _uploaded(request: HttpRequest, columns: list[Column]) -> list[dict[str, Any
     if upload is None:
         raise ValidationFailed(_("请选择要上传的文件"))
     table = read_table(upload.read(), filename=upload.name or "", columns=columns)
+    refuse_rejected(table)  # control characters: the whole sheet is refused, rows named
     return [{**row.values, "_row": row.number} for row in table.rows]
 
 

@@ -24,6 +24,8 @@ from civtrain.core.tabular import (
     RowError,
     SourceRow,
     Table,
+    TabularError,
+    TabularErrorCode,
     cell_code,
     cell_text,
     parse_date,
@@ -31,6 +33,7 @@ from civtrain.core.tabular import (
     run_import,
     write_table,
 )
+from civtrain.core.text import FORMULA_NAME_REASON, FORMULA_PREFIXES
 from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many, subtree_q
 from civtrain.people import services
 from civtrain.people.data import (
@@ -231,6 +234,8 @@ def validate_roster(
             rows.error(row, "name", "姓名不能为空")
         elif len(name) > 50:
             rows.error(row, "name", "姓名过长（最多50个字）")
+        elif name.startswith(FORMULA_PREFIXES):
+            rows.error(row, "name", FORMULA_NAME_REASON)  # issue 8 item 5
         id_number = rows.parse(row, "id_number", _id_number_from_cell)
         if id_number is not _BAD:
             if id_number in first_row_of:
@@ -613,6 +618,9 @@ def run_roster_job(job: Any, progress: ProgressFn) -> None:
         )
     job.report = report.as_dict()
     job.total = job.processed = report.rows_read
+    if table is None and report.message:
+        # The file was refused as a whole (too large, unreadable …): the job failed.
+        raise TabularError(TabularErrorCode.UNREADABLE, report.message)
     if report.errors:
         job.error_file = default_storage.save(
             f"imports/errors/job-{job.pk}.xlsx", ContentFile(error_workbook(report, table))

@@ -12,6 +12,12 @@ from civtrain.core import crypto
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.bulk import copy_in_background, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civtrain.core.text import (
+    CONTROL_REASON,
+    FORMULA_NAME_REASON,
+    FORMULA_PREFIXES,
+    has_control_characters,
+)
 from civtrain.organisations.api import OrgNodeData, org_data, org_data_many
 from civtrain.people.data import (
     CareerEventInput,
@@ -110,6 +116,10 @@ def apply_input(
     person.name = data.name.strip()
     if not person.name:
         raise ValidationFailed("姓名不能为空")
+    if person.name.startswith(FORMULA_PREFIXES):  # issue 8 item 5
+        raise ValidationFailed(FORMULA_NAME_REASON, {"fields": {"name": [FORMULA_NAME_REASON]}})
+    if has_control_characters(person.name):  # issue 8 item 6
+        raise ValidationFailed(f"姓名{CONTROL_REASON}", {"fields": {"name": [CONTROL_REASON]}})
     person.id_number_hash = id_hash or crypto.lookup_hash(id_number, context=ID_CONTEXT)
     if person._state.adding or person.id_number_masked != mask_id_number(id_number):
         person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)

@@ -15,6 +15,7 @@ from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, fmt_number
 from civtrain.compliance.engine import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
+from civtrain.core.text import spreadsheet_safe
 from civtrain.organisations.api import org_by_codes
 
 
@@ -120,9 +121,10 @@ class Command(BaseCommand):
                             "achieved", "unit", "status", "deadline", "explanation"])  # fmt: skip
                 for r in results:
                     for x in r.outcomes:
-                        w.writerow([r.name, r.id_number_masked, r.unit_code, x.rule, x.clause,
-                                    fmt_number(x.required), fmt_number(x.achieved), x.unit,
-                                    x.status, x.deadline or "", x.explanation])  # fmt: skip
+                        w.writerow([spreadsheet_safe(v) for v in (
+                            r.name, r.id_number_masked, r.unit_code, x.rule, x.clause,
+                            fmt_number(x.required), fmt_number(x.achieved), x.unit,
+                            x.status, x.deadline or "", x.explanation)])  # fmt: skip
             else:
                 for r in results:
                     buf.write(f"{r.name} {r.id_number_masked} {r.unit_code} {r.ruleset}\n")
