@@ -14,6 +14,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("civtrain")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task modules by name: jobs live in core, beside the model they drive.
-app.conf.imports = ("civtrain.core.jobs", "civtrain.credits.tasks", "civtrain.compliance.tasks")
+app.conf.imports = (
+    "civtrain.core.jobs",
+    "civtrain.core.files",
+    "civtrain.credits.tasks",
+    "civtrain.compliance.tasks",
+)
 
 # The schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (read by config_from_object).

@@ -576,7 +576,9 @@ def run_cli_import(
         report.render_table(console)
     errors_out = options.get("errors_out")
     if errors_out and report.errors:
-        Path(errors_out).write_bytes(error_workbook(report, table))
+        from civtrain.core.files import write_private  # models: not at import time
+
+        write_private(Path(errors_out), error_workbook(report, table))  # clear ID numbers
         command.stderr.write(f"错误行已写入 {errors_out}")
     # --skip-invalid asked for the bad rows to be left out: that run succeeded.
     if report.message or (report.errors and not report.skip_invalid):

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
-from civtrain.core import clock, jobs
+from civtrain.core import clock, files, jobs
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import NotFound, PermissionDenied
+from civtrain.core.files import export_dir
 from civtrain.core.models import BackgroundJob
 from civtrain.core.tabular import write_table
 from civtrain.organisations.api import org_by_codes, org_data_many
@@ -84,12 +84,6 @@ class ImmediateExport:
     content: bytes
     rows: int
     fmt: str
-
-
-def export_dir() -> Path:
-    """Where export files live: var/exports/ unless settings.CIVTRAIN_EXPORT_DIR says else."""
-    configured = getattr(settings, "CIVTRAIN_EXPORT_DIR", None)
-    return Path(configured) if configured else Path(settings.BASE_DIR) / "var" / "exports"
 
 
 # --- what to export: exactly the rows the people list shows the actor ---------------------
@@ -209,11 +203,10 @@ def run_roster_export_job(job: BackgroundJob, progress: Callable[[int, int], Non
         content = write_table(
             ROSTER_HEADERS, template_rows(qs, on_row), fmt=request.fmt, sheet_title="名册"
         )
-        directory = export_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        # An unguessable name as well as the owner check: the file holds clear ID numbers.
+        # An unguessable name as well as the owner check, readable by this user only (issue
+        # 8 item 7): the file holds clear ID numbers.
         name = f"roster-{job.pk}-{secrets.token_hex(8)}.{request.fmt}"
-        (directory / name).write_bytes(content)
+        files.write_private(export_dir() / name, content)
         rows = written[0]  # the rows in the file, should people have changed since the count
         _audit_export(actor=actor, request=request, under=under, rows=rows, job_id=job.pk)
     job.total = job.processed = rows
@@ -291,18 +284,33 @@ def export_file_open(*, actor: Any, job_id: int) -> ExportFile:
 
 
 def export_files_purge() -> int:
-    """Delete export files past their keep time (and any stray file older than that);
-    called whenever an export starts. Returns the number of files deleted."""
-    directory = export_dir()
-    if not directory.is_dir():
-        return 0
-    cutoff = (clock.now() - EXPORT_KEEP).timestamp()
-    deleted = 0
-    for path in directory.glob("roster-*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                deleted += 1
-        except OSError:
-            logger.warning("could not delete expired export %s", path)
-    return deleted
+    """Delete personal-data files past their keep time; called whenever an export starts,
+    besides the hourly purge (core.files). Returns the number of files deleted."""
+    return files.files_purge(older_than=EXPORT_KEEP).files_deleted
+
+
+def import_errors_open(*, actor: Any, job_id: int) -> BackgroundJob:
+    """The roster-import job whose error workbook (the bad rows as uploaded, clear ID numbers
+    included) the actor may download: their own, with a personnel role still held. Each
+    download is audited like an export (issue 8 item 7). NotFound otherwise."""
+    try:
+        job = jobs.job_get(actor=actor, job_id=job_id)
+    except NotFound:
+        raise NotFound("任务不存在或无权查看") from None
+    paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
+    if not paths or job.kind != "roster_import" or not job.error_file:
+        raise NotFound("该任务没有错误文件或已过期")
+    audit_record(
+        actor=actor,
+        action="person.import_errors_download",
+        object_type="import",
+        object_id=job.pk,
+        object_label=f"名册导入错误行（{job.params.get('filename', '')}）",
+        org_path=_common_path(paths),
+        changes={
+            "job": job.pk,
+            "bad_rows": (job.report or {}).get("bad_rows", 0),
+            "personal_data": True,
+        },
+    )
+    return job

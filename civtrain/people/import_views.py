@@ -21,6 +21,7 @@ from civtrain.core.errors import ApplicationError
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import SUFFIXES, ImportReport
 from civtrain.organisations.api import org_list_data
+from civtrain.people.exports import import_errors_open
 from civtrain.people.imports import ROSTER_JOB_RUNNER, roster_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,10 +130,12 @@ def roster_import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def roster_import_errors(request: HttpRequest, job_id: int) -> FileResponse:
+    """The bad rows as uploaded (clear ID numbers included): the uploader only, audited."""
     _require_personnel(request)
-    job = _job_context(request, job_id)["job"]
-    if not job.error_file:
-        raise Http404(_("该任务没有错误文件"))
+    try:
+        job = import_errors_open(actor=request.user, job_id=job_id)
+    except ApplicationError:
+        raise Http404(_("该任务没有错误文件或已过期")) from None
     return FileResponse(
         default_storage.open(job.error_file, "rb"),
         as_attachment=True,

@@ -7,6 +7,7 @@ row number, column and reason. `skip_invalid` writes the valid rows in one trans
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -622,6 +623,7 @@ def run_roster_job(job: Any, progress: ProgressFn) -> None:
         # The file was refused as a whole (too large, unreadable …): the job failed.
         raise TabularError(TabularErrorCode.UNREADABLE, report.message)
     if report.errors:
+        # A random name: the bad rows hold clear ID numbers (purged with core.files).
         job.error_file = default_storage.save(
-            f"imports/errors/job-{job.pk}.xlsx", ContentFile(error_workbook(report, table))
+            f"imports/errors/{uuid.uuid4().hex}.xlsx", ContentFile(error_workbook(report, table))
         )

@@ -163,7 +163,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "export_query": _export_query(request),
+        "export_fields": _export_fields(request),
         "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
@@ -417,9 +417,9 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportRequest:
-    """The export the query string asks for. `unit` is the import page's unit code (the old
-    export URL keeps working); the people list passes its own filters, with `unit_id`."""
-    data = request.GET.copy()
+    """The export the form posts. `unit` is the import page's unit code; the people list
+    posts its own filters (hidden fields), with `unit_id`."""
+    data = request.POST.copy()
     unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
     unit_id = str(data.get("unit_id") or "")
     if unit_id:
@@ -436,22 +436,24 @@ def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportReque
     )
 
 
-def _export_query(request: HttpRequest) -> str:
-    """The list's filters as export parameters (the list's unit id travels as unit_id)."""
+def _export_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    """The list's filters as the export form's hidden fields (the unit id as unit_id)."""
     query = request.GET.copy()
     for key in ("page", "format", "unit_id"):
         query.pop(key, None)
     unit = query.pop("unit", None)
     if unit and unit[-1]:
         query["unit_id"] = unit[-1]
-    return query.urlencode()
+    return [(key, value) for key, values in query.lists() for value in values]
 
 
 @login_required
-@require_GET
+@require_POST
 def person_export(request: HttpRequest) -> HttpResponse:
     """The roster (the list's people, or one unit's subtree) as .xlsx or .csv: a download at
-    once when small, else a background job and its progress page."""
+    once when small, else a background job and its progress page. A POST with the CSRF
+    token (issue 8 item 13): the response holds clear ID numbers, so no link or image on
+    another page may start it, and its filters stay out of URLs and logs."""
     paths = _personnel_paths(request.user)
     export = _export_request(request, paths)
     try:

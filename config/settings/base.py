@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "civtrain.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "civtrain.web.middleware.ApplicationErrorMiddleware",
+    "civtrain.web.input_guard.ControlCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -209,10 +210,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": dt.timedelta(seconds=COMPLIANCE_REFRESH_SECONDS),
         "options": {"expires": max(COMPLIANCE_REFRESH_SECONDS, 60)},
     },
+    # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
+    "files-purge-hourly": {
+        "task": "core.files_purge",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3600},
+    },
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads and error workbooks hold personal data: owner-only on disk (issue 8 item 7), and
+# deleted after CIVTRAIN_FILE_RETENTION_HOURS at the latest (civtrain.core.files).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+CIVTRAIN_FILE_RETENTION_HOURS = env.float("CIVTRAIN_FILE_RETENTION_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

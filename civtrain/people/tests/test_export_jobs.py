@@ -67,7 +67,7 @@ def _sheet(content: bytes) -> list[list[Any]]:
 
 def _start(client: Client, capture: Any, **params: Any) -> tuple[Any, BackgroundJob]:
     with capture(execute=True):
-        response = client.get(reverse("people:export"), params)
+        response = client.post(reverse("people:export"), params)
     job = BackgroundJob.objects.get(kind="roster_export")
     return response, job
 
@@ -212,10 +212,10 @@ def test_out_of_scope_unit_is_404_and_queues_nothing(
     tree: Any, actors: Any, people: Any, export_dir: Path, big: None
 ) -> None:
     client = login(actors["district"])
-    assert client.get(reverse("people:export"), {"unit": "U2"}).status_code == 404
-    assert client.get(reverse("people:export"), {"unit": "U3"}).status_code == 404
+    assert client.post(reverse("people:export"), {"unit": "U2"}).status_code == 404
+    assert client.post(reverse("people:export"), {"unit": "U3"}).status_code == 404
     # The list's unit picker offers only units in scope: another district's id is refused.
-    assert client.get(reverse("people:export"), {"unit_id": tree["U2"].id}).status_code == 422
+    assert client.post(reverse("people:export"), {"unit_id": tree["U2"].id}).status_code == 422
     assert not BackgroundJob.objects.exists()
     assert not AuditEvent.objects.filter(action="person.export").exists()
 
@@ -225,7 +225,7 @@ def test_small_export_stays_immediate(
 ) -> None:
     client = login(actors["unit_hr"])  # U1: 王五 and 李四, far below 2,000
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("people:export"), {"format": "csv", "unit": "U1"})
+        response = client.post(reverse("people:export"), {"format": "csv", "unit": "U1"})
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["王五", "李四"]
@@ -238,7 +238,7 @@ def test_progress_page_polls_while_the_job_waits_or_runs(
     actors: Any, people: Any, export_dir: Path, big: None
 ) -> None:
     client = login(actors["district"])
-    response = client.get(reverse("people:export"), {"format": "xlsx"})  # not dispatched
+    response = client.post(reverse("people:export"), {"format": "xlsx"})  # not dispatched
     job = BackgroundJob.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert "排队中" in page and "0 / 2" in page
@@ -295,7 +295,7 @@ def test_a_withdrawn_role_stops_the_download(
 @pytest.mark.parametrize("role", ["institution", "teacher", "evaluator"])
 def test_non_personnel_roles_cannot_export(actors: Any, role: str, export_dir: Path) -> None:
     client = login(actors[role])
-    assert client.get(reverse("people:export"), {"format": "csv"}).status_code == 403
+    assert client.post(reverse("people:export"), {"format": "csv"}).status_code == 403
     assert not BackgroundJob.objects.exists()
 
 
@@ -304,7 +304,7 @@ def test_embedded_default_runs_the_export_on_a_thread(
     actors: Any, people: Any, export_dir: Path, big: None
 ) -> None:
     client = login(actors["district"])
-    response = client.get(reverse("people:export"), {"format": "csv"})
+    response = client.post(reverse("people:export"), {"format": "csv"})
     # Wait for the job's thread without touching the database meanwhile: the test database
     # (in-memory SQLite, shared cache) answers "table is locked" instead of waiting.
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civtrain.core.audit import RequestContext, request_context
 from civtrain.core.errors import ApplicationError
+from civtrain.core.files import write_private
 from civtrain.people.imports import roster_export, roster_template
 from civtrain.people.management.commands.import_roster import cli_actor
 
@@ -38,5 +39,5 @@ class Command(BaseCommand):
                 content, count = roster_export(actor=actor, fmt=fmt, unit_code=options["unit"])
             except ApplicationError as exc:
                 raise CommandError(exc.message) from None
-        out.write_bytes(content)
+        write_private(out, content)  # clear ID numbers: readable by this user only
         self.stdout.write(f"已导出 {count} 人到 {out}")
