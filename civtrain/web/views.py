@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "person.import": gettext_noop("导入花名册"),
     "person.export": gettext_noop("导出花名册"),
     "person.export_download": gettext_noop("下载导出的花名册"),
+    "person.import_errors_download": gettext_noop("下载名册导入的错误行"),
     "career_event.record": gettext_noop("记录履历事件"),
     "org.create": gettext_noop("新建机构"),
     "org.update": gettext_noop("修改机构"),
