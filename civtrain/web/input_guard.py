@@ -34,14 +34,18 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def submitted_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
-    """(field name, text) of every value the request submits, files aside."""
-    for data in (request.GET, request.POST if request.method == "POST" else None):
+    """(field name, text) of every value the request submits, files aside. The API takes
+    JSON, and its own guard (config/api.py) reads the raw body, which Django no longer
+    allows once the form fields were parsed: under /api/ only JSON is looked at."""
+    api = request.path.startswith("/api/")
+    form = request.POST if request.method == "POST" and not api else None
+    for data in (request.GET, form):
         if data:
             for key, values in data.lists():
                 yield key, key
                 for value in values:
                     yield key, value
-    if request.content_type == "application/json" and request.body:
+    if api and request.content_type == "application/json" and request.body:
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):

@@ -188,7 +188,8 @@ def test_the_job_exports_what_the_list_shows_with_its_filters(
     client = login(actors["city"])  # 重庆市: 王五, 李四, 赵六 — never 周七 (郑州市)
     list_page = client.get(reverse("people:list"), {"category": "enforcement"}).content.decode()
     assert "共 1 人" in list_page
-    assert "format=csv&amp;category=enforcement" in list_page
+    # The export form posts the list's filters (issue 8 item 13).
+    assert '<input type="hidden" name="category" value="enforcement">' in list_page
 
     _, job = _start(
         client, django_capture_on_commit_callbacks, format="csv", category="enforcement"
@@ -198,7 +199,7 @@ def test_the_job_exports_what_the_list_shows_with_its_filters(
 
     BackgroundJob.objects.all().delete()
     unit_page = client.get(reverse("people:list"), {"unit": tree["D2"].id}).content.decode()
-    assert f"unit_id={tree['D2'].id}" in unit_page
+    assert f'<input type="hidden" name="unit_id" value="{tree["D2"].id}">' in unit_page
     _, job = _start(client, django_capture_on_commit_callbacks, unit_id=tree["D2"].id)
     assert [r[0] for r in _sheet(_body(_download(client, job)))[1:]] == ["赵六"]
 
