@@ -71,3 +71,25 @@ class RequestContextMiddleware:
         )
         with request_context(ctx):
             return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every answer (#8 item 14).
+
+    Django 5.2 has no CSP support of its own (it arrives in 6.0) and these are two fixed
+    headers, so a few lines here instead of a dependency. The values are settings
+    (CIVTRAIN_CSP, CIVTRAIN_PERMISSIONS_POLICY); a view that sets its own keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for header, name in (
+            ("Content-Security-Policy", "CIVTRAIN_CSP"),
+            ("Permissions-Policy", "CIVTRAIN_PERMISSIONS_POLICY"),
+        ):
+            value = getattr(settings, name, "")
+            if value and header not in response:
+                response[header] = value
+        return response

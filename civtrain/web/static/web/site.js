@@ -1,0 +1,45 @@
+// Small page behaviours, bound by data attributes instead of inline handlers: the
+// Content-Security-Policy allows no inline script (#8 item 14). Delegated from the
+// document, so rows htmx swaps in later behave the same.
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: submit its form on change (the language switch).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLElement && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.submit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    // <input type=checkbox data-check-all="NAME">: tick every enabled input[name=NAME].
+    var all = target.closest("[data-check-all]");
+    if (all instanceof HTMLInputElement) {
+      var name = all.getAttribute("data-check-all");
+      document.querySelectorAll("input[name='" + name + "']").forEach(function (c) {
+        if (!c.disabled) { c.checked = all.checked; }
+      });
+    }
+    // <button data-toggle-children aria-controls=ID>: open or close the subtree list ID.
+    var toggle = target.closest("[data-toggle-children]");
+    if (toggle) {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      var list = document.getElementById(toggle.getAttribute("aria-controls"));
+      if (list) { list.classList.toggle("d-none", !open); }
+      var icon = toggle.querySelector("i");
+      if (icon) { icon.className = open ? "ti ti-chevron-down" : "ti ti-chevron-right"; }
+    }
+  });
+
+  // <form data-confirm="…">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    }
+  });
+})();
