@@ -39,9 +39,10 @@ def check_org_write(actor: Any, node: OrgNode | None) -> None:
 
 
 class OrgInUse(ApplicationError):
-    """Deactivating a node that people or staff accounts still depend on (#8 item 10)."""
+    """Deactivating a node that people or staff accounts still depend on (#8 item 10): an
+    operation refused (400, as the API documents its refusals)."""
 
-    status = 409
+    status = 400
 
     def __init__(self, message: str, extra: dict[str, Any]) -> None:
         super().__init__("org_in_use", message, extra)
