@@ -35,11 +35,17 @@ def _forget_cached_conversions() -> Any:
     conversions_cache_clear()
 
 
+_flushed = False  # a transactional test ran on this worker: its flush removed the seeds
+
+
 @pytest.fixture(autouse=True)
-def _migration_data(request: pytest.FixtureRequest) -> None:
-    """A transactional test starts with what migrations seed (the subject taxonomy that
+def _migration_data(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """Every database test starts with what migrations seed (the subject taxonomy that
     classes, the ledger, imports and rule sets validate against), even after another
-    transactional test's flush on the same worker (see testing.MIGRATION_SEEDS)."""
+    transactional test's flush on the same worker (see testing.MIGRATION_SEEDS). A plain
+    test gets them committed before its own transaction begins (autouse fixtures set up
+    before the `db` fixture), so the seeds stay for the tests after it."""
+    global _flushed
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (
         marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])
@@ -47,6 +53,11 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
     if transactional or "transactional_db" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         testing.reseed_migration_data()
+        _flushed = True
+    elif _flushed:  # whether this test reads the database may be decided only later
+        with django_db_blocker.unblock():
+            testing.reseed_migration_data()
+        _flushed = False
 
 
 @pytest.fixture

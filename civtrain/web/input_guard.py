@@ -70,7 +70,14 @@ class ControlCharacterMiddleware:
             return None
         shown = "、".join(f"“{name}”" for name in bad[:5])
         error = ValidationFailed(
-            f"提交的内容中 {shown} {CONTROL_REASON}", {"fields": {n: [CONTROL_REASON] for n in bad}}
+            f"提交的内容中 {shown} {CONTROL_REASON}",
+            # the API's one shape of details.fields, as the OpenAPI schema documents it
+            {
+                "fields": [
+                    {"field": n, "message": CONTROL_REASON, "type": "control_characters"}
+                    for n in bad
+                ]
+            },
         )
         if request.path.startswith("/api/"):
             return JsonResponse(

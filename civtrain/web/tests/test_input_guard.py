@@ -32,7 +32,9 @@ def test_the_api_refuses_a_control_character_in_a_json_field(
     status, body = ApiCaller(actors["unit_hr"])("POST", "/people", person_payload(tree, name))
     assert status == 422
     assert body["error"]["code"] == "validation_error"
-    assert body["error"]["details"]["fields"] == {"name": [REASON]}
+    assert body["error"]["details"]["fields"] == [
+        {"field": "name", "message": REASON, "type": "control_characters"}
+    ]
     assert "“name”" in body["error"]["message"]
     assert names(actors) == []
 
@@ -42,7 +44,9 @@ def test_the_api_refuses_a_nul_in_a_query_parameter(actors: dict[str, Any]) -> N
     # On PostgreSQL this was a server error (a NUL cannot be a query parameter there).
     status, body = ApiCaller(actors["unit_hr"])("GET", "/people?rank=%00")
     assert status == 422
-    assert body["error"]["details"]["fields"] == {"rank": [REASON]}
+    assert body["error"]["details"]["fields"] == [
+        {"field": "rank", "message": REASON, "type": "control_characters"}
+    ]
 
 
 @pytest.mark.django_db
