@@ -254,7 +254,7 @@ def _generate(n_people: int, unit_ids: list[int]) -> tuple[int, int]:
             " grassroots, basic_post, law_enforcement, reporting_date, status, created_at,"
             " updated_at, unit_id) "
             f"SELECT {p0} + n, '基准' || n, {blob}, 'bench-compliance-' || n,"
-            " '500101********' || (1000 + n % 9000),"
+            " '50****************',"  # the display mask: province only (issue 8 item 3)
             f" CASE WHEN {_rnd('n', 4, 2)} = 0 THEN 'M' ELSE 'F' END, '',"
             f" CASE WHEN {cat} < 70 THEN 'general' WHEN {cat} < 85 THEN 'professional'"
             f" ELSE 'enforcement' END, {rank}, {leader_level},"

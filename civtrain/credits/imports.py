@@ -30,7 +30,7 @@ from civtrain.core.tabular import (
 from civtrain.credits import services
 from civtrain.credits.data import EntryInput, ItemStatus, Result, SourceType
 from civtrain.people import api as people_api
-from civtrain.people.data import parse_id_number
+from civtrain.people.data import mask_id_number, parse_id_number
 
 RECORD_COLUMNS = (
     Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证"), required=True),
@@ -228,7 +228,7 @@ def validate_records(
     for row, id_number, inp in parsed:
         person_id = ids.get(id_number)
         if person_id is None or person_id not in allowed:
-            masked = id_number[:4] + "*" * 10 + id_number[-4:]
+            masked = mask_id_number(id_number)
             report.errors.append(
                 RowError(row.number, id_header, masked, "系统中没有此人员，或不在您的管辖范围内")
             )

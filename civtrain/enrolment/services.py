@@ -37,7 +37,7 @@ from civtrain.enrolment.errors import EnrolmentError, EnrolmentErrorCode
 from civtrain.enrolment.hours import CreditedHours
 from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest, UnitNotice
 from civtrain.people.api import access_person, person_for_user, person_id_by_id_number
-from civtrain.people.data import PersonData
+from civtrain.people.data import PersonData, mask_id_number
 
 ACTIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
 SCORE_FIELDS = (
@@ -196,7 +196,7 @@ def nominations_from_id_numbers(
         if person is None or not scope.covers(person.unit_path, *PERSONNEL_ROLES):
             problems.append(
                 ImportProblem(
-                    row, f"身份证号 {number[:4]}…{number[-4:]} 的人员不存在或不在您的管辖范围内"
+                    row, f"身份证号 {mask_id_number(number)} 的人员不存在或不在您的管辖范围内"
                 )
             )
             continue

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import operator
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from civtrain.core.text import compact
 
@@ -231,12 +233,54 @@ def parse_id_number(text: str) -> str:
     return value
 
 
+def birth_date_of(id_number: str) -> dt.date:
+    """The birth date a valid ID number carries (digits 7–14)."""
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
 def mask_id_number(value: str) -> str:
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    """The display form of an ID number: the province (first two digits) and nothing else.
+
+    Shown beside a birth year and a gender, it leaves about 10⁵–10⁷ candidate numbers; the
+    old form (first four, last four) beside a full birth date left one (issue 8 item 3,
+    ADR 0003 explains the count)."""
+    return value[:2] + "*" * (len(value) - 2)
 
 
 def mask_phone(value: str) -> str:
-    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 7 else "*" * len(value)
+    """The display form of a mobile number: the carrier prefix and the last two digits."""
+    return value[:3] + "*" * (len(value) - 5) + value[-2:] if len(value) >= 7 else "*" * len(value)
+
+
+# The masks written before issue 8 item 3, still inside old audit rows (append-only).
+_LEGACY_ID_MASK = re.compile(r"(?<![0-9X*])([0-9]{2})[0-9]{2}\*{10}[0-9X]{4}(?![0-9X*])")
+_LEGACY_PHONE_MASK = re.compile(r"(?<![0-9*])(1[0-9]{2})\*{4}[0-9]{2}([0-9]{2})(?![0-9*])")
+
+
+def mask_birth_date(value: dt.date | str | None) -> str | None:
+    """A birth date where a masked ID number may be beside it (audit rows): the year only."""
+    if not value:
+        return None
+    return f"{str(value)[:4]}-**-**"
+
+
+def remask_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Audit `changes` as shown: old-form masks re-masked, birth dates to the year."""
+
+    def one(key: str, value: Any) -> Any:
+        if isinstance(value, list):
+            return [one(key, v) for v in value]
+        if key == "birth_date" and isinstance(value, str):
+            return mask_birth_date(value)
+        return remask_legacy(value) if isinstance(value, str) else value
+
+    return {key: one(key, value) for key, value in changes.items()}
+
+
+def remask_legacy(text: str) -> str:
+    """`text` with any ID or phone mask of the old forms shown in the current forms."""
+    text = _LEGACY_ID_MASK.sub(lambda m: mask_id_number(m.group(1) + "0" * 16), text)
+    return _LEGACY_PHONE_MASK.sub(lambda m: m.group(1) + "******" + m.group(2), text)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from civtrain.people.data import (
     Gender,
     LeadershipLevel,
     PersonInput,
+    birth_date_of,
     mask_id_number,
     parse_category,
     parse_event_kind,
@@ -209,10 +210,6 @@ def _category_cell(value: Any) -> Category:
     return parse_category(text) if text else Category.GENERAL
 
 
-def _birth_from_id(id_number: str) -> dt.date:
-    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-
-
 def _gender_from_id(id_number: str) -> Gender:
     return Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE
 
@@ -247,12 +244,12 @@ def validate_roster(
         if (
             birth not in (_BAD, None)
             and id_number is not _BAD
-            and birth != _birth_from_id(id_number)
+            and birth != birth_date_of(id_number)
         ):
             rows.error(
                 row,
                 "birth_date",
-                f"出生日期与身份证号不一致（身份证号中为 {_birth_from_id(id_number).isoformat()}）",
+                f"出生日期与身份证号不一致（身份证号中为 {birth_date_of(id_number).isoformat()}）",
             )
         gender = rows.parse(row, "gender", _gender_cell)
         if gender is None:  # an empty cell: the ID number says
@@ -273,7 +270,7 @@ def validate_roster(
             for key in ("grassroots", "basic_post", "law_enforcement")
         }
         reporting = rows.parse(row, "reporting_date", parse_date)
-        born = _birth_from_id(id_number) if id_number is not _BAD else None
+        born = birth_date_of(id_number) if id_number is not _BAD else None
         if reporting not in (_BAD, None) and born is not None and reporting < born:
             rows.error(row, "reporting_date", "报到日期早于出生日期")
         phone = rows.parse(row, "phone", _parse_phone)
@@ -288,7 +285,7 @@ def validate_roster(
                     id_number=id_number,
                     gender=gender,
                     unit_id=unit.id,
-                    birth_date=birth or _birth_from_id(id_number),
+                    birth_date=birth or birth_date_of(id_number),
                     category=category,
                     rank=rank,
                     leadership_level=level,

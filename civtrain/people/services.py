@@ -25,6 +25,8 @@ from civtrain.people.data import (
     LeadershipLevel,
     PersonInput,
     Status,
+    birth_date_of,
+    mask_birth_date,
     mask_id_number,
     mask_phone,
     parse_id_number,
@@ -63,6 +65,14 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _masked(changes: dict[str, Any]) -> dict[str, Any]:
+    """Audit changes as written: beside the person's masked number the birth date is the
+    year only (issue 8 item 3)."""
+    if "birth_date" in changes:
+        changes = {**changes, "birth_date": [mask_birth_date(v) for v in changes["birth_date"]]}
+    return changes
+
+
 NOT_IN_SCOPE = "单位不存在或不在您的管辖范围内"
 # Registering or moving a person: the unit is unknown or not the actor's, or the ID number
 # belongs to someone registered outside the actor's scope. One answer for all three, so no
@@ -78,6 +88,7 @@ def _audit_items(
 ) -> list[tuple[int, str, str, dict[str, Any]]]:
     """Audit items of one person's change: a move between units is filed under the old and
     the new unit's path, so both sides' bureaus see it (issue 8 item 1)."""
+    changes = _masked(changes)
     items = [(person.pk, str(person), new_path, changes)]
     if old_path != new_path:
         items.append((person.pk, str(person), old_path, changes))
@@ -128,7 +139,8 @@ def apply_input(
         person.phone_enc = crypto.encrypt(data.phone, context=PHONE_CONTEXT)
         person.phone_masked = mask_phone(data.phone)
     person.gender = data.gender
-    person.birth_date = data.birth_date
+    # Pages show the birth year only (issue 8 item 3), so forms send none: the ID number's.
+    person.birth_date = data.birth_date or birth_date_of(id_number)
     person.unit_id = data.unit_id
     person.category = data.category
     person.rank = data.rank
@@ -176,7 +188,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
         object_id=person.pk,
         object_label=str(person),
         org_path=unit_path,
-        changes={k: [None, v] for k, v in _snapshot(person).items()},
+        changes=_masked({k: [None, v] for k, v in _snapshot(person).items()}),
     )
     return person
 
@@ -486,7 +498,7 @@ def _insert_new_people(
                         encrypt(phone, context=PHONE_CONTEXT) if phone else None,
                         mask_phone(phone) if phone else "",
                         data.gender,
-                        data.birth_date,
+                        data.birth_date or birth_date_of(number),
                         data.unit_id,
                         data.category,
                         data.rank,
@@ -500,7 +512,7 @@ def _insert_new_people(
                 )
                 # The create's audit changes: every audited value, as _snapshot gives it.
                 created = _audited(dict(zip(_NEW_PERSON_COLUMNS, rows[-1], strict=True)))
-                changes = {f: [None, v] for f, v in created.items()}
+                changes = _masked({f: [None, v] for f, v in created.items()})
                 items.append((pk, f"{name}（{masked}）", paths[data.unit_id], changes))
             insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
             audit_record_many(

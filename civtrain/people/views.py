@@ -229,11 +229,6 @@ class PersonForm(forms.Form):
         widget=forms.TextInput({"autocomplete": "off"}),
     )
     gender = forms.ChoiceField(label=gettext_lazy("性别"))
-    birth_date = forms.DateField(
-        label=gettext_lazy("出生日期"),
-        required=False,
-        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
-    )
     unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int)
     category = forms.ChoiceField(label=gettext_lazy("人员类别"))
     rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
@@ -288,7 +283,7 @@ class PersonForm(forms.Form):
             id_number=id_number,
             gender=Gender(d["gender"]),
             unit_id=d["unit"],
-            birth_date=d["birth_date"],
+            birth_date=None,  # the ID number's (never put into the page: issue 8 item 3)
             category=Category(d["category"]),
             rank=d["rank"] or "",
             leadership_level=LeadershipLevel(d["leadership_level"])
@@ -333,7 +328,6 @@ def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
         for f in (
             "name",
             "gender",
-            "birth_date",
             "category",
             "rank",
             "leadership_level",

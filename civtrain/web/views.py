@@ -17,7 +17,14 @@ from django.views.decorators.http import require_safe
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
 from civtrain.people.api import person_counts, person_for_user
-from civtrain.people.data import CATEGORY_LABELS, GENDER_LABELS, LEVEL_LABELS, STATUS_LABELS
+from civtrain.people.data import (
+    CATEGORY_LABELS,
+    GENDER_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    remask_changes,
+    remask_legacy,
+)
 from civtrain.web.middleware import render_error_page
 from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list
 
@@ -188,6 +195,9 @@ def audit(request: HttpRequest) -> HttpResponse:
     for event in rows:
         label = ACTION_LABELS.get(event.action)
         event.action_label = _(label) if label else ""  # type: ignore[attr-defined]
+        # Rows written before issue 8 item 3 hold the old, reversible masks: shown re-masked.
+        event.object_label = remask_legacy(event.object_label)
+        event.changes = remask_changes(event.changes)
     page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)

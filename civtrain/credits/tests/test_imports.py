@@ -1,5 +1,6 @@
 """import-records: bad rows reported with Excel row numbers; re-import writes nothing."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from civtrain import testing
+from civtrain.accounts.api import Role
 from civtrain.core.tabular import write_table
 from civtrain.credits.imports import RECORD_HEADERS, parse_subject_hours, records_import
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
@@ -117,3 +119,15 @@ def test_command_dry_run_writes_nothing(ids: dict, tmp_path: Path) -> None:
     )
     with pytest.raises(CommandError, match="1 行有错误"):
         call_command("import_records", str(bad), stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_an_unknown_number_is_reported_with_the_province_only(tree: Any) -> None:
+    # Issue 8 item 3: no more first-four/last-four masks in the import report.
+    hr = testing.make_user(Role.UNIT_HR, tree["U1"])
+    unknown = testing.make_id_number(dt.date(1970, 1, 1), serial=612)
+    header = "身份证号,培训名称,培训类型,培训形式,开始日期,结束日期,天数,学时,科目学时"
+    line = f"{unknown},专题班,thematic,off_the_job,2026-03-01,2026-03-02,,16,"
+    credits, _ = records_import(f"{header}\n{line}\n".encode(), actor=hr, filename="c.csv")
+    assert [e.value for e in credits.errors if e.value] == [unknown[:2] + "*" * 16]
+    assert unknown not in str(credits.as_dict())

@@ -23,7 +23,7 @@ def test_teacher_phone_is_encrypted_and_masked(tree: dict, actors: dict[str, Any
         phone="13812345678",
     )
     row = Teacher.objects.get(pk=t.pk)
-    assert row.phone_masked == "138****5678"
+    assert row.phone_masked == "138******78"
     assert b"13812345678" not in bytes(row.phone_enc)
     assert row.phone == "13812345678"
     assert [x.name for x in teacher_list(actor=actors["unit_hr"], subject="law")] == ["刘教授"]

@@ -39,7 +39,7 @@ def _out(p: Person) -> dict[str, Any]:
         "name": p.name,
         "id_number_masked": p.id_number_masked,
         "gender": p.gender,
-        "birth_date": p.birth_date,
+        "birth_year": p.birth_date.year if p.birth_date else None,
         "phone_masked": p.phone_masked,
         "unit": UnitRef(id=p.unit.pk, code=p.unit.code, name=p.unit.name),
         "category": p.category,

@@ -60,9 +60,10 @@ class CareerEventOut(Schema):
 class PersonOut(Schema):
     id: int
     name: str
-    id_number_masked: str
+    id_number_masked: str = Field(..., description="省份（前两位）之外全部打码")
     gender: Gender
-    birth_date: dt.date | None
+    # The year only: beside the masked number a full date narrows it down (issue 8 item 3).
+    birth_year: int | None
     phone_masked: str
     unit: UnitRef
     category: Category

@@ -169,7 +169,7 @@ def test_create_matrix(world: Any, unit: str, who: str, status: int) -> None:
             world["tree"][unit].id,
             number,
         )
-        assert body["id_number_masked"] == number[:4] + "*" * 10 + number[-4:]
+        assert body["id_number_masked"] == number[:2] + "*" * 16
         assert number not in json.dumps(body)
     else:
         assert _state() == before
@@ -207,8 +207,8 @@ def test_detail_is_masked_and_has_career_events(world: Any) -> None:
     assert status == 200
     text = json.dumps(body, ensure_ascii=False)
     assert ID_U1 not in text and PHONE_U1 not in text
-    assert body["id_number_masked"] == ID_U1[:4] + "**********" + ID_U1[-4:]
-    assert body["phone_masked"] == "139****1111"
+    assert body["id_number_masked"] == ID_U1[:2] + "*" * 16
+    assert body["phone_masked"] == "139******11"
     assert body["unit"] == {"id": world["tree"]["U1"].id, "code": "U1", "name": "渝中区人力社保局"}
     assert [(e["kind"], e["date"], e["kind_label"]) for e in body["events"]] == [
         ("hired", "2012-07-01", "录用")
@@ -277,7 +277,7 @@ def test_patch_changes_only_what_is_sent(world: Any) -> None:
         ID_U1,
     )
     assert person.phone == "13700002222"
-    assert body["phone_masked"] == "137****2222"
+    assert body["phone_masked"] == "137******22"
 
 
 def test_patch_null_for_a_flag_leaves_it_as_it_is(world: Any) -> None:

@@ -120,7 +120,7 @@ def test_detail_shows_profile_history_and_audit_trail(
         {"kind": "promoted", "date": "2024-06-01", "leadership_level": "section_deputy"},
     )
     body = client.get(f"/people/{person.id}/").content.decode()
-    assert person.id_number_masked in body and "139****5678" in body
+    assert person.id_number_masked in body and "139******78" in body
     timeline = body[body.index('id="career-events"') :]
     assert "2024-06-01" in timeline and "晋升" in timeline and "乡科级副职" in timeline
     audit = body[body.index('id="person-audit"') :]
@@ -232,7 +232,8 @@ def test_edit_keeps_the_id_number_when_left_blank(client: Client, tree: Any, act
     client.force_login(actors["unit_hr"])
     form = client.get(f"/people/{person.id}/edit/").content.decode()
     assert number not in form and person.id_number_masked in form
-    assert 'value="1970-07-07"' in form
+    # The birth date is the ID number's and only its year is ever shown (issue 8 item 3).
+    assert "1970-07-07" not in form
     response = client.post(
         f"/people/{person.id}/edit/",
         {

@@ -64,7 +64,7 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     expect(page.locator("h1.page-title")).to_contain_text(target.name)
     shown = page.locator("#id-number-slot .font-monospace").inner_text().strip()
     assert MASKED_ID.match(shown), shown
-    assert shown[:4] == target.id_number[:4] and shown[-4:] == target.id_number[-4:]
+    assert shown[:2] == target.id_number[:2]
     # Never in clear anywhere in the page, not even in hidden markup.
     assert target.id_number not in page.content()
     assert target.phone not in page.content()
