@@ -1,17 +1,19 @@
 """Pages of the registry: people list with search and filters, person detail with career
 history and audit trail, the audited ID reveal, create/edit forms and career events."""
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
@@ -150,28 +152,71 @@ class PersonFilterForm(forms.Form):
         return filters, SORTS.get(d["sort"] or "name", SORTS["name"])
 
 
+# A run of digits in a search is an ID number (or a piece of one): it never goes into a URL,
+# where access logs and the next page's Referer would keep it (issue 8 item 7).
+_DIGITS = re.compile(r"\d{4}")
+
+
+def _has_id_number(term: str) -> bool:
+    return bool(_DIGITS.search(term))
+
+
+def _without_id_number(request: HttpRequest) -> HttpResponse | None:
+    """A GET that carries an ID number in `q`: sent back to the list without it."""
+    if not _has_id_number(request.GET.get("q", "")):
+        return None
+    query = request.GET.copy()
+    for key in ("q", "page"):
+        query.pop(key, None)
+    messages.warning(request, _("身份证号不能放在网址中，请在搜索框中输入后按回车查询。"))
+    return redirect(_list_url(query))
+
+
+def _list_url(query: QueryDict) -> str:
+    url = reverse("people:list")
+    return f"{url}?{query.urlencode()}" if query else url
+
+
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def person_list_page(request: HttpRequest) -> HttpResponse:
+    """GET with the filters in the URL; the search form POSTs (htmx or not), so an ID number
+    typed into it stays in the request body. The URL shown (HX-Push-Url, or the redirect
+    after a plain POST) carries every filter except such a number."""
+    refused = _without_id_number(request) if request.method != "POST" else None
+    if refused is not None:
+        return refused
+    data = request.POST.copy() if request.method == "POST" else request.GET.copy()
+    data.pop("csrfmiddlewaretoken", None)
+    id_search = _has_id_number(data.get("q", ""))
+    public = data.copy()
+    if id_search:
+        public.pop("q", None)
+    htmx = getattr(request, "htmx", False)
+    if request.method == "POST" and not htmx and not id_search:
+        return redirect(_list_url(public))
     paths = _personnel_paths(request.user)
-    form = PersonFilterForm(request.GET or None, paths=paths)
+    form = PersonFilterForm(data or None, paths=paths)
     filters, order = form.filters()
     people = person_list(actor=request.user, filters=filters).order_by(*order)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(people, PAGE_SIZE).get_page(data.get("page"))
+    public.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
-        "export_fields": _export_fields(request),
+        "query": public.urlencode(),
+        "export_fields": _export_fields(data),
         "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
     }
-    partial = getattr(request, "htmx", False) and request.headers.get("HX-Target") == (
-        "people-results"
+    partial = htmx and request.headers.get("HX-Target") == "people-results"
+    response = render(
+        request, "people/list.html#results" if partial else "people/list.html", context
     )
-    return render(request, "people/list.html#results" if partial else "people/list.html", context)
+    if htmx:
+        response["HX-Push-Url"] = _list_url(public)
+    return response
 
 
 @login_required
@@ -430,9 +475,9 @@ def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportReque
     )
 
 
-def _export_fields(request: HttpRequest) -> list[tuple[str, str]]:
+def _export_fields(filters: QueryDict) -> list[tuple[str, str]]:
     """The list's filters as the export form's hidden fields (the unit id as unit_id)."""
-    query = request.GET.copy()
+    query = filters.copy()
     for key in ("page", "format", "unit_id"):
         query.pop(key, None)
     unit = query.pop("unit", None)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
-from civtrain.core.errors import PermissionDenied
+from civtrain.core.errors import PermissionDenied, ValidationFailed
 from civtrain.people import selectors, services
 from civtrain.people.data import EVENT_LABELS, EventKind, LeadershipLevel, PersonInput
 from civtrain.people.models import CareerEvent, Person
@@ -85,11 +85,30 @@ def _writable(actor: Any, person_id: int) -> Person:
     return person
 
 
-@router.get("", response=PersonPage, summary="人员列表（按管辖范围）")
+# An ID number in a URL stays in access logs and the next Referer (issue 8 item 7).
+ID_NUMBER_IN_URL = (
+    "身份证号不能放在网址中：请改用 POST /api/v1/people/search，把 id_number 放在请求体中"
+)
+
+
+@router.get(
+    "", response=PersonPage, summary="人员列表（按管辖范围；按身份证号查询请用 POST /search）"
+)
 def person_list(request: HttpRequest, filters: Query[PersonFiltersIn]) -> PersonPage:
+    if filters.id_number is not None or any(c.isdigit() for c in filters.q or ""):
+        raise ValidationFailed(ID_NUMBER_IN_URL, {"field": "id_number"})
+    return _person_page(_actor(request), filters)
+
+
+@router.post("/search", response=PersonPage, summary="查询人员（身份证号在请求体中，不进网址）")
+def person_search(request: HttpRequest, filters: PersonFiltersIn) -> PersonPage:
+    return _person_page(_actor(request), filters)
+
+
+def _person_page(actor: Any, filters: PersonFiltersIn) -> PersonPage:
     # An exact ID number is matched through its keyed hash, never by decrypting rows.
     qs = selectors.person_list(
-        actor=_actor(request),
+        actor=actor,
         filters=selectors.PersonFilters(
             search=filters.id_number or "",
             unit_id=filters.unit,

@@ -219,8 +219,9 @@ def test_detail_is_masked_and_has_career_events(world: Any) -> None:
 def test_no_list_or_detail_response_carries_a_clear_number(world: Any) -> None:
     call = world["call"]["city"]
     pk = world["people"]["U1"]
-    for path in ("/people", f"/people/{pk}", f"/people/{pk}/events", f"/people?id_number={ID_U1}"):
-        status, body = call("GET", path)
+    for path in ("/people", f"/people/{pk}", f"/people/{pk}/events", "/people/search"):
+        method, sent = ("POST", {"id_number": ID_U1}) if path.endswith("search") else ("GET", None)
+        status, body = call(method, path, sent)
         assert status == 200
         text = json.dumps(body, ensure_ascii=False)
         assert ID_U1 not in text and PHONE_U1 not in text, path
@@ -230,8 +231,6 @@ def test_no_list_or_detail_response_carries_a_clear_number(world: Any) -> None:
     ("query", "names"),
     [
         ("?q=王", ["王五"]),
-        (f"?id_number={ID_U1}", ["王五"]),
-        (f"?id_number={ID_U1.lower()}", ["王五"]),
         ("?unit={U1}", ["学员本人", "王五"]),
         ("?unit={D2}", ["赵六"]),
         ("?unit={U3}", []),  # another city's unit gives nothing, not its people
@@ -251,9 +250,33 @@ def test_list_filters(world: Any, query: str, names: list[str]) -> None:
     assert sorted(p["name"] for p in body["items"]) == sorted(names)
 
 
+@pytest.mark.parametrize("number", [ID_U1, ID_U1.lower(), f" {ID_U1[:6]} {ID_U1[6:]} "])
+def test_search_by_id_number_is_a_post(world: Any, number: str) -> None:
+    # Issue 8 item 7: the number travels in the body, never in the URL.
+    status, body = world["call"]["city"]("POST", "/people/search", {"id_number": number})
+    assert status == 200, body
+    assert [p["name"] for p in body["items"]] == ["王五"]
+    status, body = world["call"]["city"](
+        "POST", "/people/search", {"id_number": ID_U1, "unit": world["tree"]["U2"].id}
+    )
+    assert (status, body["count"]) == (200, 0)  # the other filters apply as in the GET
+
+
+@pytest.mark.parametrize(
+    "query", [f"?id_number={ID_U1}", f"?id_number={ID_U1.lower()}", f"?q={ID_U1[:8]}"]
+)
+def test_a_get_with_an_id_number_is_refused_clearly(world: Any, query: str) -> None:
+    status, body = world["call"]["city"]("GET", "/people" + query)
+    assert status == 422
+    assert body["error"]["message"] == (
+        "身份证号不能放在网址中：请改用 POST /api/v1/people/search，把 id_number 放在请求体中"
+    )
+    assert body["error"]["details"]["field"] == "id_number"
+
+
 def test_id_number_of_another_city_finds_nobody(world: Any) -> None:
     number = Person.objects.get(name="钱七").id_number
-    status, body = world["call"]["city"]("GET", f"/people?id_number={number}")
+    status, body = world["call"]["city"]("POST", "/people/search", {"id_number": number})
     assert (status, body["count"]) == (200, 0)
 
 

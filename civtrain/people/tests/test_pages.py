@@ -55,9 +55,38 @@ def test_search_by_name_and_by_full_id_number(client: Client, tree: Any, actors:
     testing.make_person(tree["U1"], name="王芳")
     client.force_login(actors["unit_hr"])
     assert sorted(_names(client.get("/people/", {"q": "伟"}).content.decode())) == ["张伟", "李伟"]
-    body = client.get("/people/", {"q": number.lower()}).content.decode()
+    # Issue 8 item 7: the search form POSTs; an ID number is answered in place, no URL.
+    response = client.post("/people/", {"q": number.lower(), "sort": "name"})
+    assert response.status_code == 200
+    body = response.content.decode()
     assert _names(body) == ["张伟"]
     assert number not in body and number.lower() not in body.split('id="people-table"')[1]
+    # The export form (a POST) carries the search in its body, never in a link.
+    assert f"?q={number}" not in body and f"q={number.lower()}" not in body
+    # A name is sent on to the GET URL, which keeps it.
+    named = client.post("/people/", {"q": "伟", "sort": "name"})
+    assert (named.status_code, named["Location"]) == (302, "/people/?q=%E4%BC%9F&sort=name")
+
+
+def test_an_id_number_never_reaches_a_url(client: Client, tree: Any, actors: Any) -> None:
+    number = testing.make_id_number(dt.date(1980, 1, 1), serial=12)
+    testing.make_person(tree["U1"], name="张伟", id_number=number)
+    client.force_login(actors["unit_hr"])
+    # htmx (live search): the URL pushed keeps the filters but not the number.
+    live = client.post(
+        "/people/",
+        {"q": number, "unit": tree["U1"].id},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="people-results",
+    )
+    assert _names(live.content.decode()) == ["张伟"]
+    assert live["HX-Push-Url"] == f"/people/?unit={tree['U1'].id}"
+    # A GET with the number (an old bookmark, a hand-made link) is sent back without it.
+    response = client.get(f"/people/?q={number}&unit={tree['U1'].id}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/people/?unit={tree['U1'].id}"
+    followed = client.get(f"/people/?q={number}", follow=True).content.decode()
+    assert "身份证号不能放在网址中" in followed
 
 
 def test_filters_by_unit_subtree_category_rank_level_and_flags(

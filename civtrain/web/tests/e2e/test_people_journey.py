@@ -68,6 +68,15 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     # Never in clear anywhere in the page, not even in hidden markup.
     assert target.id_number not in page.content()
     assert target.phone not in page.content()
+
+    # Search by the ID number in the same box: answered in place, and the number never
+    # reaches the address bar, the history or the next Referer (issue 8 item 7).
+    page.go_back()
+    page.fill("#id_q", target.id_number)
+    page.press("#id_q", "Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.locator("td:first-child")).to_have_text([target.name])
+    assert target.id_number not in page.url and target.id_number[:8] not in page.url
     web.assert_clean()
 
 
