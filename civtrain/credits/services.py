@@ -290,29 +290,9 @@ def _entry_columns(schema: ledger.Schema) -> tuple[str, ...]:
 
 
 def _save_heads(heads: Iterable[_Head]) -> None:
-    rows = [(h.person_id, h.seq, h.hash) for h in heads]
-    table = LedgerChainHead._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Three array parameters, not 3 × n placeholders: psycopg's parsing of a long
-            # VALUES list was a fifth of a bulk write (bench/ledger.py).
-            cursor.execute(
-                f"UPDATE {table} SET seq = v.seq, hash = v.hash "  # noqa: S608 - fixed name
-                "FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS v(pid, seq, hash) "
-                f"WHERE {table}.person_id = v.pid",
-                [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []],
-            )
-            return
-        for start in range(0, len(rows), 500):
-            part = rows[start : start + 500]
-            values = ",".join(["(%s, %s, %s)"] * len(part))
-            # One statement per 500 heads; works on PostgreSQL and SQLite ≥ 3.33.
-            cursor.execute(
-                f"WITH v(pid, seq, hash) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-                f"UPDATE {table} SET seq = v.seq, hash = v.hash FROM v "
-                f"WHERE {table}.person_id = v.pid",
-                [x for row in part for x in row],
-            )
+    integrity.heads_update(
+        [(h.person_id, h.seq, h.hash) for h in heads], seq_column="seq", hash_column="hash"
+    )
 
 
 def _chain_entry(
