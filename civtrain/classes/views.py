@@ -30,7 +30,6 @@ from civtrain.classes.data import (
 from civtrain.classes.models import TrainingClass
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.enrolment.api import class_counts
 from civtrain.faculty.api import teacher_for_user
 from civtrain.institutions.api import institution_choices
 from civtrain.organisations.api import org_list_data
@@ -235,7 +234,6 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         ],
         "sessions": selectors.session_list(training_class=tc),
         "subject_labels": names,
-        "counts": class_counts(tc.pk),
         "can_manage": can_manage,
         "runs": runs,
         "can_nominate": scope.has(*ORGANISERS) and status == ClassStatus.OPEN,

@@ -1,4 +1,5 @@
-"""Recording audit events from services; the request middleware supplies actor and address."""
+"""Recording audit events from services (the request middleware supplies actor and address),
+and reading one object's trail back for the app that owns the object to scope."""
 
 import contextvars
 from collections.abc import Iterable, Iterator, Mapping
@@ -103,6 +104,16 @@ def audit_record_many(
             [*head, str(oid), label[:200], path, dict(changes)]
             for oid, label, path, changes in items
         ),
+    )
+
+
+def audit_events_of(*, object_type: str, object_id: object, limit: int = 50) -> list[AuditEvent]:
+    """An object's audit trail, newest first. Unscoped: the app owning the object decides
+    who may see it (e.g. people.selectors.person_audit_trail)."""
+    return list(
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+            "-at", "-id"
+        )[:limit]
     )
 
 

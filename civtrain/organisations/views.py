@@ -18,17 +18,16 @@ from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.organisations import api
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
-from civtrain.organisations.models import OrgNode, path_segment
+from civtrain.organisations.models import OrgNode
 from civtrain.organisations.selectors import org_ancestors, org_get
-from civtrain.people.api import person_count_by_subtree
-
-SEGMENT = len(path_segment(1))
 
 
 @dataclass(frozen=True)
 class TreeRow:
+    """A node of the tree pages; the people in its subtree are the people app's figure,
+    put beside it by the site shell's `with_people_counts` tag (no import of a higher app)."""
+
     node: OrgNode
-    people: int  # active people in the node's whole subtree
     children: int  # direct children
 
     @property
@@ -52,15 +51,8 @@ def _can_edit(actor: Any, node: OrgNode) -> bool:
     return actor_scope(actor).covers(node.path, Role.CITY_BUREAU)
 
 
-def _rows(actor: Any, nodes: list[OrgNode], parent_path: str | None) -> list[TreeRow]:
-    """Rows with subtree people counts from one GROUP BY per parent (not one per node)."""
-    counts: dict[str, int] = {}
-    if parent_path is not None:
-        counts = person_count_by_subtree(actor, parent_path, len(parent_path) + SEGMENT)
-    else:  # the actor's roots may sit at different depths: one query per root
-        for node in nodes:
-            counts.update(person_count_by_subtree(actor, node.path, len(node.path)))
-    return [TreeRow(n, counts.get(n.path, 0), getattr(n, "n_children", 0)) for n in nodes]
+def _rows(nodes: list[OrgNode]) -> list[TreeRow]:
+    return [TreeRow(n, getattr(n, "n_children", 0)) for n in nodes]
 
 
 def _with_child_counts(qs: Any) -> list[OrgNode]:
@@ -74,7 +66,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organisations/tree.html",
-        {"rows": _rows(request.user, roots, None)},
+        {"rows": _rows(roots)},
     )
 
 
@@ -83,9 +75,7 @@ def children(request: HttpRequest, node_id: int) -> HttpResponse:
     """htmx: the children of a node, each with its own lazy-load toggle."""
     node = _access(request.user, node_id)
     kids = _with_child_counts(OrgNode.objects.filter(parent=node))
-    return render(
-        request, "organisations/_children.html", {"rows": _rows(request.user, kids, node.path)}
-    )
+    return render(request, "organisations/_children.html", {"rows": _rows(kids)})
 
 
 class NodeCreateForm(forms.Form):
@@ -123,15 +113,13 @@ def detail(request: HttpRequest, node_id: int) -> HttpResponse:
     node = _access(request.user, node_id)
     paths = _personnel_paths(request.user)
     kids = _with_child_counts(OrgNode.objects.filter(parent=node))
-    own = person_count_by_subtree(request.user, node.path, len(node.path))
     ancestors = [(a, any(a.path.startswith(p) for p in paths)) for a in org_ancestors(node)[:-1]]
     editable = _can_edit(request.user, node)
     context = {
         "node": node,
         "kind_label": ORG_KIND_LABELS[OrgKind(node.kind)],
         "ancestors": ancestors,
-        "rows": _rows(request.user, kids, node.path),
-        "people": own.get(node.path, 0),
+        "rows": _rows(kids),
         "editable": editable,
         "create_form": NodeCreateForm(parent=node, prefix="new") if editable else None,
         "edit_form": NodeEditForm(initial={"name": node.name, "active": node.active})

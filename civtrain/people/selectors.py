@@ -8,7 +8,9 @@ from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core import crypto
+from civtrain.core.audit import audit_events_of
 from civtrain.core.errors import NotFound
+from civtrain.core.models import AuditEvent
 from civtrain.organisations.api import subtree_q
 from civtrain.people.models import ID_CONTEXT, Person
 
@@ -71,6 +73,14 @@ def access_person_by_id(actor: Any, person_id: int) -> Person:
     if person is None:
         raise NotFound("人员不存在或不在您的管辖范围内")
     return person
+
+
+def person_audit_trail(*, actor: Any, person: Person, limit: int = 50) -> list[AuditEvent] | None:
+    """The person's audit trail for personnel staff whose subtree holds them; None for others
+    (a learner sees their own record but not who looked at it)."""
+    if not actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES):
+        return None
+    return audit_events_of(object_type="person", object_id=person.pk, limit=limit)
 
 
 def person_get_by_id_number(id_number: str) -> Person | None:

@@ -46,8 +46,12 @@ from civtrain.people.exports import (
     roster_export_start,
 )
 from civtrain.people.models import Person
-from civtrain.people.selectors import PersonFilters, access_person_by_id, person_list
-from civtrain.web.selectors import audit_trail_of
+from civtrain.people.selectors import (
+    PersonFilters,
+    access_person_by_id,
+    person_audit_trail,
+    person_list,
+)
 
 PAGE_SIZE = 50
 SORTS = {
@@ -236,12 +240,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "event_labels": {k.value: v for k, v in EVENT_LABELS.items()},
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "writable": writable,
-        "audit_trail": audit_trail_of(
-            actor=request.user,
-            object_type="person",
-            object_id=person.pk,
-            org_path=person.unit.path,
-        ),
+        "audit_trail": person_audit_trail(actor=request.user, person=person),
         "event_form": CareerEventForm(paths=_personnel_paths(request.user)) if writable else None,
     }
     return render(request, "people/detail.html", context)

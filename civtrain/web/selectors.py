@@ -1,4 +1,4 @@
-"""Reads of the audit log for the audit page and a person's audit trail, scoped by the actor."""
+"""Reads of the audit log for the audit page, scoped by the actor."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.accounts.api import Role, actor_scope
 from civtrain.core import clock
 from civtrain.core.errors import PermissionDenied
 from civtrain.core.models import AuditEvent
@@ -61,17 +61,3 @@ def audit_choices(*, actor: Any) -> dict[str, list[str]]:
         "actions": sorted(qs.values_list("action", flat=True).distinct()),
         "object_types": sorted(qs.values_list("object_type", flat=True).distinct()),
     }
-
-
-def audit_trail_of(
-    *, actor: Any, object_type: str, object_id: int, org_path: str, limit: int = 50
-) -> list[AuditEvent] | None:
-    """An object's audit trail for personnel staff whose subtree holds it; None for others
-    (a learner sees their own record but not who looked at it)."""
-    if not actor_scope(actor).covers(org_path, *PERSONNEL_ROLES):
-        return None
-    return list(
-        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
-            "-at", "-id"
-        )[:limit]
-    )

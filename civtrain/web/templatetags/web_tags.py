@@ -1,11 +1,15 @@
 """Template helpers of the site shell."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
 from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from civtrain.enrolment.api import class_counts
+from civtrain.people.api import person_count_by_subtree
 
 register = template.Library()
 
@@ -36,3 +40,36 @@ def select_field(field: BoundField) -> SafeString:
         required,
         options,
     )
+
+
+# --- a higher app's figures on a lower app's page (#9 item 5) -----------------------------
+# The site shell sits above every domain app, so these tags may read any app's api; the
+# lower app's page loads them instead of importing the higher app (no cycle between apps).
+
+
+def _parent_path(path: str) -> str:
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
+@register.simple_tag(takes_context=True)
+def with_people_counts(context: template.Context, rows: Iterable[Any]) -> list[tuple[Any, int]]:
+    """Each organisation tree row (`row.node`) with the active people in its whole subtree
+    that the user may see: one GROUP BY per parent node, not one query per row."""
+    rows = list(rows)
+    actor = context["request"].user
+    counts: dict[str, int] = {}
+    for parent, end in {(_parent_path(r.node.path), len(r.node.path)) for r in rows}:
+        counts.update(person_count_by_subtree(actor, parent, end))
+    return [(r, counts.get(r.node.path, 0)) for r in rows]
+
+
+@register.simple_tag(takes_context=True)
+def people_in_subtree(context: template.Context, path: str) -> int:
+    """Active people the user may see in the organisation subtree at `path`."""
+    return person_count_by_subtree(context["request"].user, path, len(path)).get(path, 0)
+
+
+@register.simple_tag
+def class_enrolment_counts(class_id: int) -> dict[str, int]:
+    """A training class's enrolments per status (the classes app's detail page)."""
+    return class_counts(class_id)
