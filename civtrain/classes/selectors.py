@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -98,6 +99,16 @@ def access_class_by_id(
     if found is None:
         raise NotFound("培训班不存在或无权访问")
     return found
+
+
+def class_subject_hours(*, training_class: TrainingClass) -> dict[str, Decimal]:
+    """The class's hours per subject (CQ-T4a), in the order they were entered."""
+    return dict(training_class.subject_hours.order_by("id").values_list("subject", "hours"))
+
+
+def class_ids_run_by(*, actor: Any) -> set[int]:
+    """Ids of the classes the actor runs (institution staff)."""
+    return set(TrainingClass.objects.filter(class_run_q(actor)).values_list("pk", flat=True))
 
 
 def session_list(*, training_class: TrainingClass) -> QuerySet[Session]:

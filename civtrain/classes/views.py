@@ -43,6 +43,12 @@ ACTION_LABELS = {
 }
 
 
+# An <input type="date"> takes and gives ISO dates whatever the page's language; without
+# `format` Django renders the value in the locale's input format (zh-Hans: 2026/12/02),
+# which the browser discards, and the edit form loses its dates (#11 item 4).
+ISO_DATE = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+
+
 def _choices(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(k.value, _(v)) for k, v in labels.items()]
 
@@ -54,12 +60,8 @@ class ClassForm(forms.Form):
     mode = forms.ChoiceField(label=gettext_lazy("培训形式"))
     organiser_id = forms.TypedChoiceField(label=gettext_lazy("主办单位"), coerce=int)
     institution_id = forms.TypedChoiceField(label=gettext_lazy("施教机构"), coerce=int)
-    start_date = forms.DateField(
-        label=gettext_lazy("开班日期"), widget=forms.DateInput({"type": "date"})
-    )
-    end_date = forms.DateField(
-        label=gettext_lazy("结业日期"), widget=forms.DateInput({"type": "date"})
-    )
+    start_date = forms.DateField(label=gettext_lazy("开班日期"), widget=ISO_DATE)
+    end_date = forms.DateField(label=gettext_lazy("结业日期"), widget=ISO_DATE)
     days = forms.DecimalField(
         label=gettext_lazy("天数"), min_value=Decimal("0.5"), decimal_places=1
     )
@@ -124,7 +126,8 @@ class ClassForm(forms.Form):
 
 def _initial(tc: TrainingClass) -> dict[str, Any]:
     initial = {n: getattr(tc, n) for n in ClassForm.base_fields}
-    initial.update({f"subj_{s.subject}": s.hours for s in tc.subject_hours.all()})
+    hours = selectors.class_subject_hours(training_class=tc)
+    initial.update({f"subj_{code}": h for code, h in hours.items()})
     return initial
 
 
@@ -183,7 +186,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput({"type": "date"}))
+    date = forms.DateField(label=gettext_lazy("日期"), widget=ISO_DATE)
     start_time = forms.TimeField(
         label=gettext_lazy("开始"), widget=forms.TimeInput({"type": "time"})
     )
@@ -230,7 +233,8 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         "tc": tc,
         "status_label": _(CLASS_STATUS_LABELS[status]),
         "subject_hours": [
-            (names.get(s.subject, s.subject), s.hours) for s in tc.subject_hours.all()
+            (names.get(code, code), h)
+            for code, h in selectors.class_subject_hours(training_class=tc).items()
         ],
         "sessions": selectors.session_list(training_class=tc),
         "subject_labels": names,
@@ -305,11 +309,7 @@ def teaching(request: HttpRequest) -> HttpResponse:
     _teacher_only(request)
     month = _month(request.GET.get("month", ""))
     schedule = selectors.teaching_schedule(actor=request.user, month=month)
-    runs = set(
-        TrainingClass.objects.filter(selectors.class_run_q(request.user)).values_list(
-            "pk", flat=True
-        )
-    )
+    runs = selectors.class_ids_run_by(actor=request.user)
     names = subject_names(include_inactive=True)
 
     def row(s: Any, upcoming: bool) -> dict[str, Any]:

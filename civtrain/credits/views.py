@@ -178,11 +178,11 @@ class ClaimForm(forms.Form):
     start_date = forms.DateField(
         label=gettext_lazy("开始日期"),
         required=False,
-        widget=forms.DateInput({"class": "form-control", "type": "date"}),
+        widget=forms.DateInput({"class": "form-control", "type": "date"}, format="%Y-%m-%d"),
     )
     date = forms.DateField(
         label=gettext_lazy("结束日期"),
-        widget=forms.DateInput({"class": "form-control", "type": "date"}),
+        widget=forms.DateInput({"class": "form-control", "type": "date"}, format="%Y-%m-%d"),
     )
     hours = forms.DecimalField(
         label=gettext_lazy("学时"),
