@@ -49,11 +49,13 @@ test: lint browser
 # The page journeys (civtrain/web/tests/e2e/) drive Debian's Chromium through Playwright;
 # Playwright's own browser download (`playwright install`) is never used. Installed once: the
 # package lists are refreshed first, since a stale list can name a version the mirror dropped.
+# A CJK font (Debian's fonts-noto-cjk) makes screenshots show characters, not boxes.
 .PHONY: browser
 browser:
-	@test -x /usr/bin/chromium || { \
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
 	  apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk; }
 
 bench: assets
 	$(BIN)/civtrain bench all

@@ -1,0 +1,86 @@
+"""Every page, as every demo role, on the demo data `make run` builds: none over 500 KB of HTML,
+none failing (issue #11 must-show: "No page renders more than a few hundred rows").
+
+The walk (civtrain.web.sitewalk) follows the links each role sees from its home page. Every
+page route of the URL conf must be reached by at least one role, except the routes listed
+below, which no link of a fresh demo leads to by GET; each says why.
+"""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from civtrain import testing
+from civtrain.accounts.api import User
+from civtrain.core import clock
+from civtrain.demo.steps import DemoContext, run_all
+from civtrain.web import sitewalk
+
+LIMIT_BYTES = 500 * 1024
+DEMO_PEOPLE = 2000  # `civtrain demo-data`'s default, what `make run` shows
+AS_OF = dt.date(2026, 11, 23)
+
+NOT_REACHED_BY_GET = {
+    # Forms posted to, never pages of their own (GET answers 405).
+    "account/tokens/<int:token_id>/revoke/": "POST from the token list",
+    "credits/claims/<int:claim_id>/decide/": "POST from the claim list",
+    "enrolment/classes/<int:class_id>/register/": "POST from the class page",
+    "enrolment/enrolments/<int:enrolment_id>/withdraw/": "POST from the roster",
+    "enrolment/inbox/<int:notice_id>/acknowledge/": "POST from the inbox",
+    "enrolment/leave/<int:leave_id>/decide/": "POST from the leave list",
+    "enrolment/sessions/<int:session_id>/mark/<int:enrolment_id>/": "POST from the grid",
+    "i18n/setlang/": "POST from the language switch",
+    "logout/": "POST from the menu",
+    # Reached only after the user acts: a job, a claim with evidence, a scanned QR code.
+    "credits/claims/<int:claim_id>/evidence": "a claim's uploaded evidence",
+    "enrolment/checkin/<int:session_id>/<str:token>/": "the QR code a trainee scans",
+    "enrolment/classes/<int:class_id>/nominate/": "the nomination form, opened by a button",
+    "enrolment/enrolments/<int:enrolment_id>/leave/": "a trainee's leave request form",
+    "people/export/<int:job_id>/": "after an export is started",
+    "people/export/<int:job_id>/download/": "after an export is started",
+    "people/export/<int:job_id>/progress/": "after an export is started",
+    "people/import/<int:job_id>/": "after an import is started",
+    "people/import/<int:job_id>/errors/": "after an import is started",
+    "people/import/<int:job_id>/progress/": "after an import is started",
+    # Not pages.
+    "compliance/ruleset.schema.json": "a JSON schema document",
+    "healthz": "the load balancer's probe",
+    "login/": "signed-in users are not sent to it",
+}
+
+
+@pytest.fixture
+def demo(db: Any) -> DemoContext:
+    clock.freeze(dt.datetime(2026, 11, 23, 10, 0, tzinfo=clock.TZ))
+    with transaction.atomic():
+        testing.reseed_migration_data()
+        return run_all(DemoContext(seed=1, people=DEMO_PEOPLE, as_of=AS_OF))
+
+
+def test_every_page_as_every_demo_role_is_under_500_kb(demo: DemoContext) -> None:
+    visited: set[str] = set()
+    too_big: list[str] = []
+    failed: list[str] = []
+    for account in demo.accounts:
+        client = Client()
+        client.force_login(User.objects.get(username=account.username))
+        for visit in sitewalk.walk(client):
+            visited.add(visit.route)
+            where = f"{account.username} {visit.path}"
+            if visit.html_bytes > LIMIT_BYTES:
+                too_big.append(f"{where}: {visit.html_bytes // 1024} KB")
+            if visit.status >= 500 or visit.status in (400, 404):
+                failed.append(f"{where}: HTTP {visit.status}")
+    assert too_big == [], "pages over 500 KB of HTML:\n" + "\n".join(too_big)
+    assert failed == [], "pages that failed:\n" + "\n".join(failed)
+    pages = {r for r in sitewalk.routes() if not r.startswith("api/")}
+    unreached = sorted(pages - visited - set(NOT_REACHED_BY_GET))
+    assert unreached == [], (
+        "no demo role reaches these routes by a link; link them from a page, or add them "
+        "to NOT_REACHED_BY_GET with the reason: " + ", ".join(unreached)
+    )
+    # The list above is kept honest: a listed route that a role now reaches is removed.
+    assert sorted(visited & set(NOT_REACHED_BY_GET)) == []
