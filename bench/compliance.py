@@ -55,7 +55,8 @@ from django.db import connection, transaction
 from bench import Measurement, benchmark, timer
 from civtrain.accounts.api import SYSTEM
 from civtrain.compliance.api import person_reevaluate
-from civtrain.compliance.engine import Binding, Evaluator
+from civtrain.compliance.bindings import Binding
+from civtrain.compliance.engine import Engine
 from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
 from civtrain.compliance.ruleset import parse_document, read_file, shipped_files
 from civtrain.compliance.services import ruleset_bind, ruleset_load
@@ -566,7 +567,7 @@ def compliance_full(size: int) -> Measurement:
         statuses: Counter[str] = Counter()
         people = 0
         with timer() as elapsed:
-            ev = Evaluator(year=YEAR, as_of=AS_OF, bindings=[binding])
+            ev = Engine(year=YEAR, as_of=AS_OF, bindings=[binding])
             for r in ev.people(None, id_range=(lo, hi)):
                 people += 1
                 for o in r.outcomes:

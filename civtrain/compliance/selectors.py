@@ -8,15 +8,17 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.compliance.bindings import Binding
 from civtrain.compliance.data import (
     AssessmentLinkage,
     Consequence,
     PersonResult,
     UnitSummary,
 )
-from civtrain.compliance.engine import Binding, Evaluator, unit_summaries
+from civtrain.compliance.engine import Engine
 from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBinding
 from civtrain.compliance.ruleset import FailedTraining, RuleSetSpec, parse_document
+from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.credits.api import entry_rows
@@ -57,8 +59,8 @@ def binding_list() -> QuerySet[RuleSetBinding]:
     return RuleSetBinding.objects.select_related("ruleset", "org")
 
 
-def evaluator_for(year: int, as_of: dt.date | None = None) -> Evaluator:
-    return Evaluator(year=year, as_of=as_of or clock.today(), bindings=bindings_all())
+def evaluator_for(year: int, as_of: dt.date | None = None) -> Engine:
+    return Engine(year=year, as_of=as_of or clock.today(), bindings=bindings_all())
 
 
 def default_as_of(year: int) -> dt.date:
@@ -74,7 +76,7 @@ def evaluate(
     unit_code: str | None = None,
     person_ids: list[int] | None = None,
     actor: Any = None,
-) -> tuple[Evaluator, Iterator[PersonResult]]:
+) -> tuple[Engine, Iterator[PersonResult]]:
     """Evaluate everyone (actor None: operators' CLI), a unit subtree and/or some people.
     With an actor, only people the actor may see are evaluated."""
     ev = evaluator_for(year, as_of or default_as_of(year))
@@ -131,7 +133,7 @@ def failed_entries(
 
 
 def _with_failed_assessments(
-    stream: Iterator[PersonResult], ev: Evaluator, person_ids: list[int] | None
+    stream: Iterator[PersonResult], ev: Engine, person_ids: list[int] | None
 ) -> Iterator[PersonResult]:
     """§8 "Failed training", with the consequences the governing set's text states
     (assessment.failed_training): ZZ-M4 — any failed completion exam or assessment → not

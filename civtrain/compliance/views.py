@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.compliance import selectors
 from civtrain.compliance.data import STATUS_LABELS
-from civtrain.compliance.engine import unit_summaries
 from civtrain.compliance.ruleset import schema
+from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_data_many

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from civtrain.compliance import selectors
 from civtrain.compliance.api import person_evaluate, person_reevaluate
-from civtrain.compliance.engine import unit_summaries
 from civtrain.compliance.errors import RuleSetInvalid
 from civtrain.compliance.models import ComplianceSnapshot
 from civtrain.compliance.ruleset import parse_document, read_file, shipped_files
 from civtrain.compliance.tests.ledger_builders import entry
+from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.organisations.api import OrgNodeData
 from civtrain.testing import make_person
@@ -506,3 +506,27 @@ def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:
     assert f"钱七,{p.id_number_masked},U1,cq-g1-annual,CQ-G1,90,90,学时,met,2018-12-31," in (
         out.getvalue()
     )
+
+
+# -- the engine's parts (issue #9 item 6): reads, then a pure evaluation --------------------
+def test_the_evaluator_touches_no_database_and_answers_as_the_engine(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    from civtrain.compliance.bindings import stored_bindings
+    from civtrain.compliance.engine import Engine
+    from civtrain.compliance.reads import fetch
+    from civtrain.people.api import person_rows
+
+    law = make_person(bound["U1"], name="甲", law_enforcement=True)
+    entry(law.id, "2018-05-01", hours=30, subjects={"law": 5})
+    short = make_person(bound["U2"], name="乙", grassroots=True)
+    entry(short.id, "2018-05-01", hours=3)
+    engine = Engine(year=2018, as_of=D("2019-01-01"), bindings=stored_bindings())
+    expected = list(engine.people(None))
+    data = fetch(engine.evaluator, person_rows(), None, law.id, short.id)
+    with CaptureQueriesContext(connection) as ctx:
+        results = engine.evaluator.evaluate_chunk(data)
+    assert ctx.captured_queries == []
+    assert results == expected
+    assert [r.person_id for r in results] == [law.id, short.id]
+    assert "missed" in {o.status for r in results for o in r.outcomes}

@@ -11,9 +11,9 @@ import pytest
 from civtrain.compliance import selectors, services
 from civtrain.compliance.api import person_evaluate
 from civtrain.compliance.data import ComplianceOutcome, PersonResult
-from civtrain.compliance.engine import unit_summaries
 from civtrain.compliance.ruleset import read_file, shipped_files
 from civtrain.compliance.tests.ledger_builders import entry
+from civtrain.compliance.units import unit_summaries
 from civtrain.organisations.api import OrgNodeData
 from civtrain.testing import make_person
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from civtrain.compliance import exports, selectors, services
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, fmt_number
-from civtrain.compliance.engine import unit_summaries
+from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
 from civtrain.core.text import spreadsheet_safe
