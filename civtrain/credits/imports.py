@@ -222,7 +222,7 @@ def validate_records(
         id_number, inp = result
         parsed.append((row, id_number, inp))
     ids = people_api.person_ids_by_id_number({n for _, n, _ in parsed})
-    allowed = services._persons_allowed(actor, set(ids.values()))
+    allowed = services.persons_allowed(actor, set(ids.values()))
     valid: list[tuple[int, EntryInput]] = []
     id_header = table.header_of("id_number", "身份证号")
     for row, id_number, inp in parsed:
@@ -236,7 +236,7 @@ def validate_records(
         inp = EntryInput(**{**inp.__dict__, "person_id": person_id})
         inp = EntryInput(**{**inp.__dict__, "source_ref": _source_ref(id_number, inp)})
         try:
-            services._prepare(inp, hpd, subjects)
+            services.prepare(inp, hpd, subjects)
         except ApplicationError as exc:
             report.errors.append(RowError(row.number, "", "", exc.message))
             continue

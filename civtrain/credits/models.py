@@ -113,7 +113,7 @@ class LedgerChainHead(models.Model):
     # differs is what the next checkpoint must cover; the partial index finds those without
     # reading every head. Bookkeeping too: the checkpoint job takes the signed head from
     # LedgerCheckpointHead (the evidence) and verification compares the two.
-    # Database defaults as well: writers insert heads with raw SQL (services._lock_heads).
+    # Database defaults as well: writers insert heads with raw SQL (services.writer.lock_heads).
     signed_seq = models.PositiveIntegerField(default=0, db_default=0)
     signed_hash = models.CharField(max_length=64, default="0" * 64, db_default="0" * 64)
 

@@ -15,7 +15,7 @@ from civtrain.credits import ledger
 from civtrain.credits.data import EntryInput, ProblemKind
 from civtrain.credits.integrity import ledger_verify
 from civtrain.credits.models import LedgerEntry
-from civtrain.credits.services import COPY_THRESHOLD
+from civtrain.credits.services.writer import COPY_THRESHOLD
 from civtrain.credits.tests import schema_v2
 
 
