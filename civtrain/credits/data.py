@@ -65,6 +65,31 @@ class EntryInput:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """What a correction changes (CQ-M3: the corrected entry is a new entry written with the
+    reversal of the original). The amounts are the correction's own: give hours, days or both,
+    and the missing one is converted, never copied from the original. Every other field left
+    None keeps the original's; the source defaults to (manual, "correction:<original id>")
+    and the reason to the reversal's. `person_id`, when given, must be the original's."""
+
+    hours: Decimal | None = None
+    days: Decimal | None = None
+    person_id: int | None = None
+    title: str | None = None
+    date: dt.date | None = None
+    start_date: dt.date | None = None
+    training_type: str | None = None
+    mode: str | None = None
+    subject_hours: Mapping[str, Decimal] | None = None
+    result: str | None = None
+    score: Decimal | None = None
+    source_type: str | None = None
+    source_ref: str | None = None
+    evidence: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class EntryData:
     id: int
     person_id: int

@@ -24,7 +24,7 @@ from civtrain.credits.data import (
     SOURCE_LABELS,
     ClaimInput,
     ClaimStatus,
-    EntryInput,
+    Correction,
     SourceType,
 )
 from civtrain.people import api as people_api
@@ -124,31 +124,13 @@ def reverse_page(request: HttpRequest, entry_id: int) -> HttpResponse:
     form = ReverseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         hours, days = form.cleaned_data["hours"], form.cleaned_data["days"]
-        replacement = None
-        if hours is not None or days is not None:
-            subjects = services.entry_data(entry.pk).subject_hours
-            replacement = EntryInput(
-                person_id=entry.person_id,
-                title=entry.title,
-                date=entry.date,
-                start_date=entry.start_date,
-                training_type=entry.training_type,
-                mode=entry.mode,
-                hours=hours,
-                days=days,
-                subject_hours=subjects,
-                result=entry.result,
-                score=entry.score,
-                source_type=SourceType.MANUAL,
-                source_ref=f"correction:{entry.pk}",
-                evidence=entry.evidence,
-            )
+        amounts_given = hours is not None or days is not None
         try:
             services.credit_entry_reverse(
                 actor=request.user,
                 entry_id=entry.pk,
                 reason=form.cleaned_data["reason"],
-                replacement=replacement,
+                correction=Correction(hours=hours, days=days) if amounts_given else None,
             )
         except ApplicationError as exc:
             form.add_error(None, _(exc.message))

@@ -12,8 +12,15 @@ from pydantic import ValidationError as PydanticError
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.fields import Numeric7_2, Numeric8_2
 from civtrain.credits import selectors, services
-from civtrain.credits.data import BulkItemResult, ClaimInput, EntryData, EntryInput, ItemStatus
-from civtrain.credits.models import ExternalClaim, LedgerEntry
+from civtrain.credits.data import (
+    BulkItemResult,
+    ClaimInput,
+    Correction,
+    EntryData,
+    EntryInput,
+    ItemStatus,
+)
+from civtrain.credits.models import ExternalClaim
 from civtrain.credits.rest_api.schemas import (
     BulkIn,
     BulkItemOut,
@@ -173,12 +180,13 @@ def entries_bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
 def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> ReverseOut:
     services.require_ledger_writer(_actor(request))
     selectors.entry_get(actor=_actor(request), entry_id=entry_id)  # 404 outside the scope
-    replacement = None
+    correction = None
     if payload.replacement is not None:
-        person_id = LedgerEntry.objects.filter(pk=entry_id).values_list("person_id", flat=True)[0]
-        replacement = _input(payload.replacement, payload.replacement.person_id or person_id)
+        # What the client sent is what changes; the service builds the entry (as for the page).
+        sent = payload.replacement.model_dump(exclude_unset=True, exclude={"id_number"})
+        correction = Correction(**sent)
     reversal, new = services.credit_entry_reverse(
-        actor=_actor(request), entry_id=entry_id, reason=payload.reason, replacement=replacement
+        actor=_actor(request), entry_id=entry_id, reason=payload.reason, correction=correction
     )
     return ReverseOut(reversal=_entry_out(reversal), replacement=_entry_out(new) if new else None)
 

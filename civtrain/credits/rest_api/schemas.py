@@ -80,7 +80,11 @@ class BulkOut(Schema):
 
 class ReverseIn(Schema):
     reason: str = Field(..., max_length=300)
-    replacement: EntryIn | None = None
+    replacement: EntryIn | None = Field(
+        None,
+        description="the corrected entry: hours and/or days as sent (the other converted); "
+        "a field not sent keeps the original's; source_type defaults to manual",
+    )
 
 
 class ReverseOut(Schema):

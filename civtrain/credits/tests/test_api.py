@@ -161,3 +161,55 @@ def test_reverse_with_replacement_via_api(hr_client: Client, people: dict) -> No
     )
     assert again.status_code == 422
     assert again.json()["error"]["code"] == "ledger_entry_already_reversed"
+
+
+def test_page_and_api_build_the_same_correction(hr: Any, hr_client: Client, people: dict) -> None:
+    """#9 item 5: the corrected entry is built by one service (services/corrections.py) for
+    the people page and the API; corrected to 12 hours either way, the entries are equal."""
+    zhang, li = people["zhang"], people["li"]
+    originals = {}
+    for p in (zhang, li):
+        sent = body(person_id=p.id, evidence="结业证书 2026-17", result="passed", score="91")
+        r = hr_client.post("/api/v1/credits/entries", sent, "application/json")
+        originals[p.id] = r.json()["id"]
+    page = Client()
+    page.force_login(hr)
+    r = page.post(
+        f"/credits/entries/{originals[zhang.id]}/reverse/", {"reason": "学时应为12", "hours": "12"}
+    )
+    assert r.status_code == 302
+    li_original = originals[li.id]
+    sent = {
+        "title": "依法行政专题班",
+        "date": "2026-04-30",
+        "training_type": "thematic",
+        "mode": "off_the_job",
+        "source_ref": f"correction:{li_original}",
+        "hours": "12",
+    }
+    r = hr_client.post(
+        f"/api/v1/credits/entries/{li_original}/reverse",
+        {"reason": "学时应为12", "replacement": sent},
+        "application/json",
+    )
+    assert r.status_code == 200, r.content
+    fields = (
+        "title", "date", "start_date", "hours", "days", "training_type", "mode", "result",
+        "score", "source_type", "reason", "evidence",
+    )  # fmt: skip
+
+    def corrected(person_id: int) -> tuple[dict, dict]:
+        entry = LedgerEntry.objects.get(person_id=person_id, source_ref__startswith="correction:")
+        assert entry.source_ref == f"correction:{originals[person_id]}"
+        subjects = dict(entry.subjects.values_list("subject", "hours"))
+        return {f: getattr(entry, f) for f in fields}, subjects
+
+    assert corrected(zhang.id) == corrected(li.id)
+    entry, subjects = corrected(li.id)
+    assert (entry["hours"], entry["days"], entry["source_type"], entry["score"]) == (
+        Decimal("12.00"),
+        Decimal("1.60"),
+        "manual",
+        Decimal("91.00"),
+    )
+    assert subjects == {"law": Decimal("8.00")}

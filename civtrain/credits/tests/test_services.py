@@ -10,7 +10,7 @@ import pytest
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.credits import api as credits
 from civtrain.credits.chain import GENESIS
-from civtrain.credits.data import EntryInput, ItemStatus
+from civtrain.credits.data import Correction, EntryInput, ItemStatus
 from civtrain.credits.integrity import ledger_verify
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 from civtrain.people.data import PersonData
@@ -122,19 +122,9 @@ def test_reversal_cancels_and_replacement_counts(hr: Any, people: dict) -> None:
 
     p = people["zhang"]
     e = record(hr, p, hours=D(90), subject_hours={"law": D(4)})
-    new = EntryInput(
-        person_id=p.id,
-        title="初任培训班",
-        date=dt.date(2026, 6, 30),
-        training_type="initial",
-        mode="off_the_job",
-        source_type="manual",
-        source_ref="m:1:corrected",
-        hours=D(60),
-        subject_hours={"law": D(6)},
-    )
+    new = Correction(source_ref="m:1:corrected", hours=D(60), subject_hours={"law": D(6)})
     rev, replacement = credits.credit_entry_reverse(
-        actor=hr, entry_id=e.id, reason="学时登记错误", replacement=new
+        actor=hr, entry_id=e.id, reason="学时登记错误", correction=new
     )
     assert (rev.hours, rev.days, rev.reverses_id, rev.source_type) == (
         D("-90.00"),
@@ -144,6 +134,12 @@ def test_reversal_cancels_and_replacement_counts(hr: Any, people: dict) -> None:
     )
     assert rev.subject_hours == {"law": D("-4.00")}
     assert replacement is not None and replacement.reason == "学时登记错误"
+    # What the correction left out is the original's (#9 item 5: one service builds it).
+    assert (replacement.title, replacement.training_type, replacement.days) == (
+        "初任培训班",
+        "initial",
+        D(8),
+    )
     totals = credits.entry_rows().filter(person_id=p.id, year=2026).aggregate(h=Sum("hours"))
     law = credits.subject_rows().filter(person_id=p.id, subject="law").aggregate(h=Sum("hours"))
     assert (totals["h"], law["h"]) == (D(60), D(6))
