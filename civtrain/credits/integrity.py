@@ -411,41 +411,63 @@ def _scan_in_snapshot(snapshot: str, *args: Any) -> _Scan:
         connection.close()
 
 
+@contextmanager
+def _verification_transaction(*, whole_ledger: bool) -> Iterator[str | None]:
+    """The one transaction of a verification: its reads and, when it is kept, its record.
+
+    Outermost on PostgreSQL it is REPEATABLE READ, so the checkpoint, the chain heads and
+    every chain are read in one snapshot; a whole-ledger verification also exports that
+    snapshot (yielded) so that its second half can read it on another connection."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        snapshot = None
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if whole_ledger and (os.cpu_count() or 1) >= 2:
+                    cursor.execute("SELECT pg_export_snapshot()")
+                    snapshot = cursor.fetchone()[0]
+        yield snapshot
+
+
 def _scan_all(
     heads_of: Callable[[], dict[int, tuple[int, str]]],
     cp_heads: dict[int, tuple[int, str]],
     person_id: int | None,
+    snapshot: str | None,
 ) -> tuple[dict[int, tuple[int, str]], list[_Scan]]:
     """The chain heads and the scans of every chain.
 
-    On PostgreSQL, outside a transaction, a whole-ledger verification runs as two halves by
-    person on two connections in one exported snapshot: the database builds and hashes the
-    canonical contents, so two backends use both cores (bench/ledger.py)."""
-    if (
-        person_id is not None
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or (os.cpu_count() or 1) < 2
-    ):
-        heads = heads_of()
+    With an exported snapshot (PostgreSQL, a whole-ledger verification) and enough chains,
+    the ledger is verified as two halves by person on two connections in that snapshot: the
+    database builds and hashes the canonical contents, so two backends use both cores
+    (bench/ledger.py)."""
+    heads = heads_of()
+    if snapshot is None or len(heads) < PARALLEL_MIN_CHAINS:
         return heads, [_scan(heads, cp_heads, person_id)]
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-        heads = heads_of()
-        if len(heads) < PARALLEL_MIN_CHAINS:
-            return heads, [_scan(heads, cp_heads, None)]
-        middle = sorted(heads)[len(heads) // 2]
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            upper = pool.submit(_scan_in_snapshot, snapshot, heads, cp_heads, None, None, middle)
-            lower = _scan(heads, cp_heads, None, middle)
-            return heads, [lower, upper.result()]
+    middle = sorted(heads)[len(heads) // 2]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upper = pool.submit(_scan_in_snapshot, snapshot, heads, cp_heads, None, None, middle)
+        lower = _scan(heads, cp_heads, None, middle)
+        return heads, [lower, upper.result()]
 
 
 def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
     """Recompute every chain (or one person's) and check the latest checkpoint."""
+    with _verification_transaction(whole_ledger=person_id is None) as snapshot:
+        return _verify(person_id, snapshot)
+
+
+def ledger_verify_recorded(*, actor: Any) -> tuple[VerificationReport, LedgerVerification]:
+    """Verify the whole ledger and keep the outcome (the row the bureau's status page shows,
+    and its audit event) in the verification's own transaction (#9 item 5): the record
+    commits with the reads it describes, or nothing does."""
+    with _verification_transaction(whole_ledger=True) as snapshot:
+        report = _verify(None, snapshot)
+        return report, _verification_record(actor=actor, report=report)
+
+
+def _verify(person_id: int | None, snapshot: str | None) -> VerificationReport:
     started = time.perf_counter()
     checkpoint = LedgerCheckpoint.objects.order_by("-id").first()
     cp_heads: dict[int, tuple[int, str]] = {}
@@ -468,7 +490,7 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
             signed[pid] = (signed_seq, signed_hash)
         return heads
 
-    heads, scans = _scan_all(heads_of, cp_heads, person_id)
+    heads, scans = _scan_all(heads_of, cp_heads, person_id, snapshot)
     pending = [p for scan in scans for p in scan.pending]
     if LedgerCheckpoint.objects.order_by("-id").values_list("id", flat=True).first() == (
         checkpoint.pk if checkpoint else None
@@ -560,8 +582,9 @@ def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
     return out
 
 
-def ledger_verification_record(*, actor: Any, report: VerificationReport) -> LedgerVerification:
-    """Keep the outcome for the bureau's status page and the audit log."""
+def _verification_record(*, actor: Any, report: VerificationReport) -> LedgerVerification:
+    """Keep the outcome for the bureau's status page and the audit log, in one transaction
+    (ledger_verify_recorded calls it inside the verification's)."""
     problems = [
         {
             "kind": p.kind.value,
@@ -571,25 +594,26 @@ def ledger_verification_record(*, actor: Any, report: VerificationReport) -> Led
         }
         for p in report.problems[:200]
     ]
-    row = LedgerVerification.objects.create(
-        at=clock.now(),
-        ok=report.ok,
-        entry_count=report.entries,
-        chain_count=report.chains,
-        checkpoint_id=report.checkpoint_id,
-        checkpoint_valid=report.checkpoint_valid,
-        problem_count=len(report.problems),
-        problems=problems,
-        seconds=report.seconds,
-    )
-    audit_record(
-        actor=actor,
-        action="credit.ledger_verify",
-        object_type="credits.LedgerVerification",
-        object_id=row.pk,
-        object_label="账本校验：" + ("完整" if report.ok else f"{len(report.problems)} 个问题"),
-        changes={"entries": report.entries, "chains": report.chains, "ok": report.ok},
-    )
+    with transaction.atomic():
+        row = LedgerVerification.objects.create(
+            at=clock.now(),
+            ok=report.ok,
+            entry_count=report.entries,
+            chain_count=report.chains,
+            checkpoint_id=report.checkpoint_id,
+            checkpoint_valid=report.checkpoint_valid,
+            problem_count=len(report.problems),
+            problems=problems,
+            seconds=report.seconds,
+        )
+        audit_record(
+            actor=actor,
+            action="credit.ledger_verify",
+            object_type="credits.LedgerVerification",
+            object_id=row.pk,
+            object_label="账本校验：" + ("完整" if report.ok else f"{len(report.problems)} 个问题"),
+            changes={"entries": report.entries, "chains": report.chains, "ok": report.ok},
+        )
     return row
 
 
@@ -838,4 +862,4 @@ def _checkpoint_quietly() -> None:
         logger.exception("ledger checkpoint after a write failed")
 
 
-__all__ = ["Decimal", "ledger_verification_record", "ledger_verify"]
+__all__ = ["Decimal", "ledger_verify", "ledger_verify_recorded"]

@@ -70,6 +70,29 @@ def test_clean_ledger_is_reported_clean(ledger: Any) -> None:
     )
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: what stays is what a crash leaves
+def test_the_record_of_a_verification_is_written_in_its_transaction(
+    ledger: Any, monkeypatch: Any
+) -> None:
+    """#9 item 5: verify-ledger keeps its outcome (the status page's row and its audit event)
+    in the verification's own transaction; when keeping it fails, neither half stays."""
+    from civtrain.core.models import AuditEvent
+    from civtrain.credits import integrity
+
+    def audit_store_down(**kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(integrity, "audit_record", audit_store_down)
+    with pytest.raises(RuntimeError):
+        run()
+    assert LedgerVerification.objects.count() == 0
+    monkeypatch.undo()
+    assert run()[0] == 0
+    row = LedgerVerification.objects.get()
+    event = AuditEvent.objects.get(action="credit.ledger_verify")
+    assert (row.entry_count, event.object_id) == (6, str(row.pk))
+
+
 def test_english_line_under_lang_en(ledger: Any, monkeypatch: Any) -> None:
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert run()[1].splitlines() == [

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civtrain.accounts.api import SYSTEM
 from civtrain.core import clock
-from civtrain.credits.integrity import ledger_verification_record, ledger_verify
+from civtrain.credits.integrity import ledger_verify, ledger_verify_recorded
 
 
 def _english() -> bool:
@@ -26,9 +26,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = ledger_verify(person_id=options["person"])
         if options["person"] is None and not options["no_record"]:
-            ledger_verification_record(actor=SYSTEM, report=report)
+            report, _ = ledger_verify_recorded(actor=SYSTEM)
+        else:
+            report = ledger_verify(person_id=options["person"])
         if options["format"] == "json":
             self.stdout.write(
                 json.dumps(
