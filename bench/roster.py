@@ -27,7 +27,8 @@ from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import write_table
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 from civtrain.people.data import id_check_digit, mask_id_number, mask_phone
-from civtrain.people.imports import ROSTER_HEADERS, roster_export, roster_import
+from civtrain.people.exports import ExportRequest, roster_export
+from civtrain.people.imports import ROSTER_HEADERS, roster_import
 from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
 
 PREFIX = "BENCH-R"
@@ -223,11 +224,15 @@ def roster_export_bench(size: int) -> Measurement:
         with transaction.atomic():
             Person.objects.bulk_create(_plain_people(size, nodes), batch_size=2000)
         with timer() as elapsed:
-            _content, count = roster_export(actor=SYSTEM, fmt="csv", unit_code=PREFIX)
+            count = roster_export(
+                actor=SYSTEM, request=ExportRequest(fmt="csv", unit_code=PREFIX)
+            ).rows
         seconds = elapsed()
         assert count == size
         with timer() as elapsed:
-            _content, count = roster_export(actor=SYSTEM, fmt="xlsx", unit_code=PREFIX)
+            count = roster_export(
+                actor=SYSTEM, request=ExportRequest(fmt="xlsx", unit_code=PREFIX)
+            ).rows
         _progress(f"export csv {seconds:.1f} s, xlsx {elapsed():.1f} s")
         with timer() as elapsed:
             out = io.StringIO()

@@ -84,6 +84,7 @@ class ImmediateExport:
     content: bytes
     rows: int
     fmt: str
+    org_path: str = ""  # the subtree the export is filed under in the audit trail
 
 
 # --- what to export: exactly the rows the people list shows the actor ---------------------
@@ -149,7 +150,35 @@ def _audit_export(
     )
 
 
-# --- starting an export ---------------------------------------------------------------------
+# --- the export: one for the page, its background job and `civtrain export-roster` -------
+
+
+def roster_export(
+    *,
+    actor: Any,
+    request: ExportRequest,
+    on_row: Callable[[int], None] | None = None,
+    job_id: int | None = None,
+) -> ImmediateExport:
+    """The roster in the import template's shape (.xlsx or .csv): exactly the rows the people
+    list shows the actor (its filters and sort, or one unit's subtree by code), audited as
+    an export of personal data because it carries clear ID and phone numbers (issue #9 item
+    5: the one roster export — the page, its background job and `civtrain export-roster`).
+    Raises PermissionDenied for a non-personnel actor and NotFound for a unit out of scope."""
+    qs, under = _export_queryset(actor=actor, request=request)
+    written = 0
+
+    def counted(done: int) -> None:
+        nonlocal written
+        written = done
+        if on_row is not None:
+            on_row(done)
+
+    content = write_table(
+        ROSTER_HEADERS, template_rows(qs, counted), fmt=request.fmt, sheet_title="名册"
+    )
+    _audit_export(actor=actor, request=request, under=under, rows=written, job_id=job_id)
+    return ImmediateExport(content=content, rows=written, fmt=request.fmt, org_path=under)
 
 
 def roster_export_start(
@@ -161,14 +190,10 @@ def roster_export_start(
     before anything is queued.
     """
     export_files_purge()
-    qs, under = _export_queryset(actor=actor, request=request)
+    qs, _ = _export_queryset(actor=actor, request=request)
     count = qs.count()
     if count <= IMMEDIATE_MAX:
-        content = write_table(
-            ROSTER_HEADERS, template_rows(qs), fmt=request.fmt, sheet_title="名册"
-        )
-        _audit_export(actor=actor, request=request, under=under, rows=count, job_id=None)
-        return ImmediateExport(content=content, rows=count, fmt=request.fmt)
+        return roster_export(actor=actor, request=request)
     job = jobs.job_create(
         actor=actor,
         kind=EXPORT_KIND,
@@ -190,31 +215,25 @@ def run_roster_export_job(job: BackgroundJob, progress: Callable[[int, int], Non
     request = ExportRequest.from_params(job.params)
     ctx = RequestContext(actor_id=actor.pk, actor_label=str(actor), ip_address=job.params.get("ip"))
     with request_context(ctx):
-        qs, under = _export_queryset(actor=actor, request=request)
-        total = qs.count()
+        total = _export_queryset(actor=actor, request=request)[0].count()
         progress(0, total)
-        written = [0]
 
         def on_row(done: int) -> None:
-            written[0] = done
             if done % _PROGRESS_EVERY_ROWS == 0 or done == total:
                 progress(done, max(done, total))
 
-        content = write_table(
-            ROSTER_HEADERS, template_rows(qs, on_row), fmt=request.fmt, sheet_title="名册"
-        )
+        export = roster_export(actor=actor, request=request, on_row=on_row, job_id=job.pk)
         # An unguessable name as well as the owner check, readable by this user only (issue
         # 8 item 7): the file holds clear ID numbers.
         name = f"roster-{job.pk}-{secrets.token_hex(8)}.{request.fmt}"
-        files.write_private(export_dir() / name, content)
-        rows = written[0]  # the rows in the file, should people have changed since the count
-        _audit_export(actor=actor, request=request, under=under, rows=rows, job_id=job.pk)
-    job.total = job.processed = rows
+        files.write_private(export_dir() / name, export.content)
+    # The rows in the file, should people have changed since the count.
+    job.total = job.processed = export.rows
     job.report = {
         "file": name,
-        "rows": rows,
+        "rows": export.rows,
         "format": request.fmt,
-        "org_path": under,
+        "org_path": export.org_path,
         "expires_at": (clock.now() + EXPORT_KEEP).isoformat(),
     }
 

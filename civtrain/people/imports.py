@@ -17,7 +17,6 @@ from django.db.models import QuerySet
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import crypto
 from civtrain.core.audit import audit_record, audit_record_under
-from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.tabular import (
     Column,
     ImportReport,
@@ -35,7 +34,7 @@ from civtrain.core.tabular import (
     write_table,
 )
 from civtrain.core.text import FORMULA_NAME_REASON, FORMULA_PREFIXES
-from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many, subtree_q
+from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many
 from civtrain.people import services
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -417,41 +416,6 @@ def template_rows(
         ]
         if on_row is not None:
             on_row(done)
-
-
-def roster_rows(*, actor: Any, unit_code: str | None = None) -> tuple[list[list[Any]], str]:
-    """The roster the actor may export, as template rows, and the exported subtree's path.
-
-    ID and phone numbers are decrypted here only; the caller audits the export.
-    """
-    scope = actor_scope(actor)
-    if not scope.has(*PERSONNEL_ROLES):
-        raise PermissionDenied("只有人事管理人员可以导出名册")
-    qs = Person.objects.filter(subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path"))
-    under = ""
-    if unit_code:
-        units = _units_in_scope(actor, {unit_code})
-        if unit_code not in units:
-            raise NotFound(UNIT_NOT_FOUND)
-        under = units[unit_code].path
-        qs = qs.filter(unit__path__startswith=under)
-    return list(template_rows(qs.order_by("unit__path", "name", "id"))), under
-
-
-def roster_export(*, actor: Any, fmt: str, unit_code: str | None = None) -> tuple[bytes, int]:
-    """The roster in the import template's shape (.xlsx or .csv); audited as a personal-data
-    export because it carries clear ID and phone numbers. Returns (file bytes, row count)."""
-    rows, under = roster_rows(actor=actor, unit_code=unit_code)
-    content = write_table(ROSTER_HEADERS, rows, fmt=fmt, sheet_title="名册")
-    audit_record(
-        actor=actor,
-        action="person.export",
-        object_type="export",
-        object_label=f"名册导出（{fmt}）",
-        org_path=under,
-        changes={"rows": len(rows), "unit_code": unit_code or "", "personal_data": True},
-    )
-    return content, len(rows)
 
 
 def roster_template(fmt: str = "xlsx") -> bytes:

@@ -13,7 +13,9 @@ from python_calamine import CalamineWorkbook
 from civtrain.accounts.api import SYSTEM, Role
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import error_workbook
-from civtrain.people.imports import ROSTER_HEADERS, ROW_NOT_IN_SCOPE, roster_export, roster_import
+from civtrain.people.exports import ExportRequest
+from civtrain.people.exports import roster_export as _roster_export
+from civtrain.people.imports import ROSTER_HEADERS, ROW_NOT_IN_SCOPE, roster_import
 from civtrain.people.models import Person
 from civtrain.testing import make_id_number, make_user
 
@@ -32,6 +34,12 @@ def xlsx(rows: list[list[Any]], headers: list[str] = H) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def roster_export(*, actor: Any, fmt: str) -> tuple[bytes, int]:
+    """The one roster export (people.exports), as `civtrain export-roster` calls it."""
+    export = _roster_export(actor=actor, request=ExportRequest(fmt=fmt))
+    return export.content, export.rows
 
 
 def csv_bytes(rows: list[list[Any]], headers: list[str] = H, encoding: str = "utf-8-sig") -> bytes:
@@ -254,7 +262,12 @@ def test_export_then_reimport_changes_nothing(tree: Any, fmt: str) -> None:
     assert (report.errors, report.created, report.updated, report.unchanged) == ([], 0, 0, 2)
     assert list(Person.objects.order_by("id").values()) == before
     export_audit = AuditEvent.objects.get(action="person.export")
-    assert export_audit.changes == {"rows": 2, "unit_code": "", "personal_data": True}
+    assert export_audit.changes == {
+        "rows": 2,
+        "unit_code": "",
+        "filters": {},
+        "personal_data": True,
+    }
 
 
 @pytest.mark.django_db
@@ -298,6 +311,31 @@ def test_cli_import_and_export(tree: Any, tmp_path: Any) -> None:
     dest = tmp_path / "out.csv"
     call_command("export_roster", str(dest), unit="U1", stdout=out)
     assert dest.read_text(encoding="utf-8-sig").count("\n") == 2
+
+
+@pytest.mark.django_db
+def test_cli_and_page_export_are_one_export(tree: Any, tmp_path: Any) -> None:
+    """issue #9 item 5: `civtrain export-roster --actor` writes the file the people page
+    downloads for that user — the same rows, scope and audit row."""
+    from django.test import Client
+    from django.urls import reverse
+
+    roster_import(
+        xlsx([row("王五", ID_A), row("李四", ID_B, unit="U2")]), actor=SYSTEM, filename="a.xlsx"
+    )
+    hr = make_user(Role.UNIT_HR, tree["U2"])
+    dest = tmp_path / "cli.csv"
+    call_command("export_roster", str(dest), actor=hr.username, stdout=io.StringIO())
+    client = Client()
+    client.force_login(hr)
+    page = client.post(reverse("people:export"), {"format": "csv"})
+    assert page.status_code == 200
+    assert dest.read_bytes() == page.content
+    assert "李四" in page.content.decode("utf-8-sig")
+    assert "王五" not in page.content.decode("utf-8-sig")
+    cli_row, page_row = AuditEvent.objects.filter(action="person.export").order_by("id")
+    assert cli_row.changes == page_row.changes
+    assert cli_row.org_path == page_row.org_path == tree["U2"].path
 
 
 @pytest.mark.django_db

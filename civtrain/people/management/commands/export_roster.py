@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from civtrain.core.audit import RequestContext, request_context
 from civtrain.core.errors import ApplicationError
 from civtrain.core.files import write_private
-from civtrain.people.imports import roster_export, roster_template
+from civtrain.people.exports import ExportRequest, roster_export
+from civtrain.people.imports import roster_template
 from civtrain.people.management.commands.import_roster import cli_actor
 
 
@@ -36,8 +37,10 @@ class Command(BaseCommand):
         ctx = RequestContext(actor_id=actor.pk, actor_label=f"{actor}（命令行）", ip_address=None)
         with request_context(ctx):
             try:
-                content, count = roster_export(actor=actor, fmt=fmt, unit_code=options["unit"])
+                export = roster_export(
+                    actor=actor, request=ExportRequest(fmt=fmt, unit_code=options["unit"] or "")
+                )
             except ApplicationError as exc:
                 raise CommandError(exc.message) from None
-        write_private(out, content)  # clear ID numbers: readable by this user only
-        self.stdout.write(f"已导出 {count} 人到 {out}")
+        write_private(out, export.content)  # clear ID numbers: readable by this user only
+        self.stdout.write(f"已导出 {export.rows} 人到 {out}")
