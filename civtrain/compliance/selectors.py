@@ -4,8 +4,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast, Mod
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.compliance.bindings import Binding
@@ -230,3 +230,79 @@ def completion_by_unit(*, actor: Any, year: int, parent_path: str) -> list[dict[
         .order_by("child")
     )
     return [dict(r) for r in rows]
+
+
+# -- the people list page (issue #11 item 2): a page of rows, filtered and sorted -----------
+LIST_SORTS = {
+    "risk": ("-risk", "unit_path", "person__name", "person_id"),
+    "name": ("person__name", "person_id"),
+    "unit": ("unit_path", "-risk", "person__name", "person_id"),
+}
+_ROW_FIELDS = (
+    "person_id",
+    "person__name",
+    "person__id_number_masked",
+    "unit_id",
+    "outcomes",
+    "linkage",
+    "risk",
+    "computed_at",
+)
+
+
+def list_rows_stored(
+    *,
+    actor: Any,
+    year: int,
+    root_path: str,
+    risk: str = "",
+    clause: str = "",
+    search: str = "",
+    sort: str = "risk",
+) -> QuerySet[ComplianceSnapshot]:
+    """The latest stored snapshot of each person under `root_path` the actor may see,
+    filtered and sorted in SQL (values rows: person_id, name, id_number_masked, unit_id,
+    outcomes, linkage, risk, computed_at). The outbox pull keeps them fresh within
+    COMPLIANCE_REFRESH_SECONDS of a ledger write; the nightly run moves their as-of date."""
+    qs = snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path)
+    if search:
+        qs = qs.filter(person__name__contains=search)
+    if risk == "missed":  # risk = 100 × missed + 10 × open (PersonResult.risk)
+        qs = qs.filter(risk__gte=100)
+    elif risk == "not_yet":
+        qs = qs.annotate(open_part=Mod("risk", 100)).filter(open_part__gte=10)
+    elif risk == "complete":
+        qs = qs.filter(complete=True)
+    elif risk == "not_excellent":
+        qs = qs.filter(eligible_excellent=False)
+    if clause:
+        # The stored JSON's text holds `"clause": "<id>"` on PostgreSQL and SQLite alike.
+        qs = qs.annotate(outcomes_text=Cast("outcomes", TextField())).filter(
+            outcomes_text__contains=f'"clause": "{clause}"'
+        )
+    return qs.order_by(*LIST_SORTS.get(sort, LIST_SORTS["risk"])).values(*_ROW_FIELDS)
+
+
+def list_has_stored(*, actor: Any, year: int, root_path: str) -> bool:
+    """Whether the year has stored snapshots under `root_path` (else the page evaluates)."""
+    return snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path).exists()
+
+
+def list_clauses(*, actor: Any, year: int, root_path: str) -> list[tuple[str, str]]:
+    """(clause, title) of every requirement of the rule sets the stored snapshots under
+    `root_path` were computed with, for the clause filter."""
+    labels = (
+        snapshot_list(actor=actor, year=year)
+        .filter(unit_path__startswith=root_path)
+        .exclude(ruleset="")
+        .values_list("ruleset", flat=True)
+        .distinct()
+    )
+    out: dict[str, str] = {}
+    for label in labels:
+        name, _, version = label.partition("@")
+        row = RuleSet.objects.filter(name=name, version=int(version or 0)).first()
+        if row is not None:
+            for rule in ruleset_spec(row).rules:
+                out.setdefault(rule.clause, rule.title)
+    return sorted(out.items())

@@ -4,6 +4,7 @@ learner's own progress, and the published rule-set schema."""
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -11,12 +12,16 @@ from django.utils.translation import gettext_lazy
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.compliance import selectors
-from civtrain.compliance.data import STATUS_LABELS
 from civtrain.compliance.ruleset import schema
-from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
-from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_data_many
+from civtrain.organisations.api import (
+    OrgKind,
+    OrgNodeData,
+    org_by_codes,
+    org_data_many,
+    org_labels,
+)
 from civtrain.people.api import person_for_user
 
 RISK_FILTERS = {
@@ -53,17 +58,79 @@ def _root(request: HttpRequest) -> tuple[str, str]:
     return first.code, first.path
 
 
+PAGE_SIZE = 50
+SORTS = {
+    "risk": gettext_lazy("风险从高到低"),
+    "name": gettext_lazy("姓名"),
+    "unit": gettext_lazy("单位"),
+}
+
+
 @login_required
 def people_page(request: HttpRequest) -> HttpResponse:
-    """Unit HR: the people of a unit subtree sorted by risk, with filters (issue 4 §6)."""
+    """Unit HR and bureaus: the people of a unit subtree, a page at a time, sorted by risk
+    (or name, unit), with filters (issue 4 §6, issue #11 item 2). Rows come from the stored
+    snapshots, kept fresh by the outbox pull; a year with none stored is evaluated live."""
     year = _year(request)
-    code, _path = _root(request)
+    code, path = _root(request)
     risk = request.GET.get("risk", "")
     clause = request.GET.get("clause", "").strip()
     search = request.GET.get("q", "").strip()
-    ev, results = selectors.evaluate(year=year, unit_code=code, actor=request.user)
+    sort = request.GET.get("sort", "risk")
+    sort = sort if sort in SORTS else "risk"
+    stored = selectors.list_has_stored(actor=request.user, year=year, root_path=path)
+    if stored:
+        rows: Any = selectors.list_rows_stored(
+            actor=request.user,
+            year=year,
+            root_path=path,
+            risk=risk,
+            clause=clause,
+            search=search,
+            sort=sort,
+        )
+        clauses = selectors.list_clauses(actor=request.user, year=year, root_path=path)
+    else:
+        rows, clauses = _evaluated_rows(request, year, code, risk, clause, search, sort)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _labelled(list(page.object_list))
+    root = org_by_codes([code])[code]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context: dict[str, Any] = {
+        "year": year,
+        "unit_code": code,
+        "unit_name": root.name,
+        "stored": stored,
+        "computed_at": max((r["computed_at"] for r in page.object_list), default=None),
+        "page": page,
+        "query": query.urlencode(),
+        "risk": risk,
+        "risk_filters": RISK_FILTERS,
+        "clause": clause,
+        "clauses": clauses,
+        "q": search,
+        "sort": sort,
+        "sorts": SORTS,
+        # The unit's own card (its rate, quota and unit rules) on a unit's page; a district's
+        # or a city's units are compared on the units page.
+        "summaries": (
+            selectors.unit_summary_list(actor=request.user, year=year, unit_code=code)
+            if root.kind in (OrgKind.UNIT, OrgKind.DEPARTMENT) and not (risk or clause or search)
+            else []
+        ),
+    }
+    template = "compliance/people.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)  # type: ignore[attr-defined]
+
+
+def _evaluated_rows(
+    request: HttpRequest, year: int, code: str, risk: str, clause: str, search: str, sort: str
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The same rows as the stored ones, evaluated now (a year with no stored snapshots)."""
+    _ev, results = selectors.evaluate(year=year, unit_code=code, actor=request.user)
     rows = list(results)
-    clauses = sorted({o.clause for r in rows for o in r.outcomes})
+    clauses = sorted({(o.clause, o.title) for r in rows for o in r.outcomes})
     if search:
         rows = [r for r in rows if search in r.name]
     if clause:
@@ -74,22 +141,32 @@ def people_page(request: HttpRequest) -> HttpResponse:
         rows = [r for r in rows if r.linkage.complete]
     elif risk == "not_excellent":
         rows = [r for r in rows if not r.linkage.eligible_excellent]
-    rows.sort(key=lambda r: (-r.risk, r.unit_code, r.name))
-    context: dict[str, Any] = {
-        "year": year,
-        "as_of": ev.as_of,
-        "unit_code": code,
-        "rows": rows[:500],
-        "total": len(rows),
-        "risk": risk,
-        "risk_filters": RISK_FILTERS,
-        "clause": clause,
-        "clauses": clauses,
-        "q": search,
-        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
-        "summaries": unit_summaries(ev, rows, _path) if not (risk or clause or search) else [],
+    keys = {
+        "risk": lambda r: (-r.risk, r.unit_path, r.name, r.person_id),
+        "name": lambda r: (r.name, r.person_id),
+        "unit": lambda r: (r.unit_path, -r.risk, r.name, r.person_id),
     }
-    return render(request, "compliance/people.html", context)
+    rows.sort(key=keys[sort])
+    now = clock.now()
+    return [
+        {
+            "person_id": r.person_id,
+            "person__name": r.name,
+            "person__id_number_masked": r.id_number_masked,
+            "unit_id": r.unit_id,
+            "outcomes": [o.as_json() for o in r.outcomes],
+            "linkage": r.linkage.as_json(),
+            "risk": r.risk,
+            "computed_at": now,
+        }
+        for r in rows
+    ], clauses
+
+
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's rows with their unit's recognisable name (issue #11 item 3)."""
+    labels = org_labels({r["unit_id"] for r in rows})
+    return [{**r, "unit_label": labels.get(r["unit_id"], "")} for r in rows]
 
 
 @login_required

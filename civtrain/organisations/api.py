@@ -46,6 +46,20 @@ def org_data_many(node_ids: Iterable[int]) -> dict[int, OrgNodeData]:
     return {pk: to_data(n) for pk, n in OrgNode.objects.in_bulk(list(node_ids)).items()}
 
 
+def org_labels(node_ids: Iterable[int]) -> dict[int, str]:
+    """A name people recognise for each node (issue #11 item 3): a department with its unit
+    ("渝中区司法局 · 法规科"), since every bureau has an 办公室; any other node by its name."""
+    nodes = org_data_many(node_ids)
+    parents = org_data_many(
+        {n.parent_id for n in nodes.values() if n.kind == OrgKind.DEPARTMENT and n.parent_id}
+    )
+    labels = {}
+    for pk, node in nodes.items():
+        parent = parents.get(node.parent_id or 0) if node.kind == OrgKind.DEPARTMENT else None
+        labels[pk] = f"{parent.name} · {node.name}" if parent else node.name
+    return labels
+
+
 def org_by_codes(codes: Iterable[str] | None = None) -> dict[str, OrgNodeData]:
     """Nodes by code (all of them when `codes` is None); for imports."""
     qs = OrgNode.objects.all() if codes is None else OrgNode.objects.filter(code__in=set(codes))
