@@ -17,4 +17,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit, name="audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("filters/save/", views.saved_filter_save_view, name="saved_filter_save"),
+    path(
+        "filters/<int:filter_id>/delete/",
+        views.saved_filter_delete_view,
+        name="saved_filter_delete",
+    ),
 ]

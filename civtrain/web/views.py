@@ -3,18 +3,20 @@
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.errors import ValidationFailed
 from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
 from civtrain.people.api import person_counts, person_for_user
 from civtrain.people.data import (
@@ -26,6 +28,12 @@ from civtrain.people.data import (
     remask_legacy,
 )
 from civtrain.web.middleware import render_error_page
+from civtrain.web.saved_filters import (
+    clean_query,
+    list_path,
+    saved_filter_delete,
+    saved_filter_save,
+)
 from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list
 
 PAGE_SIZE = 50
@@ -235,3 +243,31 @@ def error_500(request: HttpRequest) -> HttpResponse:
         return render_error_page(request, 500, message)
     except Exception:  # the layout needs the database, which may be what failed
         return HttpResponse(f"<h1>500</h1><p>{message}</p>", status=500)
+
+
+# Saved filters of the long lists (issue #11 item 2) ---------------------------------------
+@login_required
+@require_POST
+def saved_filter_save_view(request: HttpRequest) -> HttpResponse:
+    path = list_path(request.POST.get("path", ""))  # anything else: a 400 page
+    query = request.POST.get("query", "")
+    try:
+        saved = saved_filter_save(
+            user_id=int(request.user.pk or 0),
+            path=path,
+            name=request.POST.get("name", ""),
+            query=query,
+        )
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+        return redirect(f"{path}?{clean_query(query)}")
+    messages.success(request, _("已保存筛选条件“%(name)s”") % {"name": saved.name})
+    return redirect(f"{saved.path}?{saved.query}")
+
+
+@login_required
+@require_POST
+def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpResponse:
+    path = saved_filter_delete(user_id=int(request.user.pk or 0), filter_id=filter_id)
+    messages.success(request, _("已删除筛选条件"))
+    return redirect(path)

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from civtrain.enrolment.api import class_counts
 from civtrain.people.api import person_count_by_subtree
+from civtrain.web.saved_filters import clean_query, saved_filter_list
 
 register = template.Library()
 
@@ -73,3 +74,15 @@ def people_in_subtree(context: template.Context, path: str) -> int:
 def class_enrolment_counts(class_id: int) -> dict[str, int]:
     """A training class's enrolments per status (the classes app's detail page)."""
     return class_counts(class_id)
+
+
+@register.inclusion_tag("web/partials/saved_filters.html", takes_context=True)
+def saved_filters(context: dict[str, Any]) -> dict[str, Any]:
+    """The list's saved filters and a form to save the current ones (issue #11 item 2)."""
+    request = context["request"]
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "path": request.path,
+        "query": clean_query(request.GET.urlencode()),
+        "saved": list(saved_filter_list(user_id=int(request.user.pk or 0), path=request.path)),
+    }

@@ -34,6 +34,7 @@ NOT_REACHED_BY_GET = {
     "enrolment/sessions/<int:session_id>/mark/<int:enrolment_id>/": "POST from the grid",
     "i18n/setlang/": "POST from the language switch",
     "logout/": "POST from the menu",
+    "filters/<int:filter_id>/delete/": "POST beside a saved filter (a fresh demo has none)",
     # Reached only after the user acts: a job, a claim with evidence, a scanned QR code.
     "credits/claims/<int:claim_id>/evidence": "a claim's uploaded evidence",
     "enrolment/checkin/<int:session_id>/<str:token>/": "the QR code a trainee scans",

@@ -36,10 +36,15 @@
   });
 
   // <form data-confirm="…">: ask before submitting.
+  // <form data-saved-filter>: save the list's filters as they are now (htmx has pushed them
+  // into the address bar since the page was drawn).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    }
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-saved-filter")) {
+      form.elements.namedItem("query").value = window.location.search.replace(/^\?/, "");
     }
   });
 })();
