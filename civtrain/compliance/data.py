@@ -23,6 +23,7 @@ STATUS_LABELS = {
 HOURS = "学时"
 DAYS = "天"
 TIMES = "次"
+CREDITS = "学分"  # ZZ-M1 学分制: a set's study credits, not the ledger's 学时
 
 
 class Consequence(StrEnum):
@@ -131,6 +132,18 @@ class AssessmentLinkage(NamedTuple):
         }
 
 
+class CreditSummary(NamedTuple):
+    """The study credits (学分) a person earned in the year under the governing set's credit
+    system (ZZ-M1), shown beside the hours; credit minimums are outcomes of their own."""
+
+    clause: str
+    year: int
+    earned: float
+
+    def as_json(self) -> dict[str, object]:
+        return {"clause": self.clause, "year": self.year, "earned": self.earned, "unit": CREDITS}
+
+
 class PersonResult(NamedTuple):
     person_id: int
     name: str
@@ -143,6 +156,7 @@ class PersonResult(NamedTuple):
     ruleset: str  # "name@version", "" when no set is bound
     outcomes: tuple[ComplianceOutcome, ...]
     linkage: AssessmentLinkage
+    credits: CreditSummary | None = None  # None: the governing set has no credit system
 
     @property
     def risk(self) -> int:
@@ -155,13 +169,15 @@ class PersonResult(NamedTuple):
 
     def as_json(self) -> dict[str, object]:
         """The CLI/API shape: name, id_number_masked, unit_code, outcomes (issue 4 §6), and
-        the consequences for the annual assessment (issue #10 item 13)."""
+        the consequences for the annual assessment (issue #10 item 13), and the year's study
+        credits (学分, ZZ-M1; null where the governing set has no credit system; item 12)."""
         return {
             "name": self.name,
             "id_number_masked": self.id_number_masked,
             "unit_code": self.unit_code,
             "outcomes": [o.as_json() for o in self.outcomes],
             "linkage": self.linkage.as_json(),
+            "credits": self.credits.as_json() if self.credits else None,
         }
 
 

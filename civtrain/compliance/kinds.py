@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from civtrain.catalogue.data import DEFAULT_SUBJECTS
-from civtrain.compliance.data import DAYS, HOURS, TIMES, ComplianceOutcome, OutcomeStatus
-from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec
+from civtrain.compliance.data import (
+    CREDITS,
+    DAYS,
+    HOURS,
+    TIMES,
+    ComplianceOutcome,
+    OutcomeStatus,
+)
+from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec, expand_types
 from civtrain.people.data import LEVEL_TIER
 
 # (training types, delivery modes, passed only); an empty set means "any". "Passed only"
@@ -19,9 +26,6 @@ from civtrain.people.data import LEVEL_TIER
 MeasureKey = tuple[frozenset[str], frozenset[str], bool]
 # (subject, training types, delivery modes, passed only)
 SubjectKey = tuple[str, frozenset[str], frozenset[str], bool]
-# CQ-T8 / issue #10 item 11: 专题 and 对口 are kinds of in-service training, so a rule that
-# names in-service training counts them too.
-IN_SERVICE_KINDS = {"in_service": frozenset({"thematic", "paired"})}
 EPS = 1e-9
 MET, NOT_YET, MISSED, NA = (
     OutcomeStatus.MET.value,
@@ -59,6 +63,13 @@ class Facts:
     dated: list[DatedEntry] = field(default_factory=list)
     exams: list[tuple[str, str]] = field(default_factory=list)  # (source_ref, title) passed
     joined: dt.date | None = None  # reporting or first hiring date (§8 "Who owes a year")
+    # ZZ-M1: (year, type, mode, result, hours, days, signed count) sums of the ledger, read
+    # when a set has a credit system, and the study credits per year they earn under the
+    # governing set's (study_credits.credits_by_year, filled in once the set is known).
+    credit_rows: list[tuple[int, str, str, str, float, float, float]] = field(
+        default_factory=list
+    )
+    credits: dict[int, float] = field(default_factory=dict)
 
 
 def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
@@ -88,15 +99,6 @@ def status_of(done: bool, as_of: dt.date, deadline: dt.date) -> str:
     if done:
         return MET
     return NOT_YET if as_of <= deadline else MISSED
-
-
-def expand_types(types: Any) -> frozenset[str]:
-    """The training types a rule's `types` stand for (CQ-T8: in-service includes 专题, 对口)."""
-    out = set(types)
-    for named, included in IN_SERVICE_KINDS.items():
-        if named in out:
-            out |= included
-    return frozenset(out)
 
 
 def pro_rata(year: int, joined: dt.date | None) -> float:
@@ -139,6 +141,7 @@ class Kind:
     unit_level: ClassVar[bool] = False
     needs_exams: ClassVar[bool] = False
     needs_events: ClassVar[bool] = False  # only career events can open it (triggered)
+    needs_credits: ClassVar[bool] = False  # reads Facts.credits (credit_total, ZZ-M1)
     counts_records = False  # needs the signed count of the totals (once_in_period by type)
 
     def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
@@ -513,6 +516,52 @@ class ExamPassed(Kind):
         ]
 
 
+class CreditTotal(Kind):
+    """A credit minimum (ZZ-M1 学分制): the study credits the set's `credits` table gives the
+    entries of the year (span `year`, due 31 Dec) or of the rule's period up to the year
+    (span `period`: reported in every year of it, due at its end)."""
+
+    name = "credit_total"
+    needs_credits = True
+
+    def __init__(self, rule: RuleSpec, ruleset: RuleSetSpec) -> None:
+        super().__init__(rule, ruleset)
+        self.min_credits = float(self.params["min_credits"])
+        self.per_period = self.params.get("span", "year") == "period"
+        # §8 "Who owes a year": a yearly minimum pro-rates like an hours minimum
+        self.pro_rated = ruleset.join_during_year == "pro_rated" and not self.per_period
+
+    def ledger_years(self, year: int) -> tuple[int, int]:
+        if self.per_period:
+            return (self.rule.valid_from.year, min(year, self.rule.valid_to.year))
+        return (year, year)
+
+    def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
+        first, last = self.ledger_years(year)
+        earned = round(sum(facts.credits.get(y, 0.0) for y in range(first, last + 1)), 2)
+        deadline = self.rule.valid_to if self.per_period else dt.date(year, 12, 31)
+        need = self.min_credits
+        if self.pro_rated:
+            need = round(need * pro_rata(year, facts.joined), 2)
+        r = self.rule
+        return [
+            ComplianceOutcome(
+                r.id,
+                r.clause,
+                r.title,
+                need,
+                earned,
+                CREDITS,
+                status_of(earned + EPS >= need, as_of, deadline),
+                deadline,
+                year,
+                self.what,
+                "",
+                r.consequences,
+            )
+        ]
+
+
 class UnitCount(Kind):
     """A unit must hold at least N classes of a subject a year (ZZ-T2(1)(2)(3)).
 
@@ -562,6 +611,7 @@ KINDS: dict[str, type[Kind]] = {
     OnceInPeriod.name: OnceInPeriod,
     UnitCount.name: UnitCount,
     ExamPassed.name: ExamPassed,
+    CreditTotal.name: CreditTotal,
 }
 
 

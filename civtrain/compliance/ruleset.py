@@ -13,11 +13,20 @@ import yaml
 from civtrain.catalogue.api import subjects_unknown
 from civtrain.catalogue.data import DeliveryMode, TrainingType
 from civtrain.compliance.errors import RuleSetInvalid
+from civtrain.compliance.study_credits import (
+    RESULT_NAMES,
+    CreditRate,
+    CreditSystem,
+    section_problems,
+)
 from civtrain.people.data import GENERAL_RANKS, RANKS, LeadershipLevel
 
 SCHEMA_PATH = Path(__file__).with_name("ruleset.schema.json")
 RULESETS_DIR = Path(__file__).with_name("rulesets")
 FAR_FUTURE = dt.date(9999, 12, 31)
+# CQ-T8 / issue #10 item 11: 专题 and 对口 are kinds of in-service training, so a rule (or a
+# credit rate) that names in-service training counts them too.
+IN_SERVICE_KINDS = {"in_service": frozenset({"thematic", "paired"})}
 
 
 @cache
@@ -83,6 +92,7 @@ class RuleSetSpec:
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     failed_training: FailedTraining = FailedTraining()
     join_during_year: str = "whole"  # §8 "Who owes a year": or "pro_rated"
+    credits: CreditSystem | None = None  # ZZ-M1 学分制; None: the set has no credit system
     local_choices: dict[str, str] = field(compare=False, default_factory=dict)
 
     @property
@@ -95,6 +105,15 @@ class RuleSetSpec:
             return self.rank_equivalence[rank]
         found = RANKS.get(rank)
         return found.equivalent if found else None
+
+
+def expand_types(types: Any) -> frozenset[str]:
+    """The training types a rule's `types` stand for (CQ-T8: in-service includes 专题, 对口)."""
+    out = set(types)
+    for named, included in IN_SERVICE_KINDS.items():
+        if named in out:
+            out |= included
+    return frozenset(out)
 
 
 def _date(text: str | None, default: dt.date) -> dt.date:
@@ -161,6 +180,14 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
         for m in failed.get("modes", [])
         if m not in modes
     ]
+    if "credits" in doc:  # ZZ-M1
+        problems += section_problems(doc["credits"], types, modes)
+    else:
+        problems += [
+            f"rules/{i}（{rule['id']}）：学分要求（credit_total）需要本文件的 credits 部分定义学分"
+            for i, rule in enumerate(doc["rules"])
+            if rule["kind"] == "credit_total"
+        ]
     problems += [
         f"local_choices：“{where}”不是本文件中的参数或后果"
         for where in doc.get("local_choices", {})
@@ -257,6 +284,27 @@ def parse_document(doc: Any) -> RuleSetSpec:
         failed_training=_failed_training(doc.get("assessment", {}).get("failed_training")),
         local_choices=dict(doc.get("local_choices", {})),
         join_during_year=doc.get("join_during_year", "whole"),
+        credits=_credit_system(doc.get("credits")),
+    )
+
+
+def _credit_system(section: dict[str, Any] | None) -> CreditSystem | None:
+    """ZZ-M1: the `credits` section as the engine reads it (first matching rate wins)."""
+    if not section:
+        return None
+    return CreditSystem(
+        clause=section["clause"],
+        rates=tuple(
+            CreditRate(
+                types=expand_types(r.get("types", ())),
+                modes=frozenset(r.get("modes", ())),
+                results=frozenset(RESULT_NAMES[x] for x in r.get("results", ())),
+                per_hour=float(r.get("per_hour", 0)),
+                per_day=float(r.get("per_day", 0)),
+                per_entry=float(r.get("per_entry", 0)),
+            )
+            for r in section["rates"]
+        ),
     )
 
 
