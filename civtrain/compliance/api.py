@@ -83,6 +83,9 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
         "compliance_bars": bars,
         "compliance_result": result,
         "online_policy": policy,
+        # ZZ-M1: the year's 学分 beside the hours, where the governing set runs a 学分制
+        "credits": result.credits,
+        "credits_label": fmt_number(result.credits.earned) if result.credits else "",
     }
 
 

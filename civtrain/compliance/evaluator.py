@@ -27,6 +27,7 @@ from civtrain.compliance.data import ComplianceOutcome, PersonResult
 from civtrain.compliance.kinds import Facts, Kind, MeasureKey, SubjectKey, add_months, build_kinds
 from civtrain.compliance.linkage import linkage_of
 from civtrain.compliance.ruleset import RuleSetSpec
+from civtrain.compliance.study_credits import credits_by_year, summary
 from civtrain.organisations.data import OrgNodeData
 
 # The person attributes an audience can name (kinds.audience_matches); SQLite's 0/1 flags
@@ -102,6 +103,13 @@ class Evaluator:
         self.needs_exams = any(k.needs_exams for k in all_kinds)
         # Signed counts (reversal = −1) only when a kind counts records rather than hours.
         self.counted = any(k.counts_records for k in all_kinds)
+        # ZZ-M1: the years whose study credits are read (the year for the summary shown
+        # beside the hours, and a per-period credit minimum's earlier years), or None when
+        # no set in force has a credit system (nothing is read).
+        self.credit_years: tuple[int, int] | None = None
+        if any(s.credits for s in self.specs.values()):
+            first = min([k.ledger_years(year)[0] for k in all_kinds if k.needs_credits] + [year])
+            self.credit_years = (first, year)
         self.orgs = orgs
         self._applicable_cache: dict[tuple[Any, ...], tuple[list[Kind], list[Kind]]] = {}
         self._units: dict[int, tuple[OrgNodeData, RuleSetSpec | None, str]] = {}
@@ -114,7 +122,7 @@ class Evaluator:
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate_chunk(self, data: tuple[Any, ...]) -> list[PersonResult]:
-        people, events, totals, subjects, exams, dated = data
+        people, events, totals, subjects, exams, dated, credit_rows = data
         results = []
         empty: dict[Any, Any] = {}
         no_events: list[dict[str, Any]] = []
@@ -138,6 +146,7 @@ class Evaluator:
                 dated.get(pid, no_list),
                 exams.get(pid, no_list),
                 joined,
+                credit_rows.get(pid, no_list),
             )
             results.append(evaluate(facts, evs))
         return results
@@ -168,6 +177,10 @@ class Evaluator:
             found = self._units[unit_id] = self._unit_info(unit_id)
         unit, spec, label = found
         outcomes: list[ComplianceOutcome] = []
+        credits = None
+        if spec is not None and spec.credits is not None:  # ZZ-M1 学分制
+            facts.credits = credits_by_year(spec.credits, facts.credit_rows)
+            credits = summary(spec.credits, facts.credits, self.year)
         if spec is not None:
             year = self.year
             gone = self._gone(p, events) if events or p["status"] != "active" else ""
@@ -195,6 +208,7 @@ class Evaluator:
             label,
             tuple(outcomes),
             linkage_of(outcomes, self.year),
+            credits,
         )
 
     def _unit_info(self, unit_id: int) -> tuple[OrgNodeData, RuleSetSpec | None, str]:

@@ -66,9 +66,7 @@ class Facts:
     # ZZ-M1: (year, type, mode, result, hours, days, signed count) sums of the ledger, read
     # when a set has a credit system, and the study credits per year they earn under the
     # governing set's (study_credits.credits_by_year, filled in once the set is known).
-    credit_rows: list[tuple[int, str, str, str, float, float, float]] = field(
-        default_factory=list
-    )
+    credit_rows: list[tuple[int, str, str, str, float, float, float]] = field(default_factory=list)
     credits: dict[int, float] = field(default_factory=dict)
 
 

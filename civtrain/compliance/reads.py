@@ -116,6 +116,33 @@ def subjects_query(ev: Evaluator, persons: Q) -> Any:
     return qs.order_by().values("person_id").annotate(**aggs)
 
 
+def credit_rows(ev: Evaluator, persons: Q) -> dict[int, list[tuple[Any, ...]]]:
+    """ZZ-M1: per person, the (year, type, mode, result, hours, days, signed count) sums
+    the study credits are computed from (study_credits.credits_by_year); empty when no set
+    in force has a credit system. A reversal counts −1 and carries its entry's type, mode,
+    result and negated amounts, so a reversed pair earns nothing (§8 "Corrections")."""
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if ev.credit_years is None:
+        return out
+    qs = entry_rows().filter(persons, year__range=ev.credit_years)
+    if ev.as_of < dt.date(ev.credit_years[1], 12, 31):
+        qs = qs.filter(date__lte=ev.as_of)
+    signed = Case(When(source_type=REVERSAL, then=Value(-1)), default=Value(1))
+    keys = ("person_id", "year", "training_type", "mode", "result")
+    for pid, year, training_type, mode, result, hours, days, count in (
+        qs.order_by()
+        .values(*keys)
+        .annotate(
+            h=Cast(Sum("hours"), FloatField()),
+            d=Cast(Sum("days"), FloatField()),
+            n=Cast(Sum(signed), FloatField()),
+        )
+        .values_list(*keys, "h", "d", "n")
+    ):
+        out[pid].append((year, training_type, mode, result, hours or 0.0, days or 0.0, count))
+    return out
+
+
 def dated(ev: Evaluator, person_ids: list[int], since: dt.date) -> dict[int, list[DatedEntry]]:
     """Entries of the trigger types for people with an open trigger; §8 "Corrections":
     a reversed entry and its reversal are both left out, as if never written; §8
@@ -224,7 +251,7 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
         cursor.execute(sql + " ORDER BY p.id", params)
         rows = cursor.fetchall()
     if not rows:
-        return ([], {}, {}, {}, {}, {})
+        return ([], {}, {}, {}, {}, {}, {})
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in (
         career_event_rows()
@@ -272,7 +299,7 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
                 subjects[pid] = sub
     found_exams = exams(ev, persons)
     found_dated = dated(ev, triggered_ids, since) if ev.trigger_types else {}
-    return (people, events, totals, subjects, found_exams, found_dated)
+    return (people, events, totals, subjects, found_exams, found_dated, credit_rows(ev, persons))
 
 
 class _AnyOf(Func):

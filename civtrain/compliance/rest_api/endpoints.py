@@ -30,11 +30,22 @@ class OutcomeOut(Schema):
     consequences: list[str]
 
 
+class StudyCreditsOut(Schema):
+    """学分 (ZZ-M1) earned in the year under the governing set's credit system."""
+
+    clause: str
+    year: int
+    earned: float
+    unit: str
+
+
 class PersonOutcomesOut(Schema):
     name: str
     id_number_masked: str
     unit_code: str
     outcomes: list[OutcomeOut]
+    # issue #10 item 12: null where the governing set has no credit system
+    credits: StudyCreditsOut | None
 
 
 class LinkageOut(Schema):

@@ -354,7 +354,10 @@ def test_cli_json_is_exactly_the_documented_shape(bound: dict[str, OrgNodeData])
     assert isinstance(data, list)
     assert [d["name"] for d in data] == ["王五"]
     person = data[0]
-    assert set(person) == {"name", "id_number_masked", "unit_code", "outcomes", "linkage"}
+    assert set(person) == {
+        "name", "id_number_masked", "unit_code", "outcomes", "linkage", "credits"
+    }  # fmt: skip
+    assert person["credits"] is None  # issue #10 item 12: chongqing-13fyp has no 学分制
     # issue #10 item 13: the consequences, as the page and the API show them
     assert person["linkage"] == {
         "eligible_excellent": True,
@@ -464,15 +467,15 @@ def test_rules_commands_load_list_show_bind(tree: dict[str, OrgNodeData]) -> Non
     assert "✓ chongqing-13fyp.yaml: chongqing-13fyp@4，7 条规则" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("载入 zhengzhou-2014@4")
+    assert out.getvalue().startswith("载入 zhengzhou-2014@5")
     out = io.StringIO()
     call_command("rules", "load", "zhengzhou-2014", stdout=out)
-    assert out.getvalue().startswith("已存在 zhengzhou-2014@4")
+    assert out.getvalue().startswith("已存在 zhengzhou-2014@5")
     call_command("rules", "bind", "zhengzhou-2014", "--org", "C2", "--from", "2014-01-01",
                  "--to", "2016-12-31", stdout=io.StringIO())  # fmt: skip
     out = io.StringIO()
     call_command("rules", "list", stdout=out)
-    assert "绑定 zhengzhou-2014@4" in out.getvalue() and "C2（郑州市）" in out.getvalue()
+    assert "绑定 zhengzhou-2014@5" in out.getvalue() and "C2（郑州市）" in out.getvalue()
     out = io.StringIO()
     call_command("rules", "show", "zhengzhou-2014", stdout=out)
     assert json.loads(out.getvalue())["rules"][0]["clause"] == "ZZ-G1"

@@ -193,3 +193,204 @@ def test_rules_validate_names_the_bad_rate(tmp_path: Any) -> None:
     assert "✗ bad-credits.yaml: 规则集文件不符合规范：credits/rates/1：须给出 per_hour" in (
         err.getvalue()
     )
+
+
+# -- credits per person-year under zhengzhou-2014 (bound to 郑州 C2, 2014–2016) -------------
+def run(person_id: int, year: int, as_of: str) -> PersonResult:
+    return person_evaluate(person_id, year=year, as_of=D(as_of))
+
+
+def pick(result: PersonResult, rule: str) -> ComplianceOutcome:
+    found = [o for o in result.outcomes if o.rule == rule]
+    assert len(found) == 1, [o.rule for o in result.outcomes]
+    return found[0]
+
+
+PERSON_YEARS = [
+    # entries (date, hours, days, mode, result), as_of → 2015 credits, ZZ-G1 学时 (no failed)
+    ([("2015-05-01", 100, None, "off_the_job", "passed"),
+      ("2015-06-01", 20, None, "online", ""),
+      ("2015-07-01", 8, None, "off_the_job", "failed")], "2016-01-01", 120, 120),
+    # days only: 2 days × 8 学时 (zhengzhou's 学时-per-day) = 16 学时 = 16 学分
+    ([("2015-05-01", None, 2, "off_the_job", "passed")], "2016-01-01", 16, 16),
+    # the year of the end date decides (§8); 2014 and 2016 entries earn 2015 nothing
+    ([("2014-12-31", 50, None, "off_the_job", "passed"),
+      ("2015-01-01", 30, None, "off_the_job", "passed"),
+      ("2016-01-01", 40, None, "off_the_job", "passed")], "2016-06-01", 30, 30),
+    # as_of is a wall: an entry after it is not known yet
+    ([("2015-03-01", 10, None, "online", ""),
+      ("2015-09-01", 60, None, "online", "")], "2015-06-30", 10, 10),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entries", "as_of", "credits", "hours"), PERSON_YEARS)
+def test_zhengzhou_credits_per_person_year(
+    bound: dict[str, OrgNodeData],
+    entries: list[tuple[str, float | None, float | None, str, str]],
+    as_of: str,
+    credits: float,
+    hours: float,
+) -> None:
+    p = make_person(bound["U3"])
+    for date, h, d, mode, result in entries:
+        entry(p.id, date, hours=h, days=d, mode=mode, result=result)
+    r = run(p.id, 2015, as_of)
+    assert r.credits is not None
+    assert (r.credits.clause, r.credits.year, r.credits.earned) == ("ZZ-M1", 2015, credits)
+    assert pick(r, "zz-g1-annual").achieved == hours
+    # zhengzhou-2014 ships no credit minimum: no outcome in 学分
+    assert [o.rule for o in r.outcomes if o.unit == "学分"] == []
+
+
+def test_a_reversed_entry_earns_no_credits(bound: dict[str, OrgNodeData]) -> None:
+    # §8 "Corrections": reversed as if never written; the correction counts on its own.
+    p = make_person(bound["U3"])
+    wrong = entry(p.id, "2015-05-01", hours=40, result="passed")
+    entry(p.id, "2015-06-01", hours=12, result="passed")
+    reverse(wrong.id)
+    r = run(p.id, 2015, "2016-01-01")
+    assert r.credits is not None and r.credits.earned == 12
+
+
+def test_sets_without_a_credit_system_are_unchanged(bound: dict[str, OrgNodeData]) -> None:
+    # chongqing-13fyp and national-2023 define no credits: no summary, no outcome in 学分,
+    # and their outcomes read as before (CQ-G1: 62.5 of 90 学时).
+    p = make_person(bound["U1"])
+    entry(p.id, "2018-04-01", hours=62.5, result="passed")
+    r = run(p.id, 2018, "2019-01-01")
+    assert r.credits is None
+    assert r.as_json()["credits"] is None
+    assert {o.unit for o in r.outcomes} <= {"学时", "天", "次"}
+    assert (pick(r, "cq-g1-annual").achieved, pick(r, "cq-g1-annual").status) == (62.5, "missed")
+
+
+# -- credit minimums are outcomes like hours minimums --------------------------------------
+def _credit_set(rules: list[dict[str, Any]], local: dict[str, str]) -> None:
+    """A local set for 郑州 (C2) in 2021–2022 with the RATES table and these rules only."""
+    doc = copy.deepcopy(_zhengzhou())
+    doc.update(name="local-credits", version=1, rules=rules, local_choices=local,
+               effective={"from": "2021-01-01", "to": "2022-12-31"},
+               credits={"clause": "ZZ-M1", "rates": RATES})  # fmt: skip
+    services.ruleset_load(actor=None, document=doc)
+    services.ruleset_bind(actor=None, name="local-credits", org_code="C2",
+                          valid_from=D("2021-01-01"), valid_to=D("2022-12-31"))  # fmt: skip
+
+
+ANNUAL = {"id": "credits-annual", "clause": "ZZ-M1", "title": "年度学分", "kind": "credit_total",
+          "params": {"min_credits": 60}, "consequences": ["no_excellent"]}  # fmt: skip
+PERIOD = {"id": "credits-period", "clause": "ZZ-M1", "title": "规划期学分",
+          "kind": "credit_total", "params": {"min_credits": 150, "span": "period"}}  # fmt: skip
+MINIMUMS = [
+    # entries (date, type, mode, hours, result), year, as_of → rule: (required, achieved, status)
+    # 2021: 40 in-service passed (40 + 2) + 16 online (8) + 30 failed (0) = 50 of 60
+    ([("2021-05-01", "in_service", "off_the_job", 40, "passed"),
+      ("2021-06-01", "in_service", "online", 16, ""),
+      ("2021-07-01", "in_service", "off_the_job", 30, "failed")], 2021, "2021-12-31",
+     {"credits-annual": (60, 50, "not_yet"), "credits-period": (150, 50, "not_yet")}),
+    ([("2021-05-01", "in_service", "off_the_job", 40, "passed"),
+      ("2021-06-01", "in_service", "online", 16, ""),
+      ("2021-07-01", "in_service", "off_the_job", 30, "failed")], 2021, "2022-01-01",
+     {"credits-annual": (60, 50, "missed"), "credits-period": (150, 50, "not_yet")}),
+    # 2021: 12 days of initial training off the job (24) + 40 specialised (40) = 64 ≥ 60;
+    # 2022: 96 specialised → the period's 64 + 96 = 160 ≥ 150
+    ([("2021-05-01", "initial", "off_the_job", 96, "passed"),
+      ("2021-09-01", "specialised", "seminar", 40, "passed"),
+      ("2022-03-01", "specialised", "seminar", 96, "passed")], 2022, "2023-01-01",
+     {"credits-annual": (60, 96, "met"), "credits-period": (150, 160, "met")}),
+    # 2022 alone is short of the period's 150 when 2021 earned nothing: missed after its end
+    ([("2022-03-01", "specialised", "seminar", 96, "")], 2022, "2023-01-01",
+     {"credits-annual": (60, 96, "met"), "credits-period": (150, 96, "missed")}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entries", "year", "as_of", "expected"), MINIMUMS)
+def test_a_credit_minimum_is_an_outcome_like_an_hours_minimum(
+    bound: dict[str, OrgNodeData],
+    entries: list[tuple[str, str, str, float, str]],
+    year: int,
+    as_of: str,
+    expected: dict[str, tuple[float, float, str]],
+) -> None:
+    _credit_set([ANNUAL, PERIOD], {
+        "rules.credits-annual.params.min_credits": "测试用学分下限（本地选择）",
+        "rules.credits-period.params.min_credits": "测试用规划期学分下限（本地选择）",
+    })  # fmt: skip
+    p = make_person(bound["U3"])
+    for date, training_type, mode, hours, result in entries:
+        entry(p.id, date, hours=hours, training_type=training_type, mode=mode, result=result)
+    r = run(p.id, year, as_of)
+    got = {o.rule: (o.required, o.achieved, o.status) for o in r.outcomes}
+    assert got == expected
+    assert {o.unit for o in r.outcomes} == {"学分"}
+    assert pick(r, "credits-period").deadline == D("2022-12-31")
+    annual = pick(r, "credits-annual")
+    assert annual.deadline == D(f"{year}-12-31")
+    # the annual minimum's consequence (no_excellent) enters the linkage when it is missed
+    assert (annual in r.linkage.missed) is (annual.status == "missed")
+
+
+def test_a_missed_credit_minimum_explains_itself(bound: dict[str, OrgNodeData]) -> None:
+    _credit_set([ANNUAL], {"rules.credits-annual.params.min_credits": "测试用（本地选择）"})
+    p = make_person(bound["U3"])
+    entry(p.id, "2021-05-01", hours=40, mode="online")  # 40 × 0.5 = 20 学分
+    r = run(p.id, 2021, "2022-01-01")
+    assert pick(r, "credits-annual").explanation == (
+        "未按期完成年度学分：截至 2021-12-31 为 20 / 60 学分，差 40 学分"
+    )
+    assert r.linkage.reasons == (pick(r, "credits-annual").explanation,)
+    assert r.credits is not None and r.credits.earned == 20
+
+
+# -- beside the hours: the JSON of the CLI and the API, and the learner's page -------------
+def _zhengzhou_person(bound: dict[str, OrgNodeData]) -> Any:
+    p = make_person(bound["U3"], name="郑一")
+    entry(p.id, "2015-05-01", hours=100, result="passed")
+    entry(p.id, "2015-06-01", hours=20.5, mode="online")
+    entry(p.id, "2015-07-01", hours=8, result="failed")
+    return p
+
+
+def test_cli_json_carries_the_credits_and_keeps_every_field(
+    bound: dict[str, OrgNodeData],
+) -> None:
+    _zhengzhou_person(bound)
+    out = io.StringIO()
+    call_command("compliance", "--year", "2015", "--as-of", "2016-01-01", "--format", "json",
+                 stdout=out)  # fmt: skip
+    person = next(p for p in json.loads(out.getvalue()) if p["name"] == "郑一")
+    assert set(person) == {
+        "name", "id_number_masked", "unit_code", "outcomes", "linkage", "credits"
+    }  # fmt: skip
+    assert person["credits"] == {"clause": "ZZ-M1", "year": 2015, "earned": 120.5, "unit": "学分"}
+    zz_g1 = next(o for o in person["outcomes"] if o["rule"] == "zz-g1-annual")
+    assert (zz_g1["achieved"], zz_g1["unit"]) == (120.5, "学时")
+
+
+def test_api_carries_the_credits(bound: dict[str, OrgNodeData], actors: dict[str, Any]) -> None:
+    from civtrain.testing import ApiCaller
+
+    p = _zhengzhou_person(bound)
+    other_city = ApiCaller(actors["other_city"])  # 郑州's bureau
+    status, data = other_city("GET", f"/compliance/people/{p.id}?year=2015&as_of=2016-01-01")
+    assert status == 200
+    assert data["credits"] == {"clause": "ZZ-M1", "year": 2015, "earned": 120.5, "unit": "学分"}
+    assert data["linkage"]["eligible_excellent"] is False  # the failed entry (ZZ-M4)
+    status, data = other_city("GET", "/compliance/people?year=2015&as_of=2016-01-01")
+    assert [d["credits"]["earned"] for d in data] == [120.5]
+
+
+def test_learner_page_shows_the_credits_beside_the_hours(bound: dict[str, OrgNodeData]) -> None:
+    from django.test import Client
+
+    from civtrain.accounts.api import User
+    from civtrain.core import clock
+
+    clock.freeze(clock.now().replace(year=2015, month=12, day=1))
+    p = _zhengzhou_person(bound)
+    context = learner_progress_context(p.id)
+    assert context["credits_label"] == "120.5"
+    client = Client()
+    client.force_login(User.objects.get(person__pk=p.id))
+    page = client.get("/compliance/me/").content.decode()
+    assert '本年度已获学分：<span class="fw-bold">120.5</span> 学分（ZZ-M1 学分制）' in page
+    assert "120.5 / 170 学时" in page
