@@ -179,7 +179,7 @@ class Evaluator:
         outcomes: list[ComplianceOutcome] = []
         credits = None
         if spec is not None and spec.credits is not None:  # ZZ-M1 学分制
-            facts.credits = credits_by_year(spec.credits, facts.credit_rows)
+            facts.credits = credits_by_year(spec.credits, facts.credit_rows, spec.hours_per_day)
             credits = summary(spec.credits, facts.credits, self.year)
         if spec is not None:
             year = self.year

@@ -19,6 +19,7 @@ from civtrain.compliance.data import (
     OutcomeStatus,
 )
 from civtrain.compliance.ruleset import Audience, RuleSetSpec, RuleSpec, expand_types
+from civtrain.compliance.study_credits import CreditRow
 from civtrain.people.data import LEVEL_TIER
 
 # (training types, delivery modes, passed only); an empty set means "any". "Passed only"
@@ -63,10 +64,10 @@ class Facts:
     dated: list[DatedEntry] = field(default_factory=list)
     exams: list[tuple[str, str]] = field(default_factory=list)  # (source_ref, title) passed
     joined: dt.date | None = None  # reporting or first hiring date (§8 "Who owes a year")
-    # ZZ-M1: (year, type, mode, result, hours, days, signed count) sums of the ledger, read
-    # when a set has a credit system, and the study credits per year they earn under the
-    # governing set's (study_credits.credits_by_year, filled in once the set is known).
-    credit_rows: list[tuple[int, str, str, str, float, float, float]] = field(default_factory=list)
+    # ZZ-M1: the ledger sums per (year, type, mode, result), read when a set has a credit
+    # system (study_credits.CreditRow), and the study credits per year they earn under the
+    # governing set's table (study_credits.credits_by_year, filled in once the set is known).
+    credit_rows: list[CreditRow] = field(default_factory=list)
     credits: dict[int, float] = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 
 from civtrain.compliance.evaluator import Evaluator
 from civtrain.compliance.kinds import DatedEntry, MeasureKey, SubjectKey
+from civtrain.compliance.study_credits import CreditRow
 from civtrain.credits.api import entry_rows, subject_rows
 from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many
 from civtrain.people.api import career_event_rows
@@ -116,12 +117,14 @@ def subjects_query(ev: Evaluator, persons: Q) -> Any:
     return qs.order_by().values("person_id").annotate(**aggs)
 
 
-def credit_rows(ev: Evaluator, persons: Q) -> dict[int, list[tuple[Any, ...]]]:
-    """ZZ-M1: per person, the (year, type, mode, result, hours, days, signed count) sums
-    the study credits are computed from (study_credits.credits_by_year); empty when no set
-    in force has a credit system. A reversal counts −1 and carries its entry's type, mode,
-    result and negated amounts, so a reversed pair earns nothing (§8 "Corrections")."""
-    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+def credit_rows(ev: Evaluator, persons: Q) -> dict[int, list[CreditRow]]:
+    """ZZ-M1: per person, the sums per (year, type, mode, result) that the study credits
+    are computed from (study_credits.CreditRow); empty when no set in force has a credit
+    system. What an entry did not record (hours or days) is converted by the evaluator with
+    the governing set's 学时-per-day (§8). A reversal counts −1 and carries its entry's
+    type, mode, result and negated amounts, so a reversed pair earns nothing (§8
+    "Corrections")."""
+    out: dict[int, list[CreditRow]] = defaultdict(list)
     if ev.credit_years is None:
         return out
     qs = entry_rows().filter(persons, year__range=ev.credit_years)
@@ -129,17 +132,20 @@ def credit_rows(ev: Evaluator, persons: Q) -> dict[int, list[tuple[Any, ...]]]:
         qs = qs.filter(date__lte=ev.as_of)
     signed = Case(When(source_type=REVERSAL, then=Value(-1)), default=Value(1))
     keys = ("person_id", "year", "training_type", "mode", "result")
-    for pid, year, training_type, mode, result, hours, days, count in (
+    for pid, year, training_type, mode, result, *sums in (
         qs.order_by()
         .values(*keys)
         .annotate(
             h=Cast(Sum("hours"), FloatField()),
             d=Cast(Sum("days"), FloatField()),
+            d_only=Cast(Sum("days", filter=Q(hours__isnull=True)), FloatField()),
+            h_only=Cast(Sum("hours", filter=Q(days__isnull=True)), FloatField()),
             n=Cast(Sum(signed), FloatField()),
         )
-        .values_list(*keys, "h", "d", "n")
+        .values_list(*keys, "h", "d", "d_only", "h_only", "n")
     ):
-        out[pid].append((year, training_type, mode, result, hours or 0.0, days or 0.0, count))
+        h, d, d_only, h_only, n = (v or 0.0 for v in sums)
+        out[pid].append((year, training_type, mode, result, h, d, d_only, h_only, n))
     return out
 
 

@@ -89,14 +89,29 @@ def entry_credits(
     return rate.per_hour * hours + rate.per_day * days + rate.per_entry * count
 
 
+# A person's ledger sums for one (year, type, mode, result): recorded hours, recorded days,
+# the days of the entries that recorded no hours, the hours of those that recorded no days,
+# and the signed count (a reversal −1).
+CreditRow = tuple[int, str, str, str, float, float, float, float, float]
+
+
 def credits_by_year(
-    system: CreditSystem, rows: Iterable[tuple[int, str, str, str, float, float, float]]
+    system: CreditSystem, rows: Iterable[CreditRow], hours_per_day: float
 ) -> dict[int, float]:
-    """Credits per year from (year, type, mode, result, hours, days, signed count) sums of
-    a person's ledger entries, rounded to 0.01."""
+    """Credits per year, rounded to 0.01. An entry's hours and days are what it recorded,
+    the missing one converted with the evaluating set's 学时-per-day (§8 "Hours and days
+    are converted when a rule is evaluated", PR-2)."""
     out: dict[int, float] = {}
-    for year, training_type, mode, result, hours, days, count in rows:
-        got = entry_credits(system, training_type, mode, result, hours, days, count)
+    for year, training_type, mode, result, hours, days, days_only, hours_only, count in rows:
+        got = entry_credits(
+            system,
+            training_type,
+            mode,
+            result,
+            hours + days_only * hours_per_day,
+            days + hours_only / hours_per_day,
+            count,
+        )
         out[year] = out.get(year, 0.0) + got
     return {year: round(value, 2) + 0.0 for year, value in out.items()}
 

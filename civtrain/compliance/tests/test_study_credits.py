@@ -79,13 +79,41 @@ def test_an_entry_no_rate_covers_earns_nothing() -> None:
 
 def test_credits_by_year_add_up_and_a_reversal_takes_back_what_its_entry_earned() -> None:
     # §8 "Corrections": the reversal has the entry's type, mode and result, negated amounts.
+    # Rows: year, type, mode, result, hours, days, days-only days, hours-only hours, count.
     rows = [
-        (2015, "in_service", "off_the_job", "passed", 40.0 - 40.0, 5.0 - 5.0, 1.0 - 1.0),
-        (2015, "initial", "off_the_job", "passed", 96.0, 12.0, 1.0),  # 24
-        (2015, "in_service", "online", "", 30.0, 3.75, 3.0),  # 15
-        (2016, "specialised", "on_site", "passed", 12.5, 1.56, 1.0),  # 12.5
+        (2015, "in_service", "off_the_job", "passed", 40.0 - 40.0, 5.0 - 5.0, 0, 0, 1 - 1),
+        (2015, "initial", "off_the_job", "passed", 96.0, 12.0, 0.0, 0.0, 1.0),  # 24
+        (2015, "in_service", "online", "", 30.0, 3.75, 0.0, 0.0, 3.0),  # 15
+        (2016, "specialised", "on_site", "passed", 12.5, 1.56, 0.0, 0.0, 1.0),  # 12.5
     ]
-    assert credits_by_year(_system(RATES), rows) == {2015: 39.0, 2016: 12.5}
+    assert credits_by_year(_system(RATES), rows, 8.0) == {2015: 39.0, 2016: 12.5}
+
+
+CONVERTED = [
+    # §8 "Hours and days are converted when a rule is evaluated": what an entry did not
+    # record comes from the other with the evaluating set's 学时-per-day (here 7.5).
+    # type, mode, hours, days, days-only days, hours-only hours → credits
+    ("initial", "off_the_job", 0.0, 12.0, 12.0, 0.0, 24),  # days only: 12 days × 2
+    ("initial", "off_the_job", 45.0, 0.0, 0.0, 45.0, 12),  # hours only: 45 ÷ 7.5 = 6 days × 2
+    ("specialised", "seminar", 0.0, 2.0, 2.0, 0.0, 15),  # days only: 2 × 7.5 学时 × 1
+    ("specialised", "seminar", 10.0, 2.0, 0.0, 0.0, 10),  # both recorded: the hours
+]
+
+
+@pytest.mark.parametrize(
+    ("training_type", "mode", "hours", "days", "days_only", "hours_only", "credits"), CONVERTED
+)
+def test_what_an_entry_did_not_record_is_converted_with_the_sets_hours_per_day(
+    training_type: str,
+    mode: str,
+    hours: float,
+    days: float,
+    days_only: float,
+    hours_only: float,
+    credits: float,
+) -> None:
+    row = (2021, training_type, mode, "passed", hours, days, days_only, hours_only, 1.0)
+    assert credits_by_year(_system(RATES), [row], 7.5) == {2021: credits}
 
 
 ZHENGZHOU = [
