@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civtrain.compliance.ruleset import RuleSetSpec
+from civtrain.people.api import unit_on
 
 UNIT_EVENTS = ("hired", "transfer")  # career events that carry the unit a person moved to
 CACHE_SECONDS = 30.0
@@ -82,15 +83,11 @@ class Resolver:
 
 def unit_at(registry_unit_id: int, events: Sequence[Mapping[str, Any]], on: dt.date) -> int:
     """The unit a person belonged to on `on` (§8 "Which set governs"): the unit of their last
-    hired/transfer event carrying a unit on or before `on`, else the registry unit.
-    `events` sorted by date."""
-    unit_id = registry_unit_id
-    for e in events:
-        if e["date"] > on:
-            break
-        if e["unit_id"] and e["kind"] in UNIT_EVENTS:
-            unit_id = e["unit_id"]
-    return unit_id
+    hired/transfer event carrying a unit on or before it; before their first, the origin
+    that transfer recorded (issue #10 item 5); else the registry unit. `events` sorted by
+    date, with the fields of people.api.EVENT_ROW_FIELDS (at least kind, date, unit_id,
+    from_unit_id)."""
+    return unit_on(registry_unit_id, events, on)
 
 
 # -- cached reads for single questions (ledger conversions, pages, API) --------------------
@@ -158,7 +155,7 @@ def _person(person_id: int) -> tuple[int, list[dict[str, Any]]] | None:
             .filter(person_id__gte=lo, person_id__lt=hi, kind__in=UNIT_EVENTS)
             .exclude(unit_id=None)
             .order_by("person_id", "date", "id")
-            .values("person_id", "kind", "date", "unit_id", "unit__path")
+            .values("person_id", "kind", "date", "unit_id", "from_unit_id", "unit__path")
         ):
             if e["person_id"] in c.people:
                 c.people[e["person_id"]][1].append(e)

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from civtrain.people import selectors, services
+from civtrain.people import career, selectors, services
 from civtrain.people.data import (
     CareerEventData,
     Category,
@@ -88,6 +88,11 @@ def career_events_of(
             leadership_level=LeadershipLevel(e.leadership_level) if e.leadership_level else None,
             rank=e.rank,
             unit_id=e.unit_id,
+            category=Category(e.category) if e.category else None,
+            grassroots=e.grassroots,
+            basic_post=e.basic_post,
+            law_enforcement=e.law_enforcement,
+            from_unit_id=e.from_unit_id,
         )
         for e in qs.order_by("person_id", "date", "id")
     ]
@@ -152,8 +157,15 @@ def person_rows() -> Any:
 
 
 def career_event_rows() -> Any:
-    """All career events as a values()-able queryset, for set-wise evaluation (compliance)."""
+    """All career events as a values()-able queryset, for set-wise evaluation (compliance);
+    select EVENT_ROW_FIELDS for people.career's functions."""
     return CareerEvent.objects.all()
+
+
+# A person's attributes and unit on a date, from their events (issue #10 items 4–5).
+EVENT_ROW_FIELDS = services.EVENT_ROW_FIELDS
+attributes_on = career.attributes_on
+unit_on = career.unit_on
 
 
 def person_ids_existing(person_ids: list[int]) -> set[int]:

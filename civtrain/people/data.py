@@ -191,6 +191,9 @@ class EventKind(StrEnum):
     RANK_CHANGE = "rank_change"
     TRANSFER = "transfer"
     RETIREMENT = "retirement"
+    # A change of category or flags (转任 to another category, a post becoming 双基 or
+    # law-enforcement) with no other event (issue #10 item 4); any event may carry them.
+    RECLASSIFIED = "reclassified"
 
 
 EVENT_LABELS = {
@@ -199,6 +202,7 @@ EVENT_LABELS = {
     EventKind.RANK_CHANGE: "职级调整",
     EventKind.TRANSFER: "调动",
     EventKind.RETIREMENT: "退休",
+    EventKind.RECLASSIFIED: "类别调整",
 }
 
 
@@ -207,7 +211,7 @@ def parse_event_kind(text: str) -> EventKind:
     for kind, label in EVENT_LABELS.items():
         if key in (label, kind.value):
             return kind
-    raise ValueError(f"事件类型应为 录用/晋升/职级调整/调动/退休，而不是“{text}”")
+    raise ValueError(f"事件类型应为 录用/晋升/职级调整/调动/退休/类别调整，而不是“{text}”")
 
 
 # GB 11643-1999 check digit.
@@ -312,6 +316,11 @@ class CareerEventData:
     leadership_level: LeadershipLevel | None
     rank: str
     unit_id: int | None
+    category: Category | None = None
+    grassroots: bool | None = None
+    basic_post: bool | None = None
+    law_enforcement: bool | None = None
+    from_unit_id: int | None = None  # a transfer's origin (issue #10 item 5)
 
 
 @dataclass(frozen=True)
@@ -342,3 +351,10 @@ class CareerEventInput:
     rank: str = ""
     unit_id: int | None = None
     note: str = ""
+    # The category and flags the event sets (None: unchanged; issue #10 item 4), and a
+    # transfer's origin unit (None: the unit the person was in before; item 5).
+    category: Category | None = None
+    grassroots: bool | None = None
+    basic_post: bool | None = None
+    law_enforcement: bool | None = None
+    from_unit_id: int | None = None

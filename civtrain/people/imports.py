@@ -83,7 +83,17 @@ EVENT_COLUMNS = (
     Column("leadership_level", "职务层次", ("职务级别", "领导职务层次")),
     Column("rank", "职级", ()),
     Column("unit_code", "单位编码", ("单位代码", "调入单位编码")),
+    # issue #10 item 4: the category and flags the event sets (blank: unchanged) …
+    Column("category", "人员类别", ("类别", "职位类别")),
+    Column("grassroots", "是否基层", ("基层",)),
+    Column("basic_post", "是否机关基础岗位", ("机关基础岗位", "是否基础岗位", "基础岗位")),
+    Column("law_enforcement", "是否行政执法", ("行政执法", "是否执法人员")),
+    # … and item 5: a transfer's origin (blank: the unit the person was in before).
+    Column("from_unit_code", "原单位编码", ("调出单位编码",)),
 )
+EVENT_FLAGS = ("grassroots", "basic_post", "law_enforcement")
+_EVENT_FIELD_COLUMN = {"unit_id": "unit_code", "from_unit_id": "from_unit_code"}
+ORIGIN_NOT_FOUND = "原单位编码不存在"
 
 _PHONE = re.compile(r"^1\d{10}$")
 UNIT_NOT_FOUND = "单位编码不存在或不在您的管辖范围内"
@@ -202,6 +212,11 @@ def _id_number_from_cell(value: Any) -> str:
 def _gender_cell(value: Any) -> Gender | None:
     text = cell_code(value)
     return parse_gender(text) if text else None
+
+
+def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`parse` for a cell that may be left blank (None: the event leaves it unchanged)."""
+    return lambda value: None if cell_code(value) == "" else parse(value)
 
 
 def _category_cell(value: Any) -> Category:
@@ -504,6 +519,8 @@ def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[C
     # A transfer is the releasing side's act: its target may be any active unit (issue 8
     # item 1); the person must be the actor's, checked above.
     targets = {code: n for code, n in org_by_codes(codes).items() if n.active}
+    # A transfer's origin is history: any unit that exists (issue #10 item 5).
+    origins = org_by_codes({cell_code(r.values.get("from_unit_code", "")) for r in table.rows})
     seen: dict[tuple[int, EventKind, dt.date], int] = {}
     valid: list[_EventRow] = []
     for row in table.rows:
@@ -523,10 +540,30 @@ def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[C
         unit = (targets if kind == EventKind.TRANSFER else units).get(code) if code else None
         if code and unit is None:
             rows.error(row, "unit_code", UNIT_NOT_FOUND)
-        if kind == EventKind.PROMOTED and level is None:
-            rows.error(row, "leadership_level", "晋升事件必须填写职务层次")
-        if kind == EventKind.TRANSFER and not code:
-            rows.error(row, "unit_code", "调动事件必须填写调入单位编码")
+        category = rows.parse(row, "category", _optional(parse_category))
+        flags = {f: rows.parse(row, f, _optional(parse_yes_no)) for f in EVENT_FLAGS}
+        origin_code = cell_code(row.values.get("from_unit_code", ""))
+        origin = origins.get(origin_code) if origin_code else None
+        if origin_code and origin is None:
+            rows.error(row, "from_unit_code", ORIGIN_NOT_FOUND)
+        event = CareerEventInput(
+            person_id=person[0] if person else 0,
+            kind=kind,
+            date=date,
+            leadership_level=level,
+            rank=rank,
+            unit_id=unit.id if unit else None,
+            category=category,
+            from_unit_id=origin.id if origin else None,
+            **flags,
+        )
+        if isinstance(kind, EventKind):
+            # the event's own rules, on columns that read well (a bad cell is reported once)
+            named = {e.column for e in report.errors[n_errors:]}
+            for field, reason in services.event_problems(event):
+                key = _EVENT_FIELD_COLUMN.get(field, field)
+                if table.header_of(key, rows.headers[key]) not in named:
+                    rows.error(row, key, reason)
         if len(report.errors) > n_errors or person is None:
             continue
         event_key = (person[0], kind, date)
@@ -534,19 +571,7 @@ def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[C
             rows.error(row, "date", f"与第 {seen[event_key]} 行是同一人同一天的同类事件")
             continue
         seen[event_key] = row.number
-        valid.append(
-            _EventRow(
-                row,
-                CareerEventInput(
-                    person_id=person[0],
-                    kind=kind,
-                    date=date,
-                    leadership_level=level,
-                    rank=rank,
-                    unit_id=unit.id if unit else None,
-                ),
-            )
-        )
+        valid.append(_EventRow(row, event))
     report.valid = len(valid)
     return [v.event for v in valid]
 

@@ -19,6 +19,7 @@ from civtrain.core.text import (
     has_control_characters,
 )
 from civtrain.organisations.api import OrgNodeData, org_data, org_data_many
+from civtrain.people import career
 from civtrain.people.data import (
     CareerEventInput,
     EventKind,
@@ -74,6 +75,18 @@ def _masked(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 NOT_IN_SCOPE = "单位不存在或不在您的管辖范围内"
+RECLASSIFIED_EMPTY = "类别调整事件必须注明人员类别或至少一项标识（基层、机关基础岗位、行政执法）"
+EVENT_ROW_FIELDS = (
+    "kind",
+    "date",
+    "leadership_level",
+    "rank",
+    "category",
+    *career.FLAGS,
+    "unit_id",
+    "from_unit_id",
+    "before",
+)
 # Registering or moving a person: the unit is unknown or not the actor's, or the ID number
 # belongs to someone registered outside the actor's scope. One answer for all three, so no
 # write tells whether an ID number is registered elsewhere (issue 8 items 1–2).
@@ -254,18 +267,92 @@ def _apply_event(person: Person, event: CareerEvent) -> None:
         person.reporting_date = person.reporting_date or event.date
     if kind == EventKind.RETIREMENT:
         person.status = Status.RETIRED
-    if event.leadership_level and kind in (EventKind.PROMOTED, EventKind.HIRED, EventKind.TRANSFER):
-        person.leadership_level = event.leadership_level
-    if event.rank:
-        person.rank = event.rank
-    if event.unit_id and kind in (EventKind.TRANSFER, EventKind.HIRED):
-        person.unit_id = event.unit_id
+    for key, value in career.event_changes(_event_row(event)).items():
+        setattr(person, key, value)
+
+
+def _event_row(e: CareerEvent) -> dict[str, Any]:
+    """An event as the rows people.career reads."""
+    return {f: getattr(e, f) for f in EVENT_ROW_FIELDS}
+
+
+def _replay(person: Person, events: Sequence[CareerEvent], new: Sequence[CareerEvent]) -> None:
+    """Apply a person's whole history (`events`, date order) to their registry values, and
+    write into each event of `new` what it replaced (people.career; issue #10 items 4–5):
+    a transfer's origin unit unless the event names one, the other attributes it sets as
+    they were. The walk starts from what the earliest recorded events replaced, else the
+    registry's values: the roster describes the person before the events recorded after
+    it."""
+    state: dict[str, Any] = {k: getattr(person, k) for k in (*career.TRACKED, career.UNIT)}
+    rows = [_event_row(e) for e in events]
+    is_new = {id(e) for e in new}
+    earliest: dict[str, dict[str, Any]] = {}
+    for e, row in zip(events, rows, strict=True):
+        if id(e) not in is_new:
+            for key in career.event_changes(row):
+                earliest.setdefault(key, row)
+    for key, row in earliest.items():
+        old = career.replaced(row, key)
+        if old is not None:
+            state[key] = old
+    for e, row in zip(events, rows, strict=True):
+        changes = career.event_changes(row)
+        if id(e) in is_new:
+            e.before = {k: state[k] for k in changes if k != career.UNIT}
+            if e.kind == EventKind.TRANSFER and e.from_unit_id is None:
+                # without 原单位编码: the unit the person was in before (unknown when the
+                # registry already shows the destination)
+                origin = state[career.UNIT]
+                e.from_unit_id = origin if origin != e.unit_id else None
+        state.update(changes)
+        _apply_event(person, e)
 
 
 def person_derive_current(person: Person) -> None:
-    """Recompute level, rank, unit and status from the event history, in date order."""
-    for event in person.career_events.order_by("date", "id"):
-        _apply_event(person, event)
+    """Recompute level, rank, category, flags, unit and status from the event history."""
+    _replay(person, list(person.career_events.order_by("date", "id")), ())
+
+
+def event_problems(e: CareerEventInput) -> list[tuple[str, str]]:
+    """(field, reason) for each rule of every career event that `e` breaks, before its
+    units are looked up (the import reports them per column)."""
+    out = []
+    if e.kind == EventKind.PROMOTED and e.leadership_level is None:
+        out.append(("leadership_level", "晋升事件必须注明职务层次"))
+    if e.kind == EventKind.TRANSFER and e.unit_id is None:
+        out.append(("unit_id", "调动事件必须注明调入单位"))
+    if e.kind == EventKind.RECLASSIFIED and not (
+        e.category or any(getattr(e, f) is not None for f in career.FLAGS)
+    ):
+        out.append(("category", RECLASSIFIED_EMPTY))
+    if e.from_unit_id is not None and e.kind != EventKind.TRANSFER:
+        out.append(("from_unit_id", "只有调动事件可以注明原单位"))
+    elif e.from_unit_id is not None and e.from_unit_id == e.unit_id:
+        out.append(("from_unit_id", "原单位与调入单位相同"))
+    return out
+
+
+def _check_event(e: CareerEventInput) -> None:
+    problems = event_problems(e)
+    if problems:
+        raise ValidationFailed(problems[0][1])
+
+
+def _new_event(e: CareerEventInput) -> CareerEvent:
+    return CareerEvent(
+        person_id=e.person_id,
+        kind=e.kind,
+        date=e.date,
+        leadership_level=e.leadership_level or "",
+        rank=e.rank,
+        unit_id=e.unit_id,
+        category=e.category or "",
+        grassroots=e.grassroots,
+        basic_post=e.basic_post,
+        law_enforcement=e.law_enforcement,
+        from_unit_id=e.from_unit_id,
+        note=e.note,
+    )
 
 
 @transaction.atomic
@@ -279,42 +366,42 @@ def career_event_record(
     rank: str = "",
     unit_id: int | None = None,
     note: str = "",
+    **attributes: Any,
 ) -> CareerEvent:
+    """Record one career event (CQ-T6); `attributes` are CareerEventInput's category,
+    flags and from_unit_id (issue #10 items 4–5). An event of the same kind on the same day
+    is the one already recorded."""
+    data = CareerEventInput(
+        person.pk, kind, date, leadership_level, rank, unit_id, note, **attributes
+    )
     old_path = check_unit_write(actor, person.unit_id)
     if unit_id is not None:
         _check_event_unit(actor, kind, org_data_many([unit_id]).get(unit_id))
-    if kind == EventKind.PROMOTED and leadership_level is None:
-        raise ValidationFailed("晋升事件必须注明职务层次")
-    if kind == EventKind.TRANSFER and unit_id is None:
-        raise ValidationFailed("调动事件必须注明调入单位")
-    event, created = CareerEvent.objects.get_or_create(
-        person=person,
-        kind=kind,
-        date=date,
-        defaults={
-            "leadership_level": leadership_level or "",
-            "rank": rank,
-            "unit_id": unit_id,
-            "note": note,
-        },
+    _check_event(data)
+    if data.from_unit_id is not None and not org_data_many([data.from_unit_id]):
+        raise NotFound(NOT_IN_SCOPE)
+    existing = CareerEvent.objects.filter(person=person, kind=kind, date=date).first()
+    if existing is not None:
+        return existing
+    event = _new_event(data)
+    before = _snapshot(person)
+    history = [*person.career_events.order_by("date", "id"), event]
+    _replay(person, sorted(history, key=lambda e: e.date), [event])
+    event.save()
+    person.save()
+    changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
+    new_path = org_data(person.unit_id).path
+    audit_record_many(
+        actor=actor,
+        action="career_event.record",
+        object_type="person",
+        items=_audit_items(
+            person,
+            {"event": [None, f"{kind.value} {date}"], **changes},
+            old_path=old_path,
+            new_path=new_path,
+        ),
     )
-    if created:
-        before = _snapshot(person)
-        person_derive_current(person)
-        person.save()
-        changes = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
-        new_path = org_data(person.unit_id).path
-        audit_record_many(
-            actor=actor,
-            action="career_event.record",
-            object_type="person",
-            items=_audit_items(
-                person,
-                {"event": [None, f"{kind.value} {date}"], **changes},
-                old_path=old_path,
-                new_path=new_path,
-            ),
-        )
     return event
 
 
@@ -529,14 +616,17 @@ def career_event_bulk_record(
 
     For imports and demo data: one bulk insert, one bulk update, one audit row per person.
     Events already recorded (same person, kind and date) are skipped. Every person's unit and
-    every target unit must lie in the actor's subtrees. Runs inside the caller's transaction.
+    every target unit must lie in the actor's subtrees; an origin unit (from_unit_id) must
+    exist. Each new event keeps what it replaced (_replay). Runs inside the caller's
+    transaction.
     """
     person_ids = sorted({e.person_id for e in events})
     people: dict[int, Person] = {}
     for start in range(0, len(person_ids), batch_size):
         people.update(Person.objects.in_bulk(person_ids[start : start + batch_size]))
     current = {p.unit_id for p in people.values()}
-    units = org_data_many(current | {e.unit_id for e in events if e.unit_id})
+    origins = {e.from_unit_id for e in events if e.from_unit_id}
+    units = org_data_many(current | origins | {e.unit_id for e in events if e.unit_id})
     scope = actor_scope(actor)
     if len(people) != len(person_ids) or any(
         u not in units or not scope.covers(units[u].path, *PERSONNEL_ROLES) for u in current
@@ -545,70 +635,50 @@ def career_event_bulk_record(
     for e in events:
         if e.unit_id:
             _check_event_unit(actor, e.kind, units.get(e.unit_id))
-    for e in events:
-        if e.kind == EventKind.PROMOTED and e.leadership_level is None:
-            raise ValidationFailed("晋升事件必须注明职务层次")
-        if e.kind == EventKind.TRANSFER and e.unit_id is None:
-            raise ValidationFailed("调动事件必须注明调入单位")
-    existing: set[tuple[int, str, dt.date]] = set()
+        if e.from_unit_id and e.from_unit_id not in units:
+            raise NotFound(NOT_IN_SCOPE)
+        _check_event(e)
+    by_person: dict[int, list[CareerEvent]] = {}
     for start in range(0, len(person_ids), batch_size):
-        existing.update(
-            CareerEvent.objects.filter(
-                person_id__in=person_ids[start : start + batch_size]
-            ).values_list("person_id", "kind", "date")
-        )
-    new = []
+        for ev in CareerEvent.objects.filter(
+            person_id__in=person_ids[start : start + batch_size]
+        ).order_by("person_id", "date", "id"):
+            by_person.setdefault(ev.person_id, []).append(ev)
+    existing = {(ev.person_id, ev.kind, ev.date) for evs in by_person.values() for ev in evs}
+    new: dict[int, list[CareerEvent]] = {}
     for e in events:
         key = (e.person_id, e.kind.value, e.date)
         if key in existing:
             continue
         existing.add(key)
-        new.append(
-            CareerEvent(
-                person_id=e.person_id,
-                kind=e.kind,
-                date=e.date,
-                leadership_level=e.leadership_level or "",
-                rank=e.rank,
-                unit_id=e.unit_id,
-                note=e.note,
-            )
-        )
-    CareerEvent.objects.bulk_create(new, batch_size=batch_size)
-    recorded: dict[int, list[str]] = {}
-    for ev in new:
-        recorded.setdefault(ev.person_id, []).append(f"{ev.kind} {ev.date}")
-    touched = sorted(recorded)
-    by_person: dict[int, list[CareerEvent]] = {}
-    for start in range(0, len(touched), batch_size):
-        for ev in CareerEvent.objects.filter(
-            person_id__in=touched[start : start + batch_size]
-        ).order_by("person_id", "date", "id"):
-            by_person.setdefault(ev.person_id, []).append(ev)
+        new.setdefault(e.person_id, []).append(_new_event(e))
     # An older event replayed may leave a person in a unit none of the above named.
     replayed = {ev.unit_id for evs in by_person.values() for ev in evs if ev.unit_id}
     units.update(org_data_many(replayed - set(units)))
     changed, audit_items = [], []
-    for pid in touched:
+    for pid in sorted(new):
         person = people[pid]
         before, old_path = _snapshot(person), units[person.unit_id].path
-        for ev in by_person[pid]:
-            _apply_event(person, ev)
+        history = sorted([*by_person.get(pid, ()), *new[pid]], key=lambda ev: ev.date)
+        _replay(person, history, new[pid])
         diff = {k: [before[k], v] for k, v in _snapshot(person).items() if before[k] != v}
         if diff:
             changed.append(person)
         audit_items += _audit_items(
             person,
-            {"events": recorded[pid], **diff},
+            {"events": [f"{ev.kind} {ev.date}" for ev in new[pid]], **diff},
             old_path=old_path,
             new_path=units[person.unit_id].path,
         )
+    CareerEvent.objects.bulk_create(
+        [ev for evs in new.values() for ev in evs], batch_size=batch_size
+    )
     Person.objects.bulk_update(
         changed,
-        ["status", "reporting_date", "leadership_level", "rank", "unit_id"],
+        ["status", "reporting_date", "unit_id", *career.TRACKED],
         batch_size=batch_size,
     )
     audit_record_many(
         actor=actor, action="career_event.record", object_type="person", items=audit_items
     )
-    return len(new)
+    return sum(len(evs) for evs in new.values())

@@ -39,6 +39,7 @@ LABELS = (
     _("晋升"),
     _("职级调整"),
     _("调动"),
+    _("类别调整"),
     # core.errors defaults and the selectors' not-found messages shown on error pages
     _("对象不存在或无权访问"),
     _("没有执行此操作的权限"),

@@ -80,10 +80,10 @@ def test_bad_event_rows_are_named_and_nothing_is_written(tree: Any) -> None:
     report, _ = events_import(data, actor=SYSTEM, filename="e.csv")
     assert sorted((e.row, e.column, e.reason) for e in report.errors) == [
         (3, "身份证号", "该身份证号未登记或不在您的管辖范围内"),
-        (4, "事件类型", "事件类型应为 录用/晋升/职级调整/调动/退休，而不是“升职”"),
+        (4, "事件类型", "事件类型应为 录用/晋升/职级调整/调动/退休/类别调整，而不是“升职”"),
         (5, "日期", "日期不存在：2019年2月30日"),
-        (5, "职务层次", "晋升事件必须填写职务层次"),
-        (6, "单位编码", "调动事件必须填写调入单位编码"),
+        (5, "职务层次", "晋升事件必须注明职务层次"),
+        (6, "单位编码", "调动事件必须注明调入单位"),
         (7, "日期", "与第 2 行是同一人同一天的同类事件"),
     ]
     assert CareerEvent.objects.count() == 0
@@ -129,6 +129,9 @@ def test_the_shipped_events_template_imports_cleanly(tree: Any) -> None:
     make_person(tree["U1"], "张三", id_number="500101199005170019")
     data = (docs / "events-template.csv").read_bytes()
     report, _ = events_import(data, actor=SYSTEM, filename="events-template.csv")
-    assert (report.errors, report.created) == ([], 3)
+    assert (report.errors, report.created) == ([], 4)
     p = Person.objects.get()
     assert (p.unit.code, p.leadership_level) == ("U1-1", "section_deputy")
+    # issue #10 items 4–5: the flags the events set, the origin the transfer names
+    assert (p.basic_post, p.law_enforcement) == (True, True)
+    assert p.career_events.get(kind="transfer").from_unit.code == "U1"
