@@ -15,7 +15,7 @@ from civtrain.accounts.data import ApiTokenData, Role, TokenStatus, is_system
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
-from civtrain.core.bulk import insert_rows, reserve_ids
+from civtrain.core.bulk import CopyWriter, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, ValidationFailed
 
 
@@ -212,10 +212,14 @@ def login_event_record(
     )
 
 
-def learner_accounts_create(*, actor: Any, accounts: list[tuple[str, str, int]]) -> list[int]:
+def learner_accounts_create(
+    *, actor: Any, accounts: list[tuple[str, str, int]], writer: CopyWriter | None = None
+) -> list[int]:
     """Bulk-create learner users with no usable password yet, each bound to its unit.
 
     `accounts` holds (username, display name, unit id); returns the new user ids in order.
+    A caller's background COPY `writer` (core.bulk.copy_in_background), when given, writes
+    the rows while the caller goes on.
     The HR officer issues the first password later; imports must stay fast (no hashing here).
     Each account's creation is audited under its unit (#8 item 9), one row per account.
     """
@@ -233,11 +237,13 @@ def learner_accounts_create(*, actor: Any, accounts: list[tuple[str, str, int]])
                 (pk, u, n, UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30))
                 for pk, (u, n, _) in zip(ids, accounts, strict=True)
             ),
+            writer=writer,
         )
         insert_rows(
             RoleAssignment,
             ["user_id", "role", "org_id"],
             ((pk, Role.LEARNER, org_id) for pk, (_, _, org_id) in zip(ids, accounts, strict=True)),
+            writer=writer,
         )
         audit_record_many(
             actor=actor,
@@ -247,6 +253,7 @@ def learner_accounts_create(*, actor: Any, accounts: list[tuple[str, str, int]])
                 (pk, name, paths[unit], {"username": username, "role": Role.LEARNER.value})
                 for pk, (username, name, unit) in zip(ids, accounts, strict=True)
             ),
+            writer=writer,
         )
     return ids
 

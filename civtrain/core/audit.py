@@ -12,7 +12,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from civtrain.core import clock
-from civtrain.core.bulk import insert_rows
+from civtrain.core.bulk import CopyWriter, insert_rows
 from civtrain.core.models import AuditEvent
 
 
@@ -90,8 +90,10 @@ def audit_record_many(
     action: str,
     object_type: str,
     items: Iterable[tuple[object, str, str, Mapping[str, Any]]],
+    writer: CopyWriter | None = None,
 ) -> int:
-    """Bulk form for imports: items are (object_id, label, org_path, changes)."""
+    """Bulk form for imports: items are (object_id, label, org_path, changes). With a
+    `writer` (core.bulk.copy_in_background) the rows are COPYed on its thread."""
     at = clock.now()
     fields = _actor_fields(actor)
     names = ["at", "action", "object_type", *fields, "object_id", "object_label", "org_path"]
@@ -104,6 +106,7 @@ def audit_record_many(
             [*head, str(oid), label[:200], path, dict(changes)]
             for oid, label, path, changes in items
         ),
+        writer=writer,
     )
 
 

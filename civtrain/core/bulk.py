@@ -6,8 +6,10 @@ values are already final, reserve primary keys up front (so related rows can poi
 them without a second UPDATE pass) and insert with one COPY or executemany per table.
 No save(), no signals: callers are services that audit what they write.
 
-`copy_in_background()` overlaps the database with Python: inside it, each COPY runs on a
-writer thread (same connection, same transaction) while the caller builds the next batch.
+`copy_in_background()` overlaps the database with Python: it yields a writer, and each
+insert_rows call that is handed that writer runs its COPY on the writer's thread (same
+connection, same transaction) while the caller builds the next batch. Only the inserts given
+the writer go there (#9 item 7): nothing switches another caller's inserts over unseen.
 """
 
 import json
@@ -21,10 +23,8 @@ from django.db import connection, models, transaction
 
 from civtrain.core import clock
 
-_local = threading.local()
 
-
-class _CopyWriter:
+class CopyWriter:
     """Runs queued COPY statements one after another on a thread, on the caller's psycopg
     connection. psycopg holds the connection's lock for a whole COPY, so a statement the
     caller runs meanwhile simply waits for the COPY in progress; waiting on the server
@@ -64,31 +64,28 @@ class _CopyWriter:
 
 
 @contextmanager
-def copy_in_background() -> Iterator[None]:
-    """Within this block (on PostgreSQL, inside a transaction) insert_rows queues its COPY
-    for a writer thread and returns at once; the block ends when every COPY is done, and
-    re-raises the first one that failed. On a 2-core machine the server inserts batch k
-    while Python encrypts and builds batch k + 1 (bench/roster.py). Elsewhere, or when
-    already inside such a block, it changes nothing. Do not roll back to a savepoint taken
-    inside the block: queued rows would not follow it."""
-    if connection.vendor != "postgresql" or getattr(_local, "writer", None) is not None:
-        yield
+def copy_in_background() -> Iterator[CopyWriter | None]:
+    """On PostgreSQL, inside a transaction: a writer for the block. insert_rows(…,
+    writer=it) queues its COPY for the writer's thread and returns at once; the block ends
+    when every COPY is done, and re-raises the first one that failed. On a 2-core machine the
+    server inserts batch k while Python encrypts and builds batch k + 1 (bench/roster.py).
+    Elsewhere it yields None (insert_rows then writes at once). One per transaction; do not
+    roll back to a savepoint taken inside the block: queued rows would not follow it."""
+    if connection.vendor != "postgresql":
+        yield None
         return
     if not connection.in_atomic_block:
         raise RuntimeError("copy_in_background needs a transaction")
     connection.ensure_connection()
-    writer = _CopyWriter(connection.connection)
-    _local.writer = writer
+    writer = CopyWriter(connection.connection)
     try:
-        yield
+        yield writer
     except BaseException as exc:
         # Stop before the caller's transaction rolls back: no COPY may run after it.
         error = writer.close(cancel=True)
-        _local.writer = None
         if error is not None and error is not exc:
             _reraise(error)  # the cause: the caller's error is what the aborted COPY led to
         raise
-    _local.writer = None
     error = writer.close(cancel=False)
     if error is not None:
         _reraise(error)
@@ -205,12 +202,15 @@ def insert_rows(
     rows: Iterable[Sequence[Any]],
     *,
     chunk: int = 5000,
+    writer: CopyWriter | None = None,
 ) -> int:
     """INSERT plain value rows (in `attnames` order) into `model`'s table, no instances built.
 
     Other concrete fields get their default (a callable default is called per row) and
     auto_now(_add) fields the current time; the primary key is left to the database unless
     listed. Values must be final, as for insert_objects. Returns the number of rows.
+    With a `writer` (copy_in_background) the COPY is queued on its thread; without one the
+    rows are written before this returns.
     """
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
@@ -251,7 +251,6 @@ def insert_rows(
                 row[i] = adapt(row[i])
             yield row
 
-    writer: _CopyWriter | None = getattr(_local, "writer", None)
     if writer is not None:
         # Built here, in the caller's thread (the caller may reuse what `rows` reads from).
         built = list(full_rows())

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from celery import shared_task
@@ -19,6 +20,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.core.models import BackgroundJob
+from civtrain.core.tabular import cyclic_gc_paused
 
 logger = logging.getLogger(__name__)
 
@@ -175,4 +177,13 @@ def job_get(*, actor: Any, job_id: int) -> BackgroundJob:
 def run_background_job(job_id: int) -> None:
     """The Celery face of job_run, for deployments with a broker (config/celery.py)."""
     close_old_connections()
-    job_run(job_id)
+    with cyclic_gc_paused() if _process_of_its_own() else nullcontext():
+        job_run(job_id)
+
+
+def _process_of_its_own() -> bool:
+    """Whether this task has its process to itself: a Celery pool process (prefork, solo)
+    runs one task at a time on its main thread. Not so when tasks run eagerly in the
+    caller's process (a web worker) or on a thread pool (#9 item 7)."""
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    return not eager and threading.current_thread() is threading.main_thread()

@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -500,30 +501,39 @@ def run_import(
         return report, None
     report.rows_read = len(table.rows) + len(table.rejected)
     report.errors.extend(table.errors)
-    # A 10⁵-row import allocates millions of long-lived objects and no cycles: the cyclic
-    # collector would rescan them over and over (a third of the write time, bench/roster.py).
+    valid = validate(table)
+    if report.message:
+        return report, None
+    if (report.errors and not report.skip_invalid) or (not valid and not write_when_empty):
+        return report, table
+    try:
+        with transaction.atomic():
+            write(valid or [])
+            if report.dry_run:
+                raise _DryRun
+    except _DryRun:
+        return report, table
+    except ApplicationError as exc:
+        if not refusal_as_message:
+            raise
+        report.message = exc.message
+        return report, table
+    report.written = True
+    return report, table
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a large import, in a process that does
+    nothing else meanwhile: an import command (run_cli_import), a Celery pool process's job
+    (core.jobs.run_background_job). A 10⁵-row import allocates millions of long-lived
+    objects and no cycles, and the collector would rescan them over and over (+60 % CPU at
+    10⁵ rows, bench/roster.py). Never in a web worker (#9 item 7): the switch is
+    process-wide, and the worker's other threads' garbage would pile up meanwhile."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        valid = validate(table)
-        if report.message:
-            return report, None
-        if (report.errors and not report.skip_invalid) or (not valid and not write_when_empty):
-            return report, table
-        try:
-            with transaction.atomic():
-                write(valid or [])
-                if report.dry_run:
-                    raise _DryRun
-        except _DryRun:
-            return report, table
-        except ApplicationError as exc:
-            if not refusal_as_message:
-                raise
-            report.message = exc.message
-            return report, table
-        report.written = True
-        return report, table
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -569,7 +579,8 @@ def run_cli_import(
         }
         if "progress" in run.__code__.co_varnames:
             kwargs["progress"] = progress
-        report, table = run(path.read_bytes(), **kwargs)
+        with cyclic_gc_paused():  # the command's own process
+            report, table = run(path.read_bytes(), **kwargs)
     if options.get("format") == "json":
         command.stdout.write(report.to_json())
     else:

@@ -10,7 +10,6 @@ import logging
 import operator
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -825,30 +824,16 @@ def ledger_window() -> dict[str, Any]:
     }
 
 
-# In the embedded default (no broker, so no beat) every ledger write is signed right after
-# it commits; a bulk write once at its end (services).
-_deferred = threading.local()
-
-
 def checkpoint_after_write() -> None:
-    """Called inside each ledger write's transaction: sign once it has committed."""
-    depth: int = getattr(_deferred, "depth", 0)
-    if not settings.CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE or depth:
+    """In the embedded default (no broker, so no beat) a ledger write is signed right after
+    it commits. Called inside the write's transaction; a bulk write calls it once, at its
+    end, and tells the chain writer not to for each batch (services/writer.py)."""
+    if not settings.CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE:
         return
     # Django keeps (savepoint ids, function, robust) per callback.
     if any(item[1] is _checkpoint_quietly for item in connection.run_on_commit):
         return  # already due after this transaction
     transaction.on_commit(_checkpoint_quietly)
-
-
-@contextmanager
-def checkpoints_deferred() -> Iterator[None]:
-    """Within a bulk write, checkpoint_after_write() waits for the caller to call it once."""
-    _deferred.depth = getattr(_deferred, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _deferred.depth -= 1
 
 
 def _checkpoint_quietly() -> None:

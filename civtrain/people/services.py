@@ -552,7 +552,7 @@ def _insert_new_people(
         if not name:
             raise ValidationFailed("姓名不能为空")
         names.append(name)
-    with transaction.atomic(), copy_in_background():
+    with transaction.atomic(), copy_in_background() as writer:
         ids = reserve_ids(Person, len(new))
         user_ids = learner_accounts_create(
             actor=actor,
@@ -560,6 +560,7 @@ def _insert_new_people(
                 (learner_username(pk), name, data.unit_id)
                 for pk, name, (data, _, _) in zip(ids, names, new, strict=True)
             ],
+            writer=writer,
         )
         encrypt = crypto.encrypt
         for start in range(0, len(new), batch_size):
@@ -601,9 +602,13 @@ def _insert_new_people(
                 created = _audited(dict(zip(_NEW_PERSON_COLUMNS, rows[-1], strict=True)))
                 changes = _masked({f: [None, v] for f, v in created.items()})
                 items.append((pk, f"{name}（{masked}）", paths[data.unit_id], changes))
-            insert_rows(Person, _NEW_PERSON_COLUMNS, rows)
+            insert_rows(Person, _NEW_PERSON_COLUMNS, rows, writer=writer)
             audit_record_many(
-                actor=actor, action="person.create", object_type="person", items=items
+                actor=actor,
+                action="person.create",
+                object_type="person",
+                items=items,
+                writer=writer,
             )
             if progress is not None:
                 progress(len(rows))

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import json
 import re
+from typing import Any
 
 import openpyxl
 import pytest
@@ -183,3 +184,35 @@ def test_write_table_csv_has_a_bom_and_xlsx_reads_back() -> None:
     xlsx = write_table(["姓名", "日期"], [["王五", dt.date(2015, 3, 1)]], fmt="xlsx")
     table = read_table(xlsx, filename="x.xlsx", columns=COLUMNS)
     assert parse_date(table.rows[0].values["when"]) == dt.date(2015, 3, 1)
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_the_cyclic_collector_on_except_in_its_command(tmp_path: Any) -> None:
+    """#9 item 7: the collector switch is process-wide, so the shared import flow (what a
+    page's job runs on a web worker's thread) never turns it off; the import command does,
+    for its own process, and turns it back on."""
+    import gc
+
+    from django.core.management.base import BaseCommand
+
+    from civtrain.core.tabular import Table, run_cli_import, run_import
+
+    seen: list[tuple[str, bool]] = []
+
+    def validate(table: Table) -> list[dict]:
+        seen.append(("page", gc.isenabled()))
+        return []
+
+    source = "姓名\n张三\n".encode()
+    page = ImportReport(kind="t", filename="people.csv")
+    run_import(page, source, columns=COLUMNS, validate=validate, write=print)
+
+    def command_run(data: bytes, **kwargs: Any) -> tuple[ImportReport, Table | None]:
+        seen.append(("command", gc.isenabled()))
+        return ImportReport(kind="t"), None
+
+    path = tmp_path / "people.csv"
+    path.write_bytes(source)
+    run_cli_import(BaseCommand(), {"file": str(path), "verbosity": 0}, command_run, actor=None)
+    assert seen == [("page", True), ("command", False)]
+    assert gc.isenabled()

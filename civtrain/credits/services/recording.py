@@ -129,20 +129,17 @@ def credit_entries_bulk_record(
     transaction each. Invalid items are reported by index and skipped; the rest are written.
     Idempotent per (person, source_type, source_ref), also within the sequence.
     `scope_checked`: see persons_allowed (only app services that checked the people)."""
-    indexed = list(enumerate(entries))
-    # One checkpoint after the whole write, not one per batch (issue 8 item 15).
-    with integrity.checkpoints_deferred():
-        results = _record(
-            indexed,
-            actor=actor,
-            hours_per_day=hours_per_day,
-            batch_size=batch_size,
-            scope_checked=scope_checked,
-        )
+    results = _record(
+        list(enumerate(entries)),
+        actor=actor,
+        hours_per_day=hours_per_day,
+        batch_size=batch_size,
+        scope_checked=scope_checked,
+    )
     final = tuple(sorted(results, key=lambda item: item.index))
     created = sum(1 for i in final if i.status == ItemStatus.CREATED)
     existing = sum(1 for i in final if i.status == ItemStatus.EXISTING)
-    if created:
+    if created:  # one checkpoint after the whole write, not one per batch (issue 8 item 15)
         integrity.checkpoint_after_write()
     return BulkResult(
         created=created, existing=existing, failed=len(final) - created - existing, items=final
@@ -198,7 +195,7 @@ def _write_batches(
     for start in range(0, len(writable), batch_size):
         part = writable[start : start + batch_size]
         with transaction.atomic():
-            written = write([p for _, p in part], actor=actor)
+            written = write([p for _, p in part], actor=actor, sign_after_commit=False)
             first_id: int | None = None
             last_id: int | None = None
             batch_created = 0

@@ -115,11 +115,14 @@ def _chain_entry(
     return entry
 
 
-def write(prepared: Sequence[Prepared], *, actor: Any) -> list[tuple[Row | None, int | None]]:
+def write(
+    prepared: Sequence[Prepared], *, actor: Any, sign_after_commit: bool = True
+) -> list[tuple[Row | None, int | None]]:
     """Chain and insert a batch inside the caller's transaction.
 
     Returns per item (new entry, None) or (None, id of the entry already written for the
-    same source)."""
+    same source). `sign_after_commit=False`: the caller (a bulk write) asks for the
+    checkpoint itself, once, at its end (issue 8 item 15)."""
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     at = clock.now()
     schema = ledger.current()
@@ -148,7 +151,8 @@ def write(prepared: Sequence[Prepared], *, actor: Any) -> list[tuple[Row | None,
         _insert(new)
         _save_heads(changed.values())
         outbox.changes_record((e.person_id, e.year) for e, _ in new)
-        integrity.checkpoint_after_write()  # issue 8 item 15 (embedded default)
+        if sign_after_commit:
+            integrity.checkpoint_after_write()  # issue 8 item 15 (embedded default)
     return out
 
 

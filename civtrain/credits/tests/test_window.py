@@ -167,6 +167,35 @@ def test_bulk_write_is_signed_once_at_its_end(
     assert (latest.entry_count, latest.chain_count) == (7, 2)
 
 
+def test_the_chain_writer_signs_after_commit_unless_its_caller_says_so(
+    hr: Any, people: dict, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """#9 item 7: a bulk write tells the chain writer itself not to sign each batch (and
+    signs once at its end, above); no thread-wide switch changes other writes meanwhile."""
+    from civtrain.credits.services import entries, writer
+
+    settings.CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE = True
+
+    def entry(ref: str) -> entries.Prepared:
+        inp = credits.EntryInput(
+            person_id=people["li"].id,
+            title="在线学习",
+            date=dt.date(2026, 5, 2),
+            hours=Decimal(2),
+            training_type="in_service",
+            mode="online",
+            source_type="manual",
+            source_ref=ref,
+        )
+        return entries.prepare(inp, None)
+
+    with django_capture_on_commit_callbacks() as batch:
+        writer.write([entry("w:1")], actor=hr, sign_after_commit=False)
+    with django_capture_on_commit_callbacks() as single:
+        writer.write([entry("w:2")], actor=hr)
+    assert (len(batch), len(single)) == (0, 1)
+
+
 def test_job_refuses_to_sign_a_rechained_edit_of_signed_entries(
     signed: None, hr: Any, people: dict
 ) -> None:
