@@ -174,7 +174,8 @@ def insert_objects(objs: Sequence[models.Model], *, chunk: int = 5000) -> int:
                 row[i] = adapt(row[i])
             yield row
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    # wrap_database_errors: a raw COPY raises what Django's cursor would (IntegrityError …).
+    with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows():
@@ -259,7 +260,7 @@ def insert_rows(
         writer.submit(f"COPY {table} ({columns}) FROM STDIN", built)
         return len(built)
     count = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in full_rows():
