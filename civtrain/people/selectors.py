@@ -39,7 +39,7 @@ class PersonFilters:
 
 def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet[Person]:
     f = filters or PersonFilters()
-    qs = Person.objects.filter(person_scope_q(actor)).select_related("unit")
+    qs = Person.objects.filter(person_scope_q(actor)).select_related("unit", "user")
     if f.unit_id is not None:
         unit_path = (
             Person.unit.field.related_model.objects.filter(pk=f.unit_id)  # type: ignore[attr-defined]
@@ -68,7 +68,9 @@ def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet
 def access_person_by_id(actor: Any, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound, as if missing."""
     person = (
-        Person.objects.filter(person_scope_q(actor), pk=person_id).select_related("unit").first()
+        Person.objects.filter(person_scope_q(actor), pk=person_id)
+        .select_related("unit", "user")
+        .first()
     )
     if person is None:
         raise NotFound("人员不存在或不在您的管辖范围内")
