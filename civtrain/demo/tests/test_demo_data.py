@@ -99,8 +99,13 @@ def test_same_seed_gives_the_same_people_and_the_same_exported_roster(
             transaction.set_rollback(True)
     assert len(snapshots[0]) == 150
     assert snapshots[0] == snapshots[1]
-    assert exports[0] == exports[1]
-    assert exports[0].decode("utf-8-sig").count("\n") == 151  # header + 150 people
+    # The same file but for the last column, 登录名: a login name is made from the database
+    # id, and PostgreSQL does not give back the ids of a rolled-back run.
+    rosters = [
+        [line.rsplit(",", 1)[0] for line in e.decode("utf-8-sig").splitlines()] for e in exports
+    ]
+    assert rosters[0] == rosters[1]
+    assert len(rosters[0]) == 151  # header + 150 people
 
 
 def test_another_seed_gives_other_people() -> None:
