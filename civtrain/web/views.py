@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core import exports
 from civtrain.core.errors import ValidationFailed
 from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
 from civtrain.people.api import person_counts, person_for_user
@@ -63,6 +64,8 @@ ACTION_LABELS = {
     "auth.lockout": gettext_noop("登录锁定"),
     "org.import": gettext_noop("导入机构设置"),
     "credit.entries_bulk_record": gettext_noop("批量登记培训记录"),
+    "table.export": gettext_noop("导出列表"),
+    "table.export_download": gettext_noop("下载导出的列表"),
 }
 
 # Extension point for the compliance app (issue 4): when this template exists, the
@@ -274,3 +277,42 @@ def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpRespon
     path = saved_filter_delete(user_id=int(request.user.pk or 0), filter_id=filter_id)
     messages.success(request, _("已删除筛选条件"))
     return redirect(path)
+
+
+# Exports of the lists that run as background jobs (core.exports, issue #11 item 2) ---------
+def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    job = exports.table_export_job_get(actor=request.user, job_id=job_id)
+    return {
+        "job": job,
+        "available": exports.available(job),
+        "expires_at": exports.expires_at(job),
+        "immediate_max": exports.IMMEDIATE_MAX,
+    }
+
+
+@login_required
+@require_safe
+def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    return render(request, "web/export_job.html", _export_job_context(request, job_id))
+
+
+@login_required
+@require_safe
+def export_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The htmx-polled fragment: a bar while running, the download link once done."""
+    return render(
+        request, "web/partials/export_progress.html", _export_job_context(request, job_id)
+    )
+
+
+@login_required
+@require_safe
+def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    found = exports.table_export_file_open(actor=request.user, job_id=job_id)
+    assert found.path is not None  # noqa: S101 - a job's export is a file
+    return FileResponse(
+        found.path.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )
