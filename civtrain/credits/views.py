@@ -259,7 +259,7 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ClaimStatus.PENDING if reviewer else "")
     if status not in {"", *(s.value for s in ClaimStatus)}:
         status = ""
-    claims = list(selectors.claim_list(actor=request.user, status=status)[:200])
+    claims = selectors.claim_list_latest(actor=request.user, status=status, limit=200)
     names = {pid: people_api.person_data(pid).name for pid in {c.person_id for c in claims}}
     return render(
         request,

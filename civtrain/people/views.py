@@ -49,10 +49,11 @@ from civtrain.people.exports import (
     export_job_get,
     roster_export_start,
 )
-from civtrain.people.models import Person
 from civtrain.people.selectors import (
+    Person,
     PersonFilters,
     access_person_by_id,
+    career_event_list,
     person_audit_trail,
     person_list,
 )
@@ -206,7 +207,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
     paths = _personnel_paths(request.user)
     form = PersonFilterForm(data or None, paths=paths)
     filters, order = form.filters()
-    people = person_list(actor=request.user, filters=filters).order_by(*order)
+    people = person_list(actor=request.user, filters=filters, order=order)
     page = Paginator(people, PAGE_SIZE).get_page(data.get("page"))
     public.pop("page", None)
     context = {
@@ -230,7 +231,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
-    events = list(person.career_events.select_related("unit").order_by("-date", "-id"))
+    events = career_event_list(person=person, newest_first=True)
     writable = _can_write(request.user, person)
     context = {
         "person": person,
