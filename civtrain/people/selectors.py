@@ -73,6 +73,11 @@ def person_list(
     return qs.order_by(*order) if order else qs
 
 
+def person_ids(*, actor: Any, filters: PersonFilters, limit: int) -> list[int]:
+    """The ids of the first `limit` people person_list selects."""
+    return list(person_list(actor=actor, filters=filters).values_list("pk", flat=True)[:limit])
+
+
 def person_page(
     *, actor: Any, filters: PersonFilters, offset: int, limit: int
 ) -> tuple[int, list[Person]]:

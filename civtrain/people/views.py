@@ -55,6 +55,7 @@ from civtrain.people.selectors import (
     access_person_by_id,
     career_event_list,
     person_audit_trail,
+    person_ids,
     person_list,
 )
 
@@ -610,8 +611,7 @@ def people_password_issue(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise ValidationFailed(_("筛选条件不正确，请从人员名册页面重新选择"))
         filters = dataclasses.replace(form.filters()[0], status=Status.ACTIVE)
-        found = person_list(actor=request.user, filters=filters).values_list("pk", flat=True)
-        ids = list(found[: services.PASSWORD_ISSUE_MAX + 1])
+        ids = person_ids(actor=request.user, filters=filters, limit=services.PASSWORD_ISSUE_MAX + 1)
     else:
         ids = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
     slips = services.person_passwords_issue(actor=request.user, person_ids=ids)
