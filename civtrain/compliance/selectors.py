@@ -455,3 +455,13 @@ def _unit_row(
         "deferred": deferred,
         "rate": round(100 * complete / headcount, 1) if headcount else 0.0,
     }
+
+
+def people_behind(*, actor: Any, year: int, root_path: str) -> dict[str, int]:
+    """Counts of the stored rows with a missed outcome, and with open ones but none missed
+    (risk = 100 × missed + 10 × open)."""
+    qs = snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path)
+    return {
+        "missed": qs.filter(risk__gte=100).count(),
+        "not_yet": qs.filter(risk__gte=10, risk__lt=100).count(),
+    }

@@ -1,5 +1,6 @@
 """Site shell pages: home per role, audit log, error pages, health check."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -10,14 +11,24 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
-from civtrain.core import exports
+from civtrain.classes.api import classes_open_for_self_registration, classes_to_finalise
+from civtrain.compliance.api import people_behind
+from civtrain.core import clock, exports
 from civtrain.core.errors import ValidationFailed
-from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
+from civtrain.enrolment.api import leave_pending_by_class, notices_unacknowledged_count
+from civtrain.organisations.api import (
+    OrgKind,
+    OrgNodeData,
+    org_count_by_kind,
+    org_data,
+    org_data_many,
+)
 from civtrain.people.api import person_counts, person_for_user
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -85,8 +96,64 @@ def _node_id(path: str) -> int:
     return int(path.strip("/").split("/")[-1])
 
 
+@dataclass(frozen=True)
+class Task:
+    """One thing a role has to do next, on its home page (issue #11 item 7)."""
+
+    text: str
+    url: str
+    urgent: bool = False
+
+
+def _personnel_tasks(actor: Any, node: OrgNodeData, path: str) -> list[Task]:
+    """Behind, by this year's stored results; notices to acknowledge; leave to decide."""
+    year = clock.today().year
+    tasks = []
+    behind = people_behind(actor=actor, year=year, root_path=path)
+    people = f"{reverse('compliance:people')}?unit={node.code}&year={year}"
+    if behind["missed"]:
+        text = _("%(n)s 人有培训要求逾期未完成") % {"n": behind["missed"]}
+        tasks.append(Task(text, f"{people}&risk=missed", urgent=True))
+    if behind["not_yet"]:
+        text = _("%(n)s 人本年度还有培训要求未完成") % {"n": behind["not_yet"]}
+        tasks.append(Task(text, f"{people}&risk=not_yet"))
+    return tasks
+
+
+def _unit_tasks(actor: Any) -> list[Task]:
+    tasks = []
+    notices = notices_unacknowledged_count(actor=actor)
+    if notices:
+        text = _("%(n)s 条培训结果通知待确认") % {"n": notices}
+        tasks.append(Task(text, reverse("enrolment:inbox"), urgent=True))
+    return tasks + _leave_tasks(actor)
+
+
+def _leave_tasks(actor: Any) -> list[Task]:
+    return [
+        Task(
+            _("“%(title)s”有 %(n)s 条请假申请待审批") % {"title": title, "n": n},
+            reverse("enrolment:leave", args=[class_id]),
+        )
+        for class_id, title, n in leave_pending_by_class(actor=actor)
+    ]
+
+
+def _institution_tasks(actor: Any) -> list[Task]:
+    finalise = [
+        Task(
+            _("“%(title)s”已于 %(end)s 结束，成绩待确认") % {"title": c.title, "end": c.end_date},
+            reverse("enrolment:results", args=[c.id]),
+            urgent=True,
+        )
+        for c in classes_to_finalise(actor)
+    ]
+    return finalise + _leave_tasks(actor)
+
+
 def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Counts for each subtree the actor holds: nodes per kind and active people."""
+    """Counts for each subtree the actor holds, nodes per kind and active people, and what to
+    do next there."""
     nodes = org_data_many(_node_id(p) for p in paths)
     panels = []
     for path in paths:
@@ -100,6 +167,7 @@ def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, A
                 "departments": kinds.get(OrgKind.DEPARTMENT.value, 0),
                 "people": people,
                 "categories": [(label, people[c.value]) for c, label in CATEGORY_LABELS.items()],
+                "tasks": _personnel_tasks(actor, nodes[_node_id(path)], path),
             }
         )
     return panels
@@ -130,6 +198,12 @@ def home(request: HttpRequest) -> HttpResponse:
             request.user, scope.paths_for(Role.DISTRICT_BUREAU)
         ),
         "unit_panels": _jurisdiction_panels(request.user, scope.paths_for(Role.UNIT_HR)),
+        "institution_tasks": (
+            _institution_tasks(request.user) if scope.has(Role.INSTITUTION) else []
+        ),
+        "open_classes": (
+            classes_open_for_self_registration(request.user) if scope.has(Role.LEARNER) else []
+        ),
         "is_institution": scope.has(Role.INSTITUTION),
         "is_teacher": scope.has(Role.TEACHER),
         "is_evaluator": scope.has(Role.EVALUATOR),
@@ -138,6 +212,8 @@ def home(request: HttpRequest) -> HttpResponse:
         else None,
         "has_role": bool(scope.roles),
     }
+    if context["unit_panels"]:  # notices and leave are the actor's, whichever of their units
+        context["unit_panels"][0]["tasks"] += _unit_tasks(request.user)
     context["learner_progress_template"] = (
         LEARNER_PROGRESS_TEMPLATE
         if context["learner"] and _template_available(LEARNER_PROGRESS_TEMPLATE)

@@ -181,3 +181,20 @@ def test_the_units_page_exports_its_table(city: Client) -> None:
     names = [r[0] for r in rows[1:]]
     assert names == [name.strip() for name in shown] == ["江北区", "渝中区"]  # lowest rate first
     assert sum(r[1] for r in rows[1:]) == PEOPLE
+
+
+def test_hr_home_says_who_is_behind_and_links_to_them(city: Client, actors: dict[str, Any]) -> None:
+    clock.freeze(clock.now().replace(year=2018, month=12, day=31))  # the deadline's own day
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    hr = Client()
+    hr.force_login(actors["unit_hr"])  # U1, with its 办公室
+    home = hr.get("/").content.decode()
+    tasks = home[home.index('id="tasks-U1"') :]
+    # U1's 20 people met the 90 h; its 办公室's 20 have 40 h, not yet missed (§8 "Deadlines").
+    assert "20 人本年度还有培训要求未完成" in tasks
+    assert "逾期未完成" not in tasks
+    link = re.search(r'href="(/compliance/\?unit=U1&amp;year=2018&amp;risk=not_yet)"', tasks)
+    assert link is not None
+    listed = hr.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert "共 20 人" in listed
