@@ -28,6 +28,7 @@ __all__ = [
     "SessionInput",
     "access_class",
     "access_session",
+    "class_capacity_set",
     "class_create",
     "class_data",
     "class_mark_results_final",
@@ -124,6 +125,12 @@ def class_mark_results_final(*, actor: Any, class_id: int) -> ClassData:
     return to_data(services.class_mark_results_final(actor=actor, training_class=tc))
 
 
+def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> ClassData:
+    """For the enrolment app's capacity service only (it checks the actor and admits from
+    the waitlist in the same transaction)."""
+    return to_data(services.class_capacity_set(actor=actor, class_id=class_id, capacity=capacity))
+
+
 def class_lock(class_id: int) -> ClassData:
     """Lock the class row for the caller's transaction (capacity checks race-safely)."""
     tc = TrainingClass.objects.select_for_update().select_related("organiser").get(pk=class_id)
@@ -178,16 +185,3 @@ def classes_held_by_subject(
             training_class__status__in=HELD,
         ).values_list("training_class_id", "training_class__organiser_id", "subject")
     )
-
-
-def classes_to_finalise(actor: Any) -> list[ClassData]:
-    """Classes the actor runs (institution staff) that are running and whose last day has
-    passed (Asia/Shanghai): results wait to be finalised (issue #11 item 7)."""
-    from civtrain.core import clock
-
-    qs = TrainingClass.objects.filter(
-        selectors.class_run_q(actor),
-        status=ClassStatus.RUNNING,
-        end_date__lt=clock.today(),
-    ).order_by("end_date", "id")
-    return [to_data(tc) for tc in qs.distinct()]

@@ -12,6 +12,7 @@ class ClassesErrorCode(StrEnum):
     BAD_TRANSITION = "bad_status_transition"
     NOT_EDITABLE = "class_not_editable"
     INVALID = "invalid_class"
+    CAPACITY_ON_ROSTER = "capacity_on_roster"
 
 
 class ClassError(ApplicationError):

@@ -201,6 +201,14 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
     _validate(data, institution)
     if TrainingClass.objects.filter(code=data.code.strip()).exclude(pk=tc.pk).exists():
         raise _invalid(f"班次编号 {data.code} 已被使用")
+    if data.capacity != tc.capacity and tc.status != ClassStatus.PLANNED:
+        # Places given or taken once nominations are open decide who leaves the waitlist:
+        # that is the enrolment app's change (enrolment.api.class_capacity_set).
+        raise ClassError(
+            ClassesErrorCode.CAPACITY_ON_ROSTER,
+            "报名开始后，计划人数请在学员名单页调整（增加的名额按候补顺序递补）",
+            {"capacity": tc.capacity},
+        )
     scheduled = sum(tc.sessions.values_list("hours", flat=True), Decimal(0))
     if scheduled > data.total_hours:
         raise ClassError(
@@ -223,6 +231,29 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
         org_path=organiser_path,
         changes=diff(before, after),
     )
+    return tc
+
+
+def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> TrainingClass:
+    """Set the class's number of places; called only by the enrolment app's service, inside
+    its transaction, which then admits from the waitlist (#11 item 4)."""
+    tc = TrainingClass.objects.select_for_update().select_related("organiser").get(pk=class_id)
+    if tc.status not in EDITABLE:
+        raise ClassError(ClassesErrorCode.NOT_EDITABLE, "培训班已开班，计划人数不能再修改")
+    if capacity <= 0:
+        raise _invalid("计划人数须大于 0")
+    if capacity != tc.capacity:
+        was, tc.capacity = tc.capacity, capacity
+        tc.save(update_fields=["capacity", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="class.capacity",
+            object_type="training_class",
+            object_id=tc.pk,
+            object_label=str(tc),
+            org_path=tc.organiser.path,
+            changes={"capacity": [was, capacity]},
+        )
     return tc
 
 

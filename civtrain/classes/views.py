@@ -84,8 +84,13 @@ class ClassForm(forms.Form):
     external = forms.BooleanField(label=gettext_lazy("对口/外地培训"), required=False)
     self_registration = forms.BooleanField(label=gettext_lazy("允许个人报名"), required=False)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Any, capacity_locked: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if capacity_locked:  # once nominations open, places change on the roster page
+            self.fields["capacity"].disabled = True
+            self.fields["capacity"].help_text = _("报名开始后，计划人数请在学员名单页调整")
         self.fields["training_type"].choices = _choices(TRAINING_TYPE_LABELS)  # type: ignore[attr-defined]
         self.fields["mode"].choices = _choices(DELIVERY_MODE_LABELS)  # type: ignore[attr-defined]
         self.fields["exam_form"].choices = _choices(EXAM_FORM_LABELS)  # type: ignore[attr-defined]
@@ -173,7 +178,12 @@ def class_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
     tc = selectors.access_class_by_id(request.user, class_id, manage=True)
-    form = ClassForm(request.POST or None, actor=request.user, initial=_initial(tc))
+    form = ClassForm(
+        request.POST or None,
+        actor=request.user,
+        initial=_initial(tc),
+        capacity_locked=tc.status != ClassStatus.PLANNED,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.class_update(actor=request.user, training_class=tc, data=form.to_input())

@@ -1,23 +1,25 @@
 """Public interface of enrolment for other apps (reports, certificates, evaluations)."""
 
-from typing import Any
-
-from django.db.models import Count
-
 from civtrain.enrolment import selectors, services
 from civtrain.enrolment.data import (
     AttendanceStatus,
     EnrolmentStatus,
+    NominationFilter,
     NominationOutcome,
     ResultInput,
+    WithdrawalReason,
 )
 
 __all__ = [
     "AttendanceStatus",
     "EnrolmentStatus",
+    "NominationFilter",
     "NominationOutcome",
     "ResultInput",
+    "WithdrawalReason",
+    "class_capacity_set",
     "class_counts",
+    "leave_request_create",
     "nominations_create",
     "results_finalise",
 ]
@@ -25,23 +27,6 @@ __all__ = [
 nominations_create = services.nominations_create
 results_finalise = services.results_finalise
 class_counts = selectors.class_counts
-
-
-def notices_unacknowledged_count(*, actor: Any) -> int:
-    """Training-result notices to the actor's units not yet acknowledged (the HR home page)."""
-    return selectors.notice_list(actor=actor, unacknowledged=True).count()
-
-
-def leave_pending_by_class(*, actor: Any) -> list[tuple[int, str, int]]:
-    """(class id, class title, pending requests) for the leave the actor can see waiting for
-    a decision, oldest class first (the home pages' tasks, issue #11 item 7)."""
-    rows = (
-        selectors.leave_list(actor=actor, pending_only=True)
-        .values("enrolment__training_class_id", "enrolment__training_class__title")
-        .annotate(n=Count("id"))
-        .order_by("enrolment__training_class_id")
-    )
-    return [
-        (r["enrolment__training_class_id"], r["enrolment__training_class__title"], r["n"])
-        for r in rows
-    ]
+# The organiser's change of places admits from the waitlist (#11 item 4).
+class_capacity_set = services.class_capacity_set
+leave_request_create = services.leave_request_create

@@ -20,6 +20,42 @@ ENROLMENT_STATUS_LABELS = {
 }
 
 
+class WithdrawalReason(StrEnum):
+    """Who took a trainee off a class and why (#11 item 4): the trainee's own withdrawal is
+    not the unit's, and neither is the institution's."""
+
+    SELF = "self"  # the trainee asked (themself, or through their unit)
+    UNIT = "unit"  # the unit recalled its nomination
+    LEAVE_OVER_LIMIT = "leave_over_limit"  # NAT-6: leave above 1/7 of the class's hours
+    ABSENCE = "absence"  # the institution: absence without leave (CQ-M3)
+    DISCIPLINE = "discipline"  # the institution: a breach of the class's rules
+    INSTITUTION = "institution"  # the institution, for a reason it states in the note
+
+
+WITHDRAWAL_REASON_LABELS = {
+    WithdrawalReason.SELF: "本人申请退出",
+    WithdrawalReason.UNIT: "所在单位撤回推荐",
+    WithdrawalReason.LEAVE_OVER_LIMIT: "请假超过总学时七分之一",
+    WithdrawalReason.ABSENCE: "无故缺勤",
+    WithdrawalReason.DISCIPLINE: "违反培训纪律",
+    WithdrawalReason.INSTITUTION: "施教机构作退学处理",
+}
+# The reasons the institution gives when it takes a trainee off a running class (退学);
+# LEAVE_OVER_LIMIT is recorded only by the NAT-6 check, never picked by hand.
+INSTITUTION_REASONS = (
+    WithdrawalReason.INSTITUTION,  # the default: a reason of its own, stated in the note
+    WithdrawalReason.ABSENCE,
+    WithdrawalReason.DISCIPLINE,
+)
+# What a trainee's unit (or the trainee) may give before the class runs.
+UNIT_REASONS = (WithdrawalReason.SELF, WithdrawalReason.UNIT)
+
+
+class MessageKind(StrEnum):
+    ADMITTED = "admitted"  # admitted from the waitlist
+    TRAINING_NOTICE = "training_notice"  # 调训通知
+
+
 class AttendanceStatus(StrEnum):
     PRESENT = "present"
     LEAVE = "leave"  # approved leave
@@ -73,6 +109,20 @@ class NominationOutcome:
     enrolment_id: int
     status: EnrolmentStatus
     created: bool
+
+
+@dataclass(frozen=True)
+class NominationFilter:
+    """Whom a batch nomination takes (#11 item 4): the active people of a unit's subtree
+    that match every filter given (e.g. all law-enforcement staff of a unit)."""
+
+    unit_id: int | None = None
+    category: str = ""
+    rank: str = ""
+    leadership_level: str = ""
+    grassroots: bool | None = None
+    basic_post: bool | None = None
+    law_enforcement: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ class EnrolmentErrorCode(StrEnum):
     IMPORT_ERRORS = "import_errors"
     LEDGER_REFUSED = "ledger_refused"
     DROP_BY_INSTITUTION = "drop_by_institution"  # 退学 from a running class: institution only
+    BAD_REASON = "bad_withdrawal_reason"
+    CLASS_FULL = "class_full"
+    PREVIEW_STALE = "nomination_preview_stale"
+    # NAT-6: the leave would take the trainee above 1/7; send again with confirm_drop.
+    LEAVE_OVER_LIMIT = "leave_over_limit"
+    SESSION_NOT_HELD = "session_not_held"  # attendance for a session that has not begun
+    FINALISE_EARLY = "finalise_before_last_session"
 
 
 class EnrolmentError(ApplicationError):

@@ -93,3 +93,50 @@ def credited_hours(
         leave_hours=min(leave_hours, total),
         absent_hours=absent_hours,
     )
+
+
+@dataclass(frozen=True)
+class LeaveVerdict:
+    """NAT-6 for one trainee: the hours on leave against 1/7 of the class's hours."""
+
+    taken: Decimal
+    total: Decimal
+
+    @property
+    def cap(self) -> Decimal:
+        return (self.total / 7).quantize(CENT)
+
+    @property
+    def over(self) -> bool:
+        return self.taken * 7 > self.total
+
+    @property
+    def reason(self) -> str:
+        """Why the trainee is withdrawn (shown before the confirmation and kept after)."""
+        return (
+            f"累计请假 {fmt_hours(self.taken)} 学时，超过总学时 {fmt_hours(self.total)} 的"
+            f"七分之一（{fmt_hours(self.cap)} 学时），按规定退学"
+        )
+
+
+def fmt_hours(value: Decimal) -> str:
+    """8.0 → "8", 3.43 → "3.43": hours as people write them."""
+    return f"{value.normalize():f}"
+
+
+def leave_verdict(
+    tc: ClassData,
+    sessions: Iterable[SessionData],
+    marks: Mapping[int, str],
+    leave: Iterable[tuple[int | None, Decimal]],
+) -> LeaveVerdict:
+    """# implements NAT-6: one check for leave however it was recorded (#11 item 5).
+
+    A session marked as leave on the attendance sheet and an approved leave request count
+    the same hours (the reading in this module's doc): a request tied to a session counts
+    its hours, at most the session's; a leave mark with no request for it counts the
+    session's hours; a request for no session counts its hours. So approving a 3-hour
+    request for a 3-hour session and marking that session as leave give the same verdict."""
+    return LeaveVerdict(
+        taken=credited_hours(tc, sessions, marks, leave).leave_hours, total=tc.total_hours
+    )

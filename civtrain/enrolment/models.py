@@ -8,9 +8,11 @@ from civtrain.enrolment.data import (
     ATTENDANCE_LABELS,
     ENROLMENT_STATUS_LABELS,
     LEAVE_STATUS_LABELS,
+    WITHDRAWAL_REASON_LABELS,
     AttendanceMethod,
     EnrolmentStatus,
     LeaveStatus,
+    MessageKind,
 )
 
 
@@ -33,6 +35,15 @@ class Enrolment(models.Model):
         db_index=True,
     )
     status_reason = models.CharField("原因", max_length=300, blank=True)
+    # Who took the trainee off the class, when and why (#11 item 4); empty while on it.
+    withdrawal_reason = models.CharField(
+        "退出类别",
+        max_length=24,
+        blank=True,
+        choices=[(k.value, v) for k, v in WITHDRAWAL_REASON_LABELS.items()],
+    )
+    withdrawn_by_id = models.BigIntegerField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     self_registered = models.BooleanField(default=False)
     nominated_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -119,6 +130,64 @@ class UnitNotice(models.Model):
 
     class Meta:
         ordering = ["acknowledged_at", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingNotice(models.Model):
+    """A 调训通知 of a class: the organiser's text (and a file) sent to the units of the
+    people nominated, each unit acknowledging it in its inbox (#11 item 4)."""
+
+    training_class = models.ForeignKey(
+        "classes.TrainingClass", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文")
+    # The attachment is kept in the database: small (≤ 5 MB), served only to the units
+    # that received the notice and the class's managers.
+    file_name = models.CharField(max_length=200, blank=True)
+    file_data = models.BinaryField(null=True, blank=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class UnitMessage(models.Model):
+    """A message to a unit's inbox about its people in a class, to acknowledge: a trainee
+    admitted from the waitlist, or a class's training notice (#11 item 4)."""
+
+    unit = models.ForeignKey("organisations.OrgNode", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=[(k.value, k.value) for k in MessageKind])
+    training_class = models.ForeignKey(
+        "classes.TrainingClass", on_delete=models.PROTECT, related_name="+"
+    )
+    notice = models.ForeignKey(
+        TrainingNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["acknowledged_at", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "unit"],
+                condition=models.Q(notice__isnull=False),
+                name="training_notice_once_per_unit",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

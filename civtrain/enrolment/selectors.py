@@ -8,12 +8,19 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.accounts.api import PERSONNEL_ROLES, User, actor_scope
 from civtrain.classes.api import ClassData, class_ids_q, class_run_q, sessions_of
 from civtrain.core.errors import NotFound
 from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, LeaveStatus
 from civtrain.enrolment.hours import CreditedHours, credited_hours
-from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest, UnitNotice
+from civtrain.enrolment.models import (
+    Attendance,
+    Enrolment,
+    LeaveRequest,
+    TrainingNotice,
+    UnitMessage,
+    UnitNotice,
+)
 from civtrain.organisations.api import subtree_q
 
 
@@ -124,3 +131,88 @@ def credited_hours_by_enrolment(
     ).values_list("enrolment_id", "session_id", "hours"):
         leave[e_id].append((s_id, hours))
     return {i: credited_hours(tc, sessions, marks[i], leave[i]) for i in ids}
+
+
+def enrolment_get(*, actor: Any, enrolment_id: int) -> Enrolment:
+    """One enrolment the actor may see (scoped as enrolment_list)."""
+    found = (
+        Enrolment.objects.filter(enrolment_scope_q(actor), pk=enrolment_id)
+        .select_related("person", "unit", "training_class")
+        .first()
+    )
+    if found is None:
+        raise NotFound("报名记录不存在或无权访问")
+    return found
+
+
+def message_list(*, actor: Any, unacknowledged: bool = False) -> QuerySet[UnitMessage]:
+    """The unit's messages: admissions from the waitlist and training notices (#11 item 4)."""
+    scope = actor_scope(actor)
+    qs = UnitMessage.objects.filter(subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path"))
+    if unacknowledged:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return qs.select_related("unit", "training_class", "notice").defer("notice__file_data")
+
+
+def access_message_by_id(actor: Any, message_id: int) -> UnitMessage:
+    found = message_list(actor=actor).filter(pk=message_id).first()
+    if found is None:
+        raise NotFound("通知不存在或无权访问")
+    return found
+
+
+def training_notices_of(*, class_id: int) -> list[dict[str, Any]]:
+    """A class's training notices with how many units received and acknowledged each."""
+    rows = (
+        TrainingNotice.objects.filter(training_class_id=class_id)
+        .annotate(
+            units=Count("messages"),
+            acknowledged=Count("messages", filter=Q(messages__acknowledged_at__isnull=False)),
+        )
+        .values("id", "title", "body", "file_name", "created_at", "units", "acknowledged")
+    )
+    return [dict(row) for row in rows]
+
+
+def training_notice_file(*, actor: Any, notice_id: int, manages: bool) -> tuple[str, bytes]:
+    """A notice's attachment for the class's managers (`manages`, checked by the caller)
+    and the units that received the notice; NotFound for anyone else."""
+    notice = TrainingNotice.objects.filter(pk=notice_id, file_data__isnull=False).first()
+    if notice is None:
+        raise NotFound("附件不存在或无权访问")
+    if not manages and not message_list(actor=actor).filter(notice_id=notice_id).exists():
+        raise NotFound("附件不存在或无权访问")
+    return notice.file_name, bytes(notice.file_data or b"")
+
+
+def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Who did something (e.g. withdrew a trainee): user id → display name."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+
+
+def leave_get(*, actor: Any, leave_id: int) -> LeaveRequest:
+    found = leave_list(actor=actor).filter(pk=leave_id).first()
+    if found is None:
+        raise NotFound("请假申请不存在或无权访问")
+    return found
+
+
+def training_notice_class_id(notice_id: int) -> int | None:
+    return (
+        TrainingNotice.objects.filter(pk=notice_id)
+        .values_list("training_class_id", flat=True)
+        .first()
+    )
+
+
+def enrolment_status(enrolment_id: int) -> str:
+    """The enrolment's status, for a caller that already holds the enrolment's id by right."""
+    return str(Enrolment.objects.values_list("status", flat=True).get(pk=enrolment_id))
+
+
+def notices_by_ids(notice_ids: list[int]) -> QuerySet[UnitNotice]:
+    """Result notices just sent, read back by the institution that sent them."""
+    return UnitNotice.objects.filter(pk__in=notice_ids).select_related("enrolment__person")

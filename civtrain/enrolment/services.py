@@ -1,5 +1,6 @@
 """Writes of enrolment: nominations, waitlist, attendance, leave, results, unit feedback."""
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -12,12 +13,14 @@ from civtrain.classes.api import (
     CLASS_STATUS_LABELS,
     ClassData,
     ClassStatus,
+    SessionData,
     access_class,
     access_session,
     class_lock,
     class_mark_results_final,
     sessions_of,
 )
+from civtrain.classes.api import class_capacity_set as classes_capacity_set
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.errors import NotFound, ValidationFailed
@@ -25,21 +28,40 @@ from civtrain.core.text import compact, normalise
 from civtrain.enrolment import ledger, qr, selectors
 from civtrain.enrolment.data import (
     ATTENDANCE_LABELS,
+    INSTITUTION_REASONS,
+    UNIT_REASONS,
+    WITHDRAWAL_REASON_LABELS,
     AttendanceMethod,
     AttendanceStatus,
     EnrolmentStatus,
     ImportProblem,
     LeaveStatus,
+    MessageKind,
+    NominationFilter,
     NominationOutcome,
     ResultInput,
+    WithdrawalReason,
 )
 from civtrain.enrolment.errors import EnrolmentError, EnrolmentErrorCode
-from civtrain.enrolment.hours import CreditedHours
-from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest, UnitNotice
-from civtrain.people.api import access_person, person_for_user, person_id_by_id_number
+from civtrain.enrolment.hours import CreditedHours, LeaveVerdict, fmt_hours, leave_verdict
+from civtrain.enrolment.models import (
+    Attendance,
+    Enrolment,
+    LeaveRequest,
+    TrainingNotice,
+    UnitMessage,
+    UnitNotice,
+)
+from civtrain.people.api import (
+    access_person,
+    person_for_user,
+    person_id_by_id_number,
+    person_ids_matching,
+)
 from civtrain.people.data import PersonData, mask_id_number
 
 ACTIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
+NOT_FINAL = (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING)
 SCORE_FIELDS = (
     "exam_score",
     "conduct_attitude",
@@ -49,11 +71,6 @@ SCORE_FIELDS = (
     "peer_score",
 )
 CONDUCT_FIELDS = SCORE_FIELDS[1:5]
-
-
-def fmt_hours(value: Decimal) -> str:
-    """8.0 → "8", 3.43 → "3.43": hours as people write them."""
-    return f"{value.normalize():f}"
 
 
 def _lock_class(class_id: int, *allowed: ClassStatus) -> ClassData:
@@ -106,6 +123,35 @@ def _set_status(
     _audit(actor, action, tc, e, {"status": [was, to.value], "reason": reason})
 
 
+def _take_off(
+    actor: Any, tc: ClassData, e: Enrolment, why: WithdrawalReason, note: str = ""
+) -> None:
+    """Withdraw (退出, before the class runs) or drop (退学, once it runs, or for leave above
+    1/7 at any time, NAT-6) a trainee, recording who did it, when, and why (#11 item 4),
+    audited."""
+    dropped = e.status == EnrolmentStatus.ENROLLED and (
+        tc.status == ClassStatus.RUNNING or why == WithdrawalReason.LEAVE_OVER_LIMIT
+    )
+    to = EnrolmentStatus.DROPPED if dropped else EnrolmentStatus.WITHDRAWN
+    was = e.status
+    e.status = to
+    e.status_reason = (note.strip() or WITHDRAWAL_REASON_LABELS[why])[:300]
+    e.withdrawal_reason = why
+    e.withdrawn_by_id = getattr(actor, "pk", None)
+    e.withdrawn_at = clock.now()
+    e.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "withdrawal_reason",
+            "withdrawn_by_id",
+            "withdrawn_at",
+        ]
+    )
+    changes = {"status": [was, to.value], "withdrawal_reason": why.value, "reason": e.status_reason}
+    _audit(actor, "enrolment.drop" if dropped else "enrolment.withdraw", tc, e, changes)
+
+
 def _enrolled_count(class_id: int) -> int:
     return Enrolment.objects.filter(
         training_class_id=class_id, status=EnrolmentStatus.ENROLLED
@@ -123,6 +169,9 @@ def _enrol(
     if existing is not None:  # re-nominating someone who withdrew earlier
         existing.status = status
         existing.status_reason = ""
+        existing.withdrawal_reason = ""
+        existing.withdrawn_by_id = None
+        existing.withdrawn_at = None
         existing.unit_id = person.unit_id
         existing.created_at = clock.now()
         existing.nominated_by_id = getattr(actor, "pk", None)
@@ -151,6 +200,7 @@ def nominations_create(
     """
     access_class(actor, class_id)  # NotFound when the class is not visible
     tc = _lock_class(class_id, ClassStatus.OPEN)
+    _admit_waitlist(actor, tc)  # those already waiting come before new nominees
     scope = actor_scope(actor)
     people: list[PersonData] = []
     for pid in dict.fromkeys(person_ids):
@@ -221,6 +271,7 @@ def enrolment_self_register(*, actor: Any, class_id: int) -> NominationOutcome:
             EnrolmentErrorCode.SELF_REGISTRATION_CLOSED,
             "该培训班不接受个人报名，请联系所在单位推荐",
         )
+    _admit_waitlist(actor, tc)
     outcome = _enrol(actor, tc, person, self_registered=True)
     audit_record(
         actor=actor,
@@ -262,53 +313,200 @@ def access_enrolment_by_id(actor: Any, enrolment_id: int, *, run: bool = False) 
     raise NotFound("报名记录不存在或无权访问")
 
 
-def _promote_waitlist(actor: Any, tc: ClassData) -> Enrolment | None:
-    if _enrolled_count(tc.id) >= tc.capacity:
-        return None
-    nxt = (
+# --- the waitlist (#11 item 4) ------------------------------------------------------------
+
+
+def _admitted_message(tc: ClassData, e: Enrolment, how: str) -> UnitMessage:
+    return UnitMessage(
+        unit_id=e.unit_id,
+        kind=MessageKind.ADMITTED,
+        training_class_id=tc.id,
+        enrolment=e,
+        title=f"{e.person.name} · {tc.title} 候补录取",
+        body=(
+            f"{e.person.name} 已由候补转为录取（{how}）。\n"
+            f"培训班：{tc.title}（{tc.code}），{tc.start_date} 至 {tc.end_date}，"
+            f"{fmt_hours(tc.total_hours)} 学时。请通知本人按时参训。"
+        ),
+        created_at=clock.now(),
+    )
+
+
+def _admit(actor: Any, tc: ClassData, e: Enrolment, how: str) -> None:
+    """One waitlisted trainee admitted: audited, their unit told in its inbox."""
+    _set_status(actor, "enrolment.admit", tc, e, EnrolmentStatus.ENROLLED, how)
+    _admitted_message(tc, e, how).save()
+
+
+def _admit_waitlist(actor: Any, tc: ClassData, how: str = "候补递补") -> list[Enrolment]:
+    """Fill the free places of a class not yet running from its waitlist, first come first
+    admitted (the order of waitlisting). The caller holds the class's lock."""
+    if tc.status not in (ClassStatus.PLANNED, ClassStatus.OPEN):
+        return []
+    free = tc.capacity - _enrolled_count(tc.id)
+    if free <= 0:
+        return []
+    waiting = list(
         Enrolment.objects.select_for_update()
         .select_related("person", "unit")
         .filter(training_class_id=tc.id, status=EnrolmentStatus.WAITLISTED)
-        .order_by("created_at", "id")
-        .first()
+        .order_by("created_at", "id")[:free]
     )
-    if nxt is None:
-        return None
-    _set_status(actor, "enrolment.promote", tc, nxt, EnrolmentStatus.ENROLLED, "候补递补")
-    return nxt
+    for e in waiting:
+        _admit(actor, tc, e, how)
+    return waiting
+
+
+def manages_class(actor: Any, class_id: int) -> bool:
+    """Whether the actor may manage the class (its organiser or its institution)."""
+    try:
+        access_class(actor, class_id, manage=True)
+    except NotFound:
+        return False
+    return True
 
 
 @transaction.atomic
-def enrolment_withdraw(*, actor: Any, enrolment_id: int, reason: str = "") -> Enrolment:
-    """Withdraw a trainee (unit HR, the trainee, or the institution); before the class runs,
-    the first on the waitlist takes the freed place.
+def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> list[Enrolment]:
+    """The organiser changes the number of places; new places go to the waitlist in order.
+    Returns the trainees admitted."""
+    access_class(actor, class_id, manage=True)
+    tc = _lock_class(class_id, ClassStatus.PLANNED, ClassStatus.OPEN)
+    enrolled = _enrolled_count(class_id)
+    if capacity < enrolled:
+        raise ValidationFailed(f"计划人数不能少于已录取人数（{enrolled} 人）")
+    tc = classes_capacity_set(actor=actor, class_id=class_id, capacity=capacity)
+    return _admit_waitlist(actor, tc, "计划人数增加，按候补顺序递补")
+
+
+@transaction.atomic
+def waitlist_admit(*, actor: Any, enrolment_id: int) -> Enrolment:
+    """The organiser or the institution admits one waitlisted trainee by hand, in any order.
+    With no free place the class gets one more (its capacity grows by one, audited)."""
+    e = Enrolment.objects.select_related("unit", "person").filter(pk=enrolment_id).first()
+    if e is None or not manages_class(actor, e.training_class_id):
+        raise NotFound("报名记录不存在或无权访问")
+    tc = _lock_class(e.training_class_id, *NOT_FINAL)
+    e = Enrolment.objects.select_for_update().select_related("unit", "person").get(pk=e.pk)
+    if e.status != EnrolmentStatus.WAITLISTED:
+        raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该学员不在候补名单中")
+    if _enrolled_count(tc.id) >= tc.capacity:
+        if tc.status == ClassStatus.RUNNING:
+            raise EnrolmentError(
+                EnrolmentErrorCode.CLASS_FULL, "培训班已开班且名额已满，不能再录取"
+            )
+        tc = classes_capacity_set(actor=actor, class_id=tc.id, capacity=tc.capacity + 1)
+    _admit(actor, tc, e, "主办方从候补名单录取")
+    return e
+
+
+@transaction.atomic
+def enrolment_withdraw(
+    *, actor: Any, enrolment_id: int, reason: str = "", why: str = ""
+) -> Enrolment:
+    """Take a trainee off a class, recording who and why (#11 item 4): the trainee
+    (本人申请退出), their unit (本人申请 or 单位撤回推荐), or the institution (its reasons);
+    before the class runs, the waitlist fills the freed place in order.
 
     Once the class runs, taking a trainee off it is 退学, which only the institution decides
     (as it decides leave, NAT-6) and which the ledger records as a failed result at
     finalisation (REQUIREMENTS §8 "Failed training"); the trainee or their unit asks the
     institution for leave instead. Without this, withdrawing before the results would keep
-    a failure out of the record (ZZ-M4, CQ-M3)."""
+    a failure out of the record (ZZ-M4, CQ-M3). Leave above 1/7 is recorded by the leave
+    check itself (leave_request_decide, attendance_record), never picked here."""
     e = access_enrolment_by_id(actor, enrolment_id)
     tc = _lock_class(e.training_class_id)
     if e.status not in ACTIVE:
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "该学员已不在本班名单中")
     if tc.status not in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING):
         raise EnrolmentError(EnrolmentErrorCode.BAD_STATUS, "成绩确认后不能再退出")
+    institution = runs_class(actor, tc.id)
     if tc.status == ClassStatus.RUNNING and e.status == EnrolmentStatus.ENROLLED:
-        if not runs_class(actor, tc.id):
+        if not institution:
             raise EnrolmentError(
                 EnrolmentErrorCode.DROP_BY_INSTITUTION,
                 "培训班已开班，中途退出须由施教机构作退学处理；如需离开，请提交请假申请",
             )
-        reason = reason.strip()[:290] or "施教机构作退学处理"
-        _set_status(actor, "enrolment.drop", tc, e, EnrolmentStatus.DROPPED, reason)
-        return e
+        allowed: tuple[WithdrawalReason, ...] = INSTITUTION_REASONS
+    else:
+        scope = actor_scope(actor)
+        allowed = ()
+        if institution:
+            allowed += INSTITUTION_REASONS
+        if scope.covers(e.unit.path, *PERSONNEL_ROLES):
+            allowed = UNIT_REASONS[::-1] + allowed  # the unit's own recall first
+        if scope.user_id is not None and e.person.user_id == scope.user_id:
+            allowed += (WithdrawalReason.SELF,)
+    chosen = WithdrawalReason(why) if why in set(WithdrawalReason) else None
+    if why and chosen not in allowed:
+        raise EnrolmentError(
+            EnrolmentErrorCode.BAD_REASON,
+            f"退出类别“{WITHDRAWAL_REASON_LABELS.get(chosen, why) if chosen else why}”不适用"
+            f"（可选：{'、'.join(WITHDRAWAL_REASON_LABELS[r] for r in allowed)}）",
+            {"allowed": [r.value for r in allowed]},
+        )
     was = e.status
-    reason = reason.strip()[:300] or "主动退出"
-    _set_status(actor, "enrolment.withdraw", tc, e, EnrolmentStatus.WITHDRAWN, reason)
-    if was == EnrolmentStatus.ENROLLED and tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN):
-        _promote_waitlist(actor, tc)
+    _take_off(actor, tc, e, chosen or allowed[0], reason)
+    if was == EnrolmentStatus.ENROLLED:
+        _admit_waitlist(actor, tc)
     return e
+
+
+# --- batch nomination (#11 item 4) ------------------------------------------------------------
+
+
+def _matching(actor: Any, filters: NominationFilter) -> list[int]:
+    return person_ids_matching(
+        actor=actor,
+        unit_id=filters.unit_id,
+        category=filters.category,
+        rank=filters.rank,
+        leadership_level=filters.leadership_level,
+        grassroots=filters.grassroots,
+        basic_post=filters.basic_post,
+        law_enforcement=filters.law_enforcement,
+    )
+
+
+def nomination_preview(*, actor: Any, class_id: int, filters: NominationFilter) -> dict[str, int]:
+    """What a batch nomination would do, before it is confirmed: people matching, already on
+    the class, and how many of the rest would be admitted or waitlisted."""
+    tc = access_class(actor, class_id)
+    if not actor_scope(actor).has(*PERSONNEL_ROLES):
+        raise NotFound("培训班不存在或无权访问")
+    ids = _matching(actor, filters)
+    on = set(
+        Enrolment.objects.filter(
+            training_class_id=class_id, person_id__in=ids, status__in=ACTIVE
+        ).values_list("person_id", flat=True)
+    )
+    new = len(ids) - len(on)
+    waiting = Enrolment.objects.filter(
+        training_class_id=class_id, status=EnrolmentStatus.WAITLISTED
+    ).count()
+    free = max(0, tc.capacity - _enrolled_count(class_id) - waiting)
+    return {
+        "matching": len(ids),
+        "already": len(on),
+        "new": new,
+        "enrolled": min(new, free),
+        "waitlisted": new - min(new, free),
+    }
+
+
+def nominations_by_filter(
+    *, actor: Any, class_id: int, filters: NominationFilter, expected: int
+) -> list[NominationOutcome]:
+    """Nominate everyone the filters match; `expected` is the count the preview showed, and
+    the batch is refused if the list changed since (nothing is written)."""
+    ids = _matching(actor, filters)
+    if len(ids) != expected:
+        raise EnrolmentError(
+            EnrolmentErrorCode.PREVIEW_STALE,
+            f"符合条件的人数已由 {expected} 人变为 {len(ids)} 人，请重新预览后再确认",
+            {"expected": expected, "matching": len(ids)},
+        )
+    return nominations_create(actor=actor, class_id=class_id, person_ids=ids)
 
 
 # --- attendance ------------------------------------------------------------------------
@@ -356,23 +554,51 @@ def attendance_checkin(*, actor: Any, session_id: int, token: str) -> Attendance
             EnrolmentErrorCode.QR_TOKEN_EXPIRED, "二维码已过期，请重新扫描现场屏幕上的最新二维码"
         )
     tc = _lock_class(e.training_class_id, ClassStatus.RUNNING)
+    # Trainees arrive early: the code may be scanned from half an hour before the start.
+    _refuse_unheld(access_session(actor, session_id), early=dt.timedelta(minutes=30))
     row = _mark(actor, e, session_id, AttendanceStatus.PRESENT, AttendanceMethod.QR)
     _audit(actor, "attendance.checkin", tc, e, {"session_id": session_id})
     return row
 
 
+def session_started(session: SessionData, *, early: dt.timedelta = dt.timedelta(0)) -> bool:
+    """Whether the session has begun (Asia/Shanghai), `early` before its start counting."""
+    start = dt.datetime.combine(session.date, session.start_time, tzinfo=clock.TZ)
+    return clock.now() >= start - early
+
+
+def _refuse_unheld(session: SessionData, *, early: dt.timedelta = dt.timedelta(0)) -> None:
+    """Attendance is a record of what happened: none for a session not yet begun (#11 item 5)."""
+    if not session_started(session, early=early):
+        raise EnrolmentError(
+            EnrolmentErrorCode.SESSION_NOT_HELD,
+            f"课次 {session.date:%Y-%m-%d} {session.start_time:%H:%M}“{session.topic}”尚未开始，"
+            "不能登记考勤",
+            {"session_id": session.id},
+        )
+
+
 @transaction.atomic
 def attendance_record(
-    *, actor: Any, session_id: int, enrolment_id: int, status: AttendanceStatus
+    *,
+    actor: Any,
+    session_id: int,
+    enrolment_id: int,
+    status: AttendanceStatus,
+    confirm_drop: bool = False,
 ) -> Attendance:
-    """The institution's register: one trainee, one session (item 5b)."""
+    """The institution's register: one trainee, one session (item 5b). A leave mark goes
+    through the same NAT-6 check as an approved leave request (#11 item 5)."""
     session = access_session(actor, session_id, run=True)
     e = access_enrolment_by_id(actor, enrolment_id, run=True)
     if e.training_class_id != session.class_id or e.status != EnrolmentStatus.ENROLLED:
         raise NotFound("该学员不在本课次名单中")
     tc = _lock_class(session.class_id, ClassStatus.RUNNING)
+    _refuse_unheld(session)
     row = _mark(actor, e, session_id, status, AttendanceMethod.REGISTER)
     _audit(actor, "attendance.record", tc, e, {"session_id": session_id, "status": status.value})
+    if status == AttendanceStatus.LEAVE:
+        _leave_rule(actor, tc, e, confirm_drop=confirm_drop)
     return row
 
 
@@ -403,6 +629,7 @@ def attendance_import(
     for n, s in enumerate(sessions, start=1):
         by_key[str(n)] = s.id
         by_key[f"{s.date:%Y-%m-%d} {s.start_time:%H:%M}"] = s.id
+    held = {s.id for s in sessions if session_started(s)}
     enrolments = {
         e.person_id: e
         for e in Enrolment.objects.select_related("person").filter(
@@ -435,6 +662,9 @@ def attendance_import(
                 ImportProblem(i, f"课次“{raw.get('课次', '')}”不存在（填序号或“日期 开始时间”）")
             )
             continue
+        if session_id not in held:
+            problems.append(ImportProblem(i, f"课次“{raw.get('课次', '')}”尚未开始，不能登记考勤"))
+            continue
         status = _STATUS_WORDS.get(compact(raw.get("状态", "")))
         if status is None:
             problems.append(ImportProblem(i, f"状态“{raw.get('状态', '')}”应为 出勤/请假/缺勤"))
@@ -444,6 +674,18 @@ def attendance_import(
         return 0, problems
     for enrolment, session_id, status in marks:
         _mark(actor, enrolment, session_id, status, AttendanceMethod.IMPORT)
+    # NAT-6 as on the sheet; a file cannot confirm a withdrawal, so it is refused whole.
+    over = [
+        (e, verdict)
+        for e in {e.pk: e for e, _sid, st in marks if st == AttendanceStatus.LEAVE}.values()
+        if (verdict := _leave_of(tc, e)).over
+    ]
+    if over:
+        transaction.set_rollback(True)
+        return 0, [
+            ImportProblem(0, f"{e.person.name}：{v.reason}。请在考勤表上登记并确认退学")
+            for e, v in over
+        ]
     audit_record(
         actor=actor,
         action="attendance.import",
@@ -495,17 +737,46 @@ def leave_request_create(
     return leave
 
 
-def approved_leave_hours(enrolment_id: int) -> Decimal:
-    total = LeaveRequest.objects.filter(
-        enrolment_id=enrolment_id, status=LeaveStatus.APPROVED
-    ).aggregate(h=Sum("hours"))["h"]
-    return total or Decimal(0)
+def _leave_of(tc: ClassData, e: Enrolment) -> LeaveVerdict:
+    """The NAT-6 verdict on one trainee as recorded now: leave marks and approved requests."""
+    marks = dict(Attendance.objects.filter(enrolment=e).values_list("session_id", "status"))
+    leave = list(
+        LeaveRequest.objects.filter(enrolment=e, status=LeaveStatus.APPROVED).values_list(
+            "session_id", "hours"
+        )
+    )
+    return leave_verdict(tc, sessions_of(tc.id), marks, leave)
+
+
+def _leave_rule(actor: Any, tc: ClassData, e: Enrolment, *, confirm_drop: bool) -> None:
+    """# implements NAT-6: leave above 1/7 of the class's hours withdraws the trainee (退学).
+
+    The one check for both paths (#11 item 5): a leave mark on the attendance sheet and an
+    approved leave request call it after writing, inside the caller's transaction. Over the
+    cap, the withdrawal needs the caller's confirmation: without it the error says why and
+    the transaction rolls back, so nothing is written."""
+    verdict = _leave_of(tc, e)
+    if not verdict.over:
+        return
+    if not confirm_drop:
+        raise EnrolmentError(
+            EnrolmentErrorCode.LEAVE_OVER_LIMIT,
+            f"{e.person.name}：{verdict.reason}。确认后将作退学处理，并记入培训档案",
+            {
+                "enrolment_id": e.pk,
+                "leave_hours": str(verdict.taken),
+                "cap_hours": str(verdict.cap),
+            },
+        )
+    _take_off(actor, tc, e, WithdrawalReason.LEAVE_OVER_LIMIT, verdict.reason)
 
 
 @transaction.atomic
-def leave_request_decide(*, actor: Any, leave_id: int, approve: bool) -> LeaveRequest:
+def leave_request_decide(
+    *, actor: Any, leave_id: int, approve: bool, confirm_drop: bool = False
+) -> LeaveRequest:
     """The institution approves or refuses; approved leave above 1/7 of the class hours
-    withdraws the trainee (退学)."""
+    withdraws the trainee (退学) once confirmed (NAT-6, the same check as the sheet's)."""
     leave = LeaveRequest.objects.select_related("enrolment").filter(pk=leave_id).first()
     if leave is None:
         raise NotFound("请假申请不存在或无权访问")
@@ -519,24 +790,11 @@ def leave_request_decide(*, actor: Any, leave_id: int, approve: bool) -> LeaveRe
     leave.decided_by_id = getattr(actor, "pk", None)
     leave.save(update_fields=["status", "decided_at", "decided_by_id"])
     _audit(actor, "leave.decide", tc, e, {"status": leave.status}, leave=leave)
-    if approve:
+    if approve and e.status == EnrolmentStatus.ENROLLED:
         if leave.session_id is not None:
             _mark(actor, e, leave.session_id, AttendanceStatus.LEAVE, AttendanceMethod.LEAVE)
-        _check_leave_cap(actor, e, tc)
+        _leave_rule(actor, tc, e, confirm_drop=confirm_drop)
     return leave
-
-
-def _check_leave_cap(actor: Any, e: Enrolment, tc: ClassData) -> None:
-    # implements NAT-6: leave above 1/7 of the class's hours withdraws the trainee (退学).
-    taken = approved_leave_hours(e.pk)
-    if e.status != EnrolmentStatus.ENROLLED or taken * 7 <= tc.total_hours:
-        return
-    cap = (tc.total_hours / 7).quantize(Decimal("0.01"))
-    reason = (
-        f"累计请假 {fmt_hours(taken)} 学时，超过总学时 {fmt_hours(tc.total_hours)} 的七分之一"
-        f"（{fmt_hours(cap)} 学时），按规定退学"
-    )
-    _set_status(actor, "enrolment.drop", tc, e, EnrolmentStatus.DROPPED, reason)
 
 
 # --- results (CQ-O4, ZZ-M1, ZZ-M2) -----------------------------------------------------
@@ -639,13 +897,32 @@ def _notice_body(
     return "\n".join(lines)
 
 
+def last_session(class_id: int) -> SessionData | None:
+    sessions = sessions_of(class_id)
+    return max(sessions, key=lambda s: (s.date, s.start_time)) if sessions else None
+
+
 @transaction.atomic
-def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
+def results_finalise(*, actor: Any, class_id: int, early_reason: str = "") -> list[UnitNotice]:
     """The institution marks results final: unmarked sessions become absences (CQ-M3), each
     trainee's result goes to their unit's inbox (ZZ-M2) and into the ledger: passed, failed
-    or withdrawn (退学), in this one transaction (REQUIREMENTS §8 "Failed training")."""
+    or withdrawn (退学), in this one transaction (REQUIREMENTS §8 "Failed training").
+
+    Not before the class's last session has begun, unless the organiser gives a reason,
+    which the audit keeps (#11 item 5): results made final early would count the sessions
+    still to come as absences."""
     access_class(actor, class_id, run=True)
     tc = _lock_class(class_id, ClassStatus.RUNNING)
+    last = last_session(class_id)
+    early = last is not None and not session_started(last)
+    early_reason = early_reason.strip()[:300]
+    if last is not None and early and not early_reason:
+        raise EnrolmentError(
+            EnrolmentErrorCode.FINALISE_EARLY,
+            f"最后一次课（{last.date:%Y-%m-%d} {last.start_time:%H:%M}）尚未开始，"
+            "提前确认成绩须填写原因",
+            {"last_session": f"{last.date:%Y-%m-%d} {last.start_time:%H:%M}"},
+        )
     enrolled = list(
         Enrolment.objects.select_related("person", "unit").filter(
             training_class_id=class_id,
@@ -741,6 +1018,7 @@ def results_finalise(*, actor: Any, class_id: int) -> list[UnitNotice]:
             "notices": len(notices),
             "passed": len(passed),
             "failed": len(enrolled) - len(passed),
+            **({"early_reason": early_reason} if early else {}),
         },
     )
     return notices
@@ -767,3 +1045,128 @@ def notice_acknowledge(*, actor: Any, notice_id: int) -> UnitNotice:
             org_path=notice.unit.path,
         )
     return notice
+
+
+# --- the unit's messages: admissions and training notices (#11 item 4) ------------------------
+
+NOTICE_FILE_MAX = 5 * 1024 * 1024
+NOTICE_FILE_TYPES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".wps", ".jpg", ".png")
+
+
+@transaction.atomic
+def message_acknowledge(*, actor: Any, message_id: int) -> UnitMessage:
+    """Unit HR confirms they received an admission or a training notice."""
+    message = (
+        UnitMessage.objects.select_for_update().select_related("unit").filter(pk=message_id).first()
+    )
+    if message is None or not actor_scope(actor).covers(message.unit.path, *PERSONNEL_ROLES):
+        raise NotFound("通知不存在或无权访问")
+    if message.acknowledged_at is None:
+        message.acknowledged_at = clock.now()
+        message.acknowledged_by_id = getattr(actor, "pk", None)
+        message.save(update_fields=["acknowledged_at", "acknowledged_by_id"])
+        audit_record(
+            actor=actor,
+            action="message.acknowledge",
+            object_type="unit_message",
+            object_id=message.pk,
+            object_label=message.title,
+            org_path=message.unit.path,
+        )
+    return message
+
+
+def _notice_messages(tc: ClassData, notice: TrainingNotice) -> list[UnitMessage]:
+    """One message per unit with people nominated (admitted or waiting) and none yet."""
+    reached = set(notice.messages.values_list("unit_id", flat=True))
+    people: dict[int, list[str]] = {}
+    for e in (
+        Enrolment.objects.filter(training_class_id=tc.id, status__in=ACTIVE)
+        .exclude(unit_id__in=reached)
+        .select_related("person")
+        .order_by("unit_id", "created_at", "id")
+    ):
+        waiting = "（候补）" if e.status == EnrolmentStatus.WAITLISTED else ""
+        people.setdefault(e.unit_id, []).append(e.person.name + waiting)
+    return [
+        UnitMessage(
+            unit_id=unit_id,
+            kind=MessageKind.TRAINING_NOTICE,
+            training_class_id=tc.id,
+            notice=notice,
+            title=f"调训通知 · {notice.title}",
+            body=f"{notice.body}\n\n本单位参训人员：{'、'.join(names)}",
+            created_at=clock.now(),
+        )
+        for unit_id, names in people.items()
+    ]
+
+
+@transaction.atomic
+def training_notice_send(
+    *,
+    actor: Any,
+    class_id: int,
+    title: str,
+    body: str,
+    file_name: str = "",
+    file_data: bytes | None = None,
+) -> tuple[TrainingNotice, int]:
+    """The organiser (or the institution) issues a class's 调训通知: its text and an optional
+    file go to the inbox of every unit with people nominated, to acknowledge. Returns the
+    notice and the number of units reached."""
+    if not manages_class(actor, class_id):
+        raise NotFound("培训班不存在或无权访问")
+    tc = _lock_class(class_id, *NOT_FINAL)
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise ValidationFailed("请填写通知标题和正文")
+    if len(title) > 200 or len(body) > 5000:
+        raise ValidationFailed("标题不超过 200 字，正文不超过 5000 字")
+    if file_data is not None:
+        name = file_name.strip().rsplit("/", 1)[-1][:200]
+        if not name.lower().endswith(NOTICE_FILE_TYPES):
+            raise ValidationFailed(f"附件须为 {'、'.join(NOTICE_FILE_TYPES)} 文件")
+        if len(file_data) > NOTICE_FILE_MAX:
+            raise ValidationFailed("附件不能超过 5 MB")
+        file_name = name
+    notice = TrainingNotice.objects.create(
+        training_class_id=class_id,
+        title=title,
+        body=body,
+        file_name=file_name if file_data is not None else "",
+        file_data=file_data,
+        created_by_id=getattr(actor, "pk", None),
+        created_at=clock.now(),
+    )
+    messages = UnitMessage.objects.bulk_create(_notice_messages(tc, notice))
+    audit_record(
+        actor=actor,
+        action="training_notice.send",
+        object_type="training_notice",
+        object_id=notice.pk,
+        object_label=f"{tc.code} {title}",
+        org_path=tc.organiser_path,
+        changes={"units": len(messages), "file": notice.file_name},
+    )
+    return notice, len(messages)
+
+
+@transaction.atomic
+def training_notice_resend(*, actor: Any, notice_id: int) -> int:
+    """Send a notice to the units whose people were nominated after it went out."""
+    notice = TrainingNotice.objects.filter(pk=notice_id).first()
+    if notice is None or not manages_class(actor, notice.training_class_id):
+        raise NotFound("通知不存在或无权访问")
+    tc = _lock_class(notice.training_class_id)
+    messages = UnitMessage.objects.bulk_create(_notice_messages(tc, notice))
+    audit_record(
+        actor=actor,
+        action="training_notice.send",
+        object_type="training_notice",
+        object_id=notice.pk,
+        object_label=f"{tc.code} {notice.title}",
+        org_path=tc.organiser_path,
+        changes={"units": len(messages)},
+    )
+    return len(messages)

@@ -8,6 +8,10 @@ urlpatterns = [
     path("classes/<int:class_id>/nominate/", views.nominate, name="nominate"),
     path("classes/<int:class_id>/roster/", views.roster, name="roster"),
     path("enrolments/<int:enrolment_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("enrolments/<int:enrolment_id>/admit/", views.admit, name="admit"),
+    path("classes/<int:class_id>/capacity/", views.capacity, name="capacity"),
+    path("classes/<int:class_id>/notices/", views.notices, name="notices"),
+    path("notices/<int:notice_id>/file/", views.notice_file, name="notice_file"),
     path("classes/<int:class_id>/attendance/", views.attendance, name="attendance"),
     path(
         "classes/<int:class_id>/attendance/upload/",
@@ -32,6 +36,11 @@ urlpatterns = [
     ),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:notice_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path(
+        "inbox/messages/<int:message_id>/acknowledge/",
+        views.message_acknowledge,
+        name="message_acknowledge",
+    ),
     path("mine/", views.mine, name="mine"),
     path("classes/<int:class_id>/register/", views.self_register, name="self_register"),
 ]

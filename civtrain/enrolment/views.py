@@ -3,6 +3,7 @@ the unit's results inbox, and a learner's own classes."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 import segno
 from django.contrib import messages
@@ -28,15 +29,20 @@ from civtrain.enrolment import qr, selectors, services
 from civtrain.enrolment.data import (
     ATTENDANCE_LABELS,
     ENROLMENT_STATUS_LABELS,
+    INSTITUTION_REASONS,
     LEAVE_STATUS_LABELS,
+    UNIT_REASONS,
+    WITHDRAWAL_REASON_LABELS,
     AttendanceStatus,
     EnrolmentStatus,
     ImportProblem,
+    NominationFilter,
     ResultInput,
 )
-from civtrain.enrolment.models import Enrolment
-from civtrain.organisations.api import org_data_many
+from civtrain.enrolment.errors import EnrolmentErrorCode
+from civtrain.organisations.api import org_data_many, org_list_data
 from civtrain.people.api import person_list_data
+from civtrain.people.data import CATEGORY_LABELS, RANKS
 
 SCORE_COLUMNS = [
     ("exam_score", "考试成绩"),
@@ -74,11 +80,26 @@ def _problems_message(problems: list[ImportProblem]) -> str:
 # --- nomination and roster ------------------------------------------------------------------
 
 
+def _filter_from(data: Any) -> NominationFilter:
+    """The batch-nomination filters from a query string or a form (#11 item 4)."""
+    unit = str(data.get("unit", ""))
+    return NominationFilter(
+        unit_id=int(unit) if unit.isdigit() else None,
+        category=str(data.get("category", "")),
+        rank=str(data.get("rank", "")),
+        law_enforcement=True if data.get("law_enforcement") else None,
+        grassroots=True if data.get("grassroots") else None,
+        basic_post=True if data.get("basic_post") else None,
+    )
+
+
 @login_required
 def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
-    """Unit HR filters their own people, ticks them and nominates; or uploads ID numbers."""
+    """Unit HR filters their own people, ticks them and nominates; or nominates everyone a
+    filter matches after a preview of the count (#11 item 4); or uploads ID numbers."""
     tc = access_class(request.user, class_id)
-    if not actor_scope(request.user).has(*PERSONNEL_ROLES):
+    scope = actor_scope(request.user)
+    if not scope.has(*PERSONNEL_ROLES):
         raise PermissionDenied(_("只有组织人事部门可以推荐学员"))
     if request.method == "POST":
         try:
@@ -91,6 +112,14 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
                 )
                 if problems:
                     raise ValidationFailed(_problems_message(problems))
+            elif request.POST.get("batch"):
+                expected = request.POST.get("expected", "")
+                outcomes = services.nominations_by_filter(
+                    actor=request.user,
+                    class_id=class_id,
+                    filters=_filter_from(request.POST),
+                    expected=int(expected) if expected.isdigit() else -1,
+                )
             else:
                 ids = [int(x) for x in request.POST.getlist("person") if x.isdigit()]
                 outcomes = services.nominations_create(
@@ -110,6 +139,11 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     people = person_list_data(actor=request.user, search=search, limit=300)
     mine = {e.person_id: e for e in selectors.enrolment_list(actor=request.user, class_id=class_id)}
+    batch = _filter_from(request.GET)
+    preview = None
+    if request.GET.get("preview"):
+        preview = services.nomination_preview(actor=request.user, class_id=class_id, filters=batch)
+    units = org_list_data(scope_paths=scope.paths_for(*PERSONNEL_ROLES))[:500]
     context = {
         "tc": tc,
         "rows": [(p, mine.get(p.id)) for p in people],
@@ -118,22 +152,48 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
         "enrolments": list(mine.values()),
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
         "is_open": tc.status == ClassStatus.OPEN,
+        "batch": batch,
+        "preview": preview,
+        "units": units,
+        "categories": [(k.value, _(v)) for k, v in CATEGORY_LABELS.items()],
+        "ranks": list(RANKS),
     }
     return render(request, "enrolment/nominate.html", context)
+
+
+def _reason_choices(request: HttpRequest, tc: Any, runs: bool) -> list[tuple[str, str]]:
+    """The withdrawal reasons the actor may give on the roster (#11 item 4)."""
+    reasons: tuple[Any, ...] = ()
+    if tc.status != ClassStatus.RUNNING and actor_scope(request.user).has(*PERSONNEL_ROLES):
+        reasons += UNIT_REASONS[::-1]
+    if runs:
+        reasons += INSTITUTION_REASONS
+    return [(r.value, _(WITHDRAWAL_REASON_LABELS[r])) for r in reasons]
 
 
 @login_required
 def roster(request: HttpRequest, class_id: int) -> HttpResponse:
     tc = access_class(request.user, class_id)
-    enrolments = selectors.enrolment_list(actor=request.user, class_id=class_id)
+    enrolments = list(selectors.enrolment_list(actor=request.user, class_id=class_id))
+    runs = services.runs_class(request.user, tc.id)
+    manages = services.manages_class(request.user, tc.id)
+    counts = selectors.class_counts(tc.id)
+    not_final = tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING)
     context = {
         "tc": tc,
         "enrolments": enrolments,
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
-        "can_withdraw": tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING),
+        "reason_labels": {k.value: _(v) for k, v in WITHDRAWAL_REASON_LABELS.items()},
+        "withdrawn_by": selectors.user_names({e.withdrawn_by_id for e in enrolments}),
+        "can_withdraw": not_final,
         # Taking an enrolled trainee off a running class is 退学, the institution's decision.
-        "can_drop": tc.status == ClassStatus.RUNNING and services.runs_class(request.user, tc.id),
+        "can_drop": tc.status == ClassStatus.RUNNING and runs,
         "running": tc.status == ClassStatus.RUNNING,
+        "reasons": _reason_choices(request, tc, runs),
+        "counts": counts,
+        "full": counts["enrolled"] >= tc.capacity,
+        "can_admit": manages and not_final,
+        "can_set_capacity": manages and tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN),
     }
     return render(request, "enrolment/roster.html", context)
 
@@ -142,11 +202,42 @@ def roster(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     e = services.enrolment_withdraw(
-        actor=request.user, enrolment_id=enrolment_id, reason=request.POST.get("reason", "")
+        actor=request.user,
+        enrolment_id=enrolment_id,
+        reason=request.POST.get("reason", ""),
+        why=request.POST.get("why", ""),
     )
     dropped = e.status == EnrolmentStatus.DROPPED
     messages.success(request, _("已作退学处理") if dropped else _("已退出"))
     return redirect("enrolment:roster", e.training_class_id)
+
+
+@login_required
+@require_POST
+def admit(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    """Admit one waitlisted trainee by hand (#11 item 4)."""
+    e = services.waitlist_admit(actor=request.user, enrolment_id=enrolment_id)
+    messages.success(request, _("已从候补名单录取 %(name)s") % {"name": e.person.name})
+    return redirect("enrolment:roster", e.training_class_id)
+
+
+@login_required
+@require_POST
+def capacity(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Change the number of places; new places go to the waitlist in order (#11 item 4)."""
+    value = request.POST.get("capacity", "").strip()
+    if not value.isdigit():
+        raise ValidationFailed(_("计划人数应为正整数"))
+    admitted = services.class_capacity_set(
+        actor=request.user, class_id=class_id, capacity=int(value)
+    )
+    text = _("计划人数已改为 %(n)s") % {"n": int(value)}
+    if admitted:
+        text += _("，按候补顺序录取：%(names)s") % {
+            "names": "、".join(e.person.name for e in admitted)
+        }
+    messages.success(request, text)
+    return redirect("enrolment:roster", class_id)
 
 
 # --- attendance -------------------------------------------------------------------------
@@ -161,10 +252,14 @@ def _sheet_context(request: HttpRequest, class_id: int) -> dict[str, Any]:
         )
     )
     marks = selectors.attendance_map(class_id=class_id)
-    grid = [(e, [(s, marks.get((e.pk, s.id), "")) for s in sessions]) for e in enrolments]
+    held = {s.id for s in sessions if services.session_started(s)}
+    grid = [
+        (e, [(s, marks.get((e.pk, s.id), ""), s.id in held) for s in sessions]) for e in enrolments
+    ]
     return {
         "tc": tc,
         "sessions": sessions,
+        "held": held,
         "grid": grid,
         "labels": {k.value: _(v) for k, v in ATTENDANCE_LABELS.items()},
         "running": tc.status == ClassStatus.RUNNING,
@@ -173,26 +268,63 @@ def _sheet_context(request: HttpRequest, class_id: int) -> dict[str, Any]:
 
 @login_required
 def attendance(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The register: trainees × sessions, each cell toggles with htmx (item 5b)."""
+    """The register: trainees × sessions, each cell toggles with htmx (item 5b); sessions
+    not yet begun cannot be marked (#11 item 5)."""
     return render(request, "enrolment/attendance.html", _sheet_context(request, class_id))
+
+
+def _over_limit(exc: ApplicationError) -> bool:
+    return exc.code == EnrolmentErrorCode.LEAVE_OVER_LIMIT
 
 
 @login_required
 @require_POST
 def attendance_toggle(request: HttpRequest, session_id: int, enrolment_id: int) -> HttpResponse:
-    current = request.POST.get("current", "")
-    status = ATTENDANCE_CYCLE.get(current, AttendanceStatus.PRESENT)
-    mark = services.attendance_record(
-        actor=request.user, session_id=session_id, enrolment_id=enrolment_id, status=status
-    )
-    context = {
+    """One cell of the register. A leave mark that takes the trainee above 1/7 of the class's
+    hours asks first (NAT-6, #11 item 5): the page shows why and a button that sends the
+    mark again with the confirmation, as the leave page does for a request."""
+    chosen = request.POST.get("status", "")
+    if chosen in set(AttendanceStatus):
+        status = AttendanceStatus(chosen)
+    else:
+        status = ATTENDANCE_CYCLE.get(request.POST.get("current", ""), AttendanceStatus.PRESENT)
+    confirm = request.POST.get("confirm_drop") == "1"
+    try:
+        mark = services.attendance_record(
+            actor=request.user,
+            session_id=session_id,
+            enrolment_id=enrolment_id,
+            status=status,
+            confirm_drop=confirm,
+        )
+    except ApplicationError as exc:
+        if not _over_limit(exc):
+            raise
+        class_id = access_session(request.user, session_id).class_id
+        context: dict[str, Any] = {
+            "message": _(exc.message),
+            "action": reverse("enrolment:attendance_toggle", args=[session_id, enrolment_id]),
+            "fields": {"status": status.value, "confirm_drop": "1"},
+            "cancel": reverse("enrolment:attendance", args=[class_id]),
+        }
+        response = render(request, "enrolment/_drop_confirm.html", context)
+        response["HX-Retarget"] = "#drop-confirm"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    if not getattr(request, "htmx", False):  # the confirmation's own form
+        e = selectors.enrolment_get(actor=request.user, enrolment_id=enrolment_id)
+        if e.status == EnrolmentStatus.DROPPED:
+            messages.warning(request, f"{e.person.name}：{e.status_reason}")
+        return redirect("enrolment:attendance", e.training_class_id)
+    cell = {
         "e_id": enrolment_id,
         "s_id": session_id,
         "mark": mark.status,
         "labels": {k.value: _(v) for k, v in ATTENDANCE_LABELS.items()},
         "running": True,
+        "held": True,
     }
-    return render(request, "enrolment/_mark.html", context)
+    return render(request, "enrolment/_mark.html", cell)
 
 
 @login_required
@@ -269,27 +401,52 @@ def checkin(request: HttpRequest, session_id: int, token: str) -> HttpResponse:
 # --- leave ----------------------------------------------------------------------------------
 
 
-@login_required
-def leave(request: HttpRequest, class_id: int) -> HttpResponse:
+def _leave_page(
+    request: HttpRequest, class_id: int, confirm: dict[str, Any] | None = None
+) -> HttpResponse:
     tc = access_class(request.user, class_id, run=True)
     context = {
         "tc": tc,
         "requests": selectors.leave_list(actor=request.user, class_id=class_id),
         "status_labels": {k.value: _(v) for k, v in LEAVE_STATUS_LABELS.items()},
         "cap": (tc.total_hours / 7).quantize(Decimal("0.01")),
+        "confirm": confirm,
     }
     return render(request, "enrolment/leave.html", context)
 
 
 @login_required
+def leave(request: HttpRequest, class_id: int) -> HttpResponse:
+    return _leave_page(request, class_id)
+
+
+@login_required
 @require_POST
 def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
-    leave_request = services.leave_request_decide(
-        actor=request.user, leave_id=leave_id, approve=request.POST.get("approve") == "1"
-    )
-    e = Enrolment.objects.get(pk=leave_request.enrolment_id)
-    if e.status == EnrolmentStatus.DROPPED:
-        messages.warning(request, e.status_reason)
+    """Approve or refuse; approval that takes the trainee above 1/7 asks first and says why
+    (NAT-6: the same check and outcome as a leave mark on the register, #11 item 5)."""
+    approve = request.POST.get("approve") == "1"
+    try:
+        leave_request = services.leave_request_decide(
+            actor=request.user,
+            leave_id=leave_id,
+            approve=approve,
+            confirm_drop=request.POST.get("confirm_drop") == "1",
+        )
+    except ApplicationError as exc:
+        if not _over_limit(exc):
+            raise
+        pending = selectors.leave_get(actor=request.user, leave_id=leave_id)
+        confirm = {
+            "message": _(exc.message),
+            "action": reverse("enrolment:leave_decide", args=[leave_id]),
+            "fields": {"approve": "1", "confirm_drop": "1"},
+            "cancel": reverse("enrolment:leave", args=[pending.enrolment.training_class_id]),
+        }
+        return _leave_page(request, pending.enrolment.training_class_id, confirm)
+    e = selectors.enrolment_get(actor=request.user, enrolment_id=leave_request.enrolment_id)
+    if approve and e.status == EnrolmentStatus.DROPPED:
+        messages.warning(request, f"{e.person.name}：{e.status_reason}")
     else:
         messages.success(request, _("已处理请假申请"))
     return redirect("enrolment:leave", e.training_class_id)
@@ -372,9 +529,12 @@ def results(request: HttpRequest, class_id: int) -> HttpResponse:
         )
         for e in enrolments
     ]
+    last = services.last_session(class_id)
     context = {
         "tc": tc,
         "table": table,
+        "early": last is not None and not services.session_started(last),
+        "last": last,
         "columns": [(f, _(label)) for f, label in SCORE_COLUMNS],
         "running": tc.status == ClassStatus.RUNNING,
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
@@ -425,7 +585,11 @@ def results_upload(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def results_finalise(request: HttpRequest, class_id: int) -> HttpResponse:
     try:
-        notices = services.results_finalise(actor=request.user, class_id=class_id)
+        notices = services.results_finalise(
+            actor=request.user,
+            class_id=class_id,
+            early_reason=request.POST.get("early_reason", ""),
+        )
     except ApplicationError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -442,11 +606,15 @@ def results_finalise(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The unit's inbox: training notices and admissions from the waitlist (#11 item 4),
+    then trainees' results (ZZ-M2); each acknowledged by the unit's HR."""
     if not actor_scope(request.user).has(*PERSONNEL_ROLES):
         raise PermissionDenied(_("只有组织人事部门可以查看培训结果通知"))
     only_new = request.GET.get("new") == "1"
     notices = selectors.notice_list(actor=request.user, unacknowledged=only_new)
-    return render(request, "enrolment/inbox.html", {"notices": notices, "only_new": only_new})
+    unit_messages = selectors.message_list(actor=request.user, unacknowledged=only_new)
+    context = {"notices": notices, "unit_messages": unit_messages, "only_new": only_new}
+    return render(request, "enrolment/inbox.html", context)
 
 
 @login_required
@@ -461,6 +629,75 @@ def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
         )
     messages.success(request, _("已确认收到"))
     return redirect("enrolment:inbox")
+
+
+@login_required
+@require_POST
+def message_acknowledge(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = services.message_acknowledge(actor=request.user, message_id=message_id)
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "enrolment/_message.html",
+            {"m": selectors.access_message_by_id(request.user, message.pk)},
+        )
+    messages.success(request, _("已确认收到"))
+    return redirect("enrolment:inbox")
+
+
+# --- a class's training notices (调训通知, #11 item 4) ----------------------------------------
+
+
+@login_required
+def notices(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The organiser writes a class's 调训通知 (text and an optional file) and sends it to the
+    units of the people nominated; the page shows how many units acknowledged it."""
+    tc = access_class(request.user, class_id)
+    if not services.manages_class(request.user, class_id):
+        raise NotFound(_("培训班不存在或无权访问"))
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if request.POST.get("resend"):
+                sent = services.training_notice_resend(
+                    actor=request.user, notice_id=int(request.POST.get("resend", "0") or 0)
+                )
+            else:
+                _notice, sent = services.training_notice_send(
+                    actor=request.user,
+                    class_id=class_id,
+                    title=request.POST.get("title", ""),
+                    body=request.POST.get("body", ""),
+                    file_name=upload.name or "" if upload else "",
+                    file_data=upload.read() if upload else None,
+                )
+        except ApplicationError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("调训通知已发送到 %(n)s 个单位") % {"n": sent})
+        return redirect("enrolment:notices", class_id)
+    context = {
+        "tc": tc,
+        "notices": selectors.training_notices_of(class_id=class_id),
+        "counts": selectors.class_counts(class_id),
+    }
+    return render(request, "enrolment/notices.html", context)
+
+
+@login_required
+def notice_file(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """A training notice's attachment, for the class's managers and the units it reached."""
+    class_id = selectors.training_notice_class_id(notice_id)
+    manages = class_id is not None and services.manages_class(request.user, class_id)
+    name, data = selectors.training_notice_file(
+        actor=request.user, notice_id=notice_id, manages=manages
+    )
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -228,3 +228,30 @@ def person_list_data(
         filters=selectors.PersonFilters(search=search, unit_id=unit_id, status=Status.ACTIVE),
     )
     return [to_data(p) for p in qs.order_by("unit__path", "name", "id")[:limit]]
+
+
+def person_ids_matching(
+    *,
+    actor: Any,
+    unit_id: int | None = None,
+    category: str = "",
+    rank: str = "",
+    leadership_level: str = "",
+    grassroots: bool | None = None,
+    basic_post: bool | None = None,
+    law_enforcement: bool | None = None,
+) -> list[int]:
+    """Ids of the active people the actor may see in a unit's subtree who match every filter
+    given (a batch nomination, e.g. all law-enforcement staff of a unit), roster order."""
+    filters = selectors.PersonFilters(
+        unit_id=unit_id,
+        category=category,
+        rank=rank,
+        leadership_level=leadership_level,
+        status=Status.ACTIVE,
+        grassroots=grassroots,
+        basic_post=basic_post,
+        law_enforcement=law_enforcement,
+    )
+    qs = selectors.person_list(actor=actor, filters=filters)
+    return list(qs.order_by("unit__path", "name", "id").values_list("pk", flat=True))

@@ -32,7 +32,7 @@ MENU: list[NavItem] = [
         (*PERSONNEL, Role.INSTITUTION, Role.TEACHER),
     ),
     NavItem(_("我的授课"), "classes:teaching", "calendar-event", (Role.TEACHER,)),
-    NavItem(_("培训结果通知"), "enrolment:inbox", "inbox", PERSONNEL),
+    NavItem(_("培训通知"), "enrolment:inbox", "inbox", PERSONNEL),
     NavItem(_("我的培训班"), "enrolment:mine", "notebook", (Role.LEARNER,)),
     NavItem(_("我的培训档案"), "credits:my_record", "certificate", (Role.LEARNER,)),
     NavItem(_("外部学习申报"), "credits:claims", "file-certificate", (*PERSONNEL, Role.LEARNER)),
@@ -47,7 +47,6 @@ MENU: list[NavItem] = [
     NavItem(
         _("我的 API 令牌"), "accounts:tokens", "key", tuple(r for r in Role if r != Role.LEARNER)
     ),
-    NavItem(_("修改密码"), "accounts:password_change", "lock", ALL_ROLES),
 ]
 
 

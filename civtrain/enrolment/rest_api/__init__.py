@@ -35,6 +35,7 @@ class EnrolmentOut(Schema):
     unit_id: DbId
     status: str
     status_reason: str
+    withdrawal_reason: str = ""
     exam_score: Decimal | None
     total_score: Decimal | None
     passed: bool | None
@@ -43,6 +44,13 @@ class EnrolmentOut(Schema):
 
 class WithdrawIn(Schema):
     reason: str = ""
+    # self / unit (before the class runs) or institution / absence / discipline (#11 item 4);
+    # empty: the actor's own (the trainee's, the unit's, the institution's).
+    why: str = ""
+
+
+class CapacityIn(Schema):
+    capacity: int
 
 
 class CheckinIn(Schema):
@@ -54,6 +62,9 @@ class MarkIn(Schema):
     session_id: DbId
     enrolment_id: DbId
     status: AttendanceStatus
+    # NAT-6: a leave mark above 1/7 of the class's hours is refused (leave_over_limit) unless
+    # the withdrawal (退学) it brings is confirmed.
+    confirm_drop: bool = False
 
 
 class AttendanceOut(Schema):
@@ -82,6 +93,7 @@ class LeaveOut(Schema):
 
 class DecideIn(Schema):
     approve: bool
+    confirm_drop: bool = False  # as for a leave mark (NAT-6)
 
 
 class ResultRowIn(Schema):
@@ -127,6 +139,7 @@ def _enrolment_out(e: Enrolment) -> dict[str, Any]:
         "unit_id": e.unit_id,
         "status": e.status,
         "status_reason": e.status_reason,
+        "withdrawal_reason": e.withdrawal_reason,
         "exam_score": e.exam_score,
         "total_score": e.total_score,
         "passed": e.passed,
@@ -142,7 +155,7 @@ def _leave_out(leave: LeaveRequest) -> dict[str, Any]:
         "hours": leave.hours,
         "reason": leave.reason,
         "status": leave.status,
-        "enrolment_status": Enrolment.objects.get(pk=leave.enrolment_id).status,
+        "enrolment_status": selectors.enrolment_status(leave.enrolment_id),
     }
 
 
@@ -214,9 +227,31 @@ def self_register(request: HttpRequest, class_id: int) -> Any:
 def withdraw(request: HttpRequest, enrolment_id: int, payload: WithdrawIn) -> Any:
     return _enrolment_out(
         services.enrolment_withdraw(
-            actor=_actor(request), enrolment_id=enrolment_id, reason=payload.reason
+            actor=_actor(request),
+            enrolment_id=enrolment_id,
+            reason=payload.reason,
+            why=payload.why,
         )
     )
+
+
+@router.post(
+    "/enrolments/{int:enrolment_id}/admit", response=EnrolmentOut, summary="从候补名单录取"
+)
+def admit(request: HttpRequest, enrolment_id: int) -> Any:
+    return _enrolment_out(services.waitlist_admit(actor=_actor(request), enrolment_id=enrolment_id))
+
+
+@router.post(
+    "/classes/{int:class_id}/capacity",
+    response=list[EnrolmentOut],
+    summary="调整计划人数（增加的名额按候补顺序录取）",
+)
+def capacity(request: HttpRequest, class_id: int, payload: CapacityIn) -> Any:
+    admitted = services.class_capacity_set(
+        actor=_actor(request), class_id=class_id, capacity=payload.capacity
+    )
+    return [_enrolment_out(e) for e in admitted]
 
 
 @router.post("/checkin", response=AttendanceOut, summary="扫码签到（轮换二维码令牌）")
@@ -239,6 +274,7 @@ def attendance_mark(request: HttpRequest, payload: MarkIn) -> Any:
         session_id=payload.session_id,
         enrolment_id=payload.enrolment_id,
         status=payload.status,
+        confirm_drop=payload.confirm_drop,
     )
     return {
         "enrolment_id": a.enrolment_id,
@@ -265,12 +301,15 @@ def leave_create(request: HttpRequest, payload: LeaveIn) -> Any:
 
 
 @router.post(
-    "/leave/{int:leave_id}/decide", response=LeaveOut, summary="审批请假（超过总学时1/7自动退学）"
+    "/leave/{int:leave_id}/decide", response=LeaveOut, summary="审批请假（超过总学时1/7须确认退学）"
 )
 def leave_decide(request: HttpRequest, leave_id: int, payload: DecideIn) -> Any:
     return _leave_out(
         services.leave_request_decide(
-            actor=_actor(request), leave_id=leave_id, approve=payload.approve
+            actor=_actor(request),
+            leave_id=leave_id,
+            approve=payload.approve,
+            confirm_drop=payload.confirm_drop,
         )
     )
 
@@ -289,14 +328,14 @@ def results_record(request: HttpRequest, class_id: int, payload: ResultsIn) -> A
     response=list[NoticeOut],
     summary="确认成绩：反馈单位、合格学员记入学时",
 )
-def results_finalise(request: HttpRequest, class_id: int) -> Any:
-    notices = services.results_finalise(actor=_actor(request), class_id=class_id)
+def results_finalise(request: HttpRequest, class_id: int, early_reason: str = "") -> Any:
+    """`early_reason`: required before the class's last session has begun (#11 item 5)."""
+    notices = services.results_finalise(
+        actor=_actor(request), class_id=class_id, early_reason=early_reason
+    )
     ids = [n.pk for n in notices]
     # The institution is not the unit, so it reads back what it just sent, not the inbox.
-    return [
-        _notice_out(n)
-        for n in UnitNotice.objects.filter(pk__in=ids).select_related("enrolment__person")
-    ]
+    return [_notice_out(n) for n in selectors.notices_by_ids(ids)]
 
 
 @router.get("/inbox", response=list[NoticeOut], summary="单位培训结果收件箱")

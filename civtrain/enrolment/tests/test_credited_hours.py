@@ -97,7 +97,9 @@ def test_ledger_credits_only_attended_hours(tree: dict, actors: dict[str, Any]) 
             reason="事假",
             session_id=session.id if session else None,
         )
-        services.leave_request_decide(actor=staff, leave_id=request.pk, approve=True)
+        services.leave_request_decide(
+            actor=staff, leave_id=request.pk, approve=True, confirm_drop=True
+        )
 
     leave("请假二", 2, s2)  # the whole 2-hour law session
     leave("缺勤七", 3, None)  # 3 h of leave for no particular session …

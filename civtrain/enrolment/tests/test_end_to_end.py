@@ -69,6 +69,7 @@ def test_class_from_plan_to_ledger(tree: dict, actors: dict[str, Any]) -> None:
     services.attendance_checkin(
         actor=learner, session_id=sessions[0].id, token=qr.qr_token(sessions[0].id)
     )
+    clock.freeze(_at(6, 18, 0))  # the register is kept once the sessions have taken place
     for e in (enrol["王一"], enrol["李二"]):
         for s in sessions:
             if (e.pk, s.id) not in {
@@ -86,7 +87,7 @@ def test_class_from_plan_to_ledger(tree: dict, actors: dict[str, Any]) -> None:
         reason="家中急事",
         session_id=sessions[1].id,
     )
-    services.leave_request_decide(actor=staff, leave_id=leave.pk, approve=True)
+    services.leave_request_decide(actor=staff, leave_id=leave.pk, approve=True, confirm_drop=True)
     dropped = Enrolment.objects.get(pk=enrol["赵三"].pk)
     assert dropped.status == EnrolmentStatus.DROPPED
     assert dropped.status_reason == (

@@ -14,7 +14,7 @@ from civtrain.core.errors import NotFound
 from civtrain.enrolment import qr, services
 from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, ResultInput
 from civtrain.enrolment.errors import EnrolmentError
-from civtrain.enrolment.models import Attendance, Enrolment
+from civtrain.enrolment.models import Attendance, Enrolment, LeaveRequest
 from civtrain.enrolment.selectors import enrolment_list
 
 pytestmark = pytest.mark.django_db
@@ -209,8 +209,15 @@ def test_leave_within_one_seventh_keeps_the_trainee(tree: dict, actors: dict[str
     # Unit HR cannot approve: only the institution that runs the class.
     with pytest.raises(NotFound):
         services.leave_request_decide(actor=hr, leave_id=more.pk, approve=True)
-    services.leave_request_decide(actor=staff, leave_id=more.pk, approve=True)
-    assert _status(p.id) == "dropped"  # 3.5 h > 24/7 h
+    # 3.5 h > 24/7 h: the withdrawal is confirmed first, and unconfirmed nothing is written.
+    with pytest.raises(EnrolmentError) as err:
+        services.leave_request_decide(actor=staff, leave_id=more.pk, approve=True)
+    assert err.value.code == "leave_over_limit"
+    assert _status(p.id) == "enrolled"
+    assert LeaveRequest.objects.get(pk=more.pk).status == "pending"
+    services.leave_request_decide(actor=staff, leave_id=more.pk, approve=True, confirm_drop=True)
+    assert _status(p.id) == "dropped"
+    assert Enrolment.objects.get(pk=e.pk).withdrawal_reason == "leave_over_limit"
 
 
 def test_results_must_be_complete_before_final(tree: dict, actors: dict[str, Any]) -> None:

@@ -131,7 +131,7 @@ def _run_class(tree: dict, actors: dict[str, Any]) -> tuple[Any, dict[str, Any],
     leave = services.leave_request_create(
         actor=hr, enrolment_id=enrol["超假"].pk, hours=D(8), reason="家中急事", session_id=s2.id
     )
-    services.leave_request_decide(actor=staff, leave_id=leave.pk, approve=True)
+    services.leave_request_decide(actor=staff, leave_id=leave.pk, approve=True, confirm_drop=True)
     mark("机构退学", s1)
     services.enrolment_withdraw(
         actor=staff, enrolment_id=enrol["机构退学"].pk, reason="严重违反学习纪律"
