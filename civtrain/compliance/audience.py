@@ -1,30 +1,34 @@
-"""A person's audience attributes on a date (§8 "Who is in an audience", issue #10 item 4).
+"""A person's audience attributes on a date, and since when they have been in an audience
+(§8 "Who is in an audience", issue #10 item 4).
 
-Pure: the person's registry row and their career events in, the attributes out."""
+Pure: the person's registry row and their career events in, the answer out. The
+attributes on a date (rank, leadership level, category, flags, unit) are the registry's
+own reading of its events, `people.data.attributes_on`: each from the latest event on or
+before the date that sets it; before the first that does, what that event replaced (kept
+when it was recorded); with no event, the registry's value."""
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from civtrain.people.data import attributes_on
 
-def attributes_on(p: dict[str, Any], events: list[dict[str, Any]], on: dt.date) -> dict[str, Any]:
-    """The person's leadership level and rank on `on`, derived from career events (§8 "Who
-    is in an audience", issue #10 item 4): each from the latest event on or before `on`
-    that records it. Before the first event recording a leadership level the person held
-    no recorded post (""); before the first recording a rank, the registry's rank stands
-    (no event says otherwise). Category and flags are not recorded by events: the
-    registry's. `p` itself when nothing differs (the audience cache keys on the values)."""
-    level = rank = None
-    level_later = False
-    for e in events:  # sorted by date
-        if e["date"] <= on:
-            level = e["leadership_level"] or level
-            rank = e["rank"] or rank
-        elif e["leadership_level"]:
-            level_later = True
-    if level is None:
-        level = "" if level_later else (p["leadership_level"] or "")
-    if rank is None:
-        rank = p["rank"]
-    if level == (p["leadership_level"] or "") and rank == p["rank"]:
-        return p
-    return {**p, "leadership_level": level, "rank": rank}
+__all__ = ["attributes_on", "audience_entered"]
+
+
+def audience_entered(
+    within: Callable[[dict[str, Any]], bool],
+    person: dict[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    on: dt.date,
+    joined: dt.date | None,
+) -> dt.date | None:
+    """The day the person last entered the audience `within` tests, if they are in it on
+    `on` (NAT-4's window is owed from it, §8): the latest event date on or before `on`
+    before which they were not in it; else their joining (reporting or hiring) date; None
+    when neither is known (in the audience for as long as the records go back)."""
+    for e in reversed(events):
+        day = e["date"]
+        if day <= on and not within(attributes_on(person, events, day - dt.timedelta(days=1))):
+            return max(day, joined) if joined else day
+    return joined

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civtrain.compliance.ruleset import RuleSetSpec
-from civtrain.people.api import unit_on
+from civtrain.people.data import unit_on
 
 UNIT_EVENTS = ("hired", "transfer")  # career events that carry the unit a person moved to
 CACHE_SECONDS = 30.0

@@ -10,9 +10,16 @@ Definitions (documented in ADR 0009):
   date (as_of, or the year's 31 Dec if earlier), as `bindings.Resolver` decides it: the
   nearest bound ancestor whose binding and set periods cover the date;
 - the unit they belong to on that date is `bindings.unit_at`: the unit of their last
-  career event carrying a unit (hired, transfer) on or before it, else their registry
-  unit. A person transferred between cities mid-year is therefore evaluated under the new
-  city's set for that year, with every entry of the year counting wherever it was earned;
+  career event carrying a unit (hired, transfer) on or before it; before the first, the
+  origin that transfer recorded; else their registry unit. A person transferred between
+  cities mid-year is therefore evaluated under the new city's set for that year, with every
+  entry of the year counting wherever it was earned;
+- a triggered requirement (初任, 任职) is owed under the set that governed the person's
+  unit on its event date, with that set's terms, until its deadline — also after the
+  person moved to a unit under another set or the binding ended (issue #10 item 5);
+- audiences are tested with the person's attributes on the reference date (rank, level,
+  category, flags, unit: `audience.attributes_on`), and NAT-4's window is owed from the
+  day the person entered the audience (`audience.audience_entered`, issue #10 item 4);
 - after retirement (or leaving the service) every rule is not_applicable.
 """
 
@@ -62,7 +69,20 @@ class Evaluator:
             if b.in_force(self.ref_date):
                 self.specs[b.spec.label] = b.spec
                 self.kinds.setdefault(b.spec.label, build_kinds(b.spec))
+        # §8 "Which set governs", issue #10 item 5: a triggered requirement stays owed under
+        # the set that governed on its event date, even once that binding has ended — the
+        # triggered kinds of every set bound from before the reference date.
+        self.triggered: dict[str, list[Kind]] = {
+            label: [k for k in ks if k.needs_events] for label, ks in self.kinds.items()
+        }
+        for b in bindings:
+            if b.spec.label not in self.triggered and b.valid_from <= self.ref_date:
+                kinds = [k for k in build_kinds(b.spec) if k.needs_events]
+                self.triggered[b.spec.label] = kinds
         all_kinds = [k for ks in self.kinds.values() for k in ks if not k.unit_level]
+        all_kinds += [
+            k for label, ks in self.triggered.items() if label not in self.kinds for k in ks
+        ]
         self.measures: list[MeasureKey] = sorted(
             {m for k in all_kinds for m in k.measures()}, key=repr
         )
@@ -147,6 +167,7 @@ class Evaluator:
                 exams.get(pid, no_list),
                 joined,
                 credit_rows.get(pid, no_list),
+                history=evs,
             )
             results.append(evaluate(facts, evs))
         return results
@@ -166,12 +187,12 @@ class Evaluator:
             out.append(("hired", p["reporting_date"], ""))
         return out
 
-    def unit_on(self, p: dict[str, Any], events: list[dict[str, Any]]) -> OrgNodeData:
-        return self.orgs[unit_at(p["unit_id"], events, self.ref_date)]
-
     def evaluate_person(self, facts: Facts, events: list[dict[str, Any]]) -> PersonResult:
         p = facts.person
-        unit_id = self.unit_on(p, events).id if events else p["unit_id"]
+        # §8 "Who is in an audience" (issue #10 item 4): rank, level, category, flags and
+        # unit on the reference date, from the career events.
+        who = attributes_on(p, events, self.ref_date) if events else p
+        unit_id = who["unit_id"]
         found = self._units.get(unit_id)
         if found is None:
             found = self._units[unit_id] = self._unit_info(unit_id)
@@ -181,21 +202,24 @@ class Evaluator:
         if spec is not None and spec.credits is not None:  # ZZ-M1 学分制
             facts.credits = credits_by_year(spec.credits, facts.credit_rows, spec.hours_per_day)
             credits = summary(spec.credits, facts.credits, self.year)
+        year = self.year
+        gone = self._gone(p, events) if events or p["status"] != "active" else ""
+        joined = facts.joined
+        if joined is not None and joined.year > year:
+            # §8 "Who owes a year": nothing for a year that ends before joining
+            gone = f"于 {joined.isoformat()} 报到（入职），{year} 年不适用"
+        incurred = self._incurred(p, events, facts.events) if facts.events and not gone else {}
         if spec is not None:
-            year = self.year
-            gone = self._gone(p, events) if events or p["status"] != "active" else ""
-            joined = facts.joined
-            if joined is not None and joined.year > year:
-                # §8 "Who owes a year": nothing for a year that ends before joining
-                gone = f"于 {joined.isoformat()} 报到（入职），{year} 年不适用"
-            who = attributes_on(p, events, self.ref_date) if events else p
             every, without_events = self._applicable(spec, who)
             if gone:
                 outcomes = [kind.not_applicable(year, gone) for kind in every]
             else:
                 as_of = self.as_of
+                facts.events = incurred.pop(label, [])
                 for kind in every if facts.events else without_events:
                     outcomes.extend(kind.evaluate(facts, year, as_of))
+        for earlier, triggers in incurred.items():
+            outcomes.extend(self._earlier_obligations(earlier, facts, triggers, who))
         return PersonResult(
             p["id"],
             p["name"],
@@ -210,6 +234,47 @@ class Evaluator:
             linkage_of(outcomes, self.year),
             credits,
         )
+
+    def _incurred(
+        self,
+        p: dict[str, Any],
+        events: list[dict[str, Any]],
+        triggers: list[tuple[str, dt.date, str]],
+    ) -> dict[str, list[tuple[str, dt.date, str]]]:
+        """The trigger events that can open a requirement of the year, by the label of the
+        set that governed the person's unit on their date (§8 "Which set governs": the
+        requirement is incurred under it; issue #10 item 5). Events under no set owe
+        nothing; those before `since` are closed before the year."""
+        since = self.since()
+        out: dict[str, list[tuple[str, dt.date, str]]] = {}
+        for t in triggers:
+            day = t[1]
+            if day < since:
+                continue
+            node = self.orgs[unit_at(p["unit_id"], events, day)]
+            binding = self.resolver.governing(node.path, day)
+            if binding is not None:
+                out.setdefault(binding.spec.label, []).append(t)
+        return out
+
+    def _earlier_obligations(
+        self,
+        label: str,
+        facts: Facts,
+        triggers: list[tuple[str, dt.date, str]],
+        who: dict[str, Any],
+    ) -> list[ComplianceOutcome]:
+        """Triggered requirements incurred under a set that no longer governs the person
+        (moved to a unit under another set, or the binding ended): still owed, with that
+        set's terms, until their deadline, and `missed` after it (§8, issue #10 item 5)."""
+        facts.events = triggers
+        note = f"（发生时适用 {label}）"
+        return [
+            o._replace(title=o.title + note)
+            for kind in self.triggered.get(label, ())
+            if kind.applies(who, self.year)
+            for o in kind.evaluate(facts, self.year, self.as_of)
+        ]
 
     def _unit_info(self, unit_id: int) -> tuple[OrgNodeData, RuleSetSpec | None, str]:
         """A unit, the rule set governing it on the reference date, and its label."""

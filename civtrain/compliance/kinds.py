@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from civtrain.catalogue.data import DEFAULT_SUBJECTS
+from civtrain.compliance.audience import audience_entered
 from civtrain.compliance.data import (
     CREDITS,
     DAYS,
@@ -69,6 +70,9 @@ class Facts:
     # governing set's table (study_credits.credits_by_year, filled in once the set is known).
     credit_rows: list[CreditRow] = field(default_factory=list)
     credits: dict[int, float] = field(default_factory=dict)
+    # The career event rows (people.api.EVENT_ROW_FIELDS), date order: attributes on a
+    # date and audience entry (§8 "Who is in an audience", issue #10 item 4).
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
@@ -321,7 +325,25 @@ class RollingTotal(Kind):
             if v:
                 hours += effective_hours(v, self.hpd)
                 days += effective_days(v, self.hpd)
-        return [self._either_or(hours, days, year, dt.date(year, 12, 31), as_of)]
+        year_end = dt.date(year, 12, 31)
+        # §8 "Who is in an audience" (issue #10 item 4): the window is owed from the day the
+        # person entered the audience; until a full window has passed since (entry + N
+        # years, that day included, as a triggered deadline), an unmet one is not_yet.
+        entered = audience_entered(
+            lambda who: self.applies(who, year),
+            facts.person,
+            facts.history,
+            min(as_of, year_end),
+            facts.joined,
+        )
+        owed_by = add_months(entered, 12 * self.years) if entered else year_end
+        if owed_by <= year_end:
+            return [self._either_or(hours, days, year, year_end, as_of)]
+        main = self._either_or(hours, days, year, owed_by, as_of)
+        since = (
+            f"（{entered.isoformat()} 进入适用范围，满 {self.years} 年前完成）" if entered else ""
+        )
+        return [main._replace(what=self.what + since)]
 
 
 class Triggered(Kind):

@@ -17,7 +17,7 @@ from civtrain.compliance.kinds import DatedEntry, MeasureKey, SubjectKey
 from civtrain.compliance.study_credits import CreditRow
 from civtrain.credits.api import entry_rows, subject_rows
 from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many
-from civtrain.people.api import career_event_rows
+from civtrain.people.api import EVENT_ROW_FIELDS, career_event_rows
 
 PERSON_FIELDS = (
     "id",
@@ -33,7 +33,8 @@ PERSON_FIELDS = (
     "reporting_date",
     "status",
 )
-EVENT_KINDS = ("hired", "promoted", "transfer", "retirement")
+# Every kind of event: rank changes and reclassifications move audiences (issue #10 item 4).
+EVENT_KINDS = ("hired", "promoted", "rank_change", "transfer", "retirement", "reclassified")
 REVERSAL = "reversal"
 FAILED = "failed"  # credits.data.Result.FAILED: a failed assessment or a withdrawal (退学)
 
@@ -263,7 +264,7 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
         career_event_rows()
         .filter(persons, kind__in=EVENT_KINDS)
         .order_by("person_id", "date", "id")
-        .values("person_id", "kind", "date", "leadership_level", "rank", "unit_id")
+        .values("person_id", *EVENT_ROW_FIELDS)
     ):
         events[e["person_id"]].append(e)
     since, as_of = ev.since(), ev.as_of

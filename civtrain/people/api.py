@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from civtrain.people import career, selectors, services
+from civtrain.people import selectors, services
 from civtrain.people.data import (
     CareerEventData,
     Category,
@@ -158,14 +158,13 @@ def person_rows() -> Any:
 
 def career_event_rows() -> Any:
     """All career events as a values()-able queryset, for set-wise evaluation (compliance);
-    select EVENT_ROW_FIELDS for people.career's functions."""
+    select EVENT_ROW_FIELDS for attributes_on and unit_on."""
     return CareerEvent.objects.all()
 
 
-# A person's attributes and unit on a date, from their events (issue #10 items 4–5).
+# A person's attributes and unit on a date, from their events (issue #10 items 4–5):
+# people.data.attributes_on and unit_on over rows of these fields.
 EVENT_ROW_FIELDS = services.EVENT_ROW_FIELDS
-attributes_on = career.attributes_on
-unit_on = career.unit_on
 
 
 def person_ids_existing(person_ids: list[int]) -> set[int]:

@@ -99,13 +99,19 @@ class CareerEvent(models.Model):
         "organisations.OrgNode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # issue #10 item 4: the category and flags the event sets (blank / null: unchanged) …
+    # Database defaults too: set-wise writers (bench data, COPY) may leave them out.
     category = models.CharField(
-        "人员类别", max_length=16, blank=True, choices=_choices(CATEGORY_LABELS)
+        "人员类别",
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        choices=_choices(CATEGORY_LABELS),
     )
     grassroots = models.BooleanField("基层", null=True, blank=True)
     basic_post = models.BooleanField("机关基础岗位", null=True, blank=True)
     law_enforcement = models.BooleanField("行政执法", null=True, blank=True)
-    # … and what it replaced, written when it is recorded (people.career): a transfer's
+    # … and what it replaced, written when it is recorded (people.data): a transfer's
     # origin unit (item 5: the import's 原单位编码, else the unit before), the other
     # attributes it changed as {field: old value}.
     from_unit = models.ForeignKey(
@@ -116,7 +122,7 @@ class CareerEvent(models.Model):
         related_name="+",
         db_index=False,  # read with the person's events, never searched by
     )
-    before = models.JSONField(default=dict, blank=True)
+    before = models.JSONField(null=True, blank=True)  # None: recorded before it was kept
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -19,18 +19,22 @@ from civtrain.core.text import (
     has_control_characters,
 )
 from civtrain.organisations.api import OrgNodeData, org_data, org_data_many
-from civtrain.people import career
 from civtrain.people.data import (
+    FLAGS,
+    TRACKED,
+    UNIT,
     CareerEventInput,
     EventKind,
     LeadershipLevel,
     PersonInput,
     Status,
     birth_date_of,
+    event_changes,
     mask_birth_date,
     mask_id_number,
     mask_phone,
     parse_id_number,
+    replaced,
 )
 from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, CareerEvent, Person
 from civtrain.people.selectors import person_unit_paths_by_hash
@@ -82,7 +86,7 @@ EVENT_ROW_FIELDS = (
     "leadership_level",
     "rank",
     "category",
-    *career.FLAGS,
+    *FLAGS,
     "unit_id",
     "from_unit_id",
     "before",
@@ -267,42 +271,42 @@ def _apply_event(person: Person, event: CareerEvent) -> None:
         person.reporting_date = person.reporting_date or event.date
     if kind == EventKind.RETIREMENT:
         person.status = Status.RETIRED
-    for key, value in career.event_changes(_event_row(event)).items():
+    for key, value in event_changes(_event_row(event)).items():
         setattr(person, key, value)
 
 
 def _event_row(e: CareerEvent) -> dict[str, Any]:
-    """An event as the rows people.career reads."""
+    """An event as the rows people.data reads."""
     return {f: getattr(e, f) for f in EVENT_ROW_FIELDS}
 
 
 def _replay(person: Person, events: Sequence[CareerEvent], new: Sequence[CareerEvent]) -> None:
     """Apply a person's whole history (`events`, date order) to their registry values, and
-    write into each event of `new` what it replaced (people.career; issue #10 items 4–5):
+    write into each event of `new` what it replaced (people.data; issue #10 items 4–5):
     a transfer's origin unit unless the event names one, the other attributes it sets as
     they were. The walk starts from what the earliest recorded events replaced, else the
     registry's values: the roster describes the person before the events recorded after
     it."""
-    state: dict[str, Any] = {k: getattr(person, k) for k in (*career.TRACKED, career.UNIT)}
+    state: dict[str, Any] = {k: getattr(person, k) for k in (*TRACKED, UNIT)}
     rows = [_event_row(e) for e in events]
     is_new = {id(e) for e in new}
     earliest: dict[str, dict[str, Any]] = {}
     for e, row in zip(events, rows, strict=True):
         if id(e) not in is_new:
-            for key in career.event_changes(row):
+            for key in event_changes(row):
                 earliest.setdefault(key, row)
     for key, row in earliest.items():
-        old = career.replaced(row, key)
+        old = replaced(row, key)
         if old is not None:
             state[key] = old
     for e, row in zip(events, rows, strict=True):
-        changes = career.event_changes(row)
+        changes = event_changes(row)
         if id(e) in is_new:
-            e.before = {k: state[k] for k in changes if k != career.UNIT}
+            e.before = {k: state[k] for k in changes if k != UNIT}
             if e.kind == EventKind.TRANSFER and e.from_unit_id is None:
                 # without 原单位编码: the unit the person was in before (unknown when the
                 # registry already shows the destination)
-                origin = state[career.UNIT]
+                origin = state[UNIT]
                 e.from_unit_id = origin if origin != e.unit_id else None
         state.update(changes)
         _apply_event(person, e)
@@ -322,7 +326,7 @@ def event_problems(e: CareerEventInput) -> list[tuple[str, str]]:
     if e.kind == EventKind.TRANSFER and e.unit_id is None:
         out.append(("unit_id", "调动事件必须注明调入单位"))
     if e.kind == EventKind.RECLASSIFIED and not (
-        e.category or any(getattr(e, f) is not None for f in career.FLAGS)
+        e.category or any(getattr(e, f) is not None for f in FLAGS)
     ):
         out.append(("category", RECLASSIFIED_EMPTY))
     if e.from_unit_id is not None and e.kind != EventKind.TRANSFER:
@@ -680,7 +684,7 @@ def career_event_bulk_record(
     )
     Person.objects.bulk_update(
         changed,
-        ["status", "reporting_date", "unit_id", *career.TRACKED],
+        ["status", "reporting_date", "unit_id", *TRACKED],
         batch_size=batch_size,
     )
     audit_record_many(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from civtrain.accounts.api import SYSTEM
-from civtrain.people.api import attributes_on, unit_on
+from civtrain.people.data import attributes_on, unit_on
 from civtrain.people.imports import events_import
 from civtrain.people.models import CareerEvent, Person
 from civtrain.testing import make_id_number, make_person
