@@ -9,6 +9,7 @@ from civtrain.accounts.data import (
     SYSTEM,
     ActorScope,
     ApiTokenData,
+    IssuedPassword,
     Role,
     SystemActor,
     TokenStatus,
@@ -21,6 +22,7 @@ __all__ = [
     "SYSTEM",
     "ActorScope",
     "ApiTokenData",
+    "IssuedPassword",
     "Role",
     "SystemActor",
     "TokenStatus",
@@ -35,6 +37,8 @@ __all__ = [
     "role_assign",
     "staff_role_count_under",
     "user_create",
+    "user_password_set",
+    "user_passwords_issue",
 ]
 
 user_create = services.user_create
@@ -73,6 +77,8 @@ def staff_role_count_under(path: str) -> int:
     )
 
 
-# --- issuing passwords (demo data; the HR officer's page later) ---------------------------
+# --- passwords: known ones (demo data), one-time ones issued by HR (#11 item 1) -------------
 
 user_password_set = services.user_password_set
+user_passwords_issue = services.user_passwords_issue
+password_generate = services.password_generate

@@ -110,3 +110,14 @@ class ApiTokenData:
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
     status: TokenStatus
+
+
+@dataclass(frozen=True)
+class IssuedPassword:
+    """A one-time password just issued (#11 item 1): shown once on the slip, never stored
+    in clear. `reset` is true when the account had a password before."""
+
+    user_id: int
+    username: str
+    password: str
+    reset: bool

@@ -9,6 +9,9 @@ from civtrain.accounts.data import ROLE_LABELS, Role
 class User(AbstractUser):
     # Login names are chosen or generated, never the ID number (REQUIREMENTS §7).
     display_name = models.CharField("姓名", max_length=50, blank=True)
+    # Set when an HR officer issues or resets the password (#11 item 1): the holder must
+    # choose their own before anything else, so the officer never knows a live password.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -3,7 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models import Q
 
-from civtrain.accounts.data import ApiTokenData, Role, TokenStatus, is_system
+from civtrain.accounts.data import ApiTokenData, IssuedPassword, Role, TokenStatus, is_system
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
@@ -258,19 +258,27 @@ def learner_accounts_create(
     return ids
 
 
-@transaction.atomic
-def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
-    """Give a user a new password after checking it against the site's validators."""
+def _validated(password: str, user: User) -> str:
+    """The password if the site's validators accept it for `user`; ValidationFailed naming
+    the field otherwise."""
     from django.contrib.auth import password_validation
     from django.core.exceptions import ValidationError
 
-    user = User.objects.get(pk=user_id)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed("；".join(exc.messages)) from None
-    user.set_password(password)
-    user.save(update_fields=["password"])
+        raise ValidationFailed("；".join(exc.messages), {"field": "new_password"}) from None
+    return password
+
+
+@transaction.atomic
+def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
+    """Give a user a known password after checking it against the site's validators (demo
+    accounts, operators): the holder chose it, so no change is forced."""
+    user = User.objects.get(pk=user_id)
+    user.set_password(_validated(password, user))
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
     audit_record_under(
         actor=actor,
         action="user.password_set",
@@ -279,5 +287,89 @@ def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
         object_label=str(user),
         org_paths=user_org_paths(user.pk),
         changes={"password": ["(已隐藏)", "(已变更)"]},
+    )
+    return user
+
+
+# Issued passwords are read off a paper slip and typed in (#11 item 1): no characters that
+# look alike in print or handwriting (0/O/o/D/Q, 1/l/I/i/j/L), grouped by four. Twelve of
+# these 51 characters are about 68 bits: far beyond the login throttle's reach, and the
+# holder replaces it at the first login anyway.
+PASSWORD_ALPHABET = "ABCEFGHJKMNPRSTUVWXYZabcdefghkmnpqrstuvwxyz23456789"  # noqa: S105
+PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 3, 4
+
+
+def password_generate() -> str:
+    """A fresh one-time password such as `Kp7x-Hm3a-Zt9f`, drawn with `secrets`."""
+    return "-".join(
+        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
+        for _ in range(PASSWORD_GROUPS)
+    )
+
+
+def user_passwords_issue(*, actor: Any, org_paths: Mapping[int, str]) -> list[IssuedPassword]:
+    """A new one-time password for each account in `org_paths` (user id → the org path the
+    event is filed under: the person's unit), stored hashed as every password is. The holder
+    must change it at the next login; any session still open with the old one ends (Django
+    ties sessions to the password hash). One audit row per account — `user.password_issue`
+    for an account that had no password yet, `user.password_reset` otherwise — naming the
+    login, never the password. The caller has checked the actor's right to do it."""
+    with transaction.atomic():
+        users = list(User.objects.select_for_update().filter(pk__in=org_paths).order_by("pk"))
+        if len(users) != len(org_paths):
+            raise NotFound("账号不存在")
+        # A staff account (a unit's HR officer, a bureau) is not an HR officer's to take over,
+        # even when its holder is also on that officer's roster.
+        staff = set(
+            RoleAssignment.objects.filter(user_id__in=org_paths)
+            .exclude(role=Role.LEARNER)
+            .values_list("user_id", flat=True)
+        )
+        if staff and not is_system(actor):
+            names = "、".join(str(u) for u in users if u.pk in staff)
+            raise ValidationFailed(f"以下人员的账号还担任管理角色，不能在此发放密码：{names}")
+        issued: list[IssuedPassword] = []
+        for user in users:
+            password = password_generate()
+            reset = user.has_usable_password()
+            user.set_password(password)
+            user.must_change_password = True
+            issued.append(IssuedPassword(user.pk, user.username, password, reset))
+        User.objects.bulk_update(users, ["password", "must_change_password"])
+        by_id = {u.pk: u for u in users}
+        for action, reset in (("user.password_issue", False), ("user.password_reset", True)):
+            audit_record_many(
+                actor=actor,
+                action=action,
+                object_type="user",
+                items=(
+                    (i.user_id, str(by_id[i.user_id]), org_paths[i.user_id], {"login": i.username})
+                    for i in issued
+                    if i.reset is reset
+                ),
+            )
+    return issued
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The user replaces their own password: the current one must be right, the new one
+    must pass the site's validators and differ from it. Clears the forced change."""
+    if not user.check_password(old_password):
+        raise ValidationFailed("当前密码不正确", {"field": "old_password"})
+    if new_password == old_password:
+        raise ValidationFailed("新密码不能与当前密码相同", {"field": "new_password"})
+    forced = user.must_change_password
+    user.set_password(_validated(new_password, user))
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record_under(
+        actor=user,
+        action="user.password_change",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        org_paths=user_org_paths(user.pk),
+        changes={"forced": forced},
     )
     return user

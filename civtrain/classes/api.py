@@ -185,3 +185,16 @@ def classes_held_by_subject(
             training_class__status__in=HELD,
         ).values_list("training_class_id", "training_class__organiser_id", "subject")
     )
+
+
+def classes_to_finalise(actor: Any) -> list[ClassData]:
+    """Classes the actor runs (institution staff) that are running and whose last day has
+    passed (Asia/Shanghai): results wait to be finalised (issue #11 item 7)."""
+    from civtrain.core import clock
+
+    qs = TrainingClass.objects.filter(
+        selectors.class_run_q(actor),
+        status=ClassStatus.RUNNING,
+        end_date__lt=clock.today(),
+    ).order_by("end_date", "id")
+    return [to_data(tc) for tc in qs.distinct()]

@@ -156,3 +156,10 @@ def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) ->
     stored = services.snapshot_store(actor=actor, results=stream)
     services.stale_clear_year(year=year, before=started)
     return stored
+
+
+def people_behind(*, actor: Any, year: int, root_path: str) -> dict[str, int]:
+    """How many people under `root_path` the actor may see missed a deadline this year, and
+    how many still have something open, from the stored results (the HR home page's tasks,
+    issue #11 item 7): {"missed": n, "not_yet": m}."""
+    return selectors.people_behind(actor=actor, year=year, root_path=root_path)

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from civtrain.catalogue.data import TRAINING_TYPE_LABELS, TrainingType
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, PersonResult, fmt_number
 from civtrain.compliance.kinds import add_months
+from civtrain.core.exports import Table
 from civtrain.core.text import spreadsheet_safe
 from civtrain.credits.api import entry_rows
 from civtrain.people.api import person_rows
@@ -157,3 +158,92 @@ def appointment_form_xlsx(people_q: Q, until: dt.date) -> bytes:
     header = ["姓名", "身份证号", "单位", "起止时间", "培训名称", "天数"]
     _sheet(wb, "两个月以上脱产培训", header, rows)
     return _save(wb)
+
+
+# -- the compliance list as the page filters it (issue #11 item 2) -------------------------
+PEOPLE_HEADERS = [
+    "姓名",
+    "身份证号（脱敏）",
+    "单位",
+    "状态",
+    "未完成的要求",
+    "不得评为优秀",
+    "暂缓确定等次",
+    "不能任职定级",
+]
+
+
+def people_table(actor: Any, params: dict[str, Any]) -> Table:
+    """core.exports table source of the compliance list: the rows the page shows the actor
+    for these filters, every page of them."""
+    from civtrain.compliance import selectors
+    from civtrain.organisations.api import org_labels
+
+    code, path = selectors.list_root(actor=actor, unit_code=params.get("unit", ""))
+    filters = selectors.ListFilters(
+        risk=params.get("risk", ""),
+        clause=params.get("clause", ""),
+        search=params.get("search", ""),
+        sort=params.get("sort", "risk"),
+    )
+    year = int(params["year"])
+    rows, _clauses, _stored = selectors.list_rows(
+        actor=actor, year=year, unit_code=code, root_path=path, filters=filters
+    )
+    count = len(rows) if isinstance(rows, list) else rows.count()
+
+    def lines() -> Iterable[list[Any]]:
+        labels: dict[int, str] = {}
+        for row in rows if isinstance(rows, list) else rows.iterator():
+            if row["unit_id"] not in labels:
+                labels.update(org_labels([row["unit_id"]]))
+            open_ = [o for o in row["outcomes"] if o["status"] in ("missed", "not_yet")]
+            linkage = row["linkage"]
+            yield [
+                row["person__name"],
+                row["person__id_number_masked"],
+                labels.get(row["unit_id"], ""),
+                _status_word(row, open_),
+                "；".join(f"{o['title']}：{o['explanation']}" for o in open_),
+                "否" if linkage["eligible_excellent"] else "是",
+                "是" if linkage["grade_deferred"] else "否",
+                "是" if linkage["appointment_blocked"] else "否",
+            ]
+
+    return Table(
+        title=f"{year}年度培训达标情况",
+        headers=PEOPLE_HEADERS,
+        rows=lines(),
+        count=count,
+        org_path=path,
+    )
+
+
+def _status_word(row: dict[str, Any], open_: list[dict[str, Any]]) -> str:
+    if any(o["status"] == "missed" for o in open_):
+        return "逾期未完成"
+    if open_:
+        return "未完成"
+    return "已全部完成" if row["outcomes"] else "无适用规则"
+
+
+UNITS_HEADERS = ["单位", "人数", "已完成", "完成率（%）", "暂缓确定等次"]
+
+
+def units_table(actor: Any, params: dict[str, Any]) -> Table:
+    """core.exports table source of the units page: its rows as the page shows them."""
+    from civtrain.compliance import selectors
+    from civtrain.organisations.api import OrgKind, org_by_codes
+
+    code, path = selectors.list_root(actor=actor, unit_code=params.get("unit", ""))
+    root = org_by_codes([code])[code]
+    year = int(params["year"])
+    city_direct = root.kind == OrgKind.CITY and bool(params.get("direct"))
+    table = selectors.completion_table(actor=actor, year=year, root=root, city_direct=city_direct)
+    return Table(
+        title=f"{root.name}{year}年度各单位培训完成率",
+        headers=UNITS_HEADERS,
+        rows=[[t["name"], t["headcount"], t["complete"], t["rate"], t["deferred"]] for t in table],
+        count=len(table),
+        org_path=path,
+    )

@@ -1,11 +1,13 @@
 """Reads of the compliance app, scoped by the actor (ARCHITECTURE §7)."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, Mod
+from django.utils.translation import gettext as _
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.compliance.bindings import Binding
@@ -22,7 +24,13 @@ from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.credits.api import entry_rows
-from civtrain.organisations.api import org_by_codes, subtree_q
+from civtrain.organisations.api import (
+    OrgKind,
+    OrgNodeData,
+    org_by_codes,
+    org_data_many,
+    subtree_q,
+)
 from civtrain.people.api import person_scope_q
 
 _spec_cache: dict[tuple[str, int, str], RuleSetSpec] = {}
@@ -250,20 +258,54 @@ _ROW_FIELDS = (
 )
 
 
+def list_root(*, actor: Any, unit_code: str = "") -> tuple[str, str]:
+    """(code, path) of the node the compliance list looks at: `unit_code` inside the actor's
+    personnel subtrees, else the actor's first one; NotFound for anything else."""
+    scope = actor_scope(actor)
+    roots = scope.paths_for(*PERSONNEL_ROLES)
+    if not roots:
+        raise NotFound()
+    code = unit_code.strip()
+    if code:
+        node = org_by_codes([code]).get(code)
+        if node is None or not scope.covers(node.path, *PERSONNEL_ROLES):
+            raise NotFound()
+        return node.code, node.path
+    by_path = {n.path: n for n in org_by_codes().values() if n.path in roots}
+    first = by_path[roots[0]]
+    return first.code, first.path
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    risk: str = ""  # "", missed, not_yet, complete, not_excellent
+    clause: str = ""
+    search: str = ""  # in the name
+    sort: str = "risk"  # risk, name, unit
+
+
+def list_rows(
+    *, actor: Any, year: int, unit_code: str, root_path: str, filters: ListFilters
+) -> tuple[Any, list[tuple[str, str]], bool]:
+    """The compliance list's rows (a values QuerySet or a list of the same dicts), the
+    (clause, title) choices of its filter, and whether the rows are the stored ones."""
+    if list_has_stored(actor=actor, year=year, root_path=root_path):
+        rows = list_rows_stored(actor=actor, year=year, root_path=root_path, filters=filters)
+        return rows, list_clauses(actor=actor, year=year, root_path=root_path), True
+    rows_now, clauses = list_rows_evaluated(
+        actor=actor, year=year, unit_code=unit_code, filters=filters
+    )
+    return rows_now, clauses, False
+
+
 def list_rows_stored(
-    *,
-    actor: Any,
-    year: int,
-    root_path: str,
-    risk: str = "",
-    clause: str = "",
-    search: str = "",
-    sort: str = "risk",
+    *, actor: Any, year: int, root_path: str, filters: ListFilters
 ) -> QuerySet[ComplianceSnapshot]:
     """The latest stored snapshot of each person under `root_path` the actor may see,
     filtered and sorted in SQL (values rows: person_id, name, id_number_masked, unit_id,
     outcomes, linkage, risk, computed_at). The outbox pull keeps them fresh within
     COMPLIANCE_REFRESH_SECONDS of a ledger write; the nightly run moves their as-of date."""
+    risk, clause, search = filters.risk, filters.clause, filters.search
     qs = snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path)
     if search:
         qs = qs.filter(person__name__contains=search)
@@ -280,7 +322,46 @@ def list_rows_stored(
         qs = qs.annotate(outcomes_text=Cast("outcomes", TextField())).filter(
             outcomes_text__contains=f'"clause": "{clause}"'
         )
-    return qs.order_by(*LIST_SORTS.get(sort, LIST_SORTS["risk"])).values(*_ROW_FIELDS)
+    return qs.order_by(*LIST_SORTS.get(filters.sort, LIST_SORTS["risk"])).values(*_ROW_FIELDS)
+
+
+def list_rows_evaluated(
+    *, actor: Any, year: int, unit_code: str, filters: ListFilters
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The same rows as the stored ones, evaluated now (a year with no stored snapshots)."""
+    _ev, results = evaluate(year=year, unit_code=unit_code, actor=actor)
+    rows = list(results)
+    clauses = sorted({(o.clause, o.title) for r in rows for o in r.outcomes})
+    if filters.search:
+        rows = [r for r in rows if filters.search in r.name]
+    if filters.clause:
+        rows = [r for r in rows if any(o.clause == filters.clause for o in r.outcomes)]
+    if filters.risk in ("missed", "not_yet"):
+        rows = [r for r in rows if any(o.status == filters.risk for o in r.outcomes)]
+    elif filters.risk == "complete":
+        rows = [r for r in rows if r.linkage.complete]
+    elif filters.risk == "not_excellent":
+        rows = [r for r in rows if not r.linkage.eligible_excellent]
+    keys: dict[str, Callable[[PersonResult], tuple[Any, ...]]] = {
+        "risk": lambda r: (-r.risk, r.unit_path, r.name, r.person_id),
+        "name": lambda r: (r.name, r.person_id),
+        "unit": lambda r: (r.unit_path, -r.risk, r.name, r.person_id),
+    }
+    rows.sort(key=keys.get(filters.sort, keys["risk"]))
+    now = clock.now()
+    return [
+        {
+            "person_id": r.person_id,
+            "person__name": r.name,
+            "person__id_number_masked": r.id_number_masked,
+            "unit_id": r.unit_id,
+            "outcomes": [o.as_json() for o in r.outcomes],
+            "linkage": r.linkage.as_json(),
+            "risk": r.risk,
+            "computed_at": now,
+        }
+        for r in rows
+    ], clauses
 
 
 def list_has_stored(*, actor: Any, year: int, root_path: str) -> bool:
@@ -306,3 +387,81 @@ def list_clauses(*, actor: Any, year: int, root_path: str) -> list[tuple[str, st
             for rule in ruleset_spec(row).rules:
                 out.setdefault(rule.clause, rule.title)
     return sorted(out.items())
+
+
+def completion_table(
+    *, actor: Any, year: int, root: OrgNodeData, city_direct: bool = False
+) -> list[dict[str, Any]]:
+    """The units page's rows, lowest completion first: one per child node of `root` from the
+    latest snapshots; under a city its 市直 bureaus folded into one row, or (`city_direct`)
+    listed alone."""
+    path = root.path
+    rows = completion_by_unit(actor=actor, year=year, parent_path=path)
+    child_ids = [int(r["child"].rstrip("/").rsplit("/", 1)[-1]) for r in rows]
+    nodes = org_data_many(child_ids)
+    table = []
+    folded = {"headcount": 0, "complete": 0, "deferred": 0, "units": 0}
+    for row, node_id in zip(rows, child_ids, strict=True):
+        node = nodes.get(node_id)
+        if node is None:
+            continue
+        headcount = row["headcount"] or 0
+        complete = row["complete"] or 0
+        deferred = row["deferred"] or 0
+        direct = row["child"] == path
+        if root.kind == OrgKind.CITY and not direct and node.kind != OrgKind.DISTRICT:
+            if not city_direct:  # a 市直 bureau: folded into the city-level row
+                folded["headcount"] += headcount
+                folded["complete"] += complete
+                folded["deferred"] += deferred
+                folded["units"] += 1
+                continue
+        elif city_direct:
+            continue  # the 市直 view lists the bureaus only
+        table.append(_unit_row(node.code, node.name, headcount, complete, deferred, direct))
+    if folded["units"]:
+        table.append(
+            _unit_row(
+                root.code,
+                _("市直单位（%(n)s 个）") % {"n": folded["units"]},
+                folded["headcount"],
+                folded["complete"],
+                folded["deferred"],
+                False,
+                drill=f"?unit={root.code}&direct=1&year={year}",
+            )
+        )
+    table.sort(key=lambda t: (t["rate"], t["code"]))
+    return table
+
+
+def _unit_row(
+    code: str,
+    name: str,
+    headcount: int,
+    complete: int,
+    deferred: int,
+    direct: bool,
+    drill: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "direct": direct,
+        "drill": drill if drill is not None else ("" if direct else f"?unit={code}"),
+        "people": not drill,
+        "headcount": headcount,
+        "complete": complete,
+        "deferred": deferred,
+        "rate": round(100 * complete / headcount, 1) if headcount else 0.0,
+    }
+
+
+def people_behind(*, actor: Any, year: int, root_path: str) -> dict[str, int]:
+    """Counts of the stored rows with a missed outcome, and with open ones but none missed
+    (risk = 100 × missed + 10 × open)."""
+    qs = snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path)
+    return {
+        "missed": qs.filter(risk__gte=100).count(),
+        "not_yet": qs.filter(risk__gte=10, risk__lt=100).count(),
+    }

@@ -1,20 +1,23 @@
 """Pages: the unit's people sorted by risk (HR), completion by unit (district/city), the
 learner's own progress, and the published rule-set schema."""
 
+import dataclasses
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.compliance import selectors
 from civtrain.compliance.ruleset import schema
-from civtrain.core import clock
+from civtrain.core import clock, exports
 from civtrain.core.errors import NotFound
+from civtrain.core.middleware import client_ip
 from civtrain.organisations.api import (
     OrgKind,
     OrgNodeData,
@@ -34,28 +37,18 @@ RISK_FILTERS = {
 
 
 def _year(request: HttpRequest) -> int:
+    return _year_of(request.GET)
+
+
+def _year_of(data: QueryDict) -> int:
     try:
-        return int(request.GET.get("year", ""))
+        return int(data.get("year", ""))
     except ValueError:
         return clock.today().year
 
 
 def _root(request: HttpRequest) -> tuple[str, str]:
-    """(code, path) of the node the page looks at: ?unit=CODE inside the actor's subtrees,
-    else the actor's first personnel subtree."""
-    scope = actor_scope(request.user)
-    roots = scope.paths_for(*PERSONNEL_ROLES)
-    if not roots:
-        raise NotFound()
-    code = request.GET.get("unit", "").strip()
-    if code:
-        node = org_by_codes([code]).get(code)
-        if node is None or not scope.covers(node.path, *PERSONNEL_ROLES):
-            raise NotFound()
-        return node.code, node.path
-    by_path = {n.path: n for n in org_by_codes().values() if n.path in roots}
-    first = by_path[roots[0]]
-    return first.code, first.path
+    return selectors.list_root(actor=request.user, unit_code=request.GET.get("unit", ""))
 
 
 PAGE_SIZE = 50
@@ -73,25 +66,11 @@ def people_page(request: HttpRequest) -> HttpResponse:
     snapshots, kept fresh by the outbox pull; a year with none stored is evaluated live."""
     year = _year(request)
     code, path = _root(request)
-    risk = request.GET.get("risk", "")
-    clause = request.GET.get("clause", "").strip()
-    search = request.GET.get("q", "").strip()
-    sort = request.GET.get("sort", "risk")
-    sort = sort if sort in SORTS else "risk"
-    stored = selectors.list_has_stored(actor=request.user, year=year, root_path=path)
-    if stored:
-        rows: Any = selectors.list_rows_stored(
-            actor=request.user,
-            year=year,
-            root_path=path,
-            risk=risk,
-            clause=clause,
-            search=search,
-            sort=sort,
-        )
-        clauses = selectors.list_clauses(actor=request.user, year=year, root_path=path)
-    else:
-        rows, clauses = _evaluated_rows(request, year, code, risk, clause, search, sort)
+    filters = _filters(request.GET)
+    risk, clause, search, sort = filters.risk, filters.clause, filters.search, filters.sort
+    rows, clauses, stored = selectors.list_rows(
+        actor=request.user, year=year, unit_code=code, root_path=path, filters=filters
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _labelled(list(page.object_list))
     root = org_by_codes([code])[code]
@@ -124,43 +103,52 @@ def people_page(request: HttpRequest) -> HttpResponse:
     return render(request, f"{template}#results" if request.htmx else template, context)  # type: ignore[attr-defined]
 
 
-def _evaluated_rows(
-    request: HttpRequest, year: int, code: str, risk: str, clause: str, search: str, sort: str
-) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """The same rows as the stored ones, evaluated now (a year with no stored snapshots)."""
-    _ev, results = selectors.evaluate(year=year, unit_code=code, actor=request.user)
-    rows = list(results)
-    clauses = sorted({(o.clause, o.title) for r in rows for o in r.outcomes})
-    if search:
-        rows = [r for r in rows if search in r.name]
-    if clause:
-        rows = [r for r in rows if any(o.clause == clause for o in r.outcomes)]
-    if risk in ("missed", "not_yet"):
-        rows = [r for r in rows if any(o.status == risk for o in r.outcomes)]
-    elif risk == "complete":
-        rows = [r for r in rows if r.linkage.complete]
-    elif risk == "not_excellent":
-        rows = [r for r in rows if not r.linkage.eligible_excellent]
-    keys = {
-        "risk": lambda r: (-r.risk, r.unit_path, r.name, r.person_id),
-        "name": lambda r: (r.name, r.person_id),
-        "unit": lambda r: (r.unit_path, -r.risk, r.name, r.person_id),
+def _filters(data: QueryDict) -> selectors.ListFilters:
+    sort = data.get("sort", "risk")
+    return selectors.ListFilters(
+        risk=data.get("risk", ""),
+        clause=data.get("clause", "").strip(),
+        search=data.get("q", "").strip(),
+        sort=sort if sort in SORTS else "risk",
+    )
+
+
+@login_required
+@require_POST
+def people_export(request: HttpRequest) -> HttpResponse:
+    """The compliance list as it is filtered, as .xlsx: at once up to 2,000 rows, else a
+    background job with its progress page (issue #11 item 2)."""
+    filters = _filters(request.POST)
+    params = {
+        "year": _year_of(request.POST),
+        "unit": request.POST.get("unit", ""),
+        **dataclasses.asdict(filters),
     }
-    rows.sort(key=keys[sort])
-    now = clock.now()
-    return [
-        {
-            "person_id": r.person_id,
-            "person__name": r.name,
-            "person__id_number_masked": r.id_number_masked,
-            "unit_id": r.unit_id,
-            "outcomes": [o.as_json() for o in r.outcomes],
-            "linkage": r.linkage.as_json(),
-            "risk": r.risk,
-            "computed_at": now,
-        }
-        for r in rows
-    ], clauses
+    result = exports.table_export_start(
+        actor=request.user,
+        source="civtrain.compliance.exports:people_table",
+        params=params,
+        ip=client_ip(request),
+    )
+    return exports.export_response(result)
+
+
+@login_required
+@require_POST
+def units_export(request: HttpRequest) -> HttpResponse:
+    """The completion table as .xlsx (issue #11 item 2)."""
+    params = {
+        "year": _year_of(request.POST),
+        "unit": request.POST.get("unit", ""),
+        "direct": request.POST.get("direct") == "1",
+    }
+    result = exports.table_export_start(
+        actor=request.user,
+        source="civtrain.compliance.exports:units_table",
+        params=params,
+        ip=client_ip(request),
+    )
+    return exports.export_response(result)
 
 
 def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,45 +164,12 @@ def units_page(request: HttpRequest) -> HttpResponse:
     starts at its districts, with its 市直 bureaus folded into one row (`direct=1` lists
     them); a district lists its units; a unit its internal divisions."""
     year = _year(request)
-    code, path = _root(request)
+    code, _path = _root(request)
     root = org_by_codes([code])[code]
     city_direct = root.kind == OrgKind.CITY and request.GET.get("direct") == "1"
-    rows = selectors.completion_by_unit(actor=request.user, year=year, parent_path=path)
-    child_ids = [int(r["child"].rstrip("/").rsplit("/", 1)[-1]) for r in rows]
-    nodes = org_data_many(child_ids)
-    table = []
-    folded = {"headcount": 0, "complete": 0, "deferred": 0, "units": 0}
-    for row, node_id in zip(rows, child_ids, strict=True):
-        node = nodes.get(node_id)
-        if node is None:
-            continue
-        headcount = row["headcount"] or 0
-        complete = row["complete"] or 0
-        deferred = row["deferred"] or 0
-        direct = row["child"] == path
-        if root.kind == OrgKind.CITY and not direct and node.kind != OrgKind.DISTRICT:
-            if not city_direct:  # a 市直 bureau: folded into the city-level row
-                folded["headcount"] += headcount
-                folded["complete"] += complete
-                folded["deferred"] += deferred
-                folded["units"] += 1
-                continue
-        elif city_direct:
-            continue  # the 市直 view lists the bureaus only
-        table.append(_unit_row(node.code, node.name, headcount, complete, deferred, direct))
-    if folded["units"]:
-        table.append(
-            _unit_row(
-                root.code,
-                _("市直单位（%(n)s 个）") % {"n": folded["units"]},
-                folded["headcount"],
-                folded["complete"],
-                folded["deferred"],
-                False,
-                drill=f"?unit={root.code}&direct=1&year={year}",
-            )
-        )
-    table.sort(key=lambda t: (t["rate"], t["code"]))
+    table = selectors.completion_table(
+        actor=request.user, year=year, root=root, city_direct=city_direct
+    )
     chart = {
         "names": [t["name"] for t in table],
         "rates": [t["rate"] for t in table],
@@ -229,28 +184,6 @@ def units_page(request: HttpRequest) -> HttpResponse:
         "chart": chart,
     }
     return render(request, "compliance/units.html", context)
-
-
-def _unit_row(
-    code: str,
-    name: str,
-    headcount: int,
-    complete: int,
-    deferred: int,
-    direct: bool,
-    drill: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "code": code,
-        "name": name,
-        "direct": direct,
-        "drill": drill if drill is not None else ("" if direct else f"?unit={code}"),
-        "people": not drill,
-        "headcount": headcount,
-        "complete": complete,
-        "deferred": deferred,
-        "rate": round(100 * complete / headcount, 1) if headcount else 0.0,
-    }
 
 
 def _up_link(root: OrgNodeData, city_direct: bool, year: int, request: HttpRequest) -> str:

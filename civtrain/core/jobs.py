@@ -173,6 +173,11 @@ def job_get(*, actor: Any, job_id: int) -> BackgroundJob:
     return job
 
 
+def job_list_recent(*, actor: Any, kind: str, limit: int = 5) -> list[BackgroundJob]:
+    """The actor's own latest jobs of a kind, newest first."""
+    return list(BackgroundJob.objects.filter(created_by_id=actor.pk, kind=kind)[:limit])
+
+
 @shared_task(name="civtrain.core.run_background_job", ignore_result=True)
 def run_background_job(job_id: int) -> None:
     """The Celery face of job_run, for deployments with a broker (config/celery.py)."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.catalogue.api import subject_names
 from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.credits import selectors, services
@@ -36,7 +37,7 @@ def _labels(**extra: Any) -> dict[str, Any]:
         "mode_labels": {k.value: v for k, v in DELIVERY_MODE_LABELS.items()},
         "source_labels": {k.value: v for k, v in SOURCE_LABELS.items()},
         "result_labels": {k.value: v for k, v in RESULT_LABELS.items()},
-        "subject_labels": services.subject_codes(),
+        "subject_labels": subject_names(include_inactive=True),
         "claim_labels": {k.value: v for k, v in CLAIM_STATUS_LABELS.items()},
         **extra,
     }
@@ -259,7 +260,7 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ClaimStatus.PENDING if reviewer else "")
     if status not in {"", *(s.value for s in ClaimStatus)}:
         status = ""
-    claims = list(selectors.claim_list(actor=request.user, status=status)[:200])
+    claims = selectors.claim_list_latest(actor=request.user, status=status, limit=200)
     names = {pid: people_api.person_data(pid).name for pid in {c.person_id for c in claims}}
     return render(
         request,

@@ -8,11 +8,13 @@ officer (CQ-T4b) and one recently promoted leader (凡提必训, CQ-T6b).
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
+
 from civtrain.accounts.api import Role, User, role_assign, user_create, user_password_set
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
 from civtrain.demo.steps import DemoAccount, DemoContext
-from civtrain.organisations.api import OrgKind, org_by_codes
-from civtrain.people.api import person_data
+from civtrain.organisations.api import OrgKind, org_by_codes, org_data_many
+from civtrain.people.api import person_data, person_for_user
 from civtrain.people.data import Category, EventKind, Status
 
 # (role, login name, password, org code). Passwords pass the site's validators
@@ -66,6 +68,41 @@ def existing_staff_accounts() -> list[DemoAccount]:
         for role, username, password, org_code in STAFF
         if username in present
     ]
+
+
+def existing_learner_accounts() -> list[DemoAccount]:
+    """The two demo learners, found again on a later run by the password they still hold
+    (#11 item 1: `demo-data` prints them every time). Learners who chose their own password
+    (or had one issued by HR) are not demo logins and are left out."""
+    candidates = (
+        User.objects.filter(role_assignments__role=Role.LEARNER, must_change_password=False)
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .order_by("pk")
+        .only("pk", "username", "password")
+    )
+    found: dict[str, Any] = {}
+    for user in candidates.iterator():
+        # check_password without a setter: reading the logins never rewrites a hash.
+        password = next((p for p in LEARNER_PASSWORDS if check_password(p, user.password)), None)
+        if password is not None and password not in found:
+            found[password] = user
+            if len(found) == len(LEARNER_PASSWORDS):
+                break
+    accounts = []
+    for password in LEARNER_PASSWORDS:
+        holder = found.get(password)
+        person = person_for_user(holder.pk) if holder is not None else None
+        if holder is None or person is None:
+            continue
+        unit = org_data_many([person.unit_id])[person.unit_id]
+        parent = org_data_many([unit.parent_id]).get(unit.parent_id) if unit.parent_id else None
+        label = (
+            f"{parent.name}{unit.name}" if unit.kind == OrgKind.DEPARTMENT and parent else unit.name
+        )
+        accounts.append(
+            DemoAccount(Role.LEARNER.label, holder.username, password, label, person.name)
+        )
+    return accounts
 
 
 def _org_label(ctx: DemoContext, code: str) -> str:

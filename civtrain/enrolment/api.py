@@ -1,5 +1,9 @@
 """Public interface of enrolment for other apps (reports, certificates, evaluations)."""
 
+from typing import Any
+
+from django.db.models import Count
+
 from civtrain.enrolment import selectors, services
 from civtrain.enrolment.data import (
     AttendanceStatus,
@@ -30,3 +34,23 @@ class_counts = selectors.class_counts
 # The organiser's change of places admits from the waitlist (#11 item 4).
 class_capacity_set = services.class_capacity_set
 leave_request_create = services.leave_request_create
+
+
+def notices_unacknowledged_count(*, actor: Any) -> int:
+    """Training-result notices to the actor's units not yet acknowledged (the HR home page)."""
+    return selectors.notice_list(actor=actor, unacknowledged=True).count()
+
+
+def leave_pending_by_class(*, actor: Any) -> list[tuple[int, str, int]]:
+    """(class id, class title, pending requests) for the leave the actor can see waiting for
+    a decision, oldest class first (the home pages' tasks, issue #11 item 7)."""
+    rows = (
+        selectors.leave_list(actor=actor, pending_only=True)
+        .values("enrolment__training_class_id", "enrolment__training_class__title")
+        .annotate(n=Count("id"))
+        .order_by("enrolment__training_class_id")
+    )
+    return [
+        (r["enrolment__training_class_id"], r["enrolment__training_class__title"], r["n"])
+        for r in rows
+    ]

@@ -9,6 +9,9 @@ from civtrain.core.errors import NotFound
 from civtrain.faculty.models import Teacher
 from civtrain.organisations.api import subtree_q
 
+# Pages and endpoints name the rows these selectors return as selectors.Teacher: they never
+# import the models (pyproject.toml, #9 item 5).
+
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION, Role.UNIT_HR)
 
 

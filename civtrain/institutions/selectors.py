@@ -9,6 +9,9 @@ from civtrain.core.errors import NotFound
 from civtrain.institutions.models import Institution
 from civtrain.organisations.api import subtree_q
 
+# Pages and endpoints name the rows these selectors return as selectors.Institution: they never
+# import the models (pyproject.toml, #9 item 5).
+
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
 
 

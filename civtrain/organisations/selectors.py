@@ -3,11 +3,14 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.errors import NotFound
 from civtrain.organisations.models import OrgNode
+
+# Pages and endpoints name the rows these selectors return as selectors.OrgNode: they never
+# import the models (pyproject.toml, #9 item 5).
 
 NOT_FOUND_MESSAGE = "机构不存在或不在您的管辖范围内"
 
@@ -45,6 +48,21 @@ def org_list(
     return qs.order_by("path")
 
 
+def org_page(
+    *,
+    scope_paths: Iterable[str],
+    offset: int,
+    limit: int,
+    kind: str | None = None,
+    under: OrgNode | None = None,
+    search: str = "",
+    active: bool | None = None,
+) -> tuple[int, list[OrgNode]]:
+    """One page of org_list, by path, and how many nodes the whole list holds."""
+    qs = org_list(scope_paths=scope_paths, kind=kind, under=under, search=search, active=active)
+    return qs.count(), list(qs[offset : offset + limit])
+
+
 def org_get(
     *, scope_paths: Iterable[str], node_id: int | None = None, code: str | None = None
 ) -> OrgNode:
@@ -74,6 +92,25 @@ def access_org_by_ref(actor: Any, ref: str) -> OrgNode:
 
 def org_children(node: OrgNode) -> QuerySet[OrgNode]:
     return OrgNode.objects.filter(parent=node).order_by("sort_order", "code")
+
+
+def org_child_count(node: OrgNode) -> int:
+    return OrgNode.objects.filter(parent=node).count()
+
+
+def _with_child_counts(qs: QuerySet[OrgNode]) -> list[OrgNode]:
+    """The nodes, each with `n_children` (its direct children), in the tree's order."""
+    return list(qs.annotate(n_children=Count("children")).order_by("sort_order", "code"))
+
+
+def org_tree_roots(*, scope_paths: Iterable[str]) -> list[OrgNode]:
+    """The tree page's roots: the nodes at `scope_paths`, each with `n_children`."""
+    return _with_child_counts(OrgNode.objects.filter(path__in=list(scope_paths)))
+
+
+def org_tree_children(node: OrgNode) -> list[OrgNode]:
+    """A node's children for the tree pages, each with `n_children`."""
+    return _with_child_counts(OrgNode.objects.filter(parent=node))
 
 
 def org_ancestors(node: OrgNode) -> list[OrgNode]:

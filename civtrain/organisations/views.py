@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +17,13 @@ from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.organisations import api
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
-from civtrain.organisations.models import OrgNode
-from civtrain.organisations.selectors import org_ancestors, org_get
+from civtrain.organisations.selectors import (
+    OrgNode,
+    org_ancestors,
+    org_get,
+    org_tree_children,
+    org_tree_roots,
+)
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,10 @@ def _rows(nodes: list[OrgNode]) -> list[TreeRow]:
     return [TreeRow(n, getattr(n, "n_children", 0)) for n in nodes]
 
 
-def _with_child_counts(qs: Any) -> list[OrgNode]:
-    return list(qs.annotate(n_children=Count("children")).order_by("sort_order", "code"))
-
-
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     paths = _personnel_paths(request.user)
-    roots = _with_child_counts(OrgNode.objects.filter(path__in=paths))
+    roots = org_tree_roots(scope_paths=paths)
     return render(
         request,
         "organisations/tree.html",
@@ -74,7 +74,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 def children(request: HttpRequest, node_id: int) -> HttpResponse:
     """htmx: the children of a node, each with its own lazy-load toggle."""
     node = _access(request.user, node_id)
-    kids = _with_child_counts(OrgNode.objects.filter(parent=node))
+    kids = org_tree_children(node)
     return render(request, "organisations/_children.html", {"rows": _rows(kids)})
 
 
@@ -112,7 +112,7 @@ class NodeMoveForm(forms.Form):
 def detail(request: HttpRequest, node_id: int) -> HttpResponse:
     node = _access(request.user, node_id)
     paths = _personnel_paths(request.user)
-    kids = _with_child_counts(OrgNode.objects.filter(parent=node))
+    kids = org_tree_children(node)
     ancestors = [(a, any(a.path.startswith(p) for p in paths)) for a in org_ancestors(node)[:-1]]
     editable = _can_edit(request.user, node)
     context = {

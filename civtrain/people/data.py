@@ -457,3 +457,15 @@ class CareerEventInput:
     basic_post: bool | None = None
     law_enforcement: bool | None = None
     from_unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PasswordSlip:
+    """What one person's password slip shows (#11 item 1): printed or downloaded once, right
+    after the password is issued, and never stored in clear."""
+
+    person_id: int
+    name: str
+    unit: str
+    username: str
+    password: str

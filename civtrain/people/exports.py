@@ -27,7 +27,7 @@ from civtrain.core.files import export_dir
 from civtrain.core.models import BackgroundJob
 from civtrain.core.tabular import write_table
 from civtrain.organisations.api import org_by_codes, org_data_many
-from civtrain.people.imports import ROSTER_HEADERS, template_rows
+from civtrain.people.imports import EXPORT_HEADERS, template_rows
 from civtrain.people.models import Person
 from civtrain.people.selectors import PersonFilters, person_list
 
@@ -175,7 +175,7 @@ def roster_export(
             on_row(done)
 
     content = write_table(
-        ROSTER_HEADERS, template_rows(qs, counted), fmt=request.fmt, sheet_title="名册"
+        EXPORT_HEADERS, template_rows(qs, counted), fmt=request.fmt, sheet_title="名册"
     )
     _audit_export(actor=actor, request=request, under=under, rows=written, job_id=job_id)
     return ImmediateExport(content=content, rows=written, fmt=request.fmt, org_path=under)

@@ -87,9 +87,7 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
         )
         jobs.job_dispatch(job)
         return redirect("people:import_job", job_id=job.pk)
-    recent = jobs.BackgroundJob.objects.filter(created_by_id=request.user.pk, kind="roster_import")[
-        :5
-    ]
+    recent = jobs.job_list_recent(actor=request.user, kind="roster_import")
     return render(
         request,
         "people/import.html",

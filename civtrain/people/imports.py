@@ -75,6 +75,9 @@ ROSTER_COLUMNS = (
     Column("phone", "手机号", ("手机号码", "手机", "联系电话")),
 )
 ROSTER_HEADERS = tuple(c.header for c in ROSTER_COLUMNS)
+# Exports add the learner's login name after the template's columns (#11 item 1: HR hands it
+# out); the import reads the template's columns and leaves this one alone.
+EXPORT_HEADERS = (*ROSTER_HEADERS, "登录名")
 
 EVENT_COLUMNS = (
     Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证"), required=True),
@@ -404,16 +407,20 @@ _EXPORT_FIELDS = (
     "law_enforcement",
     "reporting_date",
     "phone_enc",
+    "user__username",
 )
 
 
 def template_rows(
     qs: QuerySet[Person], on_row: Callable[[int], None] | None = None
 ) -> Iterator[list[Any]]:
-    """People as rows of the import template (so an export re-imports), with the ID and
-    phone numbers decrypted — the reason every export is audited by its caller."""
+    """People as rows of the import template (so an export re-imports) and their login name
+    (EXPORT_HEADERS), with the ID and phone numbers decrypted — the reason every export is
+    audited by its caller."""
     for done, values in enumerate(qs.values_list(*_EXPORT_FIELDS).iterator(2000), start=1):
-        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc) = values
+        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc, login) = (
+            values
+        )
         yield [
             name,
             crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
@@ -428,6 +435,7 @@ def template_rows(
             _yes_no(law),
             rep,
             crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
+            login or "",
         ]
         if on_row is not None:
             on_row(done)

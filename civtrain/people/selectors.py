@@ -12,7 +12,10 @@ from civtrain.core.audit import audit_events_of
 from civtrain.core.errors import NotFound
 from civtrain.core.models import AuditEvent
 from civtrain.organisations.api import subtree_q
-from civtrain.people.models import ID_CONTEXT, Person
+from civtrain.people.models import ID_CONTEXT, CareerEvent, Person
+
+# Pages and endpoints name the rows these selectors return as selectors.Person and
+# selectors.CareerEvent: they never import the models (pyproject.toml, #9 item 5).
 
 
 def person_scope_q(actor: Any) -> Q:
@@ -26,7 +29,8 @@ def person_scope_q(actor: Any) -> Q:
 
 @dataclass(frozen=True)
 class PersonFilters:
-    search: str = ""
+    search: str = ""  # a name, or an ID number (all 18 characters)
+    name: str = ""  # names containing this, beside `search`
     unit_id: int | None = None  # the unit's whole subtree
     rank: str = ""
     category: str = ""
@@ -37,9 +41,11 @@ class PersonFilters:
     law_enforcement: bool | None = None
 
 
-def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet[Person]:
+def person_list(
+    *, actor: Any, filters: PersonFilters | None = None, order: tuple[str, ...] = ()
+) -> QuerySet[Person]:
     f = filters or PersonFilters()
-    qs = Person.objects.filter(person_scope_q(actor)).select_related("unit")
+    qs = Person.objects.filter(person_scope_q(actor)).select_related("unit", "user")
     if f.unit_id is not None:
         unit_path = (
             Person.unit.field.related_model.objects.filter(pk=f.unit_id)  # type: ignore[attr-defined]
@@ -54,6 +60,8 @@ def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet
             qs = qs.filter(id_number_hash=crypto.lookup_hash(digits, context=ID_CONTEXT))
         else:
             qs = qs.filter(name__contains=term)
+    if f.name.strip():
+        qs = qs.filter(name__contains=f.name.strip())
     for field in ("rank", "category", "leadership_level", "status"):
         value = getattr(f, field)
         if value:
@@ -62,17 +70,45 @@ def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet
         value = getattr(f, flag)
         if value is not None:
             qs = qs.filter(**{flag: value})
-    return qs
+    return qs.order_by(*order) if order else qs
+
+
+def person_ids(*, actor: Any, filters: PersonFilters, limit: int) -> list[int]:
+    """The ids of the first `limit` people person_list selects."""
+    return list(person_list(actor=actor, filters=filters).values_list("pk", flat=True)[:limit])
+
+
+def person_page(
+    *, actor: Any, filters: PersonFilters, offset: int, limit: int
+) -> tuple[int, list[Person]]:
+    """One page of the people the actor may see, by unit then name, and how many there are."""
+    qs = person_list(actor=actor, filters=filters, order=("unit__path", "name", "id"))
+    return qs.count(), list(qs[offset : offset + limit])
 
 
 def access_person_by_id(actor: Any, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound, as if missing."""
     person = (
-        Person.objects.filter(person_scope_q(actor), pk=person_id).select_related("unit").first()
+        Person.objects.filter(person_scope_q(actor), pk=person_id)
+        .select_related("unit", "user")
+        .first()
     )
     if person is None:
         raise NotFound("人员不存在或不在您的管辖范围内")
     return person
+
+
+def person_fresh(person: Person) -> Person:
+    """The person as stored now, with their unit: for answering after a write that the
+    caller was allowed to make (unscoped, as the write was checked)."""
+    return Person.objects.select_related("unit").get(pk=person.pk)
+
+
+def career_event_list(*, person: Person, newest_first: bool = False) -> list[CareerEvent]:
+    """The career events of a person the caller already holds (e.g. from
+    access_person_by_id), with the unit each moved to."""
+    order = ("-date", "-id") if newest_first else ("date", "id")
+    return list(person.career_events.select_related("unit").order_by(*order))
 
 
 def person_audit_trail(*, actor: Any, person: Person, limit: int = 50) -> list[AuditEvent] | None:

@@ -1,6 +1,7 @@
 """Pages of the registry: people list with search and filters, person detail with career
 history and audit trail, the audited ID reveal, create/edit forms and career events."""
 
+import dataclasses
 import re
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.middleware import client_ip
+from civtrain.core.tabular import write_table
 from civtrain.organisations.api import OrgKind, org_list_data
 from civtrain.people import services
 from civtrain.people.data import (
@@ -31,7 +33,9 @@ from civtrain.people.data import (
     EventKind,
     Gender,
     LeadershipLevel,
+    PasswordSlip,
     PersonInput,
+    Status,
 )
 from civtrain.people.exports import (
     CONTENT_TYPES,
@@ -45,11 +49,13 @@ from civtrain.people.exports import (
     export_job_get,
     roster_export_start,
 )
-from civtrain.people.models import Person
 from civtrain.people.selectors import (
+    Person,
     PersonFilters,
     access_person_by_id,
+    career_event_list,
     person_audit_trail,
+    person_ids,
     person_list,
 )
 
@@ -202,7 +208,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
     paths = _personnel_paths(request.user)
     form = PersonFilterForm(data or None, paths=paths)
     filters, order = form.filters()
-    people = person_list(actor=request.user, filters=filters).order_by(*order)
+    people = person_list(actor=request.user, filters=filters, order=order)
     page = Paginator(people, PAGE_SIZE).get_page(data.get("page"))
     public.pop("page", None)
     context = {
@@ -226,7 +232,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
-    events = list(person.career_events.select_related("unit").order_by("-date", "-id"))
+    events = career_event_list(person=person, newest_first=True)
     writable = _can_write(request.user, person)
     context = {
         "person": person,
@@ -459,10 +465,7 @@ def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportReque
     posts its own filters (hidden fields), with `unit_id`."""
     data = request.POST.copy()
     unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
-    unit_id = str(data.get("unit_id") or "")
-    if unit_id:
-        data["unit"] = unit_id
-    form = PersonFilterForm(data, paths=paths)
+    form = _posted_filters(data, paths)
     if not form.is_valid():
         raise ValidationFailed(_("导出条件不正确，请从人员名册页面重新导出"))
     filters, order = form.filters()
@@ -472,6 +475,15 @@ def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportReque
         filters=filters,
         order=order if form.cleaned_data.get("sort") else DEFAULT_ORDER,
     )
+
+
+def _posted_filters(data: QueryDict, paths: tuple[str, ...]) -> PersonFilterForm:
+    """The list's filters as a form posts them back (`_export_fields`: the unit as unit_id)."""
+    data = data.copy()
+    unit_id = str(data.get("unit_id") or "")
+    if unit_id:
+        data["unit"] = unit_id
+    return PersonFilterForm(data, paths=paths)
 
 
 def _export_fields(filters: QueryDict) -> list[tuple[str, str]]:
@@ -547,3 +559,60 @@ def person_export_download(request: HttpRequest, job_id: int) -> FileResponse:
         filename=found.filename,
         content_type=found.content_type,
     )
+
+
+# --- passwords issued by HR, with a slip per person (#11 item 1) --------------------------
+
+SLIP_HEADERS = (
+    gettext_lazy("姓名"),
+    gettext_lazy("单位"),
+    gettext_lazy("登录名"),
+    gettext_lazy("初始密码"),
+)
+
+
+def _slips_response(request: HttpRequest, slips: list[PasswordSlip]) -> HttpResponse:
+    """The slips as a print page (several to an A4 sheet) or as an .xlsx download: the one
+    time the passwords are shown. Nothing is kept; a lost slip means a new password."""
+    if request.POST.get("output") == "xlsx":
+        content = write_table(
+            [str(h) for h in SLIP_HEADERS],
+            [(s.name, s.unit, s.username, s.password) for s in slips],
+            fmt="xlsx",
+            sheet_title=str(_("初始密码")),
+        )
+        response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''password-slips.xlsx"
+    else:
+        login_url = request.build_absolute_uri(reverse("web:login"))
+        context = {"slips": slips, "login_url": login_url}
+        response = render(request, "people/password_slips.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def person_password_issue(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One person's password, from their page."""
+    _personnel_paths(request.user)
+    slips = services.person_passwords_issue(actor=request.user, person_ids=[person_id])
+    return _slips_response(request, slips)
+
+
+@login_required
+@require_POST
+def people_password_issue(request: HttpRequest) -> HttpResponse:
+    """In bulk, from the people list: the people ticked (`person`), or with `all` every
+    active person the list's filters select (e.g. all of a unit)."""
+    paths = _personnel_paths(request.user)
+    if request.POST.get("all"):
+        form = _posted_filters(request.POST, paths)
+        if not form.is_valid():
+            raise ValidationFailed(_("筛选条件不正确，请从人员名册页面重新选择"))
+        filters = dataclasses.replace(form.filters()[0], status=Status.ACTIVE)
+        ids = person_ids(actor=request.user, filters=filters, limit=services.PASSWORD_ISSUE_MAX + 1)
+    else:
+        ids = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
+    slips = services.person_passwords_issue(actor=request.user, person_ids=ids)
+    return _slips_response(request, slips)

@@ -47,6 +47,7 @@ MENU: list[NavItem] = [
     NavItem(
         _("我的 API 令牌"), "accounts:tokens", "key", tuple(r for r in Role if r != Role.LEARNER)
     ),
+    NavItem(_("修改密码"), "accounts:password_change", "lock", ALL_ROLES),
 ]
 
 

@@ -1,9 +1,11 @@
-"""Reads of the audit log for the audit page, scoped by the actor."""
+"""Reads of the site shell: the audit log for the audit page, scoped by the actor, and the
+health check's database round trip."""
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
@@ -61,3 +63,10 @@ def audit_choices(*, actor: Any) -> dict[str, list[str]]:
         "actions": sorted(qs.values_list("action", flat=True).distinct()),
         "object_types": sorted(qs.values_list("object_type", flat=True).distinct()),
     }
+
+
+def database_vendor() -> str:
+    """The database's vendor, after a round trip to it (the health check)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return connection.vendor

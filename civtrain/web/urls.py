@@ -17,6 +17,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit, name="audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("exports/<int:job_id>/", views.export_job, name="export_job"),
+    path("exports/<int:job_id>/progress/", views.export_progress, name="export_progress"),
+    path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
     path("filters/save/", views.saved_filter_save_view, name="saved_filter_save"),
     path(
         "filters/<int:filter_id>/delete/",

@@ -1,23 +1,34 @@
 """Site shell pages: home per role, audit log, error pages, health check."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.classes.api import classes_open_for_self_registration, classes_to_finalise
+from civtrain.compliance.api import people_behind
+from civtrain.core import clock, exports
 from civtrain.core.errors import ValidationFailed
-from civtrain.organisations.api import OrgKind, org_count_by_kind, org_data, org_data_many
+from civtrain.enrolment.api import leave_pending_by_class, notices_unacknowledged_count
+from civtrain.organisations.api import (
+    OrgKind,
+    OrgNodeData,
+    org_count_by_kind,
+    org_data,
+    org_data_many,
+)
 from civtrain.people.api import person_counts, person_for_user
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -34,7 +45,7 @@ from civtrain.web.saved_filters import (
     saved_filter_delete,
     saved_filter_save,
 )
-from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list
+from civtrain.web.selectors import AuditFilters, audit_choices, audit_event_list, database_vendor
 
 PAGE_SIZE = 50
 # Readable names of the audit actions the foundation records; others show their code.
@@ -55,11 +66,16 @@ ACTION_LABELS = {
     "token.create": gettext_noop("创建 API 令牌"),
     "token.revoke": gettext_noop("吊销 API 令牌"),
     "user.password_set": gettext_noop("设置密码"),
+    "user.password_issue": gettext_noop("发放初始密码"),
+    "user.password_reset": gettext_noop("重置密码"),
+    "user.password_change": gettext_noop("本人修改密码"),
     "auth.login": gettext_noop("登录"),
     "auth.login_failed": gettext_noop("登录失败"),
     "auth.lockout": gettext_noop("登录锁定"),
     "org.import": gettext_noop("导入机构设置"),
     "credit.entries_bulk_record": gettext_noop("批量登记培训记录"),
+    "table.export": gettext_noop("导出列表"),
+    "table.export_download": gettext_noop("下载导出的列表"),
 }
 
 # Extension point for the compliance app (issue 4): when this template exists, the
@@ -80,8 +96,64 @@ def _node_id(path: str) -> int:
     return int(path.strip("/").split("/")[-1])
 
 
+@dataclass(frozen=True)
+class Task:
+    """One thing a role has to do next, on its home page (issue #11 item 7)."""
+
+    text: str
+    url: str
+    urgent: bool = False
+
+
+def _personnel_tasks(actor: Any, node: OrgNodeData, path: str) -> list[Task]:
+    """Behind, by this year's stored results; notices to acknowledge; leave to decide."""
+    year = clock.today().year
+    tasks = []
+    behind = people_behind(actor=actor, year=year, root_path=path)
+    people = f"{reverse('compliance:people')}?unit={node.code}&year={year}"
+    if behind["missed"]:
+        text = _("%(n)s 人有培训要求逾期未完成") % {"n": behind["missed"]}
+        tasks.append(Task(text, f"{people}&risk=missed", urgent=True))
+    if behind["not_yet"]:
+        text = _("%(n)s 人本年度还有培训要求未完成") % {"n": behind["not_yet"]}
+        tasks.append(Task(text, f"{people}&risk=not_yet"))
+    return tasks
+
+
+def _unit_tasks(actor: Any) -> list[Task]:
+    tasks = []
+    notices = notices_unacknowledged_count(actor=actor)
+    if notices:
+        text = _("%(n)s 条培训结果通知待确认") % {"n": notices}
+        tasks.append(Task(text, reverse("enrolment:inbox"), urgent=True))
+    return tasks + _leave_tasks(actor)
+
+
+def _leave_tasks(actor: Any) -> list[Task]:
+    return [
+        Task(
+            _("“%(title)s”有 %(n)s 条请假申请待审批") % {"title": title, "n": n},
+            reverse("enrolment:leave", args=[class_id]),
+        )
+        for class_id, title, n in leave_pending_by_class(actor=actor)
+    ]
+
+
+def _institution_tasks(actor: Any) -> list[Task]:
+    finalise = [
+        Task(
+            _("“%(title)s”已于 %(end)s 结束，成绩待确认") % {"title": c.title, "end": c.end_date},
+            reverse("enrolment:results", args=[c.id]),
+            urgent=True,
+        )
+        for c in classes_to_finalise(actor)
+    ]
+    return finalise + _leave_tasks(actor)
+
+
 def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Counts for each subtree the actor holds: nodes per kind and active people."""
+    """Counts for each subtree the actor holds, nodes per kind and active people, and what to
+    do next there."""
     nodes = org_data_many(_node_id(p) for p in paths)
     panels = []
     for path in paths:
@@ -95,6 +167,7 @@ def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, A
                 "departments": kinds.get(OrgKind.DEPARTMENT.value, 0),
                 "people": people,
                 "categories": [(label, people[c.value]) for c, label in CATEGORY_LABELS.items()],
+                "tasks": _personnel_tasks(actor, nodes[_node_id(path)], path),
             }
         )
     return panels
@@ -125,6 +198,12 @@ def home(request: HttpRequest) -> HttpResponse:
             request.user, scope.paths_for(Role.DISTRICT_BUREAU)
         ),
         "unit_panels": _jurisdiction_panels(request.user, scope.paths_for(Role.UNIT_HR)),
+        "institution_tasks": (
+            _institution_tasks(request.user) if scope.has(Role.INSTITUTION) else []
+        ),
+        "open_classes": (
+            classes_open_for_self_registration(request.user) if scope.has(Role.LEARNER) else []
+        ),
         "is_institution": scope.has(Role.INSTITUTION),
         "is_teacher": scope.has(Role.TEACHER),
         "is_evaluator": scope.has(Role.EVALUATOR),
@@ -133,6 +212,8 @@ def home(request: HttpRequest) -> HttpResponse:
         else None,
         "has_role": bool(scope.roles),
     }
+    if context["unit_panels"]:  # notices and leave are the actor's, whichever of their units
+        context["unit_panels"][0]["tasks"] += _unit_tasks(request.user)
     context["learner_progress_template"] = (
         LEARNER_PROGRESS_TEMPLATE
         if context["learner"] and _template_available(LEARNER_PROGRESS_TEMPLATE)
@@ -219,9 +300,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    return JsonResponse({"status": "ok", "database": database_vendor()})
 
 
 # Error pages (config/urls.py handler404 …): Chinese, inside the site layout.
@@ -271,3 +350,42 @@ def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpRespon
     path = saved_filter_delete(user_id=int(request.user.pk or 0), filter_id=filter_id)
     messages.success(request, _("已删除筛选条件"))
     return redirect(path)
+
+
+# Exports of the lists that run as background jobs (core.exports, issue #11 item 2) ---------
+def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    job = exports.table_export_job_get(actor=request.user, job_id=job_id)
+    return {
+        "job": job,
+        "available": exports.available(job),
+        "expires_at": exports.expires_at(job),
+        "immediate_max": exports.IMMEDIATE_MAX,
+    }
+
+
+@login_required
+@require_safe
+def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    return render(request, "web/export_job.html", _export_job_context(request, job_id))
+
+
+@login_required
+@require_safe
+def export_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The htmx-polled fragment: a bar while running, the download link once done."""
+    return render(
+        request, "web/partials/export_progress.html", _export_job_context(request, job_id)
+    )
+
+
+@login_required
+@require_safe
+def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    found = exports.table_export_file_open(actor=request.user, job_id=job_id)
+    assert found.path is not None  # noqa: S101 - a job's export is a file
+    return FileResponse(
+        found.path.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "civtrain.accounts.middleware.PasswordChangeRequiredMiddleware",
     "civtrain.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "civtrain.web.middleware.ApplicationErrorMiddleware",

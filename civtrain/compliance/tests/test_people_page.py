@@ -6,12 +6,14 @@ import io
 import re
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from civtrain.compliance.tests.ledger_builders import entry
-from civtrain.core import clock
+from civtrain.core import clock, exports
+from civtrain.core.models import AuditEvent
 from civtrain.organisations.api import OrgNodeData
 from civtrain.testing import make_person
 
@@ -110,3 +112,89 @@ def test_units_by_name_with_their_unit_and_requirements_by_title(city: Client) -
     assert "渝中区人力社保局 · 办公室" in body  # the department, with its unit
     assert "江北区司法局" in body
     assert re.search(r'title="CQ-T4b">行政执法人员法律知识培训<', body)  # title; clause on hover
+
+
+def _sheet(content: bytes) -> list[tuple[Any, ...]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return [tuple(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+def test_the_filtered_list_exports_to_excel_at_once_when_small(city: Client) -> None:
+    _store()
+    shown = _all_rows(city, "&risk=missed&sort=name")
+    response = city.post(
+        "/compliance/export/", {"year": 2018, "unit": "C1", "risk": "missed", "sort": "name"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _sheet(response.content)
+    assert rows[0][:4] == ("姓名", "身份证号（脱敏）", "单位", "状态")
+    assert len(rows) - 1 == len(shown)  # every page of the list, not only the first
+    names = [r[0] for r in rows[1:]]
+    assert names == sorted(names)
+    assert all(r[3] == "逾期未完成" and re.fullmatch(r"\d\d\*{16}", r[1]) for r in rows[1:])
+    assert AuditEvent.objects.filter(action="table.export").count() == 1
+
+
+def test_a_large_export_runs_as_a_job_that_only_its_owner_downloads(
+    city: Client,
+    actors: dict[str, Any],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.CIVTRAIN_JOBS_INLINE = True
+    monkeypatch.setattr(exports, "IMMEDIATE_MAX", 10)
+    _store()
+    with django_capture_on_commit_callbacks(execute=True):  # the job starts after commit
+        started = city.post("/compliance/export/", {"year": 2018, "unit": "C1"})
+    assert started.status_code == 302
+    job_page = started["Location"]
+    assert re.fullmatch(r"/exports/\d+/", job_page)
+    body = city.get(job_page).content.decode()
+    assert "已导出 60 行" in body
+    download = city.get(f"{job_page}download/")
+    assert len(_sheet(b"".join(download.streaming_content))) == PEOPLE + 1
+    other = Client()
+    other.force_login(actors["district"])
+    assert other.get(job_page).status_code == 404
+    assert other.get(f"{job_page}download/").status_code == 404
+    assert AuditEvent.objects.filter(action="table.export_download").count() == 1
+
+
+def test_no_export_of_a_unit_outside_the_scope(
+    bound: dict[str, OrgNodeData], actors: dict[str, Any]
+) -> None:
+    district = Client()
+    district.force_login(actors["district"])  # D1 only
+    assert district.post("/compliance/export/", {"year": 2018, "unit": "U2"}).status_code == 404
+    assert not AuditEvent.objects.filter(action="table.export").exists()
+
+
+def test_the_units_page_exports_its_table(city: Client) -> None:
+    _store()
+    page = city.get("/compliance/units/?unit=C1&year=2018").content.decode()
+    shown = re.findall(r"<tr>\s*<td>([^<]+?)(?: <span|</td>)", page)
+    response = city.post("/compliance/units/export/", {"year": 2018, "unit": "C1"})
+    rows = _sheet(response.content)
+    assert rows[0] == ("单位", "人数", "已完成", "完成率（%）", "暂缓确定等次")
+    names = [r[0] for r in rows[1:]]
+    assert names == [name.strip() for name in shown] == ["江北区", "渝中区"]  # lowest rate first
+    assert sum(r[1] for r in rows[1:]) == PEOPLE
+
+
+def test_hr_home_says_who_is_behind_and_links_to_them(city: Client, actors: dict[str, Any]) -> None:
+    clock.freeze(clock.now().replace(year=2018, month=12, day=31))  # the deadline's own day
+    call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    hr = Client()
+    hr.force_login(actors["unit_hr"])  # U1, with its 办公室
+    home = hr.get("/").content.decode()
+    tasks = home[home.index('id="tasks-U1"') :]
+    # U1's 20 people met the 90 h; its 办公室's 20 have 40 h, not yet missed (§8 "Deadlines").
+    assert "20 人本年度还有培训要求未完成" in tasks
+    assert "逾期未完成" not in tasks
+    link = re.search(r'href="(/compliance/\?unit=U1&amp;year=2018&amp;risk=not_yet)"', tasks)
+    assert link is not None
+    listed = hr.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert "共 20 人" in listed

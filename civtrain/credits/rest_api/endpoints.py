@@ -20,7 +20,6 @@ from civtrain.credits.data import (
     EntryInput,
     ItemStatus,
 )
-from civtrain.credits.models import ExternalClaim
 from civtrain.credits.rest_api.schemas import (
     BulkIn,
     BulkItemOut,
@@ -191,7 +190,7 @@ def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> Re
     return ReverseOut(reversal=_entry_out(reversal), replacement=_entry_out(new) if new else None)
 
 
-def claim_out(c: ExternalClaim) -> ClaimOut:
+def claim_out(c: selectors.ExternalClaim) -> ClaimOut:
     return ClaimOut(
         id=c.pk,
         person_id=c.person_id,
@@ -216,8 +215,10 @@ def claim_out(c: ExternalClaim) -> ClaimOut:
 
 @router.get("/claims", response=list[ClaimOut], summary="外部学习申报列表（按权限范围）")
 def claims_list(request: HttpRequest, status: str = "", limit: int = 100) -> list[ClaimOut]:
-    qs = selectors.claim_list(actor=_actor(request), status=status)
-    return [claim_out(c) for c in qs[: max(1, min(limit, 500))]]
+    claims = selectors.claim_list_latest(
+        actor=_actor(request), status=status, limit=max(1, min(limit, 500))
+    )
+    return [claim_out(c) for c in claims]
 
 
 @router.post(

@@ -7,7 +7,6 @@ from ninja import Field, Router, Schema, Status
 
 from civtrain.core.fields import NonBlank
 from civtrain.faculty import selectors, services
-from civtrain.faculty.models import Teacher
 
 router = Router(tags=["faculty"])
 
@@ -38,7 +37,7 @@ def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-def _out(t: Teacher) -> dict[str, Any]:
+def _out(t: selectors.Teacher) -> dict[str, Any]:
     return {
         "id": t.pk,
         "name": t.name,

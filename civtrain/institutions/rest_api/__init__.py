@@ -9,7 +9,6 @@ from ninja import Field, Router, Schema, Status
 from civtrain.core.fields import NonBlank
 from civtrain.institutions import selectors, services
 from civtrain.institutions.data import InstitutionKind
-from civtrain.institutions.models import Institution
 
 router = Router(tags=["institutions"])
 
@@ -45,7 +44,7 @@ def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-def _out(i: Institution) -> dict[str, Any]:
+def _out(i: selectors.Institution) -> dict[str, Any]:
     return {
         "id": i.pk,
         "name": i.name,

@@ -8,7 +8,6 @@ from ninja import Query, Router, Status
 from civtrain.core.errors import NotFound
 from civtrain.organisations import selectors, services
 from civtrain.organisations.data import ORG_KIND_LABELS, OrgKind
-from civtrain.organisations.models import OrgNode
 from civtrain.organisations.rest_api.schemas import (
     OrgCreateIn,
     OrgDetailOut,
@@ -19,7 +18,7 @@ from civtrain.organisations.rest_api.schemas import (
     OrgRef,
     OrgUpdateIn,
 )
-from civtrain.organisations.selectors import access_org_by_id
+from civtrain.organisations.selectors import OrgNode, access_org_by_id
 
 router = Router(tags=["organisations"])
 
@@ -51,7 +50,7 @@ def _detail(node: OrgNode) -> OrgDetailOut:
     return OrgDetailOut(
         **_out(node).model_dump(),
         ancestors=ancestors,
-        children_count=selectors.org_children(node).count(),
+        children_count=selectors.org_child_count(node),
     )
 
 
@@ -65,15 +64,16 @@ def org_list(request: HttpRequest, filters: Query[OrgFilters]) -> OrgPage:
             under = selectors.access_org_by_ref(actor, filters.under)
         except NotFound:
             return OrgPage(count=0, items=[])
-    qs = selectors.org_list(
+    count, page = selectors.org_page(
         scope_paths=paths,
+        offset=filters.offset,
+        limit=filters.limit,
         kind=filters.kind.value if filters.kind else None,
         under=under,
         search=(filters.q or "").strip(),
         active=filters.active,
     )
-    page = qs[filters.offset : filters.offset + filters.limit]
-    return OrgPage(count=qs.count(), items=[_out(n) for n in page])
+    return OrgPage(count=count, items=[_out(n) for n in page])
 
 
 @router.get("/{int:org_id}", response=OrgDetailOut, summary="机构详情（含上级链）")

@@ -10,7 +10,6 @@ from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core.errors import PermissionDenied, ValidationFailed
 from civtrain.people import selectors, services
 from civtrain.people.data import EVENT_LABELS, EventKind, LeadershipLevel, PersonInput
-from civtrain.people.models import CareerEvent, Person
 from civtrain.people.rest_api.schemas import (
     CareerEventIn,
     CareerEventOut,
@@ -24,6 +23,7 @@ from civtrain.people.rest_api.schemas import (
     RevealOut,
     UnitRef,
 )
+from civtrain.people.selectors import CareerEvent, Person
 
 router = Router(tags=["people"])
 
@@ -68,11 +68,11 @@ def _event_out(e: CareerEvent) -> CareerEventOut:
 
 
 def _events(person: Person) -> list[CareerEventOut]:
-    return [_event_out(e) for e in person.career_events.order_by("date", "id")]
+    return [_event_out(e) for e in selectors.career_event_list(person=person)]
 
 
 def _detail(person: Person) -> PersonDetailOut:
-    person = Person.objects.select_related("unit").get(pk=person.pk)
+    person = selectors.person_fresh(person)
     return PersonDetailOut(**_out(person), events=_events(person))
 
 
@@ -107,10 +107,11 @@ def person_search(request: HttpRequest, filters: PersonFiltersIn) -> PersonPage:
 
 def _person_page(actor: Any, filters: PersonFiltersIn) -> PersonPage:
     # An exact ID number is matched through its keyed hash, never by decrypting rows.
-    qs = selectors.person_list(
+    count, page = selectors.person_page(
         actor=actor,
         filters=selectors.PersonFilters(
             search=filters.id_number or "",
+            name=filters.q or "",
             unit_id=filters.unit,
             rank=filters.rank or "",
             category=filters.category.value if filters.category else "",
@@ -120,11 +121,10 @@ def _person_page(actor: Any, filters: PersonFiltersIn) -> PersonPage:
             basic_post=filters.basic_post,
             law_enforcement=filters.law_enforcement,
         ),
+        offset=filters.offset,
+        limit=filters.limit,
     )
-    if filters.q and filters.q.strip():
-        qs = qs.filter(name__contains=filters.q.strip())
-    page = qs.order_by("unit__path", "name", "id")[filters.offset : filters.offset + filters.limit]
-    return PersonPage(count=qs.count(), items=[PersonOut(**_out(p)) for p in page])
+    return PersonPage(count=count, items=[PersonOut(**_out(p)) for p in page])
 
 
 @router.get("/{int:person_id}", response=PersonDetailOut, summary="人员详情（身份证号打码）")

@@ -105,7 +105,9 @@ def test_large_export_runs_as_a_job_and_the_requester_downloads_it(
     assert download.status_code == 200
     assert "attachment" in download["Content-Disposition"]
     rows = _sheet(_body(download))
-    assert rows[0] == list(ROSTER_HEADERS)
+    # The template's headers exactly, then the login name HR hands out (#11 item 1).
+    assert rows[0] == [*ROSTER_HEADERS, "登录名"]
+    assert [r[13] for r in rows[1:]] == [_login("王五"), _login("李四")]
     # The clear numbers (the file re-imports), in unit order: 王五 (U1) then 李四 (U1-1).
     assert [(r[0], r[1], r[4]) for r in rows[1:]] == [
         ("王五", _clear_id("王五"), "U1"),
@@ -115,6 +117,10 @@ def test_large_export_runs_as_a_job_and_the_requester_downloads_it(
     # The file lies in the export directory under an unguessable name.
     [stored] = list(export_dir.iterdir())
     assert stored.name.startswith(f"roster-{job.pk}-") and stored.suffix == ".xlsx"
+
+
+def _login(name: str) -> str:
+    return Person.objects.select_related("user").get(name=name).user.username
 
 
 def _clear_id(name: str) -> str:

@@ -275,9 +275,13 @@ def test_export_gives_the_template_headers_and_clear_values(tree: Any) -> None:
     roster_import(xlsx([row("王五", ID_A)]), actor=SYSTEM, filename="a.xlsx")
     content, _ = roster_export(actor=SYSTEM, fmt="csv")
     text = content.decode("utf-8-sig").splitlines()
-    assert text[0] == ",".join(H)
+    # The template's headers exactly, then the login name HR hands out (#11 item 1).
+    assert text[0] == ",".join(H) + ",登录名"
+    login = Person.objects.select_related("user").get().user.username
+    assert login.startswith("gwy")
     assert text[1] == (
-        f"王五,{ID_A},男,1990-05-17,U1,综合管理类,一级科员,,否,是,否,2015-03-01,13800138000"
+        f"王五,{ID_A},男,1990-05-17,U1,综合管理类,一级科员,,否,是,否,2015-03-01,13800138000,"
+        + login
     )
 
 

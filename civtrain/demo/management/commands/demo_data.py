@@ -12,7 +12,7 @@ from rich.table import Table
 
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
-from civtrain.demo.accounts import existing_staff_accounts
+from civtrain.demo.accounts import existing_learner_accounts, existing_staff_accounts
 from civtrain.demo.steps import DemoAccount, DemoContext, run_all
 from civtrain.people.api import person_any
 
@@ -48,10 +48,10 @@ class Command(BaseCommand):
         console = Console(file=cast(IO[str], self.stdout), highlight=False, width=160)
         if options["if_empty"] and person_any():
             console.print("已有人员数据，跳过演示数据生成（--if-empty）。")
-            accounts = existing_staff_accounts()
-            if accounts:  # a later `make run`: remind the operator of the logins
+            # A later `make run`: remind the operator of the logins, learners included.
+            accounts = existing_staff_accounts() + existing_learner_accounts()
+            if accounts:
                 self._print_accounts(console, accounts)
-                console.print("两个学员演示账号的用户名见首次生成时的输出（密码见 README）。")
             return
         if options["people"] < 10:
             raise CommandError("--people 至少为 10")

@@ -23,6 +23,8 @@
         if (!c.disabled) { c.checked = all.checked; }
       });
     }
+    // <button data-print>: the browser's print dialog (password slips).
+    if (target.closest("[data-print]")) { window.print(); }
     // <button data-toggle-children aria-controls=ID>: open or close the subtree list ID.
     var toggle = target.closest("[data-toggle-children]");
     if (toggle) {

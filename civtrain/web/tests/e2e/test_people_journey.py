@@ -48,10 +48,10 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     expect(rows).to_have_count(min(len(demo.persons) - _other_city(demo), 50))
     page.select_option("#id_unit", str(unit.id))
     expect(rows).to_have_count(headcount)
-    assert sorted(rows.locator("td:first-child").all_inner_texts()) == sorted(
+    assert sorted(rows.locator("td.person-name").all_inner_texts()) == sorted(
         p.name for p in colleagues
     )
-    expect(rows.locator("td:nth-child(3)")).to_have_text([unit.name] * headcount)
+    expect(rows.locator("td.person-unit")).to_have_text([unit.name] * headcount)
 
     # Search by name within the unit. Chinese is typed through an IME, which Playwright cannot
     # drive, so the text is filled in and the user presses Enter.
@@ -75,7 +75,7 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     page.fill("#id_q", target.id_number)
     page.press("#id_q", "Enter")
     expect(rows).to_have_count(1)
-    expect(rows.locator("td:first-child")).to_have_text([target.name])
+    expect(rows.locator("td.person-name")).to_have_text([target.name])
     assert target.id_number not in page.url and target.id_number[:8] not in page.url
     web.assert_clean()
 

@@ -101,10 +101,10 @@ def test_unit_hr_sees_every_bad_row_then_imports_the_corrected_roster(
 
     rows = _search(page, SURNAME)
     expect(rows).to_have_count(len(good))
-    names = rows.locator("td:first-child").all_inner_texts()
+    names = rows.locator("td.person-name").all_inner_texts()
     assert sorted(names) == sorted(r["姓名"] for r in good)
     # Listed with their ID numbers masked.
-    assert sorted(rows.locator("td:nth-child(2)").all_inner_texts()) == sorted(
+    assert sorted(rows.locator("td.person-id").all_inner_texts()) == sorted(
         r["身份证号"][:2] + "*" * 16 for r in good
     )
     web.assert_clean()
