@@ -38,6 +38,7 @@ from civtrain.people.data import (
     remask_changes,
     remask_legacy,
 )
+from civtrain.web.audit_sentences import sentences
 from civtrain.web.middleware import render_error_page
 from civtrain.web.saved_filters import (
     clean_query,
@@ -287,6 +288,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         # Rows written before issue 8 item 3 hold the old, reversible masks: shown re-masked.
         event.object_label = remask_legacy(event.object_label)
         event.changes = remask_changes(event.changes)
+        event.sentences = list(sentences(event.changes, event.object_type))  # type: ignore[attr-defined]
     page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)

@@ -40,6 +40,12 @@ LABELS = (
     _("职级调整"),
     _("调动"),
     _("类别调整"),
+    # classes.data.CLASS_STATUS_LABELS
+    _("计划中"),
+    _("报名中"),
+    _("进行中"),
+    _("成绩已确认"),
+    _("已归档"),
     # core.errors defaults and the selectors' not-found messages shown on error pages
     _("对象不存在或无权访问"),
     _("没有执行此操作的权限"),
