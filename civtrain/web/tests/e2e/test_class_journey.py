@@ -58,7 +58,7 @@ def test_edited_class_keeps_its_dates_in_chinese(demo: DemoContext, web: Web) ->
     page = web.new_page()
     web.login(page, "cq_city", "Cq-City#2026demo")
     _open_class(page, PLANNED_CODE, f"{AS_OF.year}年公文写作能力提升班")
-    page.get_by_role("link", name="修改").click()
+    page.get_by_role("link", name="修改", exact=True).click()
     expect(page.locator("h1.page-title")).to_contain_text("修改培训班")
     # The date fields show the class's dates (an ISO value; the browser formats it).
     expect(page.locator("#id_start_date")).to_have_value(start.isoformat())
@@ -71,7 +71,7 @@ def test_edited_class_keeps_its_dates_in_chinese(demo: DemoContext, web: Web) ->
     expect(page.locator("h1.page-title")).to_contain_text("（第二期）")
     expect(page.locator("dd", has_text=" ~ ")).to_contain_text(f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}")
     # Opened again, the form still holds both dates.
-    page.get_by_role("link", name="修改").click()
+    page.get_by_role("link", name="修改", exact=True).click()
     expect(page.locator("#id_start_date")).to_have_value(start.isoformat())
     expect(page.locator("#id_end_date")).to_have_value(end.isoformat())
     web.assert_clean()
