@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from bench import Measurement, benchmark, timer
-from civtrain.accounts.api import Role, role_assign, user_create
+from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
 from civtrain.classes.api import (
     ClassInput,
     ClassStatus,
@@ -63,16 +63,16 @@ def _people(unit_id: int, n: int) -> list[int]:
 )
 def class_finalise_bench(size: int) -> Measurement:
     with transaction.atomic():
-        city = org_create(actor=None, code="BENCH-CLS-C", name="基准市", kind=OrgKind.CITY)
+        city = org_create(actor=SYSTEM, code="BENCH-CLS-C", name="基准市", kind=OrgKind.CITY)
         unit = org_create(
-            actor=None,
+            actor=SYSTEM,
             code="BENCH-CLS-U",
             name="基准单位",
             kind=OrgKind.UNIT,
             parent_code=city.code,
         )
-        bureau = user_create(actor=None, username="bench-cls-city", display_name="基准市局")
-        role_assign(actor=None, user=bureau, role=Role.CITY_BUREAU, org_id=city.id)
+        bureau = user_create(actor=SYSTEM, username="bench-cls-city", display_name="基准市局")
+        role_assign(actor=SYSTEM, user=bureau, role=Role.CITY_BUREAU, org_id=city.id)
         inst = institution_create(
             actor=bureau,
             name="基准党校",
@@ -112,8 +112,8 @@ def class_finalise_bench(size: int) -> Measurement:
         class_transition(actor=bureau, class_id=tc.id, to=ClassStatus.OPEN)
         sys.stderr.write(f"class_finalise: {size} trainees\n")
         services.nominations_create(actor=bureau, class_id=tc.id, person_ids=_people(unit.id, size))
-        inst_staff = user_create(actor=None, username="bench-cls-inst", display_name="基准机构")
-        role_assign(actor=None, user=inst_staff, role=Role.INSTITUTION, org_id=city.id)
+        inst_staff = user_create(actor=SYSTEM, username="bench-cls-inst", display_name="基准机构")
+        role_assign(actor=SYSTEM, user=inst_staff, role=Role.INSTITUTION, org_id=city.id)
         class_transition(actor=bureau, class_id=tc.id, to=ClassStatus.RUNNING)
         score = Decimal(80)
         services.results_record(

@@ -5,7 +5,8 @@ import importlib
 import itertools
 from typing import Any
 
-from civtrain.accounts.api import Role, role_assign, user_create
+from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
+from civtrain.core.actors import Actor
 from civtrain.organisations.api import OrgKind, OrgNodeData, org_by_codes, org_create
 from civtrain.people.api import person_create, person_data
 from civtrain.people.data import Gender, PersonData, PersonInput, id_check_digit
@@ -59,19 +60,19 @@ def build_tree() -> dict[str, OrgNodeData]:
         ("U3", "郑州市人社局", OrgKind.UNIT, "C2"),
     ]
     for code, name, kind, parent in spec:
-        org_create(actor=None, code=code, name=name, kind=kind, parent_code=parent)
+        org_create(actor=SYSTEM, code=code, name=name, kind=kind, parent_code=parent)
     return org_by_codes()
 
 
 def make_user(role: Role, org: OrgNodeData, username: str | None = None) -> Any:
     user = user_create(
-        actor=None,
+        actor=SYSTEM,
         username=username or f"{role.value}-{org.code}-{next(_serial)}",
         display_name=f"{role.label}{org.code}",
         password=TEST_PASSWORD,
         org_id=org.id,
     )
-    role_assign(actor=None, user=user, role=role, org_id=org.id)
+    role_assign(actor=SYSTEM, user=user, role=role, org_id=org.id)
     return user
 
 
@@ -140,7 +141,7 @@ def api_callers(tree: dict[str, OrgNodeData], actors: dict[str, Any]) -> dict[st
     callers["anonymous"] = ApiCaller()
     token_user = make_user(Role.CITY_BUREAU, tree["C1"])
     callers["token"] = ApiCaller(
-        token_user, api_token_create(actor=None, user=token_user, name="集成测试")
+        token_user, api_token_create(actor=SYSTEM, user=token_user, name="集成测试")
     )
     return callers
 
@@ -166,7 +167,7 @@ def make_institution(
     )
 
 
-def make_class(actor: Any, organiser: OrgNodeData, institution_id: int, **fields: Any) -> Any:
+def make_class(actor: Actor, organiser: OrgNodeData, institution_id: int, **fields: Any) -> Any:
     """A 24-hour initial-training class with 4 h of law (CQ-T4a), 30 places, 2026-03-02…06."""
     from decimal import Decimal
 

@@ -1,7 +1,5 @@
 """Public interface of accounts: who the actor is and what subtrees they hold."""
 
-from typing import Any
-
 from civtrain.accounts import services
 from civtrain.accounts.data import (
     ANONYMOUS,
@@ -16,6 +14,7 @@ from civtrain.accounts.data import (
     is_system,
 )
 from civtrain.accounts.models import RoleAssignment, User
+from civtrain.core.actors import Actor
 
 __all__ = [
     "PERSONNEL_ROLES",
@@ -50,20 +49,21 @@ api_token_revoke = services.api_token_revoke
 learner_accounts_create = services.learner_accounts_create
 
 
-def actor_scope(actor: Any) -> ActorScope:
-    """The actor's roles and subtree roots; cached on the user object for the request."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+def actor_scope(actor: Actor | None) -> ActorScope:
+    """The actor's roles and subtree roots; cached on the user object for the request. An
+    anonymous or inactive user — and None, which is no actor — holds nothing."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
         return ANONYMOUS
     cached = getattr(actor, "_civtrain_scope", None)
     if cached is not None:
         return cached
     paths: dict[Role, list[str]] = {}
-    for role, path in RoleAssignment.objects.filter(user=actor, org__active=True).values_list(
+    for role, path in RoleAssignment.objects.filter(user_id=actor.pk, org__active=True).values_list(
         "role", "org__path"
     ):
         paths.setdefault(Role(role), []).append(path)
     scope = ActorScope(user_id=actor.pk, paths={r: tuple(p) for r, p in paths.items()})
-    actor._civtrain_scope = scope
+    actor._civtrain_scope = scope  # type: ignore[attr-defined]  # a user object
     return scope
 
 

@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+
+from civtrain.core.actors import Actor
 
 
 class Role(StrEnum):
@@ -61,9 +62,15 @@ ANONYMOUS = ActorScope(user_id=None)
 
 
 class SystemActor:
-    """The platform itself acting from the command line (imports run by an operator on the
-    server): scope over the whole tree. No user holds it and no request can produce it, so
-    only code run on the server acts as it; audit rows show the label of the command context."""
+    """The platform itself (core.actors.Actor): commands run on the server without
+    `--actor` (a named user is that user, scoped), beat tasks, demo data and test fixtures.
+
+    Its rights are its scope — the city bureau's role at the root of the tree, so every
+    scope check answers for it as for a city bureau over the whole tree — and what the
+    checks that name it (`is_system`) allow: writing any person's ledger, changing any org
+    node, deactivating a node without the own-role guard, revoking any user's token.
+    No user holds it and no request can produce it, so only code run on the server acts as
+    it; audit rows show the label of the command context, or "system"."""
 
     pk = None
     is_authenticated = True
@@ -78,11 +85,10 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
-def is_system(actor: Any) -> bool:
-    """Whether `actor` is the platform itself: SYSTEM, or None (fixtures, demo data, code run
-    on the server). Only these are trusted over the whole tree; every user, whatever their
-    roles, is scoped (#8 item 12)."""
-    return actor is None or isinstance(actor, SystemActor)
+def is_system(actor: Actor) -> bool:
+    """Whether `actor` is the platform itself (SYSTEM). Every user, whatever their roles, is
+    scoped (#8 item 12); `None` is not an actor and has no rights (issue #9 item 5)."""
+    return isinstance(actor, SystemActor)
 
 
 class TokenStatus(StrEnum):

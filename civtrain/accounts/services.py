@@ -14,6 +14,7 @@ from django.db.models import Q
 from civtrain.accounts.data import ApiTokenData, IssuedPassword, Role, TokenStatus, is_system
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
 from civtrain.core.bulk import CopyWriter, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, ValidationFailed
@@ -39,7 +40,7 @@ def user_org_paths(user_id: int) -> list[str]:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     display_name: str,
     password: str | None = None,
@@ -71,7 +72,7 @@ def user_create(
 
 
 @transaction.atomic
-def role_assign(*, actor: Any, user: User, role: Role, org_id: int) -> RoleAssignment:
+def role_assign(*, actor: Actor, user: User, role: Role, org_id: int) -> RoleAssignment:
     assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, org_id=org_id)
     audit_record(
         actor=actor,
@@ -99,7 +100,7 @@ TOKEN_DAYS_MAX = 366
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: User, name: str, days: int | None = None) -> str:
+def api_token_create(*, actor: Actor, user: User, name: str, days: int | None = None) -> str:
     """Create a token valid for `days` (default CIVTRAIN_TOKEN_DAYS, at most a year) and
     return its key; the key is shown once and never stored."""
     days = token_days_default() if days is None else days
@@ -143,7 +144,7 @@ def api_token_list(*, user_id: int) -> list[ApiTokenData]:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, user_id: int, token_id: int) -> ApiTokenData:
+def api_token_revoke(*, actor: Actor, user_id: int, token_id: int) -> ApiTokenData:
     """Revoke one of `user_id`'s tokens: the user themself (page, API) or the system (the
     `revoke-token` command). Someone else's token is NotFound, like a missing one."""
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=user_id).first()
@@ -213,7 +214,7 @@ def login_event_record(
 
 
 def learner_accounts_create(
-    *, actor: Any, accounts: list[tuple[str, str, int]], writer: CopyWriter | None = None
+    *, actor: Actor, accounts: list[tuple[str, str, int]], writer: CopyWriter | None = None
 ) -> list[int]:
     """Bulk-create learner users with no usable password yet, each bound to its unit.
 
@@ -272,7 +273,7 @@ def _validated(password: str, user: User) -> str:
 
 
 @transaction.atomic
-def user_password_set(*, actor: Any, user_id: int, password: str) -> User:
+def user_password_set(*, actor: Actor, user_id: int, password: str) -> User:
     """Give a user a known password after checking it against the site's validators (demo
     accounts, operators): the holder chose it, so no change is forced."""
     user = User.objects.get(pk=user_id)
@@ -307,7 +308,7 @@ def password_generate() -> str:
     )
 
 
-def user_passwords_issue(*, actor: Any, org_paths: Mapping[int, str]) -> list[IssuedPassword]:
+def user_passwords_issue(*, actor: Actor, org_paths: Mapping[int, str]) -> list[IssuedPassword]:
     """A new one-time password for each account in `org_paths` (user id → the org path the
     event is filed under: the person's unit), stored hashed as every password is. The holder
     must change it at the next login; any session still open with the old one ends (Django

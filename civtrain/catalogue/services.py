@@ -1,11 +1,10 @@
 """Writes to the catalogue: the city bureau edits the subject taxonomy."""
 
-from typing import Any
-
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.models import Subject
+from civtrain.core.actors import Actor
 from civtrain.core.audit import diff
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.writes import save_audited, values_of
@@ -13,14 +12,14 @@ from civtrain.core.writes import save_audited, values_of
 AUDITED = ("name", "active", "sort_order")
 
 
-def _check_editor(actor: Any) -> None:
+def _check_editor(actor: Actor) -> None:
     # implements ZZ-T2: the taxonomy is the city's, so only the city bureau edits it.
     if not actor_scope(actor).has(Role.CITY_BUREAU):
         raise PermissionDenied("只有市公务员局可以维护培训科目")
 
 
 @transaction.atomic
-def subject_create(*, actor: Any, code: str, name: str, sort_order: int = 0) -> Subject:
+def subject_create(*, actor: Actor, code: str, name: str, sort_order: int = 0) -> Subject:
     _check_editor(actor)
     code, name = code.strip(), name.strip()
     if not code or not name:
@@ -42,7 +41,7 @@ def subject_create(*, actor: Any, code: str, name: str, sort_order: int = 0) -> 
 @transaction.atomic
 def subject_update(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str | None = None,
     active: bool | None = None,

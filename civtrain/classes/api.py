@@ -16,6 +16,7 @@ from civtrain.classes.data import (
     SessionInput,
 )
 from civtrain.classes.models import ClassSubjectHours, Session, TrainingClass
+from civtrain.core.actors import Actor
 
 __all__ = [
     "CLASS_STATUS_LABELS",
@@ -89,7 +90,7 @@ def session_to_data(s: Session) -> SessionData:
 
 
 def access_class(
-    actor: Any, class_id: int, *, manage: bool = False, run: bool = False
+    actor: Actor, class_id: int, *, manage: bool = False, run: bool = False
 ) -> ClassData:
     """The class if the actor may see it (manage: edit it; run: run it as its institution)."""
     return to_data(selectors.access_class_by_id(actor, class_id, manage=manage, run=run))
@@ -100,7 +101,7 @@ def class_data(class_id: int) -> ClassData:
 
 
 def access_session(
-    actor: Any, session_id: int, *, run: bool = False, teach: bool = False
+    actor: Actor, session_id: int, *, run: bool = False, teach: bool = False
 ) -> SessionData:
     """The session if the actor may see it (run: runs its class; run and teach: runs its
     class or teaches this session)."""
@@ -120,12 +121,12 @@ def class_ids_q(q: Q) -> Any:
     return TrainingClass.objects.filter(q).values("pk")
 
 
-def class_mark_results_final(*, actor: Any, class_id: int) -> ClassData:
+def class_mark_results_final(*, actor: Actor, class_id: int) -> ClassData:
     tc = TrainingClass.objects.get(pk=class_id)
     return to_data(services.class_mark_results_final(actor=actor, training_class=tc))
 
 
-def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> ClassData:
+def class_capacity_set(*, actor: Actor, class_id: int, capacity: int) -> ClassData:
     """For the enrolment app's capacity service only (it checks the actor and admits from
     the waitlist in the same transaction)."""
     return to_data(services.class_capacity_set(actor=actor, class_id=class_id, capacity=capacity))
@@ -137,26 +138,26 @@ def class_lock(class_id: int) -> ClassData:
     return to_data(tc)
 
 
-def class_create(*, actor: Any, data: ClassInput) -> ClassData:
+def class_create(*, actor: Actor, data: ClassInput) -> ClassData:
     return to_data(services.class_create(actor=actor, data=data))
 
 
-def class_update(*, actor: Any, class_id: int, data: ClassInput) -> ClassData:
+def class_update(*, actor: Actor, class_id: int, data: ClassInput) -> ClassData:
     tc = selectors.access_class_by_id(actor, class_id, manage=True)
     return to_data(services.class_update(actor=actor, training_class=tc, data=data))
 
 
-def class_transition(*, actor: Any, class_id: int, to: ClassStatus) -> ClassData:
+def class_transition(*, actor: Actor, class_id: int, to: ClassStatus) -> ClassData:
     tc = selectors.access_class_by_id(actor, class_id, manage=True)
     return to_data(services.class_transition(actor=actor, training_class=tc, to=to))
 
 
-def session_create(*, actor: Any, class_id: int, data: SessionInput) -> SessionData:
+def session_create(*, actor: Actor, class_id: int, data: SessionInput) -> SessionData:
     tc = selectors.access_class_by_id(actor, class_id, manage=True)
     return session_to_data(services.session_create(actor=actor, training_class=tc, data=data))
 
 
-def classes_open_for_self_registration(actor: Any) -> list[ClassData]:
+def classes_open_for_self_registration(actor: Actor) -> list[ClassData]:
     """Classes open for nomination that let the actor (a learner) register themself."""
     qs = (
         TrainingClass.objects.filter(
@@ -187,7 +188,7 @@ def classes_held_by_subject(
     )
 
 
-def classes_to_finalise(actor: Any) -> list[ClassData]:
+def classes_to_finalise(actor: Actor) -> list[ClassData]:
     """Classes the actor runs (institution staff) that are running and whose last day has
     passed (Asia/Shanghai): results wait to be finalised (issue #11 item 7)."""
     from civtrain.core import clock

@@ -3,7 +3,6 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -11,6 +10,7 @@ from civtrain.accounts.api import Role, actor_scope
 from civtrain.classes.data import ClassStatus
 from civtrain.classes.models import Session, TrainingClass
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.institutions.api import institution_scope_q
 from civtrain.organisations.api import subtree_q
@@ -25,7 +25,7 @@ def ancestor_paths(path: str) -> list[str]:
     return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
-def class_scope_q(actor: Any) -> Q:
+def class_scope_q(actor: Actor) -> Q:
     """Classes the actor may see.
 
     Bureaus and unit HR see classes organised in their subtree; units and learners also see
@@ -46,7 +46,7 @@ def class_scope_q(actor: Any) -> Q:
     return q
 
 
-def class_manage_q(actor: Any) -> Q:
+def class_manage_q(actor: Actor) -> Q:
     """Classes the actor may edit: as organiser of the class's node or staff of its institution."""
     scope = actor_scope(actor)
     return subtree_q(scope.paths_for(*ORGANISERS), "organiser__path") | institution_scope_q(
@@ -54,7 +54,7 @@ def class_manage_q(actor: Any) -> Q:
     )
 
 
-def class_run_q(actor: Any) -> Q:
+def class_run_q(actor: Actor) -> Q:
     """Classes the actor runs day to day (attendance, leave, results): institution staff."""
     return institution_scope_q(actor, "institution", staff_only=True)
 
@@ -67,7 +67,7 @@ class ClassFilters:
     year: int | None = None
 
 
-def class_list(*, actor: Any, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
+def class_list(*, actor: Actor, filters: ClassFilters | None = None) -> QuerySet[TrainingClass]:
     f = filters or ClassFilters()
     qs = (
         TrainingClass.objects.filter(class_scope_q(actor))
@@ -87,7 +87,7 @@ def class_list(*, actor: Any, filters: ClassFilters | None = None) -> QuerySet[T
 
 
 def access_class_by_id(
-    actor: Any, class_id: int, *, manage: bool = False, run: bool = False
+    actor: Actor, class_id: int, *, manage: bool = False, run: bool = False
 ) -> TrainingClass:
     """The class if the actor may see it (manage/run: may edit/run it); NotFound otherwise."""
     q = class_run_q(actor) if run else class_manage_q(actor) if manage else class_scope_q(actor)
@@ -106,7 +106,7 @@ def class_subject_hours(*, training_class: TrainingClass) -> dict[str, Decimal]:
     return dict(training_class.subject_hours.order_by("id").values_list("subject", "hours"))
 
 
-def class_ids_run_by(*, actor: Any) -> set[int]:
+def class_ids_run_by(*, actor: Actor) -> set[int]:
     """Ids of the classes the actor runs (institution staff)."""
     return set(TrainingClass.objects.filter(class_run_q(actor)).values_list("pk", flat=True))
 
@@ -115,7 +115,7 @@ def session_list(*, training_class: TrainingClass) -> QuerySet[Session]:
     return training_class.sessions.select_related("teacher").all()
 
 
-def own_sessions_q(actor: Any) -> Q:
+def own_sessions_q(actor: Actor) -> Q:
     """Sessions the actor teaches: their own teacher record's, never another teacher's."""
     scope = actor_scope(actor)
     if not scope.has(Role.TEACHER) or scope.user_id is None:
@@ -124,7 +124,7 @@ def own_sessions_q(actor: Any) -> Q:
 
 
 def access_session_by_id(
-    actor: Any, session_id: int, *, run: bool = False, teach: bool = False
+    actor: Actor, session_id: int, *, run: bool = False, teach: bool = False
 ) -> Session:
     """The session if the actor may see it; `run`: runs its class (institution staff);
     `run` and `teach`: runs its class or teaches this very session (CQ-B2)."""
@@ -146,7 +146,7 @@ class TeachingSchedule:
     past: list[Session]  # before today, latest first
 
 
-def teaching_schedule(*, actor: Any, month: dt.date | None = None) -> TeachingSchedule:
+def teaching_schedule(*, actor: Actor, month: dt.date | None = None) -> TeachingSchedule:
     """A teacher's own sessions (CQ-B2), optionally of one month (`month` is its 1st day)."""
     qs = Session.objects.filter(own_sessions_q(actor)).select_related(
         "training_class", "training_class__institution"

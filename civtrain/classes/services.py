@@ -18,6 +18,7 @@ from civtrain.classes.data import (
 from civtrain.classes.errors import ClassError, ClassesErrorCode
 from civtrain.classes.models import ClassSubjectHours, Session, TrainingClass
 from civtrain.classes.selectors import access_class_by_id
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, diff
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import checked
@@ -38,7 +39,7 @@ def _invalid(message: str, **extra: Any) -> ClassError:
     return ClassError(ClassesErrorCode.INVALID, message, extra)
 
 
-def _check_rights(actor: Any, data: ClassInput) -> tuple[str, InstitutionData]:
+def _check_rights(actor: Actor, data: ClassInput) -> tuple[str, InstitutionData]:
     """The organiser's path and the institution, if the actor may put a class on them."""
     try:
         organiser = org_data(data.organiser_id)
@@ -170,7 +171,7 @@ def _save_subjects(tc: TrainingClass, subject_hours: dict[str, Decimal]) -> None
 
 
 @transaction.atomic
-def class_create(*, actor: Any, data: ClassInput) -> TrainingClass:
+def class_create(*, actor: Actor, data: ClassInput) -> TrainingClass:
     organiser_path, institution = _check_rights(actor, data)
     _validate(data, institution)
     if TrainingClass.objects.filter(code=data.code.strip()).exists():
@@ -192,7 +193,7 @@ def class_create(*, actor: Any, data: ClassInput) -> TrainingClass:
 
 
 @transaction.atomic
-def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput) -> TrainingClass:
+def class_update(*, actor: Actor, training_class: TrainingClass, data: ClassInput) -> TrainingClass:
     access_class_by_id(actor, training_class.pk, manage=True)
     tc = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
     if tc.status not in EDITABLE:
@@ -234,7 +235,7 @@ def class_update(*, actor: Any, training_class: TrainingClass, data: ClassInput)
     return tc
 
 
-def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> TrainingClass:
+def class_capacity_set(*, actor: Actor, class_id: int, capacity: int) -> TrainingClass:
     """Set the class's number of places; called only by the enrolment app's service, inside
     its transaction, which then admits from the waitlist (#11 item 4)."""
     tc = TrainingClass.objects.select_for_update().select_related("organiser").get(pk=class_id)
@@ -257,7 +258,7 @@ def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> TrainingC
     return tc
 
 
-def _move(actor: Any, tc: TrainingClass, to: ClassStatus) -> TrainingClass:
+def _move(actor: Actor, tc: TrainingClass, to: ClassStatus) -> TrainingClass:
     current = ClassStatus(tc.status)
     if to not in TRANSITIONS[current]:
         raise ClassError(
@@ -281,7 +282,7 @@ def _move(actor: Any, tc: TrainingClass, to: ClassStatus) -> TrainingClass:
 
 @transaction.atomic
 def class_transition(
-    *, actor: Any, training_class: TrainingClass, to: ClassStatus
+    *, actor: Actor, training_class: TrainingClass, to: ClassStatus
 ) -> TrainingClass:
     """Move the class along planned → open → running → results final → archived."""
     access_class_by_id(actor, training_class.pk, manage=True)
@@ -299,7 +300,7 @@ def class_transition(
     return _move(actor, tc, to)
 
 
-def class_mark_results_final(*, actor: Any, training_class: TrainingClass) -> TrainingClass:
+def class_mark_results_final(*, actor: Actor, training_class: TrainingClass) -> TrainingClass:
     """running → results final; called only by the enrolment app's results service, inside
     its transaction (ZZ-M2)."""
     tc = (
@@ -311,7 +312,7 @@ def class_mark_results_final(*, actor: Any, training_class: TrainingClass) -> Tr
 
 
 @transaction.atomic
-def session_create(*, actor: Any, training_class: TrainingClass, data: SessionInput) -> Session:
+def session_create(*, actor: Actor, training_class: TrainingClass, data: SessionInput) -> Session:
     access_class_by_id(actor, training_class.pk, manage=True)
     tc = (
         TrainingClass.objects.select_for_update()
@@ -364,7 +365,7 @@ def session_create(*, actor: Any, training_class: TrainingClass, data: SessionIn
 
 
 @transaction.atomic
-def session_delete(*, actor: Any, session: Session) -> None:
+def session_delete(*, actor: Actor, session: Session) -> None:
     access_class_by_id(actor, session.training_class_id, manage=True)
     tc = session.training_class
     if tc.status != ClassStatus.PLANNED and tc.status != ClassStatus.OPEN:

@@ -29,6 +29,7 @@ from civtrain.classes.data import (
 )
 from civtrain.classes.models import TrainingClass
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.faculty.api import teacher_for_user
 from civtrain.institutions.api import institution_choices
@@ -85,7 +86,7 @@ class ClassForm(forms.Form):
     self_registration = forms.BooleanField(label=gettext_lazy("允许个人报名"), required=False)
 
     def __init__(
-        self, *args: Any, actor: Any, capacity_locked: bool = False, **kwargs: Any
+        self, *args: Any, actor: Actor, capacity_locked: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         if capacity_locked:  # once nominations open, places change on the roster page

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import conversions, selectors, services
 from civtrain.compliance.data import (
     AssessmentLinkage,
@@ -14,6 +15,7 @@ from civtrain.compliance.data import (
     fmt_number,
 )
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 
 __all__ = [
     "AssessmentLinkage",
@@ -33,8 +35,9 @@ __all__ = [
 
 
 def person_evaluate(person_id: int, *, year: int, as_of: dt.date | None = None) -> PersonResult:
-    """One person's outcomes for a year, computed now, not stored."""
-    _, results = selectors.evaluate(year=year, as_of=as_of, person_ids=[person_id])
+    """One person's outcomes for a year, computed now, not stored. Evaluated as the system
+    (unscoped): for app code that has established the caller's access to the person."""
+    _, results = selectors.evaluate(actor=SYSTEM, year=year, as_of=as_of, person_ids=[person_id])
     found = list(results)
     if not found:
         from civtrain.core.errors import NotFound
@@ -44,7 +47,11 @@ def person_evaluate(person_id: int, *, year: int, as_of: dt.date | None = None) 
 
 
 def person_reevaluate(
-    person_id: int, *, year: int | None = None, as_of: dt.date | None = None, actor: Any = None
+    person_id: int,
+    *,
+    year: int | None = None,
+    as_of: dt.date | None = None,
+    actor: Actor = SYSTEM,
 ) -> PersonResult:
     """Re-evaluate one person (after a ledger write) and store the snapshot of that person
     only. Year defaults to the current one, as_of to today (or that year's last day)."""
@@ -129,7 +136,7 @@ def online_crediting_policy(person_id: int, on: dt.date) -> str:
 
 
 def rulesets_install(
-    *, actor: Any, bindings: list[tuple[str, str, dt.date, dt.date | None]]
+    *, actor: Actor, bindings: list[tuple[str, str, dt.date, dt.date | None]]
 ) -> int:
     """Load every shipped rule set and bind (name, org code, from, to); for set-up and demo data.
 
@@ -145,20 +152,20 @@ def rulesets_install(
     return len(bindings)
 
 
-def snapshots_refresh(*, actor: Any, year: int, as_of: dt.date | None = None) -> int:
+def snapshots_refresh(*, actor: Actor, year: int, as_of: dt.date | None = None) -> int:
     """Evaluate everyone for `year` and store the snapshots the unit dashboards read
     (streamed into the store in batches, not held in memory); the stale marks of the year
     made before the run (and the ledger changes waiting in its outbox) are covered by it
     and dropped."""
     services.ledger_changes_pull()
     started = clock.now()
-    _, stream = selectors.evaluate(year=year, as_of=as_of, unit_code=None)
+    _, stream = selectors.evaluate(actor=actor, year=year, as_of=as_of, unit_code=None)
     stored = services.snapshot_store(actor=actor, results=stream)
     services.stale_clear_year(year=year, before=started)
     return stored
 
 
-def people_behind(*, actor: Any, year: int, root_path: str) -> dict[str, int]:
+def people_behind(*, actor: Actor, year: int, root_path: str) -> dict[str, int]:
     """How many people under `root_path` the actor may see missed a deadline this year, and
     how many still have something open, from the stored results (the HR home page's tasks,
     issue #11 item 7): {"missed": n, "not_yet": m}."""

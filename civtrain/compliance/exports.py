@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from civtrain.catalogue.data import TRAINING_TYPE_LABELS, TrainingType
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, PersonResult, fmt_number
 from civtrain.compliance.kinds import add_months
+from civtrain.core.actors import Actor
 from civtrain.core.exports import Table
 from civtrain.core.text import spreadsheet_safe
 from civtrain.credits.api import entry_rows
@@ -173,7 +174,7 @@ PEOPLE_HEADERS = [
 ]
 
 
-def people_table(actor: Any, params: dict[str, Any]) -> Table:
+def people_table(actor: Actor, params: dict[str, Any]) -> Table:
     """core.exports table source of the compliance list: the rows the page shows the actor
     for these filters, every page of them."""
     from civtrain.compliance import selectors
@@ -230,7 +231,7 @@ def _status_word(row: dict[str, Any], open_: list[dict[str, Any]]) -> str:
 UNITS_HEADERS = ["单位", "人数", "已完成", "完成率（%）", "暂缓确定等次"]
 
 
-def units_table(actor: Any, params: dict[str, Any]) -> Table:
+def units_table(actor: Actor, params: dict[str, Any]) -> Table:
     """core.exports table source of the units page: its rows as the page shows them."""
     from civtrain.compliance import selectors
     from civtrain.organisations.api import OrgKind, org_by_codes

@@ -9,7 +9,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, Mod
 from django.utils.translation import gettext as _
 
-from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope, is_system
 from civtrain.compliance.bindings import Binding
 from civtrain.compliance.data import (
     AssessmentLinkage,
@@ -22,6 +22,7 @@ from civtrain.compliance.models import ComplianceSnapshot, RuleSet, RuleSetBindi
 from civtrain.compliance.ruleset import FailedTraining, RuleSetSpec, parse_document
 from civtrain.compliance.units import unit_summaries
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.credits.api import entry_rows
 from civtrain.organisations.api import (
@@ -79,21 +80,22 @@ def default_as_of(year: int) -> dt.date:
 
 def evaluate(
     *,
+    actor: Actor,
     year: int,
     as_of: dt.date | None = None,
     unit_code: str | None = None,
     person_ids: list[int] | None = None,
-    actor: Any = None,
 ) -> tuple[Engine, Iterator[PersonResult]]:
-    """Evaluate everyone (actor None: operators' CLI), a unit subtree and/or some people.
-    With an actor, only people the actor may see are evaluated."""
+    """Evaluate the people the actor may see (the system: everyone — the operators' CLI,
+    the beat tasks), or of them a unit subtree and/or some people."""
     ev = evaluator_for(year, as_of or default_as_of(year))
+    system = is_system(actor)
     q = Q()
-    if actor is not None:
+    if not system:
         q &= person_scope_q(actor)
     if unit_code:
         node = org_by_codes([unit_code]).get(unit_code)
-        if actor is not None and (node is None or not _unit_filter_allowed(actor, node.path)):
+        if not system and (node is None or not _unit_filter_allowed(actor, node.path)):
             # #8 item 2: a unit outside the actor's scope answers like one that does not
             # exist (it used to be 200 [] against a 404 naming the code: an oracle).
             raise NotFound()
@@ -105,12 +107,12 @@ def evaluate(
     id_range = (min(person_ids), max(person_ids)) if person_ids else None
     if person_ids is not None and not person_ids:
         return ev, iter(())
-    scoped = actor is not None or unit_code or person_ids is not None
+    scoped = not system or unit_code or person_ids is not None
     stream = ev.people(q if scoped else None, id_range=id_range)
     return ev, _with_failed_assessments(stream, ev, person_ids)
 
 
-def _unit_filter_allowed(actor: Any, path: str) -> bool:
+def _unit_filter_allowed(actor: Actor, path: str) -> bool:
     """A unit the actor may filter by: inside a personnel subtree, or, for a learner, their
     own unit or one above it (where they themselves are found)."""
     scope = actor_scope(actor)
@@ -175,7 +177,7 @@ def failure_linkage(
 
 
 def unit_summary_list(
-    *, actor: Any, year: int, as_of: dt.date | None = None, unit_code: str | None = None
+    *, actor: Actor, year: int, as_of: dt.date | None = None, unit_code: str | None = None
 ) -> list[UnitSummary]:
     """Units under the actor's personnel subtrees (or `unit_code`), evaluated live."""
     scope = actor_scope(actor)
@@ -193,7 +195,7 @@ def unit_summary_list(
     return [s for s in summaries if scope.covers(ev.orgs[s.unit_id].path, *PERSONNEL_ROLES)]
 
 
-def snapshot_list(*, actor: Any, year: int) -> QuerySet[ComplianceSnapshot]:
+def snapshot_list(*, actor: Actor, year: int) -> QuerySet[ComplianceSnapshot]:
     """Latest snapshots of the year for people the actor may see."""
     scope = actor_scope(actor)
     q = subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit_path")
@@ -202,7 +204,7 @@ def snapshot_list(*, actor: Any, year: int) -> QuerySet[ComplianceSnapshot]:
     return ComplianceSnapshot.objects.filter(q, year=year, is_latest=True)
 
 
-def snapshot_history(*, actor: Any, person_id: int, year: int) -> QuerySet[ComplianceSnapshot]:
+def snapshot_history(*, actor: Actor, person_id: int, year: int) -> QuerySet[ComplianceSnapshot]:
     """Every snapshot of a person and year, newest first ("why, on 31 Dec 2018?")."""
     scope = actor_scope(actor)
     q = subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit_path")
@@ -213,7 +215,7 @@ def snapshot_history(*, actor: Any, person_id: int, year: int) -> QuerySet[Compl
     )
 
 
-def completion_by_unit(*, actor: Any, year: int, parent_path: str) -> list[dict[str, Any]]:
+def completion_by_unit(*, actor: Actor, year: int, parent_path: str) -> list[dict[str, Any]]:
     """SQL-aggregated completion of the latest snapshots, one row per child node of
     `parent_path` (district/city dashboards, with drill-down to the child)."""
     scope = actor_scope(actor)
@@ -258,7 +260,7 @@ _ROW_FIELDS = (
 )
 
 
-def list_root(*, actor: Any, unit_code: str = "") -> tuple[str, str]:
+def list_root(*, actor: Actor, unit_code: str = "") -> tuple[str, str]:
     """(code, path) of the node the compliance list looks at: `unit_code` inside the actor's
     personnel subtrees, else the actor's first one; NotFound for anything else."""
     scope = actor_scope(actor)
@@ -285,7 +287,7 @@ class ListFilters:
 
 
 def list_rows(
-    *, actor: Any, year: int, unit_code: str, root_path: str, filters: ListFilters
+    *, actor: Actor, year: int, unit_code: str, root_path: str, filters: ListFilters
 ) -> tuple[Any, list[tuple[str, str]], bool]:
     """The compliance list's rows (a values QuerySet or a list of the same dicts), the
     (clause, title) choices of its filter, and whether the rows are the stored ones."""
@@ -299,7 +301,7 @@ def list_rows(
 
 
 def list_rows_stored(
-    *, actor: Any, year: int, root_path: str, filters: ListFilters
+    *, actor: Actor, year: int, root_path: str, filters: ListFilters
 ) -> QuerySet[ComplianceSnapshot]:
     """The latest stored snapshot of each person under `root_path` the actor may see,
     filtered and sorted in SQL (values rows: person_id, name, id_number_masked, unit_id,
@@ -326,7 +328,7 @@ def list_rows_stored(
 
 
 def list_rows_evaluated(
-    *, actor: Any, year: int, unit_code: str, filters: ListFilters
+    *, actor: Actor, year: int, unit_code: str, filters: ListFilters
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """The same rows as the stored ones, evaluated now (a year with no stored snapshots)."""
     _ev, results = evaluate(year=year, unit_code=unit_code, actor=actor)
@@ -364,12 +366,12 @@ def list_rows_evaluated(
     ], clauses
 
 
-def list_has_stored(*, actor: Any, year: int, root_path: str) -> bool:
+def list_has_stored(*, actor: Actor, year: int, root_path: str) -> bool:
     """Whether the year has stored snapshots under `root_path` (else the page evaluates)."""
     return snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path).exists()
 
 
-def list_clauses(*, actor: Any, year: int, root_path: str) -> list[tuple[str, str]]:
+def list_clauses(*, actor: Actor, year: int, root_path: str) -> list[tuple[str, str]]:
     """(clause, title) of every requirement of the rule sets the stored snapshots under
     `root_path` were computed with, for the clause filter."""
     labels = (
@@ -390,7 +392,7 @@ def list_clauses(*, actor: Any, year: int, root_path: str) -> list[tuple[str, st
 
 
 def completion_table(
-    *, actor: Any, year: int, root: OrgNodeData, city_direct: bool = False
+    *, actor: Actor, year: int, root: OrgNodeData, city_direct: bool = False
 ) -> list[dict[str, Any]]:
     """The units page's rows, lowest completion first: one per child node of `root` from the
     latest snapshots; under a city its 市直 bureaus folded into one row, or (`city_direct`)
@@ -457,7 +459,7 @@ def _unit_row(
     }
 
 
-def people_behind(*, actor: Any, year: int, root_path: str) -> dict[str, int]:
+def people_behind(*, actor: Actor, year: int, root_path: str) -> dict[str, int]:
     """Counts of the stored rows with a missed outcome, and with open ones but none missed
     (risk = 100 × missed + 10 × open)."""
     qs = snapshot_list(actor=actor, year=year).filter(unit_path__startswith=root_path)

@@ -19,13 +19,14 @@ from civtrain.compliance.models import (
 )
 from civtrain.compliance.ruleset import parse_document
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
 from civtrain.credits import api as credits_api
 from civtrain.organisations.api import org_by_codes
 
 
-def ruleset_load(*, actor: Any, document: dict[str, Any]) -> tuple[RuleSet, bool]:
+def ruleset_load(*, actor: Actor, document: dict[str, Any]) -> tuple[RuleSet, bool]:
     """Store a validated rule-set document; (row, created). Loading the same version with the
     same content again is a no-op; different content under an existing version is refused."""
     spec = parse_document(document)
@@ -67,7 +68,7 @@ def ruleset_load(*, actor: Any, document: dict[str, Any]) -> tuple[RuleSet, bool
 
 def ruleset_bind(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     org_code: str,
     valid_from: dt.date,
@@ -127,7 +128,7 @@ def ruleset_bind(
 SNAPSHOT_LOCK = 0x636F6D70  # "comp": the advisory lock serialising snapshot stores
 
 
-def snapshot_store(*, actor: Any, results: Iterable[PersonResult], batch: int = 5000) -> int:
+def snapshot_store(*, actor: Actor, results: Iterable[PersonResult], batch: int = 5000) -> int:
     """Store results as the latest snapshots of their person and year; earlier ones stay for
     history with is_latest cleared. Returns the number stored."""
     now = clock.now()
@@ -247,7 +248,7 @@ def ledger_changes_pull(*, batch: int = 50_000) -> int:
 
 
 def stale_refresh(
-    *, actor: Any, person_ids: list[int] | None = None, batch: int = 5000, max_batches: int = 0
+    *, actor: Actor, person_ids: list[int] | None = None, batch: int = 5000, max_batches: int = 0
 ) -> int:
     """Re-evaluate the stale pairs (those of `person_ids`, or all of them, `batch` at a
     time) and store their snapshots; returns the number of snapshots stored.
@@ -271,7 +272,7 @@ def stale_refresh(
             if not rows:
                 return stored
             for year, ids in sorted(_worth_refreshing(rows).items()):
-                _, results = evaluate(year=year, person_ids=sorted(ids))
+                _, results = evaluate(actor=actor, year=year, person_ids=sorted(ids))
                 stored += snapshot_store(actor=actor, results=list(results))
             StaleEvaluation.objects.filter(
                 id__in=[r[0] for r in rows], marked_at__lte=claimed_at

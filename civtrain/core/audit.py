@@ -12,6 +12,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.bulk import CopyWriter, insert_rows
 from civtrain.core.models import AuditEvent
 
@@ -41,7 +42,7 @@ def current_context() -> RequestContext | None:
     return _context.get()
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor | None) -> dict[str, Any]:
     ctx = _context.get()
     if actor is not None and getattr(actor, "pk", None) is not None:
         fields = {"actor_id": actor.pk, "actor_label": str(actor)}
@@ -64,7 +65,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,  # None: no actor, e.g. the anonymous client of a failed login
     action: str,
     object_type: str,
     object_id: object = "",
@@ -86,7 +87,7 @@ def audit_record(
 
 def audit_record_many(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     object_type: str,
     items: Iterable[tuple[object, str, str, Mapping[str, Any]]],
@@ -143,7 +144,7 @@ def org_paths_covering(paths: Iterable[str]) -> list[str]:
 
 def audit_record_under(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     object_type: str,
     org_paths: Iterable[str],

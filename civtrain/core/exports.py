@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from civtrain.core import clock, files, jobs
+from civtrain.core.actors import Actor
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import NotFound
 from civtrain.core.files import export_dir
@@ -66,7 +67,7 @@ def _source(path: str) -> TableSource:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def _audit(*, actor: Any, action: str, table: Table | dict[str, Any], job_id: int | None) -> None:
+def _audit(*, actor: Actor, action: str, table: Table | dict[str, Any], job_id: int | None) -> None:
     title = table.title if isinstance(table, Table) else table["title"]
     org_path = table.org_path if isinstance(table, Table) else table["org_path"]
     personal = table.personal_data if isinstance(table, Table) else table["personal_data"]
@@ -88,7 +89,7 @@ def _counted(rows: Iterable[Sequence[Any]], on_row: Callable[[int], None]) -> It
 
 
 def table_export_start(
-    *, actor: Any, source: str, params: dict[str, Any], ip: str | None = None
+    *, actor: Actor, source: str, params: dict[str, Any], ip: str | None = None
 ) -> ExportFile | BackgroundJob:
     """The list's rows as .xlsx at once when few (≤ IMMEDIATE_MAX), else a queued job. The
     source raises NotFound/PermissionDenied for what the actor may not see, before anything
@@ -140,7 +141,7 @@ def run_table_export_job(job: BackgroundJob, progress: Callable[[int, int], None
     }
 
 
-def table_export_job_get(*, actor: Any, job_id: int) -> BackgroundJob:
+def table_export_job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
     """The export job if this actor started it; NotFound otherwise (the same as missing)."""
     try:
         job = jobs.job_get(actor=actor, job_id=job_id)
@@ -169,7 +170,7 @@ def available(job: BackgroundJob) -> bool:
     )
 
 
-def table_export_file_open(*, actor: Any, job_id: int) -> ExportFile:
+def table_export_file_open(*, actor: Actor, job_id: int) -> ExportFile:
     """The finished file for the user who asked for it; each download is audited."""
     job = table_export_job_get(actor=actor, job_id=job_id)
     if not available(job):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.core.models import BackgroundJob
 from civtrain.core.tabular import cyclic_gc_paused
@@ -34,7 +35,7 @@ _PROGRESS_EVERY = 1.0  # seconds between progress writes through the side connec
 
 def job_create(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     runner: str,
     params: dict[str, Any] | None = None,
@@ -162,7 +163,7 @@ def _delete_input(job: BackgroundJob) -> None:
         job.input_file = ""
 
 
-def job_get(*, actor: Any, job_id: int) -> BackgroundJob:
+def job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
     """The job if the actor started it; NotFound otherwise (same as missing)."""
     job = BackgroundJob.objects.filter(pk=job_id, created_by_id=actor.pk).first()
     if job is None or actor.pk is None:
@@ -173,7 +174,7 @@ def job_get(*, actor: Any, job_id: int) -> BackgroundJob:
     return job
 
 
-def job_list_recent(*, actor: Any, kind: str, limit: int = 5) -> list[BackgroundJob]:
+def job_list_recent(*, actor: Actor, kind: str, limit: int = 5) -> list[BackgroundJob]:
     """The actor's own latest jobs of a kind, newest first."""
     return list(BackgroundJob.objects.filter(created_by_id=actor.pk, kind=kind)[:limit])
 

@@ -21,6 +21,7 @@ from typing import IO, Any, TypeVar
 from django.db import transaction
 
 from civtrain.core import spreadsheets
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError
 from civtrain.core.spreadsheets import TabularError, TabularErrorCode
 from civtrain.core.text import (
@@ -544,7 +545,7 @@ def run_cli_import(
     options: dict[str, Any],
     run: Callable[..., tuple[ImportReport, Table | None]],
     *,
-    actor: Any,
+    actor: Actor,
     progress_label: str = "写入",
 ) -> ImportReport:
     """Shared body of the import commands: rich progress bar, report table or JSON, error

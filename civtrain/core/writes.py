@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ValidationFailed
 
@@ -40,7 +41,7 @@ def values_of(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
 def save_audited(
     obj: models.Model,
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     object_type: str,
     label: str,

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from civtrain.catalogue.data import DELIVERY_MODE_LABELS, TRAINING_TYPE_LABELS
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError
 from civtrain.core.tabular import (
@@ -200,7 +201,7 @@ def _parse_row(
 
 
 def validate_records(
-    table: Table, *, actor: Any, report: ImportReport
+    table: Table, *, actor: Actor, report: ImportReport
 ) -> list[tuple[int, EntryInput]]:
     """Every row checked; returns (row number, input) for the valid ones."""
     parsed: list[tuple[SourceRow, str, EntryInput]] = []
@@ -248,7 +249,7 @@ def validate_records(
 def records_import(
     source: bytes | IO[bytes] | str,
     *,
-    actor: Any,
+    actor: Actor,
     filename: str,
     dry_run: bool = False,
     skip_invalid: bool = False,

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError
 from civtrain.credits import chain, ledger
@@ -457,7 +458,7 @@ def ledger_verify(*, person_id: int | None = None) -> VerificationReport:
         return _verify(person_id, snapshot)
 
 
-def ledger_verify_recorded(*, actor: Any) -> tuple[VerificationReport, LedgerVerification]:
+def ledger_verify_recorded(*, actor: Actor) -> tuple[VerificationReport, LedgerVerification]:
     """Verify the whole ledger and keep the outcome (the row the bureau's status page shows,
     and its audit event) in the verification's own transaction (#9 item 5): the record
     commits with the reads it describes, or nothing does."""
@@ -581,7 +582,7 @@ def _name_problems(pending: list[_Pending]) -> list[LedgerProblem]:
     return out
 
 
-def _verification_record(*, actor: Any, report: VerificationReport) -> LedgerVerification:
+def _verification_record(*, actor: Actor, report: VerificationReport) -> LedgerVerification:
     """Keep the outcome for the bureau's status page and the audit log, in one transaction
     (ledger_verify_recorded calls it inside the verification's)."""
     problems = [
@@ -632,7 +633,7 @@ class CheckpointResult:
     refused: tuple[LedgerProblem, ...] = ()
 
 
-def ledger_checkpoint_create(*, actor: Any) -> CheckpointResult:
+def ledger_checkpoint_create(*, actor: Actor) -> CheckpointResult:
     """Sign the chain heads that changed since the previous checkpoint (scheme 2).
 
     Cheap when little changed: the unsigned heads come from a partial index, and only their
@@ -715,7 +716,7 @@ def _chains_not_extending(
 
 def _checkpoint_sign(
     *,
-    actor: Any,
+    actor: Actor,
     previous: LedgerCheckpoint | None,
     lines: list[tuple[int, int, str]],
     evidence: dict[int, tuple[int, str]],

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.credits.data import ClaimStatus, SourceType
 from civtrain.credits.integrity import ledger_window
@@ -50,12 +51,12 @@ class TrainingRecord:
     years: list[YearTotal]
 
 
-def entry_list_for_person(*, actor: Any, person_id: int) -> QuerySet[LedgerEntry]:
+def entry_list_for_person(*, actor: Actor, person_id: int) -> QuerySet[LedgerEntry]:
     people_api.access_person(actor, person_id)
     return LedgerEntry.objects.filter(person_id=person_id).order_by("date", "seq")
 
 
-def training_record(*, actor: Any, person_id: int) -> TrainingRecord:
+def training_record(*, actor: Actor, person_id: int) -> TrainingRecord:
     """Every entry of a person with corrections linked, and totals per year (ZZ-M3)."""
     person = people_api.access_person(actor, person_id)
     entries = list(LedgerEntry.objects.filter(person_id=person_id).order_by("date", "seq"))
@@ -92,7 +93,7 @@ def training_record(*, actor: Any, person_id: int) -> TrainingRecord:
     )
 
 
-def entry_get(*, actor: Any, entry_id: int) -> LedgerEntry:
+def entry_get(*, actor: Actor, entry_id: int) -> LedgerEntry:
     entry = LedgerEntry.objects.filter(
         pk=entry_id, person_id__in=people_api.person_ids_in_scope(actor)
     ).first()
@@ -101,7 +102,7 @@ def entry_get(*, actor: Any, entry_id: int) -> LedgerEntry:
     return entry
 
 
-def claim_list(*, actor: Any, status: str = "", mine: bool = False) -> QuerySet[ExternalClaim]:
+def claim_list(*, actor: Actor, status: str = "", mine: bool = False) -> QuerySet[ExternalClaim]:
     """Claims of people the actor may see; `mine` keeps the actor's own (a learner's view)."""
     qs = ExternalClaim.objects.filter(person_id__in=people_api.person_ids_in_scope(actor))
     scope = actor_scope(actor)
@@ -113,23 +114,23 @@ def claim_list(*, actor: Any, status: str = "", mine: bool = False) -> QuerySet[
     return qs.order_by("-submitted_at", "-id")
 
 
-def claim_list_latest(*, actor: Any, status: str = "", limit: int) -> list[ExternalClaim]:
+def claim_list_latest(*, actor: Actor, status: str = "", limit: int) -> list[ExternalClaim]:
     """The newest `limit` claims of claim_list."""
     return list(claim_list(actor=actor, status=status)[:limit])
 
 
-def claim_get(*, actor: Any, claim_id: int) -> ExternalClaim:
+def claim_get(*, actor: Actor, claim_id: int) -> ExternalClaim:
     claim = claim_list(actor=actor).filter(pk=claim_id).first()
     if claim is None:
         raise NotFound("申报不存在或不在您的管辖范围内")
     return claim
 
 
-def claim_pending_count(*, actor: Any) -> int:
+def claim_pending_count(*, actor: Actor) -> int:
     return claim_list(actor=actor, status=ClaimStatus.PENDING).count()
 
 
-def ledger_status(*, actor: Any) -> dict[str, Any]:
+def ledger_status(*, actor: Actor) -> dict[str, Any]:
     """The bureau's view: the last checkpoint and the last verification run."""
     if not actor_scope(actor).has(Role.CITY_BUREAU):
         raise NotFound("页面不存在或无权访问")

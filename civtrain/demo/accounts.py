@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 
-from civtrain.accounts.api import Role, User, role_assign, user_create, user_password_set
+from civtrain.accounts.api import SYSTEM, Role, User, role_assign, user_create, user_password_set
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
 from civtrain.demo.steps import DemoAccount, DemoContext
 from civtrain.organisations.api import OrgKind, org_by_codes, org_data_many
@@ -37,20 +37,20 @@ def _user(username: str, display_name: str, password: str, org_id: int) -> Any:
     existing = User.objects.filter(username=username).first()
     if existing is None:
         return user_create(
-            actor=None,
+            actor=SYSTEM,
             username=username,
             display_name=display_name,
             password=password,
             org_id=org_id,
         )
-    return user_password_set(actor=None, user_id=existing.pk, password=password)
+    return user_password_set(actor=SYSTEM, user_id=existing.pk, password=password)
 
 
 def run_staff(ctx: DemoContext) -> str:
     for role, username, password, org_code in STAFF:
         org = ctx.orgs[org_code]
         user = _user(username, f"{org.name}（{role.label}）", password, org.id)
-        role_assign(actor=None, user=user, role=role, org_id=org.id)
+        role_assign(actor=SYSTEM, user=user, role=role, org_id=org.id)
         if role == Role.CITY_BUREAU:
             ctx.actors[org_code] = user
         ctx.accounts.append(DemoAccount(role.label, username, password, org.name))
@@ -127,7 +127,7 @@ def run_learners(ctx: DemoContext) -> str:
         assert plan.person_id is not None  # noqa: S101 - set by the people step
         person = person_data(plan.person_id)
         assert person.user_id is not None  # noqa: S101 - the bulk upsert made the account
-        user = user_password_set(actor=None, user_id=person.user_id, password=password)
+        user = user_password_set(actor=SYSTEM, user_id=person.user_id, password=password)
         ctx.accounts.append(
             DemoAccount(
                 Role.LEARNER.label,

@@ -1,5 +1,6 @@
 """Step 1: the organisation tree of both cities (CQ-O2), through the org service in bulk."""
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.demo.geography import (
     CITIES,
     CITY_DEPARTMENTS,
@@ -33,7 +34,7 @@ def run(ctx: DemoContext) -> str:
     existing = org_by_codes()
     # Reuse nodes a previous import made, so demo data can sit on a real tree.
     missing = [row for row in tree_rows() if row[0] not in existing]
-    created = org_bulk_create(actor=None, rows=missing)
+    created = org_bulk_create(actor=SYSTEM, rows=missing)
     ctx.orgs = {**existing, **{n.code: n for n in created}}
     counts = {k: sum(1 for n in ctx.orgs.values() if n.kind == k) for k in OrgKind}
     return (

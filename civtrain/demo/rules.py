@@ -6,6 +6,7 @@ the national set from 2023, so the dashboards of the current year have something
 
 import datetime as dt
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance.api import rulesets_install, snapshots_refresh
 from civtrain.demo.steps import DemoContext
 
@@ -19,6 +20,6 @@ def run(ctx: DemoContext) -> str:
         ("national-2023", CHONGQING, dt.date(2023, 1, 1), None),
         ("national-2023", ZHENGZHOU, dt.date(2023, 1, 1), None),
     ]
-    bound = rulesets_install(actor=None, bindings=bindings)
-    stored = snapshots_refresh(actor=None, year=ctx.as_of.year, as_of=ctx.as_of)
+    bound = rulesets_install(actor=SYSTEM, bindings=bindings)
+    stored = snapshots_refresh(actor=SYSTEM, year=ctx.as_of.year, as_of=ctx.as_of)
     return f"{bound} rule-set bindings, {stored} compliance snapshots for {ctx.as_of.year}"

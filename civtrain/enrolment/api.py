@@ -1,9 +1,8 @@
 """Public interface of enrolment for other apps (reports, certificates, evaluations)."""
 
-from typing import Any
-
 from django.db.models import Count
 
+from civtrain.core.actors import Actor
 from civtrain.enrolment import selectors, services
 from civtrain.enrolment.data import (
     AttendanceStatus,
@@ -36,12 +35,12 @@ class_capacity_set = services.class_capacity_set
 leave_request_create = services.leave_request_create
 
 
-def notices_unacknowledged_count(*, actor: Any) -> int:
+def notices_unacknowledged_count(*, actor: Actor) -> int:
     """Training-result notices to the actor's units not yet acknowledged (the HR home page)."""
     return selectors.notice_list(actor=actor, unacknowledged=True).count()
 
 
-def leave_pending_by_class(*, actor: Any) -> list[tuple[int, str, int]]:
+def leave_pending_by_class(*, actor: Actor) -> list[tuple[int, str, int]]:
     """(class id, class title, pending requests) for the leave the actor can see waiting for
     a decision, oldest class first (the home pages' tasks, issue #11 item 7)."""
     rows = (

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from civtrain.classes.api import ClassData
+from civtrain.core.actors import Actor
 from civtrain.credits import api as credits_api
 from civtrain.credits.data import EntryInput, Result, SourceType
 from civtrain.enrolment.data import EnrolmentStatus
@@ -71,7 +72,7 @@ def entries_for(
 
 def record_class_results(
     *,
-    actor: Any,
+    actor: Actor,
     tc: ClassData,
     enrolments: Sequence[Any],
     credited: Mapping[int, CreditedHours],

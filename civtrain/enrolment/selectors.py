@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, User, actor_scope
 from civtrain.classes.api import ClassData, class_ids_q, class_run_q, sessions_of
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, LeaveStatus
 from civtrain.enrolment.hours import CreditedHours, credited_hours
@@ -24,7 +25,7 @@ from civtrain.enrolment.models import (
 from civtrain.organisations.api import subtree_q
 
 
-def enrolment_scope_q(actor: Any) -> Q:
+def enrolment_scope_q(actor: Actor) -> Q:
     scope = actor_scope(actor)
     q = Q(training_class__in=class_ids_q(class_run_q(actor)))
     q |= subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path")
@@ -34,7 +35,7 @@ def enrolment_scope_q(actor: Any) -> Q:
 
 
 def enrolment_list(
-    *, actor: Any, class_id: int | None = None, statuses: tuple[str, ...] = ()
+    *, actor: Actor, class_id: int | None = None, statuses: tuple[str, ...] = ()
 ) -> QuerySet[Enrolment]:
     qs = (
         Enrolment.objects.filter(enrolment_scope_q(actor))
@@ -50,7 +51,7 @@ def enrolment_list(
     return qs.order_by("status", "created_at", "id")
 
 
-def my_enrolments(*, actor: Any) -> QuerySet[Enrolment]:
+def my_enrolments(*, actor: Actor) -> QuerySet[Enrolment]:
     """The learner's own classes (我的培训班)."""
     user_id = getattr(actor, "pk", None)
     if user_id is None:
@@ -73,7 +74,7 @@ def attendance_map(*, class_id: int) -> dict[tuple[int, int], str]:
 
 
 def leave_list(
-    *, actor: Any, class_id: int | None = None, pending_only: bool = False
+    *, actor: Actor, class_id: int | None = None, pending_only: bool = False
 ) -> QuerySet[LeaveRequest]:
     qs = LeaveRequest.objects.filter(
         enrolment__in=Enrolment.objects.filter(enrolment_scope_q(actor))
@@ -85,7 +86,7 @@ def leave_list(
     return qs
 
 
-def notice_list(*, actor: Any, unacknowledged: bool = False) -> QuerySet[UnitNotice]:
+def notice_list(*, actor: Actor, unacknowledged: bool = False) -> QuerySet[UnitNotice]:
     scope = actor_scope(actor)
     qs = UnitNotice.objects.filter(subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path"))
     if unacknowledged:
@@ -93,7 +94,7 @@ def notice_list(*, actor: Any, unacknowledged: bool = False) -> QuerySet[UnitNot
     return qs.select_related("unit", "enrolment__person", "enrolment__training_class")
 
 
-def access_notice_by_id(actor: Any, notice_id: int) -> UnitNotice:
+def access_notice_by_id(actor: Actor, notice_id: int) -> UnitNotice:
     found = notice_list(actor=actor).filter(pk=notice_id).first()
     if found is None:
         raise NotFound("通知不存在或无权访问")
@@ -133,7 +134,7 @@ def credited_hours_by_enrolment(
     return {i: credited_hours(tc, sessions, marks[i], leave[i]) for i in ids}
 
 
-def enrolment_get(*, actor: Any, enrolment_id: int) -> Enrolment:
+def enrolment_get(*, actor: Actor, enrolment_id: int) -> Enrolment:
     """One enrolment the actor may see (scoped as enrolment_list)."""
     found = (
         Enrolment.objects.filter(enrolment_scope_q(actor), pk=enrolment_id)
@@ -145,7 +146,7 @@ def enrolment_get(*, actor: Any, enrolment_id: int) -> Enrolment:
     return found
 
 
-def message_list(*, actor: Any, unacknowledged: bool = False) -> QuerySet[UnitMessage]:
+def message_list(*, actor: Actor, unacknowledged: bool = False) -> QuerySet[UnitMessage]:
     """The unit's messages: admissions from the waitlist and training notices (#11 item 4)."""
     scope = actor_scope(actor)
     qs = UnitMessage.objects.filter(subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path"))
@@ -154,7 +155,7 @@ def message_list(*, actor: Any, unacknowledged: bool = False) -> QuerySet[UnitMe
     return qs.select_related("unit", "training_class", "notice").defer("notice__file_data")
 
 
-def access_message_by_id(actor: Any, message_id: int) -> UnitMessage:
+def access_message_by_id(actor: Actor, message_id: int) -> UnitMessage:
     found = message_list(actor=actor).filter(pk=message_id).first()
     if found is None:
         raise NotFound("通知不存在或无权访问")
@@ -174,7 +175,7 @@ def training_notices_of(*, class_id: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def training_notice_file(*, actor: Any, notice_id: int, manages: bool) -> tuple[str, bytes]:
+def training_notice_file(*, actor: Actor, notice_id: int, manages: bool) -> tuple[str, bytes]:
     """A notice's attachment for the class's managers (`manages`, checked by the caller)
     and the units that received the notice; NotFound for anyone else."""
     notice = TrainingNotice.objects.filter(pk=notice_id, file_data__isnull=False).first()
@@ -193,7 +194,7 @@ def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
 
 
-def leave_get(*, actor: Any, leave_id: int) -> LeaveRequest:
+def leave_get(*, actor: Actor, leave_id: int) -> LeaveRequest:
     found = leave_list(actor=actor).filter(pk=leave_id).first()
     if found is None:
         raise NotFound("请假申请不存在或无权访问")

@@ -22,6 +22,7 @@ from civtrain.classes.api import (
 )
 from civtrain.classes.api import class_capacity_set as classes_capacity_set
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.text import compact, normalise
@@ -93,7 +94,7 @@ def _lock_class(class_id: int, *allowed: ClassStatus) -> ClassData:
 
 
 def _audit(
-    actor: Any,
+    actor: Actor,
     action: str,
     tc: ClassData,
     e: Enrolment,
@@ -114,7 +115,7 @@ def _audit(
 
 
 def _set_status(
-    actor: Any, action: str, tc: ClassData, e: Enrolment, to: EnrolmentStatus, reason: str
+    actor: Actor, action: str, tc: ClassData, e: Enrolment, to: EnrolmentStatus, reason: str
 ) -> None:
     """Move a trainee to another enrolment status, with the reason, audited."""
     was = e.status
@@ -124,7 +125,7 @@ def _set_status(
 
 
 def _take_off(
-    actor: Any, tc: ClassData, e: Enrolment, why: WithdrawalReason, note: str = ""
+    actor: Actor, tc: ClassData, e: Enrolment, why: WithdrawalReason, note: str = ""
 ) -> None:
     """Withdraw (退出, before the class runs) or drop (退学, once it runs, or for leave above
     1/7 at any time, NAT-6) a trainee, recording who did it, when, and why (#11 item 4),
@@ -159,7 +160,7 @@ def _enrolled_count(class_id: int) -> int:
 
 
 def _enrol(
-    actor: Any, tc: ClassData, person: PersonData, *, self_registered: bool
+    actor: Actor, tc: ClassData, person: PersonData, *, self_registered: bool
 ) -> NominationOutcome:
     existing = Enrolment.objects.filter(training_class_id=tc.id, person_id=person.id).first()
     if existing is not None and existing.status in ACTIVE:
@@ -192,7 +193,7 @@ def _enrol(
 
 @transaction.atomic
 def nominations_create(
-    *, actor: Any, class_id: int, person_ids: Sequence[int]
+    *, actor: Actor, class_id: int, person_ids: Sequence[int]
 ) -> list[NominationOutcome]:
     """Unit HR nominates people of their subtree; beyond capacity they join the waitlist.
 
@@ -225,7 +226,7 @@ def nominations_create(
 
 
 def nominations_from_id_numbers(
-    *, actor: Any, class_id: int, id_numbers: Sequence[tuple[int, str]]
+    *, actor: Actor, class_id: int, id_numbers: Sequence[tuple[int, str]]
 ) -> tuple[list[NominationOutcome], list[ImportProblem]]:
     """Nominate from a list of (row number, ID number), e.g. an uploaded sheet. Unknown and
     out-of-scope numbers get the same answer; nothing is written unless every row is good."""
@@ -259,7 +260,7 @@ def nominations_from_id_numbers(
 
 
 @transaction.atomic
-def enrolment_self_register(*, actor: Any, class_id: int) -> NominationOutcome:
+def enrolment_self_register(*, actor: Actor, class_id: int) -> NominationOutcome:
     """A learner registers for a class that allows it (item 4)."""
     person = person_for_user(actor.pk) if getattr(actor, "pk", None) else None
     if person is None or not actor_scope(actor).has(Role.LEARNER):
@@ -285,14 +286,14 @@ def enrolment_self_register(*, actor: Any, class_id: int) -> NominationOutcome:
     return outcome
 
 
-def _may_act_for_trainee(actor: Any, enrolment: Enrolment) -> bool:
+def _may_act_for_trainee(actor: Actor, enrolment: Enrolment) -> bool:
     scope = actor_scope(actor)
     return scope.covers(enrolment.unit.path, *PERSONNEL_ROLES) or (
         scope.user_id is not None and enrolment.person.user_id == scope.user_id
     )
 
 
-def runs_class(actor: Any, class_id: int) -> bool:
+def runs_class(actor: Actor, class_id: int) -> bool:
     """Whether the actor runs the class (its institution's staff)."""
     try:
         access_class(actor, class_id, run=True)
@@ -301,7 +302,7 @@ def runs_class(actor: Any, class_id: int) -> bool:
     return True
 
 
-def access_enrolment_by_id(actor: Any, enrolment_id: int, *, run: bool = False) -> Enrolment:
+def access_enrolment_by_id(actor: Actor, enrolment_id: int, *, run: bool = False) -> Enrolment:
     """The enrolment if the actor runs its class, or (unless `run`) acts for the trainee."""
     e = Enrolment.objects.select_related("unit", "person").filter(pk=enrolment_id).first()
     if e is None:
@@ -332,13 +333,13 @@ def _admitted_message(tc: ClassData, e: Enrolment, how: str) -> UnitMessage:
     )
 
 
-def _admit(actor: Any, tc: ClassData, e: Enrolment, how: str) -> None:
+def _admit(actor: Actor, tc: ClassData, e: Enrolment, how: str) -> None:
     """One waitlisted trainee admitted: audited, their unit told in its inbox."""
     _set_status(actor, "enrolment.admit", tc, e, EnrolmentStatus.ENROLLED, how)
     _admitted_message(tc, e, how).save()
 
 
-def _admit_waitlist(actor: Any, tc: ClassData, how: str = "候补递补") -> list[Enrolment]:
+def _admit_waitlist(actor: Actor, tc: ClassData, how: str = "候补递补") -> list[Enrolment]:
     """Fill the free places of a class not yet running from its waitlist, first come first
     admitted (the order of waitlisting). The caller holds the class's lock."""
     if tc.status not in (ClassStatus.PLANNED, ClassStatus.OPEN):
@@ -357,7 +358,7 @@ def _admit_waitlist(actor: Any, tc: ClassData, how: str = "候补递补") -> lis
     return waiting
 
 
-def manages_class(actor: Any, class_id: int) -> bool:
+def manages_class(actor: Actor, class_id: int) -> bool:
     """Whether the actor may manage the class (its organiser or its institution)."""
     try:
         access_class(actor, class_id, manage=True)
@@ -367,7 +368,7 @@ def manages_class(actor: Any, class_id: int) -> bool:
 
 
 @transaction.atomic
-def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> list[Enrolment]:
+def class_capacity_set(*, actor: Actor, class_id: int, capacity: int) -> list[Enrolment]:
     """The organiser changes the number of places; new places go to the waitlist in order.
     Returns the trainees admitted."""
     access_class(actor, class_id, manage=True)
@@ -380,7 +381,7 @@ def class_capacity_set(*, actor: Any, class_id: int, capacity: int) -> list[Enro
 
 
 @transaction.atomic
-def waitlist_admit(*, actor: Any, enrolment_id: int) -> Enrolment:
+def waitlist_admit(*, actor: Actor, enrolment_id: int) -> Enrolment:
     """The organiser or the institution admits one waitlisted trainee by hand, in any order.
     With no free place the class gets one more (its capacity grows by one, audited)."""
     e = Enrolment.objects.select_related("unit", "person").filter(pk=enrolment_id).first()
@@ -402,7 +403,7 @@ def waitlist_admit(*, actor: Any, enrolment_id: int) -> Enrolment:
 
 @transaction.atomic
 def enrolment_withdraw(
-    *, actor: Any, enrolment_id: int, reason: str = "", why: str = ""
+    *, actor: Actor, enrolment_id: int, reason: str = "", why: str = ""
 ) -> Enrolment:
     """Take a trainee off a class, recording who and why (#11 item 4): the trainee
     (本人申请退出), their unit (本人申请 or 单位撤回推荐), or the institution (its reasons);
@@ -455,7 +456,7 @@ def enrolment_withdraw(
 # --- batch nomination (#11 item 4) ------------------------------------------------------------
 
 
-def _matching(actor: Any, filters: NominationFilter) -> list[int]:
+def _matching(actor: Actor, filters: NominationFilter) -> list[int]:
     return person_ids_matching(
         actor=actor,
         unit_id=filters.unit_id,
@@ -468,7 +469,7 @@ def _matching(actor: Any, filters: NominationFilter) -> list[int]:
     )
 
 
-def nomination_preview(*, actor: Any, class_id: int, filters: NominationFilter) -> dict[str, int]:
+def nomination_preview(*, actor: Actor, class_id: int, filters: NominationFilter) -> dict[str, int]:
     """What a batch nomination would do, before it is confirmed: people matching, already on
     the class, and how many of the rest would be admitted or waitlisted."""
     tc = access_class(actor, class_id)
@@ -495,7 +496,7 @@ def nomination_preview(*, actor: Any, class_id: int, filters: NominationFilter) 
 
 
 def nominations_by_filter(
-    *, actor: Any, class_id: int, filters: NominationFilter, expected: int
+    *, actor: Actor, class_id: int, filters: NominationFilter, expected: int
 ) -> list[NominationOutcome]:
     """Nominate everyone the filters match; `expected` is the count the preview showed, and
     the batch is refused if the list changed since (nothing is written)."""
@@ -513,7 +514,7 @@ def nominations_by_filter(
 
 
 def _mark(
-    actor: Any,
+    actor: Actor,
     enrolment: Enrolment,
     session_id: int,
     status: AttendanceStatus,
@@ -533,7 +534,7 @@ def _mark(
 
 
 @transaction.atomic
-def attendance_checkin(*, actor: Any, session_id: int, token: str) -> Attendance:
+def attendance_checkin(*, actor: Actor, session_id: int, token: str) -> Attendance:
     """The learner scanned the session's rotating QR code (item 5a)."""
     person = person_for_user(actor.pk) if getattr(actor, "pk", None) else None
     if person is None:
@@ -581,7 +582,7 @@ def _refuse_unheld(session: SessionData, *, early: dt.timedelta = dt.timedelta(0
 @transaction.atomic
 def attendance_record(
     *,
-    actor: Any,
+    actor: Actor,
     session_id: int,
     enrolment_id: int,
     status: AttendanceStatus,
@@ -615,7 +616,7 @@ _STATUS_WORDS = {
 
 @transaction.atomic
 def attendance_import(
-    *, actor: Any, class_id: int, rows: Sequence[Mapping[str, Any]]
+    *, actor: Actor, class_id: int, rows: Sequence[Mapping[str, Any]]
 ) -> tuple[int, list[ImportProblem]]:
     """Attendance from a sheet with columns 身份证号 or 登录名, 课次, 状态 (item 5c).
 
@@ -704,7 +705,7 @@ def attendance_import(
 @transaction.atomic
 def leave_request_create(
     *,
-    actor: Any,
+    actor: Actor,
     enrolment_id: int,
     hours: Decimal,
     reason: str,
@@ -748,7 +749,7 @@ def _leave_of(tc: ClassData, e: Enrolment) -> LeaveVerdict:
     return leave_verdict(tc, sessions_of(tc.id), marks, leave)
 
 
-def _leave_rule(actor: Any, tc: ClassData, e: Enrolment, *, confirm_drop: bool) -> None:
+def _leave_rule(actor: Actor, tc: ClassData, e: Enrolment, *, confirm_drop: bool) -> None:
     """# implements NAT-6: leave above 1/7 of the class's hours withdraws the trainee (退学).
 
     The one check for both paths (#11 item 5): a leave mark on the attendance sheet and an
@@ -773,7 +774,7 @@ def _leave_rule(actor: Any, tc: ClassData, e: Enrolment, *, confirm_drop: bool) 
 
 @transaction.atomic
 def leave_request_decide(
-    *, actor: Any, leave_id: int, approve: bool, confirm_drop: bool = False
+    *, actor: Actor, leave_id: int, approve: bool, confirm_drop: bool = False
 ) -> LeaveRequest:
     """The institution approves or refuses; approved leave above 1/7 of the class hours
     withdraws the trainee (退学) once confirmed (NAT-6, the same check as the sheet's)."""
@@ -821,7 +822,7 @@ def quantified_score(tc: ClassData, e: Enrolment) -> Decimal | None:
 
 
 @transaction.atomic
-def results_record(*, actor: Any, class_id: int, rows: Sequence[ResultInput]) -> list[Enrolment]:
+def results_record(*, actor: Actor, class_id: int, rows: Sequence[ResultInput]) -> list[Enrolment]:
     """Enter or import scores for trainees of a running class; totals and pass/fail follow."""
     access_class(actor, class_id, run=True)
     tc = _lock_class(class_id, ClassStatus.RUNNING)
@@ -903,7 +904,7 @@ def last_session(class_id: int) -> SessionData | None:
 
 
 @transaction.atomic
-def results_finalise(*, actor: Any, class_id: int, early_reason: str = "") -> list[UnitNotice]:
+def results_finalise(*, actor: Actor, class_id: int, early_reason: str = "") -> list[UnitNotice]:
     """The institution marks results final: unmarked sessions become absences (CQ-M3), each
     trainee's result goes to their unit's inbox (ZZ-M2) and into the ledger: passed, failed
     or withdrawn (退学), in this one transaction (REQUIREMENTS §8 "Failed training").
@@ -1025,7 +1026,7 @@ def results_finalise(*, actor: Any, class_id: int, early_reason: str = "") -> li
 
 
 @transaction.atomic
-def notice_acknowledge(*, actor: Any, notice_id: int) -> UnitNotice:
+def notice_acknowledge(*, actor: Actor, notice_id: int) -> UnitNotice:
     """Unit HR confirms they received a trainee's result (ZZ-M2)."""
     notice = (
         UnitNotice.objects.select_for_update().select_related("unit").filter(pk=notice_id).first()
@@ -1054,7 +1055,7 @@ NOTICE_FILE_TYPES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".wps", "
 
 
 @transaction.atomic
-def message_acknowledge(*, actor: Any, message_id: int) -> UnitMessage:
+def message_acknowledge(*, actor: Actor, message_id: int) -> UnitMessage:
     """Unit HR confirms they received an admission or a training notice."""
     message = (
         UnitMessage.objects.select_for_update().select_related("unit").filter(pk=message_id).first()
@@ -1105,7 +1106,7 @@ def _notice_messages(tc: ClassData, notice: TrainingNotice) -> list[UnitMessage]
 @transaction.atomic
 def training_notice_send(
     *,
-    actor: Any,
+    actor: Actor,
     class_id: int,
     title: str,
     body: str,
@@ -1153,7 +1154,7 @@ def training_notice_send(
 
 
 @transaction.atomic
-def training_notice_resend(*, actor: Any, notice_id: int) -> int:
+def training_notice_resend(*, actor: Actor, notice_id: int) -> int:
     """Send a notice to the units whose people were nominated after it went out."""
     notice = TrainingNotice.objects.filter(pk=notice_id).first()
     if notice is None or not manages_class(actor, notice.training_class_id):

@@ -1,7 +1,6 @@
 """Public interface of the teacher pool for other apps."""
 
-from typing import Any
-
+from civtrain.core.actors import Actor
 from civtrain.faculty import selectors, services
 from civtrain.faculty.data import TeacherData
 from civtrain.faculty.models import Teacher
@@ -24,7 +23,7 @@ def to_data(t: Teacher) -> TeacherData:
     )
 
 
-def access_teacher(actor: Any, teacher_id: int) -> TeacherData:
+def access_teacher(actor: Actor, teacher_id: int) -> TeacherData:
     return to_data(selectors.access_teacher_by_id(actor, teacher_id))
 
 

@@ -1,10 +1,9 @@
 """Reads of the teacher pool, scoped by the actor."""
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.faculty.models import Teacher
 from civtrain.organisations.api import subtree_q
@@ -15,7 +14,7 @@ from civtrain.organisations.api import subtree_q
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION, Role.UNIT_HR)
 
 
-def teacher_scope_q(actor: Any) -> Q:
+def teacher_scope_q(actor: Actor) -> Q:
     """Teachers kept anywhere in a tree the actor works in (schedulers pick across the
     city), and a teacher's own record."""
     scope = actor_scope(actor)
@@ -26,7 +25,7 @@ def teacher_scope_q(actor: Any) -> Q:
     return q
 
 
-def teacher_list(*, actor: Any, search: str = "", subject: str = "") -> QuerySet[Teacher]:
+def teacher_list(*, actor: Actor, search: str = "", subject: str = "") -> QuerySet[Teacher]:
     qs = Teacher.objects.filter(teacher_scope_q(actor))
     if search.strip():
         qs = qs.filter(name__contains=search.strip())
@@ -37,7 +36,7 @@ def teacher_list(*, actor: Any, search: str = "", subject: str = "") -> QuerySet
     return qs
 
 
-def access_teacher_by_id(actor: Any, teacher_id: int) -> Teacher:
+def access_teacher_by_id(actor: Actor, teacher_id: int) -> Teacher:
     found = Teacher.objects.filter(teacher_scope_q(actor), pk=teacher_id).first()
     if found is None:
         raise NotFound("教师不存在或无权访问")

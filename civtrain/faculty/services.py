@@ -1,13 +1,13 @@
 """Writes to the teacher pool (CQ-B2); phone numbers are stored encrypted (ADR 0003)."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.api import subject_names
 from civtrain.core import crypto
+from civtrain.core.actors import Actor
 from civtrain.core.audit import diff
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.writes import save_audited, values_of
@@ -30,7 +30,7 @@ def _clean_subjects(subjects: Sequence[str]) -> list[str]:
 @transaction.atomic
 def teacher_create(
     *,
-    actor: Any,
+    actor: Actor,
     org_id: int,
     name: str,
     internal: bool = True,
@@ -74,7 +74,7 @@ def teacher_create(
 @transaction.atomic
 def teacher_update(
     *,
-    actor: Any,
+    actor: Actor,
     teacher: Teacher,
     name: str | None = None,
     internal: bool | None = None,

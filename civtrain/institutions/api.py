@@ -1,9 +1,8 @@
 """Public interface of the institution registry for other apps."""
 
-from typing import Any
-
 from django.db.models import Q
 
+from civtrain.core.actors import Actor
 from civtrain.institutions import selectors, services
 from civtrain.institutions.data import InstitutionData, InstitutionKind
 from civtrain.institutions.models import Institution
@@ -36,7 +35,7 @@ def to_data(inst: Institution) -> InstitutionData:
 
 
 def access_institution(
-    actor: Any, institution_id: int, *, staff_only: bool = False
+    actor: Actor, institution_id: int, *, staff_only: bool = False
 ) -> InstitutionData:
     """The institution if the actor may see it (or act for it, with staff_only); else NotFound."""
     return to_data(selectors.access_institution_by_id(actor, institution_id, staff_only=staff_only))
@@ -46,7 +45,7 @@ def institution_data(institution_id: int) -> InstitutionData:
     return to_data(Institution.objects.select_related("org").get(pk=institution_id))
 
 
-def institution_scope_q(actor: Any, field: str = "", *, staff_only: bool = False) -> Q:
+def institution_scope_q(actor: Actor, field: str = "", *, staff_only: bool = False) -> Q:
     """Q over another table's institution relation (`field`, e.g. "institution") for the
     institutions the actor may see or, with staff_only, act for."""
     return selectors.institution_scope_q(
@@ -54,5 +53,5 @@ def institution_scope_q(actor: Any, field: str = "", *, staff_only: bool = False
     )
 
 
-def institution_choices(*, actor: Any) -> list[InstitutionData]:
+def institution_choices(*, actor: Actor) -> list[InstitutionData]:
     return [to_data(i) for i in selectors.institution_choices(actor=actor)]

@@ -1,10 +1,9 @@
 """Reads of the institution registry, scoped by the actor."""
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.institutions.models import Institution
 from civtrain.organisations.api import subtree_q
@@ -15,7 +14,7 @@ from civtrain.organisations.api import subtree_q
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
 
 
-def institution_scope_q(actor: Any, prefix: str = "", *, staff_only: bool = False) -> Q:
+def institution_scope_q(actor: Actor, prefix: str = "", *, staff_only: bool = False) -> Q:
     """Institutions the actor may see: bureaus see those in their subtree; institution
     staff see the institutions attached to their node's subtree (they act for them).
     `prefix` ("institution__") applies the same filter through another table's relation."""
@@ -24,14 +23,14 @@ def institution_scope_q(actor: Any, prefix: str = "", *, staff_only: bool = Fals
     return subtree_q(scope.paths_for(*roles), f"{prefix}org__path")
 
 
-def institution_list(*, actor: Any, search: str = "") -> QuerySet[Institution]:
+def institution_list(*, actor: Actor, search: str = "") -> QuerySet[Institution]:
     qs = Institution.objects.filter(institution_scope_q(actor)).select_related("org")
     if search.strip():
         qs = qs.filter(name__contains=search.strip())
     return qs
 
 
-def institution_choices(*, actor: Any) -> QuerySet[Institution]:
+def institution_choices(*, actor: Actor) -> QuerySet[Institution]:
     """Institutions an organiser may pick for a class: every one in any tree the actor holds
     a role in, since a unit commissions a city school as often as its own."""
     scope = actor_scope(actor)
@@ -40,7 +39,7 @@ def institution_choices(*, actor: Any) -> QuerySet[Institution]:
 
 
 def access_institution_by_id(
-    actor: Any, institution_id: int, *, staff_only: bool = False
+    actor: Actor, institution_id: int, *, staff_only: bool = False
 ) -> Institution:
     found = (
         Institution.objects.filter(

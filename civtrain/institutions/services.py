@@ -1,11 +1,11 @@
 """Writes to the institution registry: bureaus register and recognise institutions (CQ-B1)."""
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.writes import save_audited
@@ -26,7 +26,7 @@ def _check_period(start: dt.date | None, end: dt.date | None) -> None:
 @transaction.atomic
 def institution_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     org_id: int,
     kind: InstitutionKind = InstitutionKind.PARTY_SCHOOL,
@@ -53,7 +53,7 @@ def institution_create(
         org_id=org.id,
         recognised_from=recognised_from,
         recognised_to=recognised_to,
-        recognised_by=actor if recognised_from else None,
+        recognised_by_id=actor.pk if recognised_from else None,
         address=address.strip(),
     )
     save_audited(
@@ -74,7 +74,7 @@ def institution_create(
 
 @transaction.atomic
 def institution_recognise(
-    *, actor: Any, institution: Institution, recognised_from: dt.date, recognised_to: dt.date
+    *, actor: Actor, institution: Institution, recognised_from: dt.date, recognised_to: dt.date
 ) -> Institution:
     """Record a (new) recognition period, decided by a bureau holding the institution's node."""
     if not actor_scope(actor).covers(institution.org.path, *BUREAUS):
@@ -83,7 +83,7 @@ def institution_recognise(
     before = [str(institution.recognised_from or ""), str(institution.recognised_to or "")]
     institution.recognised_from = recognised_from
     institution.recognised_to = recognised_to
-    institution.recognised_by = actor
+    institution.recognised_by_id = actor.pk
     institution.save(update_fields=["recognised_from", "recognised_to", "recognised_by"])
     audit_record(
         actor=actor,

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from civtrain.core.actors import Actor
 from civtrain.organisations import selectors, services
 from civtrain.organisations.data import OrgKind, OrgNodeData
 from civtrain.organisations.models import OrgNode
@@ -72,7 +73,7 @@ def org_ancestors(node_id: int) -> list[OrgNodeData]:
 
 def org_create(
     *,
-    actor: object,
+    actor: Actor,
     code: str,
     name: str,
     kind: OrgKind,
@@ -87,7 +88,7 @@ def org_create(
     )
 
 
-def org_move(*, actor: object, code: str, new_parent_code: str) -> OrgNodeData:
+def org_move(*, actor: Actor, code: str, new_parent_code: str) -> OrgNodeData:
     node = OrgNode.objects.get(code=code)
     parent = OrgNode.objects.get(code=new_parent_code)
     return to_data(services.org_move(actor=actor, node=node, new_parent=parent))
@@ -119,7 +120,7 @@ def org_list_data(
 
 
 def org_update(
-    *, actor: object, node_id: int, name: str | None = None, active: bool | None = None
+    *, actor: Actor, node_id: int, name: str | None = None, active: bool | None = None
 ) -> OrgNodeData:
     """Rename and/or (de)activate a node (the tree page's forms)."""
     node = OrgNode.objects.get(pk=node_id)
@@ -130,7 +131,7 @@ def org_update(
 
 
 def org_bulk_create(
-    *, actor: object, rows: list[tuple[str, str, OrgKind, str | None]]
+    *, actor: Actor, rows: list[tuple[str, str, OrgKind, str | None]]
 ) -> list[OrgNodeData]:
     """Create many nodes: rows are (code, name, kind, parent code), parents first or existing."""
     return [to_data(n) for n in services.org_bulk_create(actor=actor, rows=rows)]

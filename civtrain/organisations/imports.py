@@ -1,9 +1,10 @@
 """Org-tree import (编码, 名称, 上级编码, 类型): parents may follow children; all-or-nothing."""
 
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record_under
 from civtrain.core.tabular import (
     Column,
@@ -50,7 +51,7 @@ class _Node:
 def orgs_import(
     source: bytes | IO[bytes] | str,
     *,
-    actor: Any,
+    actor: Actor,
     filename: str,
     dry_run: bool = False,
     skip_invalid: bool = False,
@@ -105,11 +106,11 @@ def orgs_import(
     )
 
 
-def validate_orgs(table: Table, *, actor: Any, report: ImportReport) -> list[_Node] | None:
+def validate_orgs(table: Table, *, actor: Actor, report: ImportReport) -> list[_Node] | None:
     """Every row checked; returns the nodes to write, parents first. Refuses the whole file
     (report.message, None) when the actor may not shape the tree."""
     scope = actor_scope(actor)
-    if actor is not None and not scope.has(*TREE_ROLES):
+    if not scope.has(*TREE_ROLES):
         report.message = "只有市公务员局可以导入机构设置"
         return None
 

@@ -1,11 +1,11 @@
 """Reads of the organisation tree, scoped to what the actor may see."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.organisations.models import OrgNode
 
@@ -23,7 +23,7 @@ def paths_filter(paths: Iterable[str], field: str = "path") -> Q:
     return q
 
 
-def org_read_paths(actor: Any) -> tuple[str, ...]:
+def org_read_paths(actor: Actor) -> tuple[str, ...]:
     """Subtree roots the actor may read: every role sees the subtree it is bound to (CQ-O2)."""
     return actor_scope(actor).paths_for(*Role)
 
@@ -73,12 +73,12 @@ def org_get(
     return node
 
 
-def access_org_by_id(actor: Any, node_id: int) -> OrgNode:
+def access_org_by_id(actor: Actor, node_id: int) -> OrgNode:
     """The node if the actor may read it; NotFound otherwise, the same as a missing one."""
     return org_get(scope_paths=org_read_paths(actor), node_id=node_id)
 
 
-def access_org_by_ref(actor: Any, ref: str) -> OrgNode:
+def access_org_by_ref(actor: Actor, ref: str) -> OrgNode:
     """A node named by id (all digits) or by code, within the actor's read scope."""
     ref = ref.strip()
     paths = org_read_paths(actor)

@@ -9,6 +9,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from civtrain.accounts.api import Role, actor_scope, is_system, staff_role_count_under
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_org_paths_move, audit_record, audit_record_many
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
@@ -18,17 +19,17 @@ from civtrain.organisations.selectors import NOT_FOUND_MESSAGE, org_read_paths
 CODE_MAX, NAME_MAX = 32, 100
 
 
-def check_org_write(actor: Any, node: OrgNode | None) -> None:
+def check_org_write(actor: Actor, node: OrgNode | None) -> None:
     """Only a city bureau changes the tree, inside its own subtree (CQ-O2).
 
-    `actor=None` is the system itself (CLI imports, demo data, fixtures). A node the actor
-    cannot read is NotFound, the same as a missing one; one it reads but may not change is
-    PermissionDenied.
+    The system (accounts.SYSTEM: CLI imports, demo data, fixtures) changes any node. A node
+    the actor cannot read is NotFound, the same as a missing one; one it reads but may not
+    change is PermissionDenied.
     """
-    if actor is None:
+    if is_system(actor):
         return
     if node is None:
-        # A new top-level node needs the whole tree: the SYSTEM actor of the CLI holds it.
+        # A new top-level node needs the whole tree, which no user's role covers.
         if not actor_scope(actor).covers("", Role.CITY_BUREAU):
             raise PermissionDenied("只有系统管理员可以新建顶层机构")
         return
@@ -48,7 +49,7 @@ class OrgInUse(ApplicationError):
         super().__init__("org_in_use", message, extra)
 
 
-def check_org_deactivate(actor: Any, node: OrgNode) -> None:
+def check_org_deactivate(actor: Actor, node: OrgNode) -> None:
     """A deactivated node takes the roles bound in its subtree with it, and nothing in the
     application gives them back (#8 item 10). So: never the node of one of the actor's own
     roles or an ancestor of it (a bureau locking itself out), and never a subtree in which
@@ -82,7 +83,7 @@ def _check_parent(kind: OrgKind, parent: OrgNode | None) -> None:
 @transaction.atomic
 def org_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: OrgKind,
@@ -124,7 +125,7 @@ def org_create(
 
 @transaction.atomic
 def org_update(
-    *, actor: Any, node: OrgNode, name: str | None = None, active: bool | None = None
+    *, actor: Actor, node: OrgNode, name: str | None = None, active: bool | None = None
 ) -> OrgNode:
     check_org_write(actor, node)
     before = {"name": node.name, "active": node.active}
@@ -152,7 +153,7 @@ def org_update(
 
 
 @transaction.atomic
-def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
+def org_move(*, actor: Actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     """Re-hang `node` and its whole subtree under `new_parent`, in one UPDATE; the audit rows
     filed under the subtree follow it (the new holder's audit page shows the unit's history),
     and the move is itself audited with the old and new paths."""
@@ -195,7 +196,7 @@ def org_move(*, actor: Any, node: OrgNode, new_parent: OrgNode) -> OrgNode:
 
 @transaction.atomic
 def org_bulk_create(
-    *, actor: Any, rows: Sequence[tuple[str, str, OrgKind, str | None]]
+    *, actor: Actor, rows: Sequence[tuple[str, str, OrgKind, str | None]]
 ) -> list[OrgNode]:
     """Create many nodes at once (demo data, large imports), checked as org_create checks
     each one. Rows are (code, name, kind, parent code); a parent is an earlier row or an

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.organisations import api
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
@@ -39,7 +40,7 @@ class TreeRow:
         return ORG_KIND_LABELS[OrgKind(self.node.kind)]
 
 
-def _personnel_paths(actor: Any) -> tuple[str, ...]:
+def _personnel_paths(actor: Actor) -> tuple[str, ...]:
     """The tree pages are for personnel staff; other roles are refused outright."""
     paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
     if not paths:
@@ -47,11 +48,11 @@ def _personnel_paths(actor: Any) -> tuple[str, ...]:
     return paths
 
 
-def _access(actor: Any, node_id: int) -> OrgNode:
+def _access(actor: Actor, node_id: int) -> OrgNode:
     return org_get(scope_paths=_personnel_paths(actor), node_id=node_id)
 
 
-def _can_edit(actor: Any, node: OrgNode) -> bool:
+def _can_edit(actor: Actor, node: OrgNode) -> bool:
     return actor_scope(actor).covers(node.path, Role.CITY_BUREAU)
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from civtrain.core.actors import Actor
 from civtrain.people import selectors, services
 from civtrain.people.data import (
     CareerEventData,
@@ -47,7 +48,7 @@ def to_data(p: Person) -> PersonData:
     )
 
 
-def access_person(actor: Any, person_id: int) -> PersonData:
+def access_person(actor: Actor, person_id: int) -> PersonData:
     """The person if the actor may see them; NotFound otherwise."""
     return to_data(selectors.access_person_by_id(actor, person_id))
 
@@ -61,7 +62,7 @@ def person_for_user(user_id: int) -> PersonData | None:
     return to_data(p) if p else None
 
 
-def person_ids_in_scope(actor: Any) -> Any:
+def person_ids_in_scope(actor: Actor) -> Any:
     """A subquery of the ids of people the actor may see (for filtering other tables)."""
     return Person.objects.filter(selectors.person_scope_q(actor)).values("pk")
 
@@ -108,7 +109,7 @@ person_reveal_id_number = services.person_reveal_id_number
 # --- pages (web, organisations) ---------------------------------------------------------
 
 
-def person_counts(actor: Any, under_paths: list[str] | None = None) -> dict[str, int]:
+def person_counts(actor: Actor, under_paths: list[str] | None = None) -> dict[str, int]:
     """Active people the actor may see (optionally inside `under_paths`), in one query:
     the total, per category and per flag (CQ-T7, CQ-T4b)."""
     from django.db.models import Count, Q
@@ -125,7 +126,7 @@ def person_counts(actor: Any, under_paths: list[str] | None = None) -> dict[str,
     return qs.aggregate(**counts)
 
 
-def person_count_by_subtree(actor: Any, under: str, segment_end: int) -> dict[str, int]:
+def person_count_by_subtree(actor: Actor, under: str, segment_end: int) -> dict[str, int]:
     """Active people under the org path `under`, grouped by the first `segment_end`
     characters of their unit's path — i.e. per child subtree, in one GROUP BY."""
     from django.db.models import Count
@@ -188,7 +189,7 @@ def person_ids_by_id_number(id_numbers: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def person_ids_by_id_number_in_scope(actor: Any, id_numbers: Iterable[str]) -> dict[str, int]:
+def person_ids_by_id_number_in_scope(actor: Actor, id_numbers: Iterable[str]) -> dict[str, int]:
     """Person ids keyed by the ID numbers given, for people the actor may see only:
     unknown, malformed and out-of-scope numbers are all left out alike (issue 8 item 2)."""
     from civtrain.core import crypto
@@ -219,7 +220,7 @@ def person_any() -> bool:
 
 
 def person_list_data(
-    *, actor: Any, search: str = "", unit_id: int | None = None, limit: int = 500
+    *, actor: Actor, search: str = "", unit_id: int | None = None, limit: int = 500
 ) -> list[PersonData]:
     """Active people the actor may see, filtered like the roster (e.g. to pick nominees)."""
     qs = selectors.person_list(
@@ -231,7 +232,7 @@ def person_list_data(
 
 def person_ids_matching(
     *,
-    actor: Any,
+    actor: Actor,
     unit_id: int | None = None,
     category: str = "",
     rank: str = "",

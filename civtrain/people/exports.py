@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import clock, files, jobs
+from civtrain.core.actors import Actor
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.files import export_dir
@@ -90,7 +91,7 @@ class ImmediateExport:
 # --- what to export: exactly the rows the people list shows the actor ---------------------
 
 
-def _export_queryset(*, actor: Any, request: ExportRequest) -> tuple[QuerySet[Person], str]:
+def _export_queryset(*, actor: Actor, request: ExportRequest) -> tuple[QuerySet[Person], str]:
     """The people to export and the org path the export is filed under in the audit trail.
 
     Scoped as the people list is (`person_list`): an out-of-scope unit is NotFound.
@@ -131,7 +132,7 @@ def _common_path(paths: tuple[str, ...]) -> str:
 
 
 def _audit_export(
-    *, actor: Any, request: ExportRequest, under: str, rows: int, job_id: int | None
+    *, actor: Actor, request: ExportRequest, under: str, rows: int, job_id: int | None
 ) -> None:
     audit_record(
         actor=actor,
@@ -155,7 +156,7 @@ def _audit_export(
 
 def roster_export(
     *,
-    actor: Any,
+    actor: Actor,
     request: ExportRequest,
     on_row: Callable[[int], None] | None = None,
     job_id: int | None = None,
@@ -182,7 +183,7 @@ def roster_export(
 
 
 def roster_export_start(
-    *, actor: Any, request: ExportRequest, ip: str | None = None
+    *, actor: Actor, request: ExportRequest, ip: str | None = None
 ) -> ImmediateExport | BackgroundJob:
     """Export at once when the rows are few (≤ IMMEDIATE_MAX), else queue a background job.
 
@@ -241,7 +242,7 @@ def run_roster_export_job(job: BackgroundJob, progress: Callable[[int, int], Non
 # --- the job page and the download ----------------------------------------------------------
 
 
-def export_job_get(*, actor: Any, job_id: int) -> BackgroundJob:
+def export_job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
     """The export job if this actor started it; NotFound otherwise (the same as missing)."""
     try:
         job = jobs.job_get(actor=actor, job_id=job_id)
@@ -277,7 +278,7 @@ class ExportFile:
     content_type: str
 
 
-def export_file_open(*, actor: Any, job_id: int) -> ExportFile:
+def export_file_open(*, actor: Actor, job_id: int) -> ExportFile:
     """The finished export for the user who asked for it, audited as a personal-data export
     (each download hands clear ID numbers out). Everyone else, an expired file or an actor
     who lost their personnel role: NotFound."""
@@ -308,7 +309,7 @@ def export_files_purge() -> int:
     return files.files_purge(older_than=EXPORT_KEEP).files_deleted
 
 
-def import_errors_open(*, actor: Any, job_id: int) -> BackgroundJob:
+def import_errors_open(*, actor: Actor, job_id: int) -> BackgroundJob:
     """The roster-import job whose error workbook (the bad rows as uploaded, clear ID numbers
     included) the actor may download: their own, with a personnel role still held. Each
     download is audited like an export (issue 8 item 7). NotFound otherwise."""

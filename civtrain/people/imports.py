@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import crypto
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.core.tabular import (
     Column,
@@ -162,7 +163,7 @@ class _Failed:
     reason: str
 
 
-def _units_in_scope(actor: Any, codes: set[str]) -> dict[str, OrgNodeData]:
+def _units_in_scope(actor: Actor, codes: set[str]) -> dict[str, OrgNodeData]:
     """Units the actor administers, by code; anything else is "unknown" (same message)."""
     scope = actor_scope(actor)
     return {
@@ -172,7 +173,7 @@ def _units_in_scope(actor: Any, codes: set[str]) -> dict[str, OrgNodeData]:
     }
 
 
-def _registered_outside_scope(actor: Any, table: Table) -> set[str]:
+def _registered_outside_scope(actor: Actor, table: Table) -> set[str]:
     """The file's valid ID numbers that belong to people the actor does not administer."""
     numbers = set()
     for row in table.rows:
@@ -232,7 +233,7 @@ def _gender_from_id(id_number: str) -> Gender:
 
 
 def validate_roster(
-    table: Table, *, actor: Any, report: ImportReport
+    table: Table, *, actor: Actor, report: ImportReport
 ) -> list[tuple[SourceRow, PersonInput]]:
     """Every row checked before anything is written; bad rows land in report.errors."""
     rows = _Rows(table, report, ROSTER_COLUMNS)
@@ -334,7 +335,7 @@ def validate_roster(
 def roster_import(
     source: bytes | IO[bytes] | str,
     *,
-    actor: Any,
+    actor: Actor,
     filename: str,
     dry_run: bool = False,
     skip_invalid: bool = False,
@@ -473,7 +474,7 @@ class _EventRow:
 def events_import(
     source: bytes | IO[bytes] | str,
     *,
-    actor: Any,
+    actor: Actor,
     filename: str,
     dry_run: bool = False,
     skip_invalid: bool = False,
@@ -505,7 +506,7 @@ def events_import(
     )
 
 
-def validate_events(table: Table, *, actor: Any, report: ImportReport) -> list[CareerEventInput]:
+def validate_events(table: Table, *, actor: Actor, report: ImportReport) -> list[CareerEventInput]:
     """Every event row checked before anything is written; bad rows land in report.errors."""
     rows = _Rows(table, report, EVENT_COLUMNS)
     scope = actor_scope(actor)

@@ -1,13 +1,13 @@
 """Reads of the registry, always scoped to the actor (ARCHITECTURE §7)."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core import crypto
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_events_of
 from civtrain.core.errors import NotFound
 from civtrain.core.models import AuditEvent
@@ -18,7 +18,7 @@ from civtrain.people.models import ID_CONTEXT, CareerEvent, Person
 # selectors.CareerEvent: they never import the models (pyproject.toml, #9 item 5).
 
 
-def person_scope_q(actor: Any) -> Q:
+def person_scope_q(actor: Actor) -> Q:
     """People the actor may see: their subtrees as personnel staff, and themselves."""
     scope = actor_scope(actor)
     q = subtree_q(scope.paths_for(*PERSONNEL_ROLES), "unit__path")
@@ -42,7 +42,7 @@ class PersonFilters:
 
 
 def person_list(
-    *, actor: Any, filters: PersonFilters | None = None, order: tuple[str, ...] = ()
+    *, actor: Actor, filters: PersonFilters | None = None, order: tuple[str, ...] = ()
 ) -> QuerySet[Person]:
     f = filters or PersonFilters()
     qs = Person.objects.filter(person_scope_q(actor)).select_related("unit", "user")
@@ -73,20 +73,20 @@ def person_list(
     return qs.order_by(*order) if order else qs
 
 
-def person_ids(*, actor: Any, filters: PersonFilters, limit: int) -> list[int]:
+def person_ids(*, actor: Actor, filters: PersonFilters, limit: int) -> list[int]:
     """The ids of the first `limit` people person_list selects."""
     return list(person_list(actor=actor, filters=filters).values_list("pk", flat=True)[:limit])
 
 
 def person_page(
-    *, actor: Any, filters: PersonFilters, offset: int, limit: int
+    *, actor: Actor, filters: PersonFilters, offset: int, limit: int
 ) -> tuple[int, list[Person]]:
     """One page of the people the actor may see, by unit then name, and how many there are."""
     qs = person_list(actor=actor, filters=filters, order=("unit__path", "name", "id"))
     return qs.count(), list(qs[offset : offset + limit])
 
 
-def access_person_by_id(actor: Any, person_id: int) -> Person:
+def access_person_by_id(actor: Actor, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound, as if missing."""
     person = (
         Person.objects.filter(person_scope_q(actor), pk=person_id)
@@ -111,7 +111,7 @@ def career_event_list(*, person: Person, newest_first: bool = False) -> list[Car
     return list(person.career_events.select_related("unit").order_by(*order))
 
 
-def person_audit_trail(*, actor: Any, person: Person, limit: int = 50) -> list[AuditEvent] | None:
+def person_audit_trail(*, actor: Actor, person: Person, limit: int = 50) -> list[AuditEvent] | None:
     """The person's audit trail for personnel staff whose subtree holds them; None for others
     (a learner sees their own record but not who looked at it)."""
     if not actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES):

@@ -15,6 +15,7 @@ from civtrain.accounts.api import (
     user_passwords_issue,
 )
 from civtrain.core import crypto
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.bulk import copy_in_background, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -119,7 +120,7 @@ def _audit_items(
     return items
 
 
-def _check_event_unit(actor: Any, kind: EventKind, unit: OrgNodeData | None) -> None:
+def _check_event_unit(actor: Actor, kind: EventKind, unit: OrgNodeData | None) -> None:
     """The unit an event moves a person into. A transfer is the releasing side's act (or a
     common ancestor's): its target may lie outside the actor's scope but must be an active
     unit. Any other event's unit must be one the actor administers (issue 8 item 1)."""
@@ -129,7 +130,7 @@ def _check_event_unit(actor: Any, kind: EventKind, unit: OrgNodeData | None) -> 
         raise NotFound(NOT_IN_SCOPE)
 
 
-def check_unit_write(actor: Any, unit_id: int) -> str:
+def check_unit_write(actor: Actor, unit_id: int) -> str:
     """The unit's path, if the actor administers it; otherwise NotFound (same as missing)."""
     try:
         unit = org_data(unit_id)
@@ -175,7 +176,7 @@ def apply_input(
     person.reporting_date = data.reporting_date
 
 
-def _check_id_number_free(actor: Any, id_hash: str, *, exclude_pk: int | None = None) -> None:
+def _check_id_number_free(actor: Actor, id_hash: str, *, exclude_pk: int | None = None) -> None:
     """Refuse an ID number registered already: "已登记" when the holder is the actor's to
     see, otherwise the answer an unwritable unit gets (issue 8 item 2)."""
     holder = person_unit_paths_by_hash([id_hash], exclude_pk=exclude_pk).get(id_hash)
@@ -186,7 +187,7 @@ def _check_id_number_free(actor: Any, id_hash: str, *, exclude_pk: int | None = 
     raise NotFound(PERSON_NOT_IN_SCOPE)
 
 
-def _check_person_unit(actor: Any, unit_id: int) -> str:
+def _check_person_unit(actor: Actor, unit_id: int) -> str:
     """check_unit_write with the answer of PERSON_NOT_IN_SCOPE."""
     try:
         return check_unit_write(actor, unit_id)
@@ -195,7 +196,7 @@ def _check_person_unit(actor: Any, unit_id: int) -> str:
 
 
 @transaction.atomic
-def person_create(*, actor: Any, data: PersonInput) -> Person:
+def person_create(*, actor: Actor, data: PersonInput) -> Person:
     unit_path = _check_person_unit(actor, data.unit_id)
     person = Person()
     try:
@@ -218,7 +219,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
+def person_update(*, actor: Actor, person: Person, data: PersonInput) -> Person:
     old_path = check_unit_write(actor, person.unit_id)
     unit_path = _check_person_unit(actor, data.unit_id)
     before = _snapshot(person)
@@ -246,7 +247,7 @@ def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
 REVEAL_REASON_MIN = 2  # as the API's RevealIn.reason
 
 
-def person_reveal_id_number(*, actor: Any, person: Person, reason: str = "") -> str:
+def person_reveal_id_number(*, actor: Actor, person: Person, reason: str = "") -> str:
     """Decrypt the ID number for an entitled actor, leaving an audit trail with the reason,
     which pages and the API alike must give (#8 item 13)."""
     scope = actor_scope(actor)
@@ -369,7 +370,7 @@ def _new_event(e: CareerEventInput) -> CareerEvent:
 @transaction.atomic
 def career_event_record(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     kind: EventKind,
     date: dt.date,
@@ -430,7 +431,7 @@ def learner_username(person_id: int) -> str:
 
 def person_bulk_upsert(
     *,
-    actor: Any,
+    actor: Actor,
     rows: Sequence[PersonInput],
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
@@ -507,7 +508,7 @@ UPSERT_FIELDS = (
 )
 
 
-def _attach_learner_accounts(people: list[Person], *, actor: Any) -> None:
+def _attach_learner_accounts(people: list[Person], *, actor: Actor) -> None:
     if not people:
         return
     user_ids = learner_accounts_create(
@@ -546,7 +547,7 @@ _NEW_PERSON_COLUMNS = (
 def _insert_new_people(
     new: list[tuple[PersonInput, str, str]],
     *,
-    actor: Any,
+    actor: Actor,
     paths: dict[int, str],
     batch_size: int,
     progress: Callable[[int], None] | None,
@@ -626,7 +627,7 @@ def _insert_new_people(
 
 
 def career_event_bulk_record(
-    *, actor: Any, events: Sequence[CareerEventInput], batch_size: int = 2000
+    *, actor: Actor, events: Sequence[CareerEventInput], batch_size: int = 2000
 ) -> int:
     """Append many career events and re-derive each touched person's current state (CQ-T6).
 
@@ -716,7 +717,7 @@ def _unit_label(unit: Any) -> str:
     )
 
 
-def person_passwords_issue(*, actor: Any, person_ids: Sequence[int]) -> list[PasswordSlip]:
+def person_passwords_issue(*, actor: Actor, person_ids: Sequence[int]) -> list[PasswordSlip]:
     """Issue (or reset) the login password of each person, for the HR officer or bureau whose
     subtree holds them; returns one slip per person, by unit and name.
 

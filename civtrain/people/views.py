@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import write_table
@@ -85,7 +86,7 @@ def _labels(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(k.value, _(v)) for k, v in labels.items()]
 
 
-def _personnel_paths(actor: Any) -> tuple[str, ...]:
+def _personnel_paths(actor: Actor) -> tuple[str, ...]:
     paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
     if not paths:
         raise PermissionDenied(_("只有人事管理部门可以查看人员名册"))
@@ -98,7 +99,7 @@ def _unit_choices(paths: tuple[str, ...], kinds: tuple[OrgKind, ...] | None = No
     return [(str(n.id), "　" * (n.depth - base) + f"{n.name}（{n.code}）") for n in nodes]
 
 
-def _can_write(actor: Any, person: Person) -> bool:
+def _can_write(actor: Actor, person: Person) -> bool:
     return actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES)
 
 

@@ -3,13 +3,13 @@ health check's database round trip."""
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import PermissionDenied
 from civtrain.core.models import AuditEvent
 
@@ -34,7 +34,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=clock.TZ)
 
 
-def audit_event_list(*, actor: Any, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
+def audit_event_list(*, actor: Actor, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
     """Audit events for the audit page (issue 2 item 7): city bureau staff only, and only
     events whose org path lies under one of the cities they hold. Events with no org path
     (accounts, tokens) belong to no city and are not listed."""
@@ -56,7 +56,7 @@ def audit_event_list(*, actor: Any, filters: AuditFilters | None = None) -> Quer
     return qs.order_by("-at", "-id")
 
 
-def audit_choices(*, actor: Any) -> dict[str, list[str]]:
+def audit_choices(*, actor: Actor) -> dict[str, list[str]]:
     """Distinct actions and object types in the actor's audit scope, for the filter selects."""
     qs = audit_event_list(actor=actor).order_by()
     return {

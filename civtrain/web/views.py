@@ -20,6 +20,7 @@ from civtrain.accounts.api import Role, actor_scope
 from civtrain.classes.api import classes_open_for_self_registration, classes_to_finalise
 from civtrain.compliance.api import people_behind
 from civtrain.core import clock, exports
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ValidationFailed
 from civtrain.enrolment.api import leave_pending_by_class, notices_unacknowledged_count
 from civtrain.organisations.api import (
@@ -106,7 +107,7 @@ class Task:
     urgent: bool = False
 
 
-def _personnel_tasks(actor: Any, node: OrgNodeData, path: str) -> list[Task]:
+def _personnel_tasks(actor: Actor, node: OrgNodeData, path: str) -> list[Task]:
     """Behind, by this year's stored results; notices to acknowledge; leave to decide."""
     year = clock.today().year
     tasks = []
@@ -121,7 +122,7 @@ def _personnel_tasks(actor: Any, node: OrgNodeData, path: str) -> list[Task]:
     return tasks
 
 
-def _unit_tasks(actor: Any) -> list[Task]:
+def _unit_tasks(actor: Actor) -> list[Task]:
     tasks = []
     notices = notices_unacknowledged_count(actor=actor)
     if notices:
@@ -130,7 +131,7 @@ def _unit_tasks(actor: Any) -> list[Task]:
     return tasks + _leave_tasks(actor)
 
 
-def _leave_tasks(actor: Any) -> list[Task]:
+def _leave_tasks(actor: Actor) -> list[Task]:
     return [
         Task(
             _("“%(title)s”有 %(n)s 条请假申请待审批") % {"title": title, "n": n},
@@ -140,7 +141,7 @@ def _leave_tasks(actor: Any) -> list[Task]:
     ]
 
 
-def _institution_tasks(actor: Any) -> list[Task]:
+def _institution_tasks(actor: Actor) -> list[Task]:
     finalise = [
         Task(
             _("“%(title)s”已于 %(end)s 结束，成绩待确认") % {"title": c.title, "end": c.end_date},
@@ -152,7 +153,7 @@ def _institution_tasks(actor: Any) -> list[Task]:
     return finalise + _leave_tasks(actor)
 
 
-def _jurisdiction_panels(actor: Any, paths: tuple[str, ...]) -> list[dict[str, Any]]:
+def _jurisdiction_panels(actor: Actor, paths: tuple[str, ...]) -> list[dict[str, Any]]:
     """Counts for each subtree the actor holds, nodes per kind and active people, and what to
     do next there."""
     nodes = org_data_many(_node_id(p) for p in paths)

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from civtrain import testing
-from civtrain.accounts.api import Role, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, api_token_create
 from civtrain.core.models import AuditEvent
 
 UNAUTHENTICATED = {
@@ -37,7 +37,7 @@ def test_anonymous_gets_structured_401(db: Any, url: str) -> None:
 
 def test_bearer_token_acts_with_its_users_roles(tree: Any) -> None:
     user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
-    key = api_token_create(actor=None, user=user, name="人事系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="人事系统")
     response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     assert [o["code"] for o in response.json()["items"]] == ["D1", "U1", "U1-1"]
@@ -69,7 +69,7 @@ def test_session_write_needs_csrf_token(tree: Any, actors: dict[str, Any]) -> No
 
 def test_token_write_needs_no_csrf_token(tree: Any) -> None:
     user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
-    key = api_token_create(actor=None, user=user, name="同步")
+    key = api_token_create(actor=SYSTEM, user=user, name="同步")
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         "/api/v1/orgs",
@@ -84,7 +84,7 @@ def test_token_write_needs_no_csrf_token(tree: Any) -> None:
 
 def test_revoked_token_is_refused(tree: Any) -> None:
     user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
-    key = api_token_create(actor=None, user=user, name="旧系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="旧系统")
     user.api_tokens.update(revoked=True)
     response = Client().get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 401
@@ -161,6 +161,6 @@ def test_me_shows_the_callers_roles_for_session_and_token(tree: Any) -> None:
     client = Client()
     client.force_login(user)
     assert client.get("/api/v1/me").json() == expected
-    key = api_token_create(actor=None, user=user, name="自检")
+    key = api_token_create(actor=SYSTEM, user=user, name="自检")
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").json() == expected
     assert Client().get("/api/v1/me").status_code == 401

@@ -11,7 +11,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from civtrain import testing
-from civtrain.accounts.api import Role, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, api_token_create
 from config.api import api
 from config.wsgi import application
 
@@ -37,7 +37,7 @@ def token(tree: Any) -> str:
     testing.make_person(tree["U1"], name="张三")
     testing.make_person(tree["U2"], name="李四")
     user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
-    return api_token_create(actor=None, user=user, name="fuzz")
+    return api_token_create(actor=SYSTEM, user=user, name="fuzz")
 
 
 @schema.parametrize()

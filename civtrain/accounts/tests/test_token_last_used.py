@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
 from civtrain.accounts import services
-from civtrain.accounts.api import Role, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, api_token_create
 from civtrain.accounts.models import ApiToken
 from civtrain.core import clock
 
@@ -31,7 +31,7 @@ def _last_used(user: Any) -> dt.datetime | None:
 
 def test_first_use_is_recorded(tree: Any) -> None:
     user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
-    key = api_token_create(actor=None, user=user, name="人事系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="人事系统")
     assert _last_used(user) is None
     clock.freeze(T0)
     assert len(_call(key)) == 1
@@ -40,7 +40,7 @@ def test_first_use_is_recorded(tree: Any) -> None:
 
 def test_uses_within_five_minutes_write_nothing(tree: Any) -> None:
     user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
-    key = api_token_create(actor=None, user=user, name="人事系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="人事系统")
     clock.freeze(T0)
     _call(key)
     for later in (dt.timedelta(seconds=1), dt.timedelta(minutes=4, seconds=59)):
@@ -51,7 +51,7 @@ def test_uses_within_five_minutes_write_nothing(tree: Any) -> None:
 
 def test_use_after_five_minutes_moves_the_stamp(tree: Any) -> None:
     user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
-    key = api_token_create(actor=None, user=user, name="人事系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="人事系统")
     clock.freeze(T0)
     _call(key)
     clock.freeze(T0 + dt.timedelta(minutes=5, seconds=1))
@@ -65,7 +65,7 @@ def test_update_is_conditional_so_a_racing_request_does_not_write_again(
     # Another request stamps the token after this one has read the stale value: the guarded
     # UPDATE then matches no row, so the racer's newer stamp stays.
     user = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
-    key = api_token_create(actor=None, user=user, name="人事系统")
+    key = api_token_create(actor=SYSTEM, user=user, name="人事系统")
     clock.freeze(T0)
     _call(key)
     later = T0 + dt.timedelta(minutes=10)

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from civtrain import testing
-from civtrain.accounts.api import Role, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, api_token_create
 from civtrain.core import clock
 from civtrain.core.models import AuditEvent
 
@@ -30,20 +30,20 @@ def hr(tree: Any) -> Any:
 
 def test_a_token_ends_after_its_days(hr: Any) -> None:
     clock.freeze(T0)
-    default = api_token_create(actor=None, user=hr, name="默认")
-    short = api_token_create(actor=None, user=hr, name="短期", days=7)
+    default = api_token_create(actor=SYSTEM, user=hr, name="默认")
+    short = api_token_create(actor=SYSTEM, user=hr, name="短期", days=7)
     assert _status(default) == 200 and _status(short) == 200
     clock.freeze(T0 + dt.timedelta(days=7, seconds=1))
     assert (_status(default), _status(short)) == (200, 401)
     clock.freeze(T0 + dt.timedelta(days=90, seconds=1))
     assert _status(default) == 401
     with pytest.raises(Exception, match="令牌有效期应为 1–366 天"):
-        api_token_create(actor=None, user=hr, name="永久", days=100000)
+        api_token_create(actor=SYSTEM, user=hr, name="永久", days=100000)
 
 
 def test_the_owner_lists_and_revokes_through_the_api(hr: Any, actors: Any) -> None:
-    key = api_token_create(actor=None, user=hr, name="考勤系统")
-    other_key = api_token_create(actor=None, user=actors["city"], name="别人的")
+    key = api_token_create(actor=SYSTEM, user=hr, name="考勤系统")
+    other_key = api_token_create(actor=SYSTEM, user=actors["city"], name="别人的")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     listed = Client().get("/api/v1/me/tokens", **auth).json()
     assert [(t["name"], t["prefix"], t["status"]) for t in listed] == [
@@ -72,7 +72,7 @@ def hr_path(user: Any) -> str:
 
 
 def test_the_owner_revokes_on_the_page(hr: Any) -> None:
-    key = api_token_create(actor=None, user=hr, name="考勤系统")
+    key = api_token_create(actor=SYSTEM, user=hr, name="考勤系统")
     client = Client()
     client.force_login(hr)
     page = client.get("/account/tokens/").content.decode()

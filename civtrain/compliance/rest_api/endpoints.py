@@ -128,7 +128,9 @@ def person_outcomes(
     request: HttpRequest, person_id: DbId, year: Year, as_of: ReportDate | None = None
 ) -> dict[str, Any]:
     access_person(_actor(request), person_id)  # NotFound when out of scope
-    _, results = selectors.evaluate(year=year, as_of=as_of, person_ids=[person_id])
+    _, results = selectors.evaluate(
+        actor=_actor(request), year=year, as_of=as_of, person_ids=[person_id]
+    )
     r = next(iter(results))
     return {
         **r.as_json(),

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import services
 from civtrain.compliance.ruleset import read_file, shipped_files
 from civtrain.organisations.api import OrgNodeData
@@ -14,12 +15,12 @@ def load_and_bind() -> None:
     """C1 (重庆) runs chongqing-13fyp in 2016–2020 and national-2023 from 2023; C2 (郑州)
     runs zhengzhou-2014 in 2014–2016."""
     for path in shipped_files().values():
-        services.ruleset_load(actor=None, document=read_file(path))
+        services.ruleset_load(actor=SYSTEM, document=read_file(path))
     bind = services.ruleset_bind
-    bind(actor=None, name="chongqing-13fyp", org_code="C1", valid_from=dt.date(2016, 1, 1),
+    bind(actor=SYSTEM, name="chongqing-13fyp", org_code="C1", valid_from=dt.date(2016, 1, 1),
          valid_to=dt.date(2020, 12, 31))  # fmt: skip
-    bind(actor=None, name="national-2023", org_code="C1", valid_from=dt.date(2023, 1, 1))
-    bind(actor=None, name="zhengzhou-2014", org_code="C2", valid_from=dt.date(2014, 1, 1),
+    bind(actor=SYSTEM, name="national-2023", org_code="C1", valid_from=dt.date(2023, 1, 1))
+    bind(actor=SYSTEM, name="zhengzhou-2014", org_code="C2", valid_from=dt.date(2014, 1, 1),
          valid_to=dt.date(2016, 12, 31))  # fmt: skip
 
 

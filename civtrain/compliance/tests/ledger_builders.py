@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.credits.api import credit_entry_record, credit_entry_reverse
 
 _refs = itertools.count(1)
@@ -27,7 +28,7 @@ def entry(
 ) -> Any:
     """Write one ledger entry; returns its EntryData."""
     return credit_entry_record(
-        actor=None,
+        actor=SYSTEM,
         person_id=person_id,
         title=title,
         date=dt.date.fromisoformat(date),
@@ -44,7 +45,7 @@ def entry(
 
 
 def reverse(entry_id: int, reason: str = "录入错误") -> Any:
-    return credit_entry_reverse(actor=None, entry_id=entry_id, reason=reason)
+    return credit_entry_reverse(actor=SYSTEM, entry_id=entry_id, reason=reason)
 
 
 _hr: dict[str, Any] = {}
@@ -60,7 +61,7 @@ def hr_for_all() -> Any:
     if user is None or not User.objects.filter(pk=user.pk).exists():
         orgs = org_by_codes(["C1", "C2"])
         user = make_user(Role.CITY_BUREAU, orgs["C1"])
-        role_assign(actor=None, user=user, role=Role.CITY_BUREAU, org_id=orgs["C2"].id)
+        role_assign(actor=SYSTEM, user=user, role=Role.CITY_BUREAU, org_id=orgs["C2"].id)
         _hr["user"] = user
     return user
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from civtrain import testing
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import api, bindings, conversions, services
 from civtrain.compliance.errors import ComplianceErrorCode
 from civtrain.compliance.models import RuleSet, RuleSetBinding
@@ -26,7 +27,7 @@ D = dt.date.fromisoformat
 
 def _load_all() -> dict[str, RuleSet]:
     for path in shipped_files().values():
-        services.ruleset_load(actor=None, document=read_file(path))
+        services.ruleset_load(actor=SYSTEM, document=read_file(path))
     return {r.name: r for r in RuleSet.objects.all()}
 
 
@@ -65,7 +66,7 @@ def test_national_city_and_ended_chongqing_district_give_one_answer(
     # a D1 person — for the engine, the conversions (PR-1 length bands: a 20-minute course
     # earns 0.5 学时, not 20/45) and the API alike.
     sets = _load_all()
-    services.ruleset_bind(actor=None, name="national-2023", org_code="C1",
+    services.ruleset_bind(actor=SYSTEM, name="national-2023", org_code="C1",
                           valid_from=D("2023-01-01"))  # fmt: skip
     _legacy_binding(sets["chongqing-13fyp"], tree["D1"], "2016-01-01", None)
     p = testing.make_person(tree["U1"])
@@ -113,7 +114,7 @@ def test_ruleset_bind_refuses_a_binding_outside_its_sets_period(
     def bind() -> Any:
         until = D(end) if end else None
         return services.ruleset_bind(
-            actor=None, name=name, org_code="C1", valid_from=D(start), valid_to=until
+            actor=SYSTEM, name=name, org_code="C1", valid_from=D(start), valid_to=until
         )
 
     if not refused:

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import selectors
 from civtrain.compliance.api import person_evaluate, person_reevaluate
 from civtrain.compliance.errors import RuleSetInvalid
@@ -78,8 +79,8 @@ def _zz_tree() -> dict[str, Any]:
     """郑州 (C2) with a district Z1 (and a unit Z1U under it) beside the city-level unit U3."""
     from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 
-    org_create(actor=None, code="Z1", name="金水区", kind=OrgKind.DISTRICT, parent_code="C2")
-    org_create(actor=None, code="Z1U", name="金水区人社局", kind=OrgKind.UNIT, parent_code="Z1")
+    org_create(actor=SYSTEM, code="Z1", name="金水区", kind=OrgKind.DISTRICT, parent_code="C2")
+    org_create(actor=SYSTEM, code="Z1U", name="金水区人社局", kind=OrgKind.UNIT, parent_code="Z1")
     return org_by_codes()
 
 
@@ -488,10 +489,10 @@ def test_changed_file_under_the_same_version_is_refused(tree: dict[str, OrgNodeD
     from civtrain.core.errors import ApplicationError
 
     doc = _doc()
-    ruleset_load(actor=None, document=doc)
+    ruleset_load(actor=SYSTEM, document=doc)
     doc["rules"][0]["params"]["min_hours"] = 80
     with pytest.raises(ApplicationError, match="已载入且内容不同"):
-        ruleset_load(actor=None, document=doc)
+        ruleset_load(actor=SYSTEM, document=doc)
 
 
 def test_cli_table_and_csv(bound: dict[str, OrgNodeData]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import selectors, services
 from civtrain.compliance.api import person_evaluate
 from civtrain.compliance.data import ComplianceOutcome, PersonResult
@@ -39,8 +40,8 @@ def _local_set(name: str, **changes: Any) -> None:
         rule.pop("period", None)
     doc["rules"] = [r for r in doc["rules"] if r["id"] != "cq-t2-ethics"]
     doc.update(changes)
-    services.ruleset_load(actor=None, document=doc)
-    services.ruleset_bind(actor=None, name=name, org_code="C2", valid_from=D("2021-01-01"),
+    services.ruleset_load(actor=SYSTEM, document=doc)
+    services.ruleset_bind(actor=SYSTEM, name=name, org_code="C2", valid_from=D("2021-01-01"),
                           valid_to=D("2021-12-31"))  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import services
 from civtrain.compliance.api import person_evaluate
 from civtrain.compliance.data import ComplianceOutcome, PersonResult
@@ -227,8 +228,8 @@ def test_item5_a_move_to_another_sets_unit_keeps_the_first_sets_terms(
         if rule["id"] == "cq-t6b-section":
             rule["params"]["min_days"] = 20
     doc["rules"] = [r for r in doc["rules"] if r["id"] != "cq-t2-ethics"]
-    services.ruleset_load(actor=None, document=doc)
-    services.ruleset_bind(actor=None, name="local-c2", org_code="C2",
+    services.ruleset_load(actor=SYSTEM, document=doc)
+    services.ruleset_bind(actor=SYSTEM, name="local-c2", org_code="C2",
                           valid_from=D("2020-01-01"), valid_to=D("2021-12-31"))  # fmt: skip
     p = make_person(bound["U1"])
     record(p.id, "promoted", "2020-06-01", leadership_level=LeadershipLevel.SECTION_CHIEF)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import conversions, tasks
 from civtrain.compliance.api import online_credit_hours, online_crediting_policy
 from civtrain.compliance.models import ComplianceSnapshot, StaleEvaluation
@@ -38,7 +39,7 @@ def _store(year: int) -> None:
 # -- issue 4 §4: re-evaluation after a ledger write, through the ledger's outbox (ADR 0013) ----
 def _bulk(people: list[Any], *, date: str = "2018-05-01", ref: str = "bulk") -> Any:
     return credit_entries_bulk_record(
-        actor=None,
+        actor=SYSTEM,
         entries=[
             EntryInput(
                 person_id=p.id,

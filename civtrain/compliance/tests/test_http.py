@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.test import Client
 
-from civtrain.accounts.api import User
+from civtrain.accounts.api import SYSTEM, User
 from civtrain.compliance.tests.ledger_builders import entry
 from civtrain.core import clock
 from civtrain.organisations.api import OrgNodeData
@@ -136,8 +136,8 @@ def test_city_dashboard_starts_at_the_districts_and_drills_down(
     """Issue 4 §6: city → districts (市直 bureaus folded into one row) → units → divisions."""
     from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 
-    org_create(actor=None, code="U9", name="市财政局", kind=OrgKind.UNIT, parent_code="C1")
-    org_create(actor=None, code="U8", name="市审计局", kind=OrgKind.UNIT, parent_code="C1")
+    org_create(actor=SYSTEM, code="U9", name="市财政局", kind=OrgKind.UNIT, parent_code="C1")
+    org_create(actor=SYSTEM, code="U8", name="市审计局", kind=OrgKind.UNIT, parent_code="C1")
     u9 = org_by_codes(["U9"])["U9"]
     _people(bound)  # 渝中甲 (U1, misses), 江北乙 (U2, complete)
     for name in ("财政甲", "财政乙"):
@@ -230,3 +230,14 @@ def test_api_unit_filter_outside_scope_answers_like_a_missing_unit(
         status, data = learner("GET", f"/compliance/people?year=2018&unit={code}")
         assert (status, [d["name"] for d in data]) == (200, ["渝中甲"]), code
     assert learner("GET", "/compliance/people?year=2018&unit=U2") == missing
+
+
+def test_a_missing_actor_evaluates_no_one(bound: dict[str, Any]) -> None:
+    """issue #9 item 5: only the system evaluates everyone; None is no actor, not the CLI."""
+    from civtrain.compliance import selectors
+
+    person = make_person(bound["U1"])
+    _, everyone = selectors.evaluate(actor=SYSTEM, year=2018)
+    assert [r.person_id for r in everyone] == [person.id]
+    _, nobody = selectors.evaluate(actor=None, year=2018)  # type: ignore[arg-type]
+    assert list(nobody) == []

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import services
 from civtrain.compliance.api import learner_progress_context, person_evaluate
 from civtrain.compliance.data import ComplianceOutcome, PersonResult
@@ -299,8 +300,8 @@ def _credit_set(rules: list[dict[str, Any]], local: dict[str, str]) -> None:
     doc.update(name="local-credits", version=1, rules=rules, local_choices=local,
                effective={"from": "2021-01-01", "to": "2022-12-31"},
                credits={"clause": "ZZ-M1", "rates": RATES})  # fmt: skip
-    services.ruleset_load(actor=None, document=doc)
-    services.ruleset_bind(actor=None, name="local-credits", org_code="C2",
+    services.ruleset_load(actor=SYSTEM, document=doc)
+    services.ruleset_bind(actor=SYSTEM, name="local-credits", org_code="C2",
                           valid_from=D("2021-01-01"), valid_to=D("2022-12-31"))  # fmt: skip
 
 

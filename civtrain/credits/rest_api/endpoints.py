@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status, UploadedFile
 from pydantic import ValidationError as PydanticError
 
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.fields import Numeric7_2, Numeric8_2
 from civtrain.credits import selectors, services
@@ -71,7 +72,7 @@ def _entry_out(e: EntryData) -> EntryOut:
 _NOT_FOUND = "人员不存在或不在您的管辖范围内"
 
 
-def _resolve_people(actor: Any, items: list[EntryIn]) -> list[int | None]:
+def _resolve_people(actor: Actor, items: list[EntryIn]) -> list[int | None]:
     """Each item's person id: `person_id` as given, or the person with `id_number` if the
     actor may see them — an unknown and an out-of-scope number both give None, so they
     answer alike (issue 8 item 2)."""
@@ -100,7 +101,7 @@ def _input(item: EntryIn, person_id: int) -> EntryInput:
     )
 
 
-def _input_or_404(actor: Any, item: EntryIn) -> EntryInput:
+def _input_or_404(actor: Actor, item: EntryIn) -> EntryInput:
     if item.person_id is None and not item.id_number:
         raise ValidationFailed("请提供 person_id 或身份证号 id_number")
     [person_id] = _resolve_people(actor, [item])

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_under
 from civtrain.credits.models import LedgerEntry
 from civtrain.credits.services.writer import Row
@@ -10,7 +11,7 @@ from civtrain.people import api as people_api
 
 
 def audit_entry(
-    actor: Any, entry: LedgerEntry | Row, action: str, extra: Mapping[str, Any]
+    actor: Actor, entry: LedgerEntry | Row, action: str, extra: Mapping[str, Any]
 ) -> None:
     person = people_api.person_data(entry.person_id)
     audit_record(
@@ -32,7 +33,7 @@ def audit_entry(
 
 
 def audit_batch(
-    actor: Any, person_ids: Iterable[int], *, created: int, first_id: int, last_id: int
+    actor: Actor, person_ids: Iterable[int], *, created: int, first_id: int, last_id: int
 ) -> None:
     """One event for a bulk batch, filed where the people work, so their bureaus see it
     (#8 item 9)."""

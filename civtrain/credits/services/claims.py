@@ -3,12 +3,12 @@ study done elsewhere, with evidence; the unit approves it — writing the ledger
 rejects it."""
 
 from decimal import Decimal
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.credits.data import ClaimInput, ClaimStatus, EntryInput, SourceType
@@ -43,7 +43,7 @@ def _claim_entry_input(claim: ExternalClaim) -> EntryInput:
 
 
 def claim_submit(
-    *, actor: Any, data: ClaimInput, evidence: UploadedFile | None = None
+    *, actor: Actor, data: ClaimInput, evidence: UploadedFile | None = None
 ) -> ExternalClaim:
     """A learner (for themselves) or personnel staff (for someone in scope) claims external
     training or degree study with evidence; the unit approves it later."""
@@ -108,7 +108,7 @@ def claim_submit(
     return claim
 
 
-def claim_decide(*, actor: Any, claim_id: int, approve: bool, comment: str = "") -> ExternalClaim:
+def claim_decide(*, actor: Actor, claim_id: int, approve: bool, comment: str = "") -> ExternalClaim:
     """Unit HR (or a bureau above it) approves — writing the ledger entry — or rejects."""
     require_ledger_writer(actor)
     comment = (comment or "").strip()

@@ -6,10 +6,11 @@ and the API alike (#9 item 5): both hand over what changes as a `Correction`."""
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db import transaction
 
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.credits.data import Correction, EntryData, EntryInput, SourceType
 from civtrain.credits.errors import CreditsErrorCode
@@ -54,7 +55,7 @@ def correction_input(
 
 def credit_entry_reverse(
     *,
-    actor: Any,
+    actor: Actor,
     entry_id: int,
     reason: str,
     correction: Correction | None = None,

@@ -5,10 +5,10 @@ source ref): the same source again returns the first entry and writes nothing.""
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.credits import integrity
 from civtrain.credits.data import BulkItemResult, BulkResult, EntryData, EntryInput, ItemStatus
@@ -61,7 +61,7 @@ def entry_data(entry_id: int, created: bool = True) -> EntryData:
 
 def credit_entry_record(
     *,
-    actor: Any,
+    actor: Actor,
     person_id: int,
     title: str,
     date: dt.date,
@@ -103,7 +103,7 @@ def credit_entry_record(
 
 
 def credit_entry_record_input(
-    *, actor: Any, entry: EntryInput, hours_per_day: Decimal | None = None
+    *, actor: Actor, entry: EntryInput, hours_per_day: Decimal | None = None
 ) -> EntryData:
     prepared = prepare(entry, hours_per_day)
     if prepared.person_id not in persons_allowed(actor, [prepared.person_id]):
@@ -119,7 +119,7 @@ def credit_entry_record_input(
 
 def credit_entries_bulk_record(
     *,
-    actor: Any,
+    actor: Actor,
     entries: Sequence[EntryInput],
     hours_per_day: Decimal | None = None,
     batch_size: int = BATCH,
@@ -149,7 +149,7 @@ def credit_entries_bulk_record(
 def _record(
     indexed: Sequence[tuple[int, EntryInput]],
     *,
-    actor: Any,
+    actor: Actor,
     hours_per_day: Decimal | None,
     batch_size: int,
     scope_checked: bool = False,
@@ -187,7 +187,7 @@ _Outcome = tuple[int, ItemStatus, int | None]  # (input index, CREATED or EXISTI
 
 
 def _write_batches(
-    writable: Sequence[tuple[int, Prepared]], *, actor: Any, batch_size: int
+    writable: Sequence[tuple[int, Prepared]], *, actor: Actor, batch_size: int
 ) -> list[_Outcome]:
     """Chain and insert in batches of one transaction each, with one audit row per batch."""
     outcomes: list[_Outcome] = []

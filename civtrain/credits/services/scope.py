@@ -1,16 +1,16 @@
 """Who may write whose ledger entries (#8 item 12)."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope, is_system
+from civtrain.core.actors import Actor
 from civtrain.core.errors import PermissionDenied
 from civtrain.organisations.api import subtree_q
 from civtrain.people import api as people_api
 
 
 def persons_allowed(
-    actor: Any, person_ids: Iterable[int], *, scope_checked: bool = False
+    actor: Actor, person_ids: Iterable[int], *, scope_checked: bool = False
 ) -> set[int]:
     """Which persons the actor may credit: the system (CLI without --actor, tasks) anyone;
     personnel staff the people of their subtrees; every other user no one (#8 item 12: a
@@ -27,7 +27,7 @@ def persons_allowed(
     return set(in_scope.values_list("pk", flat=True))
 
 
-def require_ledger_writer(actor: Any) -> None:
+def require_ledger_writer(actor: Actor) -> None:
     """People pages and endpoints that write or correct entries are for personnel staff."""
     if not actor_scope(actor).has(*PERSONNEL_ROLES):
         raise PermissionDenied("只有组织人事部门或公务员主管部门可以登记或冲正培训记录")

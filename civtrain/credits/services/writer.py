@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.credits import chain, integrity, ledger, outbox
 from civtrain.credits.models import LedgerChainHead, LedgerEntry, LedgerSubjectHours
 from civtrain.credits.services.entries import Prepared
@@ -116,7 +117,7 @@ def _chain_entry(
 
 
 def write(
-    prepared: Sequence[Prepared], *, actor: Any, sign_after_commit: bool = True
+    prepared: Sequence[Prepared], *, actor: Actor, sign_after_commit: bool = True
 ) -> list[tuple[Row | None, int | None]]:
     """Chain and insert a batch inside the caller's transaction.
 

@@ -17,13 +17,14 @@ def write(args: tuple[str, int, list[int], int]) -> int:
     django.setup()
     from django.db import connection
 
+    from civtrain.accounts.api import SYSTEM
     from civtrain.credits.api import EntryInput, credit_entries_bulk_record, credit_entry_record
 
     created = 0
     for i in range(count):
         pid = person_ids[i % len(person_ids)]
         entry = credit_entry_record(
-            actor=None,
+            actor=SYSTEM,
             person_id=pid,
             title=f"并发写入{n}-{i}",
             date=dt.date(2026, 1 + i % 12, 1 + n),
@@ -37,7 +38,7 @@ def write(args: tuple[str, int, list[int], int]) -> int:
         created += int(entry.created)
         if i % 10 == 0:
             shared = credit_entry_record(
-                actor=None,
+                actor=SYSTEM,
                 person_id=pid,
                 title="共享来源",
                 date=dt.date(2026, 6, 1),
@@ -61,6 +62,6 @@ def write(args: tuple[str, int, list[int], int]) -> int:
         )
         for pid in person_ids
     ]
-    created += credit_entries_bulk_record(actor=None, entries=batch).created
+    created += credit_entries_bulk_record(actor=SYSTEM, entries=batch).created
     connection.close()
     return created

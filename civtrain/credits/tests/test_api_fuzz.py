@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from civtrain import testing
-from civtrain.accounts.api import api_token_create
+from civtrain.accounts.api import SYSTEM, api_token_create
 from civtrain.credits import api as credits
 from config.api import api
 from config.wsgi import application
@@ -50,7 +50,7 @@ def token(tree: Any, actors: Any) -> str:
         source_type="manual",
         source_ref="fuzz",
     )
-    return api_token_create(actor=None, user=actors["city"], name="fuzz")
+    return api_token_create(actor=SYSTEM, user=actors["city"], name="fuzz")
 
 
 @schema.parametrize()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.core import clock
 from civtrain.credits import api as credits
 from civtrain.credits.data import ProblemKind
@@ -57,7 +58,7 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_clean_ledger_is_reported_clean(ledger: Any) -> None:
-    ledger_checkpoint_create(actor=None)
+    ledger_checkpoint_create(actor=SYSTEM)
     code, out = run()
     assert code == 0
     assert out.splitlines()[0] == "账本完整：6 条记录，2 条链，签名有效"
@@ -179,7 +180,7 @@ def test_person_option_checks_one_chain(ledger: Any, people: dict) -> None:
 
 
 def test_checkpoint_signature_and_digest_are_checked(ledger: Any, hr: Any, people: dict) -> None:
-    cp = ledger_checkpoint_create(actor=None).checkpoint
+    cp = ledger_checkpoint_create(actor=SYSTEM).checkpoint
     assert cp is not None
     assert (cp.entry_count, cp.chain_count) == (6, 2)
     # Entries written after the checkpoint are fine.
@@ -206,7 +207,7 @@ def test_forged_checkpoint_with_another_key_is_refused(ledger: Any, settings: An
     import base64
 
     settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"k" * 32).decode()
-    ledger_checkpoint_create(actor=None)
+    ledger_checkpoint_create(actor=SYSTEM)
     settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"j" * 32).decode()
     report = ledger_verify()
     assert report.checkpoint_valid is False
@@ -217,7 +218,7 @@ def test_forged_checkpoint_with_another_key_is_refused(ledger: Any, settings: An
 
 
 def test_deleting_every_entry_of_a_checkpointed_person_is_found(ledger: Any, people: dict) -> None:
-    ledger_checkpoint_create(actor=None)
+    ledger_checkpoint_create(actor=SYSTEM)
     sql("DELETE FROM credits_ledgerentry WHERE person_id = %s", [people["li"].id])
     sql("DELETE FROM credits_ledgerchainhead WHERE person_id = %s", [people["li"].id])
     report = ledger_verify()

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.core import clock
 from civtrain.credits import api as credits
 from civtrain.credits import chain, integrity, ledger
@@ -99,7 +100,7 @@ def signed(hr: Any, people: dict, settings: Any) -> None:
     clock.freeze(T0)
     write(hr, people["zhang"].id, "a")
     write(hr, people["zhang"].id, "b")
-    ledger_checkpoint_create(actor=None)
+    ledger_checkpoint_create(actor=SYSTEM)
 
 
 def test_edit_after_the_scheduled_checkpoint_signed_it_is_caught(
@@ -204,7 +205,7 @@ def test_job_refuses_to_sign_a_rechained_edit_of_signed_entries(
     first = LedgerEntry.objects.get(person_id=people["zhang"].id, seq=1)
     edit_and_rechain(first.pk, hours=Decimal("40.00"))
     write(hr, people["li"].id, "y")
-    result = ledger_checkpoint_create(actor=None)
+    result = ledger_checkpoint_create(actor=SYSTEM)
     assert result.checkpoint is not None
     assert [p.person_id for p in result.refused] == [people["zhang"].id]
     assert set(
@@ -246,7 +247,7 @@ def test_job_reads_only_the_chains_that_changed(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(integrity, "_entries_by_person", spy)
-    cp = ledger_checkpoint_create(actor=None).checkpoint
+    cp = ledger_checkpoint_create(actor=SYSTEM).checkpoint
     assert read == [[people["li"].id]]
     assert cp is not None and (cp.entry_count, cp.chain_count) == (3, 2)
     assert LedgerCheckpointHead.objects.filter(checkpoint=cp).count() == 1
@@ -315,7 +316,7 @@ def test_chain_marked_signed_by_hand_is_found(signed: None, hr: Any, people: dic
             "WHERE person_id = %s",
             [people["li"].id],
         )
-    assert ledger_checkpoint_create(actor=None).checkpoint is None
+    assert ledger_checkpoint_create(actor=SYSTEM).checkpoint is None
     report = ledger_verify()
     assert [(p.kind, p.person_id) for p in report.problems] == [
         (ProblemKind.CHECKPOINT, people["li"].id)
@@ -328,7 +329,7 @@ def test_changed_heads_of_an_earlier_checkpoint_break_the_chain_of_digests(
 ) -> None:
     first = LedgerCheckpoint.objects.get()
     write(hr, people["zhang"].id, "e")
-    ledger_checkpoint_create(actor=None)
+    ledger_checkpoint_create(actor=SYSTEM)
     assert ledger_verify().ok
     with connection.cursor() as cursor:
         cursor.execute(
@@ -372,6 +373,6 @@ def test_daily_checkpoints_of_the_first_scheme_still_verify_and_are_extended(
     report = ledger_verify()
     assert report.ok and report.checkpoint_valid and report.uncovered == 0
     write(hr, people["li"].id, "n1")
-    cp = ledger_checkpoint_create(actor=None).checkpoint
+    cp = ledger_checkpoint_create(actor=SYSTEM).checkpoint
     assert cp is not None and (cp.scheme, cp.entry_count, cp.chain_count) == (2, 3, 2)
     assert ledger_verify().ok

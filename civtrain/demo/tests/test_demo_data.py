@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
 
-from civtrain.accounts.api import Role, actor_scope
+from civtrain.accounts.api import SYSTEM, Role, actor_scope
 from civtrain.core import clock
 from civtrain.credits.api import entry_rows, subject_rows
 from civtrain.demo.accounts import LEARNER_PASSWORDS, STAFF
@@ -338,7 +338,7 @@ def test_the_bulk_tree_has_paths_under_its_parents(db: Any) -> None:
     from civtrain.organisations.api import org_bulk_create
 
     rows = tree_rows()
-    created = org_bulk_create(actor=None, rows=rows)
+    created = org_bulk_create(actor=SYSTEM, rows=rows)
     by_id = {n.id: n for n in created}
     assert [n.code for n in created if n.kind == OrgKind.CITY] == ["500000", "410100"]
     for node in created:
@@ -356,11 +356,11 @@ def test_bulk_tree_refuses_a_taken_code_and_an_unknown_parent(db: Any) -> None:
     from civtrain.core.errors import ValidationFailed
     from civtrain.organisations.api import org_bulk_create
 
-    org_bulk_create(actor=None, rows=[("500000", "重庆市", OrgKind.CITY, None)])
+    org_bulk_create(actor=SYSTEM, rows=[("500000", "重庆市", OrgKind.CITY, None)])
     with pytest.raises(ValidationFailed, match="编码 500000 已存在"):
-        org_bulk_create(actor=None, rows=[("500000", "重庆市", OrgKind.CITY, None)])
+        org_bulk_create(actor=SYSTEM, rows=[("500000", "重庆市", OrgKind.CITY, None)])
     with pytest.raises(ValidationFailed, match="上级编码 999 不存在"):
-        org_bulk_create(actor=None, rows=[("X1", "某局", OrgKind.UNIT, "999")])
+        org_bulk_create(actor=SYSTEM, rows=[("X1", "某局", OrgKind.UNIT, "999")])
     assert list(org_by_codes()) == ["500000"]
 
 

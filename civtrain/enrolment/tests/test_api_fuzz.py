@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
 
 from civtrain import testing
-from civtrain.accounts.api import api_token_create
+from civtrain.accounts.api import SYSTEM, api_token_create
 from config.api import api
 from config.wsgi import application
 
@@ -38,7 +38,7 @@ def token(tree: Any, actors: Any) -> str:
     inst = testing.make_institution(tree["C1"])
     testing.make_class(actors["city"], tree["C1"], inst.id)
     testing.make_person(tree["U1"], name="张三")
-    return api_token_create(actor=None, user=actors["city"], name="fuzz")
+    return api_token_create(actor=SYSTEM, user=actors["city"], name="fuzz")
 
 
 def _routed(path: str) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from civtrain import testing
-from civtrain.accounts.api import Role, actor_scope
+from civtrain.accounts.api import SYSTEM, Role, actor_scope
 from civtrain.core.models import AuditEvent
 from civtrain.organisations.models import OrgNode
 
@@ -42,7 +42,7 @@ def test_nor_an_ancestor_of_its_own_node(tree: Any, actors: Any) -> None:
     from civtrain.accounts.api import role_assign
 
     city = actors["city"]
-    role_assign(actor=None, user=city, role=Role.TEACHER, org_id=tree["U2"].id)
+    role_assign(actor=SYSTEM, user=city, role=Role.TEACHER, org_id=tree["U2"].id)
     client = testing.ApiCaller(city)
     status, body = client("PATCH", f"/orgs/{tree['D2'].id}", {"active": False})
     assert status == 403, body

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from civtrain import testing
-from civtrain.accounts.api import Role
+from civtrain.accounts.api import SYSTEM, Role
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ValidationFailed
@@ -114,7 +114,7 @@ def test_move_to_another_city_hands_the_history_to_that_city(tree: Any, actors: 
     _old_events(tree, actors["district"])
     assert _audit_page_labels(actors["other_city"]) == set()
 
-    services.org_move(actor=None, node=_node("U1"), new_parent=_node("C2"))
+    services.org_move(actor=SYSTEM, node=_node("U1"), new_parent=_node("C2"))
 
     other_city = type(actors["other_city"]).objects.get(pk=actors["other_city"].pk)
     city = type(actors["city"]).objects.get(pk=actors["city"].pk)

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
+from civtrain.accounts.api import SYSTEM
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 
 
@@ -54,7 +55,9 @@ def test_children_query_count_does_not_grow_with_nodes(
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for i in range(12):
-        org_create(actor=None, code=f"X{i}", name=f"新单位{i}", kind=OrgKind.UNIT, parent_code="D2")
+        org_create(
+            actor=SYSTEM, code=f"X{i}", name=f"新单位{i}", kind=OrgKind.UNIT, parent_code="D2"
+        )
         testing.make_person(org_by_codes([f"X{i}"])[f"X{i}"], name=f"人{i}")
     with CaptureQueriesContext(connection) as many:
         body = client.get(url).content.decode()

@@ -49,7 +49,9 @@ def test_ids_sharing_a_digit_prefix_do_not_leak_into_each_others_subtree(tree: A
     # Create enough siblings that ids 1x and 1xx exist, then check every subtree.
     d2 = _node("D2")
     for i in range(12):
-        services.org_create(actor=None, code=f"X{i}", name=f"单位{i}", kind=OrgKind.UNIT, parent=d2)
+        services.org_create(
+            actor=SYSTEM, code=f"X{i}", name=f"单位{i}", kind=OrgKind.UNIT, parent=d2
+        )
     for node in OrgNode.objects.all():
         expected = {
             n.code for n in OrgNode.objects.all() if n.pk == node.pk or node.pk in _ancestor_ids(n)
@@ -69,7 +71,7 @@ def _ancestor_ids(node: OrgNode) -> set[int]:
 def test_paths_are_digits_so_like_wildcards_cannot_appear(tree: Any) -> None:
     # A code or name with % or _ never reaches the LIKE pattern: only the path does.
     node = services.org_create(
-        actor=None, code="A_%1", name="名称_%", kind=OrgKind.UNIT, parent=_node("D1")
+        actor=SYSTEM, code="A_%1", name="名称_%", kind=OrgKind.UNIT, parent=_node("D1")
     )
     assert set(node.path) <= set("0123456789/")
     assert _codes_under("A_%1") == ["A_%1"]
@@ -79,9 +81,9 @@ def test_paths_are_digits_so_like_wildcards_cannot_appear(tree: Any) -> None:
 
 def test_moving_a_subtree_updates_every_descendant(tree: Any) -> None:
     services.org_create(
-        actor=None, code="U1-1-1", name="科", kind=OrgKind.DEPARTMENT, parent=_node("U1-1")
+        actor=SYSTEM, code="U1-1-1", name="科", kind=OrgKind.DEPARTMENT, parent=_node("U1-1")
     )
-    services.org_move(actor=None, node=_node("U1"), new_parent=_node("D2"))
+    services.org_move(actor=SYSTEM, node=_node("U1"), new_parent=_node("D2"))
     d2, u1 = _node("D2"), _node("U1")
     assert u1.parent_id == d2.pk
     assert (u1.path, u1.depth) == (f"{d2.path}{u1.pk:09d}/", 2)
@@ -100,7 +102,7 @@ def test_people_follow_their_unit_when_it_moves(tree: Any) -> None:
     assert list(person_ids_in_scope(d1_officer).values_list("pk", flat=True)) == [person.id]
     assert list(person_ids_in_scope(d2_officer).values_list("pk", flat=True)) == []
 
-    services.org_move(actor=None, node=_node("U1"), new_parent=_node("D2"))
+    services.org_move(actor=SYSTEM, node=_node("U1"), new_parent=_node("D2"))
 
     # Fresh user objects: the scope is cached per request on the user.
     d1_officer = type(d1_officer).objects.get(pk=d1_officer.pk)
@@ -113,7 +115,7 @@ def test_moving_under_own_descendant_or_itself_is_refused(tree: Any) -> None:
     before = dict(OrgNode.objects.values_list("code", "path"))
     for target in ("U1-1", "U1"):
         with pytest.raises(ValidationFailed, match="自己或它的下级"):
-            services.org_move(actor=None, node=_node("U1"), new_parent=_node(target))
+            services.org_move(actor=SYSTEM, node=_node("U1"), new_parent=_node(target))
     assert dict(OrgNode.objects.values_list("code", "path")) == before
     assert not AuditEvent.objects.filter(action="org.move").exists()
 
@@ -139,21 +141,23 @@ def test_kinds_allowed_under_parents(tree: Any, kind: OrgKind, parent: str, allo
     count = OrgNode.objects.count()
     if allowed:
         node = services.org_create(
-            actor=None, code="NEW", name="新", kind=kind, parent=_node(parent)
+            actor=SYSTEM, code="NEW", name="新", kind=kind, parent=_node(parent)
         )
         assert node.parent_id == _node(parent).pk
         assert OrgNode.objects.count() == count + 1
     else:
         with pytest.raises(ValidationFailed, match="不能设在"):
-            services.org_create(actor=None, code="NEW", name="新", kind=kind, parent=_node(parent))
+            services.org_create(
+                actor=SYSTEM, code="NEW", name="新", kind=kind, parent=_node(parent)
+            )
         assert OrgNode.objects.count() == count
 
 
 def test_move_checks_the_kind_too(tree: Any) -> None:
     with pytest.raises(ValidationFailed, match="“区县”不能设在“区县”之下"):
-        services.org_move(actor=None, node=_node("D1"), new_parent=_node("D2"))
+        services.org_move(actor=SYSTEM, node=_node("D1"), new_parent=_node("D2"))
     with pytest.raises(ValidationFailed, match="“市”不能设在"):
-        services.org_move(actor=None, node=_node("C2"), new_parent=_node("C1"))
+        services.org_move(actor=SYSTEM, node=_node("C2"), new_parent=_node("C1"))
 
 
 def test_create_and_move_leave_audit_rows(tree: Any, actors: dict[str, Any]) -> None:
@@ -179,7 +183,7 @@ def test_create_and_move_leave_audit_rows(tree: Any, actors: dict[str, Any]) -> 
 
 
 def test_moving_to_the_same_parent_changes_nothing(tree: Any) -> None:
-    services.org_move(actor=None, node=_node("U1"), new_parent=_node("D1"))
+    services.org_move(actor=SYSTEM, node=_node("U1"), new_parent=_node("D1"))
     assert not AuditEvent.objects.filter(action="org.move").exists()
 
 

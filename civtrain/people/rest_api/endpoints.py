@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
+from civtrain.core.actors import Actor
 from civtrain.core.errors import PermissionDenied, ValidationFailed
 from civtrain.people import selectors, services
 from civtrain.people.data import EVENT_LABELS, EventKind, LeadershipLevel, PersonInput
@@ -76,7 +77,7 @@ def _detail(person: Person) -> PersonDetailOut:
     return PersonDetailOut(**_out(person), events=_events(person))
 
 
-def _writable(actor: Any, person_id: int) -> Person:
+def _writable(actor: Actor, person_id: int) -> Person:
     """The person, if the actor may change them. A learner reading their own record may
     see it (so 403, not 404) but only personnel staff change it."""
     person = selectors.access_person_by_id(actor, person_id)
@@ -105,7 +106,7 @@ def person_search(request: HttpRequest, filters: PersonFiltersIn) -> PersonPage:
     return _person_page(_actor(request), filters)
 
 
-def _person_page(actor: Any, filters: PersonFiltersIn) -> PersonPage:
+def _person_page(actor: Actor, filters: PersonFiltersIn) -> PersonPage:
     # An exact ID number is matched through its keyed hash, never by decrypting rows.
     count, page = selectors.person_page(
         actor=actor,

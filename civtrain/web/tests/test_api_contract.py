@@ -30,7 +30,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from civtrain.accounts.api import api_token_create
+from civtrain.accounts.api import SYSTEM, api_token_create
 from civtrain.core import clock
 from civtrain.demo.steps import DemoContext, run_all
 from config.wsgi import application
@@ -103,7 +103,7 @@ def tokens(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, s
             learner = next(a.username for a in ctx.accounts if a.username.startswith("gwy"))
             yield {
                 role: api_token_create(
-                    actor=None, user=users.get(username=username), name="schemathesis"
+                    actor=SYSTEM, user=users.get(username=username), name="schemathesis"
                 )
                 for role, username in (("city", "cq_city"), ("learner", learner))
             }

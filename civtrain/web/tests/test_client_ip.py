@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 
 from civtrain import testing
-from civtrain.accounts.api import Role, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, api_token_create
 from civtrain.core.middleware import client_ip
 from civtrain.core.models import AuditEvent
 
@@ -46,7 +46,7 @@ def test_an_audited_write_with_a_forged_or_bad_header_succeeds_with_a_true_addre
     """The forged address never reaches the audit; a non-IP value made every audited write
     on PostgreSQL a 500 (inet column) and was stored as is on SQLite."""
     user = testing.make_user(Role.CITY_BUREAU, tree["C1"])
-    key = api_token_create(actor=None, user=user, name="集成")
+    key = api_token_create(actor=SYSTEM, user=user, name="集成")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     with override_settings(CIVTRAIN_TRUSTED_PROXIES=trusted):
         # From an untrusted peer the header is the client's word; from our proxy, its own.

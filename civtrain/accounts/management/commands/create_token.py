@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civtrain.accounts.api import User, actor_scope, api_token_create
+from civtrain.accounts.api import SYSTEM, User, actor_scope, api_token_create
 from civtrain.core.errors import ApplicationError
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             self.stderr.write(f"提示：用户 {username} 没有任何角色，此令牌只能访问空数据")
         # Issued from the operator's shell: the audit row names the system as actor.
         try:
-            key = api_token_create(actor=None, user=user, name=name, days=options["days"])
+            key = api_token_create(actor=SYSTEM, user=user, name=name, days=options["days"])
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(key)

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import exports, selectors, services
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, fmt_number
 from civtrain.compliance.units import unit_summaries
@@ -78,10 +79,12 @@ class Command(BaseCommand):
             self._write(o, data)
             return
         started = clock.now()
-        ev, stream = selectors.evaluate(year=year, as_of=o["as_of"], unit_code=o["unit"])
+        ev, stream = selectors.evaluate(
+            actor=SYSTEM, year=year, as_of=o["as_of"], unit_code=o["unit"]
+        )
         results = list(stream)
         if o["store"]:
-            n = services.snapshot_store(actor=None, results=results)
+            n = services.snapshot_store(actor=SYSTEM, results=results)
             if not o["unit"]:  # everyone re-evaluated: earlier stale marks are covered
                 services.stale_clear_year(year=year, before=started)
             self.stderr.write(f"已保存 {n} 条快照（as_of {ev.as_of}）")

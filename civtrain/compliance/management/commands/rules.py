@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import selectors, services
 from civtrain.compliance.ruleset import parse_document, read_file, shipped_files
 from civtrain.core.errors import ApplicationError
@@ -70,7 +71,7 @@ class Command(BaseCommand):
 
     def do_load(self, options: dict[str, Any]) -> None:
         for path in self._paths(options["names"]):
-            row, created = services.ruleset_load(actor=None, document=read_file(path))
+            row, created = services.ruleset_load(actor=SYSTEM, document=read_file(path))
             self.stdout.write(f"{'载入' if created else '已存在'} {row}（{row.title}）")
 
     def do_list(self, options: dict[str, Any]) -> None:
@@ -89,7 +90,7 @@ class Command(BaseCommand):
 
     def do_bind(self, options: dict[str, Any]) -> None:
         b = services.ruleset_bind(
-            actor=None,
+            actor=SYSTEM,
             name=options["name"],
             org_code=options["org"],
             valid_from=options["valid_from"],
