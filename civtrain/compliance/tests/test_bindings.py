@@ -45,7 +45,7 @@ def _legacy_binding(ruleset: RuleSet, org: OrgNodeData, start: str, end: str | N
 
 def _answers(person_id: int, on: dt.date) -> dict[str, Any]:
     """What every caller says governs the person on `on`."""
-    _, results = evaluate(year=on.year, as_of=on, person_ids=[person_id])
+    _, results = evaluate(actor=SYSTEM, year=on.year, as_of=on, person_ids=[person_id])
     (result,) = list(results)
     found = bindings.governing(person_id, on)
     return {
@@ -85,7 +85,7 @@ def test_national_city_and_ended_chongqing_district_give_one_answer(
         ),
     }  # fmt: skip
     assert api.online_credit_hours(p.id, on, 20, 1.0) == Decimal("0.50")
-    _, results = evaluate(year=2024, as_of=on, person_ids=[p.id])
+    _, results = evaluate(actor=SYSTEM, year=2024, as_of=on, person_ids=[p.id])
     assert "NAT-5" in {o.clause for o in next(iter(results)).outcomes}
     # In 2018 the district's own set governs (nearest bound ancestor within its period).
     assert _answers(p.id, D("2018-06-30"))["engine"] == "chongqing-13fyp@4"

@@ -133,7 +133,7 @@ def test_zz_t2_counts_the_classes_a_district_or_city_unit_organised(
     p = make_person(tree["U3"])
     entry(p.id, "2015-06-05", hours=3, subjects={"theory": 3}, source_type="class",
           source_ref=f"class:{other.id}:enrolment:1")  # fmt: skip
-    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
+    ev, results = selectors.evaluate(actor=SYSTEM, year=2015, as_of=D("2016-01-01"))
     summaries = {s.unit_code: s for s in unit_summaries(ev, list(results))}
     got = {o.rule: (o.achieved, o.status) for o in summaries[node].unit_outcomes}
     assert got == {"zz-t2-theory": theory, "zz-t2-writing": writing, "zz-t2-lecture": lecture}
@@ -146,7 +146,7 @@ def test_zz_t2_explains_the_gap(bound: dict[str, OrgNodeData]) -> None:
     tree = _zz_tree()
     for _ in range(4):
         _held_class(tree["U3"], {"theory": 3}, "2015-05-08")
-    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
+    ev, results = selectors.evaluate(actor=SYSTEM, year=2015, as_of=D("2016-01-01"))
     u3 = {s.unit_code: s for s in unit_summaries(ev, list(results))}["U3"]
     theory = next(o for o in u3.unit_outcomes if o.rule == "zz-t2-theory")
     assert theory.explanation == (
@@ -261,13 +261,13 @@ def test_unit_quota_is_cut_only_where_the_text_cuts_it(bound: dict[str, OrgNodeD
     for i in range(10):
         p = make_person(bound["U1"], name=f"渝{i}")
         entry(p.id, "2018-05-01", hours=90 if i else 45, subjects={"ethics": 2})
-    ev, results = selectors.evaluate(year=2015, as_of=D("2016-01-01"))
+    ev, results = selectors.evaluate(actor=SYSTEM, year=2015, as_of=D("2016-01-01"))
     zz = {x.unit_code: x for x in unit_summaries(ev, list(results))}["U3"]
     assert (zz.headcount, zz.complete, zz.completion_rate) == (10, 9, 0.9)
     assert (zz.task_missed, zz.quota_pct, zz.quota_cut_pct, zz.excellent_quota) == (
         True, 15.0, 5.0, 1)  # fmt: skip
     assert zz.reasons[0] == "培训完成率 90.0% 低于 95%"
-    ev, results = selectors.evaluate(year=2018, as_of=D("2019-01-01"))
+    ev, results = selectors.evaluate(actor=SYSTEM, year=2018, as_of=D("2019-01-01"))
     cq = {x.unit_code: x for x in unit_summaries(ev, list(results))}["U1"]
     assert (cq.headcount, cq.complete, cq.task_missed) == (10, 9, True)
     assert (cq.quota_pct, cq.quota_cut_pct, cq.excellent_quota) == (20.0, 0.0, 2)
@@ -425,7 +425,7 @@ def test_cli_xlsx_and_forms(bound: dict[str, OrgNodeData], tmp_path: Any) -> Non
 def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]) -> None:
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            _, results = selectors.evaluate(year=2018, as_of=D("2018-12-31"))
+            _, results = selectors.evaluate(actor=SYSTEM, year=2018, as_of=D("2018-12-31"))
             list(results)
         return len(ctx.captured_queries)
 

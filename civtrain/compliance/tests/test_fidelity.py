@@ -90,7 +90,7 @@ def test_item3_nothing_is_owed_for_a_year_before_reporting(bound: dict[str, OrgN
     # … nor is the person part of the unit's 2018 headcount
     other = make_person(bound["U1"])
     entry(other.id, "2018-05-01", hours=90, subjects={"ethics": 1})
-    ev, results = selectors.evaluate(year=2018, as_of=D("2019-01-01"))
+    ev, results = selectors.evaluate(actor=SYSTEM, year=2018, as_of=D("2019-01-01"))
     u1 = {s.unit_code: s for s in unit_summaries(ev, list(results))}["U1"]
     assert (u1.headcount, u1.complete) == (1, 1)
     # and in 2019 the whole amount is owed (the shipped sets do not pro-rate)
