@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from civtrain.accounts.api import SYSTEM
 from civtrain.core.jobs import job_create, run_background_job
 from civtrain.core.models import BackgroundJob
 
@@ -22,7 +21,7 @@ def record_collector(job: BackgroundJob, progress: Any) -> None:
 
 
 def _run(where: str) -> bool:
-    job = job_create(actor=SYSTEM, kind="test", runner=f"{__name__}:record_collector")
+    job = job_create(actor=None, kind="test", runner=f"{__name__}:record_collector")
     if where == "main thread":
         run_background_job(job.pk)
     else:
