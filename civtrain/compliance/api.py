@@ -89,6 +89,7 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
         "compliance_year": y,
         "compliance_bars": bars,
         "compliance_result": result,
+        "ruleset_title": selectors.ruleset_title(result.ruleset) if result.ruleset else "",
         "online_policy": policy,
         # ZZ-M1: the year's 学分 beside the hours, where the governing set runs a 学分制
         "credits": result.credits,

@@ -48,6 +48,18 @@ def ruleset_list() -> QuerySet[RuleSet]:
     return RuleSet.objects.all()
 
 
+def ruleset_title(label: str) -> str:
+    """The Chinese title of the set labelled "name@version" (issue #11 item 6: rule sets by
+    their titles on the pages, not `national-2023@4`); the label itself if it is not loaded."""
+    name, _, version = label.partition("@")
+    title = (
+        RuleSet.objects.filter(name=name, version=int(version or 0))
+        .values_list("title", flat=True)
+        .first()
+    )
+    return title or label
+
+
 def ruleset_get(name: str, version: int | None = None) -> RuleSet:
     qs = RuleSet.objects.filter(name=name)
     if version is not None:

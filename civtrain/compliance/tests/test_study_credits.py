@@ -421,5 +421,8 @@ def test_learner_page_shows_the_credits_beside_the_hours(bound: dict[str, OrgNod
     client = Client()
     client.force_login(User.objects.get(person__pk=p.id))
     page = client.get("/compliance/me/").content.decode()
-    assert '本年度已获学分：<span class="fw-bold">120.5</span> 学分（ZZ-M1 学分制）' in page
+    assert '本年度已获学分：<span class="fw-bold">120.5</span> 学分（学分制）' in page
+    # issue #11 item 6: the governing set by its Chinese title, its code only as a tooltip
+    assert ">郑州市公务员能力素质提升工程（2014—2016）</span>" in page
+    assert ">zhengzhou-2014" not in page
     assert "120.5 / 170 学时" in page
