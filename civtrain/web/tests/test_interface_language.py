@@ -41,7 +41,7 @@ ALLOWED_ENGLISH = {
     # Acronyms, formats and product names a Chinese civil servant reads as they are.
     "API", "CSV", "Excel", "xlsx", "ID", "QR", "PDF", "ECharts", "URL", "JSON", "HR", "IP",
     "PostgreSQL", "SQLite", "Django", "OpenAPI", "UTF", "Playwright", "HTTP", "HTTPS", "PWA",
-    "TOTP", "OK", "Token", "token", "ZZ", "CQ", "NAT", "MB", "Word",
+    "TOTP", "OK", "Token", "token", "MB", "Word",
     "csv", "xls", "ods", "ics",  # file extensions, as in ".xlsx、.xls、.ods 或 .csv"
 }  # fmt: skip
 
