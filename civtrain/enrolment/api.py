@@ -40,6 +40,12 @@ def notices_unacknowledged_count(*, actor: Actor) -> int:
     return selectors.notice_list(actor=actor, unacknowledged=True).count()
 
 
+def messages_unacknowledged_count(*, actor: Actor) -> int:
+    """Training notices (调训通知) and waitlist admissions to the actor's units not yet
+    acknowledged (the HR home page, #11 item 4)."""
+    return selectors.message_list(actor=actor, unacknowledged=True).count()
+
+
 def leave_pending_by_class(*, actor: Actor) -> list[tuple[int, str, int]]:
     """(class id, class title, pending requests) for the leave the actor can see waiting for
     a decision, oldest class first (the home pages' tasks, issue #11 item 7)."""

@@ -22,7 +22,11 @@ from civtrain.compliance.api import people_behind
 from civtrain.core import clock, exports
 from civtrain.core.actors import Actor
 from civtrain.core.errors import ValidationFailed
-from civtrain.enrolment.api import leave_pending_by_class, notices_unacknowledged_count
+from civtrain.enrolment.api import (
+    leave_pending_by_class,
+    messages_unacknowledged_count,
+    notices_unacknowledged_count,
+)
 from civtrain.organisations.api import (
     OrgKind,
     OrgNodeData,
@@ -128,6 +132,10 @@ def _unit_tasks(actor: Actor) -> list[Task]:
     if notices:
         text = _("%(n)s 条培训结果通知待确认") % {"n": notices}
         tasks.append(Task(text, reverse("enrolment:inbox"), urgent=True))
+    unit_messages = messages_unacknowledged_count(actor=actor)
+    if unit_messages:
+        text = _("%(n)s 条调训通知或候补录取通知待确认") % {"n": unit_messages}
+        tasks.append(Task(text, reverse("enrolment:inbox") + "?new=1", urgent=True))
     return tasks + _leave_tasks(actor)
 
 

@@ -69,11 +69,15 @@ def test_places_added_go_to_the_waitlist_in_order(tree: dict, actors: dict[str, 
         tree["U1"].id,
         f"乙 · {tc.title} 候补录取",
     )
+    home = Client()
+    home.force_login(hr)
+    assert "2 条调训通知或候补录取通知待确认" in home.get("/").content.decode()
     with pytest.raises(NotFound):
         services.message_acknowledge(
             actor=testing.make_user(Role.UNIT_HR, tree["U2"]), message_id=message.pk
         )
     services.message_acknowledge(actor=hr, message_id=message.pk)
+    assert "1 条调训通知或候补录取通知待确认" in home.get("/").content.decode()
     assert UnitMessage.objects.get(pk=message.pk).acknowledged_at is not None
 
     # Someone leaves: the next on the waitlist takes the place.
