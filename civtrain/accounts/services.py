@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
 from django.db.models import Q
 
 from civtrain.accounts.data import ApiTokenData, IssuedPassword, Role, TokenStatus, is_system
+from civtrain.accounts.hashers import IssuedPasswordHasher
 from civtrain.accounts.models import ApiToken, RoleAssignment, User
 from civtrain.core import clock
 from civtrain.core.actors import Actor
@@ -310,9 +311,9 @@ def password_generate() -> str:
 
 def user_passwords_issue(*, actor: Actor, org_paths: Mapping[int, str]) -> list[IssuedPassword]:
     """A new one-time password for each account in `org_paths` (user id → the org path the
-    event is filed under: the person's unit), stored hashed as every password is. The holder
-    must change it at the next login; any session still open with the old one ends (Django
-    ties sessions to the password hash). One audit row per account — `user.password_issue`
+    event is filed under: the person's unit), stored hashed (IssuedPasswordHasher, ADR 0015).
+    The holder must change it at the next login; any session still open with the old one ends
+    (Django ties sessions to the password hash). One audit row per account — `user.password_issue`
     for an account that had no password yet, `user.password_reset` otherwise — naming the
     login, never the password. The caller has checked the actor's right to do it."""
     with transaction.atomic():
@@ -333,7 +334,7 @@ def user_passwords_issue(*, actor: Actor, org_paths: Mapping[int, str]) -> list[
         for user in users:
             password = password_generate()
             reset = user.has_usable_password()
-            user.set_password(password)
+            user.password = make_password(password, hasher=IssuedPasswordHasher.algorithm)
             user.must_change_password = True
             issued.append(IssuedPassword(user.pk, user.username, password, reset))
         User.objects.bulk_update(users, ["password", "must_change_password"])

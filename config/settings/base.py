@@ -119,6 +119,8 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # One-time passwords issued by HR only, until their first login (ADR 0015).
+    "civtrain.accounts.hashers.IssuedPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

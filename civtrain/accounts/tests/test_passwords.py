@@ -50,8 +50,9 @@ def test_issuing_stores_a_hash_forces_a_change_and_audits_without_the_password(
     [issued] = user_passwords_issue(actor=actors["unit_hr"], org_paths={user.pk: tree["U1"].path})
     user.refresh_from_db()
     assert (issued.user_id, issued.username, issued.reset) == (user.pk, user.username, False)
-    assert user.check_password(issued.password)
-    assert issued.password not in user.password  # hashed as usual
+    # Hashed, with the issued passwords' quick hasher (ADR 0015) ...
+    assert user.password.startswith("pbkdf2_sha256_issued$1000$")
+    assert issued.password not in user.password
     assert user.must_change_password
     event = AuditEvent.objects.get(action="user.password_issue", object_id=str(user.pk))
     assert (event.actor_id, event.org_path) == (actors["unit_hr"].pk, tree["U1"].path)
@@ -84,6 +85,9 @@ def _issued_client(tree: Any, actors: dict[str, Any]) -> tuple[Any, str, Client]
     client = Client()
     response = client.post("/login/", {"username": user.username, "password": issued.password})
     assert response.status_code == 302
+    # ... re-hashed with the site's preferred hasher at the first login (MD5 in tests).
+    user.refresh_from_db()
+    assert user.password.startswith("md5$") and user.check_password(issued.password)
     return user, issued.password, client
 
 
