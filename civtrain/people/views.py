@@ -401,6 +401,17 @@ def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "person": person})
 
 
+def _flag_field(label: Any) -> forms.TypedChoiceField:
+    """是 / 否, or — for an event that leaves the flag as it was."""
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        choices=[("", "—"), ("1", gettext_lazy("是")), ("0", gettext_lazy("否"))],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+
+
 class CareerEventForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("事件类型"))
     date = forms.DateField(
@@ -411,6 +422,15 @@ class CareerEventForm(forms.Form):
     unit = forms.TypedChoiceField(
         label=gettext_lazy("调入单位"), required=False, coerce=int, empty_value=None
     )
+    # issue #10 items 4–5: the category and flags the event sets (blank: unchanged), and a
+    # transfer's origin (blank: the unit before)
+    category = forms.ChoiceField(label=gettext_lazy("人员类别"), required=False)
+    grassroots = _flag_field(gettext_lazy("基层"))
+    basic_post = _flag_field(gettext_lazy("机关基础岗位"))
+    law_enforcement = _flag_field(gettext_lazy("行政执法"))
+    from_unit = forms.TypedChoiceField(
+        label=gettext_lazy("原单位"), required=False, coerce=int, empty_value=None
+    )
     note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
 
     def __init__(self, *args: Any, paths: tuple[str, ...], **kwargs: Any) -> None:
@@ -420,6 +440,8 @@ class CareerEventForm(forms.Form):
         self.fields["leadership_level"].choices = none + _labels(LEVEL_LABELS)  # type: ignore[attr-defined]
         self.fields["rank"].choices = none + [(r, r) for r in RANKS]  # type: ignore[attr-defined]
         self.fields["unit"].choices = none + _unit_choices(paths)  # type: ignore[attr-defined]
+        self.fields["from_unit"].choices = none + _unit_choices(paths)  # type: ignore[attr-defined]
+        self.fields["category"].choices = none + _labels(CATEGORY_LABELS)  # type: ignore[attr-defined]
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if is_select else "form-control"
@@ -446,6 +468,11 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
                 rank=d["rank"] or "",
                 unit_id=d["unit"],
                 note=d["note"] or "",
+                category=Category(d["category"]) if d["category"] else None,
+                grassroots=d["grassroots"],
+                basic_post=d["basic_post"],
+                law_enforcement=d["law_enforcement"],
+                from_unit_id=d["from_unit"],
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -10,7 +10,7 @@ from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import PermissionDenied, ValidationFailed
 from civtrain.people import selectors, services
-from civtrain.people.data import EVENT_LABELS, EventKind, LeadershipLevel, PersonInput
+from civtrain.people.data import EVENT_LABELS, Category, EventKind, LeadershipLevel, PersonInput
 from civtrain.people.rest_api.schemas import (
     CareerEventIn,
     CareerEventOut,
@@ -65,6 +65,11 @@ def _event_out(e: CareerEvent) -> CareerEventOut:
         rank=e.rank,
         unit_id=e.unit_id,
         note=e.note,
+        category=Category(e.category) if e.category else None,
+        grassroots=e.grassroots,
+        basic_post=e.basic_post,
+        law_enforcement=e.law_enforcement,
+        from_unit_id=e.from_unit_id,
     )
 
 
@@ -197,5 +202,10 @@ def career_event_create(
         rank=payload.rank,
         unit_id=payload.unit_id,
         note=payload.note,
+        category=payload.category,
+        grassroots=payload.grassroots,
+        basic_post=payload.basic_post,
+        law_enforcement=payload.law_enforcement,
+        from_unit_id=payload.from_unit_id,
     )
     return Status(201, _event_out(event))

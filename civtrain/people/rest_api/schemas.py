@@ -55,6 +55,13 @@ class CareerEventOut(Schema):
     rank: str
     unit_id: int | None
     note: str
+    # issue #10 items 4–5: the category and flags the event set (null: unchanged), and the
+    # unit a transfer came from
+    category: Category | None = None
+    grassroots: bool | None = None
+    basic_post: bool | None = None
+    law_enforcement: bool | None = None
+    from_unit_id: int | None = None
 
 
 class PersonOut(Schema):
@@ -172,5 +179,10 @@ class CareerEventIn(Schema):
     rank: str = Field("", max_length=16)
     unit_id: DbId | None = None
     note: str = Field("", max_length=200)
+    category: Category | None = Field(None, description="类别调整等事件设定的人员类别；空：不变")
+    grassroots: bool | None = Field(None, description="事件设定的“基层”标识；空：不变")
+    basic_post: bool | None = Field(None, description="事件设定的“机关基础岗位”标识；空：不变")
+    law_enforcement: bool | None = Field(None, description="事件设定的“行政执法”标识；空：不变")
+    from_unit_id: DbId | None = Field(None, description="调动的原单位；空：调动前所在单位")
 
     _rank = field_validator("rank")(_valid_rank)

@@ -206,3 +206,49 @@ def test_attributes_on_reads_what_events_replaced(
 ) -> None:
     got = attributes_on(PERSON, events, D(on))
     assert {k: got[k] for k in expected} == expected
+
+
+# -- the same event recorded on the person's page and through the API --------------------------
+@pytest.mark.django_db
+def test_page_records_a_reclassification_and_a_transfers_origin(
+    client: Any, tree: Any, actors: dict[str, Any]
+) -> None:
+    p = make_person(tree["U1"], "郑一")
+    client.force_login(actors["city"])
+    url = f"/people/{p.id}/events/"
+    client.post(url, {"kind": "reclassified", "date": "2021-01-04", "law_enforcement": "1"})
+    client.post(url, {"kind": "transfer", "date": "2022-03-01", "unit": tree["U2"].id,
+                      "from_unit": tree["U1"].id})  # fmt: skip
+    events = {e.kind: e for e in CareerEvent.objects.filter(person_id=p.id)}
+    assert (events["reclassified"].law_enforcement, events["reclassified"].grassroots) == (
+        True,
+        None,
+    )
+    assert events["transfer"].from_unit_id == tree["U1"].id
+    now = registry(p.id)
+    assert (now["law_enforcement"], now["unit_id"]) == (True, tree["U2"].id)
+    response = client.post(url, {"kind": "reclassified", "date": "2021-02-01"}, follow=True)
+    assert "类别调整事件必须注明人员类别或至少一项标识" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_records_and_answers_the_attributes_an_event_sets(
+    tree: Any, actors: dict[str, Any]
+) -> None:
+    from civtrain.testing import ApiCaller
+
+    p = make_person(tree["U1"], "王二")
+    call = ApiCaller(actors["city"])
+    status, body = call("POST", f"/people/{p.id}/events",
+                        {"kind": "reclassified", "date": "2021-01-04",
+                         "category": "enforcement", "law_enforcement": True})  # fmt: skip
+    assert status == 201
+    assert (body["category"], body["law_enforcement"], body["grassroots"]) == (
+        "enforcement",
+        True,
+        None,
+    )
+    status, body = call("POST", f"/people/{p.id}/events",
+                        {"kind": "rank_change", "date": "2021-02-01", "rank": "一级科员",
+                         "from_unit_id": tree["U2"].id})  # fmt: skip
+    assert (status, body["error"]["message"]) == (422, "只有调动事件可以注明原单位")
