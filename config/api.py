@@ -329,6 +329,8 @@ def _register_routers() -> None:
     from civtrain.catalogue.rest_api import router as catalogue
     from civtrain.classes.rest_api import router as classes
     from civtrain.compliance.rest_api import router as compliance
+    from civtrain.compliance.api import hours_per_day_for
+    from civtrain.credits.rest_api import reading_router
     from civtrain.credits.rest_api import router as credits
     from civtrain.enrolment.rest_api import router as enrolment
     from civtrain.faculty.rest_api import router as faculty
@@ -339,6 +341,7 @@ def _register_routers() -> None:
     api.add_router("/me", accounts)
     api.add_router("/orgs", orgs)
     api.add_router("/people", people)
+    api.add_router("/credits", reading_router(hours_per_day_for))  # passed in: #10 item 6
     api.add_router("/credits", credits)
     api.add_router("/catalogue", catalogue)
     api.add_router("/institutions", institutions)

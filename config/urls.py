@@ -1,6 +1,12 @@
 from django.urls import include, path
 
+from civtrain.compliance.api import hours_per_day_for
+from civtrain.credits import urls as credits_urls
 from config.api import api
+
+# The composition root: the ledger's pages get the rule sets' 学时-per-day passed in (they
+# may not import compliance; issue #10 item 6, #9 item 2).
+credits_pages = credits_urls.patterns(hours_per_day=hours_per_day_for)
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -8,7 +14,7 @@ urlpatterns = [
     path("account/", include("civtrain.accounts.urls")),
     path("orgs/", include("civtrain.organisations.urls")),
     path("people/", include("civtrain.people.urls")),
-    path("credits/", include("civtrain.credits.urls")),
+    path("credits/", include((credits_pages, credits_urls.app_name))),
     path("catalogue/", include("civtrain.catalogue.urls")),
     path("institutions/", include("civtrain.institutions.urls")),
     path("teachers/", include("civtrain.faculty.urls")),

@@ -98,10 +98,11 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
 
 
 def hours_per_day_for(person_id: int, on: dt.date) -> float | None:
-    """The 学时-per-day of the rule set governing the person on `on` (PR-2), for the ledger
-    to convert a days-only or hours-only entry when it is written (REQUIREMENTS §8); None
-    when no set is bound (the ledger then uses its default). Cached lookups, no evaluation:
-    the ledger calls it once per converted entry (registered in apps.py)."""
+    """The 学时-per-day of the rule set governing the person on `on` (PR-2); None when no set
+    is bound. The engine converts with the evaluating set's own figure (REQUIREMENTS §8); this
+    is for the ledger's pages and API, which show beside a days-only or hours-only entry what
+    it comes to under the set governing its date. Passed to them explicitly by the
+    composition root (config/urls.py, config/api.py). Cached lookups, no evaluation."""
     return conversions.hours_per_day(person_id, on)
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -11,12 +12,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from civtrain.catalogue.data import TRAINING_TYPE_LABELS, TrainingType
+from civtrain.compliance import bindings
 from civtrain.compliance.data import STATUS_LABELS, OutcomeStatus, PersonResult, fmt_number
 from civtrain.compliance.kinds import add_months
 from civtrain.core.actors import Actor
 from civtrain.core.exports import Table
 from civtrain.core.text import spreadsheet_safe
 from civtrain.credits.api import entry_rows
+from civtrain.credits.data import converted, recorded
 from civtrain.people.api import person_rows
 
 OFF_THE_JOB = "off_the_job"
@@ -83,11 +86,37 @@ def _off_the_job(people_q: Q, since: dt.date | None, until: dt.date) -> list[dic
     )
     if since is not None:
         qs = qs.filter(date__gte=since)
-    return list(
+    rows = list(
         qs.order_by("person_id", "date").values(
-            "person_id", "title", "start_date", "date", "days", "hours", "training_type", "result"
-        )
+            "person_id", "title", "start_date", "date", "days", "hours", "derived",
+            "training_type", "result",
+        )  # fmt: skip
     )
+    for e in rows:
+        _amounts(e)
+    return rows
+
+
+def _amounts(e: dict[str, Any]) -> None:
+    """An entry's 学时 and days as the documents show them (`hours_text`, `days_text`, and
+    `days_value` for arithmetic): what it recorded; what it did not, converted with the
+    学时-per-day of the set governing its date and marked 折算 (REQUIREMENTS §8, issue #10
+    item 6; bindings.governing, the one resolver)."""
+    hours, days = recorded(e["hours"], e["days"], e["derived"])
+    per_day = None
+    if hours is None or days is None:
+        found = bindings.governing(e["person_id"], e["date"])
+        per_day = found.spec.hours_per_day if found else None
+    conv_hours, conv_days = converted(hours, days, per_day)
+
+    def text(value: Decimal | None, conv: Decimal | None) -> str:
+        if value is not None:
+            return fmt_number(float(value))
+        return f"{fmt_number(float(conv))}（折算）" if conv is not None else ""
+
+    e["hours_text"], e["days_text"] = text(hours, conv_hours), text(days, conv_days)
+    known = days if days is not None else conv_days
+    e["days_value"] = None if known is None else float(known)
 
 
 def _people(people_q: Q) -> dict[int, dict[str, Any]]:
@@ -121,8 +150,8 @@ def annual_assessment_xlsx(people_q: Q, year: int) -> bytes:
                 _type_label(e["training_type"]),
                 e["start_date"].isoformat() if e["start_date"] else "",
                 e["date"].isoformat(),
-                fmt_number(float(e["days"])),
-                fmt_number(float(e["hours"])),
+                e["days_text"],
+                e["hours_text"],
                 {"passed": "合格", "failed": "不合格"}.get(e["result"], ""),
             ]
         )
@@ -141,7 +170,8 @@ def appointment_form_xlsx(people_q: Q, until: dt.date) -> bytes:
     rows = []
     for e in _off_the_job(people_q, None, until):
         start = e["start_date"]
-        long = add_months(start, 2) < e["date"] if start else float(e["days"]) >= 60
+        days = e["days_value"]
+        long = add_months(start, 2) < e["date"] if start else days is not None and days >= 60
         if not long:
             continue
         p = people[e["person_id"]]
@@ -152,7 +182,7 @@ def appointment_form_xlsx(people_q: Q, until: dt.date) -> bytes:
                 p["unit__name"],
                 f"{start.isoformat() if start else ''}—{e['date'].isoformat()}",
                 e["title"],
-                fmt_number(float(e["days"])),
+                e["days_text"],
             ]
         )
     wb = Workbook()

@@ -37,19 +37,30 @@ MET, NOT_YET, MISSED, NA = (
 )
 # LEVEL_TIER by the stored level string (no enum construction per lookup).
 TIER_OF: dict[str, str] = {level.value: tier for level, tier in LEVEL_TIER.items()}
-ZERO3 = (0.0, 0.0, 0.0)
+# A total of one (year, measure): (recorded hours, recorded days, signed count — 0 unless a
+# kind counts records —, days of the entries that recorded no hours, hours of the entries
+# that recorded no days); see effective_hours.
+ZERO5 = (0.0, 0.0, 0.0, 0.0, 0.0)
 ZERO2 = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
 class DatedEntry:
-    """A ledger entry that counts toward triggered requirements (reversed pairs left out)."""
+    """A ledger entry that counts toward triggered requirements (reversed pairs left out),
+    with what it recorded: hours, days or both (None: not recorded)."""
 
     date: dt.date
-    hours: float
-    days: float
+    hours: float | None
+    days: float | None
     training_type: str
     subjects: dict[str, float] = field(default_factory=dict)
+
+    def hours_under(self, hours_per_day: float) -> float:
+        """Its hours under a set with this 学时-per-day (§8, PR-2)."""
+        return self.hours if self.hours is not None else (self.days or 0.0) * hours_per_day
+
+    def days_under(self, hours_per_day: float) -> float:
+        return self.days if self.days is not None else (self.hours or 0.0) / hours_per_day
 
 
 @dataclass
@@ -57,7 +68,8 @@ class Facts:
     """What the engine knows about one person, gathered set-wise before any rule runs."""
 
     person: dict[str, Any]
-    # (year, MeasureKey) → (hours, days, signed count — 0 unless a kind counts records)
+    # (year, MeasureKey) → a 5-tuple as ZERO5: recorded hours and days, signed count, and
+    # what the evaluating set converts (days-only days, hours-only hours)
     totals: dict[tuple[int, MeasureKey], tuple[float, ...]] = field(default_factory=dict)
     # (year, SubjectKey) → (hours, signed count)
     subjects: dict[tuple[int, SubjectKey], tuple[float, ...]] = field(default_factory=dict)
@@ -76,13 +88,15 @@ class Facts:
 
 
 def effective_hours(v: tuple[float, ...], hours_per_day: float) -> float:
-    # §8: the ledger converts days-only entries to hours when they are written.
-    return v[0]
+    """§8 "Hours and days are converted when a rule is evaluated" (PR-2, issue #10 item 6):
+    the recorded hours plus the days of the entries that recorded days only, converted with
+    the evaluating set's 学时-per-day. The ledger keeps what was recorded."""
+    return v[0] + v[3] * hours_per_day
 
 
 def effective_days(v: tuple[float, ...], hours_per_day: float) -> float:
-    # §8: the ledger converts hours-only entries to days when they are written.
-    return v[1]
+    """The recorded days plus the hours of hours-only entries ÷ the set's 学时-per-day."""
+    return v[1] + v[4] / hours_per_day
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -281,7 +295,7 @@ class AnnualTotal(Kind):
             hours = facts.subjects.get((year, self.skey), ZERO2)[0]
             days = hours / self.hpd
         else:
-            v = facts.totals.get((year, self.key), ZERO3)
+            v = facts.totals.get((year, self.key), ZERO5)
             hours, days = effective_hours(v, self.hpd), effective_days(v, self.hpd)
         share = pro_rata(year, facts.joined) if self.pro_rated else 1.0
         return self._memo(hours, days, year, as_of, share)
@@ -408,8 +422,8 @@ class Triggered(Kind):
             subject_hours: dict[str, float] = {}
             for e in facts.dated:
                 if e.training_type in self.types and start <= e.date <= end:
-                    hours += e.hours
-                    days += e.days
+                    hours += e.hours_under(self.hpd)  # this set's terms (§8, PR-2)
+                    days += e.days_under(self.hpd)
                     for s, h in e.subjects.items():
                         subject_hours[s] = subject_hours.get(s, 0.0) + h
             main = self._either_or(hours, days, year, deadline, as_of)

@@ -15,7 +15,15 @@ from django.db.models.functions import Cast
 from civtrain.compliance.evaluator import Evaluator
 from civtrain.compliance.kinds import DatedEntry, MeasureKey, SubjectKey
 from civtrain.compliance.study_credits import CreditRow
-from civtrain.credits.api import entry_rows, subject_rows
+from civtrain.credits.api import (
+    DAYS_MISSING,
+    DAYS_NOT_DERIVED,
+    HOURS_MISSING,
+    HOURS_NOT_DERIVED,
+    entry_rows,
+    subject_rows,
+)
+from civtrain.credits.data import recorded
 from civtrain.organisations.api import OrgNodeData, org_by_codes, org_data_many
 from civtrain.people.api import EVENT_ROW_FIELDS, career_event_rows
 
@@ -60,9 +68,10 @@ class OrgCache(dict[int, OrgNodeData]):
 
 
 def totals_query(ev: Evaluator, persons: Q) -> Any:
-    """Per person: hours, days (and the signed count, when a kind counts records) of
-    each (year, measure) in total_cols, as columns h{i}, d{i}[, n{i}]; None if no kind
-    needs totals."""
+    """Per person: recorded hours, days (and the signed count, when a kind counts records),
+    then the days of days-only and the hours of hours-only entries, of each (year, measure)
+    in total_cols, as columns h{i}, d{i}[, n{i}], dh{i}, hd{i}; None if no kind needs
+    totals."""
     if not ev.total_cols:
         return None
     # All the years any kind reads, not just this query's columns: a narrower year range
@@ -81,13 +90,15 @@ def totals_query(ev: Evaluator, persons: Q) -> Any:
             f &= Q(mode__in=sorted(modes))
         if passed_only:  # §8 "Failed training": the set does not count failed hours
             f &= ~Q(result=FAILED)
-        # §8 "Hours and days": the ledger stores both for every entry (it converts the
-        # missing one when it is written, with the set's 学时-per-day from
-        # compliance.api.hours_per_day_for), so plain sums suffice here.
-        aggs[f"h{i}"] = Cast(Sum("hours", filter=f), FloatField())
-        aggs[f"d{i}"] = Cast(Sum("days", filter=f), FloatField())
+        # §8 "Hours and days are converted when a rule is evaluated" (issue #10 item 6):
+        # the ledger keeps what was recorded; the recorded sums and the sums of what the
+        # evaluating set converts come apart here (kinds.effective_hours joins them).
+        aggs[f"h{i}"] = Cast(Sum("hours", filter=f & HOURS_NOT_DERIVED), FloatField())
+        aggs[f"d{i}"] = Cast(Sum("days", filter=f & DAYS_NOT_DERIVED), FloatField())
         if ev.counted:
             aggs[f"n{i}"] = Cast(Sum(signed, filter=f), FloatField())
+        aggs[f"dh{i}"] = Cast(Sum("days", filter=f & HOURS_MISSING), FloatField())
+        aggs[f"hd{i}"] = Cast(Sum("hours", filter=f & DAYS_MISSING), FloatField())
     return qs.order_by().values("person_id").annotate(**aggs)
 
 
@@ -137,10 +148,11 @@ def credit_rows(ev: Evaluator, persons: Q) -> dict[int, list[CreditRow]]:
         qs.order_by()
         .values(*keys)
         .annotate(
-            h=Cast(Sum("hours"), FloatField()),
-            d=Cast(Sum("days"), FloatField()),
-            d_only=Cast(Sum("days", filter=Q(hours__isnull=True)), FloatField()),
-            h_only=Cast(Sum("hours", filter=Q(days__isnull=True)), FloatField()),
+            # What was recorded; a version-1 value marked as derived is not (#10 item 6).
+            h=Cast(Sum("hours", filter=HOURS_NOT_DERIVED), FloatField()),
+            d=Cast(Sum("days", filter=DAYS_NOT_DERIVED), FloatField()),
+            d_only=Cast(Sum("days", filter=HOURS_MISSING), FloatField()),
+            h_only=Cast(Sum("hours", filter=DAYS_MISSING), FloatField()),
             n=Cast(Sum(signed), FloatField()),
         )
         .values_list(*keys, "h", "d", "d_only", "h_only", "n")
@@ -169,7 +181,7 @@ def dated(ev: Evaluator, person_ids: list[int], since: dt.date) -> dict[int, lis
         .exclude(source_type=REVERSAL)
         .exclude(result=FAILED)
     )
-    rows = list(qs.values("id", "person_id", "date", "hours", "days", "training_type"))
+    rows = list(qs.values("id", "person_id", "date", "hours", "days", "derived", "training_type"))
     subjects: dict[int, dict[str, float]] = defaultdict(dict)
     for s in (
         subject_rows()
@@ -178,11 +190,12 @@ def dated(ev: Evaluator, person_ids: list[int], since: dt.date) -> dict[int, lis
     ):
         subjects[s["entry_id"]][s["subject"]] = float(s["hours"])
     for r in rows:
+        hours, days = recorded(r["hours"], r["days"], r["derived"])
         out[r["person_id"]].append(
             DatedEntry(
                 r["date"],
-                float(r["hours"]),
-                float(r["days"]),
+                None if hours is None else float(hours),
+                None if days is None else float(days),
                 r["training_type"],
                 subjects.get(r["id"], {}),
             )
@@ -237,7 +250,7 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
     )
     sql = f"SELECT * FROM ({sql}) AS p"  # noqa: S608 - ORM-compiled SQL, values as params
     params = list(params)
-    width = 3 if ev.counted else 2
+    width = 5 if ev.counted else 4
     n_fields = len(PERSON_FIELDS)
     t_keys: list[tuple[int, Any]] = []  # (column, (year, MeasureKey))
     s_keys: list[tuple[int, Any]] = []  # (column, (year, SubjectKey))
@@ -279,7 +292,7 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
     people = []
     totals: dict[int, dict[tuple[int, MeasureKey], tuple[float, ...]]] = {}
     subjects: dict[int, dict[tuple[int, SubjectKey], tuple[float, ...]]] = {}
-    counted = ev.counted
+    counted, w = ev.counted, width
     sqlite = connection.vendor == "sqlite"
     for row in rows:
         p = dict(zip(PERSON_FIELDS, row, strict=False))
@@ -291,10 +304,18 @@ def fetch(ev: Evaluator, base: Any, people_q: Q | None, start: int, end: int) ->
         if (reported and reported >= since) or pid in opened:
             triggered_ids.append(pid)
         if t_keys:
+            # (recorded hours, recorded days, count, days-only days, hours-only hours):
+            # kinds.ZERO5. A (year, measure) with no entry has every column NULL.
             tot: dict[Any, tuple[float, ...]] = {
-                key: (row[j], row[j + 1] or 0.0, (row[j + 2] or 0.0) if counted else 0.0)
+                key: (
+                    row[j] or 0.0,
+                    row[j + 1] or 0.0,
+                    (row[j + 2] or 0.0) if counted else 0.0,
+                    row[j + w - 2] or 0.0,
+                    row[j + w - 1] or 0.0,
+                )
                 for j, key in t_keys
-                if row[j] is not None
+                if row[j] is not None or row[j + w - 2] is not None
             }
             if tot:
                 totals[pid] = tot

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from civtrain.credits import outbox, services
 from civtrain.credits.data import (
@@ -14,7 +14,6 @@ from civtrain.credits.data import (
     Result,
     SourceType,
 )
-from civtrain.credits.hooks import register_hours_per_day
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 
 __all__ = [
@@ -22,6 +21,10 @@ __all__ = [
     "BulkResult",
     "EntryData",
     "EntryInput",
+    "HOURS_MISSING",
+    "HOURS_NOT_DERIVED",
+    "DAYS_MISSING",
+    "DAYS_NOT_DERIVED",
     "ItemStatus",
     "Result",
     "SourceType",
@@ -31,7 +34,6 @@ __all__ = [
     "entry_rows",
     "ledger_changes_take",
     "ledger_changes_waiting",
-    "register_hours_per_day",
     "subject_rows",
 ]
 
@@ -40,12 +42,21 @@ credit_entry_record = services.credit_entry_record
 credit_entry_record_input = services.credit_entry_record_input
 credit_entries_bulk_record = services.credit_entries_bulk_record
 credit_entry_reverse = services.credit_entry_reverse
-default_hours_per_day = services.default_hours_per_day
 entry_data = services.entry_data
 
 # The ledger's outbox (ADR 0013): what changed, pulled by the apps that derive from it.
 ledger_changes_take = outbox.changes_take
 ledger_changes_waiting = outbox.changes_waiting
+
+
+# What an entry recorded (REQUIREMENTS §8, issue #10 item 6), as filters of entry_rows():
+# SUM skips NULL, so summing `hours` over HOURS_NOT_DERIVED sums the recorded hours (the
+# version-1 values marked as converted at write time left out); HOURS_MISSING are the entries
+# whose days the evaluating set converts to hours. Likewise for days.
+HOURS_NOT_DERIVED = ~Q(derived="hours")
+DAYS_NOT_DERIVED = ~Q(derived="days")
+HOURS_MISSING = Q(hours__isnull=True) | Q(derived="hours")
+DAYS_MISSING = Q(days__isnull=True) | Q(derived="days")
 
 
 def entry_rows() -> QuerySet[Any]:

@@ -3,8 +3,9 @@
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class SourceType(StrEnum):
@@ -39,9 +40,30 @@ class Result(StrEnum):
 RESULT_LABELS = {Result.PASSED: "合格", Result.FAILED: "不合格", Result.NONE: ""}
 
 
+def recorded(hours: Any, days: Any, derived: str) -> tuple[Any, Any]:
+    """(hours, days) an entry recorded, None for what it did not (REQUIREMENTS §8, issue #10
+    item 6): a version-1 entry stores both, one of them marked as converted when written."""
+    return (None if derived == "hours" else hours, None if derived == "days" else days)
+
+
+def converted(
+    hours: Decimal | None, days: Decimal | None, hours_per_day: Decimal | float | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """What an entry did not record, converted with a set's 学时-per-day (PR-2) for display;
+    None where it was recorded or no per-day figure is known. Engines convert sums, not this."""
+    if hours_per_day is None:
+        return None, None
+    per_day, cent = Decimal(str(hours_per_day)), Decimal("0.01")
+    return (
+        (days * per_day).quantize(cent, ROUND_HALF_UP) if hours is None and days else None,
+        (hours / per_day).quantize(cent, ROUND_HALF_UP) if days is None and hours else None,
+    )
+
+
 @dataclass(frozen=True)
 class EntryInput:
-    """One entry to write. Give hours, days or both (REQUIREMENTS §8 converts the other).
+    """One entry to write: hours, days or both, as recorded. The ledger keeps what it was
+    given; the rule set evaluating the entry converts the other (REQUIREMENTS §8, PR-2).
 
     (person_id, source_type, source_ref) identifies the source record: writing it twice
     returns the first entry and writes nothing.
@@ -98,8 +120,8 @@ class EntryData:
     start_date: dt.date | None
     date: dt.date
     year: int
-    hours: Decimal
-    days: Decimal
+    hours: Decimal | None  # as recorded; None: not recorded (the rule set converts days)
+    days: Decimal | None
     training_type: str
     mode: str
     subject_hours: Mapping[str, Decimal]

@@ -205,7 +205,6 @@ def validate_records(
 ) -> list[tuple[int, EntryInput]]:
     """Every row checked; returns (row number, input) for the valid ones."""
     parsed: list[tuple[SourceRow, str, EntryInput]] = []
-    hpd = services.default_hours_per_day()
     subjects = services.subject_codes()
     for row in table.rows:
         count = len(report.errors)
@@ -237,7 +236,7 @@ def validate_records(
         inp = EntryInput(**{**inp.__dict__, "person_id": person_id})
         inp = EntryInput(**{**inp.__dict__, "source_ref": _source_ref(id_number, inp)})
         try:
-            services.prepare(inp, hpd, subjects)
+            services.prepare(inp, subjects)
         except ApplicationError as exc:
             report.errors.append(RowError(row.number, "", "", exc.message))
             continue

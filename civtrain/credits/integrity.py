@@ -118,7 +118,10 @@ def _slim_row(row: tuple, readers: dict[int, _Reader]) -> tuple:
     if reader is not None:
         schema, values = reader
         subjects = json.loads(row[-1]) if row[-1] else ()
-        ok = chain.entry_hash(row[3], schema.content(values(row), subjects)) == row[4]
+        try:
+            ok = chain.entry_hash(row[3], schema.content(values(row), subjects)) == row[4]
+        except (TypeError, ValueError):  # a null where its version has none: edited
+            ok = False
     return (row[0], row[1], row[2], row[3], row[4], ok)
 
 

@@ -21,8 +21,16 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
     start_date = models.DateField(null=True, blank=True)
     date = models.DateField(help_text="end (completion) date; decides the year it counts in")
     year = models.PositiveSmallIntegerField()
-    hours = models.DecimalField(max_digits=8, decimal_places=2)
-    days = models.DecimalField(max_digits=7, decimal_places=2)
+    # What was recorded (REQUIREMENTS §8, issue #10 item 6): hours, days or both; the rule set
+    # evaluating the entry converts the other with its 学时-per-day (PR-2). Null: not recorded
+    # (schema version 2 on). Version-1 entries hold both, one possibly converted when written:
+    # `derived` names it.
+    hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    days = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # "hours" or "days" when that value of a version-1 entry was converted from the other at
+    # write time (set by migration 0009 from the entry's source, ADR 0007), "" otherwise;
+    # readers take such a value as not recorded. Always "" from version 2 on, and hashed there.
+    derived = models.CharField(max_length=5, blank=True, default="", db_default="")
     training_type = models.CharField(max_length=16)  # catalogue.data.TrainingType
     mode = models.CharField(max_length=16)  # catalogue.data.DeliveryMode
     result = models.CharField(max_length=8, blank=True)  # credits.data.Result
@@ -50,6 +58,10 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
             models.UniqueConstraint(
                 fields=["person", "source_type", "source_ref"], name="ledger_source_once"
             ),
+            models.CheckConstraint(
+                condition=models.Q(hours__isnull=False) | models.Q(days__isnull=False),
+                name="ledger_hours_or_days",
+            ),
         ]
         indexes = [
             models.Index(fields=["person", "year"]),
@@ -64,7 +76,8 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id}#{self.seq} {self.date} {self.hours}h {self.title}"
+        amount = f"{self.hours}h" if self.hours is not None else f"{self.days}d"
+        return f"{self.person_id}#{self.seq} {self.date} {amount} {self.title}"
 
 
 class LedgerSubjectHours(AppendOnlyModel):

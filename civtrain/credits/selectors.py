@@ -1,6 +1,8 @@
 """Reads of the ledger and the claims, always scoped by the actor (ARCHITECTURE §7)."""
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -10,7 +12,7 @@ from django.db.models import QuerySet
 from civtrain.accounts.api import PERSONNEL_ROLES, Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
-from civtrain.credits.data import ClaimStatus, SourceType
+from civtrain.credits.data import ClaimStatus, SourceType, converted, recorded
 from civtrain.credits.integrity import ledger_window
 from civtrain.credits.models import (
     ExternalClaim,
@@ -26,22 +28,40 @@ from civtrain.people.data import PersonData
 # selectors.LedgerEntry: they never import the models (pyproject.toml, #9 item 5).
 
 
+# 学时 per day of the rule set governing a person on a date (PR-2), None where none governs:
+# compliance.api.hours_per_day_for, passed in by the composition root (config/urls.py,
+# config/api.py) — the ledger cannot import compliance and keeps no registry of it.
+HoursPerDay = Callable[[int, dt.date], float | None]
+
+
 @dataclass
 class RecordLine:
-    """One entry as the training record shows it, with its correction links."""
+    """One entry as the training record shows it, with its correction links: what it recorded
+    (hours, days, None for what it did not) and what that comes to under the set governing
+    its date (REQUIREMENTS §8, issue #10 item 6)."""
 
     entry: LedgerEntry
     subjects: dict[str, Decimal]
     reversed_by: LedgerEntry | None = None  # the reversal that cancelled this entry
     replacement: LedgerEntry | None = None  # the corrected entry written with that reversal
+    hours: Decimal | None = None
+    days: Decimal | None = None
+    hours_per_day: Decimal | None = None  # of the set governing the entry's date, if needed
+    converted_hours: Decimal | None = None  # days × hours_per_day, when only days were recorded
+    converted_days: Decimal | None = None
 
 
 @dataclass
 class YearTotal:
+    """A year's hours and days: recorded, plus the converted value of entries that recorded
+    one only; `unconverted` counts those no governing set could convert."""
+
     year: int
     hours: Decimal = Decimal(0)
     days: Decimal = Decimal(0)
     subjects: dict[str, Decimal] = field(default_factory=dict)
+    converted: bool = False
+    unconverted: int = 0
 
 
 @dataclass
@@ -56,8 +76,24 @@ def entry_list_for_person(*, actor: Actor, person_id: int) -> QuerySet[LedgerEnt
     return LedgerEntry.objects.filter(person_id=person_id).order_by("date", "seq")
 
 
-def training_record(*, actor: Actor, person_id: int) -> TrainingRecord:
-    """Every entry of a person with corrections linked, and totals per year (ZZ-M3)."""
+def _amounts(line: RecordLine, person_id: int, hours_per_day: HoursPerDay | None) -> None:
+    e = line.entry
+    line.hours, line.days = recorded(e.hours, e.days, e.derived)
+    if hours_per_day is not None and (line.hours is None or line.days is None):
+        per_day = hours_per_day(person_id, e.date)
+        if per_day is not None:
+            line.hours_per_day = Decimal(f"{per_day:g}")  # 7.5, 8
+            line.converted_hours, line.converted_days = converted(
+                line.hours, line.days, line.hours_per_day
+            )
+
+
+def training_record(
+    *, actor: Actor, person_id: int, hours_per_day: HoursPerDay | None = None
+) -> TrainingRecord:
+    """Every entry of a person with corrections linked, and totals per year (ZZ-M3); with
+    `hours_per_day`, what a days-only or hours-only entry comes to under the set governing
+    its date (the engine converts with the evaluating set's own figure)."""
     person = people_api.access_person(actor, person_id)
     entries = list(LedgerEntry.objects.filter(person_id=person_id).order_by("date", "seq"))
     subjects: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -81,9 +117,16 @@ def training_record(*, actor: Actor, person_id: int) -> TrainingRecord:
                 line.replacement = nxt
     totals: dict[int, YearTotal] = {}
     for e in entries:
+        line = lines[e.pk]
+        _amounts(line, person_id, hours_per_day)
         t = totals.setdefault(e.year, YearTotal(e.year))
-        t.hours += e.hours
-        t.days += e.days
+        hours = line.hours if line.hours is not None else line.converted_hours
+        days = line.days if line.days is not None else line.converted_days
+        t.converted |= line.hours_per_day is not None
+        if hours is None or days is None:
+            t.unconverted += 1
+        t.hours += hours or 0
+        t.days += days or 0
         for code, h in subjects.get(e.pk, {}).items():
             t.subjects[code] = t.subjects.get(code, Decimal(0)) + h
     return TrainingRecord(

@@ -44,9 +44,15 @@ def _labels(**extra: Any) -> dict[str, Any]:
 
 
 @login_required
-def record_page(request: HttpRequest, person_id: int) -> HttpResponse:
-    """Every entry of a person with corrections shown as such, totals per year (ZZ-M3)."""
-    record = selectors.training_record(actor=request.user, person_id=person_id)
+def record_page(
+    request: HttpRequest, person_id: int, hours_per_day: selectors.HoursPerDay | None = None
+) -> HttpResponse:
+    """Every entry of a person with corrections shown as such, totals per year (ZZ-M3): what
+    each entry recorded, and beside a days-only or hours-only one what it comes to under the
+    set governing its date (`hours_per_day`, passed in by config/urls.py; issue #10 item 6)."""
+    record = selectors.training_record(
+        actor=request.user, person_id=person_id, hours_per_day=hours_per_day
+    )
     scope = actor_scope(request.user)
     can_correct = scope.has(*PERSONNEL_ROLES) and record.person.user_id != request.user.pk
     labels = _labels()
@@ -57,6 +63,7 @@ def record_page(request: HttpRequest, person_id: int) -> HttpResponse:
         rows.append(
             {
                 "entry": e,
+                "line": line,
                 "type": labels["type_labels"].get(e.training_type, e.training_type),
                 "mode": labels["mode_labels"].get(e.mode, e.mode),
                 "source": labels["source_labels"].get(e.source_type, e.source_type),
@@ -74,6 +81,8 @@ def record_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "year": t.year,
             "hours": t.hours,
             "days": t.days,
+            "converted": t.converted,
+            "unconverted": t.unconverted,
             "subjects": [(subject_names.get(c, c), h) for c, h in sorted(t.subjects.items()) if h],
         }
         for t in record.years
@@ -86,11 +95,13 @@ def record_page(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def my_record_page(request: HttpRequest) -> HttpResponse:
+def my_record_page(
+    request: HttpRequest, hours_per_day: selectors.HoursPerDay | None = None
+) -> HttpResponse:
     me = people_api.person_for_user(request.user.pk or 0)
     if me is None:
         raise NotFound(_("您的账号没有关联人员档案"))
-    return record_page(request, me.id)
+    return record_page(request, me.id, hours_per_day)
 
 
 class ReverseForm(forms.Form):

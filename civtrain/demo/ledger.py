@@ -205,9 +205,7 @@ def run(ctx: DemoContext) -> str:
     for city in CITIES:
         ids = {p.person_id for p in ctx.persons if p.city_code == city.code}
         mine = [e for e in entries if e.person_id in ids]
-        result = credit_entries_bulk_record(
-            actor=ctx.actors[city.code], entries=mine, hours_per_day=HOURS_PER_DAY
-        )
+        result = credit_entries_bulk_record(actor=ctx.actors[city.code], entries=mine)
         if result.failed:
             first = next(i for i in result.items if i.status == "error")
             raise RuntimeError(f"demo ledger entry rejected: {first}")

@@ -409,6 +409,9 @@ def test_cli_xlsx_and_forms(bound: dict[str, OrgNodeData], tmp_path: Any) -> Non
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("姓名", "身份证号", "单位", "培训名称")
     assert [r[3] for r in rows[1:]] == ["处级干部进修班", "中青班"]  # off-the-job only
+    # Days recorded only: 学时 converted with chongqing-13fyp's 7.5 a day and marked so
+    # (REQUIREMENTS §8, issue #10 item 6).
+    assert [(r[7], r[8]) for r in rows[1:]] == [("10", "75（折算）"), ("70", "525（折算）")]
     out2 = tmp_path / "b.xlsx"
     call_command("compliance", "--year", "2018", "--form", "appointment", "--out", str(out2),
                  stderr=io.StringIO())  # fmt: skip
@@ -432,6 +435,7 @@ def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]
     for i in range(3):
         p = make_person(bound["U1"], name=f"甲{i}", law_enforcement=True)
         entry(p.id, "2018-05-01", hours=30, subjects={"law": 5})
+    count_queries()  # the bindings, read once and cached
     small = count_queries()
     for i in range(30):
         p = make_person(bound["U2"], name=f"乙{i}", grassroots=True)

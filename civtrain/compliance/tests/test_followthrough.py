@@ -242,18 +242,8 @@ def test_beat_schedule_names_the_real_tasks_and_they_run(bound: dict[str, OrgNod
     assert not StaleEvaluation.objects.exists()
 
 
-# -- PR-2: conversions from the governing rule set ------------------------------------------
-def test_days_only_entries_convert_with_the_governing_sets_hours_per_day(
-    bound: dict[str, OrgNodeData],
-) -> None:
-    zz = make_person(bound["U3"])  # 郑州: zhengzhou-2014, 8 学时 a day
-    cq = make_person(bound["U1"])  # 重庆: chongqing-13fyp, 7.5 学时 a day
-    assert entry(zz.id, "2015-05-01", days=2).hours == Decimal("16.00")
-    assert entry(cq.id, "2018-05-01", days=2).hours == Decimal("15.00")
-    # hours only: days = hours ÷ 学时 per day (REQUIREMENTS §8)
-    assert entry(zz.id, "2015-06-01", hours=12).days == Decimal("1.50")
-
-
+# -- PR-2: the governing set's 学时-per-day, looked up without evaluating anyone -------------
+# (conversions themselves happen when a rule is evaluated: test_conversions.py)
 def test_hours_per_day_is_cached_per_person_block_and_never_evaluates(
     bound: dict[str, OrgNodeData],
 ) -> None:

@@ -16,7 +16,7 @@ from civtrain.credits.ledger.schema import (
     iso_moment,
     money,
 )
-from civtrain.credits.ledger.versions import V1, VERSIONS, current, stored_columns
+from civtrain.credits.ledger.versions import V1, V2, VERSIONS, current, stored_columns
 
 __all__ = [
     "DATE",
@@ -26,6 +26,7 @@ __all__ = [
     "SQL_SUBJECT_PAIRS",
     "TEXT",
     "V1",
+    "V2",
     "VERSIONS",
     "Field",
     "Kind",

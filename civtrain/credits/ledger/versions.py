@@ -34,8 +34,25 @@ V1 = Schema(
     ),
 )
 
+# Version 2 (issue #10 item 6, REQUIREMENTS §8 "Hours and days are converted when a rule is
+# evaluated"): an entry keeps what was recorded — hours, days or both — so either may be null,
+# and `derived` (always "" in version 2: nothing is derived at write time) is hashed too, so
+# that marking a version-2 value as derived is found like any other edit. Version 1 entries
+# carry both values, one of them possibly converted when written; the data migration marks
+# which in their (unhashed) `derived` column (ADR 0007, credits migration 0009).
+V2 = Schema(
+    2,
+    (
+        *(
+            Field(f.name, f.kind, null=True) if f.name in ("hours", "days") else f
+            for f in V1.fields
+        ),
+        Field("derived", TEXT),
+    ),
+)
+
 # Every version an entry may have been written under; writers use the highest.
-VERSIONS: dict[int, Schema] = {1: V1}
+VERSIONS: dict[int, Schema] = {1: V1, 2: V2}
 
 
 def current() -> Schema:

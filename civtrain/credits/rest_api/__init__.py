@@ -1,6 +1,6 @@
 """Ledger endpoints at /api/v1/credits: entries per person, single and bulk writes,
 reversals, external study claims."""
 
-from civtrain.credits.rest_api.endpoints import router
+from civtrain.credits.rest_api.endpoints import reading_router, router
 
-__all__ = ["router"]
+__all__ = ["reading_router", "router"]

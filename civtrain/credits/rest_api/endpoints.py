@@ -110,17 +110,28 @@ def _input_or_404(actor: Actor, item: EntryIn) -> EntryInput:
     return _input(item, person_id)
 
 
-@router.get("/people/{person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
-def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
-    record = selectors.training_record(actor=_actor(request), person_id=person_id)
-    out = []
-    for line in record.lines:
-        e = line.entry
-        data = services.to_data(e, line.subjects)
-        item = _entry_out(data)
-        item.reversed_by_id = line.reversed_by.pk if line.reversed_by else None
-        out.append(item)
-    return out
+def reading_router(hours_per_day: selectors.HoursPerDay | None = None) -> Router:
+    """The entries of a person, each with what it recorded and, for a days-only or
+    hours-only entry, what it comes to under the set governing its date (REQUIREMENTS §8,
+    issue #10 item 6). `hours_per_day` is compliance's, passed in by config/api.py (the ledger
+    may not import compliance and keeps no registry of it)."""
+    reading = Router(tags=["credits"])
+
+    @reading.get("/people/{person_id}/entries", response=list[EntryOut], summary="某人的培训记录")
+    def person_entries(request: HttpRequest, person_id: int) -> list[EntryOut]:
+        record = selectors.training_record(
+            actor=_actor(request), person_id=person_id, hours_per_day=hours_per_day
+        )
+        out = []
+        for line in record.lines:
+            item = _entry_out(services.to_data(line.entry, line.subjects))
+            item.reversed_by_id = line.reversed_by.pk if line.reversed_by else None
+            item.hours_per_day = line.hours_per_day
+            item.converted_hours, item.converted_days = line.converted_hours, line.converted_days
+            out.append(item)
+        return out
+
+    return reading
 
 
 @router.post("/entries", response={201: EntryOut, 200: EntryOut}, summary="登记一条培训记录")

@@ -3,8 +3,8 @@
 The ledger is append-only (CQ-M3): a correction is a reversal entry plus a new entry. The
 modules, in the order a write passes through them:
 
-- conversion  — hours ↔ days when an entry gives only one (REQUIREMENTS §8, PR-2)
-- entries     — one input validated and prepared (EntryRejected names the field)
+- entries     — one input validated and prepared, hours and days as given (EntryRejected
+                names the field; conversions happen when a rule is evaluated, §8, PR-2)
 - scope       — whose entries an actor may write
 - writer      — the chain writer: chain heads locked, entries hashed and inserted, outbox rows
 - audit       — the audit events of ledger writes
@@ -14,7 +14,6 @@ modules, in the order a write passes through them:
 """
 
 from civtrain.credits.services.claims import claim_decide, claim_submit
-from civtrain.credits.services.conversion import default_hours_per_day
 from civtrain.credits.services.corrections import credit_entry_reverse
 from civtrain.credits.services.entries import EntryRejected, prepare, subject_codes
 from civtrain.credits.services.recording import (
@@ -34,7 +33,6 @@ __all__ = [
     "credit_entry_record",
     "credit_entry_record_input",
     "credit_entry_reverse",
-    "default_hours_per_day",
     "entry_data",
     "persons_allowed",
     "prepare",

@@ -24,8 +24,8 @@ def audit_entry(
         changes={
             "person_id": entry.person_id,
             "seq": entry.seq,
-            "hours": str(entry.hours),
-            "days": str(entry.days),
+            "hours": None if entry.hours is None else str(entry.hours),  # as recorded
+            "days": None if entry.days is None else str(entry.days),
             "source": f"{entry.source_type}:{entry.source_ref}",
             **extra,
         },

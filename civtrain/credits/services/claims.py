@@ -23,6 +23,10 @@ EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".ofd")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _claim_entry_input(claim: ExternalClaim) -> EntryInput:
     kind = "学历学位教育" if claim.degree_study else "外部培训"
     return EntryInput(
@@ -62,7 +66,7 @@ def claim_submit(
         source_type=SourceType.EXTERNAL_CLAIM,
         source_ref="claim:new",
     )
-    prepared = prepare(probe, None)
+    prepared = prepare(probe)
     if data.date > clock.today():
         raise EntryRejected(
             CreditsErrorCode.INVALID_ENTRY, "结束日期不能晚于今天：只能申报已完成的学习"
@@ -84,8 +88,8 @@ def claim_submit(
             mode=prepared.mode,
             start_date=prepared.start_date,
             date=prepared.date,
-            hours=data.hours if data.hours is None else prepared.hours,
-            days=data.days if data.days is None else prepared.days,
+            hours=prepared.hours,
+            days=prepared.days,
             subject_hours={code: str(h) for code, h in prepared.subjects},
             degree_study=data.degree_study,
             description=(data.description or "").strip()[:2000],
@@ -103,7 +107,11 @@ def claim_submit(
             object_id=claim.pk,
             object_label=f"{person.name} {claim.title}",
             org_path=person.unit_path,
-            changes={"hours": str(prepared.hours), "degree_study": data.degree_study},
+            changes={
+                "hours": _text(prepared.hours),
+                "days": _text(prepared.days),
+                "degree_study": data.degree_study,
+            },
         )
     return claim
 

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
-from civtrain.credits.data import Correction, EntryData, EntryInput, SourceType
+from civtrain.credits.data import Correction, EntryData, EntryInput, SourceType, recorded
 from civtrain.credits.errors import CreditsErrorCode
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 from civtrain.credits.services.audit import audit_entry
@@ -41,7 +41,7 @@ def correction_input(
         start_date=_given(correction.start_date, original.start_date),
         training_type=_given(correction.training_type, original.training_type),
         mode=_given(correction.mode, original.mode),
-        hours=correction.hours,  # the amounts are the correction's own (the other converted)
+        hours=correction.hours,  # the amounts are the correction's own, as given
         days=correction.days,
         subject_hours=_given(correction.subject_hours, subjects),
         result=_given(correction.result, original.result),
@@ -59,7 +59,6 @@ def credit_entry_reverse(
     entry_id: int,
     reason: str,
     correction: Correction | None = None,
-    hours_per_day: Decimal | None = None,
 ) -> tuple[EntryData, EntryData | None]:
     """Cancel an entry with a reversal entry (negated amounts, same date, `reverses` set) and,
     given a correction, write the corrected entry (CQ-M3: corrections are new entries, never
@@ -80,7 +79,7 @@ def credit_entry_reverse(
     prepared_replacement = None
     if correction is not None:
         replacement = correction_input(original, subjects, correction, reason)
-        prepared_replacement = prepare(replacement, hours_per_day)
+        prepared_replacement = prepare(replacement)
     with transaction.atomic():
         lock_heads([person_id])  # serialises reversals of the same person's entries
         if original.source_type == SourceType.REVERSAL:
@@ -89,13 +88,16 @@ def credit_entry_reverse(
             raise EntryRejected(
                 CreditsErrorCode.ENTRY_ALREADY_REVERSED, "该记录已被冲正，不能重复冲正"
             )
+        # The values the original recorded, negated; a version-1 value converted when it
+        # was written (marked by migration 0009) is not carried on (issue #10 item 6).
+        rec_hours, rec_days = recorded(original.hours, original.days, original.derived)
         reversal = Prepared(
             person_id=person_id,
             title=original.title,
             start_date=original.start_date,
             date=original.date,  # same date, so the pair cancels in the same year
-            hours=-Decimal(original.hours),
-            days=-Decimal(original.days),
+            hours=None if rec_hours is None else -Decimal(rec_hours),
+            days=None if rec_days is None else -Decimal(rec_days),
             training_type=original.training_type,
             mode=original.mode,
             result=original.result,

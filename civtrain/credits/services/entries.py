@@ -1,5 +1,7 @@
-"""Entry preparation: one input validated, amounts rounded, hours or days filled in, ready to
-be chained by the writer (services/writer.py). Raises EntryRejected naming the field."""
+"""Entry preparation: one input validated and its amounts rounded, ready to be chained by the
+writer (services/writer.py). Raises EntryRejected naming the field. Hours and days are kept
+as given — nothing is converted when an entry is written (REQUIREMENTS §8 "Hours and days are
+converted when a rule is evaluated", PR-2, issue #10 item 6)."""
 
 import datetime as dt
 from collections.abc import Mapping
@@ -12,10 +14,11 @@ from civtrain.catalogue.data import DeliveryMode, TrainingType
 from civtrain.core.errors import ApplicationError
 from civtrain.credits.data import EntryInput, Result, SourceType
 from civtrain.credits.errors import CreditsErrorCode
-from civtrain.credits.services.conversion import CENT, hours_and_days
 
+CENT = Decimal("0.01")
 MAX_HOURS = Decimal("99999.99")
 MAX_DAYS = Decimal("9999.99")
+MAX_HOURS_PER_DAY = Decimal(12)  # the most a rule set may declare (PR-2, ruleset.schema.json)
 _TYPES = frozenset(t.value for t in TrainingType)
 _MODES = frozenset(m.value for m in DeliveryMode)
 _RESULTS = frozenset(r.value for r in Result)
@@ -44,14 +47,14 @@ def _amount(value: Any, label: str) -> Decimal:
 
 @dataclass
 class Prepared:
-    """A validated entry, amounts converted, ready to be chained."""
+    """A validated entry, ready to be chained."""
 
     person_id: int
     title: str
     start_date: dt.date | None
     date: dt.date
-    hours: Decimal
-    days: Decimal
+    hours: Decimal | None  # as recorded (REQUIREMENTS §8): the rule set converts the other
+    days: Decimal | None
     training_type: str
     mode: str
     result: str
@@ -62,6 +65,7 @@ class Prepared:
     evidence: str
     subjects: list[tuple[str, Decimal]] = field(default_factory=list)
     reverses_id: int | None = None
+    derived: str = ""  # hashed from version 2 on: nothing is converted when written
     # Set when the entry is chained (writer._chain_entry): the rest of what its schema hashes.
     seq: int = 0
     recorded_by_id: int | None = None
@@ -72,12 +76,9 @@ class Prepared:
         return self.date.year  # implements REQUIREMENTS §8: the year of the end date
 
 
-def prepare(
-    inp: EntryInput, hours_per_day: Decimal | None, taxonomy: Mapping[str, str] | None = None
-) -> Prepared:
-    """Validate one input and fill in hours or days (REQUIREMENTS §8); raises EntryRejected.
-
-    The conversion is services/conversion.py's. `taxonomy` is subject_codes(), read once by
+def prepare(inp: EntryInput, taxonomy: Mapping[str, str] | None = None) -> Prepared:
+    """Validate one input; raises EntryRejected. The entry keeps the hours and days it was
+    given (REQUIREMENTS §8, issue #10 item 6). `taxonomy` is subject_codes(), read once by
     callers that prepare many entries."""
 
     def reject(message: str, code: str = CreditsErrorCode.INVALID_ENTRY) -> EntryRejected:
@@ -105,14 +106,15 @@ def prepare(
         raise reject("学时和天数至少填写一项")
     hours = _amount(inp.hours, "学时") if inp.hours is not None else None
     days = _amount(inp.days, "天数") if inp.days is not None else None
-    hours, days = hours_and_days(
-        hours, days, person_id=int(inp.person_id), on=inp.date, hours_per_day=hours_per_day
-    )
     # A failed or withdrawn trainee who attended nothing still has a result to record
-    # (REQUIREMENTS §8 "Failed training", ZZ-M4, CQ-M3): 0 hours only with result failed.
+    # (REQUIREMENTS §8 "Failed training", ZZ-M4, CQ-M3): 0 only with result failed.
     least = Decimal(0) if inp.result == Result.FAILED else CENT
-    if hours < least or days < 0 or hours > MAX_HOURS or days > MAX_DAYS:
-        raise reject("学时必须大于0（不超过99999.99），天数不能为负数")
+    if hours is not None and not least <= hours <= MAX_HOURS:
+        raise reject("学时必须大于0（不超过99999.99）")
+    if days is not None and not Decimal(0) <= days <= MAX_DAYS:
+        raise reject("天数不能为负数（不超过9999.99）")
+    if hours is None and days is not None and days < least:
+        raise reject("只填写天数时，天数必须大于0")
     score = _amount(inp.score, "成绩") if inp.score is not None else None
     if score is not None and not Decimal(0) <= score <= Decimal(1000):
         raise reject("成绩应在0到1000之间")
@@ -126,10 +128,13 @@ def prepare(
             raise reject(f"科目“{known[code]}”学时必须大于0")
         subjects.append((code, amount))
     subject_total = sum((h for _, h in subjects), Decimal(0))
-    if subject_total > hours:
+    # Without recorded hours, the most any set's days can hold (ruleset.schema.json: ≤ 12
+    # 学时 a day) bounds the subject hours.
+    bound = hours if hours is not None else (days or Decimal(0)) * MAX_HOURS_PER_DAY
+    if subject_total > bound:
+        total = f"总学时 {hours}" if hours is not None else f"{days} 天最多可折合的 {bound} 学时"
         raise reject(
-            f"科目学时合计 {subject_total} 超过了总学时 {hours}",
-            CreditsErrorCode.SUBJECT_HOURS_EXCEED,
+            f"科目学时合计 {subject_total} 超过了{total}", CreditsErrorCode.SUBJECT_HOURS_EXCEED
         )
     return Prepared(
         person_id=int(inp.person_id),

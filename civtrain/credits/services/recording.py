@@ -11,7 +11,14 @@ from django.db import transaction
 from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.credits import integrity
-from civtrain.credits.data import BulkItemResult, BulkResult, EntryData, EntryInput, ItemStatus
+from civtrain.credits.data import (
+    BulkItemResult,
+    BulkResult,
+    EntryData,
+    EntryInput,
+    ItemStatus,
+    recorded,
+)
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 from civtrain.credits.services.audit import audit_batch, audit_entry
 from civtrain.credits.services.entries import Prepared, prepare, subject_codes
@@ -21,9 +28,15 @@ from civtrain.credits.services.writer import Row, write
 BATCH = 5000  # entries per transaction in bulk writes (bench/ledger.py: 2,000 → 5,000 gave ~+20 %)
 
 
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def to_data(
     entry: LedgerEntry | Row, subjects: Mapping[str, Decimal], created: bool = True
 ) -> EntryData:
+    # What the entry recorded: a version-1 value marked as converted is not (issue #10 item 6).
+    hours, days = recorded(entry.hours, entry.days, getattr(entry, "derived", ""))
     return EntryData(
         id=entry.pk,
         person_id=entry.person_id,
@@ -32,8 +45,8 @@ def to_data(
         start_date=entry.start_date,
         date=entry.date,
         year=entry.year,
-        hours=Decimal(entry.hours),
-        days=Decimal(entry.days),
+        hours=_decimal(hours),
+        days=_decimal(days),
         training_type=entry.training_type,
         mode=entry.mode,
         subject_hours=dict(subjects),
@@ -77,11 +90,9 @@ def credit_entry_record(
     start_date: dt.date | None = None,
     evidence: str = "",
     reason: str = "",
-    hours_per_day: Decimal | None = None,
 ) -> EntryData:
     """Write one entry; the same (person, source_type, source_ref) again returns the first
-    entry (created=False) and writes nothing. hours_per_day defaults to the governing rule
-    set's, else settings.CIVTRAIN_DEFAULT_HOURS_PER_DAY."""
+    entry (created=False) and writes nothing. Hours and days are kept as given."""
     inp = EntryInput(
         person_id=person_id,
         title=title,
@@ -99,13 +110,11 @@ def credit_entry_record(
         evidence=evidence,
         reason=reason,
     )
-    return credit_entry_record_input(actor=actor, entry=inp, hours_per_day=hours_per_day)
+    return credit_entry_record_input(actor=actor, entry=inp)
 
 
-def credit_entry_record_input(
-    *, actor: Actor, entry: EntryInput, hours_per_day: Decimal | None = None
-) -> EntryData:
-    prepared = prepare(entry, hours_per_day)
+def credit_entry_record_input(*, actor: Actor, entry: EntryInput) -> EntryData:
+    prepared = prepare(entry)
     if prepared.person_id not in persons_allowed(actor, [prepared.person_id]):
         raise NotFound("人员不存在或不在您的管辖范围内")
     with transaction.atomic():
@@ -121,7 +130,6 @@ def credit_entries_bulk_record(
     *,
     actor: Actor,
     entries: Sequence[EntryInput],
-    hours_per_day: Decimal | None = None,
     batch_size: int = BATCH,
     scope_checked: bool = False,
 ) -> BulkResult:
@@ -132,7 +140,6 @@ def credit_entries_bulk_record(
     results = _record(
         list(enumerate(entries)),
         actor=actor,
-        hours_per_day=hours_per_day,
         batch_size=batch_size,
         scope_checked=scope_checked,
     )
@@ -150,7 +157,6 @@ def _record(
     indexed: Sequence[tuple[int, EntryInput]],
     *,
     actor: Actor,
-    hours_per_day: Decimal | None,
     batch_size: int,
     scope_checked: bool = False,
 ) -> list[BulkItemResult]:
@@ -160,7 +166,7 @@ def _record(
     taxonomy = subject_codes() if any(inp.subject_hours for _, inp in indexed) else {}
     for index, inp in indexed:
         try:
-            valid.append((index, prepare(inp, hours_per_day, taxonomy)))
+            valid.append((index, prepare(inp, taxonomy)))
         except ApplicationError as exc:
             results.append(BulkItemResult(index, ItemStatus.ERROR, None, exc.code, exc.message))
     allowed = persons_allowed(actor, {p.person_id for _, p in valid}, scope_checked=scope_checked)

@@ -1,7 +1,8 @@
-"""A version 2 of the ledger's field schema, declared for the tests only (issue #9 item 3):
-version 1 and one more hashed field, `note`, whose value (the default a writer stores while
-its input does not carry the field) holds every character the canonical form must escape
-exactly as Python's json encoder does."""
+"""The next version of the ledger's field schema, declared for the tests only (issue #9 item
+3): the current version and one more hashed field, `note`, whose value (the default a writer
+stores while its input does not carry the field) holds every character the canonical form
+must escape exactly as Python's json encoder does. (Version 2, issue #10 item 6, is real:
+hours and days as recorded; this one is version 3.)"""
 
 from typing import Any
 
@@ -10,14 +11,15 @@ from django.db import connection
 from civtrain.credits import ledger
 
 AWKWARD = 'q"b\\s\t\r\x08\x0c\x01\x1f\x7f\u2028 ✓ 𠀀'
-V2 = ledger.Schema(
-    2, (*ledger.V1.fields, ledger.Field("note", ledger.TEXT, default="注" + AWKWARD))
+NEXT = ledger.Schema(
+    ledger.V2.version + 1,
+    (*ledger.V2.fields, ledger.Field("note", ledger.TEXT, default="注" + AWKWARD)),
 )
 
 
 def install(monkeypatch: Any) -> ledger.Schema:
     """What a release adding `note` does: the column (existing rows get '' — they keep
-    version 1, which does not hash it), then version 2 registered as the current one.
+    their version, which does not hash it), then NEXT registered as the current one.
     Both are undone with the test (its transaction, monkeypatch)."""
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
@@ -28,9 +30,17 @@ def install(monkeypatch: Any) -> ledger.Schema:
         )
         if postgres:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    monkeypatch.setitem(ledger.VERSIONS, 2, V2)
-    assert ledger.current() is V2
-    return V2
+    monkeypatch.setitem(ledger.VERSIONS, NEXT.version, NEXT)
+    assert ledger.current() is NEXT
+    return NEXT
+
+
+def only_v1(monkeypatch: Any) -> None:
+    """The writer as it was before version 2: entries written under version 1 (both hours
+    and days required), undone with the test."""
+    for version in [v for v in ledger.VERSIONS if v > 1]:
+        monkeypatch.delitem(ledger.VERSIONS, version)
+    assert ledger.current() is ledger.V1
 
 
 def stored_entries() -> list[tuple[int, int, str, str, tuple, list[tuple[str, Any]]]]:

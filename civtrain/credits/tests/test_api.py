@@ -43,9 +43,10 @@ def test_post_single_entry_then_list_it(hr_client: Client, people: dict) -> None
     r = hr_client.post("/api/v1/credits/entries", body(person_id=p.id), "application/json")
     assert r.status_code == 201, r.content
     created = r.json()
+    # What was recorded, nothing converted (REQUIREMENTS §8, issue #10 item 6).
     assert (created["hours"], created["days"], created["year"], created["seq"]) == (
         "16.00",
-        "2.13",
+        None,
         2026,
         1,
     )
@@ -55,6 +56,8 @@ def test_post_single_entry_then_list_it(hr_client: Client, people: dict) -> None
     assert [(e["title"], e["subject_hours"], e["source_type"]) for e in listed] == [
         ("依法行政专题班", {"law": "8.00"}, "integration")
     ]
+    # No rule set governs 2026 here: nothing to convert the days with.
+    assert (listed[0]["hours_per_day"], listed[0]["converted_days"]) == (None, None)
 
 
 def test_validation_errors_are_structured(hr_client: Client, people: dict) -> None:
@@ -131,7 +134,7 @@ def test_bulk_by_id_number_with_per_item_errors(hr_client: Client, tree: Any, pe
     assert data["items"][4]["error"]["code"] == "not_found"
     assert LedgerEntry.objects.get(source_ref="oa:1").person_id == zhao.id
     li = LedgerEntry.objects.get(source_ref="oa:2")
-    assert (li.hours, li.days) == (Decimal("15.00"), Decimal("2.00"))
+    assert (li.hours, li.days) == (None, Decimal("2.00"))  # days only, as posted
     replay = hr_client.post(
         "/api/v1/credits/entries/bulk", {"entries": items[:2]}, "application/json"
     ).json()

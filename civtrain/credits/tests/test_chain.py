@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from civtrain.credits import chain, ledger
-from civtrain.credits.tests.schema_v2 import V2
+from civtrain.credits.tests.schema_v2 import NEXT
 
 text = st.text(max_size=30)
 amount = st.decimals(min_value=-99999, max_value=99999, places=2, allow_nan=False)
@@ -58,7 +58,7 @@ def test_canonical_matches_reference(
         "recorded_by_id": by,
         "recorded_at": dt.datetime(2026, 5, 1, 8, 30, 1, 5, tzinfo=dt.UTC),
     }
-    for schema in (ledger.V1, V2):
+    for schema in (ledger.V1, ledger.V2, NEXT):
         values = [fields.get(name, "注") for name in schema.columns]
         fast = schema.content(values, list(subjects.items()))
         assert fast == schema.reference(values, list(subjects.items()))

@@ -111,7 +111,20 @@ def _entry(hr: Any, person: Any, ref: str = "m1") -> credits.EntryData:
     )
 
 
+def _bind_national(tree_codes: str = "C1") -> None:
+    """national-2023 (7.5 学时 a day) governs 重庆 (C1) from 2023."""
+    from civtrain.compliance.api import conversions_cache_clear
+    from civtrain.compliance.ruleset import read_file, shipped_files
+    from civtrain.compliance.services import ruleset_bind, ruleset_load
+
+    ruleset_load(actor=None, document=read_file(shipped_files()["national-2023"]))
+    ruleset_bind(actor=None, name="national-2023", org_code=tree_codes,
+                 valid_from=dt.date(2023, 1, 1))  # fmt: skip
+    conversions_cache_clear()
+
+
 def test_record_page_shows_corrections_and_year_totals(people: dict, hr: Any) -> None:
+    _bind_national()
     p = people["zhang"]
     e = _entry(hr, p)
     c = Client()
@@ -121,7 +134,10 @@ def test_record_page_shows_corrections_and_year_totals(people: dict, hr: Any) ->
     page = c.get(f"/credits/record/{p.id}/").content.decode()
     assert "<del>初任培训班</del>" in page
     assert "冲正原因：天数登记错误" in page
-    assert "2026 年" in page and "75 学时" in page  # 10 days × 7.5 after the correction
+    # Days recorded only: the page converts with the governing set's 7.5 学时 a day
+    # (REQUIREMENTS §8, issue #10 item 6) — 10 days × 7.5 after the correction.
+    assert "2026 年" in page and "75 学时" in page
+    assert "≈ 75" in page and "按适用规则集每天 7.5 学时折算" in page
     assert "法治 4" in page
     mine = Client()
     mine.force_login(learner_of(p))

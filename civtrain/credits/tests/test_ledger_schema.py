@@ -1,6 +1,7 @@
 """A hashed field added in a new schema version (issue #9 item 3, ADR 0007): the chains
-written under version 1 still verify, new entries are written and verified under version 2
-(declared in tests/schema_v2.py), and tampering is found under both."""
+written under version 2 still verify, new entries are written and verified under version 3
+(declared in tests/schema_v2.py), and tampering is found under both. (Version 1 → 2 is the
+real transition of issue #10 item 6: test_recorded_migration.)"""
 
 import datetime as dt
 from decimal import Decimal
@@ -54,7 +55,7 @@ def test_old_chains_still_verify_and_new_entries_use_the_new_version(
 ) -> None:
     zhang, li = people["zhang"].id, people["li"].id
     old = [write(hr, zhang, "v1:a"), write(hr, zhang, "v1:b"), write(hr, li, "v1:c")]
-    assert ledger.current() is ledger.V1
+    assert ledger.current() is ledger.V2
 
     schema_v2.install(monkeypatch)
     new = write(hr, zhang, "v2:a")
@@ -78,11 +79,11 @@ def test_old_chains_still_verify_and_new_entries_use_the_new_version(
     assert bulk.created == COPY_THRESHOLD + 10
 
     stored = versions()
-    assert {stored[e.id] for e in old} == {1}
-    assert {stored[e.id] for e in [new]} | {stored[i.entry_id] for i in bulk.items} == {2}
-    # Zhang's chain runs on from its version-1 entries into version 2.
+    assert {stored[e.id] for e in old} == {2}
+    assert {stored[e.id] for e in [new]} | {stored[i.entry_id] for i in bulk.items} == {3}
+    # Zhang's chain runs on from its version-2 entries into version 3.
     assert (new.seq, LedgerEntry.objects.get(pk=new.id).prev_hash) == (3, old[1].hash)
-    # The new field is stored for version 2 only; the rows before keep the column's default.
+    # The new field is stored for version 3 only; the rows before keep the column's default.
     assert {notes()[e.id] for e in old} == {""}
     assert notes()[new.id] == "注" + schema_v2.AWKWARD
 
@@ -104,14 +105,17 @@ def test_tampering_is_found_under_both_versions(hr: Any, people: dict, monkeypat
     sql("UPDATE credits_ledgerentry SET note = %s WHERE id = %s", ["改", new[0].id])
     # Claiming another version changes the bytes the hash is checked against.
     sql("UPDATE credits_ledgerentry SET schema_version = 1 WHERE id = %s", [new[1].id])
-    sql("UPDATE credits_ledgerentry SET schema_version = 2 WHERE id = %s", [old[1].id])
+    sql("UPDATE credits_ledgerentry SET schema_version = 3 WHERE id = %s", [old[1].id])
     sql("UPDATE credits_ledgerentry SET schema_version = 9 WHERE id = %s", [new[3].id])
     sql("UPDATE credits_ledgersubjecthours SET hours = 5 WHERE entry_id = %s", [new[2].id])
+    # From version 2 on the mark of a converted value is hashed (issue #10 item 6): marking
+    # recorded hours as converted, so that the engine would ignore them, is an edit.
+    sql("UPDATE credits_ledgerentry SET derived = 'hours' WHERE id = %s", [old[2].id])
 
     report = ledger_verify()
-    tampered = [old[0], new[0], new[1], old[1], new[3], new[2]]
+    tampered = [old[0], new[0], new[1], old[1], new[3], new[2], old[2]]
     assert sorted((p.kind, p.entry_id) for p in report.problems) == sorted(
         (ProblemKind.EDITED, e.id) for e in tampered
     )
-    untouched = {old[2].id, old[3].id}
+    untouched = {old[3].id}
     assert not untouched & {p.entry_id for p in report.problems}

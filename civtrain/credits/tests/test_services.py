@@ -31,35 +31,34 @@ def record(actor: Any, person: PersonData, ref: str = "m:1", **kw: Any) -> credi
     return credits.credit_entry_record(actor=actor, person_id=person.id, **args)
 
 
-def test_days_only_are_converted_to_hours_at_7_5(hr: Any, people: dict) -> None:
-    # implements REQUIREMENTS §8 "Hours and days"
-    e = record(hr, people["zhang"], days=D(12))
-    assert (e.hours, e.days, e.year) == (D("90.00"), D("12.00"), 2026)
+# REQUIREMENTS §8 "Hours and days are converted when a rule is evaluated" (PR-2, issue #10
+# item 6): the ledger keeps what was recorded — hours, days or both — and converts nothing.
+RECORDED = [
+    # given (hours, days) → stored (hours, days)
+    ((None, D(12)), (None, D("12.00"))),
+    ((D(45), None), (D("45.00"), None)),
+    ((D(10), D(3)), (D("10.00"), D("3.00"))),  # both, even though no per-day figure fits
+]
 
 
-def test_hours_only_are_converted_to_days(hr: Any, people: dict) -> None:
-    e = record(hr, people["zhang"], hours=D(45))
-    assert (e.hours, e.days) == (D("45.00"), D("6.00"))
+@pytest.mark.parametrize(("given", "stored"), RECORDED)
+def test_the_ledger_keeps_what_was_recorded(
+    hr: Any, people: dict, given: tuple, stored: tuple
+) -> None:
+    e = record(hr, people["zhang"], hours=given[0], days=given[1])
+    assert (e.hours, e.days, e.year) == (*stored, 2026)
+    row = LedgerEntry.objects.get(pk=e.id)
+    assert (row.hours, row.days, row.derived, row.schema_version) == (*stored, "", 2)
 
 
-def test_hours_per_day_parameter_and_both_given(hr: Any, people: dict) -> None:
-    e = credits.credit_entry_record_input(
-        actor=hr,
-        entry=EntryInput(
-            person_id=people["zhang"].id,
-            title="在职培训",
-            date=dt.date(2026, 3, 1),
-            training_type="in_service",
-            mode="online",
-            source_type="manual",
-            source_ref="x",
-            days=D(2),
-        ),
-        hours_per_day=D(8),
-    )
-    assert e.hours == D("16.00")
-    both = record(hr, people["zhang"], ref="both", hours=D(10), days=D(3))
-    assert (both.hours, both.days) == (D("10.00"), D("3.00"))
+def test_days_only_subject_hours_are_bounded_by_the_longest_day(hr: Any, people: dict) -> None:
+    # Without recorded hours, 2 days hold at most 2 × 12 学时 (the most a set may declare).
+    e = record(hr, people["zhang"], days=D(2), subject_hours={"law": D(24)})
+    assert (e.hours, e.subject_hours) == (None, {"law": D("24.00")})
+    with pytest.raises(ApplicationError) as exc:
+        record(hr, people["zhang"], ref="m:2", days=D(2), subject_hours={"law": D("24.01")})
+    assert exc.value.code == "ledger_subject_hours_exceed"
+    assert "2.00 天最多可折合的 24.00 学时" in exc.value.message
 
 
 def test_year_is_the_year_of_the_end_date(hr: Any, people: dict) -> None:
@@ -126,9 +125,10 @@ def test_reversal_cancels_and_replacement_counts(hr: Any, people: dict) -> None:
     rev, replacement = credits.credit_entry_reverse(
         actor=hr, entry_id=e.id, reason="学时登记错误", correction=new
     )
+    # The reversal negates what the original recorded: hours only.
     assert (rev.hours, rev.days, rev.reverses_id, rev.source_type) == (
         D("-90.00"),
-        D("-12.00"),
+        None,
         e.id,
         "reversal",
     )
