@@ -328,8 +328,8 @@ def _register_routers() -> None:
     from civtrain.accounts.rest_api import router as accounts
     from civtrain.catalogue.rest_api import router as catalogue
     from civtrain.classes.rest_api import router as classes
-    from civtrain.compliance.rest_api import router as compliance
     from civtrain.compliance.api import hours_per_day_for
+    from civtrain.compliance.rest_api import router as compliance
     from civtrain.credits.rest_api import reading_router
     from civtrain.credits.rest_api import router as credits
     from civtrain.enrolment.rest_api import router as enrolment

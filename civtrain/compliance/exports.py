@@ -86,12 +86,8 @@ def _off_the_job(people_q: Q, since: dt.date | None, until: dt.date) -> list[dic
     )
     if since is not None:
         qs = qs.filter(date__gte=since)
-    rows = list(
-        qs.order_by("person_id", "date").values(
-            "person_id", "title", "start_date", "date", "days", "hours", "derived",
-            "training_type", "result",
-        )  # fmt: skip
-    )
+    fields = ("person_id", "title", "start_date", "date", "days", "hours", "derived")
+    rows = list(qs.order_by("person_id", "date").values(*fields, "training_type", "result"))
     for e in rows:
         _amounts(e)
     return rows

@@ -17,14 +17,14 @@ from civtrain.credits.data import (
 from civtrain.credits.models import LedgerEntry, LedgerSubjectHours
 
 __all__ = [
+    "DAYS_MISSING",
+    "DAYS_NOT_DERIVED",
+    "HOURS_MISSING",
+    "HOURS_NOT_DERIVED",
     "BulkItemResult",
     "BulkResult",
     "EntryData",
     "EntryInput",
-    "HOURS_MISSING",
-    "HOURS_NOT_DERIVED",
-    "DAYS_MISSING",
-    "DAYS_NOT_DERIVED",
     "ItemStatus",
     "Result",
     "SourceType",

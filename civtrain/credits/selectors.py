@@ -120,13 +120,13 @@ def training_record(
         line = lines[e.pk]
         _amounts(line, person_id, hours_per_day)
         t = totals.setdefault(e.year, YearTotal(e.year))
-        hours = line.hours if line.hours is not None else line.converted_hours
-        days = line.days if line.days is not None else line.converted_days
+        h = line.hours if line.hours is not None else line.converted_hours
+        d = line.days if line.days is not None else line.converted_days
         t.converted |= line.hours_per_day is not None
-        if hours is None or days is None:
+        if h is None or d is None:
             t.unconverted += 1
-        t.hours += hours or 0
-        t.days += days or 0
+        t.hours += h or 0
+        t.days += d or 0
         for code, h in subjects.get(e.pk, {}).items():
             t.subjects[code] = t.subjects.get(code, Decimal(0)) + h
     return TrainingRecord(

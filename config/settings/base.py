@@ -21,8 +21,6 @@ CIVTRAIN_DATA_KEY = env("CIVTRAIN_DATA_KEY", default="")
 CIVTRAIN_HASH_KEY = env("CIVTRAIN_HASH_KEY", default="")
 # Ed25519 private key (base64 raw 32 bytes) that signs ledger checkpoints and certificates.
 CIVTRAIN_SIGNING_KEY = env("CIVTRAIN_SIGNING_KEY", default="")
-# 学时 per day where an entry records only days, until rule sets supply it (PR-2).
-CIVTRAIN_DEFAULT_HOURS_PER_DAY = env("CIVTRAIN_DEFAULT_HOURS_PER_DAY", default="7.5")
 
 CIVTRAIN_APPS = [
     "civtrain.core",

@@ -42,10 +42,10 @@ class EntryOut(Schema):
     # REQUIREMENTS §8 (issue #10 item 6): the rule set evaluating an entry converts what it
     # did not record; the entries list shows what that is under the set governing its date.
     hours_per_day: Decimal | None = Field(
-        None, description="学时 a day of the set governing the entry's date, if it converts"
+        default=None, description="学时 a day of the set governing the entry's date, if it converts"
     )
-    converted_hours: Decimal | None = Field(None, description="days × hours_per_day")
-    converted_days: Decimal | None = Field(None, description="hours ÷ hours_per_day")
+    converted_hours: Decimal | None = Field(default=None, description="days × hours_per_day")
+    converted_days: Decimal | None = Field(default=None, description="hours ÷ hours_per_day")
     training_type: str
     mode: str
     subject_hours: dict[str, Decimal]

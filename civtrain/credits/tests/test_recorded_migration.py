@@ -67,9 +67,7 @@ def test_old_entries_are_marked_and_still_verify(people: dict, monkeypatch: Any)
     assert ledger.current() is ledger.V1
     written = {
         ref: old_entry(zhang, ref, source, hours, days)
-        for ref, (source, hours, days, _) in (
-            (f"old:{i}", row) for i, row in enumerate(OLD)
-        )
+        for ref, (source, hours, days, _) in ((f"old:{i}", row) for i, row in enumerate(OLD))
     }
     # A claim that gave days only (2 → 15 h at 7.5), and a reversal of the first entry.
     claim_entry = old_entry(li, "claim:1", "external_claim", "15.00", "2.00")
@@ -84,7 +82,9 @@ def test_old_entries_are_marked_and_still_verify(people: dict, monkeypatch: Any)
         status="approved",
         entry_id=claim_entry.id,
     )
-    reversal, _ = credits.credit_entry_reverse(actor=None, entry_id=written["old:0"].id, reason="错")
+    reversal, _ = credits.credit_entry_reverse(
+        actor=None, entry_id=written["old:0"].id, reason="错"
+    )
     monkeypatch.undo()
     assert ledger.current().version == 2
     assert set(LedgerEntry.objects.values_list("schema_version", flat=True)) == {1}
