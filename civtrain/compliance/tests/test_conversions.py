@@ -11,14 +11,8 @@ that counts days, so both directions show: ZZ-G1 (≥ 170 学时 a year) reports
 
 import copy
 import datetime as dt
-import importlib
-from io import StringIO
-from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from civtrain.compliance import services
 from civtrain.compliance.api import person_evaluate
@@ -96,38 +90,3 @@ def test_a_reversal_of_a_days_only_entry_cancels_under_any_set(
     reverse(e.id)
     got = _outcomes(p.id)
     assert (got["zz-g1-annual"][0], got["local-days"][0]) == (40, 5)  # 40 h; 40 ÷ 8 days
-
-
-def test_old_entries_convert_what_was_derived_after_the_migration(
-    tree: dict[str, OrgNodeData], monkeypatch: Any
-) -> None:
-    """An entry written before version 2 holds days 10 and the 75 学时 the ledger derived at
-    7.5 a day (days only, an external-study claim that recorded days only). After migration
-    0009 marks the 75 as derived, the set that evaluates it — 8 学时 a day — counts 80."""
-    from civtrain.credits import ledger
-    from civtrain.credits.models import ExternalClaim
-
-    _set_with(8)
-    p = make_person(tree["U3"])
-    monkeypatch.delitem(ledger.VERSIONS, 2)  # the writer as it was
-    old = entry(p.id, "2021-06-30", hours=75, days=10, source_type="external_claim")
-    monkeypatch.undo()
-    ExternalClaim.objects.create(
-        person_id=p.id,
-        title="外部学习",
-        training_type="in_service",
-        mode="off_the_job",
-        date=D("2021-06-30"),
-        days=10,
-        submitted_at=dt.datetime(2021, 7, 1, tzinfo=dt.UTC),
-        status="approved",
-        entry_id=old.id,
-    )
-    assert _outcomes(p.id)["zz-g1-annual"][0] == 75  # as hashed: both taken as recorded
-
-    name = "0009_ledger_mark_derived"
-    state = MigrationExecutor(connection).loader.project_state(("credits", name))
-    importlib.import_module(f"civtrain.credits.migrations.{name}").forward(state.apps, None)
-
-    assert _outcomes(p.id)["zz-g1-annual"][0] == 80  # 10 days × 8, converted now
-    call_command("verify_ledger", stdout=StringIO())  # nothing hashed changed

@@ -32,65 +32,51 @@ from civtrain import testing
 from civtrain.compliance import conversions
 from civtrain.compliance.api import person_evaluate
 from civtrain.core.tabular import write_table
-from civtrain.credits.imports import RECORD_HEADERS
 from civtrain.organisations.api import OrgNodeData
 from civtrain.people.api import person_rows
-from civtrain.people.imports import EVENT_COLUMNS, ROSTER_HEADERS
 
 ID_NUMBER = testing.make_id_number(serial=777)
 MOVED_ON = "2016-07-01"
 
 
+ROSTER = ("姓名", "身份证号", "性别", "单位编码", "人员类别", "职级", "报到日期")
+EVENTS = ("身份证号", "事件类型", "日期", "单位编码")
+RECORDS = (
+    "身份证号",
+    "培训名称",
+    "培训类型",
+    "培训形式",
+    "开始日期",
+    "结束日期",
+    "天数",
+    "考核结果",
+)
+
+
 def _roster(unit_code: str) -> list[list[Any]]:
-    row = dict.fromkeys(ROSTER_HEADERS, "")
-    row.update(
-        {
-            "姓名": "张三",
-            "身份证号": ID_NUMBER,
-            "性别": "男",
-            "单位编码": unit_code,
-            "人员类别": "综合管理类",
-            "职级": "一级科员",
-            "报到日期": "2010-01-01",
-        }
-    )
-    return [[row[h] for h in ROSTER_HEADERS]]
+    return [["张三", ID_NUMBER, "男", unit_code, "综合管理类", "一级科员", "2010-01-01"]]
 
 
-def _record(title: str, start: str, end: str, days: str) -> list[Any]:
-    row = dict.fromkeys(RECORD_HEADERS, "")
-    row.update(
-        {
-            "身份证号": ID_NUMBER,
-            "培训名称": title,
-            "培训类型": "在职培训",
-            "培训形式": "脱产",
-            "开始日期": start,
-            "结束日期": end,
-            "天数": days,  # days only: the 学时 are the evaluating set's to compute
-            "考核结果": "合格",
-        }
-    )
-    return [[row[h] for h in RECORD_HEADERS]]
+def _record(title: str, start: str, end: str, days: str) -> list[list[Any]]:
+    # days only: the 学时 are the evaluating set's to compute
+    return [[ID_NUMBER, title, "在职培训", "脱产", start, end, days, "合格"]]
 
 
 def _files(tmp_path: Path) -> dict[str, tuple[str, Path]]:
-    """name → (command, file): each city's roster, the events, each city's records."""
-    events = [h.header for h in EVENT_COLUMNS]
-    transfer = dict.fromkeys(events, "")
-    transfer.update({"身份证号": ID_NUMBER, "事件类型": "调动", "日期": MOVED_ON, "单位编码": "U3"})
+    """name → (command, file): each city's roster, the events, each city's records, with
+    the headers of the documented templates (docs/roster-template.md)."""
     tables = {
-        "roster_chongqing": ("import_roster", ROSTER_HEADERS, _roster("U1")),
-        "roster_zhengzhou": ("import_roster", ROSTER_HEADERS, _roster("U3")),
-        "events": ("import_events", tuple(events), [[transfer[h] for h in events]]),
+        "roster_chongqing": ("import_roster", ROSTER, _roster("U1")),
+        "roster_zhengzhou": ("import_roster", ROSTER, _roster("U3")),
+        "events": ("import_events", EVENTS, [[ID_NUMBER, "调动", MOVED_ON, "U3"]]),
         "records_chongqing": (
             "import_records",
-            RECORD_HEADERS,
+            RECORDS,
             _record("渝中区业务轮训", "2016-03-01", "2016-03-10", "10"),
         ),
         "records_zhengzhou": (
             "import_records",
-            RECORD_HEADERS,
+            RECORDS,
             _record("郑州市能力素质提升专题班", "2016-09-08", "2016-09-20", "11.25"),
         ),
     }

@@ -111,15 +111,11 @@ def _entry(hr: Any, person: Any, ref: str = "m1") -> credits.EntryData:
     )
 
 
-def _bind_national(tree_codes: str = "C1") -> None:
+def _bind_national() -> None:
     """national-2023 (7.5 学时 a day) governs 重庆 (C1) from 2023."""
-    from civtrain.compliance.api import conversions_cache_clear
-    from civtrain.compliance.ruleset import read_file, shipped_files
-    from civtrain.compliance.services import ruleset_bind, ruleset_load
+    from civtrain.compliance.api import conversions_cache_clear, rulesets_install
 
-    ruleset_load(actor=None, document=read_file(shipped_files()["national-2023"]))
-    ruleset_bind(actor=None, name="national-2023", org_code=tree_codes,
-                 valid_from=dt.date(2023, 1, 1))  # fmt: skip
+    rulesets_install(actor=None, bindings=[("national-2023", "C1", dt.date(2023, 1, 1), None)])
     conversions_cache_clear()
 
 

@@ -108,3 +108,53 @@ def test_old_entries_are_marked_and_still_verify(people: dict, monkeypatch: Any)
 def test_an_empty_ledger_is_left_alone(db: Any) -> None:
     run_migration()
     assert not AuditEvent.objects.filter(action="credit.ledger_mark_derived").exists()
+
+
+def test_the_evaluating_set_converts_what_the_migration_marked(tree: Any, monkeypatch: Any) -> None:
+    """An external-study claim that recorded 10 days, written before version 2: the ledger
+    derived 75 学时 at its default 7.5 and hashed both. Once migration 0009 marks the 75 as
+    derived, zhengzhou-2014 (郑州, 8 学时 a day, ZZ-G1 ≥ 170 学时) evaluates the entry as
+    10 days × 8 = 80 学时 (REQUIREMENTS §8, PR-2)."""
+    from civtrain import testing
+    from civtrain.compliance.api import conversions_cache_clear, person_evaluate, rulesets_install
+
+    rulesets_install(
+        actor=None,
+        bindings=[("zhengzhou-2014", "C2", dt.date(2014, 1, 1), dt.date(2016, 12, 31))],
+    )
+    conversions_cache_clear()
+    p = testing.make_person(tree["U3"])
+    monkeypatch.delitem(ledger.VERSIONS, 2)
+    old = credits.credit_entry_record(
+        actor=None,
+        person_id=p.id,
+        title="外部学习",
+        date=dt.date(2015, 6, 30),
+        hours=Decimal(75),
+        days=Decimal(10),
+        training_type="in_service",
+        mode="off_the_job",
+        source_type="external_claim",
+        source_ref="claim:9",
+    )
+    monkeypatch.undo()
+    ExternalClaim.objects.create(
+        person_id=p.id,
+        title="外部学习",
+        training_type="in_service",
+        mode="off_the_job",
+        date=dt.date(2015, 6, 30),
+        days=Decimal(10),
+        submitted_at=dt.datetime(2015, 7, 1, tzinfo=dt.UTC),
+        status="approved",
+        entry_id=old.id,
+    )
+
+    def zz_g1() -> float:
+        result = person_evaluate(p.id, year=2015, as_of=dt.date(2016, 1, 1))
+        return next(o.achieved for o in result.outcomes if o.rule == "zz-g1-annual")
+
+    assert zz_g1() == 75  # as hashed: both values taken as recorded
+    run_migration()
+    assert zz_g1() == 80  # 10 days × 8, converted now
+    assert ledger_verify().ok  # nothing hashed changed
