@@ -134,12 +134,14 @@ def test_reversal_cancels_and_replacement_counts(hr: Any, people: dict) -> None:
     )
     assert rev.subject_hours == {"law": D("-4.00")}
     assert replacement is not None and replacement.reason == "学时登记错误"
-    # What the correction left out is the original's (#9 item 5: one service builds it).
-    assert (replacement.title, replacement.training_type, replacement.days) == (
+    # What the correction left out is the original's (#9 item 5: one service builds it);
+    # its amounts are its own, as given: 60 学时 and no days (§8, #10 item 6).
+    assert (replacement.title, replacement.training_type, replacement.hours) == (
         "初任培训班",
         "initial",
-        D(8),
+        D(60),
     )
+    assert replacement.days is None
     totals = credits.entry_rows().filter(person_id=p.id, year=2026).aggregate(h=Sum("hours"))
     law = credits.subject_rows().filter(person_id=p.id, subject="law").aggregate(h=Sum("hours"))
     assert (totals["h"], law["h"]) == (D(60), D(6))
