@@ -18,8 +18,10 @@ reserved id blocks, so no row is read back to build another:
   flags, reporting dates (3 % hired in 2017–2018, the rest before the period), 0.5 %
   retired (with a retirement event), 2 % transferred between units in 2018, and one in
   four leaders promoted in 2017–2018 (appointment training triggered, CQ-T6b);
-- 20 ledger entries a person over 2016–2019 (3 + 3 + 13 + 1), online (hours) or
-  off-the-job / on-site / seminar (days × 7.5), initial training for the new hires,
+- 20 ledger entries a person over 2016–2019 (3 + 3 + 13 + 1), online (学时 only, as
+  recorded: days NULL, schema version 2 — the engine converts, issue #10 item 6) or class
+  results off-the-job / on-site / seminar (days and days × 7.5 学时, both recorded), initial
+  training for the new hires,
   appointment training for the promoted, and 2 % of people with their 19th entry a
   reversal of their 18th (`reverses` set, amounts and subject hours negated);
 - subject rows: law inside initial/appointment training (4 h) and on ~30 % of other
@@ -68,7 +70,7 @@ PER_PERSON = 20
 YEAR = 2018
 AS_OF = dt.date(2018, 12, 31)
 MARKER = "bench_compliance_data"
-GENERATOR_VERSION = 4  # bump when the generated data change: kept data are then rebuilt
+GENERATOR_VERSION = 5  # bump when the generated data change: kept data are then rebuilt
 TABLES = (
     "people_person",
     "people_careerevent",
@@ -331,14 +333,14 @@ def _generate(n_people: int, unit_ids: list[int]) -> tuple[int, int]:
         rows = (
             "SELECT g, n, k, ttype, mode, d,"
             " CASE WHEN mode = 'online' THEN online_hours ELSE class_days * 7.5 END AS hours,"
-            " CASE WHEN mode = 'online' THEN ROUND(online_hours / 7.5, 2)"
-            "  ELSE class_days END AS days"
+            " CASE WHEN mode = 'online' THEN NULL ELSE class_days END AS days"
             f" FROM ({mid}) AS b{_fence()}"
         )
         c.execute(
             "INSERT INTO credits_ledgerentry (id, person_id, seq, title, start_date, date, year,"
             " hours, days, training_type, mode, result, score, source_type, source_ref,"
-            " reverses_id, reason, evidence, recorded_by_id, recorded_at, prev_hash, hash) "
+            " reverses_id, reason, evidence, recorded_by_id, recorded_at, schema_version,"
+            " prev_hash, hash) "
             f"SELECT {e0} + g, {p0} + n, k,"
             " CASE WHEN mode = 'online' THEN '网络课程 ' || k ELSE '培训班 ' || k END, NULL, d,"
             f" {_year_of('d')}, hours, days, ttype, mode,"
@@ -346,7 +348,7 @@ def _generate(n_people: int, unit_ids: list[int]) -> tuple[int, int]:
             " CASE WHEN mode = 'online' THEN 'online_course' ELSE 'class' END,"
             f" CASE WHEN mode = 'online' THEN 'course:' || g ELSE 'class:' || (g / 7) || ':' || k"
             "  END, NULL, '', '', NULL,"
-            f" {now}, CASE WHEN k = 1 THEN '' ELSE {HASH} END, {HASH}"
+            f" {now}, 2, CASE WHEN k = 1 THEN '' ELSE {HASH} END, {HASH}"
             f" FROM ({rows}) AS e"
         )
         _say(f"  {n_entries} ledger entries")
