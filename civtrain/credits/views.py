@@ -27,6 +27,7 @@ from civtrain.credits.data import (
     ClaimStatus,
     Correction,
     SourceType,
+    recorded,
 )
 from civtrain.people import api as people_api
 
@@ -150,7 +151,9 @@ def reverse_page(request: HttpRequest, entry_id: int) -> HttpResponse:
             messages.success(request, _("已冲正该记录。"))
             return redirect("credits:record", person_id=entry.person_id)
     person = people_api.person_data(entry.person_id)
-    return render(request, "credits/reverse.html", _labels(entry=entry, person=person, form=form))
+    hours, days = recorded(entry.hours, entry.days, entry.derived)  # as recorded (#10 item 6)
+    context = _labels(entry=entry, person=person, form=form, hours=hours, days=days)
+    return render(request, "credits/reverse.html", context)
 
 
 class ClaimForm(forms.Form):
