@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.core.models import AuditEvent
 from civtrain.credits import api as credits
 from civtrain.credits import ledger
@@ -32,7 +33,7 @@ def run_migration() -> None:
 def old_entry(person_id: int, ref: str, source_type: str, hours: str, days: str) -> Any:
     """An entry as the old writer stored it: version 1, both values (one converted by it)."""
     return credits.credit_entry_record(
-        actor=None,
+        actor=SYSTEM,
         person_id=person_id,
         title=f"旧记录{ref}",
         date=dt.date(2019, 5, 1),
@@ -83,7 +84,7 @@ def test_old_entries_are_marked_and_still_verify(people: dict, monkeypatch: Any)
         entry_id=claim_entry.id,
     )
     reversal, _ = credits.credit_entry_reverse(
-        actor=None, entry_id=written["old:0"].id, reason="错"
+        actor=SYSTEM, entry_id=written["old:0"].id, reason="错"
     )
     monkeypatch.undo()
     assert ledger.current().version == 2
@@ -119,14 +120,14 @@ def test_the_evaluating_set_converts_what_the_migration_marked(tree: Any, monkey
     from civtrain.compliance.api import conversions_cache_clear, person_evaluate, rulesets_install
 
     rulesets_install(
-        actor=None,
+        actor=SYSTEM,
         bindings=[("zhengzhou-2014", "C2", dt.date(2014, 1, 1), dt.date(2016, 12, 31))],
     )
     conversions_cache_clear()
     p = testing.make_person(tree["U3"])
     monkeypatch.delitem(ledger.VERSIONS, 2)
     old = credits.credit_entry_record(
-        actor=None,
+        actor=SYSTEM,
         person_id=p.id,
         title="外部学习",
         date=dt.date(2015, 6, 30),
