@@ -1,5 +1,6 @@
 """The API and pages show each actor what their scope allows, with the engine's sentences."""
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_hr_page_lists_people_by_risk(
     bound: dict[str, OrgNodeData], actors: dict[str, Any]
 ) -> None:
     # the day after the year: §8 "Deadlines", its amounts are missed from this day
-    clock.freeze(clock.now().replace(year=2019, month=1, day=1))
+    clock.freeze(dt.datetime(2019, 1, 1, 10, 0, tzinfo=clock.TZ))
     _people(bound)
     ok = make_person(bound["U1"], name="达标丙")
     entry(ok.id, "2018-04-01", hours=95, subjects={"ethics": 2})
@@ -116,7 +117,7 @@ def test_units_page_aggregates_snapshots_with_drill_down(
 
 
 def test_learner_home_shows_progress_bars(bound: dict[str, OrgNodeData]) -> None:
-    clock.freeze(clock.now().replace(year=2018, month=6, day=30))
+    clock.freeze(dt.datetime(2018, 6, 30, 10, 0, tzinfo=clock.TZ))
     u1, _ = _people(bound)
     client = Client()
     client.force_login(User.objects.get(person__pk=u1.id))

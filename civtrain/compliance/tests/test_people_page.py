@@ -2,6 +2,7 @@
 and the same rows whether they come from the stored snapshots or a live evaluation; units
 shown by a name people recognise (item 3), requirements by their Chinese titles (item 6)."""
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -25,7 +26,7 @@ def city(bound: dict[str, OrgNodeData], actors: dict[str, Any]) -> Client:
     """60 people of 重庆 in 2018, seen on 1 January 2019 (§8 "Deadlines": the year's amounts
     are missed from this day): a third met the 90 h (CQ-T1), a third fell short, a third of
     the law-enforcement staff lack the law hours (CQ-T4b)."""
-    clock.freeze(clock.now().replace(year=2019, month=1, day=1))
+    clock.freeze(dt.datetime(2019, 1, 1, 10, 0, tzinfo=clock.TZ))
     units = [bound["U1"], bound["U1-1"], bound["U2"]]
     for i in range(PEOPLE):
         person = make_person(units[i % 3], name=f"人员{i:02d}", law_enforcement=i % 3 == 2)
@@ -184,7 +185,7 @@ def test_the_units_page_exports_its_table(city: Client) -> None:
 
 
 def test_hr_home_says_who_is_behind_and_links_to_them(city: Client, actors: dict[str, Any]) -> None:
-    clock.freeze(clock.now().replace(year=2018, month=12, day=31))  # the deadline's own day
+    clock.freeze(dt.datetime(2018, 12, 31, 10, 0, tzinfo=clock.TZ))  # the deadline's own day
     call_command("compliance", "--year", "2018", "--as-of", "2018-12-31", "--store",
                  stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
     hr = Client()

@@ -414,7 +414,7 @@ def test_learner_page_shows_the_credits_beside_the_hours(bound: dict[str, OrgNod
     from civtrain.accounts.api import User
     from civtrain.core import clock
 
-    clock.freeze(clock.now().replace(year=2015, month=12, day=1))
+    clock.freeze(dt.datetime(2015, 12, 1, 10, 0, tzinfo=clock.TZ))
     p = _zhengzhou_person(bound)
     context = learner_progress_context(p.id)
     assert context["credits_label"] == "120.5"

@@ -1,6 +1,7 @@
 """Journey (issue #11 item 2): a city official pages through the compliance list, filters it,
 saves the filter under a name and applies it again later."""
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -20,7 +21,7 @@ PEOPLE = 240  # enough for 重庆 to fill more than one page of 50
 def demo(live_server: Any, settings: Any) -> DemoContext:
     """The conftest's demo, larger."""
     settings.CIVTRAIN_JOBS_INLINE = True
-    clock.freeze(clock.now().replace(year=AS_OF.year, month=AS_OF.month, day=AS_OF.day))
+    clock.freeze(dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10, 0, tzinfo=clock.TZ))
     with transaction.atomic():
         testing.reseed_migration_data()
         return run_all(DemoContext(seed=1, people=PEOPLE, as_of=AS_OF))
