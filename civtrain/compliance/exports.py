@@ -219,11 +219,15 @@ def people_table(actor: Actor, params: dict[str, Any]) -> Table:
     )
     count = len(rows) if isinstance(rows, list) else rows.count()
 
+    unit_ids = (
+        {r["unit_id"] for r in rows}
+        if isinstance(rows, list)
+        else set(rows.order_by().values_list("unit_id", flat=True).distinct())
+    )
+    labels = org_labels(unit_ids)  # one read for every unit, not one per unit met
+
     def lines() -> Iterable[list[Any]]:
-        labels: dict[int, str] = {}
         for row in rows if isinstance(rows, list) else rows.iterator():
-            if row["unit_id"] not in labels:
-                labels.update(org_labels([row["unit_id"]]))
             open_ = [o for o in row["outcomes"] if o["status"] in ("missed", "not_yet")]
             linkage = row["linkage"]
             yield [

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core import clock, files, jobs
+from civtrain.core import exports as table_exports
 from civtrain.core.actors import Actor
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import NotFound, PermissionDenied
@@ -253,22 +254,9 @@ def export_job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
     return job
 
 
-def export_expires_at(job: BackgroundJob) -> dt.datetime | None:
-    value = (job.report or {}).get("expires_at")
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def export_available(job: BackgroundJob) -> bool:
-    """Finished, not yet expired, and the file still on disk."""
-    expires = export_expires_at(job)
-    name = (job.report or {}).get("file")
-    return (
-        job.status == BackgroundJob.Status.DONE
-        and bool(name)
-        and expires is not None
-        and clock.now() < expires
-        and (export_dir() / str(name)).is_file()
-    )
+# The same rule as every list export's (core.exports): finished, not expired, file on disk.
+export_expires_at = table_exports.expires_at
+export_available = table_exports.available
 
 
 @dataclass(frozen=True)

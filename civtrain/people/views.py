@@ -553,6 +553,8 @@ def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
         raise Http404(_("导出任务不存在或无权查看")) from None
     return {
         "job": job,
+        "progress_url": reverse("people:export_progress", args=[job.pk]),
+        "download_url": reverse("people:export_download", args=[job.pk]),
         "available": export_available(job),
         "expires_at": export_expires_at(job),
         "immediate_max": IMMEDIATE_MAX,

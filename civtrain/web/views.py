@@ -367,6 +367,8 @@ def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpRespon
 def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
     job = exports.table_export_job_get(actor=request.user, job_id=job_id)
     return {
+        "progress_url": reverse("web:export_progress", args=[job.pk]),
+        "download_url": reverse("web:export_download", args=[job.pk]),
         "job": job,
         "available": exports.available(job),
         "expires_at": exports.expires_at(job),
