@@ -21,6 +21,7 @@ urlpatterns = [
     path("classes/", include("civtrain.classes.urls")),
     path("enrolment/", include("civtrain.enrolment.urls")),
     path("compliance/", include("civtrain.compliance.urls")),
+    path("inbox/", include("civtrain.inbox.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

@@ -173,6 +173,18 @@ def person_ids_existing(person_ids: list[int]) -> set[int]:
     return set(Person.objects.filter(pk__in=person_ids).values_list("pk", flat=True))
 
 
+def user_ids_of_people(person_ids: Iterable[int]) -> list[int]:
+    """The login accounts of the people named (people without one are left out; unscoped:
+    for trusted callers such as the inbox, whose senders checked scope)."""
+    ids = list(set(person_ids))
+    found: list[int] = []
+    for start in range(0, len(ids), 1000):  # bounded IN lists on every database
+        found += Person.objects.filter(
+            pk__in=ids[start : start + 1000], user_id__isnull=False
+        ).values_list("user_id", flat=True)
+    return found
+
+
 def person_ids_by_id_number(id_numbers: Iterable[str]) -> dict[str, int]:
     """Person ids keyed by clear ID number, for bulk imports; unknown numbers are left out."""
     from civtrain.core import crypto

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from civtrain.accounts.api import actor_scope
+from civtrain.inbox.api import unread_count
 from civtrain.web.navigation import menu_for
 
 
@@ -15,6 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "actor_roles": []}
     scope = actor_scope(user)
     return {
-        "nav_items": menu_for(scope, request.path),
+        "nav_items": menu_for(scope, request.path, {"inbox:list": unread_count(user)}),
         "actor_roles": sorted(_(r.label) for r in scope.roles),
     }

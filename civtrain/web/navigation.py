@@ -47,12 +47,16 @@ MENU: list[NavItem] = [
     NavItem(
         _("我的 API 令牌"), "accounts:tokens", "key", tuple(r for r in Role if r != Role.LEARNER)
     ),
+    NavItem(_("站内消息"), "inbox:list", "mail", ALL_ROLES),
     NavItem(_("修改密码"), "accounts:password_change", "lock", ALL_ROLES),
 ]
 
 
-def menu_for(scope: ActorScope, current_path: str = "") -> list[dict[str, object]]:
-    """Entries the actor's roles allow; `active` marks the one the current page lies under."""
+def menu_for(
+    scope: ActorScope, current_path: str = "", badges: dict[str, int] | None = None
+) -> list[dict[str, object]]:
+    """Entries the actor's roles allow; `active` marks the one the current page lies under;
+    `badges` puts a count beside an entry (by its url name), e.g. unread messages."""
     items: list[dict[str, object]] = []
     for item in MENU:
         if not scope.has(*item.roles):
@@ -61,7 +65,15 @@ def menu_for(scope: ActorScope, current_path: str = "") -> list[dict[str, object
             url = reverse(item.url_name)
         except NoReverseMatch:  # the app behind the entry is not installed yet
             continue
-        items.append({"label": str(item.label), "url": url, "icon": item.icon, "active": False})
+        items.append(
+            {
+                "label": str(item.label),
+                "url": url,
+                "icon": item.icon,
+                "active": False,
+                "badge": (badges or {}).get(item.url_name, 0),
+            }
+        )
     # The longest menu URL that prefixes the current path wins ("/" only matches itself).
     best = max(
         (

@@ -36,6 +36,7 @@ CIVTRAIN_APPS = [
     "civtrain.classes",
     "civtrain.enrolment",
     "civtrain.compliance",
+    "civtrain.inbox",
 ]
 
 INSTALLED_APPS = [

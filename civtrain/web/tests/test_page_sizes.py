@@ -32,6 +32,7 @@ NOT_REACHED_BY_GET = {
     "enrolment/enrolments/<int:enrolment_id>/admit/": "POST from the roster's waitlist",
     "enrolment/inbox/messages/<int:message_id>/acknowledge/": "POST from the inbox",
     "enrolment/inbox/<int:notice_id>/acknowledge/": "POST from the inbox",
+    "inbox/<int:message_id>/open/": "POST from a message in the personal inbox",
     "enrolment/leave/<int:leave_id>/decide/": "POST from the leave list",
     "enrolment/sessions/<int:session_id>/mark/<int:enrolment_id>/": "POST from the grid",
     "i18n/setlang/": "POST from the language switch",
