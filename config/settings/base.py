@@ -37,6 +37,7 @@ CIVTRAIN_APPS = [
     "civtrain.enrolment",
     "civtrain.compliance",
     "civtrain.inbox",
+    "civtrain.learning",
 ]
 
 INSTALLED_APPS = [
@@ -261,3 +262,15 @@ LOGGING = {
 
 # API tokens expire (#8 item 13): days a new token is valid unless its creator says otherwise.
 CIVTRAIN_TOKEN_DAYS = env.int("CIVTRAIN_TOKEN_DAYS", default=90)
+
+# Earned time of online courses (PR-3, ADR 0016): the playback speed cap (the platform's, and
+# per city code, e.g. CIVTRAIN_LEARNING_SPEED_CAPS=C1=1.25), the daily cap on earned hours,
+# and the attention check's random interval in minutes of earned time ("0,0": none).
+CIVTRAIN_LEARNING_SPEED_CAP = env.float("CIVTRAIN_LEARNING_SPEED_CAP", default=1.0)
+CIVTRAIN_LEARNING_SPEED_CAPS = env.dict(
+    "CIVTRAIN_LEARNING_SPEED_CAPS", cast={"value": float}, default={}
+)
+CIVTRAIN_LEARNING_DAILY_CAP_HOURS = env.float("CIVTRAIN_LEARNING_DAILY_CAP_HOURS", default=6)
+CIVTRAIN_LEARNING_CHECK_MINUTES = tuple(
+    env.list("CIVTRAIN_LEARNING_CHECK_MINUTES", cast=int, default=[5, 15])
+)

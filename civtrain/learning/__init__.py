@@ -1,0 +1,1 @@
+"""Online learning (#12): courses, the annual plan, courseware, earned time, completion."""

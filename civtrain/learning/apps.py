@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LearningConfig(AppConfig):
+    name = "civtrain.learning"
+    verbose_name = "Online learning"
