@@ -38,6 +38,7 @@ CIVTRAIN_APPS = [
     "civtrain.compliance",
     "civtrain.inbox",
     "civtrain.learning",
+    "civtrain.scorm",
 ]
 
 INSTALLED_APPS = [
@@ -196,6 +197,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # SCORM packages' files (ADR 0017): outside MEDIA_ROOT, served only through the app,
+    # to the learners and authors who may see them.
+    "scorm": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "scorm"},
+    },
 }
 
 # Background work: Celery on Redis in production; in the embedded default tasks run

@@ -9,6 +9,7 @@ PASSWORD_HASHERS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "scorm": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 LANGUAGE_CODE = "zh-hans"
 CELERY_TASK_ALWAYS_EAGER = True

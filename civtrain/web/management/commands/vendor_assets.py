@@ -20,6 +20,10 @@ ASSETS = [
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
     ("alpinejs/dist/cdn.min.js", "alpinejs/alpine.min.js"),
     ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
+    # The SCORM 1.2 / 2004 runtime API of the player page (civtrain.scorm, ADR 0017), with the
+    # source map it names (collectstatic's manifest storage needs it).
+    ("scorm-again/dist/scorm-again.min.js", "scorm-again/scorm-again.min.js"),
+    ("scorm-again/dist/scorm-again.min.js.map", "scorm-again/scorm-again.min.js.map"),
 ]
 
 
