@@ -31,6 +31,7 @@ from bench.roster import _server_cpu, _server_pid
 from civtrain.accounts.api import SYSTEM
 from civtrain.catalogue.data import DEFAULT_SUBJECTS, TRAINING_TYPE_LABELS, TrainingType
 from civtrain.core import crypto, tabular
+from civtrain.core.audit_chain import audit_purge_declare
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import write_table
 from civtrain.credits import imports, integrity, ledger, services
@@ -166,6 +167,7 @@ def _bench_people(size: int) -> Iterator[list[int]]:
                     unit,
                 )
             cursor.execute("DELETE FROM people_person WHERE unit_id = %s", unit)
+            audit_purge_declare(cursor)
             cursor.execute("DELETE FROM core_auditevent WHERE id > %s", [first_audit])
             cursor.execute(
                 "DELETE FROM organisations_orgnode WHERE id = %s", [nodes[f"{PREFIX}-U"]]

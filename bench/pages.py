@@ -22,6 +22,7 @@ from django.test import Client, override_settings
 from bench import Measurement, benchmark, timer
 from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
 from civtrain.core import crypto
+from civtrain.core.audit_chain import audit_purge_declare
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 from civtrain.people.data import id_check_digit, mask_id_number
 from civtrain.people.models import ID_CONTEXT, Person
@@ -105,6 +106,7 @@ def _bench_city(size: int) -> Iterator[tuple[dict[str, int], Any]]:
             cursor.execute(f"DELETE FROM people_person WHERE unit_id IN ({marks})", ids)
             cursor.execute("DELETE FROM accounts_roleassignment WHERE user_id = %s", [user.pk])
             cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
+            audit_purge_declare(cursor)
             cursor.execute("DELETE FROM core_auditevent WHERE object_label LIKE %s", ["%基准%"])
             for code in sorted(nodes, key=lambda c: -c.count("-")):
                 cursor.execute("DELETE FROM organisations_orgnode WHERE id = %s", [nodes[code]])

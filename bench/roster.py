@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from bench import Measurement, benchmark, timer
 from civtrain.accounts.api import SYSTEM
 from civtrain.core import crypto
+from civtrain.core.audit_chain import audit_purge_declare
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import cyclic_gc_paused, write_table
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
@@ -139,6 +140,7 @@ def _clean(nodes: dict[str, int], first_audit: int) -> None:
         _clean_people(unit_ids)
         with connection.cursor() as cursor:
             # Audit rows are append-only inside the app; the bench removes its own with SQL.
+            audit_purge_declare(cursor)
             cursor.execute("DELETE FROM core_auditevent WHERE id > %s", [first_audit])
             for code in sorted(nodes, key=lambda c: -c.count("-")):
                 cursor.execute("DELETE FROM organisations_orgnode WHERE id = %s", [nodes[code]])

@@ -17,6 +17,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = (
     "civtrain.core.jobs",
     "civtrain.core.files",
+    "civtrain.core.audit_chain",
     "civtrain.credits.tasks",
     "civtrain.compliance.tasks",
 )

@@ -58,6 +58,12 @@ class AuditEvent(AppendOnlyModel):
     # one column maintained after insert (re-filed when its subtree moves, see above).
     org_path = models.CharField(max_length=255, blank=True)  # indexed in Meta
     changes = models.JSONField(default=dict, blank=True)
+    # The audit chain (#17 item 3, ADR 0025): set once by core.audit_chain's sealer, in the
+    # order rows are sealed; hash = SHA-256(previous hash ‖ evidence). Never changed after.
+    # No index on either: imports write an audit row per person (bench/roster.py), and only
+    # the sealer and verify-audit read them, each in one pass.
+    seal_seq = models.BigIntegerField(null=True, blank=True)
+    seal_hash = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -118,3 +124,22 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class AuditSeal(AppendOnlyModel):
+    """One sealing run: the chain's head after it. verify-audit checks the rows against the
+    latest seal, so a row removed from the end of the chain is noticed too (ADR 0025)."""
+
+    at = models.DateTimeField()
+    head_seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    rows = models.IntegerField()  # sealed by this run
+    # The highest row id sealed so far: a later run scans from the value of the last seal
+    # older than the longest transaction (rows commit out of id order).
+    max_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-head_seq"]
+
+    def __str__(self) -> str:
+        return f"seal {self.head_seq} {self.head_hash[:12]}"

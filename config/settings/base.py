@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": dt.timedelta(seconds=COMPLIANCE_REFRESH_SECONDS),
         "options": {"expires": max(COMPLIANCE_REFRESH_SECONDS, 60)},
     },
+    # The audit chain (#17 item 3, core.audit_chain): rows committed since the last run sealed.
+    "audit-seal": {
+        "task": "core.audit_seal",
+        "schedule": dt.timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
     "files-purge-hourly": {
         "task": "core.files_purge",

@@ -1,0 +1,166 @@
+"""The audit trail is chained and guarded (#17 item 3, GB/T 22239-2019 8.1.4.3): an audit row
+edited or deleted directly in the database is found by `civtrain verify-audit`, which exits
+non-zero naming the first broken row; on PostgreSQL the database itself refuses the change."""
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from civtrain.core import clock
+from civtrain.core.audit import audit_record, audit_record_many
+from civtrain.core.audit_chain import audit_purge_declare, audit_seal, audit_verify
+from civtrain.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+def sql(statement: str, params: list[Any]) -> None:
+    """A change made behind the platform's back; on PostgreSQL with the guard switched off,
+    as a database owner could."""
+    with connection.cursor() as cursor:
+        if ON_POSTGRESQL:
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER civtrain_audit_guard")
+        cursor.execute(statement, params)
+        if ON_POSTGRESQL:
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER civtrain_audit_guard")
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("verify_audit", *args, stdout=out)
+    except CommandError as exc:
+        return 1, f"{out.getvalue()}{exc}"
+    return 0, out.getvalue()
+
+
+@pytest.fixture
+def events() -> list[AuditEvent]:
+    for n in range(3):
+        audit_record(
+            actor=None,
+            action="person.update",
+            object_type="person",
+            object_id=n,
+            object_label=f"人员{n}",
+            changes={"rank": ["一级科员", "四级主任科员"], "n": n},
+        )
+    audit_record_many(
+        actor=None,
+        action="person.create",
+        object_type="person",
+        items=[(10 + n, f"新人{n}", "", {"name": f"新人{n}"}) for n in range(3)],
+    )
+    return list(AuditEvent.objects.order_by("id"))
+
+
+def test_an_intact_trail_verifies_and_every_row_is_sealed(events: list[AuditEvent]) -> None:
+    code, out = run()
+    assert code == 0
+    assert f"审计记录 {len(events)} 条，已封存 {len(events)} 条" in out
+    assert "审计链完整" in out
+    # Sealed once: a second run seals nothing new and still verifies.
+    assert audit_seal() == 0
+    assert audit_verify().ok
+
+
+def test_an_edited_row_is_named(events: list[AuditEvent]) -> None:
+    audit_seal()
+    target = events[2]
+    sql("UPDATE core_auditevent SET object_label = %s WHERE id = %s", ["别人", target.pk])
+    code, out = run()
+    assert code == 1
+    assert f"审计记录 #{target.pk} 的内容与封存时不一致" in out
+
+
+def test_a_changed_time_or_change_set_is_an_edit(events: list[AuditEvent]) -> None:
+    audit_seal()
+    sql("UPDATE core_auditevent SET at = %s WHERE id = %s", [clock.now(), events[0].pk])
+    [problem] = audit_verify().problems
+    assert problem.row_id == events[0].pk
+
+
+def test_a_row_deleted_in_the_middle_leaves_a_hole(events: list[AuditEvent]) -> None:
+    audit_seal()
+    sql("DELETE FROM core_auditevent WHERE id = %s", [events[1].pk])
+    code, out = run("--no-seal")
+    assert code == 1
+    assert "封存序号 2 至 2 的记录已被删除" in out
+
+
+def test_a_row_cut_from_the_end_is_noticed(events: list[AuditEvent]) -> None:
+    audit_seal()
+    sql("DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk])
+    code, out = run()
+    assert code == 1
+    assert "末尾的记录已被删除" in out
+
+
+def test_org_path_refiling_is_not_an_edit(events: list[AuditEvent]) -> None:
+    """The one column moved after insert (AuditEvent): the subtree index, not evidence."""
+    audit_seal()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET org_path = %s", ["C1/D9/"])
+    assert audit_verify().ok
+
+
+def test_a_row_inserted_behind_the_platform_and_left_unsealed_is_reported(
+    events: list[AuditEvent],
+) -> None:
+    audit_seal()
+    long_ago = clock.now() - dt.timedelta(hours=3)
+    sql(
+        "INSERT INTO core_auditevent (at, actor_label, action, object_type, object_id, "
+        "object_label, org_path, changes) VALUES (%s, 'x', 'x', 'x', '', '', '', '{}')",
+        [long_ago],
+    )
+    code, out = run("--no-seal")
+    assert code == 1 and "写入已久仍未封存" in out
+
+
+def test_json_output_names_the_first_broken_row(events: list[AuditEvent]) -> None:
+    audit_seal()
+    sql("UPDATE core_auditevent SET action = %s WHERE id = %s", ["x", events[3].pk])
+    code, out = run("--format", "json")
+    assert code == 1
+    assert f'"row_id": {events[3].pk}' in out and '"ok": false' in out
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the database-level guard is PostgreSQL's")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE core_auditevent SET object_label = 'x' WHERE id = %s",
+        "UPDATE core_auditevent SET changes = '{}' WHERE id = %s",
+        "UPDATE core_auditevent SET seal_hash = 'x' WHERE id = %s",
+        "DELETE FROM core_auditevent WHERE id = %s",
+    ],
+)
+def test_postgresql_refuses_changes_to_evidence_and_seals(
+    events: list[AuditEvent], statement: str
+) -> None:
+    audit_seal()
+    with (
+        pytest.raises(DatabaseError, match="audit"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement, [events[0].pk])
+    assert audit_verify().ok
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the database-level guard is PostgreSQL's")
+def test_a_declared_purge_may_delete_and_the_chain_still_shows_it(
+    events: list[AuditEvent],
+) -> None:
+    audit_seal()
+    with transaction.atomic(), connection.cursor() as cursor:
+        audit_purge_declare(cursor)
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [events[0].pk])
+    [problem] = audit_verify().problems
+    assert "封存序号 1 至 1 的记录已被删除" in problem.reason
