@@ -16,18 +16,23 @@ owner does around them.
 """
 
 import datetime as dt
+import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
 from civtrain.core import clock
-from civtrain.core.models import AuditEvent, AuditSeal
+from civtrain.core.errors import ValidationFailed
+from civtrain.core.models import AuditArchive, AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
 BATCH = 5000
@@ -151,7 +156,8 @@ def audit_verify() -> AuditReport:
     changes every later hash, so later rows say nothing new), a chain that stops short of
     the latest seal, and rows left unsealed for longer than a transaction may last."""
     report = AuditReport(rows=AuditEvent.objects.count())
-    seq, head = 0, GENESIS
+    archive = AuditArchive.objects.order_by("-upto_seq").first()
+    seq, head = (archive.upto_seq, archive.head_hash) if archive else (0, GENESIS)
     rows = (
         AuditEvent.objects.filter(seal_seq__isnull=False)
         .order_by("seal_seq")
@@ -201,4 +207,118 @@ def audit_verify() -> AuditReport:
                 stale.pk, None, f"审计记录 #{stale.pk} 写入已久仍未封存（可能是绕过平台写入的）"
             )
         )
+    return report
+
+
+@dataclass
+class ArchiveResult:
+    rows: int
+    from_seq: int
+    upto_seq: int
+    path: Path
+
+
+def audit_archive(*, before: dt.datetime, out: Path) -> ArchiveResult:
+    """Move the chain's oldest rows, all older than `before`, into a gzipped NDJSON file and
+    out of the database, leaving an AuditArchive record (ranges, end hashes, file digest) so
+    verification goes on from where the file ends. Refuses to go nearer than
+    CIVTRAIN_AUDIT_ONLINE_DAYS to today. The file is complete on disk before the rows go."""
+    limit = clock.now() - dt.timedelta(days=settings.CIVTRAIN_AUDIT_ONLINE_DAYS)
+    if before > limit:
+        raise ValidationFailed(
+            f"审计记录须在线保存至少 {settings.CIVTRAIN_AUDIT_ONLINE_DAYS} 天："
+            f"只能归档 {limit:%Y-%m-%d} 之前的记录"
+        )
+    audit_seal()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('civtrain.audit_seal'))")
+        last = AuditArchive.objects.order_by("-upto_seq").first()
+        from_seq, from_hash = (last.upto_seq + 1, last.head_hash) if last else (1, GENESIS)
+        # The archive is a prefix of the chain: it stops before the first row not old enough.
+        newer = AuditEvent.objects.filter(seal_seq__isnull=False, at__gte=before)
+        stop = newer.order_by("seal_seq").values_list("seal_seq", flat=True).first()
+        sealed_max = AuditEvent.objects.aggregate(m=Max("seal_seq"))["m"] or 0
+        upto_seq = (stop - 1) if stop is not None else sealed_max
+        if upto_seq < from_seq:
+            raise ValidationFailed(f"{before:%Y-%m-%d} 之前没有尚未归档的审计记录")
+        rows = (
+            AuditEvent.objects.filter(seal_seq__gte=from_seq, seal_seq__lte=upto_seq)
+            .order_by("seal_seq")
+            .values(*EVIDENCE, "org_path", "seal_seq", "seal_hash")
+            .iterator(chunk_size=BATCH)
+        )
+        digest, count, head = _write_archive(out, rows)
+        if count != upto_seq - from_seq + 1:
+            raise ValidationFailed("审计链有缺口，不能归档：请先运行 verify-audit 查明")
+        AuditArchive.objects.create(
+            at=clock.now(),
+            before=before,
+            from_seq=from_seq,
+            upto_seq=upto_seq,
+            from_hash=from_hash,
+            head_hash=head,
+            file_name=out.name,
+            file_sha256=digest,
+        )
+        with connection.cursor() as cursor:
+            audit_purge_declare(cursor)
+            cursor.execute(
+                "DELETE FROM core_auditevent WHERE seal_seq BETWEEN %s AND %s",
+                [from_seq, upto_seq],
+            )
+    return ArchiveResult(rows=count, from_seq=from_seq, upto_seq=upto_seq, path=out)
+
+
+def _write_archive(out: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, int, str]:
+    """Write the rows as gzipped NDJSON through a temporary file, flushed to disk before it
+    takes its name; return the file's SHA-256, the row count and the last seal hash."""
+    partial = out.with_name(out.name + ".partial")
+    count, head = 0, ""
+    with gzip.open(partial, "wt", encoding="utf-8") as f:
+        for row in rows:
+            doc = json.loads(evidence(row))
+            doc.update(
+                org_path=row["org_path"], seal_seq=row["seal_seq"], seal_hash=row["seal_hash"]
+            )
+            f.write(json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n")
+            count, head = count + 1, row["seal_hash"]
+    with open(partial, "rb") as raw:
+        os.fsync(raw.fileno())
+        digest = hashlib.file_digest(raw, "sha256").hexdigest()
+    partial.replace(out)
+    return digest, count, head
+
+
+def audit_archive_verify(path: Path) -> AuditReport:
+    """Check an archive file on its own against its AuditArchive record: its digest, and
+    the chain from the record's from_hash to its head_hash."""
+    report = AuditReport()
+    with open(path, "rb") as raw:
+        digest = hashlib.file_digest(raw, "sha256").hexdigest()
+    record = AuditArchive.objects.filter(file_sha256=digest).first()
+    if record is None:
+        report.problems.append(
+            AuditProblem(None, None, f"{path.name} 不是本平台登记过的审计归档，或已被改动")
+        )
+        return report
+    seq, head = record.from_seq - 1, record.from_hash
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            report.rows += 1
+            row["at"] = dt.datetime.fromisoformat(row["at"])
+            head = link(head, row)
+            seq += 1
+            if row["seal_seq"] != seq or head != row["seal_hash"]:
+                report.problems.append(
+                    AuditProblem(
+                        row["id"], row["seal_seq"], f"归档中的审计记录 #{row['id']} 与封存时不一致"
+                    )
+                )
+                return report
+            report.sealed += 1
+    if (seq, head) != (record.upto_seq, record.head_hash):
+        report.problems.append(AuditProblem(None, seq, "归档文件不完整"))
     return report

@@ -143,3 +143,24 @@ class AuditSeal(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"seal {self.head_seq} {self.head_hash[:12]}"
+
+
+class AuditArchive(AppendOnlyModel):
+    """Audit rows moved out of the database into a file (`civtrain audit-archive`): the chain
+    range they covered, the hashes at both ends and the file's digest, so verification
+    continues from `head_hash` and the file can be checked on its own (ADR 0025)."""
+
+    at = models.DateTimeField()
+    before = models.DateTimeField()  # every archived row is older than this
+    from_seq = models.BigIntegerField()
+    upto_seq = models.BigIntegerField()
+    from_hash = models.CharField(max_length=64)  # the link before from_seq
+    head_hash = models.CharField(max_length=64)  # seal_hash of upto_seq
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-upto_seq"]
+
+    def __str__(self) -> str:
+        return f"archive {self.from_seq}–{self.upto_seq} {self.file_name}"

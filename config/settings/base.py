@@ -262,6 +262,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 CIVTRAIN_FILE_RETENTION_HOURS = env.float("CIVTRAIN_FILE_RETENTION_HOURS", default=24)
+# Audit rows stay in the database at least this long before `civtrain audit-archive` may move
+# them to a file (GB/T 22239-2019 8.1.4.3 asks for six months; #17 item 3, ADR 0025).
+CIVTRAIN_AUDIT_ONLINE_DAYS = env.int("CIVTRAIN_AUDIT_ONLINE_DAYS", default=183)
 
 LOGGING = {
     "version": 1,

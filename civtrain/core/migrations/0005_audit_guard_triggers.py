@@ -26,8 +26,8 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'audit records cannot be deleted (%, id %)', TG_TABLE_NAME, OLD.id;
   END IF;
-  IF TG_TABLE_NAME = 'core_auditseal' THEN
-    RAISE EXCEPTION 'audit seals cannot be changed (id %)', OLD.id;
+  IF TG_TABLE_NAME <> 'core_auditevent' THEN
+    RAISE EXCEPTION 'audit seals and archives cannot be changed (%, id %)', TG_TABLE_NAME, OLD.id;
   END IF;
   IF ROW({', '.join('NEW.' + c.strip() for c in EVIDENCE.split(','))})
      IS DISTINCT FROM ROW({', '.join('OLD.' + c.strip() for c in EVIDENCE.split(','))}) THEN

@@ -3,6 +3,7 @@ edited or deleted directly in the database is found by `civtrain verify-audit`, 
 non-zero naming the first broken row; on PostgreSQL the database itself refuses the change."""
 
 import datetime as dt
+import gzip
 import io
 from typing import Any
 
@@ -164,3 +165,48 @@ def test_a_declared_purge_may_delete_and_the_chain_still_shows_it(
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [events[0].pk])
     [problem] = audit_verify().problems
     assert "封存序号 1 至 1 的记录已被删除" in problem.reason
+
+
+def _aged(events: list[AuditEvent], days: int) -> None:
+    """Date the first rows back, as if written `days` ago (before they are sealed)."""
+    for event in events[:4]:
+        sql(
+            "UPDATE core_auditevent SET at = %s WHERE id = %s",
+            [clock.now() - dt.timedelta(days=days), event.pk],
+        )
+
+
+def test_old_rows_archive_to_a_file_and_the_chain_goes_on(
+    events: list[AuditEvent], tmp_path: Any
+) -> None:
+    _aged(events, 400)
+    out = tmp_path / "audit.ndjson.gz"
+    day = (clock.now() - dt.timedelta(days=200)).date().isoformat()
+    call_command("audit_archive", "--before", day, "--out", str(out), stdout=io.StringIO())
+    assert AuditEvent.objects.count() == len(events) - 4
+    assert audit_verify().ok
+    code, text = run("--archive", str(out))
+    assert code == 0 and "已封存 4 条" in text
+    # A new row after the archive is sealed onto the same chain.
+    audit_record(actor=None, action="x.y", object_type="x")
+    assert run()[0] == 0
+
+
+def test_an_altered_archive_file_is_refused(events: list[AuditEvent], tmp_path: Any) -> None:
+    _aged(events, 400)
+    out = tmp_path / "audit.ndjson.gz"
+    day = (clock.now() - dt.timedelta(days=200)).date().isoformat()
+    call_command("audit_archive", "--before", day, "--out", str(out), stdout=io.StringIO())
+    lines = gzip.decompress(out.read_bytes()).decode().splitlines()
+    lines[1] = lines[1].replace("人员1", "别人")
+    forged = tmp_path / "forged.ndjson.gz"
+    forged.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    code, text = run("--archive", str(forged))
+    assert code == 1 and "不是本平台登记过的审计归档" in text
+
+
+def test_recent_rows_are_never_archived(events: list[AuditEvent], tmp_path: Any) -> None:
+    day = (clock.now() - dt.timedelta(days=30)).date().isoformat()
+    with pytest.raises(CommandError, match="须在线保存至少 183 天"):
+        call_command("audit_archive", "--before", day, "--out", str(tmp_path / "a.gz"))
+    assert AuditEvent.objects.count() == len(events)

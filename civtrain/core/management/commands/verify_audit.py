@@ -4,11 +4,12 @@ Exit status 0 when the chain is intact, 1 naming the first broken row otherwise 
 """
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civtrain.core.audit_chain import audit_seal, audit_verify
+from civtrain.core.audit_chain import audit_archive_verify, audit_seal, audit_verify
 
 
 class Command(BaseCommand):
@@ -22,10 +23,16 @@ class Command(BaseCommand):
             "--no-seal", action="store_true", help="verify only; do not seal pending rows first"
         )
         parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--archive", help="check an archive file of `civtrain audit-archive` instead"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        newly = 0 if options["no_seal"] else audit_seal()
-        report = audit_verify()
+        if options["archive"]:
+            newly, report = 0, audit_archive_verify(Path(options["archive"]))
+        else:
+            newly = 0 if options["no_seal"] else audit_seal()
+            report = audit_verify()
         if options["format"] == "json":
             self.stdout.write(
                 json.dumps(
