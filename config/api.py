@@ -333,6 +333,7 @@ def _register_routers() -> None:
     from civtrain.credits.rest_api import reading_router
     from civtrain.credits.rest_api import router as credits
     from civtrain.enrolment.rest_api import router as enrolment
+    from civtrain.exams.rest_api import router as exams
     from civtrain.faculty.rest_api import router as faculty
     from civtrain.institutions.rest_api import router as institutions
     from civtrain.organisations.rest_api import router as orgs
@@ -349,6 +350,7 @@ def _register_routers() -> None:
     api.add_router("/classes", classes)
     api.add_router("/enrolment", enrolment)
     api.add_router("/compliance", compliance)
+    api.add_router("/exams", exams)
 
 
 _register_routers()

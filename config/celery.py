@@ -20,6 +20,7 @@ app.conf.imports = (
     "civtrain.core.audit_chain",
     "civtrain.credits.tasks",
     "civtrain.compliance.tasks",
+    "civtrain.exams.tasks",
 )
 
 # The schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (read by config_from_object).

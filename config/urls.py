@@ -22,6 +22,7 @@ urlpatterns = [
     path("enrolment/", include("civtrain.enrolment.urls")),
     path("compliance/", include("civtrain.compliance.urls")),
     path("inbox/", include("civtrain.inbox.urls")),
+    path("exams/", include("civtrain.exams.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

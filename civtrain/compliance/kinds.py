@@ -522,16 +522,25 @@ class OnceInPeriod(Kind):
         ]
 
 
+def exam_code_of(source_ref: str) -> str:
+    """The exam an entry links to: `exam:<code>:<anything>` → code ("" for any other ref)."""
+    parts = source_ref.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "exam" else ""
+
+
 class ExamPassed(Kind):
     """A named exam passed in the year (ZZ-N3): a ledger entry of source type exam, result
-    passed, whose source_ref or title contains the exam code."""
+    passed, linked to the exam explicitly by its source_ref `exam:<code>:<ref>` — written so
+    by the exams app for a campaign's pass, and by any import or integration that records a
+    pass (ADR 0019). The title is not read: a training whose name mentions the test does
+    not pass it (issue #14 item 6)."""
 
     name = "exam_passed"
     needs_exams = True
 
     def evaluate(self, facts: Facts, year: int, as_of: dt.date) -> list[ComplianceOutcome]:
         code = str(self.params["exam"])
-        passed = any(code in ref or code in title for ref, title in facts.exams)
+        passed = any(exam_code_of(ref) == code for ref, _title in facts.exams)
         r = self.rule
         return [
             ComplianceOutcome(

@@ -210,6 +210,7 @@ def exams(ev: Evaluator, persons: Q) -> dict[int, list[tuple[str, str]]]:
     qs = entry_rows().filter(
         persons,
         source_type="exam",
+        source_ref__startswith="exam:",  # the explicit link ExamPassed reads (ADR 0019)
         result="passed",
         year=ev.year,
         date__lte=ev.as_of,

@@ -12,6 +12,7 @@ from civtrain.enrolment.data import (
     ResultInput,
     WithdrawalReason,
 )
+from civtrain.enrolment.models import Enrolment
 
 __all__ = [
     "AttendanceStatus",
@@ -22,13 +23,17 @@ __all__ = [
     "WithdrawalReason",
     "class_capacity_set",
     "class_counts",
+    "enrolled_person_ids",
     "leave_request_create",
     "nominations_create",
     "results_finalise",
+    "results_record",
 ]
 
 nominations_create = services.nominations_create
 results_finalise = services.results_finalise
+# A class's completion exam (exams, ZZ-M1) records its score as each trainee's exam score.
+results_record = services.results_record
 class_counts = selectors.class_counts
 # The organiser's change of places admits from the waitlist (#11 item 4).
 class_capacity_set = services.class_capacity_set
@@ -59,3 +64,13 @@ def leave_pending_by_class(*, actor: Actor) -> list[tuple[int, str, int]]:
         (r["enrolment__training_class_id"], r["enrolment__training_class__title"], r["n"])
         for r in rows
     ]
+
+
+def enrolled_person_ids(class_id: int) -> dict[int, int]:
+    """{person id: enrolment id} of the class's enrolled trainees (the completion exam's
+    candidates, exams app)."""
+    return dict(
+        Enrolment.objects.filter(
+            training_class_id=class_id, status=EnrolmentStatus.ENROLLED
+        ).values_list("person_id", "pk")
+    )

@@ -40,6 +40,7 @@ MENU: list[NavItem] = [
     NavItem(_("培训达标"), "compliance:people", "checklist", PERSONNEL),
     NavItem(_("单位完成率"), "compliance:units", "chart-bar", PERSONNEL),
     NavItem(_("我的达标进度"), "compliance:me", "progress-check", (Role.LEARNER,)),
+    NavItem(_("考试"), "exams:index", "writing", ALL_ROLES),
     NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),

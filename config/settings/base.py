@@ -39,6 +39,7 @@ CIVTRAIN_APPS = [
     "civtrain.inbox",
     "civtrain.learning",
     "civtrain.scorm",
+    "civtrain.exams",
 ]
 
 INSTALLED_APPS = [
@@ -135,6 +136,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # comma-separated (e.g. "10.0.0.5,10.1.0.0/16"). Empty, the default: the connecting address
 # is the client's. Parsed here so a typo stops the start, not every request.
 CIVTRAIN_TRUSTED_PROXIES = env.list("CIVTRAIN_TRUSTED_PROXIES", default=[])
+# The exams benchmark's baseline endpoint (bench/exams.py, ADR 0019): off unless a
+# benchmark's server turns it on.
+CIVTRAIN_BENCH_ENDPOINTS = env.bool("CIVTRAIN_BENCH_ENDPOINTS", default=False)
 for _proxy in CIVTRAIN_TRUSTED_PROXIES:
     ipaddress.ip_network(_proxy, strict=False)
 
@@ -252,6 +256,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.files_purge",
         "schedule": crontab(minute=20),
         "options": {"expires": 3600},
+    },
+    # Exams (issue #14 item 3, ADR 0019): attempts left open past their deadline are
+    # submitted by the server; requests touching such an attempt submit it too.
+    "exams-submit-overdue": {
+        "task": "exams.submit_overdue",
+        "schedule": dt.timedelta(seconds=30),
+        "options": {"expires": 30},
     },
 }
 

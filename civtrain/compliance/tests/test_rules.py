@@ -345,6 +345,9 @@ ZZ_N3 = [
     ("failed", "exam:year-end-test:2015", "2015-12-20", 0, "missed"),
     ("passed", "exam:other-quiz:2015", "2015-12-20", 0, "missed"),
     ("passed", "exam:year-end-test:2014", "2014-12-20", 0, "missed"),
+    # issue #14 item 6: the link is the ref's code, exactly; never a substring of it
+    ("passed", "exam:year-end-test-2:2015", "2015-12-20", 0, "missed"),
+    ("passed", "hist:year-end-test", "2015-12-20", 0, "missed"),
 ]
 
 
@@ -356,6 +359,17 @@ def test_zz_n3_year_end_test_passed(
     entry(p.id, date, hours=1, mode="online", source_type="exam", source_ref=ref, result=result)
     o = pick(run(p.id, 2015, "2016-01-01"), "zz-n3-exam")
     assert (o.clause, o.achieved, o.status) == ("ZZ-N3", achieved, status)
+
+
+def test_zz_n3_reads_the_link_not_the_title(bound: dict[str, OrgNodeData]) -> None:
+    """issue #14 item 6: a passed exam whose title names the year-end test but whose
+    source_ref links another exam does not meet ZZ-N3 (the title match is gone)."""
+    p = make_person(bound["U3"])
+    entry(p.id, "2015-12-20", hours=1, mode="online", source_type="exam",
+          source_ref="exam:other-quiz:2015", result="passed",
+          title="year-end-test 年终测试")  # fmt: skip
+    o = pick(run(p.id, 2015, "2016-01-01"), "zz-n3-exam")
+    assert (o.achieved, o.status) == (0, "missed")
 
 
 # ---------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ ALLOWED_ENGLISH = {
     "PostgreSQL", "SQLite", "Django", "OpenAPI", "UTF", "Playwright", "HTTP", "HTTPS", "PWA",
     "TOTP", "OK", "Token", "token", "MB", "Word",
     "csv", "xls", "ods", "ics",  # file extensions, as in ".xlsx、.xls、.ods 或 .csv"
+    "GIFT", "Moodle", "XML", "Aiken",  # the question-file formats (issue #14)
 }  # fmt: skip
 
 

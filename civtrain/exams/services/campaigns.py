@@ -1,0 +1,104 @@
+"""The year-end online test as a campaign (ZZ-N3; issue #14 item 6): a population (an org
+subtree, optionally some categories and ranks), a window, one paper drawn for everyone."""
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+
+from civtrain.accounts.api import actor_scope
+from civtrain.core.actors import Actor
+from civtrain.core.errors import NotFound
+from civtrain.core.writes import save_audited
+from civtrain.exams import selectors
+from civtrain.exams.data import BlueprintRow
+from civtrain.exams.errors import ExamsError, ExamsErrorCode
+from civtrain.exams.models import Campaign, Paper
+from civtrain.exams.services.papers import candidates_insert, paper_create
+from civtrain.organisations.api import org_data, subtree_q
+from civtrain.people.api import person_rows, person_scope_q
+from civtrain.people.data import Status
+
+
+def population_rows(
+    actor: Actor, org_path: str, categories: Sequence[str], ranks: Sequence[str]
+) -> list[dict]:
+    """Active people under `org_path` the actor may see, of the categories and ranks given
+    (none given: all)."""
+    qs = person_rows().filter(
+        person_scope_q(actor), subtree_q([org_path], "unit__path"), status=Status.ACTIVE
+    )
+    if categories:
+        qs = qs.filter(category__in=list(categories))
+    if ranks:
+        qs = qs.filter(rank__in=list(ranks))
+    return list(qs.values("pk", "unit_id", "unit__path"))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: Actor,
+    title: str,
+    year: int,
+    org_id: int,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    pass_mark: Decimal,
+    questions: Sequence[tuple[int, Decimal]] = (),
+    blueprint: Sequence[BlueprintRow] = (),
+    time_limit_minutes: int = 60,
+    max_attempts: int = 1,
+    categories: Sequence[str] = (),
+    ranks: Sequence[str] = (),
+    hours: Decimal = Decimal(1),
+    exam_code: str = "year-end-test",
+) -> tuple[Campaign, Paper, int]:
+    """The campaign, its paper and its candidates (returned: how many)."""
+    org = org_data(org_id)
+    if not actor_scope(actor).covers(org.path, *selectors.ORGANISERS):
+        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    if closes_at <= opens_at:
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "截止时间须晚于开放时间")
+    if not opens_at.astimezone().year <= year + 1 or not 2000 <= year <= 2100:
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "年度不正确")
+    if not exam_code.strip() or ":" in exam_code:
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "考试代码不能为空，且不能含“:”")
+    campaign = Campaign(
+        title=title.strip(),
+        year=year,
+        org_id=org.id,
+        categories=list(categories),
+        ranks=list(ranks),
+        exam_code=exam_code.strip(),
+        hours=hours,
+        created_by_id=actor.pk,
+    )
+    save_audited(
+        campaign,
+        actor=actor,
+        action="exams.campaign_create",
+        object_type="exam_campaign",
+        label=campaign.title,
+        org_path=org.path,
+        changes={"year": year, "categories": list(categories), "ranks": list(ranks)},
+    )
+    paper = paper_create(
+        actor=actor,
+        title=campaign.title,
+        org_id=org.id,
+        pass_mark=pass_mark,
+        questions=questions,
+        blueprint=blueprint,
+        time_limit_minutes=time_limit_minutes,
+        max_attempts=max_attempts,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        campaign_id=campaign.pk,
+    )
+    # A pass moves compliance at once (issue #14 item 6): results need no separate release.
+    paper.results_released = True
+    paper.save(update_fields=["results_released"])
+    added = candidates_insert(paper, population_rows(actor, org.path, categories, ranks))
+    return campaign, paper, added

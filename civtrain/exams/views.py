@@ -1,0 +1,315 @@
+"""Exam pages (issue #14 item 7): banks with import (preview, then import) and export; papers
+with their attempts, grading queue, release and item analysis; campaigns with rates per unit
+and drill-down; and the candidate's sheet, phone first."""
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import actor_scope
+from civtrain.core import clock
+from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
+from civtrain.exams import analysis, rates, selectors, services
+from civtrain.exams.data import QUESTION_KIND_LABELS, AttemptStatus
+from civtrain.exams.formats import FORMATS, MAX_FILE_BYTES, parse_file
+from civtrain.organisations.api import org_list_data
+from civtrain.people.api import person_for_user
+
+FORMAT_LABELS = {
+    "gift": "GIFT",
+    "moodle-xml": "Moodle XML",
+    "aiken": "Aiken",
+    "xlsx": gettext_lazy("Excel 模板"),
+}
+PREVIEW_ROWS = 20
+
+
+def _kind_label(kind: str) -> str:
+    return _(QUESTION_KIND_LABELS.get(kind, kind))  # type: ignore[call-overload]
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    scope = actor_scope(request.user)
+    context: dict[str, Any] = {"is_author": scope.has(*selectors.AUTHORS)}
+    if request.method == "POST" and context["is_author"]:
+        try:
+            bank = services.bank_create(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                org_id=int(request.POST.get("org_id") or 0),
+                subject=request.POST.get("subject", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+            return redirect("exams:index")
+        messages.success(request, _("题库已建立"))
+        return redirect("exams:bank", bank_id=bank.pk)
+    if context["is_author"]:
+        context["banks"] = selectors.bank_list(actor=request.user)
+        context["orgs"] = org_list_data(scope_paths=scope.paths_for(*selectors.AUTHORS))
+    if scope.has(*selectors.ORGANISERS):
+        context["papers"] = selectors.paper_list(actor=request.user)[:100]
+    context["campaigns"] = selectors.campaign_list(actor=request.user)[:50]
+    person = person_for_user(request.user.pk) if request.user.pk is not None else None
+    if person is not None:
+        context["mine"] = selectors.papers_for_person(person.id)
+    return render(request, "exams/index.html", context)
+
+
+# --- banks ---------------------------------------------------------------------------------
+
+
+def _upload_name(request: HttpRequest) -> str:
+    return f"imports/uploads/questions-{request.user.pk}-{uuid.uuid4().hex}"
+
+
+def _preview(request: HttpRequest, bank: Any) -> HttpResponse:
+    upload = request.FILES.get("file")
+    fmt = request.POST.get("format", "")
+    if upload is None or fmt not in FORMATS:
+        raise ValidationFailed(_("请选择文件和格式"))
+    if upload.size and upload.size > MAX_FILE_BYTES:
+        raise ValidationFailed(_("文件超过 20 MB，请拆分后导入"))
+    data = upload.read()
+    parsed = parse_file(data, fmt)
+    token = ""
+    if not parsed.problems:
+        token = default_storage.save(_upload_name(request), ContentFile(data))
+    context = {
+        "bank": bank,
+        "parsed": parsed,
+        "counts": [(_kind_label(k), n) for k, n in parsed.counts().items() if n],
+        "rows": [(q, _kind_label(q.kind)) for q in parsed.questions[:PREVIEW_ROWS]],
+        "more": max(0, len(parsed.questions) - PREVIEW_ROWS),
+        "token": token,
+        "format": fmt,
+        "filename": upload.name,
+    }
+    return render(request, "exams/import_preview.html", context)
+
+
+def _confirm(request: HttpRequest, bank: Any) -> None:
+    token = request.POST.get("token", "")
+    fmt = request.POST.get("format", "")
+    prefix = f"imports/uploads/questions-{request.user.pk}-"
+    if not token.startswith(prefix) or "/" in token[len(prefix) :] or fmt not in FORMATS:
+        raise NotFound(_("预览已失效，请重新上传"))
+    if not default_storage.exists(token):
+        raise NotFound(_("预览已失效，请重新上传"))
+    with default_storage.open(token) as fh:
+        parsed = parse_file(fh.read(), fmt)
+    default_storage.delete(token)
+    counts = services.questions_import(
+        actor=request.user,
+        bank_id=bank.pk,
+        parsed=parsed,
+        filename=request.POST.get("filename", ""),
+    )
+    line = "，".join(f"{_kind_label(k)} {n}" for k, n in counts.items() if n)
+    messages.success(request, _("已导入：") + line)
+
+
+@login_required
+def bank_detail(request: HttpRequest, bank_id: int) -> HttpResponse:
+    bank = selectors.access_bank_by_id(request.user, bank_id)
+    can_manage = actor_scope(request.user).covers(bank.org.path, *selectors.AUTHORS)
+    if request.method == "POST" and can_manage:
+        try:
+            if request.POST.get("step") == "confirm":
+                _confirm(request, bank)
+                return redirect("exams:bank", bank_id=bank.pk)
+            return _preview(request, bank)
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+            for problem in exc.extra.get("problems", []):
+                messages.error(request, problem)
+            return redirect("exams:bank", bank_id=bank.pk)
+    questions, total = selectors.question_page(actor=request.user, bank_id=bank.pk, limit=200)
+    context = {
+        "bank": bank,
+        "can_manage": can_manage,
+        "questions": [(q, _kind_label(q.kind)) for q in questions],
+        "total": total,
+        "formats": list(FORMAT_LABELS.items()),
+    }
+    return render(request, "exams/bank.html", context)
+
+
+@login_required
+def bank_export(request: HttpRequest, bank_id: int) -> HttpResponse:
+    fmt = request.GET.get("format", "")
+    if fmt not in FORMATS:
+        raise NotFound()
+    bank, data, skipped = services.bank_export(actor=request.user, bank_id=bank_id, fmt=fmt)
+    response = HttpResponse(data, content_type=FORMATS[fmt][3])
+    response["Content-Disposition"] = f'attachment; filename="bank-{bank.pk}.{FORMATS[fmt][2]}"'
+    response["X-Questions-Left-Out"] = str(skipped)
+    return response
+
+
+# --- papers --------------------------------------------------------------------------------
+
+
+@login_required
+def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = selectors.access_paper_by_id(request.user, paper_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "release":
+                settled = services.paper_release_results(actor=request.user, paper_id=paper.pk)
+                messages.success(request, _("成绩已发布（处理 %(n)s 人）") % {"n": settled})
+            elif request.POST.get("action") == "makeup":
+                services.candidate_grant_makeup(
+                    actor=request.user,
+                    paper_id=paper.pk,
+                    person_id=int(request.POST.get("person_id") or 0),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("已准予补考一次"))
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect("exams:paper", paper_id=paper.pk)
+    attempts = list(selectors.paper_attempts(actor=request.user, paper_id=paper.pk)[:500])
+    events = selectors.events_count_by_attempt([a.pk for a in attempts])
+    context = {
+        "paper": paper,
+        "attempts": [(a, events.get(a.pk, 0)) for a in attempts],
+        "counts": services.grade_counts(paper.pk),
+        "waiting": selectors.grading_waiting(paper.pk),
+        "candidates": selectors.candidate_count(paper.pk),
+    }
+    return render(request, "exams/paper.html", context)
+
+
+@login_required
+def grading(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = selectors.access_paper_by_id(request.user, paper_id)
+    if request.method == "POST":
+        try:
+            points = Decimal(request.POST.get("points", ""))
+        except InvalidOperation:
+            messages.error(request, _("得分应为数字"))
+            return redirect("exams:grading", paper_id=paper.pk)
+        try:
+            services.answer_grade(
+                actor=request.user,
+                answer_id=int(request.POST.get("answer_id") or 0),
+                points=points,
+                comment=request.POST.get("comment", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect("exams:grading", paper_id=paper.pk)
+    queue = list(selectors.grading_queue(actor=request.user, paper_id=paper.pk)[:50])
+    questions = selectors.questions_by_id([a.question_id for a in queue])
+    rows = []
+    for answer in queue:
+        entry = next(e for e in answer.attempt.layout if e["q"] == answer.question_id)
+        rows.append((answer, questions[answer.question_id], entry["p"]))
+    return render(request, "exams/grading.html", {"paper": paper, "rows": rows})
+
+
+@login_required
+def item_analysis(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = selectors.access_paper_by_id(request.user, paper_id)
+    items = analysis.item_analysis(paper)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            analysis.export_xlsx(items),
+            content_type=FORMATS["xlsx"][3],
+        )
+        response["Content-Disposition"] = f'attachment; filename="item-analysis-{paper.pk}.xlsx"'
+        return response
+    rows = [(i, _kind_label(i.kind)) for i in items]
+    return render(request, "exams/analysis.html", {"paper": paper, "rows": rows})
+
+
+@login_required
+def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_attempt_as_organiser(request.user, attempt_id)
+    context = {
+        "attempt": attempt,
+        "events": selectors.attempt_events(attempt.pk),
+        "sheet": selectors.attempt_sheet(attempt),
+    }
+    return render(request, "exams/attempt_review.html", context)
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+@login_required
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = selectors.access_campaign_by_id(request.user, campaign_id)
+    under = request.GET.get("under", "")
+    rows = rates.campaign_rates(actor=request.user, campaign_id=campaign.pk, under=under)
+    total = [sum(r.candidates for r in rows), sum(r.sat for r in rows), sum(r.passed for r in rows)]
+    context = {
+        "campaign": campaign,
+        "rows": rows,
+        "under": under,
+        "total": total,
+        "paper": selectors.campaign_paper(campaign.pk),
+        "is_organiser": actor_scope(request.user).covers(campaign.org.path, *selectors.ORGANISERS),
+    }
+    return render(request, "exams/campaign.html", context)
+
+
+# --- the candidate -------------------------------------------------------------------------
+
+
+@login_required
+def take(request: HttpRequest, paper_id: int) -> HttpResponse:
+    """The candidate's sheet: starts the attempt or resumes the open one; after submission,
+    the result (once released)."""
+    person = person_for_user(request.user.pk) if request.user.pk is not None else None
+    if person is None:
+        raise NotFound(_("试卷不存在或您不是本场考试的考生"))
+    attempts = selectors.attempts_of(paper_id, person.id)
+    candidate = selectors.candidate_of(paper_id, person.id)
+    if candidate is None:
+        raise NotFound(_("试卷不存在或您不是本场考试的考生"))
+    paper = candidate.paper
+    open_attempt = next((a for a in attempts if a.status == AttemptStatus.OPEN), None)
+    if request.method == "POST" or (open_attempt is not None):
+        try:
+            attempt = services.attempt_start(actor=request.user, paper_id=paper_id)
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+            return redirect("exams:take", paper_id=paper_id)
+        if attempt.status == AttemptStatus.OPEN:
+            remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
+            context = {
+                "paper": paper,
+                "attempt": attempt,
+                "remaining": remaining,
+                "sheet": selectors.attempt_sheet(attempt),
+            }
+            return render(request, "exams/take.html", context)
+        attempts = selectors.attempts_of(paper_id, person.id)
+    left = paper.max_attempts + candidate.extra_attempts - len(attempts)
+    context = {"paper": paper, "attempts": attempts, "left": left}
+    return render(request, "exams/take_start.html", context)
+
+
+@login_required
+@require_POST
+def take_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    try:
+        attempt = services.attempt_submit(actor=request.user, attempt_id=attempt_id)
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+        return redirect("exams:index")
+    messages.success(request, _("已交卷"))
+    return redirect("exams:take", paper_id=attempt.paper_id)
