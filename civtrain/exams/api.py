@@ -12,6 +12,7 @@ from civtrain.exams.data import (
     QuestionInput,
     QuestionKind,
 )
+from civtrain.exams.formats import parse_file
 from civtrain.exams.models import Attempt, Paper, QuestionBank
 from civtrain.exams.services.settle import campaign_source_ref
 
@@ -27,14 +28,19 @@ __all__ = [
     "QuestionKind",
     "attempts_submit_overdue",
     "bank_create",
+    "candidates_add",
     "campaign_create",
     "campaign_source_ref",
     "paper_create",
+    "parse_file",
+    "questions_import",
 ]
 
 bank_create = services.bank_create
 paper_create = services.paper_create
 campaign_create = services.campaign_create
+questions_import = services.questions_import
+candidates_add = services.candidates_add
 attempts_submit_overdue = services.attempts_submit_overdue
 
 

@@ -287,7 +287,7 @@ def take(request: HttpRequest, paper_id: int) -> HttpResponse:
             attempt = services.attempt_start(actor=request.user, paper_id=paper_id)
         except ApplicationError as exc:
             messages.error(request, _(exc.message))
-            return redirect("exams:take", paper_id=paper_id)
+            return redirect("exams:index")
         if attempt.status == AttemptStatus.OPEN:
             remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
             context = {

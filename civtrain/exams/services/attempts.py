@@ -87,7 +87,7 @@ def _window_open(paper: Paper, now: dt.datetime) -> bool:
 @transaction.atomic
 def attempt_start(*, actor: Actor, paper_id: int) -> Attempt:
     """The candidate's open attempt (resumed as it was), or a new one if they have one left.
-    An open attempt past its deadline is submitted first (by the server)."""
+    An open attempt past its deadline is submitted (by the server) and returned as such."""
     person = person_for_user(actor.pk) if actor.pk is not None else None
     candidate = (
         Candidate.objects.select_for_update()
@@ -107,7 +107,9 @@ def attempt_start(*, actor: Actor, paper_id: int) -> Attempt:
     if open_attempt is not None:
         if open_attempt.deadline > now:
             return open_attempt
-        _submit(open_attempt, by=SubmittedBy.SERVER, actor=SYSTEM)
+        # past its deadline: submitted by the server; the candidate sees it so and may
+        # start another attempt if one is left
+        return _submit(open_attempt, by=SubmittedBy.SERVER, actor=SYSTEM)
     if not _window_open(paper, now):
         raise ExamsError(ExamsErrorCode.PAPER_CLOSED, "不在考试开放时间内")
     used = Attempt.objects.filter(paper=paper, person_id=person.id).aggregate(n=Max("number"))["n"]
