@@ -23,6 +23,7 @@ urlpatterns = [
     path("compliance/", include("civtrain.compliance.urls")),
     path("inbox/", include("civtrain.inbox.urls")),
     path("exams/", include("civtrain.exams.urls")),
+    path("scorm/", include("civtrain.scorm.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

@@ -8,14 +8,18 @@ from civtrain.scorm.data import PackageData, Sco, ScormVersion
 from civtrain.scorm.models import Package
 
 __all__ = [
+    "CreatedCourse",
     "PackageData",
     "ScormVersion",
     "access_package",
+    "course_from_package",
     "package_data",
     "package_delete",
     "package_upload",
 ]
 
+CreatedCourse = services.CreatedCourse
+course_from_package = services.course_from_package
 package_delete = services.package_delete
 
 

@@ -17,6 +17,7 @@ class ScormErrorCode(StrEnum):
     MISSING_FILE = "scorm.missing_file"
     OUTSIDE_PACKAGE = "scorm.outside_package"
     BAD_RUNTIME_DATA = "scorm.bad_runtime_data"
+    SUPERSEDED = "scorm.superseded"
 
 
 class PackageRefused(ApplicationError):

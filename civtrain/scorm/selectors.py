@@ -3,6 +3,9 @@
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
+from civtrain.organisations.api import org_list_data
+from civtrain.organisations.data import OrgKind, OrgNodeData
+from civtrain.people.api import person_for_user
 from civtrain.scorm.models import Package
 
 # Who uploads and manages courseware (issue #12 item 7: the city and district bureaus).
@@ -23,3 +26,24 @@ def access_package_by_id(actor: Actor, package_id: int) -> Package:
     if not actor_scope(actor).covers(row.org.path, *AUTHORS):
         raise NotFound(NOT_FOUND)
     return row
+
+
+def access_package_content(actor: Actor, package_id: int) -> Package:
+    """A package's files: to its authors, and to a learner who launched it from a course open
+    to them (the launch checked that through learning and created the attempt)."""
+    row = package_get(package_id)
+    scope = actor_scope(actor)
+    if scope.covers(row.org.path, *AUTHORS):
+        return row
+    person = person_for_user(actor.pk) if actor.pk is not None else None
+    if person is not None and row.attempts.filter(person_id=person.id).exists():
+        return row
+    raise NotFound(NOT_FOUND)
+
+
+def author_orgs(actor: Actor) -> list[OrgNodeData]:
+    """The city and district nodes under which the actor may publish courseware."""
+    paths = actor_scope(actor).paths_for(*AUTHORS)
+    if not paths:
+        return []
+    return org_list_data(scope_paths=paths, kinds=(OrgKind.CITY, OrgKind.DISTRICT))

@@ -4,6 +4,9 @@ import dataclasses
 import hashlib
 import uuid
 import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO
 
 from django.db import transaction
@@ -13,8 +16,10 @@ from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import save_audited
-from civtrain.organisations.api import org_data
+from civtrain.learning import api as learning_api
+from civtrain.organisations.api import org_by_codes, org_data
 from civtrain.scorm import storage
+from civtrain.scorm.data import ScormVersion
 from civtrain.scorm.errors import ScormErrorCode
 from civtrain.scorm.models import Package
 from civtrain.scorm.packages import member_open, read_package, refuse
@@ -117,3 +122,57 @@ def _sha256(upload: IO[bytes]) -> str:
     while chunk := upload.read(1024 * 1024):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class CreatedCourse:
+    course_id: int
+    item_id: int
+    package_id: int
+    title: str
+    version: ScormVersion
+
+    @property
+    def label(self) -> str:
+        return self.version.label
+
+
+def course_from_package(
+    *,
+    actor: Actor,
+    upload: IO[bytes],
+    size: int,
+    title: str,
+    org_code: str,
+    hours: Decimal | None = None,
+    subjects: Iterable[str] = (),
+) -> CreatedCourse:
+    """`civtrain import-scorm` and the bureaus' upload page: check and store the package, then
+    create the course and its item through learning.api. If the course is refused (an unknown
+    subject, hours that do not parse), the package is removed again: nothing is stored."""
+    org = org_by_codes([org_code.strip()]).get(org_code.strip())
+    if org is None:
+        raise NotFound(_OUT_OF_SCOPE)
+    package = package_upload(actor=actor, org_id=org.id, upload=upload, size=size, title=title)
+    version = ScormVersion(package.version)
+    try:
+        with transaction.atomic():
+            course = learning_api.course_create(
+                actor=actor,
+                title=package.title,
+                org_code=org.code,
+                kind=version.value,
+                hours=hours,
+                subjects=tuple(subjects),
+            )
+            item = learning_api.item_add(
+                actor=actor,
+                course_id=course.id,
+                kind=version.value,
+                title=package.title,
+                ref=str(package.pk),
+            )
+    except BaseException:
+        package_delete(actor=actor, package_id=package.pk)
+        raise
+    return CreatedCourse(course.id, item.id, package.pk, course.title, version)

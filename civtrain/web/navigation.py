@@ -44,6 +44,9 @@ MENU: list[NavItem] = [
     NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),
+    NavItem(
+        _("上传 SCORM 课件"), "scorm:upload", "package", (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+    ),
     NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
     NavItem(
         _("我的 API 令牌"), "accounts:tokens", "key", tuple(r for r in Role if r != Role.LEARNER)

@@ -44,6 +44,7 @@ ALLOWED_ENGLISH = {
     "TOTP", "OK", "Token", "token", "MB", "Word",
     "csv", "xls", "ods", "ics",  # file extensions, as in ".xlsx、.xls、.ods 或 .csv"
     "GIFT", "Moodle", "XML", "Aiken",  # the question-file formats (issue #14)
+    "SCORM", "zip", "imsmanifest", "xml",  # the courseware standard, its package and manifest
 }  # fmt: skip
 
 
