@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from civtrain.core.audit import RequestContext, request_context
+from civtrain.core.audit import RequestContext, audit_record, request_context
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -70,7 +70,28 @@ class RequestContextMiddleware:
             ip_address=client_ip(request),
         )
         with request_context(ctx):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if _refused(response.status_code, authenticated):
+                audit_refusal(request, response.status_code)
+            return response
+
+
+# A refusal is evidence (#17 item 3, GB/T 22239-2019 8.1.4.3): a signed-in user answered
+# 403, or 404 — which is also how an object outside their scope answers (#8 item 2). An
+# anonymous 404 is left out: it is what crawlers and typos produce, and logging each would
+# let anyone fill the audit table; an anonymous 401/403 (a wrong API token) is kept.
+def _refused(status: int, authenticated: bool) -> bool:
+    return status in (401, 403) or (status == 404 and authenticated)
+
+
+def audit_refusal(request: HttpRequest, status: int) -> None:
+    audit_record(
+        actor=None,  # the request context names the user and the address
+        action="request.refused",
+        object_type="request",
+        object_label=f"{request.method} {request.path}"[:200],
+        changes={"status": status},
+    )
 
 
 class SecurityHeadersMiddleware:

@@ -271,6 +271,20 @@ def person_reveal_id_number(*, actor: Actor, person: Person, reason: str = "") -
     return person.id_number
 
 
+def person_read_record(*, actor: Actor, person: Person, channel: str) -> None:
+    """Audit a read of a person's record (#17 item 3: reads of personal data are audited,
+    GB/T 22239-2019 8.1.4.3): the page or API detail, filed under the person's unit."""
+    audit_record(
+        actor=actor,
+        action="person.read",
+        object_type="person",
+        object_id=person.pk,
+        object_label=str(person),
+        org_path=person.unit.path,
+        changes={"channel": channel},
+    )
+
+
 # How each kind of event moves a person's current state.
 def _apply_event(person: Person, event: CareerEvent) -> None:
     kind = EventKind(event.kind)

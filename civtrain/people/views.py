@@ -233,6 +233,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
+    services.person_read_record(actor=request.user, person=person, channel="page")
     events = career_event_list(person=person, newest_first=True)
     writable = _can_write(request.user, person)
     context = {

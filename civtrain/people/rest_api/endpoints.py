@@ -135,7 +135,10 @@ def _person_page(actor: Actor, filters: PersonFiltersIn) -> PersonPage:
 
 @router.get("/{int:person_id}", response=PersonDetailOut, summary="人员详情（身份证号打码）")
 def person_detail(request: HttpRequest, person_id: int) -> PersonDetailOut:
-    return _detail(selectors.access_person_by_id(_actor(request), person_id))
+    actor = _actor(request)
+    person = selectors.access_person_by_id(actor, person_id)
+    services.person_read_record(actor=actor, person=person, channel="api")
+    return _detail(person)
 
 
 @router.post("", response={201: PersonDetailOut}, summary="新增人员")
