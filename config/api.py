@@ -332,6 +332,7 @@ def _register_routers() -> None:
     from civtrain.compliance.rest_api import router as compliance
     from civtrain.credits.rest_api import reading_router
     from civtrain.credits.rest_api import router as credits
+    from civtrain.documents.rest_api import router as documents
     from civtrain.enrolment.rest_api import router as enrolment
     from civtrain.exams.rest_api import router as exams
     from civtrain.faculty.rest_api import router as faculty
@@ -351,6 +352,7 @@ def _register_routers() -> None:
     api.add_router("/enrolment", enrolment)
     api.add_router("/compliance", compliance)
     api.add_router("/exams", exams)
+    api.add_router("/documents", documents)
 
 
 _register_routers()

@@ -44,6 +44,7 @@ __all__ = [
 
 class_scope_q = selectors.class_scope_q
 class_run_q = selectors.class_run_q
+class_manage_q = selectors.class_manage_q
 ancestor_paths = selectors.ancestor_paths
 
 

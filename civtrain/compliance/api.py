@@ -115,6 +115,36 @@ def ruleset_governing(person_id: int, on: dt.date) -> str:
     return found.spec.label if found else ""
 
 
+def over_two_months(start: dt.date | None, end: dt.date, days: float | None) -> bool:
+    """Whether an off-the-job training goes onto the 干部任免审批表 (CQ-M3): the rule the
+    compliance export applies, for the documents' extract too (issue #15)."""
+    from civtrain.compliance.exports import over_two_months as rule
+
+    return rule(start, end, days)
+
+
+def entry_study_credits(
+    person_id: int,
+    on: dt.date,
+    *,
+    training_type: str,
+    mode: str,
+    result: str,
+    hours: float,
+    days: float,
+) -> float | None:
+    """学分 one ledger entry earns under the credit system of the set governing the person on
+    `on` (ZZ-M1), its missing hours or days converted with that set's 学时-per-day; None when
+    the set has no credit system (documents: the booklet's credits column, issue #15)."""
+    from civtrain.compliance.bindings import governing
+    from civtrain.compliance.study_credits import entry_credits
+
+    found = governing(person_id, on)
+    if found is None or found.spec.credits is None:
+        return None
+    return entry_credits(found.spec.credits, training_type, mode, result, hours, days)
+
+
 def online_credit_hours(person_id: int, on: dt.date, minutes: float, progress: float) -> Decimal:
     """学时 an online course of `minutes` earns the person at `progress` (0…1) on `on`, under
     the crediting policy of the rule set governing them (PR-1): `full_progress` credits

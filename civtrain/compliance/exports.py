@@ -158,17 +158,20 @@ def annual_assessment_xlsx(people_q: Q, year: int) -> bytes:
     return _save(wb)
 
 
+def over_two_months(start: dt.date | None, end: dt.date, days: float | None) -> bool:
+    """Whether an off-the-job training goes onto the 干部任免审批表 (CQ-M3: "more than two
+    months"): its end after start + 2 months; without a start date, at least 60 days."""
+    return add_months(start, 2) < end if start else days is not None and days >= 60
+
+
 def appointment_form_xlsx(people_q: Q, until: dt.date) -> bytes:
-    """干部任免审批表 (CQ-M3): off-the-job trainings of more than two months, whole career.
-    "More than two months" is read as end date after start + 2 months; an entry without a
-    start date counts when it records at least 60 days."""
+    """干部任免审批表 (CQ-M3): off-the-job trainings of more than two months (over_two_months),
+    whole career."""
     people = _people(people_q)
     rows = []
     for e in _off_the_job(people_q, None, until):
         start = e["start_date"]
-        days = e["days_value"]
-        long = add_months(start, 2) < e["date"] if start else days is not None and days >= 60
-        if not long:
+        if not over_two_months(start, e["date"], e["days_value"]):
             continue
         p = people[e["person_id"]]
         rows.append(

@@ -6,16 +6,11 @@ first entry of a chain links to GENESIS. Writing and verification both call `ent
 over the schema's content, so they cannot drift apart.
 """
 
-import base64
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.conf import settings
-
+from civtrain.core import signing
 from civtrain.credits.ledger import iso_moment
 
 GENESIS = "0" * 64
@@ -63,40 +58,15 @@ def checkpoint_message(
     ).encode()
 
 
-def _private_key() -> Ed25519PrivateKey | None:
-    raw = getattr(settings, "CIVTRAIN_SIGNING_KEY", "")
-    if not raw:
-        return None
-    seed = base64.b64decode(raw)
-    if len(seed) != 32:
-        raise ValueError("CIVTRAIN_SIGNING_KEY must be base64 of a 32-byte Ed25519 seed")
-    return Ed25519PrivateKey.from_private_bytes(seed)
-
-
 def sign(message: bytes) -> tuple[str, str] | None:
-    """(signature, public key), both base64; None when no signing key is configured."""
-    key = _private_key()
-    if key is None:
-        return None
-    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return base64.b64encode(key.sign(message)).decode(), base64.b64encode(public).decode()
+    """(signature, public key), both base64; None when no signing key is configured. The key
+    is the platform's (core.signing: loading, key ids, rotation)."""
+    signed = signing.sign(message)
+    return None if signed is None else (signed.signature, signed.public_key)
 
 
-def signature_valid(message: bytes, signature: str, public_key: str) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
-            base64.b64decode(signature), message
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def configured_public_key() -> str | None:
-    key = _private_key()
-    if key is None:
-        return None
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+signature_valid = signing.signature_valid
+configured_public_key = signing.configured_public_key
 
 
 def chain_hashes(rows: Sequence[tuple[bytes]]) -> list[str]:

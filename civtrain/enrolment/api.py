@@ -10,6 +10,7 @@ from civtrain.enrolment.data import (
     NominationFilter,
     NominationOutcome,
     ResultInput,
+    TraineeResult,
     WithdrawalReason,
 )
 from civtrain.enrolment.models import Enrolment
@@ -20,6 +21,7 @@ __all__ = [
     "NominationFilter",
     "NominationOutcome",
     "ResultInput",
+    "TraineeResult",
     "WithdrawalReason",
     "class_capacity_set",
     "class_counts",
@@ -38,6 +40,8 @@ class_counts = selectors.class_counts
 # The organiser's change of places admits from the waitlist (#11 item 4).
 class_capacity_set = services.class_capacity_set
 leave_request_create = services.leave_request_create
+# A class's trainees' results with attendance counts (documents: completion forms, #15).
+trainee_results = selectors.trainee_results
 
 
 def notices_unacknowledged_count(*, actor: Actor) -> int:

@@ -129,3 +129,27 @@ class NominationFilter:
 class ImportProblem:
     row: int
     message: str
+
+
+@dataclass(frozen=True)
+class TraineeResult:
+    """One trainee's result in a class as the completion form (结业考试考核情况登记表) and the
+    class certificate show it (ZZ-M3, issue #15)."""
+
+    enrolment_id: int
+    class_id: int
+    person_id: int
+    status: EnrolmentStatus
+    status_reason: str
+    sessions: int  # sessions of the class
+    present: int  # sessions attended
+    leave: int  # sessions on approved leave
+    absent: int
+    exam_score: Decimal | None
+    conduct_attitude: Decimal | None
+    conduct_participation: Decimal | None
+    conduct_interaction: Decimal | None
+    conduct_discipline: Decimal | None
+    peer_score: Decimal | None
+    total_score: Decimal | None
+    passed: bool | None

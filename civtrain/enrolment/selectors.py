@@ -12,7 +12,7 @@ from civtrain.accounts.api import PERSONNEL_ROLES, User, actor_scope
 from civtrain.classes.api import ClassData, class_ids_q, class_run_q, sessions_of
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
-from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, LeaveStatus
+from civtrain.enrolment.data import AttendanceStatus, EnrolmentStatus, LeaveStatus, TraineeResult
 from civtrain.enrolment.hours import CreditedHours, credited_hours
 from civtrain.enrolment.models import (
     Attendance,
@@ -217,3 +217,44 @@ def enrolment_status(enrolment_id: int) -> str:
 def notices_by_ids(notice_ids: list[int]) -> QuerySet[UnitNotice]:
     """Result notices just sent, read back by the institution that sent them."""
     return UnitNotice.objects.filter(pk__in=notice_ids).select_related("enrolment__person")
+
+
+def trainee_results(*, class_id: int, person_id: int | None = None) -> list[TraineeResult]:
+    """The results of a class's trainees (or of one of them), with their attendance counts:
+    two queries for the whole class (issue #15: completion forms and class certificates)."""
+    qs = Enrolment.objects.filter(
+        training_class_id=class_id, status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED]
+    )
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    sessions = len(sessions_of(class_id))
+    marks: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e_id, status, n in (
+        Attendance.objects.filter(enrolment__in=qs)
+        .values("enrolment_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("enrolment_id", "status", "n")
+    ):
+        marks[e_id][status] = n
+    return [
+        TraineeResult(
+            enrolment_id=e.pk,
+            class_id=class_id,
+            person_id=e.person_id,
+            status=EnrolmentStatus(e.status),
+            status_reason=e.status_reason,
+            sessions=sessions,
+            present=marks[e.pk][AttendanceStatus.PRESENT],
+            leave=marks[e.pk][AttendanceStatus.LEAVE],
+            absent=marks[e.pk][AttendanceStatus.ABSENT],
+            exam_score=e.exam_score,
+            conduct_attitude=e.conduct_attitude,
+            conduct_participation=e.conduct_participation,
+            conduct_interaction=e.conduct_interaction,
+            conduct_discipline=e.conduct_discipline,
+            peer_score=e.peer_score,
+            total_score=e.total_score,
+            passed=e.passed,
+        )
+        for e in qs.order_by("created_at", "id")
+    ]

@@ -41,6 +41,12 @@ MENU: list[NavItem] = [
     NavItem(_("单位完成率"), "compliance:units", "chart-bar", PERSONNEL),
     NavItem(_("我的达标进度"), "compliance:me", "progress-check", (Role.LEARNER,)),
     NavItem(_("考试"), "exams:index", "writing", ALL_ROLES),
+    NavItem(
+        _("证书与档案文件"),
+        "documents:home",
+        "file-certificate",
+        (*PERSONNEL, Role.INSTITUTION, Role.LEARNER),
+    ),
     NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),

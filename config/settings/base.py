@@ -21,6 +21,13 @@ CIVTRAIN_DATA_KEY = env("CIVTRAIN_DATA_KEY", default="")
 CIVTRAIN_HASH_KEY = env("CIVTRAIN_HASH_KEY", default="")
 # Ed25519 private key (base64 raw 32 bytes) that signs ledger checkpoints and certificates.
 CIVTRAIN_SIGNING_KEY = env("CIVTRAIN_SIGNING_KEY", default="")
+# Public halves (base64) of retired signing keys: what they signed still verifies (ADR 0020).
+CIVTRAIN_SIGNING_RETIRED_KEYS = env.list("CIVTRAIN_SIGNING_RETIRED_KEYS", default=[])
+# Documents (ADR 0020): the address their QR codes point at, and who issues them.
+CIVTRAIN_PUBLIC_URL = env("CIVTRAIN_PUBLIC_URL", default="http://localhost:8000")
+CIVTRAIN_DOCUMENT_ISSUER = env("CIVTRAIN_DOCUMENT_ISSUER", default="公务员培训管理平台")
+# Requests a client may make to the public verify page per minute.
+CIVTRAIN_VERIFY_RATE_PER_MINUTE = env.int("CIVTRAIN_VERIFY_RATE_PER_MINUTE", default=30)
 
 CIVTRAIN_APPS = [
     "civtrain.core",
@@ -40,6 +47,7 @@ CIVTRAIN_APPS = [
     "civtrain.learning",
     "civtrain.scorm",
     "civtrain.exams",
+    "civtrain.documents",
 ]
 
 INSTALLED_APPS = [

@@ -24,6 +24,15 @@ ASSETS = [
     # source map it names (collectstatic's manifest storage needs it).
     ("scorm-again/dist/scorm-again.min.js", "scorm-again/scorm-again.min.js"),
     ("scorm-again/dist/scorm-again.min.js.map", "scorm-again/scorm-again.min.js.map"),
+    # The CJK font the documents' PDFs embed (civtrain/documents/render.py, ADR 0020).
+    *[
+        (
+            f"@fontsource/noto-serif-sc/files/noto-serif-sc-{subset}-{weight}-normal.woff",
+            f"noto-serif-sc/noto-serif-sc-{subset}-{weight}-normal.woff",
+        )
+        for subset in ("latin", "chinese-simplified")
+        for weight in (400, 700)
+    ],
 ]
 
 

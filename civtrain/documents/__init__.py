@@ -1,0 +1,1 @@
+"""Certificates, completion forms, transcripts and form extracts that anyone can verify (#15)."""
