@@ -1,0 +1,65 @@
+"""Journey (issue #15): a learner downloads their training certificate booklet, which verifies
+offline; a unit HR officer builds the unit's zip in the background, watches its progress bar
+and downloads it."""
+
+import io
+import zipfile
+
+from playwright.sync_api import expect
+
+from civtrain.accounts.api import Role
+from civtrain.demo.accounts import LEARNER_PASSWORDS
+from civtrain.demo.steps import DemoContext
+from civtrain.documents.sealing import verify_pdf
+from civtrain.web.tests.e2e.conftest import Web
+
+BUILD_MS = 120_000  # a zip of the unit's booklets on a busy machine
+
+
+def test_learner_downloads_a_booklet_that_verifies(demo: DemoContext, web: Web) -> None:
+    learners = [a for a in demo.accounts if a.role_label == Role.LEARNER.label]
+    account = next(a for a in learners if a.password == LEARNER_PASSWORDS[0])
+    page = web.new_page()
+    web.login(page, account.username, account.password)
+    page.goto("/documents/")
+    mine = page.locator("#my-documents")
+    expect(mine).to_be_visible()
+    mine.locator("select[name=kind]").select_option("booklet")
+    with page.expect_download(timeout=BUILD_MS) as download:
+        mine.locator("button[value=pdf]").click()
+    pdf = download.value.path().read_bytes()
+    assert download.value.suggested_filename.endswith(".pdf")
+    outcome = verify_pdf(pdf)  # offline: the file and the keys only
+    assert outcome.ok, outcome.reason
+    assert outcome.content is not None
+    assert outcome.content["person"]["name"] == account.note.split("，")[0]
+    web.assert_clean()
+
+
+def test_hr_builds_a_units_zip_and_watches_its_progress(
+    demo: DemoContext, web: Web, settings: object
+) -> None:
+    # On a thread, as in the embedded default (not inline in the request), so there is
+    # progress to watch; the test waits for the end before the database is flushed.
+    settings.CIVTRAIN_JOBS_INLINE = False  # type: ignore[attr-defined]
+    page = web.new_page(viewport={"width": 1366, "height": 768})
+    web.login(page, "cq_unit_hr", "Cq-UnitHR#2026demo")
+    page.goto("/documents/")
+    form = page.locator("#unit-zip")
+    form.locator("select[name=kind]").select_option("booklet")
+    form.locator("#zip-unit-start").click()
+    page.wait_for_url("**/documents/zips/*/")
+    bar = page.locator("#zip-job .progress")
+    expect(bar).to_be_visible()  # the job runs in the background: the bar comes first
+    expect(page.locator("#zip-status")).to_contain_text("/")
+    link = page.locator("#zip-download")
+    expect(link).to_be_visible(timeout=BUILD_MS)
+    summary = page.locator("#zip-summary").inner_text()
+    with page.expect_download() as download:
+        link.click()
+    archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+    names = archive.namelist()
+    assert names and all(n.endswith(".pdf") for n in names)
+    assert f"已生成 {len(names)} 份文件" in summary
+    assert all(verify_pdf(archive.read(n)).ok for n in names)
+    web.assert_clean()
