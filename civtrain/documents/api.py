@@ -1,6 +1,6 @@
 """Public interface of documents (issue #15): issue, render, verify, bulk zip."""
 
-from civtrain.documents import selectors, services
+from civtrain.documents import sealing, selectors, services
 from civtrain.documents.data import (
     DocumentData,
     DocumentKind,
@@ -18,8 +18,11 @@ __all__ = [
     "document_by_serial",
     "document_issue",
     "document_pdf",
+    "verify_pdf",
 ]
 
 document_issue = services.document_issue
 document_pdf = services.document_pdf
 document_by_serial = selectors.document_by_serial
+# Offline: a PDF checked against the platform's keys, no database (ADR 0020).
+verify_pdf = sealing.verify_pdf

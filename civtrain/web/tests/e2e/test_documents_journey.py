@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from civtrain.accounts.api import Role
 from civtrain.demo.accounts import LEARNER_PASSWORDS
 from civtrain.demo.steps import DemoContext
-from civtrain.documents.sealing import verify_pdf
+from civtrain.documents.api import verify_pdf
 from civtrain.web.tests.e2e.conftest import Web
 
 BUILD_MS = 120_000  # a zip of the unit's booklets on a busy machine
