@@ -50,12 +50,13 @@ test: lint browser
 # Playwright's own browser download (`playwright install`) is never used. Installed once: the
 # package lists are refreshed first, since a stale list can name a version the mirror dropped.
 # A CJK font (Debian's fonts-noto-cjk) makes screenshots show characters, not boxes.
+# poppler-utils' pdftoppm draws a document page to PNG in the documents tests (issue #15).
 .PHONY: browser
 browser:
-	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . && command -v pdftoppm >/dev/null || { \
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-noto-cjk; }
+	    chromium fonts-noto-cjk poppler-utils; }
 
 bench: assets
 	$(BIN)/civtrain bench all
