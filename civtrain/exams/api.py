@@ -34,6 +34,7 @@ __all__ = [
     "paper_create",
     "parse_file",
     "questions_import",
+    "reminders_send_due",
 ]
 
 bank_create = services.bank_create
@@ -42,6 +43,7 @@ campaign_create = services.campaign_create
 questions_import = services.questions_import
 candidates_add = services.candidates_add
 attempts_submit_overdue = services.attempts_submit_overdue
+reminders_send_due = services.reminders_send_due
 
 
 def bank_data(bank: QuestionBank, question_count: int = 0) -> BankData:

@@ -9,3 +9,9 @@ from civtrain.exams import api
 @shared_task(name="exams.submit_overdue")
 def submit_overdue() -> int:
     return api.attempts_submit_overdue()
+
+
+@shared_task(name="exams.remind_daily")
+def remind_daily() -> int:
+    """Year-end test reminders through the inbox, once a day per candidate (ZZ-N3)."""
+    return api.reminders_send_due()

@@ -252,6 +252,14 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @login_required
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_campaign_by_id(request.user, campaign_id)
+    if request.method == "POST":
+        try:
+            sent = services.campaign_remind(actor=request.user, campaign_id=campaign.pk)
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("已提醒 %(n)s 人") % {"n": sent})
+        return redirect("exams:campaign", campaign_id=campaign.pk)
     under = request.GET.get("under", "")
     rows = rates.campaign_rates(actor=request.user, campaign_id=campaign.pk, under=under)
     total = [sum(r.candidates for r in rows), sum(r.sat for r in rows), sum(r.passed for r in rows)]

@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": dt.timedelta(seconds=30),
         "options": {"expires": 30},
     },
+    # ... and the year-end test's reminders through the inbox, each morning (ZZ-N3).
+    "exams-remind-daily": {
+        "task": "exams.remind_daily",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

@@ -16,7 +16,11 @@ from civtrain.exams.services.banks import (
     question_to_input,
     questions_import,
 )
-from civtrain.exams.services.campaigns import campaign_create
+from civtrain.exams.services.campaigns import (
+    campaign_create,
+    campaign_remind,
+    reminders_send_due,
+)
 from civtrain.exams.services.papers import (
     candidate_grant_makeup,
     candidates_add,
@@ -35,6 +39,7 @@ __all__ = [
     "bank_create",
     "bank_export",
     "campaign_create",
+    "campaign_remind",
     "candidate_grant_makeup",
     "candidates_add",
     "grade_counts",
@@ -43,4 +48,5 @@ __all__ = [
     "plain_insert",
     "question_to_input",
     "questions_import",
+    "reminders_send_due",
 ]

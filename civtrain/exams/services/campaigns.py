@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 
-from civtrain.accounts.api import actor_scope
+from civtrain.accounts.api import SYSTEM, actor_scope
+from civtrain.core import clock
 from civtrain.core.actors import Actor
+from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import save_audited
 from civtrain.exams import selectors
 from civtrain.exams.data import BlueprintRow
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
-from civtrain.exams.models import Campaign, Paper
+from civtrain.exams.models import Campaign, Candidate, Paper
 from civtrain.exams.services.papers import candidates_insert, paper_create
+from civtrain.inbox.api import inbox_send
 from civtrain.organisations.api import org_data, subtree_q
 from civtrain.people.api import person_rows, person_scope_q
 from civtrain.people.data import Status
@@ -102,3 +106,58 @@ def campaign_create(
     paper.save(update_fields=["results_released"])
     added = candidates_insert(paper, population_rows(actor, org.path, categories, ranks))
     return campaign, paper, added
+
+
+def _window_open(paper: Paper) -> bool:
+    now = clock.now()
+    return (paper.opens_at is None or paper.opens_at <= now) and (
+        paper.closes_at is None or now < paper.closes_at
+    )
+
+
+@transaction.atomic
+def campaign_remind(*, actor: Actor, campaign_id: int) -> int:
+    """Remind, through the inbox, every candidate who has not passed yet while the window is
+    open (issue #14 item 6); at most once a day each (the inbox's dedupe key). Returns how
+    many messages were queued."""
+    campaign = selectors.access_campaign_by_id(actor, campaign_id)
+    if not actor_scope(actor).covers(campaign.org.path, *selectors.ORGANISERS):
+        raise NotFound("测试活动不存在或无权访问")
+    paper = Paper.objects.filter(campaign=campaign).order_by("id").first()
+    if paper is None or not _window_open(paper):
+        return 0
+    person_ids = list(
+        Candidate.objects.filter(paper=paper)
+        .exclude(passed=True)
+        .values_list("person_id", flat=True)
+    )
+    closes = (
+        paper.closes_at.astimezone(clock.TZ).strftime("%Y-%m-%d %H:%M") if paper.closes_at else ""
+    )
+    sent = inbox_send(
+        actor=actor,
+        kind="exam_reminder",
+        subject=f"请参加{campaign.title}",
+        body=f"{campaign.title}开放至 {closes}，请按时完成。" if closes else "",
+        url=reverse("exams:take", args=[paper.pk]),
+        person_ids=person_ids,
+        dedupe_key=f"exam-campaign:{campaign.pk}:{clock.today().isoformat()}",
+    )
+    audit_record(
+        actor=actor,
+        action="exams.campaign_remind",
+        object_type="exam_campaign",
+        object_id=campaign.pk,
+        object_label=campaign.title,
+        org_path=campaign.org.path,
+        changes={"candidates": len(person_ids), "queued": sent},
+    )
+    return sent
+
+
+def reminders_send_due() -> int:
+    """The daily task: remind the candidates of every campaign whose window is open."""
+    total = 0
+    for campaign_id in Campaign.objects.values_list("pk", flat=True):
+        total += campaign_remind(actor=SYSTEM, campaign_id=campaign_id)
+    return total

@@ -14,6 +14,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import save_audited
+from civtrain.enrolment.api import enrolled_person_ids
 from civtrain.exams import selectors
 from civtrain.exams.data import BlueprintRow as BlueprintInput
 from civtrain.exams.data import PaperKind
@@ -147,6 +148,11 @@ def paper_create(
         )
         for i, r in enumerate(blueprint)
     )
+    if class_id is not None:  # ZZ-M1: the class's trainees sit its completion exam
+        enrolled = list(enrolled_person_ids(class_id))
+        candidates_insert(
+            paper, list(person_rows().filter(pk__in=enrolled).values("pk", "unit_id", "unit__path"))
+        )
     return paper
 
 

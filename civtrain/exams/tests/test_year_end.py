@@ -18,6 +18,7 @@ from civtrain.exams import selectors, services
 from civtrain.exams.models import Question
 from civtrain.exams.rates import campaign_rates
 from civtrain.exams.tests.builders import answers_right, bank_of_every_type
+from civtrain.inbox.api import messages_for
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 from civtrain.testing import make_person, make_user
 
@@ -87,6 +88,13 @@ def test_year_end_campaign_moves_compliance(zhengzhou: dict[str, Any]) -> None:
         n3 = [o for o in person["outcomes"] if o["rule"] == "zz-n3-exam"]
         met[person["name"]] = n3[0]["status"]
     assert met == {"甲": "met", "乙": "missed", "丙": "missed", "丁": "missed"}
+
+    # reminders through the inbox: those who have not passed, once a day
+    assert services.campaign_remind(actor=organiser, campaign_id=campaign.pk) == 2
+    assert services.campaign_remind(actor=organiser, campaign_id=campaign.pk) == 0
+    reminded = messages_for(users[b1.id].pk, kind="exam_reminder")
+    assert [m.subject for m in reminded] == ["请参加2015年度网上学习效果测试"]
+    assert messages_for(users[a1.id].pk, kind="exam_reminder") == []
 
     # a make-up for 乙, passed: compliance moves for 乙 too
     services.candidate_grant_makeup(actor=organiser, paper_id=paper.pk, person_id=a2.id)
