@@ -24,6 +24,7 @@ urlpatterns = [
     path("inbox/", include("civtrain.inbox.urls")),
     path("exams/", include("civtrain.exams.urls")),
     path("scorm/", include("civtrain.scorm.urls")),
+    path("xapi/", include("civtrain.xapi.urls")),
     path("", include("civtrain.documents.urls")),  # /documents/… and the public /verify/…
     path("", include("civtrain.web.urls")),
 ]

@@ -36,6 +36,9 @@ __all__ = [
     "role_assign",
     "staff_role_count_under",
     "user_create",
+    "user_email_rows",
+    "user_id_by_email",
+    "user_id_by_username",
     "user_password_set",
     "user_passwords_issue",
 ]
@@ -82,3 +85,28 @@ def staff_role_count_under(path: str) -> int:
 user_password_set = services.user_password_set
 user_passwords_issue = services.user_passwords_issue
 password_generate = services.password_generate
+
+
+# --- finding a learner's account from an xAPI actor (#13 item 3) -----------------------------
+
+
+def user_id_by_username(username: str) -> int | None:
+    """The active user with this login, if any."""
+    return (
+        User.objects.filter(username=username, is_active=True).values_list("pk", flat=True).first()
+    )
+
+
+def user_id_by_email(email: str) -> int | None:
+    """The active user with this registered address (case-insensitive), if exactly one."""
+    ids = list(
+        User.objects.filter(email__iexact=email.strip(), is_active=True).values_list(
+            "pk", flat=True
+        )[:2]
+    )
+    return ids[0] if len(ids) == 1 else None
+
+
+def user_email_rows() -> list[tuple[int, str]]:
+    """(user id, address) of every active user with a registered address."""
+    return list(User.objects.filter(is_active=True).exclude(email="").values_list("pk", "email"))

@@ -48,6 +48,7 @@ CIVTRAIN_APPS = [
     "civtrain.scorm",
     "civtrain.exams",
     "civtrain.documents",
+    "civtrain.xapi",
 ]
 
 INSTALLED_APPS = [
@@ -315,3 +316,11 @@ CIVTRAIN_LEARNING_DAILY_CAP_HOURS = env.float("CIVTRAIN_LEARNING_DAILY_CAP_HOURS
 CIVTRAIN_LEARNING_CHECK_MINUTES = tuple(
     env.list("CIVTRAIN_LEARNING_CHECK_MINUTES", cast=int, default=[5, 15])
 )
+
+# The xAPI learning record store (issue #13, ADR 0018). The account homePage that names a
+# civtrain login in a statement's actor; the version an answer names when the request names
+# none (the newest; "1.0.3" for a deployment whose providers all speak 1.0.3).
+CIVTRAIN_XAPI_ACCOUNT_HOMEPAGE = env(
+    "CIVTRAIN_XAPI_ACCOUNT_HOMEPAGE", default="https://civtrain.gov.cn/"
+)
+CIVTRAIN_XAPI_DEFAULT_VERSION = env("CIVTRAIN_XAPI_DEFAULT_VERSION", default="2.0.0")
