@@ -19,6 +19,7 @@ class NavItem:
 
 ALL_ROLES = tuple(Role)
 PERSONNEL = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
+XAPI_MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)  # issue #13 item 2
 
 MENU: list[NavItem] = [
     NavItem(_("首页"), "web:home", "home", ALL_ROLES),
@@ -54,6 +55,8 @@ MENU: list[NavItem] = [
         _("上传 SCORM 课件"), "scorm:upload", "package", (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
     ),
     NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
+    NavItem(_("xAPI 学习记录库"), "xapi:credentials", "plug-connected", XAPI_MANAGERS),
+    NavItem(_("待对应的学习者"), "xapi:unknown_actors", "user-question", XAPI_MANAGERS),
     NavItem(
         _("我的 API 令牌"), "accounts:tokens", "key", tuple(r for r in Role if r != Role.LEARNER)
     ),

@@ -411,3 +411,22 @@ def more_params(token: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad_request("The 'more' parameter is not one this LRS gave out.")
     return value
+
+
+def stored_range(credential_key: str, since: dt.datetime | None, until: dt.datetime | None) -> Q:
+    q = Q()
+    if credential_key:
+        q &= Q(credential__key=credential_key)
+    if since:
+        q &= Q(stored__gt=since)
+    if until:
+        q &= Q(stored__lte=until)
+    return q
+
+
+def statements_export(
+    *, credential_key: str = "", since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> Iterable[str]:
+    """Stored statements (JSON text) oldest first, streamed in chunks (the NDJSON export)."""
+    qs = Statement.objects.filter(stored_range(credential_key, since, until))
+    return qs.order_by("stored", "pk").values_list("payload", flat=True).iterator(chunk_size=2000)

@@ -534,3 +534,24 @@ def actor_map(*, actor: Actor, unknown_id: int, person_id: int) -> int:
             _course_completion(person.id, activity)
     _forget_cached()
     return count
+
+
+@transaction.atomic
+def statements_delete(
+    *, actor: Actor, credential_key: str = "", since: Any = None, until: Any = None
+) -> int:
+    """Delete stored statements (after their NDJSON export, for retention); audited."""
+    rows = Statement.objects.filter(selectors.stored_range(credential_key, since, until))
+    count, _ = rows.delete()
+    audit_record(
+        actor=actor,
+        action="xapi.statements.delete",
+        object_type="Statement",
+        changes={
+            "credential": credential_key,
+            "since": str(since),
+            "until": str(until),
+            "rows": count,
+        },
+    )
+    return count

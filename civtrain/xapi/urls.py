@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civtrain.xapi.views import lrs
+from civtrain.xapi.views import lrs, pages
 
 app_name = "xapi"
 
@@ -14,4 +14,13 @@ urlpatterns = [
     path("agents/profile", lrs.agent_profile, name="agent_profile"),
     path("agents", lrs.agents, name="agents"),
     path("about", lrs.about, name="about"),
+    path("credentials/", pages.credentials, name="credentials"),
+    path(
+        "credentials/<int:credential_id>/rotate/", pages.credential_rotate, name="credential_rotate"
+    ),
+    path(
+        "credentials/<int:credential_id>/revoke/", pages.credential_revoke, name="credential_revoke"
+    ),
+    path("unknown-actors/", pages.unknown_actors, name="unknown_actors"),
+    path("unknown-actors/<int:unknown_id>/map/", pages.unknown_actor_map, name="unknown_actor_map"),
 ]

@@ -41,7 +41,7 @@ ALLOWED_ENGLISH = {
     # Acronyms, formats and product names a Chinese civil servant reads as they are.
     "API", "CSV", "Excel", "xlsx", "ID", "QR", "PDF", "ECharts", "URL", "JSON", "HR", "IP",
     "PostgreSQL", "SQLite", "Django", "OpenAPI", "UTF", "Playwright", "HTTP", "HTTPS", "PWA",
-    "TOTP", "OK", "Token", "token", "MB", "Word",
+    "TOTP", "OK", "Token", "token", "MB", "Word", "xAPI",
     "csv", "xls", "ods", "ics",  # file extensions, as in ".xlsx、.xls、.ods 或 .csv"
     "GIFT", "Moodle", "XML", "Aiken",  # the question-file formats (issue #14)
     "SCORM", "zip", "imsmanifest", "xml",  # the courseware standard, its package and manifest
