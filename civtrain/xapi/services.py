@@ -11,10 +11,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from civtrain.accounts.api import SYSTEM
 from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import PermissionDenied, ValidationFailed
+from civtrain.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from civtrain.learning import api as learning_api
 from civtrain.organisations import api as org_api
 from civtrain.people import api as people_api
 from civtrain.xapi import selectors
@@ -148,14 +150,23 @@ class _Batch:
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-# The completion path of the online courses, set by the composition root when `learning`
-# exists (config/urls.py): (person_id, activity IRI) → None. See bind_course_completion.
-_course_completion: Callable[[int, str], None] | None = None
-
-
-def bind_course_completion(hook: Callable[[int, str], None] | None) -> None:
-    global _course_completion
-    _course_completion = hook
+def _complete_course(person_id: int, activity: str) -> None:
+    """A `completed`/`passed` statement about a bound activity completes its online course
+    through the one completion path (#13 item 3, learning ADR 0016): one ledger entry per
+    learner, course and year however often the statement is re-sent, hours from the course —
+    never from the statement. A course the learner may not study (closed, not for them) or
+    whose own items are not done is not completed; the statement is kept either way."""
+    course = learning_api.course_by_activity_iri(activity)
+    if course is None:
+        return
+    try:
+        with transaction.atomic():
+            learning_api.course_open_for(person_id, course.id)
+            learning_api.course_complete(
+                actor=SYSTEM, person_id=person_id, course_id=course.id, source="xapi"
+            )
+    except ApplicationError:
+        return
 
 
 def _prepare(statement: dict[str, Any], batch: _Batch, version: str) -> dict[str, Any]:
@@ -302,9 +313,8 @@ def _side_rows(batch: _Batch) -> None:
             ],
             ignore_conflicts=True,
         )
-    if _course_completion is not None:
-        for person_id, activity in batch.completions:
-            _course_completion(person_id, activity)
+    for person_id, activity in batch.completions:
+        _complete_course(person_id, activity)
 
 
 def statements_store(
@@ -526,12 +536,11 @@ def actor_map(*, actor: Actor, unknown_id: int, person_id: int) -> int:
     )
     changes = {"actor": unknown.actor_key, "person_id": person.id, "statements": count}
     _audit(actor, "xapi.actor.map", unknown, unknown.org_path, changes)
-    if _course_completion is not None:
-        completed = Statement.objects.filter(
-            actor_key=unknown.actor_key, verb__in=COMPLETING_VERBS, voided=False
-        ).exclude(activity="")
-        for activity in completed.values_list("activity", flat=True).distinct():
-            _course_completion(person.id, activity)
+    completed = Statement.objects.filter(
+        actor_key=unknown.actor_key, verb__in=COMPLETING_VERBS, voided=False
+    ).exclude(activity="")
+    for activity in completed.values_list("activity", flat=True).distinct():
+        _complete_course(person.id, activity)
     _forget_cached()
     return count
 

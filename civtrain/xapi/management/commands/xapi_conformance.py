@@ -101,8 +101,8 @@ class Command(BaseCommand):
             self._warm_up(port, key, secret)
             started = time.monotonic()
             run = subprocess.run(  # noqa: S603
-                [shutil.which("node") or "node", "bin/console_runner.js",
-                 "-e", f"http://127.0.0.1:{port}/xapi", "-a", "-u", key, "-p", secret, "-x", version],
+                [shutil.which("node") or "node", "bin/console_runner.js", "-x", version,
+                 "-e", f"http://127.0.0.1:{port}/xapi", "-a", "-u", key, "-p", secret],
                 cwd=suite, capture_output=True, text=True, check=False,
             )  # fmt: skip
             seconds = time.monotonic() - started
