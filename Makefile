@@ -61,5 +61,12 @@ browser:
 bench: assets
 	$(BIN)/civtrain bench all
 
+# ADL's LRS conformance suite (xAPI 1.0.3 and 2.0.0) against `civtrain serve` on the configured
+# database (DATABASE_URL, else the SQLite file); SUITE is a checkout of it (DEVELOPERS.md).
+.PHONY: xapi-conformance
+xapi-conformance: assets db
+	@test -n "$(SUITE)" || { echo "usage: make xapi-conformance SUITE=path (see DEVELOPERS.md)"; exit 2; }
+	$(BIN)/civtrain xapi-conformance --suite $(SUITE)
+
 clean:
 	rm -rf $(VENV) node_modules var civtrain/web/static/vendor
