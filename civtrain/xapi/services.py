@@ -271,9 +271,9 @@ def _insert(batch: _Batch) -> None:
     if refs:
         # A statement about another one is found by the other's filters too (Data 2.5.3).
         targets = dict(
-            Statement.objects.filter(statement_id__in=set(refs.values())).values_list(
-                "statement_id", "pk"
-            )
+            Statement.objects.filter(
+                credential_id=batch.credential.id, statement_id__in=set(refs.values())
+            ).values_list("statement_id", "pk")
         )
         by_target: dict[int, list[int]] = {}
         for pk, target in refs.items():
@@ -341,9 +341,6 @@ def statements_store(
     ids = [s["id"] for s in prepared]
     if len(set(ids)) != len(ids):
         raise bad_request("The batch uses the same statement id twice.")
-    for statement in prepared:
-        if statement["verb"]["id"] == VOIDED_VERB and statement["object"]["id"].lower() in ids:
-            pass  # voids a statement of the same batch: allowed, applied after insert
     with transaction.atomic():
         known = _check_conflicts(prepared)
         for statement in prepared:

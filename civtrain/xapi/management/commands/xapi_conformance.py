@@ -133,7 +133,7 @@ class Command(BaseCommand):
         """Wait for the server, then load every worker's code before the suite measures the
         clock difference between itself and the LRS from its first statement."""
         auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/xapi/about", timeout=5)
