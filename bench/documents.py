@@ -25,7 +25,7 @@ from civtrain.documents import render, services
 from civtrain.documents.data import DocumentKind, DocumentRequest
 from civtrain.organisations.api import OrgKind, org_create
 from civtrain.people.api import person_create
-from civtrain.people.data import PersonInput, id_check_digit
+from civtrain.people.data import Gender, PersonInput, id_check_digit
 
 REGION = "990104"  # no real region: bench people never collide with real ID numbers
 LINES = 40
@@ -38,7 +38,10 @@ def _people(unit_id: int, n: int) -> list[int]:
         person = person_create(
             actor=SYSTEM,
             data=PersonInput(
-                name=f"学员{i}", unit_id=unit_id, id_number=first17 + id_check_digit(first17)
+                name=f"学员{i}",
+                unit_id=unit_id,
+                id_number=first17 + id_check_digit(first17),
+                gender=Gender.MALE,
             ),
         )
         ids.append(person.pk)
