@@ -31,9 +31,9 @@ from civtrain.classes.models import TrainingClass
 from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
-from civtrain.faculty.api import teacher_for_user
+from civtrain.faculty.api import TeacherPickerField, teacher_for_user
 from civtrain.institutions.api import institution_choices
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgPickerField
 
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 ACTION_LABELS = {
@@ -59,7 +59,7 @@ class ClassForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("班名"), max_length=200)
     training_type = forms.ChoiceField(label=gettext_lazy("培训类型"))
     mode = forms.ChoiceField(label=gettext_lazy("培训形式"))
-    organiser_id = forms.TypedChoiceField(label=gettext_lazy("主办单位"), coerce=int)
+    organiser_id = OrgPickerField(label=gettext_lazy("主办单位"), purpose="organiser")
     institution_id = forms.TypedChoiceField(label=gettext_lazy("施教机构"), coerce=int)
     start_date = forms.DateField(label=gettext_lazy("开班日期"), widget=ISO_DATE)
     end_date = forms.DateField(label=gettext_lazy("结业日期"), widget=ISO_DATE)
@@ -95,13 +95,7 @@ class ClassForm(forms.Form):
         self.fields["training_type"].choices = _choices(TRAINING_TYPE_LABELS)  # type: ignore[attr-defined]
         self.fields["mode"].choices = _choices(DELIVERY_MODE_LABELS)  # type: ignore[attr-defined]
         self.fields["exam_form"].choices = _choices(EXAM_FORM_LABELS)  # type: ignore[attr-defined]
-        scope = actor_scope(actor)
-        paths = scope.paths_for(*ORGANISERS) or tuple(
-            {p.split("/")[0] + "/" for p in scope.paths_for(Role.INSTITUTION)}
-        )
-        self.fields["organiser_id"].choices = [  # type: ignore[attr-defined]
-            (n.id, f"{n.name}（{n.code}）") for n in org_list_data(scope_paths=paths)
-        ]
+        self.fields["organiser_id"].actor = actor  # type: ignore[attr-defined]
         self.fields["institution_id"].choices = [  # type: ignore[attr-defined]
             (i.id, i.name) for i in institution_choices(actor=actor)
         ]
@@ -127,6 +121,7 @@ class ClassForm(forms.Form):
         hours = {c: d[f"subj_{c}"] for c in self.subjects if d.get(f"subj_{c}")}
         base = {k: v for k, v in d.items() if not k.startswith("subj_")}
         base["exam_form"] = ExamForm(base["exam_form"])
+        base["organiser_id"] = base["organiser_id"].id
         return ClassInput(**base, subject_hours=hours)
 
 
@@ -208,10 +203,11 @@ class SessionForm(forms.Form):
         label=gettext_lazy("学时"), min_value=Decimal("0.5"), decimal_places=1
     )
     place = forms.CharField(label=gettext_lazy("地点"), required=False, max_length=200)
-    teacher_id = forms.IntegerField(label=gettext_lazy("教师编号"), required=False)
+    teacher_id = TeacherPickerField(label=gettext_lazy("教师"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["teacher_id"].actor = actor  # type: ignore[attr-defined]
         self.fields["subject"].choices = [("", "—"), *subject_names().items()]  # type: ignore[attr-defined]
         for field in self.fields.values():
             field.widget.attrs.setdefault(
@@ -254,7 +250,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         "can_nominate": scope.has(*ORGANISERS) and status == ClassStatus.OPEN,
         "actions": actions,
         "editable": can_manage and status in (ClassStatus.PLANNED, ClassStatus.OPEN),
-        "session_form": SessionForm()
+        "session_form": SessionForm(actor=request.user)
         if can_manage and status not in (ClassStatus.RESULTS_FINAL, ClassStatus.ARCHIVED)
         else None,
         "running": status == ClassStatus.RUNNING,
@@ -277,7 +273,7 @@ def class_transition(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def session_add(request: HttpRequest, class_id: int) -> HttpResponse:
     tc = selectors.access_class_by_id(request.user, class_id, manage=True)
-    form = SessionForm(request.POST)
+    form = SessionForm(request.POST, actor=request.user)
     if not form.is_valid():
         messages.error(
             request,

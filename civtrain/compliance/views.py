@@ -21,6 +21,7 @@ from civtrain.core.middleware import client_ip
 from civtrain.organisations.api import (
     OrgKind,
     OrgNodeData,
+    UnitPickForm,
     org_by_codes,
     org_data_many,
     org_labels,
@@ -48,7 +49,17 @@ def _year_of(data: QueryDict) -> int:
 
 
 def _root(request: HttpRequest) -> tuple[str, str]:
-    return selectors.list_root(actor=request.user, unit_code=request.GET.get("unit", ""))
+    """(code, path) of the list's unit: the picker's choice (a code, or a name typed without
+    JavaScript), else the actor's own subtree; out of scope or unknown: NotFound."""
+    form = UnitPickForm({"unit": request.GET.get("unit", "")}, actor=request.user)
+    if not form.is_valid():
+        raise NotFound()
+    node = form.cleaned_data["unit"]
+    return selectors.list_root(actor=request.user, unit_code=node.code if node else "")
+
+
+def _unit_form(request: HttpRequest, code: str) -> UnitPickForm:
+    return UnitPickForm(initial={"unit": code}, actor=request.user, auto_id="f-%s")
 
 
 PAGE_SIZE = 50
@@ -80,6 +91,7 @@ def people_page(request: HttpRequest) -> HttpResponse:
         "year": year,
         "unit_code": code,
         "unit_name": root.name,
+        "unit_form": _unit_form(request, code),
         "stored": stored,
         "computed_at": max((r["computed_at"] for r in page.object_list), default=None),
         "page": page,
@@ -178,6 +190,7 @@ def units_page(request: HttpRequest) -> HttpResponse:
         "year": year,
         "unit_code": code,
         "unit_name": root.name + (_(" · 市直单位") if city_direct else ""),
+        "unit_form": _unit_form(request, code),
         "direct": city_direct,
         "up": _up_link(root, city_direct, year, request),
         "table": table,

@@ -23,6 +23,7 @@ from civtrain.classes.api import (
     classes_open_for_self_registration,
     sessions_of,
 )
+from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.tabular import Column, TabularError, read_table, refuse_rejected
 from civtrain.enrolment import qr, selectors, services
@@ -40,7 +41,7 @@ from civtrain.enrolment.data import (
     ResultInput,
 )
 from civtrain.enrolment.errors import EnrolmentErrorCode
-from civtrain.organisations.api import org_data_many, org_list_data
+from civtrain.organisations.api import UnitPickForm, org_data_many
 from civtrain.people.api import person_list_data
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 
@@ -80,11 +81,12 @@ def _problems_message(problems: list[ImportProblem]) -> str:
 # --- nomination and roster ------------------------------------------------------------------
 
 
-def _filter_from(data: Any) -> NominationFilter:
-    """The batch-nomination filters from a query string or a form (#11 item 4)."""
-    unit = str(data.get("unit", ""))
+def _filter_from(data: Any, actor: Actor) -> NominationFilter:
+    """The batch-nomination filters from a query string or a form (#11 item 4); the unit
+    picked by name (#11 item 3), ValidationFailed when it is not one the actor manages."""
+    unit = UnitPickForm({"unit": data.get("unit", "")}, actor=actor).chosen_unit()
     return NominationFilter(
-        unit_id=int(unit) if unit.isdigit() else None,
+        unit_id=unit.id if unit else None,
         category=str(data.get("category", "")),
         rank=str(data.get("rank", "")),
         law_enforcement=True if data.get("law_enforcement") else None,
@@ -117,7 +119,7 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
                 outcomes = services.nominations_by_filter(
                     actor=request.user,
                     class_id=class_id,
-                    filters=_filter_from(request.POST),
+                    filters=_filter_from(request.POST, request.user),
                     expected=int(expected) if expected.isdigit() else -1,
                 )
             else:
@@ -139,11 +141,17 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     people = person_list_data(actor=request.user, search=search, limit=300)
     mine = {e.person_id: e for e in selectors.enrolment_list(actor=request.user, class_id=class_id)}
-    batch = _filter_from(request.GET)
     preview = None
-    if request.GET.get("preview"):
-        preview = services.nomination_preview(actor=request.user, class_id=class_id, filters=batch)
-    units = org_list_data(scope_paths=scope.paths_for(*PERSONNEL_ROLES))[:500]
+    try:
+        batch = _filter_from(request.GET, request.user)
+    except ValidationFailed as exc:
+        messages.error(request, _(exc.message))
+        batch = NominationFilter()
+    else:
+        if request.GET.get("preview"):
+            preview = services.nomination_preview(
+                actor=request.user, class_id=class_id, filters=batch
+            )
     context = {
         "tc": tc,
         "rows": [(p, mine.get(p.id)) for p in people],
@@ -154,7 +162,9 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
         "is_open": tc.status == ClassStatus.OPEN,
         "batch": batch,
         "preview": preview,
-        "units": units,
+        "unit_form": UnitPickForm(
+            initial={"unit": batch.unit_id}, actor=request.user, auto_id="batch-%s"
+        ),
         "categories": [(k.value, _(v)) for k, v in CATEGORY_LABELS.items()],
         "ranks": list(RANKS),
     }

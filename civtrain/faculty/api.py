@@ -4,8 +4,16 @@ from civtrain.core.actors import Actor
 from civtrain.faculty import selectors, services
 from civtrain.faculty.data import TeacherData
 from civtrain.faculty.models import Teacher
+from civtrain.faculty.pickers import TeacherPickerField
 
-__all__ = ["TeacherData", "access_teacher", "teacher_create", "teacher_for_user", "teacher_update"]
+__all__ = [
+    "TeacherData",
+    "TeacherPickerField",
+    "access_teacher",
+    "teacher_create",
+    "teacher_for_user",
+    "teacher_update",
+]
 
 teacher_create = services.teacher_create
 teacher_update = services.teacher_update

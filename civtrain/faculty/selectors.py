@@ -36,6 +36,27 @@ def teacher_list(*, actor: Actor, search: str = "", subject: str = "") -> QueryS
     return qs
 
 
+def teacher_search(*, actor: Actor, query: str, limit: int = 20) -> list[Teacher]:
+    """Teachers in scope whose name or title contains `query`, by name: the session form's
+    teacher picker (#11 item 3). Bounded by `limit`; the keeping node read with them."""
+    qs = Teacher.objects.filter(teacher_scope_q(actor)).select_related("org")
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__contains=query) | Q(title__contains=query))
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def teacher_pick(*, actor: Actor, ref: str) -> Teacher | None:
+    """The teacher a picker's box names — the id it submits, or an exact name borne by one
+    teacher in scope (typed without JavaScript) — else None."""
+    qs = Teacher.objects.filter(teacher_scope_q(actor))
+    found = qs.filter(pk=int(ref)).first() if ref.isdigit() else None
+    if found is None:
+        named = list(qs.filter(name=ref)[:2])
+        found = named[0] if len(named) == 1 else None
+    return found
+
+
 def access_teacher_by_id(actor: Actor, teacher_id: int) -> Teacher:
     found = Teacher.objects.filter(teacher_scope_q(actor), pk=teacher_id).first()
     if found is None:

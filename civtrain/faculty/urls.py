@@ -4,4 +4,7 @@ from civtrain.faculty import views
 
 app_name = "faculty"
 
-urlpatterns = [path("", views.teacher_list, name="list")]
+urlpatterns = [
+    path("", views.teacher_list, name="list"),
+    path("pick/", views.teacher_pick, name="pick"),
+]

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -10,6 +10,7 @@ from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.api import subject_names
 from civtrain.core.errors import ApplicationError
 from civtrain.faculty import selectors, services
+from civtrain.faculty.pickers import teacher_choices
 from civtrain.organisations.api import org_list_data
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
@@ -47,3 +48,11 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
         "subject": request.GET.get("subject", ""),
     }
     return render(request, "faculty/list.html", context)
+
+
+@login_required
+def teacher_pick(request: HttpRequest) -> JsonResponse:
+    """The teacher picker's type-ahead (#11 item 3): up to 20 teachers of the pools the actor
+    schedules from whose name or title contains `q`; nothing for a learner."""
+    found = teacher_choices(actor=request.user, query=request.GET.get("q", "")[:50])
+    return JsonResponse({"results": found})

@@ -5,33 +5,30 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from civtrain.core.actors import Actor
-from civtrain.organisations import selectors, services
-from civtrain.organisations.data import OrgKind, OrgNodeData
+from civtrain.organisations import pickers, selectors, services
+from civtrain.organisations.data import OrgChoice, OrgKind, OrgNodeData
 from civtrain.organisations.models import OrgNode
+from civtrain.organisations.pickers import OrgPickerField, UnitPickForm, org_search
 
 __all__ = [
+    "OrgChoice",
     "OrgKind",
     "OrgNodeData",
+    "OrgPickerField",
+    "UnitPickForm",
     "org_by_codes",
     "org_create",
     "org_data",
     "org_data_many",
+    "org_label",
+    "org_labels",
     "org_move",
+    "org_search",
     "subtree_q",
 ]
 
 
-def to_data(node: OrgNode) -> OrgNodeData:
-    return OrgNodeData(
-        id=node.pk,
-        code=node.code,
-        name=node.name,
-        kind=OrgKind(node.kind),
-        path=node.path,
-        depth=node.depth,
-        parent_id=node.parent_id,
-        active=node.active,
-    )
+to_data = selectors.node_data
 
 
 def subtree_q(paths: Iterable[str], field: str = "path") -> Q:
@@ -49,16 +46,14 @@ def org_data_many(node_ids: Iterable[int]) -> dict[int, OrgNodeData]:
 
 def org_labels(node_ids: Iterable[int]) -> dict[int, str]:
     """A name people recognise for each node (issue #11 item 3): a department with its unit
-    ("渝中区司法局 · 法规科"), since every bureau has an 办公室; any other node by its name."""
-    nodes = org_data_many(node_ids)
-    parents = org_data_many(
-        {n.parent_id for n in nodes.values() if n.kind == OrgKind.DEPARTMENT and n.parent_id}
-    )
-    labels = {}
-    for pk, node in nodes.items():
-        parent = parents.get(node.parent_id or 0) if node.kind == OrgKind.DEPARTMENT else None
-        labels[pk] = f"{parent.name} · {node.name}" if parent else node.name
-    return labels
+    ("渝中区司法局 · 法规科"), since every bureau has an 办公室; any other node by its name.
+    Every page and export that shows a unit takes its label from here (pickers.labels)."""
+    return pickers.labels(OrgNode.objects.filter(pk__in=set(node_ids)))
+
+
+def org_label(node_id: int | None) -> str:
+    """org_labels for one node ("" for none)."""
+    return org_labels([node_id]).get(node_id, "") if node_id else ""
 
 
 def org_by_codes(codes: Iterable[str] | None = None) -> dict[str, OrgNodeData]:

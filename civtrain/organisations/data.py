@@ -41,3 +41,14 @@ class OrgNodeData:
     depth: int
     parent_id: int | None
     active: bool
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    """A node as a picker offers it (#11 item 3): its code, the label people recognise
+    ("渝中区司法局 · 法规科") and the names above it, to tell homonyms apart."""
+
+    id: int
+    code: str
+    label: str
+    path: str  # "重庆市 / 渝中区 / 渝中区司法局"

@@ -7,12 +7,26 @@ from django.db.models import Count, Q, QuerySet
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
+from civtrain.organisations.data import OrgKind, OrgNodeData
 from civtrain.organisations.models import OrgNode
 
 # Pages and endpoints name the rows these selectors return as selectors.OrgNode: they never
 # import the models (pyproject.toml, #9 item 5).
 
 NOT_FOUND_MESSAGE = "机构不存在或不在您的管辖范围内"
+
+
+def node_data(node: OrgNode) -> OrgNodeData:
+    return OrgNodeData(
+        id=node.pk,
+        code=node.code,
+        name=node.name,
+        kind=OrgKind(node.kind),
+        path=node.path,
+        depth=node.depth,
+        parent_id=node.parent_id,
+        active=node.active,
+    )
 
 
 def paths_filter(paths: Iterable[str], field: str = "path") -> Q:
@@ -88,6 +102,27 @@ def access_org_by_ref(actor: Actor, ref: str) -> OrgNode:
         except NotFound:
             pass  # codes may be all digits too (e.g. administrative division codes)
     return org_get(scope_paths=paths, code=ref)
+
+
+def org_search(
+    *, scope_paths: Iterable[str], query: str, kinds: Iterable[str] = (), limit: int = 20
+) -> list[OrgNode]:
+    """Active nodes inside the subtrees whose name contains `query` or whose code starts with
+    it, shallowest first: the type-ahead pickers' matches (#11 item 3). Bounded by `limit`;
+    the subtree test uses the path index, the name test is a LIKE over what remains."""
+    qs = OrgNode.objects.filter(paths_filter(scope_paths), active=True)
+    kinds = list(kinds)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__contains=query) | Q(code__startswith=query))
+    return list(qs.order_by("depth", "path")[:limit])
+
+
+def org_names_by_id(ids: Iterable[int]) -> dict[int, str]:
+    """Names of the nodes `ids` in one read (the paths shown beside picker matches)."""
+    return dict(OrgNode.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
 
 
 def org_children(node: OrgNode) -> QuerySet[OrgNode]:

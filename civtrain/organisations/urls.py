@@ -6,6 +6,7 @@ app_name = "organisations"
 
 urlpatterns: list = [
     path("", views.tree, name="tree"),
+    path("pick/", views.pick, name="pick"),
     path("<int:node_id>/", views.detail, name="detail"),
     path("<int:node_id>/children/", views.children, name="children"),
     path("<int:node_id>/create/", views.create_child, name="create"),

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +18,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.organisations import api
 from civtrain.organisations.data import ALLOWED_PARENT, ORG_KIND_LABELS, OrgKind
+from civtrain.organisations.pickers import OrgPickerField, org_search
 from civtrain.organisations.selectors import (
     OrgNode,
     org_ancestors,
@@ -72,6 +73,25 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def pick(request: HttpRequest) -> JsonResponse:
+    """The unit pickers' type-ahead (#11 item 3): up to 20 nodes in the scope of the picker's
+    purpose whose name contains `q` (or whose code starts with it), each with its label and
+    the names above it; nothing out of scope, nothing for a learner."""
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if k in set(OrgKind)]
+    found = org_search(
+        actor=request.user,
+        purpose=request.GET.get("purpose", ""),
+        query=request.GET.get("q", "")[:50],
+        kinds=kinds,
+    )
+    results = [
+        {"value": c.code, "label": c.label, "hint": " · ".join(filter(None, (c.path, c.code)))}
+        for c in found
+    ]
+    return JsonResponse({"results": results})
+
+
+@login_required
 def children(request: HttpRequest, node_id: int) -> HttpResponse:
     """htmx: the children of a node, each with its own lazy-load toggle."""
     node = _access(request.user, node_id)
@@ -106,7 +126,13 @@ class NodeEditForm(forms.Form):
 
 
 class NodeMoveForm(forms.Form):
-    new_parent_code = forms.CharField(label=gettext_lazy("新上级机构编码"), max_length=32)
+    new_parent_code = OrgPickerField(
+        label=gettext_lazy("整体移至（新上级机构）"), purpose="personnel"
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent_code"].actor = actor  # type: ignore[attr-defined]
 
 
 @login_required
@@ -126,7 +152,7 @@ def detail(request: HttpRequest, node_id: int) -> HttpResponse:
         "edit_form": NodeEditForm(initial={"name": node.name, "active": node.active})
         if editable
         else None,
-        "move_form": NodeMoveForm() if editable and node.parent_id else None,
+        "move_form": NodeMoveForm(actor=request.user) if editable and node.parent_id else None,
     }
     return render(request, "organisations/detail.html", context)
 
@@ -199,9 +225,9 @@ def edit(request: HttpRequest, node_id: int) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest, node_id: int) -> HttpResponse:
     node = _editable_node(request, node_id)
-    form = NodeMoveForm(request.POST)
+    form = NodeMoveForm(request.POST, actor=request.user)
     if form.is_valid():
-        code = form.cleaned_data["new_parent_code"].strip()
+        code = form.cleaned_data["new_parent_code"].code
         try:
             target = org_get(scope_paths=_personnel_paths(request.user), code=code)
             if not _can_edit(request.user, target):

@@ -20,7 +20,7 @@ from civtrain.core import jobs
 from civtrain.core.errors import ApplicationError
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import SUFFIXES, ImportReport
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import UnitPickForm
 from civtrain.people.exports import import_errors_open
 from civtrain.people.imports import ROSTER_JOB_RUNNER, roster_template
 
@@ -59,11 +59,6 @@ def _require_personnel(request: HttpRequest) -> None:
         raise PermissionDenied(_("只有人事管理人员可以导入或导出名册"))
 
 
-def _units(request: HttpRequest) -> list[Any]:
-    scope = actor_scope(request.user)
-    return org_list_data(scope_paths=scope.paths_for(*PERSONNEL_ROLES))
-
-
 @login_required
 def roster_import_page(request: HttpRequest) -> HttpResponse:
     _require_personnel(request)
@@ -91,7 +86,11 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/import.html",
-        {"form": form, "units": _units(request), "recent": recent},
+        {
+            "form": form,
+            "export_form": UnitPickForm(actor=request.user, auto_id="export-%s"),
+            "recent": recent,
+        },
     )
 
 

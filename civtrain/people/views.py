@@ -21,7 +21,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import write_table
-from civtrain.organisations.api import OrgKind, org_list_data
+from civtrain.organisations.api import OrgPickerField
 from civtrain.people import services
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -93,12 +93,6 @@ def _personnel_paths(actor: Actor) -> tuple[str, ...]:
     return paths
 
 
-def _unit_choices(paths: tuple[str, ...], kinds: tuple[OrgKind, ...] | None = None) -> list:
-    nodes = org_list_data(scope_paths=paths, kinds=kinds)
-    base = min((n.depth for n in nodes), default=0)
-    return [(str(n.id), "　" * (n.depth - base) + f"{n.name}（{n.code}）") for n in nodes]
-
-
 def _can_write(actor: Actor, person: Person) -> bool:
     return actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES)
 
@@ -109,7 +103,7 @@ class PersonFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput({"class": "form-control", "type": "search"}),
     )
-    unit = forms.TypedChoiceField(label=gettext_lazy("单位（含下级）"), required=False, coerce=int)
+    unit = OrgPickerField(label=gettext_lazy("单位（含下级）"), purpose="personnel", required=False)
     category = forms.ChoiceField(label=gettext_lazy("人员类别"), required=False)
     rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
     leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
@@ -123,11 +117,11 @@ class PersonFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=gettext_lazy("排序"), required=False)
 
-    def __init__(self, *args: Any, paths: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["unit"].actor = actor  # type: ignore[attr-defined]
         any_ = [("", _("不限"))]
         choices = {
-            "unit": any_ + _unit_choices(paths),
             "category": any_ + _labels(CATEGORY_LABELS),
             "rank": any_ + [(r, r) for r in RANKS],
             "leadership_level": any_ + _labels(LEVEL_LABELS),
@@ -151,7 +145,7 @@ class PersonFilterForm(forms.Form):
 
         filters = PersonFilters(
             search=d["q"] or "",
-            unit_id=d["unit"] or None,
+            unit_id=d["unit"].id if d["unit"] else None,
             rank=d["rank"] or "",
             category=d["category"] or "",
             leadership_level=d["leadership_level"] or "",
@@ -206,8 +200,8 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     if request.method == "POST" and not htmx and not id_search:
         return redirect(_list_url(public))
-    paths = _personnel_paths(request.user)
-    form = PersonFilterForm(data or None, paths=paths)
+    _personnel_paths(request.user)
+    form = PersonFilterForm(data or None, actor=request.user)
     filters, order = form.filters()
     people = person_list(actor=request.user, filters=filters, order=order)
     page = Paginator(people, PAGE_SIZE).get_page(data.get("page"))
@@ -249,7 +243,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "writable": writable,
         "audit_trail": person_audit_trail(actor=request.user, person=person),
-        "event_form": CareerEventForm(paths=_personnel_paths(request.user)) if writable else None,
+        "event_form": CareerEventForm(actor=request.user) if writable else None,
     }
     return render(request, "people/detail.html", context)
 
@@ -281,7 +275,7 @@ class PersonForm(forms.Form):
         widget=forms.TextInput({"autocomplete": "off"}),
     )
     gender = forms.ChoiceField(label=gettext_lazy("性别"))
-    unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int)
+    unit = OrgPickerField(label=gettext_lazy("单位"), purpose="personnel")
     category = forms.ChoiceField(label=gettext_lazy("人员类别"))
     rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
     leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
@@ -296,15 +290,13 @@ class PersonForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
 
     def __init__(
-        self, *args: Any, paths: tuple[str, ...], editing: Person | None = None, **kwargs: Any
+        self, *args: Any, actor: Actor, editing: Person | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
         none = [("", "—")]
         self.fields["gender"].choices = _labels(GENDER_LABELS)  # type: ignore[attr-defined]
-        self.fields["unit"].choices = _unit_choices(  # type: ignore[attr-defined]
-            paths, (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.UNIT, OrgKind.DEPARTMENT)
-        )
+        self.fields["unit"].actor = actor  # type: ignore[attr-defined]
         self.fields["category"].choices = _labels(CATEGORY_LABELS)  # type: ignore[attr-defined]
         self.fields["rank"].choices = none + [(r, r) for r in RANKS]  # type: ignore[attr-defined]
         self.fields["leadership_level"].choices = none + _labels(LEVEL_LABELS)  # type: ignore[attr-defined]
@@ -334,7 +326,7 @@ class PersonForm(forms.Form):
             name=d["name"],
             id_number=id_number,
             gender=Gender(d["gender"]),
-            unit_id=d["unit"],
+            unit_id=d["unit"].id,
             birth_date=None,  # the ID number's (never put into the page: issue 8 item 3)
             category=Category(d["category"]),
             rank=d["rank"] or "",
@@ -356,8 +348,8 @@ def _apply_service_error(form: forms.Form, exc: ApplicationError) -> None:
 
 @login_required
 def person_create_page(request: HttpRequest) -> HttpResponse:
-    paths = _personnel_paths(request.user)
-    form = PersonForm(request.POST or None, paths=paths)
+    _personnel_paths(request.user)
+    form = PersonForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(actor=request.user, data=form.to_input())
@@ -374,7 +366,7 @@ def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
     if not _can_write(request.user, person):
         raise PermissionDenied(_("您无权修改此人员的信息"))
-    paths = _personnel_paths(request.user)
+    _personnel_paths(request.user)
     initial = {
         f: getattr(person, f)
         for f in (
@@ -390,7 +382,7 @@ def person_edit_page(request: HttpRequest, person_id: int) -> HttpResponse:
         )
     }
     initial["unit"] = person.unit_id
-    form = PersonForm(request.POST or None, paths=paths, editing=person, initial=initial)
+    form = PersonForm(request.POST or None, actor=request.user, editing=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(actor=request.user, person=person, data=form.to_input())
@@ -420,28 +412,24 @@ class CareerEventForm(forms.Form):
     )
     leadership_level = forms.ChoiceField(label=gettext_lazy("职务层次"), required=False)
     rank = forms.ChoiceField(label=gettext_lazy("职级"), required=False)
-    unit = forms.TypedChoiceField(
-        label=gettext_lazy("调入单位"), required=False, coerce=int, empty_value=None
-    )
+    unit = OrgPickerField(label=gettext_lazy("调入单位"), purpose="personnel", required=False)
     # issue #10 items 4–5: the category and flags the event sets (blank: unchanged), and a
     # transfer's origin (blank: the unit before)
     category = forms.ChoiceField(label=gettext_lazy("人员类别"), required=False)
     grassroots = _flag_field(gettext_lazy("基层"))
     basic_post = _flag_field(gettext_lazy("机关基础岗位"))
     law_enforcement = _flag_field(gettext_lazy("行政执法"))
-    from_unit = forms.TypedChoiceField(
-        label=gettext_lazy("原单位"), required=False, coerce=int, empty_value=None
-    )
+    from_unit = OrgPickerField(label=gettext_lazy("原单位"), purpose="personnel", required=False)
     note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, paths: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         none = [("", "—")]
         self.fields["kind"].choices = _labels(EVENT_LABELS)  # type: ignore[attr-defined]
         self.fields["leadership_level"].choices = none + _labels(LEVEL_LABELS)  # type: ignore[attr-defined]
         self.fields["rank"].choices = none + [(r, r) for r in RANKS]  # type: ignore[attr-defined]
-        self.fields["unit"].choices = none + _unit_choices(paths)  # type: ignore[attr-defined]
-        self.fields["from_unit"].choices = none + _unit_choices(paths)  # type: ignore[attr-defined]
+        self.fields["unit"].actor = actor  # type: ignore[attr-defined]
+        self.fields["from_unit"].actor = actor  # type: ignore[attr-defined]
         self.fields["category"].choices = none + _labels(CATEGORY_LABELS)  # type: ignore[attr-defined]
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
@@ -454,7 +442,8 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
     if not _can_write(request.user, person):
         raise PermissionDenied(_("您无权修改此人员的信息"))
-    form = CareerEventForm(request.POST, paths=_personnel_paths(request.user))
+    _personnel_paths(request.user)
+    form = CareerEventForm(request.POST, actor=request.user)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -467,13 +456,13 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
                 if d["leadership_level"]
                 else None,
                 rank=d["rank"] or "",
-                unit_id=d["unit"],
+                unit_id=d["unit"].id if d["unit"] else None,
                 note=d["note"] or "",
                 category=Category(d["category"]) if d["category"] else None,
                 grassroots=d["grassroots"],
                 basic_post=d["basic_post"],
                 law_enforcement=d["law_enforcement"],
-                from_unit_id=d["from_unit"],
+                from_unit_id=d["from_unit"].id if d["from_unit"] else None,
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -489,12 +478,12 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
 # --- roster export: immediate when small, else a background job (issue 2 item 9) -------------
 
 
-def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportRequest:
+def _export_request(request: HttpRequest) -> ExportRequest:
     """The export the form posts. `unit` is the import page's unit code; the people list
     posts its own filters (hidden fields), with `unit_id`."""
     data = request.POST.copy()
     unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
-    form = _posted_filters(data, paths)
+    form = _posted_filters(data, request.user)
     if not form.is_valid():
         raise ValidationFailed(_("导出条件不正确，请从人员名册页面重新导出"))
     filters, order = form.filters()
@@ -506,13 +495,13 @@ def _export_request(request: HttpRequest, paths: tuple[str, ...]) -> ExportReque
     )
 
 
-def _posted_filters(data: QueryDict, paths: tuple[str, ...]) -> PersonFilterForm:
+def _posted_filters(data: QueryDict, actor: Actor) -> PersonFilterForm:
     """The list's filters as a form posts them back (`_export_fields`: the unit as unit_id)."""
     data = data.copy()
     unit_id = str(data.get("unit_id") or "")
     if unit_id:
         data["unit"] = unit_id
-    return PersonFilterForm(data, paths=paths)
+    return PersonFilterForm(data, actor=actor)
 
 
 def _export_fields(filters: QueryDict) -> list[tuple[str, str]]:
@@ -533,8 +522,8 @@ def person_export(request: HttpRequest) -> HttpResponse:
     once when small, else a background job and its progress page. A POST with the CSRF
     token (issue 8 item 13): the response holds clear ID numbers, so no link or image on
     another page may start it, and its filters stay out of URLs and logs."""
-    paths = _personnel_paths(request.user)
-    export = _export_request(request, paths)
+    _personnel_paths(request.user)
+    export = _export_request(request)
     try:
         result = roster_export_start(actor=request.user, request=export, ip=client_ip(request))
     except NotFound:
@@ -636,9 +625,9 @@ def person_password_issue(request: HttpRequest, person_id: int) -> HttpResponse:
 def people_password_issue(request: HttpRequest) -> HttpResponse:
     """In bulk, from the people list: the people ticked (`person`), or with `all` every
     active person the list's filters select (e.g. all of a unit)."""
-    paths = _personnel_paths(request.user)
+    _personnel_paths(request.user)
     if request.POST.get("all"):
-        form = _posted_filters(request.POST, paths)
+        form = _posted_filters(request.POST, request.user)
         if not form.is_valid():
             raise ValidationFailed(_("筛选条件不正确，请从人员名册页面重新选择"))
         filters = dataclasses.replace(form.filters()[0], status=Status.ACTIVE)

@@ -249,7 +249,7 @@ def test_create_refuses_bad_id_number_and_units_outside_scope(
             "category": "general",
         },
     ).content.decode()
-    assert "选择一个有效的选项" in body  # U2 is not among the unit HR officer's units
+    assert "该单位不存在或不在您的管辖范围内" in body  # U2 is outside the officer's units
     assert person_id_by_id_number(testing.make_id_number(serial=57)) is None
 
 
