@@ -3,11 +3,13 @@ bureau's ledger-integrity status. Thin: rules live in services, scoping in selec
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from civtrain.credits.data import (
     SourceType,
     recorded,
 )
+from civtrain.organisations.api import org_labels
 from civtrain.people import api as people_api
 
 
@@ -266,6 +269,16 @@ def claim_new_page(request: HttpRequest) -> HttpResponse:
     return render(request, "credits/claim_form.html", {"form": form, "person": person})
 
 
+PAGE_SIZE = 50  # the compliance list's page (#11 item 2)
+
+
+def _named(
+    people: dict[int, tuple[str, int]], units: dict[int, str], person_id: int
+) -> tuple[str, str]:
+    name, unit_id = people.get(person_id, ("", 0))
+    return name, units.get(unit_id, "")
+
+
 @login_required
 def claims_page(request: HttpRequest) -> HttpResponse:
     """Personnel staff: the approval queue of their scope. Learners: their own claims."""
@@ -274,13 +287,18 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ClaimStatus.PENDING if reviewer else "")
     if status not in {"", *(s.value for s in ClaimStatus)}:
         status = ""
-    claims = selectors.claim_list_latest(actor=request.user, status=status, limit=200)
-    names = {pid: people_api.person_data(pid).name for pid in {c.person_id for c in claims}}
+    page = Paginator(selectors.claim_list(actor=request.user, status=status), PAGE_SIZE)
+    claims = page.get_page(request.GET.get("page"))
+    # The page's people and their units in two reads, not one per row (#11).
+    people = people_api.person_names_and_units({c.person_id for c in claims})
+    units = org_labels({unit_id for _name, unit_id in people.values()})
     return render(
         request,
         "credits/claims.html",
         _labels(
-            claims=[(c, names[c.person_id]) for c in claims],
+            page=claims,
+            query=urlencode({"status": status}),
+            claims=[(c, *_named(people, units, c.person_id)) for c in claims],
             reviewer=reviewer,
             status=status,
             statuses=[(s.value, CLAIM_STATUS_LABELS[s]) for s in ClaimStatus],

@@ -226,6 +226,13 @@ def person_ids_by_id_number_in_scope(actor: Actor, id_numbers: Iterable[str]) ->
     return found
 
 
+def person_names_and_units(person_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
+    """(name, unit id) of each person in one read: list pages name a page's people without
+    a read per row (the claims queue, #11)."""
+    rows = Person.objects.filter(pk__in=set(person_ids)).values_list("pk", "name", "unit_id")
+    return {pk: (name, unit_id) for pk, name, unit_id in rows}
+
+
 def person_any() -> bool:
     """Whether the registry holds anyone at all (`demo-data --if-empty`)."""
     return Person.objects.exists()

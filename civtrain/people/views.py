@@ -21,7 +21,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import write_table
-from civtrain.organisations.api import OrgPickerField
+from civtrain.organisations.api import OrgPickerField, org_label, org_labels
 from civtrain.people import services
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -205,10 +205,13 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
     filters, order = form.filters()
     people = person_list(actor=request.user, filters=filters, order=order)
     page = Paginator(people, PAGE_SIZE).get_page(data.get("page"))
+    people_of_page = list(page.object_list)
+    labels = org_labels({p.unit_id for p in people_of_page})  # one read for the page (#11)
     public.pop("page", None)
     context = {
         "form": form,
         "page": page,
+        "rows": [(p, labels.get(p.unit_id, "")) for p in people_of_page],
         "query": public.urlencode(),
         "export_fields": _export_fields(data),
         "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
@@ -232,6 +235,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     writable = _can_write(request.user, person)
     context = {
         "person": person,
+        "unit_label": org_label(person.unit_id),
         "events": events,
         "gender": GENDER_LABELS.get(Gender(person.gender), "") if person.gender else "",
         "category": CATEGORY_LABELS[Category(person.category)],

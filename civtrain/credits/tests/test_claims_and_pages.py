@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
 from civtrain.accounts.api import Role, User
@@ -197,3 +199,24 @@ def test_status_page_is_for_the_city_bureau(actors: dict, people: dict) -> None:
     hr = Client()
     hr.force_login(actors["unit_hr"])
     assert hr.get("/credits/status/").status_code == 404
+
+
+def test_claims_queue_pages_fifty_with_a_count_and_reads_people_once_per_page(
+    people: dict, hr: Any
+) -> None:
+    """#11: the claims list holds a city's claims a page at a time, each claimant named with
+    their unit, and its reads do not grow with the rows of a page."""
+    for i in range(53):
+        who = people["zhang"] if i % 2 else people["li"]
+        services.claim_submit(actor=hr, data=claim_input(who, title=f"在职学习第{i}期"))
+    c = Client()
+    c.force_login(hr)
+    with CaptureQueriesContext(connection) as full:
+        first = c.get("/credits/claims/").content.decode()
+    assert first.count("data-claim=") == 50
+    assert "共 53 条" in first and "1 / 2" in first
+    assert "渝中区人力社保局" in first  # the claimant's unit, by name
+    with CaptureQueriesContext(connection) as short:
+        second = c.get("/credits/claims/?status=pending&page=2").content.decode()
+    assert second.count("data-claim=") == 3 and "2 / 2" in second
+    assert len(full) == len(short)  # 50 rows read as few times as 3

@@ -4,11 +4,13 @@ masked only, never a login name)."""
 
 import re
 from collections import Counter
+from urllib.parse import quote
 
 from playwright.sync_api import expect
 
 from civtrain.demo.geography import CHONGQING
 from civtrain.demo.steps import DemoContext
+from civtrain.organisations.data import OrgKind
 from civtrain.web.tests.e2e.conftest import MASKED_ID, Web
 
 
@@ -46,19 +48,21 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     # Filter by unit: the table is redrawn (htmx) with only that unit's people.
     rows = page.locator("#people-table tbody tr")
     expect(rows).to_have_count(min(len(demo.persons) - _other_city(demo), 50))
-    page.select_option("#id_unit", str(unit.id))
+    # The unit is picked by name (#11 item 3): typed, then chosen among the matches.
+    page.fill("#id_unit", unit.name)
+    page.locator(f'.picker-option[data-value="{unit_code}"]').click()
     expect(rows).to_have_count(headcount)
     assert sorted(rows.locator("td.person-name").all_inner_texts()) == sorted(
         p.name for p in colleagues
     )
-    expect(rows.locator("td.person-unit")).to_have_text([unit.name] * headcount)
+    expect(rows.locator("td.person-unit")).to_have_text([_label(demo, unit_code)] * headcount)
 
     # Search by name within the unit. Chinese is typed through an IME, which Playwright cannot
     # drive, so the text is filled in and the user presses Enter.
     page.fill("#id_q", target.name)
     page.press("#id_q", "Enter")
     expect(rows).to_have_count(namesakes)
-    expect(page).to_have_url(re.compile(rf"unit={unit.id}"))
+    expect(page).to_have_url(re.compile(rf"unit={re.escape(quote(unit_code))}"))
 
     page.get_by_role("link", name=target.name).first.click()
     expect(page.locator("h1.page-title")).to_contain_text(target.name)
@@ -82,3 +86,12 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
 
 def _other_city(demo: DemoContext) -> int:
     return sum(1 for p in demo.persons if p.city_code != CHONGQING.code)
+
+
+def _label(demo: DemoContext, code: str) -> str:
+    """How pages name a unit: a department with its unit (#11 item 3)."""
+    node = demo.orgs[code]
+    if node.kind != OrgKind.DEPARTMENT:
+        return node.name
+    parent = next(n for n in demo.orgs.values() if n.id == node.parent_id)
+    return f"{parent.name} · {node.name}"
