@@ -334,6 +334,7 @@ def _register_routers() -> None:
     from civtrain.credits.rest_api import router as credits
     from civtrain.documents.rest_api import router as documents
     from civtrain.enrolment.rest_api import router as enrolment
+    from civtrain.evaluation.rest_api import router as evaluation
     from civtrain.exams.rest_api import router as exams
     from civtrain.faculty.rest_api import router as faculty
     from civtrain.institutions.rest_api import router as institutions
@@ -353,6 +354,7 @@ def _register_routers() -> None:
     api.add_router("/compliance", compliance)
     api.add_router("/exams", exams)
     api.add_router("/documents", documents)
+    api.add_router("/evaluation", evaluation)
 
 
 _register_routers()

@@ -25,6 +25,8 @@ urlpatterns = [
     path("exams/", include("civtrain.exams.urls")),
     path("scorm/", include("civtrain.scorm.urls")),
     path("xapi/", include("civtrain.xapi.urls")),
+    path("evaluation/", include("civtrain.evaluation.urls")),
+    path("plans/", include("civtrain.plans.urls")),
     path("", include("civtrain.documents.urls")),  # /documents/… and the public /verify/…
     path("", include("civtrain.web.urls")),
 ]

@@ -1,5 +1,9 @@
 """Public interface of accounts: who the actor is and what subtrees they hold."""
 
+from collections.abc import Iterable
+
+from django.db.models import Q
+
 from civtrain.accounts import services
 from civtrain.accounts.data import (
     ANONYMOUS,
@@ -41,6 +45,7 @@ __all__ = [
     "user_id_by_username",
     "user_password_set",
     "user_passwords_issue",
+    "users_with_role",
 ]
 
 user_create = services.user_create
@@ -78,6 +83,21 @@ def staff_role_count_under(path: str) -> int:
         .exclude(role=Role.LEARNER)
         .count()
     )
+
+
+def users_with_role(role: Role, under: Iterable[str]) -> list[tuple[int, str, str]]:
+    """(user id, display name, node path) of active users holding `role` at a node inside
+    any of the subtrees `under` (evaluators a bureau may commission, a unit's HR officers to
+    remind), by name."""
+    q = Q(pk__in=[])
+    for path in under:
+        q |= Q(org__path__startswith=path)
+    rows = (
+        RoleAssignment.objects.filter(q, role=role, user__is_active=True)
+        .order_by("user__display_name", "user_id")
+        .values_list("user_id", "user__display_name", "org__path")
+    )
+    return list(dict.fromkeys(rows))
 
 
 # --- passwords: known ones (demo data), one-time ones issued by HR (#11 item 1) -------------

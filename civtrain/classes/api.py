@@ -200,3 +200,13 @@ def classes_to_finalise(actor: Actor) -> list[ClassData]:
         end_date__lt=clock.today(),
     ).order_by("end_date", "id")
     return [to_data(tc) for tc in qs.distinct()]
+
+
+def classes_ended(*, since: Any, as_of: Any) -> list[ClassData]:
+    """Classes held (running or later) whose last day fell between `since` and `as_of`: the
+    ones a class evaluation opens for (CQ-M4; the evaluation app pulls them on its schedule,
+    ADR 0021)."""
+    qs = TrainingClass.objects.filter(
+        status__in=HELD, end_date__gte=since, end_date__lte=as_of
+    ).select_related("organiser")
+    return [to_data(tc) for tc in qs.prefetch_related("subject_hours").order_by("end_date", "id")]

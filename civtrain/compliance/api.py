@@ -12,6 +12,7 @@ from civtrain.compliance.data import (
     OutcomeStatus,
     PersonResult,
     UnitSummary,
+    UnitTarget,
     fmt_number,
 )
 from civtrain.core import clock
@@ -23,6 +24,7 @@ __all__ = [
     "OutcomeStatus",
     "PersonResult",
     "UnitSummary",
+    "UnitTarget",
     "conversions_cache_clear",
     "hours_per_day_for",
     "learner_progress_context",
@@ -31,6 +33,7 @@ __all__ = [
     "person_evaluate",
     "person_reevaluate",
     "ruleset_governing",
+    "unit_targets",
 ]
 
 
@@ -202,3 +205,11 @@ def people_behind(*, actor: Actor, year: int, root_path: str) -> dict[str, int]:
     how many still have something open, from the stored results (the HR home page's tasks,
     issue #11 item 7): {"missed": n, "not_yet": m}."""
     return selectors.people_behind(actor=actor, year=year, root_path=root_path)
+
+
+def unit_targets(org_id: int, year: int) -> list[UnitTarget]:
+    """What the governing rule set asks the node to hold in the year (ZZ-T2 unit counts):
+    the targets an annual plan is checked against while it is drafted (ZZ-O1)."""
+    from civtrain.compliance.units import unit_targets as targets
+
+    return targets(selectors.evaluator_for(year, dt.date(year, 12, 31)), org_id)

@@ -182,6 +182,18 @@ class PersonResult(NamedTuple):
 
 
 @dataclass(frozen=True)
+class UnitTarget:
+    """A unit-level count the governing rule set asks of a node (ZZ-T2): at least
+    `min_count` classes with hours in `subject` a year — what an annual plan is checked
+    against while it is drafted (ZZ-O1)."""
+
+    clause: str
+    title: str
+    subject: str
+    min_count: int
+
+
+@dataclass(frozen=True)
 class UnitSummary:
     """Per unit and year: completion, unit rules and the 优秀 quota (NAT-8, ZZ-M4, CQ-M3)."""
 

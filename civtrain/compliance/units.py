@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from civtrain.classes.api import classes_held_by_subject
-from civtrain.compliance.data import ComplianceOutcome, OutcomeStatus, PersonResult, UnitSummary
+from civtrain.compliance.data import (
+    ComplianceOutcome,
+    OutcomeStatus,
+    PersonResult,
+    UnitSummary,
+    UnitTarget,
+)
 from civtrain.compliance.evaluator import Evaluator
 from civtrain.compliance.kinds import UnitCount
 from civtrain.compliance.reads import OrgCache
@@ -47,6 +53,23 @@ def unit_outcomes(
                 count = len(held.get((node.id, kind.subject), ()))
                 out.setdefault(node.id, []).append(kind.evaluate_unit(count, ev.year, ev.as_of))
     return out
+
+
+def unit_targets(engine: "Engine", org_id: int) -> list[UnitTarget]:
+    """The unit-level rules (ZZ-T2) the set governing the node sets for it, by the same
+    reading of the node's role as unit_outcomes."""
+    orgs = engine.orgs.load_all()
+    node = orgs.get(org_id)
+    spec = engine.ruleset_for(node.path) if node else None
+    if node is None or spec is None:
+        return []
+    role = _unit_role(orgs, node)
+    roles = {role, "unit"} if role == "city_unit" else {role}
+    return [
+        UnitTarget(k.rule.clause, k.rule.title, k.subject, k.min_count)
+        for k in engine.evaluator.kinds[spec.label]
+        if isinstance(k, UnitCount) and roles & k.org_kinds
+    ]
 
 
 def _unit_role(orgs: dict[int, OrgNodeData], node: OrgNodeData) -> str:

@@ -1,5 +1,7 @@
 """Public interface of the teacher pool for other apps."""
 
+from collections.abc import Iterable
+
 from civtrain.core.actors import Actor
 from civtrain.faculty import selectors, services
 from civtrain.faculty.data import TeacherData
@@ -12,6 +14,7 @@ __all__ = [
     "access_teacher",
     "teacher_create",
     "teacher_for_user",
+    "teacher_names",
     "teacher_update",
 ]
 
@@ -38,3 +41,8 @@ def access_teacher(actor: Actor, teacher_id: int) -> TeacherData:
 def teacher_for_user(user_id: int) -> TeacherData | None:
     t = Teacher.objects.filter(user_id=user_id).first()
     return to_data(t) if t else None
+
+
+def teacher_names(teacher_ids: Iterable[int]) -> dict[int, str]:
+    """Names by id, one query (evaluation forms and score tables name their teachers)."""
+    return dict(Teacher.objects.filter(pk__in=set(teacher_ids)).values_list("pk", "name"))

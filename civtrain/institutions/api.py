@@ -1,5 +1,7 @@
 """Public interface of the institution registry for other apps."""
 
+from collections.abc import Iterable
+
 from django.db.models import Q
 
 from civtrain.core.actors import Actor
@@ -14,6 +16,7 @@ __all__ = [
     "institution_choices",
     "institution_create",
     "institution_data",
+    "institution_names",
     "institution_recognise",
     "institution_scope_q",
 ]
@@ -55,3 +58,8 @@ def institution_scope_q(actor: Actor, field: str = "", *, staff_only: bool = Fal
 
 def institution_choices(*, actor: Actor) -> list[InstitutionData]:
     return [to_data(i) for i in selectors.institution_choices(actor=actor)]
+
+
+def institution_names(institution_ids: Iterable[int]) -> dict[int, str]:
+    """Names by id, one query (evaluation score tables)."""
+    return dict(Institution.objects.filter(pk__in=set(institution_ids)).values_list("pk", "name"))

@@ -22,6 +22,19 @@ INSTITUTION_KIND_LABELS = {
 }
 
 
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.PENDING: "待审核",
+    ApplicationStatus.GRANTED: "已认定",
+    ApplicationStatus.REFUSED: "不予认定",
+}
+
+
 @dataclass(frozen=True)
 class InstitutionData:
     id: int

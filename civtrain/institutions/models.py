@@ -3,7 +3,12 @@
 from django.conf import settings
 from django.db import models
 
-from civtrain.institutions.data import INSTITUTION_KIND_LABELS, InstitutionKind
+from civtrain.institutions.data import (
+    APPLICATION_STATUS_LABELS,
+    INSTITUTION_KIND_LABELS,
+    ApplicationStatus,
+    InstitutionKind,
+)
 
 
 class Institution(models.Model):
@@ -37,3 +42,32 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecognitionApplication(models.Model):
+    """An institution applies for (renewed) recognition; a bureau above it grants a period or
+    refuses with a reason (资格认定, CQ-B1)."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="applications"
+    )
+    requested_from = models.DateField("申请认定起始")
+    requested_to = models.DateField("申请认定截止")
+    note = models.TextField("申请说明", blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=[(k.value, v) for k, v in APPLICATION_STATUS_LABELS.items()],
+        default=ApplicationStatus.PENDING,
+    )
+    reason = models.TextField("不予认定原因", blank=True)
+    applied_by_id = models.BigIntegerField(null=True)
+    decided_by_id = models.BigIntegerField(null=True)
+    applied_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.requested_from}~{self.requested_to}"

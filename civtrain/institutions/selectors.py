@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
-from civtrain.institutions.models import Institution
+from civtrain.institutions.models import Institution, RecognitionApplication
 from civtrain.organisations.api import subtree_q
 
 # Pages and endpoints name the rows these selectors return as selectors.Institution: they never
@@ -51,3 +51,10 @@ def access_institution_by_id(
     if found is None:
         raise NotFound("施教机构不存在或无权访问")
     return found
+
+
+def application_list(*, actor: Actor) -> QuerySet[RecognitionApplication]:
+    """Recognition applications of the institutions the actor may see, newest first."""
+    return RecognitionApplication.objects.filter(
+        institution_scope_q(actor, "institution__")
+    ).select_related("institution")

@@ -5,12 +5,14 @@ import datetime as dt
 from django.db import transaction
 
 from civtrain.accounts.api import Role, actor_scope
+from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.writes import save_audited
-from civtrain.institutions.data import InstitutionKind
-from civtrain.institutions.models import Institution
+from civtrain.institutions.data import ApplicationStatus, InstitutionKind
+from civtrain.institutions.models import Institution, RecognitionApplication
+from civtrain.institutions.selectors import access_institution_by_id
 from civtrain.organisations.api import org_data
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
@@ -95,3 +97,92 @@ def institution_recognise(
         changes={"period": [before, [str(recognised_from), str(recognised_to)]]},
     )
     return institution
+
+
+@transaction.atomic
+def recognition_apply(
+    *,
+    actor: Actor,
+    institution_id: int,
+    requested_from: dt.date,
+    requested_to: dt.date,
+    note: str = "",
+) -> RecognitionApplication:
+    """The institution's staff apply for a recognition period (CQ-B1 资格认定)."""
+    inst = access_institution_by_id(actor, institution_id, staff_only=True)
+    _check_period(requested_from, requested_to)
+    if inst.applications.filter(status=ApplicationStatus.PENDING).exists():
+        raise ValidationFailed("已有待审核的认定申请")
+    application = RecognitionApplication.objects.create(
+        institution=inst,
+        requested_from=requested_from,
+        requested_to=requested_to,
+        note=note.strip(),
+        applied_by_id=actor.pk,
+        applied_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="institution.recognition_apply",
+        object_type="institution",
+        object_id=inst.pk,
+        object_label=inst.name,
+        org_path=inst.org.path,
+        changes={"period": [str(requested_from), str(requested_to)]},
+    )
+    return application
+
+
+@transaction.atomic
+def recognition_decide(
+    *,
+    actor: Actor,
+    application_id: int,
+    grant: bool,
+    recognised_from: dt.date | None = None,
+    recognised_to: dt.date | None = None,
+    reason: str = "",
+) -> RecognitionApplication:
+    """A bureau holding the institution's node grants a period (the one applied for unless
+    it sets another) or refuses with a reason."""
+    application = (
+        RecognitionApplication.objects.select_for_update()
+        .select_related("institution__org")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not actor_scope(actor).covers(
+        application.institution.org.path, *BUREAUS
+    ):
+        raise NotFound("认定申请不存在或无权访问")
+    if application.status != ApplicationStatus.PENDING:
+        raise ValidationFailed("该申请已审核")
+    reason = reason.strip()
+    if grant:
+        start = recognised_from or application.requested_from
+        end = recognised_to or application.requested_to
+        institution_recognise(
+            actor=actor,
+            institution=application.institution,
+            recognised_from=start,
+            recognised_to=end,
+        )
+        application.status = ApplicationStatus.GRANTED
+    else:
+        if not reason:
+            raise ValidationFailed("不予认定须写明原因")
+        application.status = ApplicationStatus.REFUSED
+        audit_record(
+            actor=actor,
+            action="institution.recognition_refuse",
+            object_type="institution",
+            object_id=application.institution_id,
+            object_label=application.institution.name,
+            org_path=application.institution.org.path,
+            changes={"reason": reason},
+        )
+    application.reason = reason
+    application.decided_by_id = actor.pk
+    application.decided_at = clock.now()
+    application.save(update_fields=["status", "reason", "decided_by_id", "decided_at"])
+    return application

@@ -4,4 +4,12 @@ from civtrain.institutions import views
 
 app_name = "institutions"
 
-urlpatterns = [path("", views.institution_list, name="list")]
+urlpatterns = [
+    path("", views.institution_list, name="list"),
+    path("apply/", views.recognition_apply, name="apply"),
+    path(
+        "applications/<int:application_id>/decide/",
+        views.recognition_decide,
+        name="decide",
+    ),
+]

@@ -7,12 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, ValidationFailed
 from civtrain.institutions import selectors, services
-from civtrain.institutions.data import INSTITUTION_KIND_LABELS, InstitutionKind
+from civtrain.institutions.data import (
+    APPLICATION_STATUS_LABELS,
+    INSTITUTION_KIND_LABELS,
+    InstitutionKind,
+)
 from civtrain.organisations.api import org_list_data
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
@@ -58,11 +63,53 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         )
         for i in selectors.institution_list(actor=request.user, search=request.GET.get("q", ""))
     ]
+    applications = list(selectors.application_list(actor=request.user)[:50])
     context = {
         "rows": rows,
+        "applications": applications,
+        "application_labels": {k.value: _(v) for k, v in APPLICATION_STATUS_LABELS.items()},
+        "own": [i for i, _current in rows if scope.covers(i.org.path, Role.INSTITUTION)],
         "kinds": [(k.value, _(v)) for k, v in INSTITUTION_KIND_LABELS.items()],
         "kind_labels": {k.value: _(v) for k, v in INSTITUTION_KIND_LABELS.items()},
         "can_edit": scope.has(*BUREAUS),
         "orgs": org_list_data(scope_paths=scope.paths_for(*BUREAUS)) if scope.has(*BUREAUS) else [],
     }
     return render(request, "institutions/list.html", context)
+
+
+@login_required
+@require_POST
+def recognition_apply(request: HttpRequest) -> HttpResponse:
+    """Institution staff apply for a recognition period (CQ-B1)."""
+    try:
+        services.recognition_apply(
+            actor=request.user,
+            institution_id=int(request.POST.get("institution_id") or 0),
+            requested_from=_date(request.POST.get("requested_from", "")) or clock.today(),
+            requested_to=_date(request.POST.get("requested_to", "")) or clock.today(),
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("认定申请已提交"))
+    return redirect("institutions:list")
+
+
+@login_required
+@require_POST
+def recognition_decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    """A bureau grants the period applied for, or refuses with a reason."""
+    grant = request.POST.get("decision") == "grant"
+    try:
+        services.recognition_decide(
+            actor=request.user,
+            application_id=application_id,
+            grant=grant,
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, _("已予认定") if grant else _("已不予认定"))
+    return redirect("institutions:list")

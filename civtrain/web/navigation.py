@@ -54,6 +54,21 @@ MENU: list[NavItem] = [
     NavItem(
         _("上传 SCORM 课件"), "scorm:upload", "package", (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
     ),
+    NavItem(
+        _("培训评估"),
+        "evaluation:list",
+        "star",
+        (*PERSONNEL, Role.INSTITUTION, Role.EVALUATOR),
+    ),
+    NavItem(_("我的评估"), "evaluation:mine", "star-half", (Role.LEARNER,)),
+    NavItem(_("年度培训计划"), "plans:list", "calendar-stats", PERSONNEL),
+    NavItem(_("评估得分"), "evaluation:scores", "chart-line", (*PERSONNEL, Role.INSTITUTION)),
+    NavItem(
+        _("评估预警"),
+        "evaluation:alerts",
+        "alert-triangle",
+        (Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
+    ),
     NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
     NavItem(_("xAPI 学习记录库"), "xapi:credentials", "plug-connected", XAPI_MANAGERS),
     NavItem(_("待对应的学习者"), "xapi:unknown_actors", "user-question", XAPI_MANAGERS),

@@ -49,6 +49,8 @@ CIVTRAIN_APPS = [
     "civtrain.exams",
     "civtrain.documents",
     "civtrain.xapi",
+    "civtrain.evaluation",
+    "civtrain.plans",
 ]
 
 INSTALLED_APPS = [
@@ -260,6 +262,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": dt.timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    # Class evaluation (CQ-M4, ADR 0021): forms open for classes that ended, pulled every
+    # few minutes; and one reminder a day to trainees who have not answered.
+    "evaluation-open-due": {
+        "task": "evaluation.open_due",
+        "schedule": dt.timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
+    "evaluation-remind-daily": {
+        "task": "evaluation.remind_daily",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
     # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
     "files-purge-hourly": {
         "task": "core.files_purge",
@@ -291,6 +305,9 @@ CIVTRAIN_FILE_RETENTION_HOURS = env.float("CIVTRAIN_FILE_RETENTION_HOURS", defau
 # Audit rows stay in the database at least this long before `civtrain audit-archive` may move
 # them to a file (GB/T 22239-2019 8.1.4.3 asks for six months; #17 item 3, ADR 0025).
 CIVTRAIN_AUDIT_ONLINE_DAYS = env.int("CIVTRAIN_AUDIT_ONLINE_DAYS", default=183)
+# A class or teacher whose evaluation mean (out of 100) is below this lands on the bureau's
+# alert list (CQ-M4).
+CIVTRAIN_EVALUATION_ALERT_BELOW = env.int("CIVTRAIN_EVALUATION_ALERT_BELOW", default=70)
 
 LOGGING = {
     "version": 1,

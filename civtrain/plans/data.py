@@ -1,0 +1,62 @@
+"""Public types of annual training plans (ZZ-O1)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # 已报送, waiting for the bureau
+    RETURNED = "returned"  # 退回修改, with the bureau's reasons
+    FILED = "filed"  # 已备案
+
+
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: "草稿",
+    PlanStatus.SUBMITTED: "已报送",
+    PlanStatus.RETURNED: "已退回",
+    PlanStatus.FILED: "已备案",
+}
+NO_PLAN = "none"  # a unit with no plan at all for the year
+NO_PLAN_LABEL = "未编制"
+
+# ZZ-O1: units file their annual plan with the city bureau by 27 June, unless the city sets
+# another date for the year.
+DEFAULT_DEADLINE = (6, 27)
+
+
+def default_deadline(year: int) -> dt.date:
+    return dt.date(year, *DEFAULT_DEADLINE)
+
+
+class ReviewAction(StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class OverdueUnit:
+    """A unit that has not filed its plan for the year by the deadline."""
+
+    org_id: int
+    code: str
+    name: str
+    status: str  # a PlanStatus value, or NO_PLAN
+    deadline: dt.date
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """A ZZ-T2 target against the classes a plan holds for it."""
+
+    clause: str
+    title: str
+    subject: str
+    required: int
+    planned: int
+
+    @property
+    def met(self) -> bool:
+        return self.planned >= self.required

@@ -1,0 +1,232 @@
+"""Annual plan pages (ZZ-O1): a unit drafts and submits its plan; a bureau files or returns
+it, sets the deadline and sees the overdue list."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civtrain.accounts.api import Role, actor_scope
+from civtrain.catalogue.api import subject_names
+from civtrain.catalogue.data import TRAINING_TYPE_LABELS
+from civtrain.compliance.api import unit_targets
+from civtrain.core import clock
+from civtrain.core.errors import ApplicationError
+from civtrain.organisations.api import OrgKind, org_list_data
+from civtrain.plans import selectors, services
+from civtrain.plans.data import NO_PLAN, NO_PLAN_LABEL, PLAN_STATUS_LABELS
+
+OWNERS = (Role.UNIT_HR, Role.DISTRICT_BUREAU, Role.CITY_BUREAU)
+BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year") or request.POST.get("year") or clock.today().year)
+    except ValueError:
+        return clock.today().year
+
+
+def _status_labels() -> dict[str, str]:
+    labels = {k.value: _(v) for k, v in PLAN_STATUS_LABELS.items()}
+    labels[NO_PLAN] = _(NO_PLAN_LABEL)
+    return labels
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    scope = actor_scope(request.user)
+    year = _year(request)
+    plans = list(selectors.plan_list(actor=request.user, year=year))
+    have = {p.org_id for p in plans}
+    own_units = [
+        o
+        for o in org_list_data(scope_paths=scope.paths_for(Role.UNIT_HR), kinds=[OrgKind.UNIT])
+        if o.id not in have
+    ]
+    own_nodes = [
+        o
+        for o in org_list_data(scope_paths=scope.paths_for(*BUREAUS))
+        if o.path in scope.paths_for(*BUREAUS) and o.id not in have
+    ]
+    context = {
+        "year": year,
+        "plans": plans,
+        "can_open": own_units + own_nodes,
+        "status_labels": _status_labels(),
+        "is_bureau": scope.has(*BUREAUS),
+    }
+    return render(request, "plans/list.html", context)
+
+
+@login_required
+@require_POST
+def plan_open(request: HttpRequest) -> HttpResponse:
+    plan = services.plan_open(
+        actor=request.user, org_id=int(request.POST.get("org_id") or 0), year=_year(request)
+    )
+    return redirect("plans:detail", plan.pk)
+
+
+@login_required
+def detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.access_plan_by_id(request.user, plan_id)
+    targets = [
+        (t.clause, t.title, t.subject, t.min_count) for t in unit_targets(plan.org_id, plan.year)
+    ]
+    context: dict[str, Any] = {
+        "plan": plan,
+        "planned": selectors.planned_classes(plan),
+        "checks": selectors.target_checks(plan, targets),
+        "reviews": selectors.reviews(plan),
+        "can_edit": selectors.may_edit(request.user, plan),
+        "editable": plan.status in services.EDITABLE,
+        "can_review": selectors.may_review(request.user, plan) and plan.status == "submitted",
+        "status_labels": _status_labels(),
+        "subjects": subject_names(),
+        "types": [(k.value, _(v)) for k, v in TRAINING_TYPE_LABELS.items()],
+        "deadline": selectors.deadline_of(selectors.city_id_of(plan.org.path), plan.year),
+    }
+    return render(request, "plans/detail.html", context)
+
+
+def _act(request: HttpRequest, plan_id: int, done: str, call: Callable[[], object]) -> HttpResponse:
+    try:
+        call()
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, done)
+    return redirect("plans:detail", plan_id)
+
+
+@login_required
+@require_POST
+def class_add(request: HttpRequest, plan_id: int) -> HttpResponse:
+    post = request.POST
+    return _act(
+        request,
+        plan_id,
+        _("计划班次已添加"),
+        lambda: services.planned_class_add(
+            actor=request.user,
+            plan_id=plan_id,
+            title=post.get("title", ""),
+            training_type=post.get("training_type", ""),
+            subjects=post.getlist("subjects"),
+            size=int(post.get("size") or 0) if (post.get("size") or "0").isdigit() else 0,
+            hours=post.get("hours") or 0,
+            budget=post.get("budget") or 0,
+            audience=post.get("audience", ""),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def class_remove(request: HttpRequest, plan_id: int, planned_id: int) -> HttpResponse:
+    return _act(
+        request,
+        plan_id,
+        _("计划班次已删除"),
+        lambda: services.planned_class_remove(
+            actor=request.user, plan_id=plan_id, planned_id=planned_id
+        ),
+    )
+
+
+@login_required
+@require_POST
+def class_link(request: HttpRequest, plan_id: int, planned_id: int) -> HttpResponse:
+    value = request.POST.get("class_id", "")
+    return _act(
+        request,
+        plan_id,
+        _("已关联实际培训班"),
+        lambda: services.planned_class_link(
+            actor=request.user,
+            plan_id=plan_id,
+            planned_id=planned_id,
+            class_id=int(value) if value.isdigit() else None,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    return _act(
+        request,
+        plan_id,
+        _("计划已报送"),
+        lambda: services.plan_submit(actor=request.user, plan_id=plan_id),
+    )
+
+
+@login_required
+@require_POST
+def return_(request: HttpRequest, plan_id: int) -> HttpResponse:
+    return _act(
+        request,
+        plan_id,
+        _("计划已退回"),
+        lambda: services.plan_return(
+            actor=request.user, plan_id=plan_id, reason=request.POST.get("reason", "")
+        ),
+    )
+
+
+@login_required
+@require_POST
+def file(request: HttpRequest, plan_id: int) -> HttpResponse:
+    return _act(
+        request,
+        plan_id,
+        _("计划已备案"),
+        lambda: services.plan_file(actor=request.user, plan_id=plan_id),
+    )
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    """The bureau's overdue list; the city bureau sets the deadline and sends reminders."""
+    scope = actor_scope(request.user)
+    year = _year(request)
+    roots = list(scope.paths_for(*BUREAUS))
+    cities = [
+        o
+        for o in org_list_data(scope_paths=scope.paths_for(Role.CITY_BUREAU))
+        if o.kind == OrgKind.CITY
+    ]
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "deadline":
+                services.deadline_set(
+                    actor=request.user,
+                    city_id=int(request.POST.get("city_id") or 0),
+                    year=year,
+                    deadline=dt.date.fromisoformat(request.POST.get("deadline", "")),
+                )
+                messages.success(request, _("报送截止日期已设置"))
+            else:
+                n = services.overdue_remind(actor=request.user, year=year, root_paths=roots)
+                messages.success(request, _("已提醒 %(n)s 人") % {"n": n})
+        except ValueError:
+            messages.error(request, _("日期格式应为 年-月-日"))
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect(f"{request.path}?year={year}")
+    rows = selectors.overdue_units(year=year, root_paths=roots, today=clock.today())
+    context = {
+        "year": year,
+        "rows": rows,
+        "cities": [(c, selectors.deadline_of(c.id, year)) for c in cities],
+        "status_labels": _status_labels(),
+    }
+    return render(request, "plans/overdue.html", context)
