@@ -51,6 +51,7 @@ MENU: list[NavItem] = [
     NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),
+    NavItem(_("在线学习通报"), "supervision:notice", "report-analytics", PERSONNEL),
     NavItem(
         _("上传 SCORM 课件"), "scorm:upload", "package", (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
     ),
