@@ -15,7 +15,7 @@ from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.core.fields import NonBlank
 from civtrain.exams import rates, selectors, services
-from civtrain.exams.data import QUESTION_KIND_LABELS
+from civtrain.exams.data import QUESTION_KIND_LABELS, BlueprintRow, QuestionKind
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.formats import FORMATS, parse_file
 
@@ -217,6 +217,85 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> Any:
 
 
 # --- organisers ----------------------------------------------------------------------------
+
+
+class BlueprintIn(Schema):
+    bank_id: DbId
+    kind: QuestionKind
+    count: int = Field(ge=1, le=500)
+    points: Decimal = Field(gt=0, le=1000)
+    difficulty: int | None = Field(default=None, ge=1, le=5)
+
+
+class FixedIn(Schema):
+    question_id: DbId
+    points: Decimal = Field(gt=0, le=1000)
+
+
+class PaperIn(Schema):
+    title: NonBlank
+    org_id: DbId
+    pass_mark: Decimal = Field(gt=0)
+    questions: list[FixedIn] = []
+    blueprint: list[BlueprintIn] = []
+    time_limit_minutes: int = 60
+    open_book: bool = False
+    max_attempts: int = 1
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    class_id: DbId | None = None
+
+
+class CampaignIn(Schema):
+    title: NonBlank
+    year: int
+    org_id: DbId
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    pass_mark: Decimal = Field(gt=0)
+    questions: list[FixedIn] = []
+    blueprint: list[BlueprintIn] = []
+    time_limit_minutes: int = 60
+    max_attempts: int = 1
+    categories: list[str] = []
+    ranks: list[str] = []
+
+
+class CreatedOut(Schema):
+    id: int
+    paper_id: int
+    candidates: int
+
+
+def _rows(payload: Any) -> dict[str, Any]:
+    return {
+        "questions": [(q.question_id, q.points) for q in payload.questions],
+        "blueprint": [
+            BlueprintRow(r.bank_id, r.kind, r.count, r.points, r.difficulty)
+            for r in payload.blueprint
+        ],
+    }
+
+
+@router.post("/papers", response={201: CreatedOut}, summary="组卷（固定题目或按抽题规则）")
+def paper_create(request: HttpRequest, payload: PaperIn) -> Any:
+    fields = payload.dict(exclude={"questions", "blueprint"})
+    paper = services.paper_create(actor=_actor(request), **fields, **_rows(payload))
+    return Status(201, {"id": paper.pk, "paper_id": paper.pk, "candidates": 0})
+
+
+@router.post("/campaigns", response={201: CreatedOut}, summary="年终网上测试：范围、时间窗口、试卷")
+def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
+    fields = payload.dict(exclude={"questions", "blueprint"})
+    campaign, paper, added = services.campaign_create(
+        actor=_actor(request), **fields, **_rows(payload)
+    )
+    return Status(201, {"id": campaign.pk, "paper_id": paper.pk, "candidates": added})
+
+
+@router.post("/campaigns/{int:campaign_id}/remind", response=dict[str, int], summary="提醒")
+def campaign_remind(request: HttpRequest, campaign_id: int) -> Any:
+    return {"queued": services.campaign_remind(actor=_actor(request), campaign_id=campaign_id)}
 
 
 class GradeIn(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from civtrain import testing
 from civtrain.core import clock
 from civtrain.exams.tests.builders import (
     T0,
@@ -81,4 +82,22 @@ def test_malformed_file_is_refused_with_each_problem(sitting: dict[str, Any]) ->
 
 def test_the_benchmark_endpoint_is_off_by_default(sitting: dict[str, Any]) -> None:
     status, _body = sitting["learner"]("POST", "/exams/bench/plain-insert", {"value": "x"})
+    assert status == 404
+
+
+def test_organiser_creates_a_campaign_through_the_api(tree: Any, actors: dict[str, Any]) -> None:
+    clock.freeze(T0)
+    bank = bank_of_every_type(actors["district"], tree["D1"])
+    testing.make_person(tree["U1"], name="王五")
+    call = ApiCaller(actors["district"])
+    status, body = call("POST", "/exams/campaigns", {
+        "title": "2026年度网上学习效果测试", "year": 2026, "org_id": tree["D1"].id,
+        "opens_at": "2026-06-01T08:00:00+08:00", "closes_at": "2026-06-15T20:00:00+08:00",
+        "pass_mark": "2", "blueprint": [{"bank_id": bank.pk, "kind": "true_false", "count": 2,
+                                         "points": "1"}],
+    })  # fmt: skip
+    assert status == 201 and body["candidates"] == 1
+    status, rates = call("GET", f"/exams/campaigns/{body['id']}/rates")
+    assert status == 200 and [(r["candidates"], r["sat"]) for r in rates] == [(1, 0)]
+    status, _err = ApiCaller(actors["other_city"])("GET", f"/exams/campaigns/{body['id']}/rates")
     assert status == 404
