@@ -33,7 +33,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied
 from civtrain.faculty.api import TeacherPickerField, teacher_for_user
 from civtrain.institutions.api import institution_choices
-from civtrain.organisations.api import OrgPickerField
+from civtrain.organisations.api import OrgPickerField, org_label
 
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 ACTION_LABELS = {
@@ -238,6 +238,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     names = subject_names(include_inactive=True)
     context = {
         "tc": tc,
+        "organiser_label": org_label(tc.organiser_id),
         "status_label": _(CLASS_STATUS_LABELS[status]),
         "subject_hours": [
             (names.get(code, code), h)

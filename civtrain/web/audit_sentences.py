@@ -79,9 +79,25 @@ STATUS_BY_OBJECT: dict[str, Mapping[Any, str]] = {
 }
 
 
-def _value(field: str, value: Any, object_type: str) -> str:
+# Fields that hold an organisation node's id: shown by the node's label (#11 item 3).
+ORG_FIELDS = frozenset({"unit_id", "org_id", "organiser_id", "from_unit_id"})
+
+
+def org_ids_in(changes: Mapping[str, Any]) -> set[int]:
+    """The node ids a change names, so a page reads every label of its rows at once."""
+    found: set[int] = set()
+    for field, value in changes.items():
+        if field in ORG_FIELDS:
+            values = value if isinstance(value, list) else [value]
+            found.update(int(v) for v in values if str(v).isdigit())
+    return found
+
+
+def _value(field: str, value: Any, object_type: str, orgs: Mapping[int, str]) -> str:
     if value is None or value == "":
         return _("（空）")
+    if field in ORG_FIELDS and str(value).isdigit() and int(value) in orgs:
+        return orgs[int(value)]
     if isinstance(value, bool):
         return _("是") if value else _("否")
     labels = STATUS_BY_OBJECT.get(object_type, {}) if field == "status" else VALUE_LABELS.get(field)
@@ -94,15 +110,19 @@ def _value(field: str, value: Any, object_type: str) -> str:
     return str(value)
 
 
-def sentences(changes: Mapping[str, Any], object_type: str = "") -> Iterable[str]:
-    """One sentence per changed field: "字段：旧 → 新" for a change, "字段：值" otherwise."""
+def sentences(
+    changes: Mapping[str, Any], object_type: str = "", orgs: Mapping[int, str] | None = None
+) -> Iterable[str]:
+    """One sentence per changed field: "字段：旧 → 新" for a change, "字段：值" otherwise;
+    units by their labels from `orgs` (node id → label)."""
+    orgs = orgs or {}
     for field, value in changes.items():
         label = _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
         if isinstance(value, list) and len(value) == 2:
             old, new = value
-            shown = _value(field, new, object_type)
+            shown = _value(field, new, object_type, orgs)
             if old is not None:
-                shown = f"{_value(field, old, object_type)} → {shown}"
+                shown = f"{_value(field, old, object_type, orgs)} → {shown}"
         else:
-            shown = _value(field, value, object_type)
+            shown = _value(field, value, object_type, orgs)
         yield _("%(field)s：%(value)s") % {"field": label, "value": shown}

@@ -33,6 +33,8 @@ from civtrain.organisations.api import (
     org_count_by_kind,
     org_data,
     org_data_many,
+    org_label,
+    org_labels,
 )
 from civtrain.people.api import person_counts, person_for_user
 from civtrain.people.data import (
@@ -43,7 +45,7 @@ from civtrain.people.data import (
     remask_changes,
     remask_legacy,
 )
-from civtrain.web.audit_sentences import sentences
+from civtrain.web.audit_sentences import org_ids_in, sentences
 from civtrain.web.middleware import render_error_page
 from civtrain.web.saved_filters import (
     clean_query,
@@ -193,6 +195,7 @@ def _learner_card(user_id: int) -> dict[str, Any] | None:
     return {
         "person": person,
         "unit": org_data(person.unit_id),
+        "unit_label": org_label(person.unit_id),
         "gender": GENDER_LABELS.get(person.gender, ""),
         "category": CATEGORY_LABELS[person.category],
         "level": LEVEL_LABELS[person.leadership_level] if person.leadership_level else "",
@@ -295,12 +298,14 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for event in rows:
+        event.changes = remask_changes(event.changes)
+    orgs = org_labels({i for event in rows for i in org_ids_in(event.changes)})
+    for event in rows:
         label = ACTION_LABELS.get(event.action)
         event.action_label = _(label) if label else ""  # type: ignore[attr-defined]
         # Rows written before issue 8 item 3 hold the old, reversible masks: shown re-masked.
         event.object_label = remask_legacy(event.object_label)
-        event.changes = remask_changes(event.changes)
-        event.sentences = list(sentences(event.changes, event.object_type))  # type: ignore[attr-defined]
+        event.sentences = list(sentences(event.changes, event.object_type, orgs))  # type: ignore[attr-defined]
     page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)

@@ -3,7 +3,7 @@ a change as "旧 → 新", in Chinese and in English."""
 
 from django.utils import translation
 
-from civtrain.web.audit_sentences import sentences
+from civtrain.web.audit_sentences import org_ids_in, sentences
 
 
 def test_a_class_status_change_reads_as_a_sentence() -> None:
@@ -38,3 +38,14 @@ def test_in_english_the_labels_are_english() -> None:
         text = list(sentences({"status": ["open", "running"], "law_enforcement": [False, True]},
                               "training_class"))  # fmt: skip
     assert text == ["Status: Open for nomination → In progress", "Law enforcement: No → Yes"]
+
+
+def test_units_are_named_by_their_labels_not_their_ids() -> None:
+    """#11 item 3: a transfer reads "单位：渝中区司法局 · 法规科 → 江北区司法局", never "17 → 23"."""
+    changes = {"unit_id": [17, 23], "organiser_id": [None, 5]}
+    orgs = {17: "渝中区司法局 · 法规科", 23: "江北区司法局", 5: "重庆市"}
+    assert org_ids_in(changes) == {17, 23, 5}
+    assert list(sentences(changes, "person", orgs)) == [
+        "单位：渝中区司法局 · 法规科 → 江北区司法局",
+        "主办单位：重庆市",
+    ]
