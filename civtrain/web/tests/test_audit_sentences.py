@@ -41,7 +41,7 @@ def test_in_english_the_labels_are_english() -> None:
 
 
 def test_units_are_named_by_their_labels_not_their_ids() -> None:
-    """#11 item 3: a transfer reads "单位：渝中区司法局 · 法规科 → 江北区司法局", never "17 → 23"."""
+    """#11 item 3: a transfer reads "单位：渝中区司法局 · 法规科 → 江北区司法局", not "17 → 23"."""
     changes = {"unit_id": [17, 23], "organiser_id": [None, 5]}
     orgs = {17: "渝中区司法局 · 法规科", 23: "江北区司法局", 5: "重庆市"}
     assert org_ids_in(changes) == {17, 23, 5}
