@@ -45,6 +45,9 @@ NOT_REACHED_BY_GET = {
     "enrolment/enrolments/<int:enrolment_id>/leave/": "a trainee's leave request form",
     "enrolment/notices/<int:notice_id>/file/": "a training notice's attachment (the demo has none)",
     "people/export/<int:job_id>/": "after an export is started",
+    # The type-ahead pickers' JSON, asked by web/picker.js as the user types (#11 item 3).
+    "orgs/pick/": "a unit picker's matches, fetched while typing",
+    "teachers/pick/": "the teacher picker's matches, fetched while typing",
     "exports/<int:job_id>/": "after a large export is started",
     "exports/<int:job_id>/download/": "after a large export is started",
     "exports/<int:job_id>/progress/": "after a large export is started",
