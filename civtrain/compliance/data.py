@@ -159,6 +159,15 @@ class PersonResult(NamedTuple):
     credits: CreditSummary | None = None  # None: the governing set has no credit system
 
     @property
+    def in_headcount(self) -> bool:
+        """Part of the unit's headcount: someone every rule has stopped applying to (retired,
+        left) is not, so the compliance pages count the unit's 在职 people as the people list
+        and the org tree do (issue #11 item 8: one headcount per unit on every page)."""
+        return not self.outcomes or any(
+            o.status != OutcomeStatus.NOT_APPLICABLE for o in self.outcomes
+        )
+
+    @property
     def risk(self) -> int:
         """Sort key for HR pages: missed weighs most, then open gaps."""
         return sum(

@@ -344,7 +344,7 @@ def list_rows_evaluated(
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """The same rows as the stored ones, evaluated now (a year with no stored snapshots)."""
     _ev, results = evaluate(year=year, unit_code=unit_code, actor=actor)
-    rows = list(results)
+    rows = [r for r in results if r.in_headcount]  # as the stored rows (snapshot_store)
     clauses = sorted({(o.clause, o.title) for r in rows for o in r.outcomes})
     if filters.search:
         rows = [r for r in rows if filters.search in r.name]

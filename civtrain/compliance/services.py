@@ -130,7 +130,9 @@ SNAPSHOT_LOCK = 0x636F6D70  # "comp": the advisory lock serialising snapshot sto
 
 def snapshot_store(*, actor: Actor, results: Iterable[PersonResult], batch: int = 5000) -> int:
     """Store results as the latest snapshots of their person and year; earlier ones stay for
-    history with is_latest cleared. Returns the number stored."""
+    history with is_latest cleared. A result outside the unit's headcount (every rule stopped
+    applying: retired, left) only clears the earlier ones, so the lists and the units page
+    count the people the people list counts. Returns the number stored."""
     now = clock.now()
     stored = 0
     buffer: list[PersonResult] = []
@@ -150,10 +152,9 @@ def snapshot_store(*, actor: Actor, results: Iterable[PersonResult], batch: int 
                 ComplianceSnapshot.objects.filter(
                     person_id__in=ids, year=year, is_latest=True
                 ).update(is_latest=False)
-            ComplianceSnapshot.objects.bulk_create(
-                [_snapshot(r, now) for r in buffer], batch_size=2000
-            )
-        stored += len(buffer)
+            counted = [_snapshot(r, now) for r in buffer if r.in_headcount]
+            ComplianceSnapshot.objects.bulk_create(counted, batch_size=2000)
+        stored += len(counted)
         buffer.clear()
 
     for r in results:

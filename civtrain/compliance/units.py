@@ -90,7 +90,7 @@ def unit_summaries(
     cut when the unit missed its annual task (NAT-8, ZZ-M4, CQ-M3)."""
     heads: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for r in results:
-        if r.outcomes and all(o.status == OutcomeStatus.NOT_APPLICABLE for o in r.outcomes):
+        if not r.in_headcount:
             continue  # retired / left: not part of the unit's headcount
         unit = _unit_of(engine.orgs, r.unit_id)
         heads[unit.id][0] += 1

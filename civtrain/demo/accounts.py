@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 
 from civtrain.accounts.api import SYSTEM, Role, User, role_assign, user_create, user_password_set
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
+from civtrain.demo.people import SHOWCASE_UNITS
 from civtrain.demo.steps import DemoAccount, DemoContext
 from civtrain.organisations.api import OrgKind, org_by_codes, org_data_many
 from civtrain.people.api import person_data, person_for_user
@@ -24,8 +25,8 @@ STAFF: tuple[tuple[Role, str, str, str], ...] = (
     (Role.CITY_BUREAU, "zz_city", "Zz-City#2026demo", ZHENGZHOU.code),
     (Role.DISTRICT_BUREAU, "cq_yuzhong", "Cq-Yuzhong#2026demo", "500103"),
     (Role.DISTRICT_BUREAU, "zz_jinshui", "Zz-Jinshui#2026demo", "410105"),
-    (Role.UNIT_HR, "cq_unit_hr", "Cq-UnitHR#2026demo", "500103003"),
-    (Role.UNIT_HR, "zz_unit_hr", "Zz-UnitHR#2026demo", "410105001"),
+    (Role.UNIT_HR, "cq_unit_hr", "Cq-UnitHR#2026demo", SHOWCASE_UNITS[CHONGQING.code]),
+    (Role.UNIT_HR, "zz_unit_hr", "Zz-UnitHR#2026demo", SHOWCASE_UNITS[ZHENGZHOU.code]),
     (Role.INSTITUTION, "cq_institution", "Cq-Inst#2026demo", CHONGQING.code),
     (Role.TEACHER, "cq_teacher", "Cq-Teacher#2026demo", CHONGQING.code),
     (Role.EVALUATOR, "cq_evaluator", "Cq-Eval#2026demo", CHONGQING.code),

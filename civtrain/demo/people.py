@@ -7,9 +7,19 @@ the generator without a database; `run` writes the plans through the registry's 
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from enum import StrEnum
 from itertools import accumulate
 
-from civtrain.demo.geography import CITIES, City, Tier, UnitInfo, UnitTag, units_of
+from civtrain.demo.geography import (
+    CHONGQING,
+    CITIES,
+    ZHENGZHOU,
+    City,
+    Tier,
+    UnitInfo,
+    UnitTag,
+    units_of,
+)
 from civtrain.demo.names import person_name
 from civtrain.demo.steps import DemoContext
 from civtrain.people.api import (
@@ -28,6 +38,19 @@ from civtrain.people.data import (
     Status,
     id_check_digit,
 )
+
+# The units of the demo HR officers (`cq_unit_hr`, `zz_unit_hr` in accounts.STAFF): 渝中区司法局
+# and 金水区人力社保局 get dozens of people, so the HR pages show a realistic mix.
+SHOWCASE_UNITS = {CHONGQING.code: "500103003", ZHENGZHOU.code: "410105001"}
+
+
+class Hire(StrEnum):
+    OVERDUE = "overdue"  # hired 13–17 months ago: the initial-training deadline has passed
+    RECENT = "recent"  # hired 1–7 months ago: the deadline is ahead
+
+
+HIRE_DAYS_AGO = {Hire.OVERDUE: (400, 520), Hire.RECENT: (30, 200)}
+SHOWCASE_HIRES = {0: Hire.OVERDUE, 1: Hire.RECENT}  # by position among a unit's showcase staff
 
 # Rank ladders, lowest first (综合管理类 / 行政执法类 / 专业技术类, 2019 职级 rules).
 LADDERS: dict[Category, tuple[str, ...]] = {
@@ -221,16 +244,27 @@ class _Planner:
             top -= 1
         return []
 
-    def person(self, city: City) -> PersonPlan:
+    def unit_by_code(self, city: City, code: str) -> UnitInfo:
+        return next(u for u in self.units[city.code] if u.code == code)
+
+    def person(
+        self, city: City, unit: UnitInfo | None = None, hire: Hire | None = None
+    ) -> PersonPlan:
+        """One civil servant of `city`, in `unit` if given (else a weighted pick); `hire`
+        forces a recent hiring (the demo HR units' initial-training cases, CQ-T6a, NAT-1)."""
         rng, as_of = self.rng, self.as_of
-        unit = self.pick_unit(city)
+        unit = unit or self.pick_unit(city)
         gender = Gender.FEMALE if rng.random() < 0.42 else Gender.MALE
         category, law_enforcement = self.category_and_flag(unit)
         retire_age = RETIREMENT_AGE[gender]
         retired_on: dt.date | None = None
         hire_age = rng.choices((22, 23, 24, 25, 26, 27, 28, 30), (25, 25, 15, 15, 8, 5, 4, 3))[0]
         roll = rng.random()
-        if roll < 0.015:  # retired in the last three years, on the 1st after the birthday
+        if hire is not None:
+            low, high = HIRE_DAYS_AGO[hire]
+            hired = as_of - _days(rng, low, high)
+            birth = add_years(hired, -hire_age) - _days(rng, 1, 364)
+        elif roll < 0.015:  # retired in the last three years, on the 1st after the birthday
             retired_on = add_months(as_of - _days(rng, 0, 1095), 0)
             birth = add_years(add_months(retired_on, -1), -retire_age) + _days(rng, 0, 27)
             hired = add_years(birth, hire_age) + _days(rng, 0, 364)
@@ -289,10 +323,26 @@ class _Planner:
         )
 
 
+def showcase_size(count: int) -> int:
+    """People placed in each demo HR officer's unit: dozens in the 2,000-person demo (40), and
+    enough in a small one (10 of 60) for the HR pages and journeys to show a mix."""
+    return min(max(10, count // 50), count // 4)
+
+
 def plan_people(rng: random.Random, count: int, as_of: dt.date) -> list[PersonPlan]:
-    """`count` people, three in five in Chongqing, deterministic for a given generator."""
+    """`count` people, deterministic for a given generator: first the staff of the two demo
+    HR units (`SHOWCASE_UNITS`, the first of each a hire whose initial-training deadline has
+    passed, the second a hire whose deadline is still ahead), then the rest, three in five in
+    Chongqing."""
     planner = _Planner(rng, as_of)
-    return [planner.person(CITIES[0] if rng.random() < 0.6 else CITIES[1]) for _ in range(count)]
+    plans = []
+    for i in range(showcase_size(count)):
+        for city in CITIES:
+            unit = planner.unit_by_code(city, SHOWCASE_UNITS[city.code])
+            plans.append(planner.person(city, unit, hire=SHOWCASE_HIRES.get(i)))
+    while len(plans) < count:
+        plans.append(planner.person(CITIES[0] if rng.random() < 0.6 else CITIES[1]))
+    return plans
 
 
 def run(ctx: DemoContext) -> str:

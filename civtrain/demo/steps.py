@@ -39,6 +39,8 @@ class DemoContext:
     actors: dict[str, Any] = field(default_factory=dict)  # city code -> its city-bureau user
     persons: list[Any] = field(default_factory=list)  # people.PersonPlan, with person_id set
     accounts: list[DemoAccount] = field(default_factory=list)
+    institution_id: int = 0  # the party school of the `teaching` step
+    running_class_id: int = 0  # its class running around the as-of date
     timings: list[tuple[str, float, str]] = field(default_factory=list)
 
     def rng(self, step_name: str) -> random.Random:
@@ -54,7 +56,7 @@ class Step:
 
 def steps() -> list[Step]:
     """The steps in the order they run; each may rely on everything before it."""
-    from civtrain.demo import accounts, ledger, org_tree, people, rules, teaching
+    from civtrain.demo import accounts, class_states, ledger, org_tree, people, rules, teaching
 
     return [
         Step("org_tree", org_tree.run),
@@ -62,8 +64,9 @@ def steps() -> list[Step]:
         Step("people", people.run),
         Step("learner_accounts", accounts.run_learners),
         Step("ledger", ledger.run),
-        Step("rules", rules.run),
         Step("teaching", teaching.run),
+        Step("class_states", class_states.run),
+        Step("rules", rules.run),  # last: the snapshots include the finalised classes' results
     ]
 
 

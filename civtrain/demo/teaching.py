@@ -11,12 +11,11 @@ from decimal import Decimal
 from civtrain.accounts.api import User
 from civtrain.classes.api import (
     ClassInput,
-    ClassStatus,
     SessionInput,
     class_create,
-    class_transition,
     session_create,
 )
+from civtrain.demo.class_states import season_title
 from civtrain.demo.geography import CHONGQING
 from civtrain.demo.steps import DemoContext
 from civtrain.faculty.api import teacher_create
@@ -69,14 +68,14 @@ def run(ctx: DemoContext) -> str:
 
     running = make(
         f"CQ{year}-ZT-01",
-        f"{year}年依法行政专题培训班",
+        season_title(ctx.as_of - dt.timedelta(days=3), "依法行政专题培训班"),
         ctx.as_of - dt.timedelta(days=3),
         ctx.as_of + dt.timedelta(days=4),
         20,
     )
     planned = make(
         f"CQ{year}-ZT-02",
-        f"{year}年公文写作能力提升班",
+        season_title(ctx.as_of + dt.timedelta(days=30), "公文写作能力提升班"),
         ctx.as_of + dt.timedelta(days=30),
         ctx.as_of + dt.timedelta(days=31),
         8,
@@ -105,6 +104,6 @@ def run(ctx: DemoContext) -> str:
                 teacher_id=teacher.pk if own else None,
             ),
         )
-    class_transition(actor=bureau, class_id=running, to=ClassStatus.OPEN)
-    class_transition(actor=bureau, class_id=running, to=ClassStatus.RUNNING)
+    # The class_states step nominates trainees and runs it.
+    ctx.institution_id, ctx.running_class_id = school.pk, running
     return f"1 个施教机构，2 个培训班，{len(sessions)} 个课次（示范教师 {teacher.name}）"

@@ -23,9 +23,11 @@ __all__ = [
     "ResultInput",
     "TraineeResult",
     "WithdrawalReason",
+    "attendance_record",
     "class_capacity_set",
     "class_counts",
     "enrolled_person_ids",
+    "enrolment_withdraw",
     "leave_request_create",
     "nominations_create",
     "results_finalise",
@@ -36,6 +38,9 @@ nominations_create = services.nominations_create
 results_finalise = services.results_finalise
 # A class's completion exam (exams, ZZ-M1) records its score as each trainee's exam score.
 results_record = services.results_record
+# Demo data runs classes through every state (civtrain.demo.class_states).
+attendance_record = services.attendance_record
+enrolment_withdraw = services.enrolment_withdraw
 class_counts = selectors.class_counts
 # The organiser's change of places admits from the waitlist (#11 item 4).
 class_capacity_set = services.class_capacity_set

@@ -194,6 +194,12 @@ def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
 
 
+def user_logins(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Trainees' login names (the roster export, #11 item 1): user id → username."""
+    ids = {i for i in user_ids if i is not None}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+
+
 def leave_get(*, actor: Actor, leave_id: int) -> LeaveRequest:
     found = leave_list(actor=actor).filter(pk=leave_id).first()
     if found is None:

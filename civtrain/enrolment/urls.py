@@ -7,6 +7,7 @@ app_name = "enrolment"
 urlpatterns = [
     path("classes/<int:class_id>/nominate/", views.nominate, name="nominate"),
     path("classes/<int:class_id>/roster/", views.roster, name="roster"),
+    path("classes/<int:class_id>/roster/export/", views.roster_export, name="roster_export"),
     path("enrolments/<int:enrolment_id>/withdraw/", views.withdraw, name="withdraw"),
     path("enrolments/<int:enrolment_id>/admit/", views.admit, name="admit"),
     path("classes/<int:class_id>/capacity/", views.capacity, name="capacity"),

