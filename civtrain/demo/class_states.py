@@ -212,7 +212,5 @@ def run(ctx: DemoContext) -> str:
         b.open_with(full, b.trainees(9))
         # The running class of the `teaching` step gets trainees and its attendance so far.
         running = ctx.running_class_id
-        class_transition(actor=b.bureau, class_id=running, to=ClassStatus.OPEN)
-        enrolled = nominations_create(actor=b.bureau, class_id=running, person_ids=b.trainees(12))
-        b.hold(running, [o.enrolment_id for o in enrolled], day)
+        b.hold(running, b.open_with(running, b.trainees(12)), day)
     return "另 5 个培训班：报名中、候补中、待确认成绩、成绩已确认、已归档；进行中的班已有学员与考勤"

@@ -65,7 +65,7 @@ def roster_table(actor: Actor, params: dict[str, Any]) -> Table:
                 marks[(e.pk, AttendanceStatus.ABSENT)],
                 fmt_hours(hours[e.pk].leave_hours),
                 e.total_score if e.total_score is not None else "",
-                {True: "合格", False: "不合格"}.get(e.passed, ""),  # type: ignore[call-overload]
+                "" if e.passed is None else "合格" if e.passed else "不合格",
                 "：".join(t for t in (reason, e.status_reason) if t),
                 " ".join(
                     t
