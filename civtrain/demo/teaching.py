@@ -15,7 +15,6 @@ from civtrain.classes.api import (
     class_create,
     session_create,
 )
-from civtrain.demo.class_states import season_title
 from civtrain.demo.geography import CHONGQING
 from civtrain.demo.steps import DemoContext
 from civtrain.faculty.api import teacher_create
@@ -68,14 +67,14 @@ def run(ctx: DemoContext) -> str:
 
     running = make(
         f"CQ{year}-ZT-01",
-        season_title(ctx.as_of - dt.timedelta(days=3), "依法行政专题培训班"),
+        f"{(ctx.as_of - dt.timedelta(days=3)).year}年依法行政专题培训班",
         ctx.as_of - dt.timedelta(days=3),
         ctx.as_of + dt.timedelta(days=4),
         20,
     )
     planned = make(
         f"CQ{year}-ZT-02",
-        season_title(ctx.as_of + dt.timedelta(days=30), "公文写作能力提升班"),
+        f"{(ctx.as_of + dt.timedelta(days=30)).year}年公文写作能力提升班",
         ctx.as_of + dt.timedelta(days=30),
         ctx.as_of + dt.timedelta(days=31),
         8,
