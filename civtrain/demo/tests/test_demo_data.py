@@ -305,10 +305,16 @@ def test_ledger_history_lies_in_the_years_a_shipped_set_governs_and_verifies_cle
         CHONGQING.code: {2016, 2017, 2018, 2019, 2020, 2023, 2024, 2025, 2026},
         ZHENGZHOU.code: {2014, 2015, 2016, 2023, 2024, 2025, 2026},
     }
+    triggered = ("initial", "appointment")  # owed from the event until its deadline (§8)
     for city in CITIES:
-        ids = [p.person_id for p in ctx.persons if p.city_code == city.code]
-        years = set(entry_rows().filter(person_id__in=ids).values_list("year", flat=True))
+        entries = entry_rows().filter(
+            person_id__in=[p.person_id for p in ctx.persons if p.city_code == city.code]
+        )
+        years = set(entries.exclude(training_type__in=triggered).values_list("year", flat=True))
         assert years == expected[city.code], city.name
+        # Initial and appointment training may end in the year after the event's.
+        late = set(entries.filter(training_type__in=triggered).values_list("year", flat=True))
+        assert late <= expected[city.code] | {y + 1 for y in expected[city.code]}, city.name
         assert governed_years(city.code, AS_OF).keys() == expected[city.code]
     out = io.StringIO()
     call_command("verify_ledger", stdout=out)  # raises CommandError on a broken chain
