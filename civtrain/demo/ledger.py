@@ -104,6 +104,7 @@ class _Writer:
         subjects: dict[str, Decimal] | None = None,
         result: str = "passed",
         source_type: SourceType = SourceType.HISTORICAL_IMPORT,
+        source_ref: str = "",
     ) -> None:
         """Queue one entry, unless it would lie after `as_of` (not known yet)."""
         if end > self.as_of:
@@ -119,7 +120,7 @@ class _Writer:
                 training_type=training_type,
                 mode=mode,
                 source_type=source_type,
-                source_ref=f"demo:{key}",
+                source_ref=source_ref or f"demo:{key}",
                 hours=hours,
                 days=days,
                 subject_hours={k: v for k, v in (subjects or {}).items() if v > 0},
@@ -212,7 +213,8 @@ class _Writer:
                 p, f"{year}-{YEAR_END_TEST}", f"{year}年年终网上学习效果测试",
                 dt.date(year, 12, 15), TrainingType.IN_SERVICE, DeliveryMode.ONLINE,
                 hours=Decimal(2), result="failed" if behind == Reason.FAILED else "passed",
-                source_type=SourceType.EXAM,
+                # The explicit link ZZ-N3's exam_passed reads (ADR 0019): exam:<code>:<ref>.
+                source_type=SourceType.EXAM, source_ref=f"exam:{YEAR_END_TEST}:demo-{year}",
             )  # fmt: skip
 
     def online_hours(self, ruleset: str, class_hours: Decimal, behind: Reason) -> Decimal:
