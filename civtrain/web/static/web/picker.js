@@ -64,6 +64,7 @@
     }
 
     function show(found) {
+      box.removeAttribute("aria-busy");
       results = found;
       menu.replaceChildren();
       if (!found.length) {
@@ -107,6 +108,8 @@
 
     box.addEventListener("input", function () {
       hidden.value = box.value.trim(); // typed, not picked: a code or an exact name
+      asked += 1; // an answer to what was typed before is no longer shown
+      box.setAttribute("aria-busy", "true");
       clearTimeout(timer);
       timer = setTimeout(search, 200);
     });

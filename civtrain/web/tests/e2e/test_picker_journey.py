@@ -30,6 +30,7 @@ def _choose(page: Any, box: str, typed: str, value: str, *, keyboard: bool) -> N
     """Type into the picker `box` and choose the match whose value is `value`: with the
     arrow keys and Enter, or by tapping it."""
     page.fill(box, typed)
+    expect(page.locator(box)).not_to_have_attribute("aria-busy", "true")  # these matches
     options = page.locator(".picker-option")
     expect(options.first).to_be_visible()
     target = page.locator(f'.picker-option[data-value="{value}"]')
