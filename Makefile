@@ -33,7 +33,7 @@ db: setup
 	$(BIN)/civtrain migrate --noinput --verbosity 0
 	$(BIN)/civtrain demo-data --if-empty
 
-run: assets db
+run: assets db media-tools
 	$(BIN)/civtrain serve
 
 lint: setup
@@ -43,7 +43,7 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/civtrain makemigrations --check --dry-run --verbosity 0 --settings=config.settings.test
 
-test: lint browser
+test: lint browser media-tools
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -p no:cacheprovider
 
 # The page journeys (civtrain/web/tests/e2e/) drive Debian's Chromium through Playwright;
@@ -57,6 +57,14 @@ browser:
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    chromium fonts-noto-cjk poppler-utils; }
+
+# Video courseware (#12 item 2) is probed and its poster frame cut with Debian's ffmpeg
+# (ffprobe, ffmpeg); installed once, like the browser.
+.PHONY: media-tools
+media-tools:
+	@test -x /usr/bin/ffprobe -a -x /usr/bin/ffmpeg || { \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg; }
 
 bench: assets
 	$(BIN)/civtrain bench all

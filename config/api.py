@@ -338,6 +338,7 @@ def _register_routers() -> None:
     from civtrain.exams.rest_api import router as exams
     from civtrain.faculty.rest_api import router as faculty
     from civtrain.institutions.rest_api import router as institutions
+    from civtrain.learning.rest_api import router as learning
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
 
@@ -355,6 +356,7 @@ def _register_routers() -> None:
     api.add_router("/exams", exams)
     api.add_router("/documents", documents)
     api.add_router("/evaluation", evaluation)
+    api.add_router("/learning", learning)
 
 
 _register_routers()

@@ -21,6 +21,7 @@ app.conf.imports = (
     "civtrain.credits.tasks",
     "civtrain.compliance.tasks",
     "civtrain.exams.tasks",
+    "civtrain.learning.tasks",
 )
 
 # The schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (read by config_from_object).

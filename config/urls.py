@@ -29,6 +29,7 @@ urlpatterns = [
     path("plans/", include("civtrain.plans.urls")),
     path("", include("civtrain.documents.urls")),  # /documents/… and the public /verify/…
     path("learning/supervision/", include("civtrain.learning.supervision_urls")),
+    path("learning/", include("civtrain.learning.urls")),
     path("", include("civtrain.web.urls")),
 ]
 

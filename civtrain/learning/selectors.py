@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -163,3 +164,87 @@ def _admits(course: Course, audience: Any, person: PersonData, on: dt.date) -> b
 def completions_of(person_id: int, year: int | None = None) -> QuerySet[Completion]:
     qs = Completion.objects.filter(person_id=person_id).select_related("course")
     return qs.filter(year=year) if year else qs
+
+
+def completed_this_year(person_id: int, course_id: int, year: int) -> bool:
+    return Completion.objects.filter(
+        person_id=person_id, course_id=course_id, year=year, revoked=False
+    ).exists()
+
+
+def course_summary(c: Course) -> dict[str, Any]:
+    """A course of courses_annotated() as pages and endpoints show it."""
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "description": c.description,
+        "kind": c.kind,
+        "hours": c.hours,
+        "minutes": round((getattr(c, "length", 0) or 0) / 60, 1),
+        "items": getattr(c, "item_count", 0),
+        "required": c.required,
+        "org": c.org.name,
+        "subject_hours": {s.subject: s.hours for s in c.subject_hours.all()},
+        "available_from": c.available_from,
+        "available_until": c.available_until,
+    }
+
+
+def course_page(
+    *, actor: Actor, offset: int = 0, limit: int = 50, **filters: str
+) -> tuple[int, list[dict[str, Any]]]:
+    qs = course_list(actor=actor, **filters)
+    return qs.count(), [course_summary(c) for c in qs[offset : offset + limit]]
+
+
+def courses_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    return {c.pk: course_summary(c) for c in courses_annotated().filter(pk__in=list(ids))}
+
+
+def course_items_with_progress(course: Course, person_id: int | None) -> list[dict[str, Any]]:
+    """The course's items in order, each with the learner's progress (none for staff)."""
+    items = list(items_of(course))
+    progress = progress_of(person_id, [i.pk for i in items]) if person_id else {}
+    rows = []
+    for i in items:
+        p = progress.get(i.pk)
+        rows.append(
+            {
+                "id": i.pk,
+                "kind": i.kind,
+                "title": i.title,
+                "chapter": i.chapter.title if i.chapter else "",
+                "duration_seconds": i.duration_seconds,
+                "pages": i.pages,
+                "poster": bool(i.poster),
+                "furthest_seconds": p.furthest_seconds if p else Decimal(0),
+                "earned_seconds": p.earned_seconds if p else Decimal(0),
+                "completed": p.completed if p else False,
+            }
+        )
+    return rows
+
+
+def access_item(actor: Actor, item_id: int) -> Item:
+    """An item of a course the actor may see; NotFound otherwise."""
+    item = Item.objects.select_related("course").filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("课件不存在或无权访问")
+    access_course(actor, item.course_id)
+    return item
+
+
+def is_author(actor: Actor, course: Course | None = None) -> bool:
+    """Whether the actor authors courses (of `course`'s node, when given)."""
+    scope = actor_scope(actor)
+    if course is None:
+        return scope.has(*AUTHORS)
+    return scope.covers(course.org.path, *AUTHORS)
+
+
+def author_orgs(actor: Actor) -> list[Any]:
+    """The nodes the actor may publish courses for: their bureaus' roots (city, districts)."""
+    from civtrain.organisations.api import org_by_codes
+
+    paths = set(actor_scope(actor).paths_for(*AUTHORS))
+    return [o for o in org_by_codes().values() if o.path in paths]

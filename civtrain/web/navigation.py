@@ -20,6 +20,7 @@ class NavItem:
 ALL_ROLES = tuple(Role)
 PERSONNEL = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 XAPI_MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)  # issue #13 item 2
+BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
 
 MENU: list[NavItem] = [
     NavItem(_("首页"), "web:home", "home", ALL_ROLES),
@@ -35,6 +36,9 @@ MENU: list[NavItem] = [
     NavItem(_("我的授课"), "classes:teaching", "calendar-event", (Role.TEACHER,)),
     NavItem(_("培训通知"), "enrolment:inbox", "inbox", PERSONNEL),
     NavItem(_("我的培训班"), "enrolment:mine", "notebook", (Role.LEARNER,)),
+    NavItem(_("我的课程"), "learning:mine", "player-play", (Role.LEARNER,)),
+    NavItem(_("网络课程管理"), "learning:manage", "movie", BUREAUS),
+    NavItem(_("学时核查"), "learning:review", "eye-check", BUREAUS),
     NavItem(_("我的培训档案"), "credits:my_record", "certificate", (Role.LEARNER,)),
     NavItem(_("外部学习申报"), "credits:claims", "file-certificate", (*PERSONNEL, Role.LEARNER)),
     NavItem(_("账本完整性"), "credits:status", "lock-check", (Role.CITY_BUREAU,)),

@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
     "evaluation-remind-daily": {
         "task": "evaluation.remind_daily",
         "schedule": crontab(hour=9, minute=0),
+    # The overnight audit of online study time (PR-3, ADR 0016): yesterday's findings.
+    "learning-audit-nightly": {
+        "task": "learning.audit_yesterday",
+        "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 4 * 3600},
     },
     # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
@@ -329,6 +333,8 @@ CIVTRAIN_LEARNING_SPEED_CAP = env.float("CIVTRAIN_LEARNING_SPEED_CAP", default=1
 CIVTRAIN_LEARNING_SPEED_CAPS = env.dict(
     "CIVTRAIN_LEARNING_SPEED_CAPS", cast={"value": float}, default={}
 )
+# The overnight audit flags an address from which at least this many accounts studied a day.
+CIVTRAIN_LEARNING_SHARED_ADDRESS_MIN = env.int("CIVTRAIN_LEARNING_SHARED_ADDRESS_MIN", default=20)
 CIVTRAIN_LEARNING_DAILY_CAP_HOURS = env.float("CIVTRAIN_LEARNING_DAILY_CAP_HOURS", default=6)
 CIVTRAIN_LEARNING_CHECK_MINUTES = tuple(
     env.list("CIVTRAIN_LEARNING_CHECK_MINUTES", cast=int, default=[5, 15])
@@ -341,3 +347,9 @@ CIVTRAIN_XAPI_ACCOUNT_HOMEPAGE = env(
     "CIVTRAIN_XAPI_ACCOUNT_HOMEPAGE", default="https://civtrain.gov.cn/"
 )
 CIVTRAIN_XAPI_DEFAULT_VERSION = env("CIVTRAIN_XAPI_DEFAULT_VERSION", default="2.0.0")
+# Courseware files (videos, posters, documents; uploads in progress under uploads/): kept
+# for as long as their courses, never purged with the 24-hour personal-data files.
+CIVTRAIN_COURSEWARE_DIR = env.path("CIVTRAIN_COURSEWARE_DIR", default=VAR_DIR / "courseware")
+# Production: the web server sends courseware bytes (nginx `internal` location, X-Accel-Redirect
+# to this prefix + the path under CIVTRAIN_COURSEWARE_DIR); empty: Django serves ranges itself.
+CIVTRAIN_COURSEWARE_ACCEL = env("CIVTRAIN_COURSEWARE_ACCEL", default="")

@@ -272,3 +272,30 @@ def test_catalogue_is_scoped_and_searchable(tree: dict, actors: dict[str, Any]) 
     # closed for study after its window
     with pytest.raises(NotFound):
         api.course_open_for(person.id, ended.id)
+
+
+def test_courses_list_prints_json(tree: dict, actors: dict[str, Any]) -> None:
+    # implements #12 item 6
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    scorm = scorm_course(actors)
+    by_policy = api.course_create(actor=actors["city"], title="按规则", org_code="C1", kind="video")
+    api.item_add(
+        actor=actors["city"],
+        course_id=by_policy.id,
+        kind="video",
+        title="v",
+        ref="v.mp4",
+        duration_seconds=90,
+    )
+    out = StringIO()
+    call_command("courses", "list", "--format", "json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert [(r["id"], r["title"], r["kind"], r["hours"], r["items"]) for r in rows] == [
+        (scorm.id, "依法行政", "scorm12", 2.0, 1),
+        (by_policy.id, "按规则", "video", None, 1),
+    ]
+    assert rows[1]["minutes"] == 1.5

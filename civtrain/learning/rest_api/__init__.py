@@ -1,0 +1,170 @@
+"""Online learning endpoints (#12 item 7): the catalogue, my courses, play sessions, heartbeats."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from civtrain.core import clock
+from civtrain.core.errors import NotFound
+from civtrain.core.fields import DbId, Year
+from civtrain.core.middleware import client_ip
+from civtrain.learning import playback, selectors
+from civtrain.learning.data import ItemKind
+
+router = Router(tags=["learning"])
+
+Offset = Annotated[int, Field(ge=0, le=10**7)]
+Limit = Annotated[int, Field(ge=1, le=200)]
+Seq = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Position = Annotated[Decimal, Field(ge=0, le=10**6, max_digits=9, decimal_places=2)]
+Rate = Annotated[Decimal, Field(ge=0, le=16, max_digits=4, decimal_places=2)]
+Token = Annotated[str, Field(min_length=1, max_length=64)]
+Check = Annotated[str, Field(max_length=8)]
+
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    description: str
+    kind: str
+    hours: Decimal | None = Field(description="fixed 学时; null: the governing rule set's policy")
+    minutes: float
+    items: int
+    required: bool
+    org: str
+    subject_hours: dict[str, Decimal]
+    available_from: dt.date | None
+    available_until: dt.date | None
+
+
+class CoursePage(Schema):
+    count: int
+    items: list[CourseOut]
+
+
+class CourseFiltersIn(Schema):
+    q: str = Field("", max_length=100)
+    kind: ItemKind | None = None
+    subject: str = Field("", max_length=32)
+    required: bool | None = None
+    offset: Offset = 0
+    limit: Limit = 50
+
+
+class ItemOut(Schema):
+    id: int
+    kind: str
+    title: str
+    chapter: str
+    duration_seconds: int | None
+    pages: int | None
+    furthest_seconds: Decimal
+    earned_seconds: Decimal
+    completed: bool
+
+
+class CourseDetailOut(CourseOut):
+    item_list: list[ItemOut]
+    completed: bool
+
+
+class RequiredOut(Schema):
+    course: CourseOut
+    column: str
+    completed: bool
+
+
+class SessionOut(Schema):
+    token: str
+    item_id: int
+    kind: str
+    position: Decimal
+    furthest: Decimal
+    earned: Decimal
+    duration: int
+    speed_cap: Decimal
+    interval: int
+
+
+class HeartbeatIn(Schema):
+    token: Token
+    seq: Seq
+    position: Position
+    rate: Rate = Decimal(1)
+    playing: bool = True
+    visible: bool = True
+    check: Check = ""
+
+
+class HeartbeatOut(Schema):
+    credited: Decimal
+    earned: Decimal
+    furthest: Decimal
+    position: Decimal
+    note: str
+    seek_to: Decimal | None
+    check: str
+    item_completed: bool
+    course_completed: bool
+
+
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+@router.get("/courses", response=CoursePage, summary="网络课程目录（检索、筛选）")
+def course_list(request: HttpRequest, filters: Query[CourseFiltersIn]) -> Any:
+    required = "" if filters.required is None else ("1" if filters.required else "0")
+    count, items = selectors.course_page(
+        actor=_actor(request),
+        offset=filters.offset,
+        limit=filters.limit,
+        search=filters.q,
+        kind=filters.kind or "",
+        subject=filters.subject,
+        required=required,
+    )
+    return {"count": count, "items": items}
+
+
+@router.get("/courses/{int:course_id}", response=CourseDetailOut, summary="课程详情与我的进度")
+def course_detail(request: HttpRequest, course_id: int) -> Any:
+    course = selectors.access_course(_actor(request), course_id)
+    person = selectors.learner_of(_actor(request))
+    out = selectors.course_summary(course)
+    out["item_list"] = selectors.course_items_with_progress(course, person.id if person else None)
+    out["completed"] = bool(
+        person and selectors.completed_this_year(person.id, course.pk, clock.today().year)
+    )
+    return out
+
+
+@router.get("/me/required", response=list[RequiredOut], summary="我今年的必修课程")
+def my_required(request: HttpRequest, year: Year | None = None) -> Any:
+    person = selectors.learner_of(_actor(request))
+    if person is None:
+        raise NotFound("只有学员本人有必修课程")
+    rows = selectors.required_for(person, year or clock.today().year)
+    by_id = selectors.courses_by_id(r.course.pk for r in rows)
+    return [
+        {"course": by_id[r.course.pk], "column": r.column, "completed": r.completed} for r in rows
+    ]
+
+
+@router.post(
+    "/items/{int:item_id}/sessions", response={201: SessionOut}, summary="开始学习（计时会话）"
+)
+def session_start(request: HttpRequest, item_id: DbId) -> Any:
+    start = playback.play_start(
+        actor=_actor(request), item_id=item_id, client_ip=client_ip(request)
+    )
+    return Status(201, start.__dict__)
+
+
+@router.post("/heartbeats", response=HeartbeatOut, summary="学习心跳（服务器计时）")
+def heartbeat(request: HttpRequest, payload: HeartbeatIn) -> Any:
+    result = playback.heartbeat_record(actor=_actor(request), **payload.dict())
+    return result.__dict__

@@ -1,0 +1,244 @@
+"""Pages of online learning (#12 item 7): my courses, a course, the player, courseware files,
+course authoring with resumable uploads."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civtrain.core import clock
+from civtrain.core.errors import ApplicationError, NotFound
+from civtrain.learning import media, review, selectors, services
+from civtrain.learning.data import ITEM_KIND_LABELS
+from civtrain.learning.errors import LearningError, LearningErrorCode
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 1024 * 1024
+
+
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    """我的课程: required this year (and what is missing), the catalogue, done this year."""
+    person = selectors.learner_of(request.user)
+    year = clock.today().year
+    q = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ITEM_KIND_LABELS else ""
+    _count, catalogue = selectors.course_page(actor=request.user, limit=100, search=q, kind=kind)
+    required = selectors.required_for(person, year) if person else []
+    context = {
+        "person": person,
+        "year": year,
+        "required": required,
+        "missing": [r for r in required if not r.completed],
+        "catalogue": catalogue,
+        "completions": list(selectors.completions_of(person.id, year)) if person else [],
+        "q": q,
+        "kind": kind,
+        "kinds": ITEM_KIND_LABELS,
+        "can_author": selectors.is_author(request.user),
+    }
+    return render(request, "learning/my_courses.html", context)
+
+
+@login_required
+def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.access_course(request.user, course_id)
+    person = selectors.learner_of(request.user)
+    context = {
+        "course": selectors.course_summary(course),
+        "items": selectors.course_items_with_progress(course, person.id if person else None),
+        "completed": bool(
+            person and selectors.completed_this_year(person.id, course.pk, clock.today().year)
+        ),
+        "can_author": selectors.is_author(request.user, course),
+    }
+    return render(request, "learning/course.html", context)
+
+
+@login_required
+def play(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The player: video or document, timed by heartbeats (PR-3)."""
+    item = selectors.access_item(request.user, item_id)
+    if item.kind not in ("video", "pdf"):
+        raise NotFound(_("该课件请从课件播放器打开"))
+    config = {
+        "item": item.pk,
+        "kind": item.kind,
+        "session_url": f"/api/v1/learning/items/{item.pk}/sessions",
+        "heartbeat_url": "/api/v1/learning/heartbeats",
+        "file_url": f"/learning/items/{item.pk}/file",
+        "duration": item.duration_seconds or 0,
+        "pages": item.pages or 0,
+    }
+    context = {"item": item, "course_id": item.course_id, "config": config}
+    return render(request, "learning/play.html", context)
+
+
+@login_required
+def item_file(request: HttpRequest, item_id: int) -> HttpResponseBase:
+    """The item's video with HTTP range requests. In production the web server sends the
+    bytes (X-Accel-Redirect to CIVTRAIN_COURSEWARE_ACCEL, an `internal` location)."""
+    item = selectors.access_item(request.user, item_id)
+    return serve_file(request, media.video_path(item), "video/mp4")
+
+
+@login_required
+def item_poster(request: HttpRequest, item_id: int) -> HttpResponseBase:
+    item = selectors.access_item(request.user, item_id)
+    return serve_file(request, media.video_path(item, poster=True), "image/jpeg")
+
+
+def serve_file(request: HttpRequest, path: Path, content_type: str) -> HttpResponseBase:
+    response: HttpResponseBase
+    accel = settings.CIVTRAIN_COURSEWARE_ACCEL
+    if accel:
+        relative = path.relative_to(media.courseware_dir())
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{relative}"
+        return response
+    size = path.stat().st_size
+    match = RANGE.match(request.headers.get("Range", ""))
+    if not match or not (match.group(1) or match.group(2)):
+        response = FileResponse(path.open("rb"), content_type=content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    first, last = match.groups()
+    start = int(first) if first else max(0, size - int(last))
+    end = min(int(last), size - 1) if first and last else size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    with path.open("rb") as f:
+        f.seek(start)
+        body = f.read(min(end - start + 1, 8 * CHUNK))
+    response = HttpResponse(body, status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{start + len(body) - 1}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+# -- authoring (city and district bureaus) ----------------------------------------------
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_author(request.user):
+        raise NotFound(_("只有市、区县公务员主管部门可以管理网络课程"))
+    if request.method == "POST":
+        try:
+            course = services.course_create(
+                actor=request.user,
+                title=request.POST.get("title", ""),
+                org_code=request.POST.get("org_code", ""),
+                kind=request.POST.get("kind", "video"),
+                hours=request.POST.get("hours") or None,
+                description=request.POST.get("description", ""),
+                required=request.POST.get("required") == "1",
+            )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("课程已创建"))
+            return redirect("learning:course", course_id=course.pk)
+    _count, courses = selectors.course_page(actor=request.user, limit=200)
+    context = {
+        "courses": courses,
+        "orgs": selectors.author_orgs(request.user),
+        "kinds": ITEM_KIND_LABELS,
+    }
+    return render(request, "learning/manage.html", context)
+
+
+def _json_error(exc: ApplicationError) -> JsonResponse:
+    return JsonResponse({"error": exc.as_dict()}, status=exc.status)
+
+
+@login_required
+@require_POST
+def upload_begin(request: HttpRequest, course_id: int) -> JsonResponse:
+    """Start a resumable upload (the uploader script; JSON in the API's error shape)."""
+    try:
+        state = media.upload_begin(
+            actor=request.user,
+            course_id=course_id,
+            filename=request.POST.get("filename", ""),
+            size=int(request.POST.get("size") or 0),
+        )
+    except ApplicationError as exc:
+        return _json_error(exc)
+    return JsonResponse(state.__dict__, status=201)
+
+
+@login_required
+def upload_chunk(request: HttpRequest, token: str) -> JsonResponse:
+    """PUT a chunk with `Content-Range: bytes START-END/TOTAL`; GET says how much arrived."""
+    try:
+        if request.method == "GET":
+            return JsonResponse(media.upload_status(actor=request.user, token=token).__dict__)
+        if request.method != "PUT":
+            return JsonResponse({"error": {"code": "method_not_allowed"}}, status=405)
+        match = re.match(r"^bytes (\d+)-(\d+)/(\d+)$", request.headers.get("Content-Range", ""))
+        if not match:
+            raise LearningError(
+                LearningErrorCode.BAD_UPLOAD, "缺少或无法解析分片范围头（Content-Range）"
+            )
+        state = media.upload_chunk(
+            actor=request.user,
+            token=token,
+            start=int(match.group(1)),
+            total=int(match.group(3)),
+            data=request.body,
+        )
+    except ApplicationError as exc:
+        return _json_error(exc)
+    return JsonResponse(state.__dict__)
+
+
+@login_required
+@require_POST
+def upload_finish(request: HttpRequest, course_id: int, token: str) -> JsonResponse:
+    try:
+        item = media.video_item_from_upload(
+            actor=request.user,
+            course_id=course_id,
+            token=token,
+            title=request.POST.get("title", ""),
+        )
+    except ApplicationError as exc:
+        return _json_error(exc)
+    return JsonResponse({"item": item.pk, "duration_seconds": item.duration_seconds}, status=201)
+
+
+# -- the reviewers' queue of earned-time anomalies (PR-3) ------------------------------
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_author(request.user):
+        raise NotFound(_("只有市、区县公务员主管部门可以核查网络学时"))
+    if request.method == "POST":
+        anomaly_id = int(request.POST.get("anomaly") or 0)
+        reason = request.POST.get("reason", "")
+        try:
+            if request.POST.get("action") == "revoke":
+                count = review.anomaly_revoke(
+                    actor=request.user, anomaly_id=anomaly_id, reason=reason
+                )
+                messages.success(request, _("已撤销学时，冲正 %(n)s 条培训记录") % {"n": count})
+            else:
+                review.anomaly_dismiss(actor=request.user, anomaly_id=anomaly_id, reason=reason)
+                messages.success(request, _("已忽略该异常"))
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect("learning:review")
+    findings = list(review.anomaly_queue(actor=request.user)[:200])
+    return render(request, "learning/review.html", {"findings": findings})
