@@ -43,6 +43,7 @@ __all__ = [
     "course_complete",
     "course_create",
     "course_data",
+    "course_delete",
     "course_items",
     "course_open_for",
     "item_add",
@@ -145,6 +146,11 @@ def course_create(
         **fields,
     )
     return course_data(course.pk)
+
+
+def course_delete(*, actor: Actor, course_id: int) -> None:
+    """Delete a course nobody completed and no plan lists (its items and progress with it)."""
+    services.course_delete(actor=actor, course_id=course_id)
 
 
 def course_data(course_id: int) -> CourseData:

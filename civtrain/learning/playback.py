@@ -67,7 +67,7 @@ class PlayStart:
     earned: Decimal
     duration: int
     speed_cap: Decimal
-    interval: int = earning.INTERVAL
+    interval: int  # seconds between the player's beats (CIVTRAIN_LEARNING_BEAT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ def play_start(*, actor: Actor, item_id: int, client_ip: str | None = None) -> P
         earned=progress.earned_seconds,
         duration=item.duration_seconds or 0,
         speed_cap=speed_cap_for(person),
+        interval=settings.CIVTRAIN_LEARNING_BEAT_SECONDS,
     )
 
 
@@ -266,4 +267,21 @@ def _result(
         check=session.check_code,
         item_completed=progress.completed or done,
         course_completed=course_done,
+    )
+
+
+def heartbeat_insert_plain(*, actor: Actor, token: str, seq: int, position: Any, **_: Any) -> None:
+    """The benchmark's baseline (bench/heartbeats.py): the same heartbeat row inserted for
+    the actor's session with nothing checked or credited. Served only when
+    CIVTRAIN_BENCH_ENDPOINTS is on, never in a deployment."""
+    person = _learner(actor)
+    session_id = (
+        PlaySession.objects.filter(token=token, person_id=person.id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if session_id is None:
+        raise NotFound("学习会话不存在")
+    Heartbeat.objects.create(
+        session_id=session_id, seq=seq, at=clock.now(), position=_number(position, "position")
     )

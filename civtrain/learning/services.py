@@ -187,6 +187,24 @@ def access_course_for_author(actor: Actor, course_id: int) -> Course:
 
 
 @transaction.atomic
+def course_delete(*, actor: Actor, course_id: int) -> None:
+    """Delete a course nobody has completed, with its items and everyone's progress in them."""
+    course = access_course_for_author(actor, course_id)
+    if course.completions.exists() or course.plan_entries.exists():
+        raise _invalid("已有学员完成或已列入学习计划的课程不能删除，请改为不发布")
+    audit_record(
+        actor=actor,
+        action="course.delete",
+        object_type="course",
+        object_id=course.pk,
+        object_label=course.title,
+        org_path=course.org.path,
+        changes={"title": [course.title, None]},
+    )
+    course.delete()
+
+
+@transaction.atomic
 def chapter_add(*, actor: Actor, course_id: int, title: str) -> Chapter:
     course = access_course_for_author(actor, course_id)
     position = (course.chapters.aggregate(m=Max("position"))["m"] or 0) + 1

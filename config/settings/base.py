@@ -329,6 +329,7 @@ CIVTRAIN_TOKEN_DAYS = env.int("CIVTRAIN_TOKEN_DAYS", default=90)
 # Earned time of online courses (PR-3, ADR 0016): the playback speed cap (the platform's, and
 # per city code, e.g. CIVTRAIN_LEARNING_SPEED_CAPS=C1=1.25), the daily cap on earned hours,
 # and the attention check's random interval in minutes of earned time ("0,0": none).
+CIVTRAIN_LEARNING_BEAT_SECONDS = env.int("CIVTRAIN_LEARNING_BEAT_SECONDS", default=15)
 CIVTRAIN_LEARNING_SPEED_CAP = env.float("CIVTRAIN_LEARNING_SPEED_CAP", default=1.0)
 CIVTRAIN_LEARNING_SPEED_CAPS = env.dict(
     "CIVTRAIN_LEARNING_SPEED_CAPS", cast={"value": float}, default={}
@@ -353,3 +354,5 @@ CIVTRAIN_COURSEWARE_DIR = env.path("CIVTRAIN_COURSEWARE_DIR", default=VAR_DIR / 
 # Production: the web server sends courseware bytes (nginx `internal` location, X-Accel-Redirect
 # to this prefix + the path under CIVTRAIN_COURSEWARE_DIR); empty: Django serves ranges itself.
 CIVTRAIN_COURSEWARE_ACCEL = env("CIVTRAIN_COURSEWARE_ACCEL", default="")
+# bench/heartbeats.py serves its baseline endpoint (a plain insert) only with this on.
+CIVTRAIN_BENCH_ENDPOINTS = env.bool("CIVTRAIN_BENCH_ENDPOINTS", default=False)

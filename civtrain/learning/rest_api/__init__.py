@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -25,7 +26,7 @@ Token = Annotated[str, Field(min_length=1, max_length=64)]
 Check = Annotated[str, Field(max_length=8)]
 
 
-class CourseOut(Schema):
+class OnlineCourseOut(Schema):
     id: int
     title: str
     description: str
@@ -40,12 +41,12 @@ class CourseOut(Schema):
     available_until: dt.date | None
 
 
-class CoursePage(Schema):
+class OnlineCoursePage(Schema):
     count: int
-    items: list[CourseOut]
+    items: list[OnlineCourseOut]
 
 
-class CourseFiltersIn(Schema):
+class OnlineCourseFiltersIn(Schema):
     q: str = Field("", max_length=100)
     kind: ItemKind | None = None
     subject: str = Field("", max_length=32)
@@ -54,7 +55,7 @@ class CourseFiltersIn(Schema):
     limit: Limit = 50
 
 
-class ItemOut(Schema):
+class CourseItemOut(Schema):
     id: int
     kind: str
     title: str
@@ -66,18 +67,18 @@ class ItemOut(Schema):
     completed: bool
 
 
-class CourseDetailOut(CourseOut):
-    item_list: list[ItemOut]
+class OnlineCourseDetailOut(OnlineCourseOut):
+    item_list: list[CourseItemOut]
     completed: bool
 
 
-class RequiredOut(Schema):
-    course: CourseOut
+class RequiredCourseOut(Schema):
+    course: OnlineCourseOut
     column: str
     completed: bool
 
 
-class SessionOut(Schema):
+class PlaySessionOut(Schema):
     token: str
     item_id: int
     kind: str
@@ -115,8 +116,8 @@ def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-@router.get("/courses", response=CoursePage, summary="网络课程目录（检索、筛选）")
-def course_list(request: HttpRequest, filters: Query[CourseFiltersIn]) -> Any:
+@router.get("/courses", response=OnlineCoursePage, summary="网络课程目录（检索、筛选）")
+def course_list(request: HttpRequest, filters: Query[OnlineCourseFiltersIn]) -> Any:
     required = "" if filters.required is None else ("1" if filters.required else "0")
     count, items = selectors.course_page(
         actor=_actor(request),
@@ -130,7 +131,9 @@ def course_list(request: HttpRequest, filters: Query[CourseFiltersIn]) -> Any:
     return {"count": count, "items": items}
 
 
-@router.get("/courses/{int:course_id}", response=CourseDetailOut, summary="课程详情与我的进度")
+@router.get(
+    "/courses/{int:course_id}", response=OnlineCourseDetailOut, summary="课程详情与我的进度"
+)
 def course_detail(request: HttpRequest, course_id: int) -> Any:
     course = selectors.access_course(_actor(request), course_id)
     person = selectors.learner_of(_actor(request))
@@ -142,7 +145,7 @@ def course_detail(request: HttpRequest, course_id: int) -> Any:
     return out
 
 
-@router.get("/me/required", response=list[RequiredOut], summary="我今年的必修课程")
+@router.get("/me/required", response=list[RequiredCourseOut], summary="我今年的必修课程")
 def my_required(request: HttpRequest, year: Year | None = None) -> Any:
     person = selectors.learner_of(_actor(request))
     if person is None:
@@ -155,7 +158,7 @@ def my_required(request: HttpRequest, year: Year | None = None) -> Any:
 
 
 @router.post(
-    "/items/{int:item_id}/sessions", response={201: SessionOut}, summary="开始学习（计时会话）"
+    "/items/{int:item_id}/sessions", response={201: PlaySessionOut}, summary="开始学习（计时会话）"
 )
 def session_start(request: HttpRequest, item_id: DbId) -> Any:
     start = playback.play_start(
@@ -168,3 +171,11 @@ def session_start(request: HttpRequest, item_id: DbId) -> Any:
 def heartbeat(request: HttpRequest, payload: HeartbeatIn) -> Any:
     result = playback.heartbeat_record(actor=_actor(request), **payload.dict())
     return result.__dict__
+
+
+if settings.CIVTRAIN_BENCH_ENDPOINTS:  # bench/heartbeats.py's baseline; off in deployments
+
+    @router.post("/bench/heartbeat-insert", response={204: None}, include_in_schema=False)
+    def heartbeat_insert_plain(request: HttpRequest, payload: HeartbeatIn) -> Any:
+        playback.heartbeat_insert_plain(actor=_actor(request), **payload.dict())
+        return Status(204, None)

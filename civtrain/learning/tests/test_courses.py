@@ -299,3 +299,17 @@ def test_courses_list_prints_json(tree: dict, actors: dict[str, Any]) -> None:
         (by_policy.id, "按规则", "video", None, 1),
     ]
     assert rows[1]["minutes"] == 1.5
+
+
+def test_a_course_someone_completed_cannot_be_deleted(tree: dict, actors: dict[str, Any]) -> None:
+    course = scorm_course(actors)
+    person = learner(tree)
+    item = api.course_items(course.id)[0]
+    api.item_progress_report(person_id=person.id, item_id=item.id, completed=True, source="scorm")
+    with pytest.raises(LearningError, match="不能删除"):
+        api.course_delete(actor=actors["city"], course_id=course.id)
+    spare = api.course_create(actor=actors["city"], title="草稿", org_code="C1", kind="pdf")
+    api.course_delete(actor=actors["city"], course_id=spare.id)
+    assert api.course_by_activity_iri("x") is None
+    with pytest.raises(NotFound):
+        api.course_delete(actor=actors["city"], course_id=spare.id)

@@ -79,7 +79,7 @@
       if (d.seek_to !== null && video) { video.currentTime = parseFloat(d.seek_to); }
       if (d.check) { pendingCheck = d.check; show("player-check", true); if (video) { video.pause(); } }
       show("player-done", d.item_completed);
-      show("player-course-done", d.course_completed);
+      if (d.course_completed) { show("player-course-done", true); }  // said once, kept
     });
   }
 
