@@ -272,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
     "evaluation-remind-daily": {
         "task": "evaluation.remind_daily",
         "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
     # The overnight audit of online study time (PR-3, ADR 0016): yesterday's findings.
     "learning-audit-nightly": {
         "task": "learning.audit_yesterday",
