@@ -22,6 +22,7 @@ app.conf.imports = (
     "civtrain.compliance.tasks",
     "civtrain.exams.tasks",
     "civtrain.learning.tasks",
+    "civtrain.evaluation.tasks",
 )
 
 # The schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (read by config_from_object).

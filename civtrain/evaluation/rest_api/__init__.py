@@ -48,7 +48,7 @@ class ScoreIn(Schema):
     score: Annotated[int, Field(ge=1, le=10)]
 
 
-class AnswerIn(Schema):
+class EvaluationAnswerIn(Schema):
     scores: list[ScoreIn]
     comment: str = ""
 
@@ -113,7 +113,7 @@ def my_forms(request: HttpRequest) -> Any:
 
 
 @router.post("/{int:evaluation_id}/answer", response={204: None}, summary="提交评估（匿名）")
-def answer(request: HttpRequest, evaluation_id: int, payload: AnswerIn) -> Any:
+def answer(request: HttpRequest, evaluation_id: int, payload: EvaluationAnswerIn) -> Any:
     services.evaluation_answer(
         actor=_actor(request),
         evaluation_id=evaluation_id,
