@@ -1,7 +1,10 @@
 """The teacher pool page (师资库, CQ-B2)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +15,8 @@ from civtrain.core.errors import ApplicationError
 from civtrain.faculty import selectors, services
 from civtrain.faculty.pickers import teacher_choices
 from civtrain.organisations.api import org_list_data
+
+PAGE_SIZE = 50
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
 
@@ -39,8 +44,12 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
     teachers = selectors.teacher_list(
         actor=request.user, search=request.GET.get("q", ""), subject=request.GET.get("subject", "")
     )
+    # A city's pool runs to hundreds: a page of 50 with the count (#11 item 2).
+    page = Paginator(teachers, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "rows": [(t, "、".join(names.get(s, s) for s in t.subjects or [])) for t in teachers],
+        "page": page,
+        "query": urlencode({k: request.GET[k] for k in ("q", "subject") if request.GET.get(k)}),
+        "rows": [(t, "、".join(names.get(s, s) for s in t.subjects or [])) for t in page],
         "subjects": names,
         "can_edit": scope.has(*MANAGERS),
         "orgs": org_list_data(scope_paths=scope.paths_for(*MANAGERS)),

@@ -1,9 +1,11 @@
 """The institution registry page: bureaus register and recognise institutions (CQ-B1)."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -52,6 +54,11 @@ def institution_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("施教机构已登记"))
         return redirect("institutions:list")
     today = clock.today()
+    search = request.GET.get("q", "")
+    # A page of 50 with the count (#11 item 2); an institution's own list stays whole.
+    page = Paginator(selectors.institution_list(actor=request.user, search=search), 50).get_page(
+        request.GET.get("page")
+    )
     rows = [
         (
             i,
@@ -61,14 +68,22 @@ def institution_list(request: HttpRequest) -> HttpResponse:
                 and i.recognised_from <= today <= i.recognised_to
             ),
         )
-        for i in selectors.institution_list(actor=request.user, search=request.GET.get("q", ""))
+        for i in page
     ]
     applications = list(selectors.application_list(actor=request.user)[:50])
     context = {
         "rows": rows,
         "applications": applications,
         "application_labels": {k.value: _(v) for k, v in APPLICATION_STATUS_LABELS.items()},
-        "own": [i for i, _current in rows if scope.covers(i.org.path, Role.INSTITUTION)],
+        "page": page,
+        "query": urlencode({"q": search}) if search else "",
+        "own": [
+            i
+            for i in selectors.institution_list(actor=request.user, search="")
+            if scope.covers(i.org.path, Role.INSTITUTION)
+        ]
+        if scope.has(Role.INSTITUTION)
+        else [],
         "kinds": [(k.value, _(v)) for k, v in INSTITUTION_KIND_LABELS.items()],
         "kind_labels": {k.value: _(v) for k, v in INSTITUTION_KIND_LABELS.items()},
         "can_edit": scope.has(*BUREAUS),

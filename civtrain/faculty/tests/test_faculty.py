@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.faculty.api import teacher_create
@@ -38,3 +39,15 @@ def test_unknown_subjects_and_foreign_nodes_are_refused(tree: dict, actors: dict
         )
     with pytest.raises(NotFound):
         teacher_create(actor=actors["city"], org_id=tree["U3"].id, name="外市教师")
+
+
+def test_the_pool_is_paged_with_its_count(tree: dict, actors: dict[str, Any]) -> None:
+    """#11 item 2: a city's pool runs to hundreds; 50 a page, the total shown."""
+    for n in range(53):
+        teacher_create(actor=actors["city"], org_id=tree["C1"].id, name=f"教师{n:02d}")
+    client = Client()
+    client.force_login(actors["city"])
+    first = client.get("/teachers/").content.decode()
+    assert first.count("<tr><td>教师") == 50 and "共 53 条" in first
+    second = client.get("/teachers/?page=2").content.decode()
+    assert second.count("<tr><td>教师") == 3
