@@ -51,6 +51,28 @@ def _numeric_schema(max_digits: int, decimal_places: int) -> Any:
     )
 
 
+def non_negative(max_digits: int, decimal_places: int) -> Any:
+    """A decimal ≥ 0 that fits numeric(max_digits, decimal_places), with the schema that says
+    exactly that (an integer in range, or a decimal string without a sign), so that what the
+    schema admits the parser accepts (the API contract test)."""
+    whole = max_digits - decimal_places
+    return Annotated[
+        condecimal(ge=0, max_digits=max_digits, decimal_places=decimal_places),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 10**whole - 1},
+                    {
+                        "type": "string",
+                        "pattern": rf"^\d{{1,{whole}}}(\.\d{{1,{decimal_places}}})?$",
+                    },
+                ]
+            },
+            mode="validation",
+        ),
+    ]
+
+
 # Decimals shaped like their columns (numeric(max_digits, decimal_places)): a larger value
 # is refused by the parser with the field named, never by the database. condecimal, not
 # Field(): a Field() inside Annotated would replace the default of an optional form field.
@@ -62,6 +84,8 @@ if TYPE_CHECKING:
     Numeric7_1: TypeAlias = Decimal
     Numeric7_2: TypeAlias = Decimal
     Numeric8_2: TypeAlias = Decimal
+    NonNegative6_2: TypeAlias = Decimal
+    NonNegative9_2: TypeAlias = Decimal
 else:
 
     def _numeric(max_digits: int, decimal_places: int) -> Any:
@@ -77,6 +101,8 @@ else:
     Numeric7_1 = _numeric(7, 1)
     Numeric7_2 = _numeric(7, 2)
     Numeric8_2 = _numeric(8, 2)
+    NonNegative6_2 = non_negative(6, 2)
+    NonNegative9_2 = non_negative(9, 2)
 
 # Text that must not be blank. Said in the schema only: the service refuses a blank value
 # with its own sentence naming the field, where a pydantic pattern error would say less.

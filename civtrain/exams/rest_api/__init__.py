@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
-from civtrain.core.fields import NonBlank
+from civtrain.core.fields import NonBlank, NonNegative6_2
 from civtrain.exams import rates, selectors, services
 from civtrain.exams.data import QUESTION_KIND_LABELS, BlueprintRow, QuestionKind
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
@@ -223,19 +223,19 @@ class BlueprintIn(Schema):
     bank_id: DbId
     kind: QuestionKind
     count: int = Field(ge=1, le=500)
-    points: Decimal = Field(gt=0, le=1000)
+    points: NonNegative6_2
     difficulty: int | None = Field(default=None, ge=1, le=5)
 
 
 class FixedIn(Schema):
     question_id: DbId
-    points: Decimal = Field(gt=0, le=1000)
+    points: NonNegative6_2
 
 
 class PaperIn(Schema):
     title: NonBlank
     org_id: DbId
-    pass_mark: Decimal = Field(gt=0)
+    pass_mark: NonNegative6_2
     questions: list[FixedIn] = []
     blueprint: list[BlueprintIn] = []
     time_limit_minutes: int = 60
@@ -252,7 +252,7 @@ class CampaignIn(Schema):
     org_id: DbId
     opens_at: dt.datetime
     closes_at: dt.datetime
-    pass_mark: Decimal = Field(gt=0)
+    pass_mark: NonNegative6_2
     questions: list[FixedIn] = []
     blueprint: list[BlueprintIn] = []
     time_limit_minutes: int = 60
