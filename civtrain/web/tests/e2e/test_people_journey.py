@@ -22,7 +22,6 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     by_unit = Counter(p.unit_code for p in chongqing)
     unit_code, headcount = by_unit.most_common(1)[0]
     assert headcount >= 2  # so that the name search visibly narrows the list
-    unit = demo.orgs[unit_code]
     colleagues = [p for p in chongqing if p.unit_code == unit_code]
     target = colleagues[0]
     namesakes = sum(1 for p in colleagues if target.name in p.name)
