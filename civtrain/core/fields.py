@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     Numeric7_1: TypeAlias = Decimal
     Numeric7_2: TypeAlias = Decimal
     Numeric8_2: TypeAlias = Decimal
+    NonNegative4_2: TypeAlias = Decimal
     NonNegative6_2: TypeAlias = Decimal
     NonNegative9_2: TypeAlias = Decimal
 else:
@@ -101,6 +102,7 @@ else:
     Numeric7_1 = _numeric(7, 1)
     Numeric7_2 = _numeric(7, 2)
     Numeric8_2 = _numeric(8, 2)
+    NonNegative4_2 = non_negative(4, 2)
     NonNegative6_2 = non_negative(6, 2)
     NonNegative9_2 = non_negative(9, 2)
 

@@ -299,7 +299,7 @@ def campaign_remind(request: HttpRequest, campaign_id: int) -> Any:
 
 
 class GradeIn(Schema):
-    points: Decimal
+    points: NonNegative6_2
     comment: str = ""
 
 

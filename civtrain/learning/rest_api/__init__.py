@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
-from civtrain.core.fields import DbId, NonNegative9_2, Year
+from civtrain.core.fields import DbId, NonNegative4_2, NonNegative9_2, Year
 from civtrain.core.middleware import client_ip
 from civtrain.learning import playback, selectors
 from civtrain.learning.data import ItemKind
@@ -21,7 +21,7 @@ Offset = Annotated[int, Field(ge=0, le=10**7)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 Seq = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Position = NonNegative9_2  # seconds into the item
-Rate = Annotated[Decimal, Field(ge=0, le=16, max_digits=4, decimal_places=2)]
+Rate = NonNegative4_2  # playback speed; the earned-time rules cap what counts
 Token = Annotated[str, Field(min_length=1, max_length=64)]
 Check = Annotated[str, Field(max_length=8)]
 
