@@ -24,7 +24,7 @@ from civtrain.exams.models import (
     Question,
     QuestionBank,
 )
-from civtrain.organisations.api import subtree_q
+from civtrain.organisations.api import OrgNodeData, org_data, subtree_q
 
 __all__ = [
     "Answer",
@@ -45,6 +45,18 @@ AUTHORS = (
     Role.TEACHER,
 )
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR, Role.INSTITUTION)
+
+
+def org_in_scope(actor: Actor, org_id: int, roles: tuple[Role, ...]) -> OrgNodeData:
+    """The org node if one of the actor's `roles` covers it; an absent node answers the same
+    NotFound as one outside the scope (never a 500 for an unknown id)."""
+    try:
+        org = org_data(org_id)
+    except Exception:
+        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
+    if not actor_scope(actor).covers(org.path, *roles):
+        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    return org
 
 
 def ancestors_of(paths: Iterable[str]) -> set[str]:

@@ -89,7 +89,7 @@ def bank_import(
 
 
 @router.get("/banks/{int:bank_id}/export", summary="导出题目", response={200: None})
-def bank_export(request: HttpRequest, bank_id: int, format: str) -> HttpResponse:
+def bank_export(request: HttpRequest, bank_id: DbId, format: str) -> HttpResponse:
     if format not in FORMATS:
         raise ExamsError(ExamsErrorCode.FILE_REFUSED, f"未知的格式“{format}”")
     bank, data, _skipped = services.bank_export(actor=_actor(request), bank_id=bank_id, fmt=format)
@@ -184,7 +184,7 @@ def result_out(attempt: Any) -> dict[str, Any]:
 @router.post(
     "/papers/{int:paper_id}/attempt", response=AttemptOut, summary="开始或继续作答（考生）"
 )
-def attempt_start(request: HttpRequest, paper_id: int) -> Any:
+def attempt_start(request: HttpRequest, paper_id: DbId) -> Any:
     return attempt_out(services.attempt_start(actor=_actor(request), paper_id=paper_id))
 
 
@@ -193,7 +193,9 @@ def attempt_start(request: HttpRequest, paper_id: int) -> Any:
     response=SavedOut,
     summary="保存一题的答案（以最后一次为准）",
 )
-def answer_save(request: HttpRequest, attempt_id: int, question_id: int, payload: AnswerIn) -> Any:
+def answer_save(
+    request: HttpRequest, attempt_id: DbId, question_id: DbId, payload: AnswerIn
+) -> Any:
     deadline = services.answer_save(
         actor=_actor(request),
         attempt_id=attempt_id,
@@ -204,7 +206,7 @@ def answer_save(request: HttpRequest, attempt_id: int, question_id: int, payload
 
 
 @router.post("/attempts/{int:attempt_id}/events", response={204: None}, summary="页面事件")
-def attempt_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any:
+def attempt_event(request: HttpRequest, attempt_id: DbId, payload: EventIn) -> Any:
     services.attempt_event_log(
         actor=_actor(request), attempt_id=attempt_id, kind=payload.kind, detail=payload.detail
     )
@@ -212,7 +214,7 @@ def attempt_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> An
 
 
 @router.post("/attempts/{int:attempt_id}/submit", response=ResultOut, summary="交卷")
-def attempt_submit(request: HttpRequest, attempt_id: int) -> Any:
+def attempt_submit(request: HttpRequest, attempt_id: DbId) -> Any:
     return result_out(services.attempt_submit(actor=_actor(request), attempt_id=attempt_id))
 
 
@@ -294,7 +296,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
 
 
 @router.post("/campaigns/{int:campaign_id}/remind", response=dict[str, int], summary="提醒")
-def campaign_remind(request: HttpRequest, campaign_id: int) -> Any:
+def campaign_remind(request: HttpRequest, campaign_id: DbId) -> Any:
     return {"queued": services.campaign_remind(actor=_actor(request), campaign_id=campaign_id)}
 
 
@@ -316,13 +318,13 @@ class RateOut(Schema):
 
 
 @router.post("/answers/{int:answer_id}/grade", response={204: None}, summary="简答题评分")
-def answer_grade(request: HttpRequest, answer_id: int, payload: GradeIn) -> Any:
+def answer_grade(request: HttpRequest, answer_id: DbId, payload: GradeIn) -> Any:
     services.answer_grade(actor=_actor(request), answer_id=answer_id, **payload.dict())
     return Status(204, None)
 
 
 @router.post("/papers/{int:paper_id}/release", response=dict[str, int], summary="发布成绩")
-def paper_release(request: HttpRequest, paper_id: int) -> Any:
+def paper_release(request: HttpRequest, paper_id: DbId) -> Any:
     settled = services.paper_release_results(actor=_actor(request), paper_id=paper_id)
     return {"settled": settled}
 
@@ -330,7 +332,7 @@ def paper_release(request: HttpRequest, paper_id: int) -> Any:
 @router.get(
     "/campaigns/{int:campaign_id}/rates", response=list[RateOut], summary="各单位参考率与通过率"
 )
-def campaign_rates(request: HttpRequest, campaign_id: int, under: str = "") -> Any:
+def campaign_rates(request: HttpRequest, campaign_id: DbId, under: str = "") -> Any:
     rows = rates.campaign_rates(actor=_actor(request), campaign_id=campaign_id, under=under)
     return [
         {**r.__dict__, "participation": r.participation, "pass_rate": r.pass_rate} for r in rows

@@ -2,27 +2,20 @@
 
 from django.db import transaction
 
-from civtrain.accounts.api import actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.errors import ValidationFailed
 from civtrain.core.writes import save_audited
 from civtrain.exams import selectors
 from civtrain.exams.data import QUESTION_KIND_LABELS, ParsedFile, QuestionInput, QuestionKind
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.formats import export_file
 from civtrain.exams.models import Question, QuestionBank
-from civtrain.organisations.api import org_data
 
 
 @transaction.atomic
 def bank_create(*, actor: Actor, name: str, org_id: int, subject: str = "") -> QuestionBank:
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
-    if not actor_scope(actor).covers(org.path, *selectors.AUTHORS):
-        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    org = selectors.org_in_scope(actor, org_id, selectors.AUTHORS)
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed("题库名称不能为空，且不超过100个字")

@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from civtrain.accounts.api import actor_scope
 from civtrain.classes.api import access_class
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
@@ -21,7 +20,6 @@ from civtrain.exams.data import PaperKind
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.models import BlueprintRow, Candidate, Paper, PaperQuestion, Question
 from civtrain.exams.services import settle
-from civtrain.organisations.api import org_data
 from civtrain.people.api import person_rows, person_scope_q
 
 
@@ -86,9 +84,7 @@ def paper_create(
 ) -> Paper:
     """A paper of fixed questions (id, points) or of blueprint rows drawn per candidate; a
     class's completion exam (ZZ-M1) when `class_id` names a class the actor runs."""
-    org = org_data(org_id)
-    if not actor_scope(actor).covers(org.path, *selectors.ORGANISERS):
-        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    org = selectors.org_in_scope(actor, org_id, selectors.ORGANISERS)
     if class_id is not None:
         access_class(actor, class_id, run=True)
     title = title.strip()
