@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
-from civtrain.core import clock
+from civtrain.core import clock, signing
 from civtrain.core.errors import ValidationFailed
 from civtrain.core.models import AuditArchive, AuditEvent, AuditSeal
 
@@ -81,13 +82,55 @@ def link(previous: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(previous.encode() + b"\n" + evidence(row)).hexdigest()
 
 
-def audit_seal() -> int:
-    """Seal the rows committed since the last run; returns how many. One sealer at a time
-    (a lock on PostgreSQL; SQLite has one writer anyway)."""
+@contextmanager
+def _sealer_lock() -> Iterator[None]:
+    """One transaction that moves the chain's head (a sealing run, an archive) at a time: a
+    transaction-scoped advisory lock on PostgreSQL; SQLite has one writer anyway."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('civtrain.audit_seal'))")
+        yield
+
+
+def seal_message(
+    *, at: dt.datetime, head_seq: int, head_hash: str, rows: int, max_id: int
+) -> bytes:
+    """The bytes a seal's signature covers: everything the seal states."""
+    moment = at.astimezone(dt.UTC).isoformat()
+    return f"civtrain-audit-seal|v1|{moment}|{head_seq}|{head_hash}|{rows}|{max_id}".encode()
+
+
+def archive_message(record: AuditArchive) -> bytes:
+    """The bytes an archive record's signature covers."""
+    return (
+        f"civtrain-audit-archive|v1|{record.at.astimezone(dt.UTC).isoformat()}|"
+        f"{record.before.astimezone(dt.UTC).isoformat()}|{record.from_seq}|{record.upto_seq}|"
+        f"{record.from_hash}|{record.head_hash}|{record.file_name}|{record.file_sha256}"
+    ).encode()
+
+
+def _signed(message: bytes) -> dict[str, str]:
+    signed = signing.sign(message)
+    return {} if signed is None else {"signature": signed.signature, "key_id": signed.key_id}
+
+
+def _signature_problem(kind: str, message: bytes, signature: str, key: str) -> str | None:
+    """Why a seal's or archive's signature does not hold, or None when it does."""
+    if not signature:
+        return f"{kind}没有签名"
+    public = signing.trusted_keys().get(key)
+    if public is None:
+        return f"{kind}的签名密钥 {key or '（空）'} 不是本平台的（当前或已停用的）密钥"
+    if not signing.signature_valid(message, signature, public):
+        return f"{kind}的签名不符：封存记录已被改动或伪造"
+    return None
+
+
+def audit_seal() -> int:
+    """Seal the rows committed since the last run and sign the new head; returns how many
+    rows were sealed. One sealer at a time (`_sealer_lock`)."""
+    with _sealer_lock():
         last = AuditSeal.objects.order_by("-head_seq").first()
         seq, head = (last.head_seq, last.head_hash) if last else (0, GENESIS)
         old_enough = AuditSeal.objects.filter(at__lte=clock.now() - LONGEST_TRANSACTION)
@@ -108,8 +151,15 @@ def audit_seal() -> int:
                 )
             sealed += len(updates)
         if sealed:
+            at = clock.now()
+            message = seal_message(at=at, head_seq=seq, head_hash=head, rows=sealed, max_id=max_id)
             AuditSeal.objects.create(
-                at=clock.now(), head_seq=seq, head_hash=head, rows=sealed, max_id=max_id
+                at=at,
+                head_seq=seq,
+                head_hash=head,
+                rows=sealed,
+                max_id=max_id,
+                **_signed(message),
             )
         return sealed
 
@@ -144,6 +194,7 @@ class AuditProblem:
 class AuditReport:
     rows: int = 0
     sealed: int = 0
+    unsigned_seals: int = 0  # written before seals were signed (accepted, counted)
     problems: list[AuditProblem] = field(default_factory=list)
 
     @property
@@ -152,12 +203,20 @@ class AuditReport:
 
 
 def audit_verify() -> AuditReport:
-    """Recompute the chain in seal order. Reports the first broken link (an edit or a hole
-    changes every later hash, so later rows say nothing new), a chain that stops short of
+    """Recompute the chain in seal order; read only (sealing is the beat task's). Reports the
+    first broken link (an edit or a hole changes every later hash, so later rows say nothing
+    new), a chain that does not pass through a signed seal's head (rows and hashes rewritten
+    together), a seal or archive whose signature does not hold, a chain that stops short of
     the latest seal, and rows left unsealed for longer than a transaction may last."""
     report = AuditReport(rows=AuditEvent.objects.count())
-    archive = AuditArchive.objects.order_by("-upto_seq").first()
+    seals = list(AuditSeal.objects.order_by("head_seq"))
+    archives = list(AuditArchive.objects.order_by("upto_seq"))
+    if _signatures_broken(report, seals, archives):
+        return report
+    archive = archives[-1] if archives else None
     seq, head = (archive.upto_seq, archive.head_hash) if archive else (0, GENESIS)
+    heads = {s.head_seq: s for s in seals if s.head_seq > seq}
+    segment_start: int | None = None  # first row id after the last seal head passed
     rows = (
         AuditEvent.objects.filter(seal_seq__isnull=False)
         .order_by("seal_seq")
@@ -184,14 +243,29 @@ def audit_verify() -> AuditReport:
             return report
         seq += 1
         report.sealed += 1
-    last = AuditSeal.objects.order_by("-head_seq").first()
+        segment_start = segment_start or row["id"]
+        seal = heads.get(seq)
+        if seal is not None:
+            if seal.head_hash != head:
+                report.problems.append(
+                    AuditProblem(
+                        segment_start,
+                        seq,
+                        f"审计链与 {seal.at.astimezone(clock.TZ):%Y-%m-%d %H:%M} 的已签名封存不符："
+                        f"审计记录 #{segment_start} 至 #{row['id']} 之间有记录连同其后的哈希被改写",
+                    )
+                )
+                return report
+            segment_start = None
+    last = seals[-1] if seals else None
     if last and (last.head_seq, last.head_hash) != (seq, head):
         report.problems.append(
             AuditProblem(
                 None,
                 last.head_seq,
-                f"审计链只到封存序号 {seq}，而最近一次封存（{last.at:%Y-%m-%d %H:%M}）记到 "
-                f"{last.head_seq}：末尾的记录已被删除",
+                f"审计链只到封存序号 {seq}，而最近一次封存"
+                f"（{last.at.astimezone(clock.TZ):%Y-%m-%d %H:%M}）记到 {last.head_seq}："
+                "末尾的记录已被删除",
             )
         )
     stale = (
@@ -208,6 +282,44 @@ def audit_verify() -> AuditReport:
             )
         )
     return report
+
+
+def _signatures_broken(
+    report: AuditReport, seals: list[AuditSeal], archives: list[AuditArchive]
+) -> bool:
+    """Check the seals' and archives' signatures; record the first that fails. Records
+    written before seals were signed (or on a platform without a key) form an unsigned
+    prefix, which is accepted and counted; after the first signed record every record must
+    be signed, and when a key is configured the latest must be, so stripping signatures from
+    forged seals is noticed too."""
+    keyed = signing.configured_public_key() is not None
+    checks: list[tuple[list[Any], str, Any]] = [
+        (seals, "封存序号 {} 的封存记录", lambda s: (s.head_seq, _seal_message_of(s))),
+        (archives, "封存序号 {} 止的归档记录", lambda a: (a.upto_seq, archive_message(a))),
+    ]
+    for records, kind, describe in checks:
+        signed_seen = False
+        for record in records:
+            seq, message = describe(record)
+            if not record.signature and not signed_seen and not (keyed and record is records[-1]):
+                report.unsigned_seals += 1
+                continue
+            signed_seen = True
+            problem = _signature_problem(kind.format(seq), message, record.signature, record.key_id)
+            if problem:
+                report.problems.append(AuditProblem(None, seq, problem))
+                return True
+    return False
+
+
+def _seal_message_of(seal: AuditSeal) -> bytes:
+    return seal_message(
+        at=seal.at,
+        head_seq=seal.head_seq,
+        head_hash=seal.head_hash,
+        rows=seal.rows,
+        max_id=seal.max_id,
+    )
 
 
 @dataclass
@@ -230,10 +342,7 @@ def audit_archive(*, before: dt.datetime, out: Path) -> ArchiveResult:
             f"只能归档 {limit:%Y-%m-%d} 之前的记录"
         )
     audit_seal()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('civtrain.audit_seal'))")
+    with _sealer_lock():
         last = AuditArchive.objects.order_by("-upto_seq").first()
         from_seq, from_hash = (last.upto_seq + 1, last.head_hash) if last else (1, GENESIS)
         # The archive is a prefix of the chain: it stops before the first row not old enough.
@@ -252,7 +361,7 @@ def audit_archive(*, before: dt.datetime, out: Path) -> ArchiveResult:
         digest, count, head = _write_archive(out, rows)
         if count != upto_seq - from_seq + 1:
             raise ValidationFailed("审计链有缺口，不能归档：请先运行 verify-audit 查明")
-        AuditArchive.objects.create(
+        record = AuditArchive(
             at=clock.now(),
             before=before,
             from_seq=from_seq,
@@ -262,6 +371,9 @@ def audit_archive(*, before: dt.datetime, out: Path) -> ArchiveResult:
             file_name=out.name,
             file_sha256=digest,
         )
+        for name, value in _signed(archive_message(record)).items():
+            setattr(record, name, value)
+        record.save()
         with connection.cursor() as cursor:
             audit_purge_declare(cursor)
             cursor.execute(
@@ -303,6 +415,13 @@ def audit_archive_verify(path: Path) -> AuditReport:
             AuditProblem(None, None, f"{path.name} 不是本平台登记过的审计归档，或已被改动")
         )
         return report
+    if record.signature or signing.configured_public_key():
+        problem = _signature_problem(
+            f"归档记录 {record.file_name}", archive_message(record), record.signature, record.key_id
+        )
+        if problem:
+            report.problems.append(AuditProblem(None, record.upto_seq, problem))
+            return report
     seq, head = record.from_seq - 1, record.from_hash
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:

@@ -137,6 +137,11 @@ class AuditSeal(AppendOnlyModel):
     # The highest row id sealed so far: a later run scans from the value of the last seal
     # older than the longest transaction (rows commit out of id order).
     max_id = models.BigIntegerField()
+    # The platform key's signature over the seal (#17 item 3): a database owner who rewrites
+    # every later hash still cannot make a seal that verifies (the key is not in the
+    # database). Blank on seals written before seals were signed, or with no key configured.
+    signature = models.TextField(blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-head_seq"]
@@ -158,6 +163,8 @@ class AuditArchive(AppendOnlyModel):
     head_hash = models.CharField(max_length=64)  # seal_hash of upto_seq
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
+    signature = models.TextField(blank=True, default="")  # as AuditSeal's
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-upto_seq"]

@@ -2,6 +2,7 @@
 edited or deleted directly in the database is found by `civtrain verify-audit`, which exits
 non-zero naming the first broken row; on PostgreSQL the database itself refuses the change."""
 
+import base64
 import datetime as dt
 import gzip
 import io
@@ -11,24 +12,32 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from civtrain.core import clock
+from civtrain.core import clock, signing
 from civtrain.core.audit import audit_record, audit_record_many
-from civtrain.core.audit_chain import audit_purge_declare, audit_seal, audit_verify
-from civtrain.core.models import AuditEvent
+from civtrain.core.audit_chain import (
+    EVIDENCE,
+    GENESIS,
+    audit_purge_declare,
+    audit_seal,
+    audit_verify,
+    link,
+    seal_message,
+)
+from civtrain.core.models import AuditEvent, AuditSeal
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
-def sql(statement: str, params: list[Any]) -> None:
+def sql(statement: str, params: list[Any], table: str = "core_auditevent") -> None:
     """A change made behind the platform's back; on PostgreSQL with the guard switched off,
     as a database owner could."""
     with connection.cursor() as cursor:
         if ON_POSTGRESQL:
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER civtrain_audit_guard")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER civtrain_audit_guard")
         cursor.execute(statement, params)
         if ON_POSTGRESQL:
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER civtrain_audit_guard")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER civtrain_audit_guard")
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -61,7 +70,7 @@ def events() -> list[AuditEvent]:
 
 
 def test_an_intact_trail_verifies_and_every_row_is_sealed(events: list[AuditEvent]) -> None:
-    code, out = run()
+    code, out = run("--seal")
     assert code == 0
     assert f"审计记录 {len(events)} 条，已封存 {len(events)} 条" in out
     assert "审计链完整" in out
@@ -210,3 +219,99 @@ def test_recent_rows_are_never_archived(events: list[AuditEvent], tmp_path: Any)
     with pytest.raises(CommandError, match="须在线保存至少 183 天"):
         call_command("audit_archive", "--before", day, "--out", str(tmp_path / "a.gz"))
     assert AuditEvent.objects.count() == len(events)
+
+
+def test_verify_audit_reads_only_unless_asked_to_seal(events: list[AuditEvent]) -> None:
+    """Sealing is the beat task's: a verification that wrote would change what it checks."""
+    code, out = run()
+    assert code == 0 and "本次封存 0 条" in out
+    assert not AuditSeal.objects.exists()
+    assert not AuditEvent.objects.filter(seal_seq__isnull=False).exists()
+    code, out = run("--seal")
+    assert code == 0 and f"本次封存 {len(events)} 条" in out
+    assert AuditSeal.objects.count() == 1
+
+
+def test_each_seal_is_signed_with_the_platform_key(events: list[AuditEvent]) -> None:
+    audit_seal()
+    seal = AuditSeal.objects.get()
+    assert seal.key_id in signing.trusted_keys()
+    assert signing.signature_valid(
+        seal_message(
+            at=seal.at,
+            head_seq=seal.head_seq,
+            head_hash=seal.head_hash,
+            rows=seal.rows,
+            max_id=seal.max_id,
+        ),
+        seal.signature,
+        signing.trusted_keys()[seal.key_id],
+    )
+
+
+def _rewrite_chain_from(events: list[AuditEvent], target: AuditEvent, label: str) -> None:
+    """What a database owner who knows the scheme does: edit a row, then recompute every
+    hash from it to the end so that each link holds again."""
+    sql("UPDATE core_auditevent SET object_label = %s WHERE id = %s", [label, target.pk])
+    rows = list(AuditEvent.objects.order_by("seal_seq").values(*EVIDENCE, "seal_seq", "seal_hash"))
+    head = GENESIS
+    for row in rows:
+        head = link(head, row)
+        if head != row["seal_hash"]:
+            sql("UPDATE core_auditevent SET seal_hash = %s WHERE id = %s", [head, row["id"]])
+
+
+def test_rows_rewritten_with_their_hashes_are_caught_by_an_earlier_signed_seal(
+    events: list[AuditEvent],
+) -> None:
+    audit_seal()  # seal 1: the six rows of the fixture
+    audit_record(actor=None, action="x.y", object_type="x", object_label="后来的")
+    audit_seal()  # seal 2
+    _rewrite_chain_from(events, events[1], "别人")
+    # The latest seal's head no longer matches; the forger rewrites it too — and must then
+    # either forge its signature or strip it.
+    last = AuditSeal.objects.order_by("-head_seq").first()
+    assert last is not None
+    new_head = AuditEvent.objects.order_by("-seal_seq").values_list("seal_hash", flat=True)[0]
+    sql(
+        "UPDATE core_auditseal SET head_hash = %s WHERE id = %s",
+        [new_head, last.pk],
+        "core_auditseal",
+    )
+    code, out = run()
+    assert code == 1 and f"封存序号 {last.head_seq} 的封存记录的签名不符" in out
+    sql(
+        "UPDATE core_auditseal SET signature = '', key_id = '' WHERE id = %s",
+        [last.pk],
+        "core_auditseal",
+    )
+    code, out = run()
+    assert code == 1 and f"封存序号 {last.head_seq} 的封存记录没有签名" in out
+
+
+def test_a_rewritten_first_segment_is_named_by_the_signed_seal_it_breaks(
+    events: list[AuditEvent],
+) -> None:
+    audit_seal()
+    audit_record(actor=None, action="x.y", object_type="x")
+    audit_seal()
+    first = AuditSeal.objects.order_by("head_seq").first()
+    assert first is not None
+    _rewrite_chain_from(events, events[2], "别人")
+    # Only the rows' hashes were rewritten; both seals are the platform's, untouched.
+    [problem] = audit_verify().problems
+    assert problem.row_id == events[0].pk and problem.seal_seq == first.head_seq
+    assert "已签名封存不符" in problem.reason
+
+
+def test_a_seal_signed_by_a_key_the_platform_does_not_know_is_refused(
+    events: list[AuditEvent], settings: Any
+) -> None:
+    audit_seal()
+    old_public = signing.configured_public_key()
+    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"another-key-for-this-test-00001!").decode()
+    [problem] = audit_verify().problems
+    assert "不是本平台的" in problem.reason
+    # A rotated key: the old public half retired, everything it signed still verifies.
+    settings.CIVTRAIN_SIGNING_RETIRED_KEYS = [old_public]
+    assert audit_verify().ok
