@@ -14,6 +14,7 @@ their sessions, heartbeats and progress are removed afterwards.
 """
 
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
@@ -27,12 +28,13 @@ from typing import Any
 from django.db import connection
 
 from bench import Measurement, benchmark, record
-from civtrain.accounts.api import SYSTEM, User, api_token_create
+from civtrain.accounts.api import SYSTEM, Role, User, api_token_create
 from civtrain.learning import api as learning_api
 from civtrain.learning import playback
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
-from civtrain.people.api import person_list_data
-from civtrain.testing import make_person
+from civtrain.people.api import person_create, person_data, person_list_data
+from civtrain.people.data import Gender, PersonInput
+from civtrain.testing import make_id_number, make_user
 
 PREFIX = "BENCH-H"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
@@ -46,18 +48,39 @@ def _progress(message: str) -> None:
 
 
 def _learners(size: int) -> list[Any]:
+    """`size` learners of the bench unit, created once and reused by later runs. Their HR
+    admin and ID numbers are named from the database, not from this process's counters: a
+    second run needing more learners than the first made would otherwise clash on the
+    admin's username and on the first learners' ID numbers."""
     if PREFIX not in org_by_codes([PREFIX]):
         org_create(actor=SYSTEM, code=PREFIX, name="心跳基准市", kind=OrgKind.CITY)
         org_create(
             actor=SYSTEM, code=f"{PREFIX}-U", name="心跳基准单位", kind=OrgKind.UNIT,
             parent_code=PREFIX,
         )  # fmt: skip
-    unit = org_by_codes([f"{PREFIX}-U"])[f"{PREFIX}-U"]
-    have = [p for p in person_list_data(actor=SYSTEM, unit_id=unit.id)][:size]
-    while len(have) < size:
-        have.append(make_person(unit, name=f"基准学员{len(have)}"))
-        if len(have) % 50 == 0:
-            _progress(f"  {len(have)} learners")
+    orgs = org_by_codes([PREFIX, f"{PREFIX}-U"])
+    city, unit = orgs[PREFIX], orgs[f"{PREFIX}-U"]
+    have = [p for p in person_list_data(actor=SYSTEM, unit_id=unit.id)]
+    if len(have) < size:
+        admin_name = f"{PREFIX.lower()}-admin"
+        admin = User.objects.filter(username=admin_name).first() or make_user(
+            Role.CITY_BUREAU, city, username=admin_name
+        )
+        while len(have) < size:
+            k = len(have)
+            # region 500199 is used by no test or demo person; one birth date per 1,000
+            number = make_id_number(
+                dt.date(1970, 1, 1) + dt.timedelta(days=k // 1000), "500199", k % 1000
+            )
+            person = person_create(
+                actor=admin,
+                data=PersonInput(
+                    name=f"基准学员{k}", unit_id=unit.id, gender=Gender.MALE, id_number=number
+                ),
+            )
+            have.append(person_data(person.pk))
+            if len(have) % 50 == 0:
+                _progress(f"  {len(have)} learners")
     return [User.objects.get(pk=p.user_id) for p in have[:size]]
 
 

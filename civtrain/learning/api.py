@@ -13,7 +13,7 @@ from typing import Any
 
 from civtrain.core import clock
 from civtrain.core.actors import Actor
-from civtrain.learning import selectors, services
+from civtrain.learning import playback, selectors, services
 from civtrain.learning.data import (
     ITEM_KIND_LABELS,
     Audience,
@@ -25,6 +25,7 @@ from civtrain.learning.data import (
     ItemProgressData,
     ProgressSource,
 )
+from civtrain.learning.errors import SessionSuperseded
 from civtrain.learning.models import Completion, Course, Item, ItemProgress
 from civtrain.people.api import person_data
 
@@ -38,6 +39,7 @@ __all__ = [
     "ItemKind",
     "ItemProgressData",
     "ProgressSource",
+    "SessionSuperseded",
     "chapter_add",
     "course_by_activity_iri",
     "course_complete",
@@ -49,7 +51,15 @@ __all__ = [
     "item_add",
     "item_data",
     "item_progress_report",
+    "timed_session_credit",
+    "timed_session_open",
 ]
+
+
+# SCORM's time under the heartbeats' rules (#12 item 7): one live session per learner across
+# every kind of courseware, and one daily cap (ADR 0016).
+timed_session_open = playback.timed_session_open
+timed_session_credit = playback.timed_session_credit
 
 
 def course_to_data(course: Course) -> CourseData:
@@ -163,30 +173,11 @@ def chapter_add(*, actor: Actor, course_id: int, title: str) -> ChapterData:
     return ChapterData(chapter.pk, chapter.course_id, chapter.title, chapter.position)
 
 
-def item_add(
-    *,
-    actor: Actor,
-    course_id: int,
-    kind: str,
-    title: str,
-    ref: str,
-    duration_seconds: int | None = None,
-    chapter_id: int | None = None,
-    pages: int | None = None,
-) -> ItemData:
-    """Add courseware to a course: `ref` is what the item points at (a stored file name, a
-    SCORM package id, an activity IRI)."""
-    item = services.item_add(
-        actor=actor,
-        course_id=course_id,
-        kind=kind,
-        title=title,
-        ref=ref,
-        duration_seconds=duration_seconds,
-        chapter_id=chapter_id,
-        pages=pages,
-    )
-    return item_to_data(item)
+def item_add(*, actor: Actor, course_id: int, **fields: Any) -> ItemData:
+    """Add courseware to a course (services.item_add's keyword fields: kind, title, ref — a
+    stored file name, a SCORM package id, an activity IRI —, duration_seconds, chapter_id,
+    pages, poster)."""
+    return item_to_data(services.item_add(actor=actor, course_id=course_id, **fields))
 
 
 def item_data(item_id: int) -> ItemData | None:
@@ -198,27 +189,14 @@ def course_items(course_id: int) -> list[ItemData]:
     return [item_to_data(i) for i in Item.objects.filter(course_id=course_id).order_by("position")]
 
 
-def item_progress_report(
-    *,
-    person_id: int,
-    item_id: int,
-    completed: bool,
-    score: Decimal | float | None = None,
-    seconds: Decimal | float | None = None,
-    source: str,
-) -> ItemProgressData:
+def item_progress_report(*, person_id: int, item_id: int, **report: Any) -> ItemProgressData:
     """The single path by which SCORM runtime data (source "scorm") and xAPI statements
     (source "xapi") mark an item done; the course completes when its last item is done.
-    Video and PDF items are measured by heartbeats and refuse this report."""
-    progress = services.item_progress_report(
-        person_id=person_id,
-        item_id=item_id,
-        completed=completed,
-        score=score,
-        seconds=seconds,
-        source=source,
+    Video and PDF items are measured by heartbeats and refuse this report. `report`:
+    services.item_progress_report's completed, score, seconds, source."""
+    return progress_to_data(
+        services.item_progress_report(person_id=person_id, item_id=item_id, **report)
     )
-    return progress_to_data(progress)
 
 
 def course_complete(*, actor: Actor, person_id: int, course_id: int, source: str) -> CompletionData:

@@ -8,7 +8,7 @@ progress, the day's total and the session move in the same transaction.
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -285,3 +285,59 @@ def heartbeat_insert_plain(*, actor: Actor, token: str, seq: int, position: Any,
     Heartbeat.objects.create(
         session_id=session_id, seq=seq, at=clock.now(), position=_number(position, "position")
     )
+
+
+# -- courseware that reports its own progress (SCORM): the same clock rules (#12 item 7) ---
+
+SUPERSEDED_MESSAGE = "您已在其他页面或设备上打开课程，此处已暂停计时"
+
+
+@transaction.atomic
+def timed_session_open(*, person_id: int, item_id: int, client_ip: str | None = None) -> str:
+    """A play session for a SCORM item: opening it ends every other live session of the
+    learner (a video, a document, another package), as play_start does, and any later
+    play_start ends this one (PR-3: one course at a time). Returns the session's token, which
+    the SCORM player presents at every commit and keep-alive."""
+    item = Item.objects.filter(pk=item_id).first()
+    if item is None or item.kind not in (ItemKind.SCORM12, ItemKind.SCORM2004):
+        raise NotFound("课件不存在或无权访问")
+    now = clock.now()
+    PlaySession.objects.filter(person_id=person_id, live=True).update(
+        live=False, ended_reason=SUPERSEDED
+    )
+    session = PlaySession.objects.create(
+        person_id=person_id,
+        item=item,
+        token=secrets.token_urlsafe(24),
+        started_at=now,
+        last_beat_at=now,
+        client_ip=client_ip,
+    )
+    return session.token
+
+
+@transaction.atomic
+def timed_session_credit(*, person_id: int, token: str, seconds: Decimal | int) -> Decimal:
+    """Credit up to `seconds` of time the caller measured with the server's clock to the
+    learner's session: SessionSuperseded once another course took over, and no more than the
+    daily cap leaves (shared with video and documents). Returns the seconds credited."""
+    session = (
+        PlaySession.objects.select_for_update().filter(token=token, person_id=person_id).first()
+    )
+    if session is None:
+        raise NotFound("学习会话不存在")
+    if not session.live:
+        raise SessionSuperseded(SUPERSEDED_MESSAGE, {"reason": session.ended_reason})
+    now = clock.now()
+    daily, _ = DailyEarned.objects.select_for_update().get_or_create(
+        person_id=person_id, date=clock.today()
+    )
+    room = max(daily_cap_seconds() - daily.seconds, Decimal(0))
+    credited = min(max(Decimal(seconds), Decimal(0)), room).quantize(Decimal(1), ROUND_DOWN)
+    session.last_beat_at = now
+    session.earned_seconds += credited
+    session.beats += 1
+    session.save(update_fields=["last_beat_at", "earned_seconds", "beats"])
+    if credited:
+        DailyEarned.objects.filter(pk=daily.pk).update(seconds=F("seconds") + credited)
+    return credited

@@ -140,7 +140,7 @@ def required_for(person: PersonData, year: int) -> list[RequiredCourse]:
         )
     )
     for entry in entries:
-        if entry.course.published and _admits(entry.course, entry.audience, person, on):
+        if entry.course.published and audience_admits(entry.course, entry.audience, person, on):
             found.setdefault(
                 entry.course_id,
                 RequiredCourse(entry.course, entry.column.title, entry.course_id in done),
@@ -150,13 +150,14 @@ def required_for(person: PersonData, year: int) -> list[RequiredCourse]:
         Q(available_until__isnull=True) | Q(available_until__year__gte=year),
     )
     for course in own.select_related("org", "audience_org"):
-        if course.pk not in found and _admits(course, course.audience, person, on):
+        if course.pk not in found and audience_admits(course, course.audience, person, on):
             found[course.pk] = RequiredCourse(course, "", course.pk in done)
     return list(found.values())
 
 
-def _admits(course: Course, audience: Any, person: PersonData, on: dt.date) -> bool:
-    """A plan entry's audience replaces the course's own; both within the course's subtree."""
+def audience_admits(course: Course, audience: Any, person: Any, on: dt.date) -> bool:
+    """A plan entry's audience replaces the course's own; both within the course's subtree.
+    `person`: anything with PersonData's fields (the supervision's Learner rows too)."""
     path = course.audience_org.path if course.audience_org else course.org.path
     return Audience.from_json(audience, path).admits(person, on)
 

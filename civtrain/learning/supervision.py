@@ -27,8 +27,8 @@ from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.exports import Table
 from civtrain.inbox.api import inbox_send
-from civtrain.learning.data import Audience
 from civtrain.learning.models import Completion, Course, PlanEntry
+from civtrain.learning.selectors import audience_admits
 from civtrain.organisations.api import org_data, org_list_data
 from civtrain.organisations.data import OrgKind, OrgNodeData
 from civtrain.people.api import person_rows
@@ -36,7 +36,7 @@ from civtrain.people.data import Status
 
 NOT_FOUND = "单位不存在或不在您的管辖范围内"
 REMINDER_KIND = "learning.half_year"
-_PERSON_FIELDS = (
+LEARNER_FIELDS = (
     "id", "name", "unit_id", "unit__path", "category", "rank", "leadership_level",
     "grassroots", "basic_post", "law_enforcement", "reporting_date",
 )  # fmt: skip
@@ -173,10 +173,10 @@ def _sum(org: OrgNodeData, figures: Sequence[PersonFigures]) -> NodeFigures:
 def person_figures(org: OrgNodeData, half: Half) -> list[PersonFigures]:
     """Every active person in the subtree, with their figures for the half (set-wise)."""
     learners = [
-        Learner(*(row[f] for f in _PERSON_FIELDS))
+        Learner(*(row[f] for f in LEARNER_FIELDS))
         for row in person_rows()
         .filter(unit__path__startswith=org.path, status=Status.ACTIVE)
-        .values(*_PERSON_FIELDS)
+        .values(*LEARNER_FIELDS)
     ]
     if not learners:
         return []
@@ -195,12 +195,10 @@ def person_figures(org: OrgNodeData, half: Half) -> list[PersonFigures]:
         if completed_at.astimezone(clock.TZ).date() >= half.start:
             hours[person_id] += course_hours
             finished[person_id] += 1
-    required = _required_courses(half)
+    required = required_courses(half.year)
     figures = []
     for person in learners:
-        needed = {
-            c.pk: c.title for c, audience in required if _admitted(c, audience, person, half.end)
-        }
+        needed = {r.course.pk: r.course.title for r in required if r.binds(person, half.end)}
         missing = tuple(title for pk, title in needed.items() if pk not in done[person.id])
         figures.append(
             PersonFigures(
@@ -216,29 +214,41 @@ def person_figures(org: OrgNodeData, half: Half) -> list[PersonFigures]:
     return figures
 
 
-def _admitted(course: Course, audience: Any, person: Learner, on: dt.date) -> bool:
-    """As selectors.required_for decides: the entry's audience within the course's subtree."""
-    path = course.audience_org.path if course.audience_org else course.org.path
-    return Audience.from_json(audience, path).admits(person, on)
+@dataclass(frozen=True)
+class Requirement:
+    """A course required in a year, for whom: the audience (within the course's subtree) of
+    the people under `scope` (the plan's publisher; the course's own node when required on
+    its own)."""
+
+    course: Course
+    audience: Any
+    scope: str
+
+    def binds(self, person: Any, on: dt.date) -> bool:
+        return person.unit_path.startswith(self.scope) and audience_admits(
+            self.course, self.audience, person, on
+        )
 
 
-def _required_courses(half: Half) -> list[tuple[Course, Any]]:
-    """(course, audience) of the year's required plan entries and of the courses required on
-    their own; the audience test (subtree included) picks each person's."""
+def required_courses(year: int) -> list[Requirement]:
+    """The year's required plan entries and the courses required on their own, as
+    selectors.required_for reads them for one person (a plan binds only its publisher's
+    subtree)."""
     entries = [
-        (e.course, e.audience)
-        for e in PlanEntry.objects.filter(
-            column__plan__year=half.year, required=True
-        ).select_related("course__org", "course__audience_org", "column__plan__org")
+        Requirement(e.course, e.audience, e.column.plan.org.path)
+        for e in PlanEntry.objects.filter(column__plan__year=year, required=True).select_related(
+            "course__org", "course__audience_org", "column__plan__org"
+        )
         if e.course.published
     ]
     own = Course.objects.filter(required=True, published=True).filter(
-        Q(available_from__isnull=True) | Q(available_from__year__lte=half.year),
-        Q(available_until__isnull=True) | Q(available_until__year__gte=half.year),
+        Q(available_from__isnull=True) | Q(available_from__year__lte=year),
+        Q(available_until__isnull=True) | Q(available_until__year__gte=year),
     )
-    seen = {c.pk for c, _ in entries}
+    # A course both listed and required on its own binds whoever either admits (a person's
+    # requirements are keyed by course, so it counts once).
     return entries + [
-        (c, c.audience) for c in own.select_related("org", "audience_org") if c.pk not in seen
+        Requirement(c, c.audience, c.org.path) for c in own.select_related("org", "audience_org")
     ]
 
 

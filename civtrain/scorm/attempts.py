@@ -8,7 +8,6 @@ duration (PR-3: a SCO that declares itself complete in a second earns nothing so
 """
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +80,8 @@ def attempt_launch(*, actor: Actor, item_id: int, sco: str = "") -> Launch:
         sco=chosen["identifier"],
         defaults={"package": package},
     )
-    attempt.session_key = uuid.uuid4().hex
+    # The learner's one live session (a video or another package elsewhere stops timing).
+    attempt.session_key = learning_api.timed_session_open(person_id=person.id, item_id=item.id)
     attempt.last_seen_at = clock.now()
     attempt.save(update_fields=["session_key", "last_seen_at", "updated_at"])
     version = ScormVersion(package.version)
@@ -113,10 +113,19 @@ def _attempt_for_update(actor: Actor, attempt_id: int, session_key: str) -> Atte
 
 def _credit(attempt: Attempt, now: dt.datetime) -> None:
     """The time since the player was last heard from, at most MAX_GAP_SECONDS; a clock that
-    went backwards credits nothing."""
+    went backwards credits nothing. Learning's session rules apply as to video (#12 item 7):
+    nothing once the learner opened another course (refused: this player stops), and no more
+    than the daily cap leaves."""
+    gap = 0
     if attempt.last_seen_at is not None:
-        gap = (now - attempt.last_seen_at).total_seconds()
-        attempt.earned_seconds += int(min(max(gap, 0), MAX_GAP_SECONDS))
+        gap = int(min(max((now - attempt.last_seen_at).total_seconds(), 0), MAX_GAP_SECONDS))
+    try:
+        credited = learning_api.timed_session_credit(
+            person_id=attempt.person_id, token=attempt.session_key, seconds=gap
+        )
+    except learning_api.SessionSuperseded as exc:
+        raise PackageRefused(ScormErrorCode.SUPERSEDED, exc.message) from None
+    attempt.earned_seconds += int(credited)
     attempt.last_seen_at = now
 
 

@@ -280,6 +280,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 4 * 3600},
     },
+    # Required online courses closing within a month or a week (#12 item 5): one inbox
+    # message per learner, course and window (deduplicated).
+    "learning-remind-daily": {
+        "task": "learning.remind_required",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 4 * 3600},
+    },
     # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
     "files-purge-hourly": {
         "task": "core.files_purge",

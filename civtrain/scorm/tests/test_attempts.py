@@ -298,3 +298,82 @@ def test_the_upload_page_creates_a_course_or_says_why_not(actors: Any, learner: 
     assert Package.objects.get().title == "廉政教育"
     client.force_login(learner)
     assert client.get("/scorm/new/").status_code == 404
+
+
+def test_another_course_opened_elsewhere_stops_the_scorm_clock(actors: Any, learner: Any) -> None:
+    """One course at a time across every kind of courseware (#12 item 7, PR-3): a second
+    package or a video opened by the learner ends the SCORM player's session; its next
+    keep-alive is refused and says why, and no more time is credited to it."""
+    at(0)
+    first = create_course(actors)
+    launch = attempts.attempt_launch(actor=learner, item_id=first.item_id)
+    key = launch.attempt.session_key
+    at(30)
+    assert (
+        attempts.attempt_keepalive(
+            actor=learner, attempt_id=launch.attempt.pk, session_key=key
+        ).earned_seconds
+        == 30
+    )
+    other = create_course(actors, ScormVersion.SCORM2004)
+    attempts.attempt_launch(actor=learner, item_id=other.item_id)
+    at(60)
+    with pytest.raises(PackageRefused) as caught:
+        attempts.attempt_keepalive(actor=learner, attempt_id=launch.attempt.pk, session_key=key)
+    assert caught.value.code == ScormErrorCode.SUPERSEDED
+    assert "其他页面或设备" in caught.value.message
+    assert Attempt.objects.get(pk=launch.attempt.pk).earned_seconds == 30
+
+    # Back to the first package, then a video course in another tab: the package stops again.
+    again = attempts.attempt_launch(actor=learner, item_id=first.item_id)
+    video = learning_api.course_create(
+        actor=actors["city"], title="视频课", org_code="C1", kind="video", hours=Decimal(1)
+    )
+    video_item = learning_api.item_add(
+        actor=actors["city"],
+        course_id=video.id,
+        kind="video",
+        title="第一讲",
+        ref="lecture.mp4",
+        duration_seconds=600,
+    )
+    client = Client()
+    client.force_login(learner)
+    opened = client.post(f"/api/v1/learning/items/{video_item.id}/sessions")
+    assert opened.status_code == 201
+    at(90)
+    with pytest.raises(PackageRefused):
+        attempts.attempt_keepalive(
+            actor=learner, attempt_id=again.attempt.pk, session_key=again.attempt.session_key
+        )
+    assert Attempt.objects.get(pk=launch.attempt.pk).earned_seconds == 30
+
+
+def test_scorm_time_counts_against_the_same_daily_cap(
+    actors: Any, learner: Any, settings: Any
+) -> None:
+    """The daily cap (PR-3) holds for SCORM as for video (#12 item 7): 0.01 h = 36 s."""
+    settings.CIVTRAIN_LEARNING_DAILY_CAP_HOURS = 0.01
+    at(0)
+    course = create_course(actors)
+    launch = attempts.attempt_launch(actor=learner, item_id=course.item_id)
+    key = launch.attempt.session_key
+    earned = []
+    for seconds in (30, 60, 90):
+        at(seconds)
+        earned.append(
+            attempts.attempt_keepalive(
+                actor=learner, attempt_id=launch.attempt.pk, session_key=key
+            ).earned_seconds
+        )
+    assert earned == [30, 36, 36]
+    # The next day the cap starts afresh.
+    clock.freeze(T0 + dt.timedelta(days=1))
+    launch = attempts.attempt_launch(actor=learner, item_id=course.item_id)
+    clock.freeze(T0 + dt.timedelta(days=1, seconds=30))
+    assert (
+        attempts.attempt_keepalive(
+            actor=learner, attempt_id=launch.attempt.pk, session_key=launch.attempt.session_key
+        ).earned_seconds
+        == 66
+    )
