@@ -1,4 +1,5 @@
-"""Courseware files (#12 item 2): resumable video uploads, ffprobe, poster frames, storage.
+"""Courseware files (#12 item 2): resumable video uploads, ffprobe, poster frames, PDF
+documents, storage.
 
 The upload protocol is a Content-Range chunk protocol: begin (name, size) gives a token; each
 chunk says where it starts; a chunk that does not start where the stored part ends is refused
@@ -220,4 +221,88 @@ def video_path(item: Item, *, poster: bool = False) -> Path:
     path = courseware_dir() / "video" / Path(name).name
     if not name or not path.exists():
         raise NotFound("视频文件不存在")
+    return path
+
+
+# -- documents (PDF read in the page with pdf.js; reading time counted per page shown) ----
+
+MAX_DOCUMENT_BYTES = 100 * 1024**2
+MAX_DOCUMENT_PAGES = 2000
+# Expected reading time when the author gives none: a minute a page (civil-service documents
+# are dense; the learner must also have shown every page 3 s, earning.PAGE_SECONDS).
+SECONDS_PER_PAGE = 60
+
+
+def pdf_pages(path: Path) -> int:
+    """The page count of a real PDF; BAD_MEDIA for anything else (a renamed file, a broken
+    or encrypted PDF, an empty one)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    with path.open("rb") as f:
+        if f.read(5) != b"%PDF-":
+            raise _bad_media("文件不是 PDF 文档")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise _bad_media("PDF 文档有密码保护，学员无法阅读，请上传未加密的文档")
+        pages = len(reader.pages)
+    except (PyPdfError, ValueError, KeyError, OSError):
+        raise _bad_media("PDF 文档已损坏，无法读取") from None
+    if not 0 < pages <= MAX_DOCUMENT_PAGES:
+        raise _bad_media(f"PDF 文档的页数应在 1 到 {MAX_DOCUMENT_PAGES} 页之间")
+    return pages
+
+
+def document_item_from_upload(
+    *,
+    actor: Actor,
+    course_id: int,
+    chunks: Any,
+    size: int,
+    filename: str,
+    title: str = "",
+    minutes: int | None = None,
+    chapter_id: int | None = None,
+) -> Item:
+    """Store an uploaded PDF and add it as a document item: checked to be a readable PDF
+    first; a refused file leaves nothing behind. `chunks`: an iterable of bytes."""
+    access_course_for_author(actor, course_id)
+    if not filename.lower().endswith(".pdf"):
+        raise _bad_upload("只接受 PDF 文档（.pdf）")
+    if not 0 < size <= MAX_DOCUMENT_BYTES:
+        raise _bad_upload("文档大小应在 1 字节到 100 MB 之间")
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        raise _bad_upload("预计阅读时长应在 1 到 1440 分钟之间")
+    documents = _private(courseware_dir() / "documents")
+    final = documents / f"{uuid.uuid4().hex}.pdf"
+    try:
+        written = 0
+        with final.open("wb") as out:
+            for chunk in chunks:
+                written += len(chunk)
+                if written > MAX_DOCUMENT_BYTES:
+                    raise _bad_upload("文档大小应在 1 字节到 100 MB 之间")
+                out.write(chunk)
+        pages = pdf_pages(final)
+        return item_add(
+            actor=actor,
+            course_id=course_id,
+            kind="pdf",
+            title=title.strip() or filename.rsplit(".", 1)[0],
+            ref=final.name,
+            duration_seconds=(minutes * 60) if minutes else pages * SECONDS_PER_PAGE,
+            pages=pages,
+            chapter_id=chapter_id,
+        )
+    except BaseException:
+        final.unlink(missing_ok=True)
+        raise
+
+
+def document_path(item: Item) -> Path:
+    """Where a document item's PDF is stored."""
+    path = courseware_dir() / "documents" / Path(item.ref).name
+    if not item.ref or not path.exists():
+        raise NotFound("文档文件不存在")
     return path

@@ -13,6 +13,7 @@ urlpatterns = [
     path("manage/", views.manage, name="manage"),
     path("review/", views.review_queue, name="review"),
     path("manage/<int:course_id>/uploads", views.upload_begin, name="upload_begin"),
+    path("manage/<int:course_id>/documents", views.document_upload, name="document_upload"),
     path("uploads/<str:token>", views.upload_chunk, name="upload_chunk"),
     path(
         "manage/<int:course_id>/uploads/<str:token>/finish",

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -77,6 +78,12 @@ def play(request: HttpRequest, item_id: int) -> HttpResponse:
         "file_url": f"/learning/items/{item.pk}/file",
         "duration": item.duration_seconds or 0,
         "pages": item.pages or 0,
+        # pdf.js, vendored from npm (package-lock.json) and served by the platform itself
+        "pdf_module": static("vendor/pdfjs/pdf.min.mjs"),
+        "pdf_worker": static("vendor/pdfjs/pdf.worker.min.mjs"),
+        # directories: not in the static manifest, served under their own names
+        "pdf_cmaps": f"{settings.STATIC_URL}vendor/pdfjs/cmaps/",
+        "pdf_fonts": f"{settings.STATIC_URL}vendor/pdfjs/standard_fonts/",
     }
     context = {"item": item, "course_id": item.course_id, "config": config}
     return render(request, "learning/play.html", context)
@@ -84,9 +91,11 @@ def play(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def item_file(request: HttpRequest, item_id: int) -> HttpResponseBase:
-    """The item's video with HTTP range requests. In production the web server sends the
+    """The item's video (or PDF) with HTTP range requests. In production the web server sends the
     bytes (X-Accel-Redirect to CIVTRAIN_COURSEWARE_ACCEL, an `internal` location)."""
     item = selectors.access_item(request.user, item_id)
+    if item.kind == "pdf":
+        return serve_file(request, media.document_path(item), "application/pdf")
     return serve_file(request, media.video_path(item), "video/mp4")
 
 
@@ -216,6 +225,35 @@ def upload_finish(request: HttpRequest, course_id: int, token: str) -> JsonRespo
     except ApplicationError as exc:
         return _json_error(exc)
     return JsonResponse({"item": item.pk, "duration_seconds": item.duration_seconds}, status=201)
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Add a PDF document to a course (a form post; documents are small)."""
+    upload = request.FILES.get("file")
+    minutes = request.POST.get("minutes", "").strip()
+    try:
+        if upload is None:
+            raise LearningError(LearningErrorCode.BAD_UPLOAD, "请选择要上传的 PDF 文档")
+        item = media.document_item_from_upload(
+            actor=request.user,
+            course_id=course_id,
+            chunks=upload.chunks(),
+            size=upload.size or 0,
+            filename=upload.name or "",
+            title=request.POST.get("title", ""),
+            minutes=int(minutes) if minutes.isdigit() else None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(
+            request,
+            _("文档已添加：%(title)s，共 %(pages)s 页")
+            % {"title": item.title, "pages": item.pages},
+        )
+    return redirect("learning:course", course_id=course_id)
 
 
 # -- the reviewers' queue of earned-time anomalies (PR-3) ------------------------------

@@ -106,31 +106,63 @@
     });
   }
 
-  // Documents (pdf.js, vendored): the page shown is the position; reading time counts.
-  var pdf = null, page = 1;
+  // Documents (pdf.js, vendored from npm and served by the platform): the page shown is the
+  // position; the server counts the reading time of each page shown (PR-3).
+  var pdf = null, page = 1, rendering = null;
   function pdfPage() { return page; }
   function render() {
     if (!pdf) { return; }
-    pdf.getPage(page).then(function (p) {
-      var canvas = $("player-pdf"), view = p.getViewport({ scale: 1.3 });
-      canvas.width = view.width; canvas.height = view.height;
-      p.render({ canvasContext: canvas.getContext("2d"), viewport: view });
-      $("pdf-page").textContent = page + " / " + pdf.numPages;
+    var shown = page;
+    pdf.getPage(shown).then(function (p) {
+      var canvas = $("player-pdf");
+      var width = Math.max(canvas.parentNode.clientWidth - 2, 200);
+      var ratio = window.devicePixelRatio || 1;
+      var view = p.getViewport({ scale: (width / p.getViewport({ scale: 1 }).width) * ratio });
+      canvas.width = Math.floor(view.width); canvas.height = Math.floor(view.height);
+      if (rendering) { rendering.cancel(); }
+      rendering = p.render({ canvasContext: canvas.getContext("2d"), viewport: view });
+      rendering.promise.catch(function () { /* cancelled by a newer page */ });
+      $("pdf-page").textContent = shown + " / " + pdf.numPages;
+      $("pdf-prev").disabled = shown <= 1;
+      $("pdf-next").disabled = shown >= pdf.numPages;
     });
   }
   function turn(step) {
     if (!pdf) { return; }
     var next = Math.min(Math.max(page + step, 1), pdf.numPages);
+    // the beat for the page being left is sent first: its time counts for it
     if (next !== page) { beat(true).then(function () { page = next; render(); }); }
   }
-  if (!video && window.pdfjsLib) {
-    window.pdfjsLib.GlobalWorkerOptions.workerSrc = config.pdf_worker;
-    window.pdfjsLib.getDocument(config.file_url).promise.then(function (doc) {
-      pdf = doc; render();
-    });
+  function openDocument() {
+    return import(config.pdf_module).then(function (pdfjsLib) {
+      pdfjsLib.GlobalWorkerOptions.workerSrc = config.pdf_worker;
+      return pdfjsLib.getDocument({
+        url: config.file_url,
+        cMapUrl: config.pdf_cmaps,
+        cMapPacked: true,
+        standardFontDataUrl: config.pdf_fonts,
+        isEvalSupported: false,  // the pages' CSP forbids eval
+      }).promise;
+    }).then(function (doc) {
+      pdf = doc;
+      show("pdf-loading", false);
+      render();
+    }).catch(function () { fail({ error: { message: "文档无法打开，请刷新页面重试" } }); });
+  }
+  if (!video && $("player-pdf")) {
     $("pdf-prev").addEventListener("click", function () { turn(-1); });
     $("pdf-next").addEventListener("click", function () { turn(1); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowRight" || e.key === "PageDown") { turn(1); }
+      if (e.key === "ArrowLeft" || e.key === "PageUp") { turn(-1); }
+    });
+    var resized = null;
+    window.addEventListener("resize", function () { clearTimeout(resized); resized = setTimeout(render, 200); });
   }
 
-  start();
+  start().then(function () {
+    // resume at the furthest page read
+    if (!video && session) { page = Math.max(1, Math.floor(parseFloat(session.position))); }
+    if (!video && $("player-pdf")) { openDocument(); }
+  });
 })();

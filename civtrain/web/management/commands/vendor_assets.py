@@ -24,6 +24,12 @@ ASSETS = [
     # source map it names (collectstatic's manifest storage needs it).
     ("scorm-again/dist/scorm-again.min.js", "scorm-again/scorm-again.min.js"),
     ("scorm-again/dist/scorm-again.min.js.map", "scorm-again/scorm-again.min.js.map"),
+    # pdf.js (ES modules) for courseware documents read in the page (civtrain.learning's
+    # player, #12 item 2), with the CMaps CJK PDFs need and the standard fonts.
+    ("pdfjs-dist/build/pdf.min.mjs", "pdfjs/pdf.min.mjs"),
+    ("pdfjs-dist/build/pdf.worker.min.mjs", "pdfjs/pdf.worker.min.mjs"),
+    ("pdfjs-dist/cmaps", "pdfjs/cmaps"),
+    ("pdfjs-dist/standard_fonts", "pdfjs/standard_fonts"),
     # The CJK font the documents' PDFs embed (civtrain/documents/render.py, ADR 0020).
     *[
         (
