@@ -23,6 +23,7 @@ app.conf.imports = (
     "civtrain.exams.tasks",
     "civtrain.learning.tasks",
     "civtrain.evaluation.tasks",
+    "civtrain.surveys.tasks",
 )
 
 # The schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (read by config_from_object).

@@ -1,16 +1,41 @@
 """Public interface of annual plans (ZZ-O1)."""
 
 from civtrain.plans import selectors, services
-from civtrain.plans.data import PLAN_STATUS_LABELS, OverdueUnit, PlanStatus, default_deadline
+from civtrain.plans.data import (
+    PLAN_STATUS_LABELS,
+    OverdueUnit,
+    PlanFindings,
+    PlanStatus,
+    default_deadline,
+)
+from civtrain.plans.models import AnnualPlan
 
 __all__ = [
     "PLAN_STATUS_LABELS",
     "OverdueUnit",
+    "PlanFindings",
     "PlanStatus",
     "default_deadline",
     "overdue_units",
+    "plan_file",
+    "plan_findings",
     "plan_open",
+    "plan_return",
+    "plan_submit",
+    "plan_survey_attach",
+    "planned_class_add",
 ]
 
 plan_open = services.plan_open
+planned_class_add = services.planned_class_add
+plan_survey_attach = services.plan_survey_attach
+plan_submit = services.plan_submit
+plan_return = services.plan_return
+plan_file = services.plan_file
 overdue_units = selectors.overdue_units
+
+
+def plan_findings(plan_id: int) -> PlanFindings | None:
+    """The findings of the needs survey a plan answers, from the plan's own subtree."""
+    plan = AnnualPlan.objects.select_related("org").get(pk=plan_id)
+    return selectors.survey_findings(plan)

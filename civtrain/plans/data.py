@@ -4,6 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from civtrain.surveys.data import SubjectDemand, SurveyFindings
+
 
 class PlanStatus(StrEnum):
     DRAFT = "draft"
@@ -60,3 +62,12 @@ class TargetCheck:
     @property
     def met(self) -> bool:
         return self.planned >= self.required
+
+
+@dataclass(frozen=True)
+class PlanFindings:
+    """The needs survey a plan answers (CQ-M1), from the plan's own subtree: each subject
+    asked for with the number of planned classes that answer it."""
+
+    survey: SurveyFindings
+    rows: tuple[tuple[SubjectDemand, int], ...]

@@ -30,6 +30,10 @@ class AnnualPlan(models.Model):
         default=PlanStatus.DRAFT,
     )
     notes = models.TextField("编制说明", blank=True)  # e.g. what the needs survey found (CQ-M1)
+    # The needs survey the plan answers (CQ-M1: survey → plan, the loop's first step).
+    survey = models.ForeignKey(
+        "surveys.Survey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     filed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,8 +10,16 @@ from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.organisations.api import OrgKind, org_list_data, subtree_q
-from civtrain.plans.data import NO_PLAN, OverdueUnit, PlanStatus, TargetCheck, default_deadline
+from civtrain.plans.data import (
+    NO_PLAN,
+    OverdueUnit,
+    PlanFindings,
+    PlanStatus,
+    TargetCheck,
+    default_deadline,
+)
 from civtrain.plans.models import AnnualPlan, PlanDeadline, PlannedClass, PlanReview
+from civtrain.surveys import api as surveys_api
 
 __all__ = ["AnnualPlan", "PlanDeadline", "PlanReview", "PlannedClass"]
 
@@ -89,6 +97,19 @@ def target_checks(plan: AnnualPlan, targets: list[tuple[str, str, str, int]]) ->
     that subject."""
     planned = Counter(s for c in plan.classes.all() for s in set(c.subjects or []))
     return [TargetCheck(cl, title, subj, n, planned.get(subj, 0)) for cl, title, subj, n in targets]
+
+
+def survey_findings(plan: AnnualPlan) -> PlanFindings | None:
+    """The attached survey's findings from the plan's own subtree, each demanded subject
+    with the number of planned classes that answer it (CQ-M1 → ZZ-O1)."""
+    if plan.survey_id is None:
+        return None
+    found = surveys_api.survey_findings(plan.survey_id, under_path=plan.org.path)
+    if found is None:
+        return None
+    planned = Counter(s for c in plan.classes.all() for s in set(c.subjects or []))
+    rows = tuple((d, planned.get(d.subject, 0)) for d in found.demand if d.respondents)
+    return PlanFindings(found, rows)
 
 
 def planned_classes(plan: AnnualPlan) -> list[PlannedClass]:

@@ -21,6 +21,7 @@ from civtrain.plans.data import PLAN_STATUS_LABELS, PlanStatus, ReviewAction
 from civtrain.plans.errors import PlanError, PlansErrorCode
 from civtrain.plans.models import AnnualPlan, PlanDeadline, PlannedClass, PlanReview
 from civtrain.plans.selectors import access_plan_by_id, may_edit, may_review, overdue_units
+from civtrain.surveys.api import surveys_covering
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
 
@@ -147,6 +148,20 @@ def planned_class_link(
     planned.training_class_id = class_id
     planned.save(update_fields=["training_class"])
     _audit(actor, plan, "class_link", {"title": planned.title, "class_id": class_id})
+
+
+@transaction.atomic
+def plan_survey_attach(*, actor: Actor, plan_id: int, survey_id: int | None) -> AnnualPlan:
+    """Attach the needs survey the plan answers (CQ-M1): one sent to a population that
+    includes the plan's node (run by the node or a bureau above it); None detaches it."""
+    plan = _editable(actor, plan_id)
+    if survey_id is not None and survey_id not in {s.id for s in surveys_covering(plan.org.path)}:
+        raise NotFound("需求调查不存在或未覆盖本单位")
+    was = plan.survey_id
+    plan.survey_id = survey_id
+    plan.save(update_fields=["survey", "updated_at"])
+    _audit(actor, plan, "survey", {"survey_id": [was, survey_id]})
+    return plan
 
 
 def _review(actor: Actor, plan: AnnualPlan, action: ReviewAction, reason: str = "") -> None:

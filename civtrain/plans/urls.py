@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:plan_id>/classes/", views.class_add, name="class_add"),
     path("<int:plan_id>/classes/<int:planned_id>/remove/", views.class_remove, name="class_remove"),
     path("<int:plan_id>/classes/<int:planned_id>/link/", views.class_link, name="class_link"),
+    path("<int:plan_id>/survey/", views.survey_attach, name="survey_attach"),
     path("<int:plan_id>/submit/", views.submit, name="submit"),
     path("<int:plan_id>/return/", views.return_, name="return"),
     path("<int:plan_id>/file/", views.file, name="file"),

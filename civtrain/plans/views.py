@@ -21,6 +21,7 @@ from civtrain.core.errors import ApplicationError
 from civtrain.organisations.api import OrgKind, org_list_data
 from civtrain.plans import selectors, services
 from civtrain.plans.data import NO_PLAN, NO_PLAN_LABEL, PLAN_STATUS_LABELS
+from civtrain.surveys.api import surveys_covering
 
 OWNERS = (Role.UNIT_HR, Role.DISTRICT_BUREAU, Role.CITY_BUREAU)
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
@@ -80,6 +81,7 @@ def detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     targets = [
         (t.clause, t.title, t.subject, t.min_count) for t in unit_targets(plan.org_id, plan.year)
     ]
+    findings = selectors.survey_findings(plan)
     context: dict[str, Any] = {
         "plan": plan,
         "planned": selectors.planned_classes(plan),
@@ -92,6 +94,10 @@ def detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "subjects": subject_names(),
         "types": [(k.value, _(v)) for k, v in TRAINING_TYPE_LABELS.items()],
         "deadline": selectors.deadline_of(selectors.city_id_of(plan.org.path), plan.year),
+        "findings": findings,
+        "can_see_survey": findings is not None
+        and actor_scope(request.user).covers(findings.survey.org_path, *OWNERS),
+        "surveys": surveys_covering(plan.org.path),
     }
     return render(request, "plans/detail.html", context)
 
@@ -154,6 +160,22 @@ def class_link(request: HttpRequest, plan_id: int, planned_id: int) -> HttpRespo
             plan_id=plan_id,
             planned_id=planned_id,
             class_id=int(value) if value.isdigit() else None,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def survey_attach(request: HttpRequest, plan_id: int) -> HttpResponse:
+    value = request.POST.get("survey_id", "")
+    return _act(
+        request,
+        plan_id,
+        _("已引用需求调查结果") if value else _("已取消引用需求调查"),
+        lambda: services.plan_survey_attach(
+            actor=request.user,
+            plan_id=plan_id,
+            survey_id=int(value) if value.isdigit() else None,
         ),
     )
 

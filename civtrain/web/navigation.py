@@ -66,6 +66,8 @@ MENU: list[NavItem] = [
         (*PERSONNEL, Role.INSTITUTION, Role.EVALUATOR),
     ),
     NavItem(_("我的评估"), "evaluation:mine", "star-half", (Role.LEARNER,)),
+    NavItem(_("培训需求调查"), "surveys:list", "clipboard-list", PERSONNEL),
+    NavItem(_("待填问卷"), "surveys:mine", "clipboard-check", (Role.LEARNER,)),
     NavItem(_("年度培训计划"), "plans:list", "calendar-stats", PERSONNEL),
     NavItem(_("评估得分"), "evaluation:scores", "chart-line", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(

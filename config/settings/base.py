@@ -51,6 +51,7 @@ CIVTRAIN_APPS = [
     "civtrain.xapi",
     "civtrain.evaluation",
     "civtrain.plans",
+    "civtrain.surveys",
 ]
 
 INSTALLED_APPS = [
@@ -272,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
     "evaluation-remind-daily": {
         "task": "evaluation.remind_daily",
         "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
+    # Needs surveys (CQ-M1): one reminder a day to units and people who have not answered.
+    "surveys-remind-daily": {
+        "task": "surveys.remind_daily",
+        "schedule": crontab(hour=9, minute=5),
         "options": {"expires": 4 * 3600},
     },
     # The overnight audit of online study time (PR-3, ADR 0016): yesterday's findings.
