@@ -5,12 +5,17 @@ stays free of other apps. The runner gets the job and a progress callback, and f
 job.report / job.error_file; the page polls the job row for progress.
 """
 
+import datetime as dt
 import importlib
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 from celery import shared_task
@@ -31,6 +36,10 @@ Runner = Callable[[BackgroundJob, Callable[[int, int], None]], None]
 # other connections cannot see yet): job id → (processed, total).
 _LIVE: dict[int, tuple[int, int]] = {}
 _PROGRESS_EVERY = 1.0  # seconds between progress writes through the side connection
+# A job on another host that has not reported progress for this long is taken for dead.
+# Progress comes at least once a batch; no batch of ours takes minutes.
+SILENCE = dt.timedelta(minutes=15)
+INTERRUPTED = "任务已中断（处理它的进程已退出），已写入的部分全部撤销，请重新提交"
 
 
 def job_create(
@@ -102,15 +111,18 @@ class _Progress:
             return
         self.last = now
         if not connection.in_atomic_block:
-            BackgroundJob.objects.filter(pk=self.job_id).update(processed=processed, total=total)
+            BackgroundJob.objects.filter(pk=self.job_id).update(
+                processed=processed, total=total, heartbeat_at=clock.now()
+            )
         elif connection.vendor == "postgresql":
             try:
                 if self.side is None:
                     self.side = connections.create_connection("default")
                 with self.side.cursor() as cursor:
                     cursor.execute(
-                        "UPDATE core_backgroundjob SET processed = %s, total = %s WHERE id = %s",
-                        [processed, total, self.job_id],
+                        "UPDATE core_backgroundjob SET processed = %s, total = %s, "
+                        "heartbeat_at = %s WHERE id = %s",
+                        [processed, total, clock.now(), self.job_id],
                     )
             except Exception:  # progress is a nicety: never fail the import over it
                 logger.warning("progress update for job %s failed", self.job_id, exc_info=True)
@@ -127,7 +139,10 @@ def job_run(job_id: int) -> None:
     if job.status != BackgroundJob.Status.QUEUED:
         return
     BackgroundJob.objects.filter(pk=job_id).update(
-        status=BackgroundJob.Status.RUNNING, started_at=clock.now()
+        status=BackgroundJob.Status.RUNNING,
+        started_at=clock.now(),
+        heartbeat_at=clock.now(),
+        worker=_worker_name(),
     )
     progress = _Progress(job_id)
     try:
@@ -164,10 +179,14 @@ def _delete_input(job: BackgroundJob) -> None:
 
 
 def job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
-    """The job if the actor started it; NotFound otherwise (same as missing)."""
+    """The job if the actor started it; NotFound otherwise (same as missing). A job whose
+    process died is failed here, so its page says so instead of polling forever."""
     job = BackgroundJob.objects.filter(pk=job_id, created_by_id=actor.pk).first()
     if job is None or actor.pk is None:
         raise NotFound("任务不存在或无权查看")
+    if job.status == BackgroundJob.Status.RUNNING and _worker_dead(job):
+        jobs_recover(job_ids=[job.pk])
+        job.refresh_from_db()
     live = _LIVE.get(job.pk)
     if live is not None and job.status == BackgroundJob.Status.RUNNING:
         job.processed, job.total = live
@@ -193,3 +212,74 @@ def _process_of_its_own() -> bool:
     caller's process (a web worker) or on a thread pool (#9 item 7)."""
     eager = settings.CELERY_TASK_ALWAYS_EAGER
     return not eager and threading.current_thread() is threading.main_thread()
+
+
+# -- jobs whose process died (#17 faults: kill -9 during an import or a document batch) ----
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _worker_dead(job: BackgroundJob) -> bool:
+    """On this host, whether its process is gone; elsewhere, whether it has been silent for
+    SILENCE. (A reused pid keeps a dead job "running" until the hourly purge.)"""
+    host, _, pid = job.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return int(pid) != os.getpid() and not _pid_alive(int(pid))
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return last < clock.now() - SILENCE
+
+
+def job_scratch_path(job: BackgroundJob, suffix: str) -> Path:
+    """Where a runner writes a file before it is complete: in the export directory (0700),
+    named after the job so that jobs_recover removes what a dead job left; the runner renames
+    it to its final name only once it is whole, so no half-written file is ever offered."""
+    from civtrain.core.files import export_dir, private_dir  # files imports this module's models
+
+    private_dir(export_dir())
+    return export_dir() / f"job-{job.pk}-{secrets.token_hex(6)}{suffix}.partial"
+
+
+def jobs_recover(*, job_ids: list[int] | None = None) -> list[int]:
+    """Fail the running jobs whose process died, delete their upload and scratch files, and
+    return their ids. What they wrote to the database was inside their transaction (imports)
+    or complete item by item (documents): nothing to undo there. Run every few minutes by
+    the beat schedule (`core.jobs_recover`) and for a job whose page is polled."""
+    from civtrain.core.files import export_dir
+
+    running = BackgroundJob.objects.filter(status=BackgroundJob.Status.RUNNING)
+    if job_ids is not None:
+        running = running.filter(pk__in=job_ids)
+    recovered = []
+    for job in running:
+        if not _worker_dead(job):
+            continue
+        # Only if still running: a worker that finished meanwhile keeps its outcome.
+        changed = BackgroundJob.objects.filter(
+            pk=job.pk, status=BackgroundJob.Status.RUNNING, worker=job.worker
+        ).update(status=BackgroundJob.Status.FAILED, message=INTERRUPTED, finished_at=clock.now())
+        if not changed:
+            continue
+        _delete_input(job)
+        BackgroundJob.objects.filter(pk=job.pk).update(input_file="")
+        for scratch in export_dir().glob(f"job-{job.pk}-*.partial"):
+            scratch.unlink(missing_ok=True)
+        logger.warning(
+            "job %s (%s) interrupted: its process %s is gone", job.pk, job.kind, job.worker
+        )
+        recovered.append(job.pk)
+    return recovered
+
+
+@shared_task(name="core.jobs_recover", ignore_result=True)
+def jobs_recover_task() -> int:
+    return len(jobs_recover())

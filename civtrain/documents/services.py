@@ -246,16 +246,20 @@ def run_zip_job(job: BackgroundJob, progress: Callable[[int, int], None]) -> Non
     name = f"documents-{job.pk}-{secrets.token_hex(8)}.zip"
     path = files.export_dir() / name
     files.private_dir(path.parent)
+    # Built under a scratch name and renamed once whole: a worker killed half-way leaves no
+    # zip to download, and jobs_recover removes the scratch file (#17 faults).
+    scratch = jobs.job_scratch_path(job, ".zip")
     with request_context(ctx):
         reqs = _requests(actor, z)
         progress(0, len(reqs))
         written = 0
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_STORED) as zf:
             for done, (fname, pdf) in enumerate(_pdfs(actor, reqs), start=1):
                 zf.writestr(fname, pdf)
                 written = done
                 progress(done, len(reqs))
-        path.chmod(0o600)
+        scratch.chmod(0o600)
+        scratch.replace(path)
         audit_record(
             actor=actor,
             action="document.zip",

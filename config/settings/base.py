@@ -294,6 +294,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=30),
         "options": {"expires": 4 * 3600},
     },
+    # Jobs whose process died (#17 faults, core.jobs.jobs_recover): failed, files removed.
+    "jobs-recover": {
+        "task": "core.jobs_recover",
+        "schedule": dt.timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
     # Personal-data files past their retention (issue 8 item 7, core.files), every hour.
     "files-purge-hourly": {
         "task": "core.files_purge",
