@@ -24,7 +24,7 @@ from civtrain.core.errors import NotFound
 from civtrain.core.writes import checked
 from civtrain.faculty.api import access_teacher
 from civtrain.institutions.api import InstitutionData, access_institution, institution_choices
-from civtrain.organisations.api import org_data
+from civtrain.organisations.api import org_data_many
 
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
 EDITABLE = (ClassStatus.PLANNED, ClassStatus.OPEN)
@@ -41,10 +41,9 @@ def _invalid(message: str, **extra: Any) -> ClassError:
 
 def _check_rights(actor: Actor, data: ClassInput) -> tuple[str, InstitutionData]:
     """The organiser's path and the institution, if the actor may put a class on them."""
-    try:
-        organiser = org_data(data.organiser_id)
-    except Exception:
-        raise NotFound("主办单位不存在或不在您的管辖范围内") from None
+    organiser = org_data_many([data.organiser_id]).get(data.organiser_id)
+    if organiser is None:
+        raise NotFound("主办单位不存在或不在您的管辖范围内")
     scope = actor_scope(actor)
     as_organiser = scope.covers(organiser.path, *ORGANISERS)
     institution: InstitutionData | None = None

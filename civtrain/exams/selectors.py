@@ -24,7 +24,7 @@ from civtrain.exams.models import (
     Question,
     QuestionBank,
 )
-from civtrain.organisations.api import OrgNodeData, org_data, subtree_q
+from civtrain.organisations.api import subtree_q
 
 __all__ = [
     "Answer",
@@ -45,18 +45,6 @@ AUTHORS = (
     Role.TEACHER,
 )
 ORGANISERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR, Role.INSTITUTION)
-
-
-def org_in_scope(actor: Actor, org_id: int, roles: tuple[Role, ...]) -> OrgNodeData:
-    """The org node if one of the actor's `roles` covers it; an absent node answers the same
-    NotFound as one outside the scope (never a 500 for an unknown id)."""
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
-    if not actor_scope(actor).covers(org.path, *roles):
-        raise NotFound("所属组织不存在或不在您的管辖范围内")
-    return org
 
 
 def ancestors_of(paths: Iterable[str]) -> set[str]:
@@ -104,6 +92,22 @@ def banks_named(actor: Actor, name: str, *, manage: bool = False) -> list[Questi
             "org"
         )
     )
+
+
+def question_supply(bank_ids: Iterable[int]) -> dict[tuple[int, str, int | None], int]:
+    """How many questions the banks hold by (bank, type, difficulty), and by (bank, type,
+    None) for every difficulty: what a blueprint may draw (issue #14 item 3)."""
+    out: dict[tuple[int, str, int | None], int] = {}
+    rows = (
+        Question.objects.filter(bank_id__in=list(bank_ids))
+        .values_list("bank_id", "kind", "difficulty")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for bank_id, kind, difficulty, n in rows:
+        out[(bank_id, kind, difficulty)] = n
+        out[(bank_id, kind, None)] = out.get((bank_id, kind, None), 0) + n
+    return out
 
 
 def question_list(*, actor: Actor, bank_id: int) -> QuerySet[Question]:

@@ -12,7 +12,7 @@ from civtrain.core.audit import diff
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.writes import save_audited, values_of
 from civtrain.faculty.models import PHONE_CONTEXT, Teacher
-from civtrain.organisations.api import org_data
+from civtrain.organisations.api import org_in_scope
 from civtrain.people.data import mask_phone
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
@@ -39,12 +39,7 @@ def teacher_create(
     phone: str = "",
     user_id: int | None = None,
 ) -> Teacher:
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
-    if not actor_scope(actor).covers(org.path, *MANAGERS):
-        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    org = org_in_scope(actor, org_id, MANAGERS)
     name = name.strip()
     if not name:
         raise ValidationFailed("教师姓名不能为空")

@@ -13,7 +13,7 @@ from civtrain.core.writes import save_audited
 from civtrain.institutions.data import ApplicationStatus, InstitutionKind
 from civtrain.institutions.models import Institution, RecognitionApplication
 from civtrain.institutions.selectors import access_institution_by_id
-from civtrain.organisations.api import org_data
+from civtrain.organisations.api import org_in_scope
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
 
@@ -37,12 +37,7 @@ def institution_create(
     address: str = "",
 ) -> Institution:
     """Register an institution under a node the actor's bureau holds; a period recognises it."""
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound("所属组织不存在或不在您的管辖范围内") from None
-    if not actor_scope(actor).covers(org.path, *BUREAUS):
-        raise NotFound("所属组织不存在或不在您的管辖范围内")
+    org = org_in_scope(actor, org_id, BUREAUS)
     name = name.strip()
     if not name:
         raise ValidationFailed("机构名称不能为空")

@@ -29,7 +29,7 @@ from civtrain.core.exports import Table
 from civtrain.inbox.api import inbox_send
 from civtrain.learning.models import Completion, Course, PlanEntry
 from civtrain.learning.selectors import audience_admits
-from civtrain.organisations.api import org_data, org_list_data
+from civtrain.organisations.api import org_data, org_in_scope, org_list_data
 from civtrain.organisations.data import OrgKind, OrgNodeData
 from civtrain.people.api import person_rows
 from civtrain.people.data import Status
@@ -133,13 +133,7 @@ def access_org(actor: Actor, org_id: int | None) -> OrgNodeData:
         raise NotFound(NOT_FOUND)
     if org_id is None:
         return org_data(int(paths[0].rstrip("/").split("/")[-1]))
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound(NOT_FOUND) from None
-    if not any(org.path.startswith(p) for p in paths):
-        raise NotFound(NOT_FOUND)
-    return org
+    return org_in_scope(actor, org_id, PERSONNEL_ROLES, message=NOT_FOUND)
 
 
 def notice(*, actor: Actor, half: Half, org_id: int | None = None) -> Notice:

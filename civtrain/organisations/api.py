@@ -4,7 +4,9 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
+from civtrain.core.errors import NotFound
 from civtrain.organisations import pickers, selectors, services
 from civtrain.organisations.data import OrgChoice, OrgKind, OrgNodeData
 from civtrain.organisations.models import OrgNode
@@ -20,6 +22,7 @@ __all__ = [
     "org_create",
     "org_data",
     "org_data_many",
+    "org_in_scope",
     "org_label",
     "org_labels",
     "org_move",
@@ -38,6 +41,21 @@ def subtree_q(paths: Iterable[str], field: str = "path") -> Q:
 
 def org_data(node_id: int) -> OrgNodeData:
     return to_data(OrgNode.objects.get(pk=node_id))
+
+
+OUT_OF_SCOPE = "所属组织不存在或不在您的管辖范围内"
+
+
+def org_in_scope(
+    actor: Actor, org_id: int, roles: Iterable[Role], *, message: str = OUT_OF_SCOPE
+) -> OrgNodeData:
+    """The node, if one of the actor's `roles` covers it. An unknown id answers the same
+    NotFound as a node outside the scope (STYLE.md §3): never a 500, never a hint that it
+    exists."""
+    node = OrgNode.objects.filter(pk=org_id).first()
+    if node is None or not actor_scope(actor).covers(node.path, *roles):
+        raise NotFound(message)
+    return to_data(node)
 
 
 def org_data_many(node_ids: Iterable[int]) -> dict[int, OrgNodeData]:

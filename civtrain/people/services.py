@@ -25,7 +25,14 @@ from civtrain.core.text import (
     FORMULA_PREFIXES,
     has_control_characters,
 )
-from civtrain.organisations.api import OrgKind, OrgNodeData, org_data, org_data_many, subtree_q
+from civtrain.organisations.api import (
+    OrgKind,
+    OrgNodeData,
+    org_data,
+    org_data_many,
+    org_in_scope,
+    subtree_q,
+)
 from civtrain.people.data import (
     FLAGS,
     TRACKED,
@@ -132,13 +139,7 @@ def _check_event_unit(actor: Actor, kind: EventKind, unit: OrgNodeData | None) -
 
 def check_unit_write(actor: Actor, unit_id: int) -> str:
     """The unit's path, if the actor administers it; otherwise NotFound (same as missing)."""
-    try:
-        unit = org_data(unit_id)
-    except Exception:
-        raise NotFound(NOT_IN_SCOPE) from None
-    if not actor_scope(actor).covers(unit.path, *PERSONNEL_ROLES):
-        raise NotFound(NOT_IN_SCOPE)
-    return unit.path
+    return org_in_scope(actor, unit_id, PERSONNEL_ROLES, message=NOT_IN_SCOPE).path
 
 
 def apply_input(

@@ -16,7 +16,7 @@ from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import checked
 from civtrain.inbox.api import inbox_send
-from civtrain.organisations.api import OrgKind, org_data
+from civtrain.organisations.api import OrgKind, org_data, org_in_scope
 from civtrain.plans.data import PLAN_STATUS_LABELS, PlanStatus, ReviewAction
 from civtrain.plans.errors import PlanError, PlansErrorCode
 from civtrain.plans.models import AnnualPlan, PlanDeadline, PlannedClass, PlanReview
@@ -41,10 +41,12 @@ def _audit(actor: Actor, plan: AnnualPlan, action: str, changes: dict[str, objec
 @transaction.atomic
 def plan_open(*, actor: Actor, org_id: int, year: int) -> AnnualPlan:
     """The node's plan for the year, begun as a draft if it has none (its own officers)."""
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound("组织不存在或不在您的管辖范围内") from None
+    org = org_in_scope(
+        actor,
+        org_id,
+        (Role.UNIT_HR, Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
+        message="组织不存在或不在您的管辖范围内",
+    )
     scope = actor_scope(actor)
     own = (
         scope.covers(org.path, Role.UNIT_HR)

@@ -17,7 +17,7 @@ from civtrain.core.audit import audit_record
 from civtrain.core.errors import NotFound
 from civtrain.core.writes import save_audited
 from civtrain.learning import api as learning_api
-from civtrain.organisations.api import org_by_codes, org_data
+from civtrain.organisations.api import org_by_codes, org_in_scope
 from civtrain.scorm import storage
 from civtrain.scorm.data import ScormVersion
 from civtrain.scorm.errors import ScormErrorCode
@@ -29,12 +29,7 @@ _OUT_OF_SCOPE = "所属组织不存在或不在您的管辖范围内"
 
 
 def _author_org(actor: Actor, org_id: int) -> tuple[int, str]:
-    try:
-        org = org_data(org_id)
-    except Exception:
-        raise NotFound(_OUT_OF_SCOPE) from None
-    if not actor_scope(actor).covers(org.path, *AUTHORS):
-        raise NotFound(_OUT_OF_SCOPE)
+    org = org_in_scope(actor, org_id, AUTHORS, message=_OUT_OF_SCOPE)
     return org.id, org.path
 
 

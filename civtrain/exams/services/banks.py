@@ -11,11 +11,12 @@ from civtrain.exams.data import QUESTION_KIND_LABELS, ParsedFile, QuestionInput,
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.formats import export_file
 from civtrain.exams.models import Question, QuestionBank
+from civtrain.organisations.api import org_in_scope
 
 
 @transaction.atomic
 def bank_create(*, actor: Actor, name: str, org_id: int, subject: str = "") -> QuestionBank:
-    org = selectors.org_in_scope(actor, org_id, selectors.AUTHORS)
+    org = org_in_scope(actor, org_id, selectors.AUTHORS)
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed("题库名称不能为空，且不超过100个字")

@@ -20,7 +20,7 @@ from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.models import Campaign, Candidate, Paper
 from civtrain.exams.services.papers import candidates_insert, paper_create
 from civtrain.inbox.api import inbox_send
-from civtrain.organisations.api import subtree_q
+from civtrain.organisations.api import org_in_scope, subtree_q
 from civtrain.people.api import person_rows, person_scope_q
 from civtrain.people.data import Status
 
@@ -60,7 +60,7 @@ def campaign_create(
     exam_code: str = "year-end-test",
 ) -> tuple[Campaign, Paper, int]:
     """The campaign, its paper and its candidates (returned: how many)."""
-    org = selectors.org_in_scope(actor, org_id, selectors.ORGANISERS)
+    org = org_in_scope(actor, org_id, selectors.ORGANISERS)
     if closes_at <= opens_at:
         raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "截止时间须晚于开放时间")
     if not opens_at.astimezone().year <= year + 1 or not 2000 <= year <= 2100:
