@@ -1,7 +1,6 @@
 """Public types of exams: question kinds, questions as the formats carry them, papers,
 attempts and campaigns (issue #14; ZZ-M1 class completion exams, ZZ-N3 year-end test)."""
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -88,16 +87,6 @@ def first_words(text: str, n: int = 20) -> str:
     return flat if len(flat) <= n else flat[:n] + "…"
 
 
-@dataclass(frozen=True)
-class BankData:
-    id: int
-    name: str
-    subject: str
-    org_id: int
-    org_path: str
-    question_count: int = 0
-
-
 class PaperKind(StrEnum):
     FIXED = "fixed"  # the same questions for everyone
     BLUEPRINT = "blueprint"  # drawn per candidate by the blueprint's rows
@@ -124,38 +113,3 @@ class BlueprintRow:
     count: int
     points: Decimal
     difficulty: int | None = None
-
-
-@dataclass(frozen=True)
-class PaperData:
-    id: int
-    title: str
-    org_id: int
-    org_path: str
-    kind: PaperKind
-    time_limit_minutes: int
-    pass_mark: Decimal  # points out of max_points
-    max_points: Decimal
-    open_book: bool
-    max_attempts: int
-    opens_at: dt.datetime | None
-    closes_at: dt.datetime | None
-    results_released: bool
-    class_id: int | None
-    campaign_id: int | None
-
-
-@dataclass(frozen=True)
-class AttemptData:
-    id: int
-    paper_id: int
-    person_id: int
-    number: int
-    status: AttemptStatus
-    started_at: dt.datetime
-    deadline: dt.datetime
-    submitted_at: dt.datetime | None
-    submitted_by: str
-    score: Decimal | None
-    max_points: Decimal
-    passed: bool | None
