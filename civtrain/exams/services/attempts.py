@@ -46,17 +46,28 @@ MAX_TEXT = 10_000
 
 
 def _draw(paper: Paper, rng: random.Random) -> list[dict[str, Any]]:
-    """The attempt's questions: the fixed ones, or each blueprint row's draw."""
+    """The attempt's questions: the fixed ones, or each blueprint row's draw. Rows of one
+    difficulty draw before rows of any difficulty, so that rows sharing a bank and type
+    never draw the same question twice (the supply was checked when the paper was made)."""
     if paper.kind == PaperKind.FIXED:
         picked = [(pq.question_id, pq.points) for pq in paper.fixed.all()]
     else:
-        picked = []
-        for row in paper.blueprint.all():
+        rows = list(paper.blueprint.all())
+        drawn: dict[int, list[int]] = {}
+        taken: set[int] = set()
+        for row in sorted(rows, key=lambda r: (r.difficulty is None, r.position)):
             pool = Question.objects.filter(bank_id=row.bank_id, kind=row.kind)
             if row.difficulty is not None:
                 pool = pool.filter(difficulty=row.difficulty)
-            ids = sorted(pool.values_list("pk", flat=True))
-            picked += [(qid, row.points) for qid in rng.sample(ids, row.count)]
+            ids = sorted(set(pool.values_list("pk", flat=True)) - taken)
+            if len(ids) < row.count:
+                raise ExamsError(
+                    ExamsErrorCode.NOT_ENOUGH_QUESTIONS,
+                    "题库中的题已不够按抽题规则组卷，请联系组织者",
+                )
+            drawn[row.pk] = rng.sample(ids, row.count)
+            taken.update(drawn[row.pk])
+        picked = [(qid, row.points) for row in rows for qid in drawn[row.pk]]
     if paper.shuffle_questions:
         rng.shuffle(picked)
     questions = Question.objects.in_bulk([qid for qid, _p in picked])

@@ -15,11 +15,12 @@ from civtrain.core.errors import NotFound
 from civtrain.core.writes import save_audited
 from civtrain.enrolment.api import enrolled_person_ids
 from civtrain.exams import selectors
+from civtrain.exams.data import QUESTION_KIND_LABELS, PaperKind, QuestionKind
 from civtrain.exams.data import BlueprintRow as BlueprintInput
-from civtrain.exams.data import PaperKind
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.models import BlueprintRow, Candidate, Paper, PaperQuestion, Question
 from civtrain.exams.services import settle
+from civtrain.organisations.api import org_in_scope
 from civtrain.people.api import person_rows, person_scope_q
 
 
@@ -43,24 +44,64 @@ def _check_fixed(actor: Actor, questions: Sequence[tuple[int, Decimal]]) -> Deci
     return sum((p for _q, p in questions), Decimal(0))
 
 
-def _check_blueprint(actor: Actor, rows: Sequence[BlueprintInput]) -> Decimal:
-    total = Decimal(0)
+def blueprint_shortfalls(
+    rows: Sequence[BlueprintInput], available: dict[tuple[int, str, int | None], int]
+) -> list[tuple[list[int], int, int]]:
+    """Where the banks cannot supply the blueprint: (row numbers, questions available, asked).
+
+    Rows drawing from the same bank and type share its questions — a question is never
+    drawn twice — so they are checked together: the rows of one difficulty against the
+    questions of that difficulty, then every row of the bank and type (a row of any
+    difficulty takes what the others leave) against all of them. `available` counts the
+    questions by (bank, type, difficulty) and by (bank, type, None) for all difficulties."""
+    groups: dict[tuple[int, str, int | None], list[int]] = {}
     for n, row in enumerate(rows, start=1):
-        bank = selectors.access_bank_by_id(actor, row.bank_id)
+        groups.setdefault((row.bank_id, row.kind, row.difficulty), []).append(n)
+        if row.difficulty is not None:
+            groups.setdefault((row.bank_id, row.kind, None), [])
+    out = []
+    for key, numbers in groups.items():
+        bank_id, kind, difficulty = key
+        if difficulty is None:  # every row of the bank and type
+            numbers = [
+                n for n, r in enumerate(rows, start=1) if (r.bank_id, r.kind) == (bank_id, kind)
+            ]
+        asked = sum(rows[n - 1].count for n in numbers)
+        if asked > available.get(key, 0):
+            out.append((numbers, available.get(key, 0), asked))
+    return out
+
+
+def _check_blueprint(actor: Actor, rows: Sequence[BlueprintInput]) -> Decimal:
+    """The blueprint's total points, if every row names a bank the actor may use and the
+    banks can supply every row (multi-bank blueprints: each row its bank; issue #14 item 3)."""
+    banks = {}
+    for n, row in enumerate(rows, start=1):
         if row.count < 1:
             raise _invalid(f"第 {n} 行：抽题数量至少为 1")
-        pool = Question.objects.filter(bank=bank, kind=row.kind)
-        if row.difficulty is not None:
-            pool = pool.filter(difficulty=row.difficulty)
-        available = pool.count()
-        if available < row.count:
-            raise ExamsError(
-                ExamsErrorCode.NOT_ENOUGH_QUESTIONS,
-                f"第 {n} 行：题库“{bank.name}”中符合条件的题只有 {available} 道，"
-                f"不够抽 {row.count} 道",
-            )
-        total += row.points * row.count
-    return total
+        if row.difficulty is not None and not 1 <= row.difficulty <= 5:
+            raise _invalid(f"第 {n} 行：难度应为 1 到 5")
+        if row.bank_id not in banks:
+            banks[row.bank_id] = selectors.access_bank_by_id(actor, row.bank_id)
+    available = selectors.question_supply(list(banks))
+    for numbers, have, asked in blueprint_shortfalls(rows, available):
+        first = rows[numbers[0] - 1]
+        bank = banks[first.bank_id]
+        kind = QUESTION_KIND_LABELS[QuestionKind(first.kind)]
+        what = kind if len({rows[n - 1].difficulty for n in numbers}) > 1 or (
+            first.difficulty is None
+        ) else f"难度 {first.difficulty} 的{kind}"  # fmt: skip
+        where = (
+            f"第 {numbers[0]} 行"
+            if len(numbers) == 1
+            else "第 " + "、".join(str(n) for n in numbers) + " 行合计"
+        )
+        raise ExamsError(
+            ExamsErrorCode.NOT_ENOUGH_QUESTIONS,
+            f"{where}：题库“{bank.name}”中{what}只有 {have} 道，不够抽 {asked} 道",
+            {"rows": numbers, "bank_id": bank.pk, "available": have, "asked": asked},
+        )
+    return sum((r.points * r.count for r in rows), Decimal(0))
 
 
 @transaction.atomic
@@ -84,7 +125,7 @@ def paper_create(
 ) -> Paper:
     """A paper of fixed questions (id, points) or of blueprint rows drawn per candidate; a
     class's completion exam (ZZ-M1) when `class_id` names a class the actor runs."""
-    org = selectors.org_in_scope(actor, org_id, selectors.ORGANISERS)
+    org = org_in_scope(actor, org_id, selectors.ORGANISERS)
     if class_id is not None:
         access_class(actor, class_id, run=True)
     title = title.strip()

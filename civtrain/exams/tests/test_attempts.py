@@ -52,7 +52,7 @@ def test_blueprint_draws_per_row(tree: Any, actors: dict[str, Any]) -> None:
     )  # fmt: skip
     kinds = sorted(e["k"] for e in layout_for(paper, 5))
     assert kinds == ["single", "true_false", "true_false"]
-    with pytest.raises(ExamsError, match="符合条件的题只有 1 道，不够抽 2 道"):
+    with pytest.raises(ExamsError, match="题库“综合题库”中填空题只有 1 道，不够抽 2 道"):
         services.paper_create(
             actor=actors["city"], title="抽不够", org_id=tree["C1"].id, pass_mark=Decimal(1),
             blueprint=[BlueprintRow(bank.pk, QuestionKind.FILL, 2, Decimal(1))],

@@ -71,5 +71,8 @@ def test_completion_exam_score_becomes_the_trainees_exam_score(
     page = client.get(f"/enrolment/classes/{tc.id}/results/").content.decode()
     # 10 of 10 points → 100.0; one question of five right → 20.0 (exam weight 1: the total)
     rows = {name: re.search(rf"{name}.*?</tr>", page, re.S).group(0) for name in ("优", "差")}  # type: ignore[union-attr]
-    assert f'name="exam_score_{good_enrolment}" value="100.0"' in rows["优"] and 'bg-green-lt">合格' in rows["优"]
+    assert (
+        f'name="exam_score_{good_enrolment}" value="100.0"' in rows["优"]
+        and 'bg-green-lt">合格' in rows["优"]
+    )
     assert 'value="20.0"' in rows["差"] and 'bg-red-lt">不合格' in rows["差"]
