@@ -137,6 +137,15 @@ def access_paper_by_id(actor: Actor, paper_id: int) -> Paper:
     return found
 
 
+def paper_rows(paper: Paper) -> dict[str, list]:
+    """What the paper is made of, for its page: the fixed questions, or the blueprint's rows
+    with their banks."""
+    return {
+        "fixed": list(paper.fixed.select_related("question").order_by("position")),
+        "blueprint": list(paper.blueprint.select_related("bank").order_by("position")),
+    }
+
+
 def papers_for_person(person_id: int) -> QuerySet[Candidate]:
     """The papers a person is a candidate for, newest first (the candidate's page)."""
     return (

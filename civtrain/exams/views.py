@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 from civtrain.accounts.api import actor_scope
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
-from civtrain.exams import analysis, rates, selectors, services
-from civtrain.exams.data import QUESTION_KIND_LABELS, AttemptStatus
+from civtrain.exams import analysis, forms, rates, selectors, services
+from civtrain.exams.data import QUESTION_KIND_LABELS, AttemptStatus, QuestionKind
 from civtrain.exams.formats import FORMATS, MAX_FILE_BYTES, parse_file
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgKind, org_list_data
 from civtrain.people.api import person_for_user
+from civtrain.people.data import CATEGORY_LABELS, RANKS
 
 FORMAT_LABELS = {
     "gift": "GIFT",
@@ -32,6 +33,9 @@ FORMAT_LABELS = {
     "xlsx": gettext_lazy("Excel 模板"),
 }
 PREVIEW_ROWS = 20
+QUESTIONS_SHOWN = 200  # per bank, when ticking a fixed paper's questions
+ORGANISER_KINDS = (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.UNIT)
+DEFAULT_POINTS = "2"
 
 
 def _kind_label(kind: str) -> str:
@@ -59,6 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
         context["banks"] = selectors.bank_list(actor=request.user)
         context["orgs"] = org_list_data(scope_paths=scope.paths_for(*selectors.AUTHORS))
     if scope.has(*selectors.ORGANISERS):
+        context["is_organiser"] = True
         context["papers"] = selectors.paper_list(actor=request.user)[:100]
     context["campaigns"] = selectors.campaign_list(actor=request.user)[:50]
     person = person_for_user(request.user.pk) if request.user.pk is not None else None
@@ -169,6 +174,13 @@ def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
             if request.POST.get("action") == "release":
                 settled = services.paper_release_results(actor=request.user, paper_id=paper.pk)
                 messages.success(request, _("成绩已发布（处理 %(n)s 人）") % {"n": settled})
+            elif request.POST.get("action") == "candidates":
+                added = services.candidates_add_under(
+                    actor=request.user,
+                    paper_id=paper.pk,
+                    org_id=int(request.POST.get("org_id") or 0),
+                )
+                messages.success(request, _("已添加考生 %(n)s 人") % {"n": added})
             elif request.POST.get("action") == "makeup":
                 services.candidate_grant_makeup(
                     actor=request.user,
@@ -188,8 +200,113 @@ def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
         "counts": services.grade_counts(paper.pk),
         "waiting": selectors.grading_waiting(paper.pk),
         "candidates": selectors.candidate_count(paper.pk),
+        "orgs": _organiser_orgs(request),
+        "rows": selectors.paper_rows(paper),
     }
     return render(request, "exams/paper.html", context)
+
+
+# --- new papers and campaigns (forms.py reads them) ---------------------------------------
+
+
+def _organiser_orgs(request: HttpRequest) -> list[Any]:
+    """The nodes the actor organises for: cities, districts and units (no internal divisions)."""
+    paths = actor_scope(request.user).paths_for(*selectors.ORGANISERS)
+    return org_list_data(scope_paths=paths, kinds=ORGANISER_KINDS)
+
+
+def _paper_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
+    """Banks for the blueprint rows, and the questions of the banks asked for (the form's
+    显示题目 buttons post `show_bank`; those shown stay shown) for a fixed paper."""
+    banks = list(selectors.bank_list(actor=request.user))
+    asked = [*request.POST.getlist("shown_bank"), request.POST.get("show_bank", "")]
+    wanted = {int(b) for b in asked if b.isdigit()}
+    shown_banks = []
+    for bank in banks:
+        if bank.pk in wanted:
+            questions, total = selectors.question_page(
+                actor=request.user, bank_id=bank.pk, limit=QUESTIONS_SHOWN
+            )
+            rows = [
+                (q, _kind_label(q.kind), str(q.pk) in values["picked"],
+                 values["points"].get(str(q.pk), DEFAULT_POINTS))
+                for q in questions
+            ]  # fmt: skip
+            shown_banks.append({"bank": bank, "questions": rows, "total": total})
+    return {
+        "values": values,
+        "banks": banks,
+        "shown_banks": shown_banks,
+        "orgs": _organiser_orgs(request),
+        "kinds": [(k.value, _kind_label(k)) for k in QuestionKind],
+        "difficulties": range(1, 6),
+    }
+
+
+@login_required
+def paper_new(request: HttpRequest) -> HttpResponse:
+    """组卷: a fixed paper (questions ticked, points each) or a blueprint drawn per candidate;
+    shuffling, open or closed book, pass mark, attempts, window (issue #14 item 2)."""
+    if not actor_scope(request.user).has(*selectors.ORGANISERS):
+        raise NotFound()
+    defaults = {"kind": "fixed", "time_limit_minutes": 60, "max_attempts": 1,
+                "shuffle_questions": True, "shuffle_options": True}  # fmt: skip
+    if request.method == "POST" and "show_bank" in request.POST:  # a bank's questions shown
+        context = _paper_form_context(request, forms.shown(request.POST, defaults, fixed=True))
+        return render(request, "exams/paper_new.html", context)
+    if request.method == "POST":
+        try:
+            fields = forms.paper_fields(request.POST)
+            fields.update(forms.paper_window(request.POST, required=False))
+            paper = services.paper_create(actor=request.user, **fields)
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+            context = _paper_form_context(request, forms.shown(request.POST, defaults))
+            return render(request, "exams/paper_new.html", context, status=422)
+        messages.success(request, _("试卷已建立"))
+        return redirect("exams:paper", paper_id=paper.pk)
+    context = _paper_form_context(request, forms.shown(None, defaults))
+    return render(request, "exams/paper_new.html", context)
+
+
+@login_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """The year-end online test (ZZ-N3): its population (a subtree, categories, ranks), its
+    window, its paper, the attempts each candidate has (retakes), hours credited on a pass."""
+    if not actor_scope(request.user).has(*selectors.ORGANISERS):
+        raise NotFound()
+    year = clock.today().year
+    title = _("%(y)s年度公务员网上学习测试") % {"y": year}
+    defaults = {"kind": "blueprint", "year": year, "title": title,
+                "time_limit_minutes": 60, "max_attempts": 2, "hours": "1",
+                "shuffle_questions": True, "shuffle_options": True,
+                "categories": [], "ranks": []}  # fmt: skip
+    if request.method == "POST" and "show_bank" in request.POST:
+        context = _campaign_form_context(request, forms.shown(request.POST, defaults, fixed=True))
+        return render(request, "exams/campaign_new.html", context)
+    if request.method == "POST":
+        try:
+            campaign, _paper, added = services.campaign_create(
+                actor=request.user, **forms.campaign_fields(request.POST)
+            )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+            context = _campaign_form_context(request, forms.shown(request.POST, defaults))
+            return render(request, "exams/campaign_new.html", context, status=422)
+        messages.success(request, _("测试活动已建立，考生 %(n)s 人") % {"n": added})
+        return redirect("exams:campaign", campaign_id=campaign.pk)
+    context = _campaign_form_context(request, forms.shown(None, defaults))
+    return render(request, "exams/campaign_new.html", context)
+
+
+def _campaign_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
+    context = _paper_form_context(request, values)
+    context["categories"] = [(c.value, _(label)) for c, label in CATEGORY_LABELS.items()]
+    context["ranks"] = [
+        (_(CATEGORY_LABELS[c]), [n for n, r in RANKS.items() if r.category == c])
+        for c in CATEGORY_LABELS
+    ]
+    return context
 
 
 @login_required

@@ -24,6 +24,7 @@ from civtrain.exams.services.campaigns import (
 from civtrain.exams.services.papers import (
     candidate_grant_makeup,
     candidates_add,
+    candidates_add_under,
     paper_create,
     paper_release_results,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "campaign_remind",
     "candidate_grant_makeup",
     "candidates_add",
+    "candidates_add_under",
     "grade_counts",
     "paper_create",
     "paper_release_results",

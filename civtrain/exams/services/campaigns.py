@@ -18,26 +18,10 @@ from civtrain.exams import selectors
 from civtrain.exams.data import BlueprintRow
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.models import Campaign, Candidate, Paper
-from civtrain.exams.services.papers import candidates_insert, paper_create
+from civtrain.exams.services.papers import candidates_insert, paper_create, population_rows
 from civtrain.inbox.api import inbox_send
-from civtrain.organisations.api import org_in_scope, subtree_q
-from civtrain.people.api import person_rows, person_scope_q
-from civtrain.people.data import Status
-
-
-def population_rows(
-    actor: Actor, org_path: str, categories: Sequence[str], ranks: Sequence[str]
-) -> list[dict]:
-    """Active people under `org_path` the actor may see, of the categories and ranks given
-    (none given: all)."""
-    qs = person_rows().filter(
-        person_scope_q(actor), subtree_q([org_path], "unit__path"), status=Status.ACTIVE
-    )
-    if categories:
-        qs = qs.filter(category__in=list(categories))
-    if ranks:
-        qs = qs.filter(rank__in=list(ranks))
-    return list(qs.values("pk", "unit_id", "unit__path"))
+from civtrain.organisations.api import org_in_scope
+from civtrain.people.data import RANKS, Category
 
 
 @transaction.atomic
@@ -54,6 +38,9 @@ def campaign_create(
     blueprint: Sequence[BlueprintRow] = (),
     time_limit_minutes: int = 60,
     max_attempts: int = 1,
+    open_book: bool = False,
+    shuffle_questions: bool = True,
+    shuffle_options: bool = True,
     categories: Sequence[str] = (),
     ranks: Sequence[str] = (),
     hours: Decimal = Decimal(1),
@@ -65,6 +52,13 @@ def campaign_create(
         raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "截止时间须晚于开放时间")
     if not opens_at.astimezone().year <= year + 1 or not 2000 <= year <= 2100:
         raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "年度不正确")
+    if not title.strip() or len(title.strip()) > 200:
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "名称不能为空，且不超过200个字")
+    unknown = set(categories) - set(Category)
+    if unknown or set(ranks) - set(RANKS):
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "人员类别或职级不正确")
+    if not Decimal(0) <= hours <= 100:
+        raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "通过计学时应在 0 到 100 之间")
     if not exam_code.strip() or ":" in exam_code:
         raise ExamsError(ExamsErrorCode.INVALID_CAMPAIGN, "考试代码不能为空，且不能含“:”")
     campaign = Campaign(
@@ -95,6 +89,9 @@ def campaign_create(
         blueprint=blueprint,
         time_limit_minutes=time_limit_minutes,
         max_attempts=max_attempts,
+        open_book=open_book,
+        shuffle_questions=shuffle_questions,
+        shuffle_options=shuffle_options,
         opens_at=opens_at,
         closes_at=closes_at,
         campaign_id=campaign.pk,

@@ -20,8 +20,9 @@ from civtrain.exams.data import BlueprintRow as BlueprintInput
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.models import BlueprintRow, Candidate, Paper, PaperQuestion, Question
 from civtrain.exams.services import settle
-from civtrain.organisations.api import org_in_scope
+from civtrain.organisations.api import org_in_scope, subtree_q
 from civtrain.people.api import person_rows, person_scope_q
+from civtrain.people.data import Status
 
 
 def _invalid(message: str) -> ExamsError:
@@ -234,6 +235,40 @@ def candidates_add(*, actor: Actor, paper_id: int, person_ids: Sequence[int]) ->
         object_label=paper.title,
         org_path=paper.org.path,
         changes={"added": added},
+    )
+    return added
+
+
+def population_rows(
+    actor: Actor, org_path: str, categories: Sequence[str], ranks: Sequence[str]
+) -> list[dict]:
+    """Active people under `org_path` the actor may see, of the categories and ranks given
+    (none given: all)."""
+    qs = person_rows().filter(
+        person_scope_q(actor), subtree_q([org_path], "unit__path"), status=Status.ACTIVE
+    )
+    if categories:
+        qs = qs.filter(category__in=list(categories))
+    if ranks:
+        qs = qs.filter(rank__in=list(ranks))
+    return list(qs.values("pk", "unit_id", "unit__path"))
+
+
+@transaction.atomic
+def candidates_add_under(*, actor: Actor, paper_id: int, org_id: int) -> int:
+    """Every active person of the node's subtree the actor may see made a candidate of the
+    paper (the paper page's 添加考生); returns how many were new."""
+    paper = selectors.access_paper_by_id(actor, paper_id)
+    org = org_in_scope(actor, org_id, selectors.ORGANISERS)
+    added = candidates_insert(paper, population_rows(actor, org.path, (), ()))
+    audit_record(
+        actor=actor,
+        action="exams.candidates_add",
+        object_type="exam_paper",
+        object_id=paper.pk,
+        object_label=paper.title,
+        org_path=paper.org.path,
+        changes={"added": added, "under": org.path},
     )
     return added
 
