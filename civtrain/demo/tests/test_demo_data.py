@@ -50,7 +50,7 @@ def _snapshot(ctx: DemoContext) -> list[tuple[Any, ...]]:
         )
     ledger: dict[int, list[tuple[Any, ...]]] = {}
     fields = ("person_id", "title", "date", "hours", "days", "training_type", "mode", "source_ref")
-    for row in entry_rows().filter(person_id__in=ids).order_by("source_ref").values_list(*fields):
+    for row in entry_rows().filter(person_id__in=ids).order_by("source_ref", "id").values_list(*fields):
         ledger.setdefault(row[0], []).append(row[1:])
     rows = []
     for pid in ids:
