@@ -43,7 +43,7 @@ from civtrain.enrolment.data import (
     ResultInput,
 )
 from civtrain.enrolment.errors import EnrolmentErrorCode
-from civtrain.organisations.api import UnitPickForm, org_data_many
+from civtrain.organisations.api import UnitPickForm, org_labels
 from civtrain.people.api import person_list_data
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 
@@ -154,10 +154,10 @@ def nominate(request: HttpRequest, class_id: int) -> HttpResponse:
             preview = services.nomination_preview(
                 actor=request.user, class_id=class_id, filters=batch
             )
+    units = org_labels({p.unit_id for p in people})  # labels people recognise (#11 item 3)
     context = {
         "tc": tc,
-        "rows": [(p, mine.get(p.id)) for p in people],
-        "unit_names": {k: v.name for k, v in org_data_many({p.unit_id for p in people}).items()},
+        "rows": [(p, mine.get(p.id), units.get(p.unit_id, "")) for p in people],
         "search": search,
         "enrolments": list(mine.values()),
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
@@ -191,8 +191,10 @@ def roster(request: HttpRequest, class_id: int) -> HttpResponse:
     manages = services.manages_class(request.user, tc.id)
     counts = selectors.class_counts(tc.id)
     not_final = tc.status in (ClassStatus.PLANNED, ClassStatus.OPEN, ClassStatus.RUNNING)
+    units = org_labels({e.unit_id for e in enrolments})  # one read for the roster (#11 item 3)
     context = {
         "tc": tc,
+        "rows": [(e, units.get(e.unit_id, "")) for e in enrolments],
         "enrolments": enrolments,
         "status_labels": {k.value: _(v) for k, v in ENROLMENT_STATUS_LABELS.items()},
         "reason_labels": {k.value: _(v) for k, v in WITHDRAWAL_REASON_LABELS.items()},

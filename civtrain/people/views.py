@@ -21,7 +21,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import write_table
-from civtrain.organisations.api import OrgPickerField, org_label, org_labels
+from civtrain.organisations.api import OrgPickerField, org_labels
 from civtrain.people import services
 from civtrain.people.data import (
     CATEGORY_LABELS,
@@ -243,10 +243,17 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     services.person_read_record(actor=request.user, person=person, channel="page")
     events = career_event_list(person=person, newest_first=True)
     writable = _can_write(request.user, person)
+    # Units by the label people recognise, the person's own and every event's, in one read:
+    # a transfer between two bureaus' 办公室 must say which (#11 item 3).
+    labels = org_labels(
+        {person.unit_id} | {i for e in events for i in (e.unit_id, e.from_unit_id) if i}
+    )
     context = {
         "person": person,
-        "unit_label": org_label(person.unit_id),
-        "events": events,
+        "unit_label": labels.get(person.unit_id, ""),
+        "events": [
+            (e, labels.get(e.unit_id or 0, ""), labels.get(e.from_unit_id or 0, "")) for e in events
+        ],
         "gender": GENDER_LABELS.get(Gender(person.gender), "") if person.gender else "",
         "category": CATEGORY_LABELS[Category(person.category)],
         "level": LEVEL_LABELS[LeadershipLevel(person.leadership_level)]
