@@ -69,7 +69,8 @@ def test_organiser_purpose_gives_institution_staff_their_whole_city(
 ) -> None:
     client.force_login(actors["institution"])
     assert _search(client, "局", purpose="personnel") == []  # not personnel staff
-    assert [r["value"] for r in _search(client, "局", purpose="organiser")] == ["U1", "U2"]
+    # Both contain 局 at the same depth: by name (江 before 渝).
+    assert [r["value"] for r in _search(client, "局", purpose="organiser")] == ["U2", "U1"]
 
 
 def test_search_filters_kinds_and_is_bounded(client: Client, tree: Any, actors: Any) -> None:
@@ -79,6 +80,72 @@ def test_search_filters_kinds_and_is_bounded(client: Client, tree: Any, actors: 
     assert len(_search(client, "街道")) == 20
     assert {r["value"] for r in _search(client, "", kinds="district")} == {"D1", "D2"}
     assert _search(client, "街道", kinds="bogus,district") == []
+
+
+def test_the_unit_named_exactly_comes_first_however_many_names_contain_it(
+    client: Client, tree: Any, actors: Any
+) -> None:
+    """The issue's case: "司法局" is the name of one unit and part of the names of many; the
+    picker shows 20, so unranked the one the user names could fall off the list."""
+    for i in range(25):  # shallower than the exact match, so depth alone would drop it
+        org_create(
+            actor=SYSTEM,
+            code=f"S{i:02d}",
+            name=f"第{i:02d}司法局",
+            kind=OrgKind.DISTRICT,
+            parent_code="C1",
+        )
+    org_create(actor=SYSTEM, code="E1", name="司法局", kind=OrgKind.UNIT, parent_code="D2")
+    org_create(actor=SYSTEM, code="E2", name="司法局机关", kind=OrgKind.UNIT, parent_code="D1")
+    client.force_login(actors["city"])
+    found = [r["value"] for r in _search(client, "司法局")]
+    assert len(found) == 20
+    # exact name, then the name that starts with it, then those containing it by depth, name
+    assert found[:4] == ["E1", "E2", "S00", "S01"]
+    assert "U2" not in found  # 江北区司法局 (depth 2) comes after the 25 districts
+
+
+def test_an_exact_code_comes_first_then_codes_starting_with_it(
+    client: Client, tree: Any, actors: Any
+) -> None:
+    org_create(actor=SYSTEM, code="U10", name="渝中区财政局", kind=OrgKind.UNIT, parent_code="D1")
+    client.force_login(actors["city"])
+    assert [r["value"] for r in _search(client, "U1")] == ["U1", "U10", "U1-1"]
+    assert [r["value"] for r in _search(client, "U1-")] == ["U1-1"]
+
+
+def test_a_prefix_of_the_name_ranks_before_a_match_inside_it(
+    client: Client, tree: Any, actors: Any
+) -> None:
+    org_create(actor=SYSTEM, code="Z1", name="区政府办公室", kind=OrgKind.UNIT, parent_code="D1")
+    org_create(actor=SYSTEM, code="Z2", name="办公室主任室", kind=OrgKind.UNIT, parent_code="D2")
+    client.force_login(actors["city"])
+    # 办公室 exactly (the department), then the one starting with it, then the one inside.
+    assert [r["value"] for r in _search(client, "办公室")] == ["U1-1", "Z2", "Z1"]
+
+
+def test_homonyms_are_told_apart_by_naming_what_they_are_in(
+    client: Client, tree: Any, actors: Any
+) -> None:
+    org_create(actor=SYSTEM, code="U2-1", name="办公室", kind=OrgKind.DEPARTMENT, parent_code="U2")
+    client.force_login(actors["city"])
+    assert [r["value"] for r in _search(client, "办公室")] == ["U1-1", "U2-1"]
+    assert [r["value"] for r in _search(client, "司法局 办公室")] == ["U2-1"]
+    assert [r["value"] for r in _search(client, "江北 办公")] == ["U2-1"]
+    # a label or a path as the pickers show them, typed back
+    assert [r["value"] for r in _search(client, "江北区司法局 · 办公室")] == ["U2-1"]
+    assert [r["value"] for r in _search(client, "重庆市 / 渝中区 / 办公室")] == ["U1-1"]
+    # the earlier words name something above, never the node itself
+    assert _search(client, "办公室 办公室") == []
+    assert [r["value"] for r in _search(client, "司法局 ")] == ["U2"]  # a trailing space
+
+
+def test_words_naming_what_is_above_do_not_widen_the_scope(
+    client: Client, tree: Any, actors: Any
+) -> None:
+    client.force_login(actors["unit_hr"])  # bound to U1
+    assert [r["value"] for r in _search(client, "重庆市 办公室")] == ["U1-1"]
+    assert _search(client, "重庆市 江北区司法局") == []
 
 
 def test_login_required(client: Client, tree: Any) -> None:

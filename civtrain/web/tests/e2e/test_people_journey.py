@@ -22,6 +22,7 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     by_unit = Counter(p.unit_code for p in chongqing)
     unit_code, headcount = by_unit.most_common(1)[0]
     assert headcount >= 2  # so that the name search visibly narrows the list
+    unit = demo.orgs[unit_code]
     colleagues = [p for p in chongqing if p.unit_code == unit_code]
     target = colleagues[0]
     namesakes = sum(1 for p in colleagues if target.name in p.name)
@@ -47,10 +48,19 @@ def test_city_official_finds_a_person_and_sees_the_id_number_masked(
     # Filter by unit: the table is redrawn (htmx) with only that unit's people.
     rows = page.locator("#people-table tbody tr")
     expect(rows).to_have_count(min(len(demo.persons) - _other_city(demo), 50))
-    # The unit is picked in the type-ahead (#11 item 3), here by its code: the demo's busiest
-    # unit has a common name that more than a page of matches share (picking by name among
-    # homonyms is test_picker_journey's).
-    page.fill("#id_unit", unit_code)
+    # The unit is picked by its name in the type-ahead (#11 item 3): typed, then chosen among
+    # the matches, the ones named exactly first, each with the names above it.
+    options = page.locator(".picker-option")
+    page.fill("#id_unit", unit.name)
+    expect(options.first).to_contain_text(unit.name)
+    if unit.kind == OrgKind.DEPARTMENT:
+        # Every bureau has its 办公室: the official adds the bureau's name, as the matches'
+        # labels show it ("渝中区司法局 · 办公室"), and the one meant comes first.
+        assert unit.parent_id is not None
+        bureau = next(n for n in demo.orgs.values() if n.id == unit.parent_id)
+        page.fill("#id_unit", f"{bureau.name} {unit.name}")
+    expect(options.first).to_have_attribute("data-value", unit_code)
+    expect(options.first).to_contain_text(_label(demo, unit_code))
     page.locator(f'.picker-option[data-value="{unit_code}"]').click()
     expect(rows).to_have_count(headcount)
     assert sorted(rows.locator("td.person-name").all_inner_texts()) == sorted(
