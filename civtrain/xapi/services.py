@@ -5,11 +5,12 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from civtrain.accounts.api import SYSTEM
 from civtrain.core import clock
@@ -136,18 +137,40 @@ def _forget_cached() -> None:
 
 
 @dataclass
+class _Row:
+    """One statement of a request on its way into the store: its column values (as the
+    database takes them), what it is filtered by, and the learner it is about."""
+
+    statement: dict[str, Any]
+    values: tuple[Any, ...]  # in STATEMENT_COLUMNS order
+    links: list[tuple[str, str, bool]]
+    matched: MatchedPerson | None
+    refused: bool  # about a learner outside the credential's subtree
+    activity: str
+    voids: str | None
+    ref: str | None  # the target of a StatementRef object
+
+    @property
+    def side_effects(self) -> bool:
+        """Whether storing it writes more than its own and its filter rows."""
+        statement = self.statement
+        return bool(
+            self.refused
+            or self.voids
+            or self.ref
+            or (self.activity and "definition" in statement["object"])
+            or (self.matched is None and agent_key(statement["actor"]))
+            or (self.matched and self.activity and statement["verb"]["id"] in COMPLETING_VERBS)
+        )
+
+
+@dataclass
 class _Batch:
     """Statements of one request on their way into the store."""
 
     credential: CredentialData
     stored: Any
-    rows: list[Statement] = field(default_factory=list)
-    links: list[tuple[int, str, str, bool]] = field(default_factory=list)
-    voids: list[str] = field(default_factory=list)
-    refs: dict[int, str] = field(default_factory=dict)  # row index → StatementRef target
-    unknown: dict[str, dict[str, Any]] = field(default_factory=dict)
-    completions: list[tuple[int, str]] = field(default_factory=list)
-    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows: list[_Row] = field(default_factory=list)
 
 
 def _complete_course(person_id: int, activity: str) -> None:
@@ -181,125 +204,192 @@ def _prepare(statement: dict[str, Any], batch: _Batch, version: str) -> dict[str
     return statement
 
 
-def _scope(statement: dict[str, Any], batch: _Batch) -> MatchedPerson | None:
-    """The learner the statement is about, if one matches; refused outside the credential's
-    subtree (a provider writes only about its own learners, #13 item 3)."""
-    actor = statement["actor"]
-    matched = selectors.actor_person(actor)
-    if matched is None:
-        key = agent_key(actor)
-        if key:
-            batch.unknown.setdefault(key, actor)
-        return None
-    if not matched.unit_path.startswith(batch.credential.org_path):
-        raise XapiError(403, "This credential may not record statements about this learner.")
-    return matched
+class _Db:
+    """How this connection takes a statement's values, found once per request."""
+
+    def __init__(self, stored: Any) -> None:
+        self.native_uuid = connection.features.has_native_uuid_field
+        self.stored = Statement._meta.get_field("stored").get_db_prep_value(stored, connection)
+
+    def uuid(self, value: str) -> Any:
+        parsed = uuid.UUID(value)
+        return parsed if self.native_uuid else parsed.hex
 
 
-def _add(statement: dict[str, Any], batch: _Batch, matched: MatchedPerson | None) -> None:
+def _row(statement: dict[str, Any], batch: _Batch, db: _Db) -> _Row:
+    """The statement's row: scope (refused outside the credential's subtree: a provider
+    writes only about its own learners, #13 item 3), filter rows and column values."""
+    matched = selectors.actor_person(statement["actor"])
     obj = statement["object"]
     kind = obj.get("objectType", "Activity")
     activity = obj["id"] if kind == "Activity" else ""
-    if activity and "definition" in obj:
-        batch.definitions[activity] = merged_definition(
-            batch.definitions.get(activity, {}), obj["definition"]
-        )
     voids = obj["id"].lower() if statement["verb"]["id"] == VOIDED_VERB else None
-    if voids:
-        batch.voids.append(voids)
-    index = len(batch.rows)
-    if kind == "StatementRef":
-        batch.refs[index] = obj["id"].lower()
-    batch.rows.append(
-        Statement(
-            statement_id=statement["id"],
-            credential_id=batch.credential.id,
-            stored=batch.stored,
-            verb=statement["verb"]["id"][:512],
-            actor_key=agent_key(statement["actor"])[:512],
-            activity=activity[:512],
-            voids=voids,
-            person_id=matched.person_id if matched else None,
-            payload=dumps(statement),
-        )
+    values = (
+        db.uuid(statement["id"]),
+        batch.credential.id,
+        db.stored,
+        statement["verb"]["id"][:512],
+        agent_key(statement["actor"])[:512],
+        activity[:512],
+        False,
+        db.uuid(voids) if voids else None,
+        matched.person_id if matched else None,
+        dumps(statement),
     )
-    batch.links.extend(
-        (index, kind_, key[:512], direct) for kind_, key, direct in statement_links(statement)
+    return _Row(
+        statement=statement,
+        values=values,
+        links=[(k, key[:512], direct) for k, key, direct in statement_links(statement)],
+        matched=matched,
+        refused=bool(matched and not matched.unit_path.startswith(batch.credential.org_path)),
+        activity=activity,
+        voids=voids,
+        ref=obj["id"].lower() if kind == "StatementRef" else None,
     )
-    if matched and activity and statement["verb"]["id"] in COMPLETING_VERBS:
-        batch.completions.append((matched.person_id, activity))
 
 
-def _check_conflicts(statements: list[dict[str, Any]]) -> set[str]:
-    """Ids already stored with the same content (re-sent: nothing to do); 409 otherwise."""
-    existing = selectors.statements_existing([s["id"] for s in statements])
-    for statement in statements:
-        stored = existing.get(statement["id"])
+STATEMENT_COLUMNS = (
+    "statement_id", "credential_id", "stored", "verb", "actor_key", "activity", "voided",
+    "voids", "person_id", "payload",
+)  # fmt: skip
+_LINK_COLUMNS = "statement_id, kind, key, direct"
+# Parameters per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535.
+_MAX_PARAMS = 30_000
+
+
+def _chunks(rows: list[_Row]) -> Iterator[list[_Row]]:
+    chunk: list[_Row] = []
+    params = 0
+    for row in rows:
+        size = len(STATEMENT_COLUMNS) + 4 * len(row.links)
+        if chunk and params + size > _MAX_PARAMS:
+            yield chunk
+            chunk, params = [], 0
+        chunk.append(row)
+        params += size
+    if chunk:
+        yield chunk
+
+
+def _insert_sql(rows: int, links: int) -> str:
+    """The INSERT of `rows` statements (ids already stored skipped) returning (pk, id) of
+    those inserted; on PostgreSQL with the INSERT of their `links` filter rows, joined to
+    the statements actually inserted, in the same SQL statement. Built from the models'
+    table names and placeholders only; every value is a parameter."""
+    statements = connection.ops.quote_name(Statement._meta.db_table)
+    one_row = "(" + ", ".join(["%s"] * len(STATEMENT_COLUMNS)) + ")"
+    insert = (
+        f"INSERT INTO {statements} ({', '.join(STATEMENT_COLUMNS)})"  # noqa: S608 - see above
+        f" VALUES {', '.join([one_row] * rows)}"
+        " ON CONFLICT (statement_id) DO NOTHING RETURNING id, statement_id"
+    )
+    if connection.vendor != "postgresql" or not links:
+        return insert
+    values = ", ".join(["(%s::uuid, %s::varchar, %s::varchar, %s::boolean)"] * links)
+    return (
+        f"WITH s AS ({insert}), l AS (INSERT INTO {_link_table()} ({_LINK_COLUMNS})"  # noqa: S608
+        f" SELECT s.id, v.kind, v.key, v.direct FROM s JOIN (VALUES {values})"
+        " AS v (sid, kind, key, direct) ON v.sid = s.statement_id) SELECT id, statement_id FROM s"
+    )
+
+
+def _link_table() -> str:
+    return connection.ops.quote_name(StatementLink._meta.db_table)
+
+
+def _insert_new(rows: list[_Row]) -> dict[str, int]:
+    """Insert the statements whose id is not stored yet, with their filter rows, in as few
+    round trips as the database allows (PostgreSQL: one); the primary keys of those
+    inserted, by statement id. The others are left for the caller to compare (a re-sent
+    statement, or a conflict)."""
+    inserted: dict[str, int] = {}
+    postgresql = connection.vendor == "postgresql"
+    for chunk in _chunks(rows):
+        params: list[Any] = [value for row in chunk for value in row.values]
+        links = [(row.values[0], *link) for row in chunk for link in row.links]
+        with connection.cursor() as cursor:
+            if postgresql:
+                params += [value for link in links for value in link]
+            cursor.execute(_insert_sql(len(chunk), len(links) if postgresql else 0), params)
+            found = {str(uuid.UUID(str(sid))): pk for pk, sid in cursor.fetchall()}
+            if not postgresql:
+                pks = {row.values[0]: found.get(row.statement["id"]) for row in chunk}
+                cursor.executemany(
+                    f"INSERT INTO {_link_table()} ({_LINK_COLUMNS})"  # noqa: S608 - constants
+                    " VALUES (%s, %s, %s, %s)",
+                    [(pks[sid], *link) for sid, *link in links if pks[sid]],
+                )
+        inserted.update(found)
+    return inserted
+
+
+def _check_conflicts(rows: list[_Row]) -> None:
+    """Ids already stored: the same content is a re-sent statement (nothing to do); other
+    content answers 409."""
+    existing = selectors.statements_existing([row.statement["id"] for row in rows])
+    for row in rows:
+        stored = existing.get(row.statement["id"])
         if stored is not None and normalised_for_comparison(json.loads(stored)) != (
-            normalised_for_comparison(statement)
+            normalised_for_comparison(row.statement)
         ):
             raise XapiError(
-                409, f"A different statement with id {statement['id']} is already stored."
+                409, f"A different statement with id {row.statement['id']} is already stored."
             )
-    return set(existing)
 
 
-def _check_voiding(batch: _Batch) -> None:
-    if not batch.voids:
+def _check_voiding(credential: CredentialData, voids: list[str]) -> None:
+    if not voids:
         return
-    targets = Statement.objects.filter(statement_id__in=batch.voids)
+    targets = Statement.objects.filter(statement_id__in=voids)
     if targets.filter(verb=VOIDED_VERB).exists():
         raise bad_request("A voiding statement cannot itself be voided.")
-    targets.filter(credential_id=batch.credential.id).update(voided=True)
+    targets.filter(credential_id=credential.id).update(voided=True)
 
 
-def _insert(batch: _Batch) -> None:
-    Statement.objects.bulk_create(batch.rows)
-    if any(r.pk is None for r in batch.rows):  # SQLite before 3.35 gives no ids back
-        by_id = dict(
-            Statement.objects.filter(
-                statement_id__in=[r.statement_id for r in batch.rows]
-            ).values_list("statement_id", "pk")
-        )
-        for row in batch.rows:
-            row.pk = by_id[uuid.UUID(str(row.statement_id))]
-    links = [
-        StatementLink(statement_id=batch.rows[i].pk, kind=k, key=v, direct=d)
-        for i, k, v, d in batch.links
-    ]
-    refs = {batch.rows[i].pk: target for i, target in batch.refs.items()}
-    if refs:
-        # A statement about another one is found by the other's filters too (Data 2.5.3).
-        targets = dict(
-            Statement.objects.filter(
-                credential_id=batch.credential.id, statement_id__in=set(refs.values())
-            ).values_list("statement_id", "pk")
-        )
-        by_target: dict[int, list[int]] = {}
-        for pk, target in refs.items():
-            if uuid.UUID(target) in targets:
-                by_target.setdefault(targets[uuid.UUID(target)], []).append(pk)
-        for link in StatementLink.objects.filter(statement_id__in=by_target):
-            links.extend(
-                StatementLink(statement_id=pk, kind=link.kind, key=link.key, direct=link.direct)
-                for pk in by_target[link.statement_id]
+def _ref_links(credential: CredentialData, refs: dict[int, str]) -> None:
+    """A statement about another one is found by the other's filters too (Data 2.5.3)."""
+    targets = dict(
+        Statement.objects.filter(
+            credential_id=credential.id, statement_id__in=set(refs.values())
+        ).values_list("statement_id", "pk")
+    )
+    by_target: dict[int, list[int]] = {}
+    for pk, target in refs.items():
+        if uuid.UUID(target) in targets:
+            by_target.setdefault(targets[uuid.UUID(target)], []).append(pk)
+    StatementLink.objects.bulk_create(
+        [
+            StatementLink(statement_id=pk, kind=link.kind, key=link.key, direct=link.direct)
+            for link in StatementLink.objects.filter(statement_id__in=by_target)
+            for pk in by_target[link.statement_id]
+        ]
+    )
+
+
+def _side_rows(batch: _Batch, new: list[_Row]) -> None:
+    definitions: dict[str, dict[str, Any]] = {}
+    unknown: dict[str, dict[str, Any]] = {}
+    for row in new:
+        obj = row.statement["object"]
+        if row.activity and "definition" in obj:
+            definitions[row.activity] = merged_definition(
+                definitions.get(row.activity, {}), obj["definition"]
             )
-    StatementLink.objects.bulk_create(links)
-
-
-def _side_rows(batch: _Batch) -> None:
-    for iri, definition in batch.definitions.items():
-        row = Activity.objects.select_for_update().filter(iri=iri[:512]).first()
-        if row is None:
+        key = agent_key(row.statement["actor"]) if row.matched is None else ""
+        if key:
+            unknown.setdefault(key, row.statement["actor"])
+    for iri, definition in definitions.items():
+        activity = Activity.objects.select_for_update().filter(iri=iri[:512]).first()
+        if activity is None:
             Activity.objects.bulk_create(
                 [Activity(iri=iri[:512], definition=dumps(definition))], ignore_conflicts=True
             )
         else:
-            merged = dumps(merged_definition(json.loads(row.definition), definition))
-            if merged != row.definition:
-                row.definition = merged
-                row.save(update_fields=["definition"])
-    if batch.unknown:
+            merged = dumps(merged_definition(json.loads(activity.definition), definition))
+            if merged != activity.definition:
+                activity.definition = merged
+                activity.save(update_fields=["definition"])
+    if unknown:
         UnknownActor.objects.bulk_create(
             [
                 UnknownActor(
@@ -309,12 +399,13 @@ def _side_rows(batch: _Batch) -> None:
                     org_path=batch.credential.org_path,
                     first_seen=batch.stored,
                 )
-                for key, actor in batch.unknown.items()
+                for key, actor in unknown.items()
             ],
             ignore_conflicts=True,
         )
-    for person_id, activity in batch.completions:
-        _complete_course(person_id, activity)
+    for row in new:
+        if row.matched and row.activity and row.statement["verb"]["id"] in COMPLETING_VERBS:
+            _complete_course(row.matched.person_id, row.activity)
 
 
 def statements_store(
@@ -325,7 +416,13 @@ def statements_store(
     attachments: dict[str, tuple[str, bytes]] | None = None,
     check_signature: Callable[[dict[str, Any], dict[str, tuple[str, bytes]]], None] | None = None,
 ) -> list[str]:
-    """Validate and store a batch (all or nothing); the statements' ids in order."""
+    """Validate and store a batch (all or nothing); the statements' ids in order.
+
+    The statements are inserted first, skipping ids already stored (`ON CONFLICT DO
+    NOTHING`); only those skipped are read back and compared (a re-sent statement is a
+    no-op, a different one 409), so the common case costs one INSERT, not a read and an
+    INSERT. A statement about a learner outside the credential's subtree is refused (403)
+    when it would be stored; an identical re-send of one already stored is not."""
     attachments = attachments or {}
     try:
         for statement in statements:
@@ -341,16 +438,31 @@ def statements_store(
     ids = [s["id"] for s in prepared]
     if len(set(ids)) != len(ids):
         raise bad_request("The batch uses the same statement id twice.")
-    with transaction.atomic():
-        known = _check_conflicts(prepared)
-        for statement in prepared:
-            if statement["id"] not in known:
-                _add(statement, batch, _scope(statement, batch))
-        if batch.rows:
-            _insert(batch)
-            _check_voiding(batch)
-            _store_attachments(attachments)
-            _side_rows(batch)
+    db = _Db(batch.stored)
+    rows = [_row(s, batch, db) for s in prepared]
+    # One statement with nothing but its own rows to write is one SQL statement on
+    # PostgreSQL, atomic by itself: no BEGIN/COMMIT round trips around it.
+    alone = (
+        connection.vendor == "postgresql"
+        and len(rows) == 1
+        and not attachments
+        and not rows[0].side_effects
+    )
+    with nullcontext() if alone else transaction.atomic():
+        inserted = _insert_new(rows)
+        if len(inserted) < len(rows):
+            _check_conflicts([r for r in rows if r.statement["id"] not in inserted])
+        new = [r for r in rows if r.statement["id"] in inserted]
+        if any(r.refused for r in new):
+            raise XapiError(403, "This credential may not record statements about this learner.")
+        if any(r.side_effects for r in new) or attachments:
+            refs = {inserted[r.statement["id"]]: r.ref for r in new if r.ref}
+            if refs:
+                _ref_links(credential, refs)
+            _check_voiding(credential, [r.voids for r in new if r.voids])
+            if new:
+                _store_attachments(attachments)
+            _side_rows(batch, new)
     return ids
 
 
