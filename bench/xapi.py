@@ -17,9 +17,7 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -30,6 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from bench import Measurement, benchmark, record
+from bench._served import CpuMeter, process_cpu, serve
 from civtrain import testing
 from civtrain.accounts.api import SYSTEM, User
 from civtrain.accounts.models import RoleAssignment
@@ -56,12 +55,6 @@ HOMEPAGE = "https://civtrain.gov.cn/"
 def _progress(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _statement(login: str, i: int) -> dict[str, Any]:
@@ -179,35 +172,21 @@ async def _post_all(port: int, auth: str, bodies: list[bytes], connections: int)
     return latencies
 
 
-@contextmanager
-def _server() -> Iterator[int]:
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "civtrain", "serve", "--bind", f"127.0.0.1:{port}"],
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("civtrain serve did not start") from None
-                time.sleep(0.3)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def _own_backend_cpu() -> float:
+    """CPU seconds of this process's own PostgreSQL backend (0 on SQLite: it is in-process)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return process_cpu(pid) or 0.0
 
 
 def _plain_inserts(
     credential_key: str, statements: list[dict[str, Any]], per_transaction: int
-) -> float:
-    """The baseline: the same statements as plain INSERTs; statements/s."""
+) -> tuple[float, float]:
+    """The baseline: the same statements as plain INSERTs; (statements/s, CPU ms/statement
+    of this process and its database backend)."""
     credential = api.credential_list_all()
     credential_id = next(c.id for c in credential if c.key == credential_key)
     rows = [
@@ -224,15 +203,19 @@ def _plain_inserts(
     if connection.vendor != "postgresql":
         sql = sql.replace("now()", "CURRENT_TIMESTAMP")
         rows = [(r[0].replace("-", ""), *r[1:]) for r in rows]
+    backend = _own_backend_cpu()
+    cpu = time.process_time()
     started = time.perf_counter()
     for start in range(0, len(rows), per_transaction):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows[start : start + per_transaction])
-    return len(rows) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    spent = time.process_time() - cpu + _own_backend_cpu() - backend
+    return len(rows) / elapsed, spent / len(rows) * 1000
 
 
 def _run(name: str, size: int, batch: int, target: str) -> Measurement:
-    with _bench_district() as (logins, key, secret), _server() as port:
+    with _bench_district() as (logins, key, secret), serve() as (port, pid):
         auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         statements = [_statement(logins[i % len(logins)], i) for i in range(size)]
         bodies = [
@@ -242,15 +225,23 @@ def _run(name: str, size: int, batch: int, target: str) -> Measurement:
         warm = [json.dumps(_statement(logins[i % len(logins)], i)).encode() for i in range(60)]
         asyncio.run(_post_all(port, auth, warm, 6))  # load every worker's code and caches
         load = os.getloadavg()[0]
-        started = time.perf_counter()
+        meter = CpuMeter(pid)
+        meter.start()
         latencies = asyncio.run(_post_all(port, auth, bodies, min(CONNECTIONS, len(bodies))))
-        rate = size / (time.perf_counter() - started)
-        baseline = _plain_inserts(key, statements, batch)
+        use = meter.stop()
+        rate = size / use.wall
+        baseline, baseline_cpu = _plain_inserts(key, statements, batch)
     cuts = statistics.quantiles([x * 1000 for x in latencies], n=100)
     p50, p99 = statistics.median(latencies) * 1000, cuts[98]
+    cpu = use.per(size)
+    served_cpu = (cpu["server"] or 0) + (cpu["database"] or 0)
     _progress(
         f"{name}: {rate:.0f} statements/s (plain inserts {baseline:.0f}/s), "
-        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, load average {load:.1f} at start"
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, load average {load:.1f} at start; "
+        f"CPU ms per statement: server {cpu['server']}, database {cpu['database']} "
+        f"({use.connections} connections), load generator {cpu['client']}; "
+        f"plain inserts {baseline_cpu:.3f}; other processes used {use.others():.0%} "
+        f"of the {use.cores} cores during the run"
     )
     record(
         f"{name}_p99",
@@ -260,6 +251,17 @@ def _run(name: str, size: int, batch: int, target: str) -> Measurement:
             unit="ms",
             baseline=p50,
             target="p99 < 100 ms (baseline: p50)",
+            higher_is_better=False,
+        ),
+    )
+    record(
+        f"{name}_cpu",
+        size,
+        Measurement(
+            value=served_cpu,
+            unit="CPU ms/statement (server + database)",
+            baseline=baseline_cpu,
+            target="the load-independent cost; baseline: plain inserts' CPU ms/statement",
             higher_is_better=False,
         ),
     )
