@@ -157,14 +157,20 @@ async def _post_all(port: int, auth: str, bodies: list[bytes], connections: int)
                 writer.write(head + body)
                 await writer.drain()
                 status = await reader.readline()
-                length = 0
+                length, close = 0, False
                 while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                        close = True
                 content = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
                 if b" 200 " not in status:
                     raise RuntimeError(f"{status!r} {content[:300]!r}")
+                if close:  # a server that does not keep connections alive (a sync worker)
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
         finally:
             writer.close()
 

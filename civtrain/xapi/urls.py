@@ -6,6 +6,12 @@ from civtrain.xapi.views import lrs, pages
 
 app_name = "xapi"
 
+# The LRS resources: called by activity providers with HTTP Basic and JSON, never by a
+# browser, so config/wsgi.py serves them through the middleware chain without sessions.
+RESOURCE_NAMES = (
+    "statements", "state", "activity_profile", "activities", "agent_profile", "agents", "about",
+)  # fmt: skip
+
 urlpatterns = [
     path("statements", lrs.statements, name="statements"),
     path("activities/state", lrs.state, name="state"),

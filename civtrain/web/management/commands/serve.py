@@ -47,6 +47,12 @@ class Command(BaseCommand):
             help="threads per worker (default $WEB_THREADS, else 4)",
         )
         parser.add_argument(
+            "--worker-class",
+            default=os.environ.get("WEB_WORKER_CLASS") or "gthread",
+            choices=("gthread", "sync"),
+            help="gunicorn worker class (default $WEB_WORKER_CLASS, else gthread)",
+        )
+        parser.add_argument(
             "--access-log",
             default=os.environ.get("WEB_ACCESS_LOG") or "-",
             help='"-" (stdout, the default), a file, or "off" (default $WEB_ACCESS_LOG)',
@@ -62,7 +68,7 @@ class Command(BaseCommand):
             "--bind",
             bind,
             "--worker-class",
-            "gthread",
+            options["worker_class"],
             "--workers",
             str(max(1, options["workers"])),
             "--threads",
