@@ -317,7 +317,7 @@ def _insert_new(rows: list[_Row]) -> dict[str, int]:
                 cursor.executemany(
                     f"INSERT INTO {_link_table()} ({_LINK_COLUMNS})"  # noqa: S608 - constants
                     " VALUES (%s, %s, %s, %s)",
-                    [(pks[sid], *link) for sid, *link in links if pks[sid]],
+                    [(pks[sid], kind, key, direct) for sid, kind, key, direct in links if pks[sid]],
                 )
         inserted.update(found)
     return inserted

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
@@ -20,7 +19,6 @@ from civtrain.accounts.api import SYSTEM
 from civtrain.core.models import AuditEvent
 from civtrain.organisations.api import OrgNodeData
 from civtrain.xapi import api as xapi_api
-from civtrain.xapi.selectors import cache_clear
 from config import wsgi
 
 
@@ -77,13 +75,6 @@ def call(
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     return Answer(seen["status"], seen["headers"], content)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    cache_clear()
-    yield
-    cache_clear()
 
 
 def _basic(key: str, secret: str) -> str:
