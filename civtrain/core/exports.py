@@ -6,6 +6,11 @@ named by dotted path ("civtrain.compliance.exports:people_table"), which applies
 scope and filters as the page. Up to IMMEDIATE_MAX rows the file is built in the request;
 above it a job (core.jobs) writes it under var/exports/, kept for EXPORT_KEEP. Starting an
 export and each download are audited.
+
+The pages of a job whose result is one file (web: /exports/<id>/, its progress fragment and
+the download) serve every such kind of job, not only these lists': an app registers its kind
+with `file_job_register` (the roster export, the documents' zips), naming the function that
+checks and audits each download of its files.
 """
 
 import datetime as dt
@@ -14,11 +19,13 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from civtrain.core import clock, files, jobs
 from civtrain.core.actors import Actor
@@ -60,11 +67,15 @@ class ExportFile:
     content_type: str = XLSX
 
 
-def _source(path: str) -> TableSource:
+def _function(path: str) -> Callable[..., Any]:
     module, _, name = path.partition(":")
     if not module.startswith("civtrain."):
-        raise ValueError(f"table source {path!r} is not part of civtrain")
+        raise ValueError(f"{path!r} is not part of civtrain")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _source(path: str) -> TableSource:
+    return _function(path)
 
 
 def _audit(*, actor: Actor, action: str, table: Table | dict[str, Any], job_id: int | None) -> None:
@@ -187,3 +198,58 @@ def export_response(result: ExportFile | BackgroundJob) -> HttpResponse:
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
     return response
+
+
+# -- the pages of any job whose result is one file ------------------------------------------
+class OpenedFile(Protocol):
+    """What a kind's opener returns: the finished file to serve."""
+
+    @property
+    def path(self) -> Path | None: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class FileJobKind:
+    """How the shared job pages show and serve one kind of file job."""
+
+    opener: str  # "module:function" (actor=, job_id=) -> OpenedFile; checks, audits, NotFound
+    heading: str | Promise  # the page's title, e.g. 导出
+    counts: str = "rows"  # what job.report counts: "rows" (an export) or "documents" (a zip)
+    personal_data: bool = False  # the file holds clear ID numbers (the page says so)
+    back_url: str = ""  # a URL name the page links back to
+
+
+_FILE_JOBS: dict[str, FileJobKind] = {
+    KIND: FileJobKind(opener=f"{__name__}:table_export_file_open", heading=gettext_lazy("导出"))
+}
+
+
+def file_job_register(kind: str, spec: FileJobKind) -> None:
+    """Let the shared job pages serve `kind` (called from the owning app's AppConfig.ready)."""
+    _FILE_JOBS[kind] = spec
+
+
+def file_job_get(*, actor: Actor, job_id: int) -> tuple[BackgroundJob, FileJobKind]:
+    """The actor's own file job and how to show it; NotFound for anyone else's, for a job
+    that makes no file and for a missing one (the same answer)."""
+    try:
+        job = jobs.job_get(actor=actor, job_id=job_id)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+    spec = _FILE_JOBS.get(job.kind)
+    if spec is None:
+        raise NotFound(NOT_FOUND)
+    return job, spec
+
+
+def file_job_open(*, actor: Actor, job_id: int) -> OpenedFile:
+    """The finished file through its kind's opener (which checks and audits the download)."""
+    job, spec = file_job_get(actor=actor, job_id=job_id)
+    opened: OpenedFile = _function(spec.opener)(actor=actor, job_id=job.pk)
+    if opened.path is None:
+        raise NotFound("导出文件不存在或已过期，请重新导出")
+    return opened

@@ -56,7 +56,16 @@ class Step:
 
 def steps() -> list[Step]:
     """The steps in the order they run; each may rely on everything before it."""
-    from civtrain.demo import accounts, class_states, ledger, org_tree, people, rules, teaching
+    from civtrain.demo import (
+        accounts,
+        class_states,
+        documents,
+        ledger,
+        org_tree,
+        people,
+        rules,
+        teaching,
+    )
 
     return [
         Step("org_tree", org_tree.run),
@@ -66,7 +75,8 @@ def steps() -> list[Step]:
         Step("ledger", ledger.run),
         Step("teaching", teaching.run),
         Step("class_states", class_states.run),
-        Step("rules", rules.run),  # last: the snapshots include the finalised classes' results
+        Step("rules", rules.run),  # the snapshots include the finalised classes' results
+        Step("documents", documents.run),  # after rules: a transcript states the verdict
     ]
 
 

@@ -279,6 +279,50 @@ def _appointment_extract(req: DocumentRequest, person: PersonData) -> dict[str, 
     return {"lines": lines, "totals": _totals(lines), "text": text}
 
 
+# -- the half-year notice of online learning (ZZ-N2, issue #12 item 5) ---------------------
+def half_year_notice(notice: Any) -> dict[str, Any]:
+    """The signed content of a learning.api.supervision_notice: its figures for the node, a
+    row per node below it, or for a unit a row per person (names only, laggards first)."""
+
+    def node(n: Any) -> dict[str, str]:
+        return {
+            "name": n.org.name,
+            "people": str(n.people),
+            "online_hours": _num(n.online_hours),
+            "courses_finished": str(n.courses_finished),
+            "missing_people": str(n.missing_people),
+            "laggards": str(n.laggards),
+            "laggard_percent": f"{n.laggard_percent}%",
+        }
+
+    people = [
+        {
+            "name": f.person.name,
+            "unit": f.unit_name,
+            "online_hours": _num(f.online_hours),
+            "year_hours": _num(f.year_hours),
+            "courses_finished": str(f.courses_finished),
+            "required": str(f.required),
+            "missing": "、".join(f.missing),
+            "laggard": "是" if f.laggard else "",
+        }
+        for f in notice.people
+    ]
+    return {
+        "kind": DocumentKind.HALF_YEAR_NOTICE.value,
+        "title": KIND_LABELS[DocumentKind.HALF_YEAR_NOTICE],
+        "org": {"name": notice.org.name, "path": notice.org.path},
+        "year": notice.half.year,
+        "half": notice.half.half,
+        "period": notice.half.label,
+        "start": _day(notice.half.start),
+        "end": _day(notice.half.end),
+        "total": node(notice.total),
+        "children": [node(c) for c in notice.children],
+        "lines": people,
+    }
+
+
 _BUILDERS: dict[DocumentKind, Callable[[DocumentRequest, PersonData], dict[str, Any]]] = {
     DocumentKind.BOOKLET: _booklet,
     DocumentKind.TRANSCRIPT: _transcript,

@@ -13,6 +13,7 @@ class DocumentKind(StrEnum):
     CLASS_CERTIFICATE = "class-certificate"  # 结业证书, each trainee who passed
     ASSESSMENT_EXTRACT = "assessment-extract"  # 年度考核登记表 training extract (CQ-M3)
     APPOINTMENT_EXTRACT = "appointment-extract"  # 干部任免审批表: off-the-job over 2 months
+    HALF_YEAR_NOTICE = "half-year-notice"  # 在线学习半年通报 of an org node (ZZ-N2, issue #12)
 
 
 KIND_LABELS = {
@@ -22,10 +23,14 @@ KIND_LABELS = {
     DocumentKind.CLASS_CERTIFICATE: "结业证书",
     DocumentKind.ASSESSMENT_EXTRACT: "年度考核登记表培训情况摘录",
     DocumentKind.APPOINTMENT_EXTRACT: "干部任免审批表培训情况摘录",
+    DocumentKind.HALF_YEAR_NOTICE: "在线学习半年通报",
 }
 # What a kind needs besides the person: a year, a class.
 NEEDS_YEAR = {DocumentKind.TRANSCRIPT, DocumentKind.ASSESSMENT_EXTRACT}
 NEEDS_CLASS = {DocumentKind.COMPLETION_FORM, DocumentKind.CLASS_CERTIFICATE}
+# Documents of an org node, not of a person: issued by their own service (notice_issue).
+ORG_KINDS = {DocumentKind.HALF_YEAR_NOTICE}
+PERSON_KINDS = [k for k in DocumentKind if k not in ORG_KINDS]
 # The extracts are also given as text to paste into the forms (CQ-M3).
 TEXT_KINDS = {DocumentKind.ASSESSMENT_EXTRACT, DocumentKind.APPOINTMENT_EXTRACT}
 
@@ -44,7 +49,7 @@ class DocumentRequest:
 class DocumentData:
     serial: str
     kind: DocumentKind
-    person_id: int
+    person_id: int | None  # None for an org node's document (ORG_KINDS)
     year: int | None
     class_id: int | None
     issued_at: dt.datetime

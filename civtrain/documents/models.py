@@ -10,9 +10,14 @@ class Document(models.Model):
 
     serial = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=24)  # documents.data.DocumentKind
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # A person's document; an org node's (the half-year notice) has org_id instead.
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     class_id = models.BigIntegerField(null=True, blank=True)
+    org_id = models.BigIntegerField(null=True, blank=True)
+    half = models.PositiveSmallIntegerField(null=True, blank=True)  # 1 or 2 (the notice)
     # The person's unit path when issued: bulk downloads and the audit trail file under it.
     org_path = models.CharField(max_length=255)
     content = models.JSONField()

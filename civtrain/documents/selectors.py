@@ -3,6 +3,7 @@ people, organisers and institutions their classes' trainees; out of scope is Not
 
 from typing import Any
 
+from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.classes import api as classes_api
 from civtrain.classes.data import ClassData
 from civtrain.core.actors import Actor
@@ -33,6 +34,17 @@ def access_request(actor: Actor, req: DocumentRequest) -> PersonData:
             raise
     access_class_documents(actor, req.class_id)
     return people_api.person_data(req.person_id)
+
+
+def access_document(actor: Actor, doc: DocumentData) -> None:
+    """NotFound unless the actor may have this issued document: a person's as for issuing it,
+    an org node's (the half-year notice) to personnel staff over that node."""
+    if doc.person_id is None:
+        paths = actor_scope(actor).paths_for(*PERSONNEL_ROLES)
+        if not any(str(doc.content["org"]["path"]).startswith(p) for p in paths):
+            raise NotFound("没有这个编号的文件")
+        return
+    access_request(actor, DocumentRequest(doc.kind, doc.person_id, doc.year, doc.class_id))
 
 
 def classes_for_documents(actor: Actor, limit: int = 200) -> list[ClassData]:
@@ -82,6 +94,21 @@ def current_of(req: DocumentRequest) -> Document | None:
     )
 
 
+def notice_current(*, org_id: int, year: int, half: int) -> Document | None:
+    """The latest, not superseded half-year notice of a node for a half."""
+    return (
+        Document.objects.filter(
+            kind=DocumentKind.HALF_YEAR_NOTICE,
+            org_id=org_id,
+            year=year,
+            half=half,
+            superseded_by__isnull=True,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
 def document_by_serial(serial: str) -> DocumentData | None:
     """Public: the verify page shows any document's essentials (masked) by its serial."""
     doc = Document.objects.select_related("superseded_by").filter(serial=serial).first()
@@ -93,6 +120,17 @@ def document_list(*, actor: Actor, person_id: int) -> list[DocumentData]:
     people_api.access_person(actor, person_id)
     qs = Document.objects.filter(person_id=person_id).select_related("superseded_by")
     return [to_data(d) for d in qs.order_by("-id")[:200]]
+
+
+def documents_recent(*, actor: Actor, limit: int = 10) -> list[DocumentData]:
+    """The latest documents of people the actor may see, newest first (the documents home
+    page of personnel staff: what was issued lately, and a way to each person's documents)."""
+    qs = (
+        Document.objects.filter(person_id__in=people_api.person_ids_in_scope(actor))
+        .select_related("superseded_by")
+        .order_by("-issued_at", "-id")[:limit]
+    )
+    return [to_data(d) for d in qs]
 
 
 def superseded_map(serials: Any = None) -> dict[str, str]:

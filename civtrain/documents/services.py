@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from civtrain.classes import api as classes_api
-from civtrain.core import clock, files, jobs
+from civtrain.core import clock, exports, files, jobs
 from civtrain.core.actors import Actor
 from civtrain.core.audit import RequestContext, audit_record, request_context
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -31,6 +31,7 @@ from civtrain.documents.data import (
     KIND_LABELS,
     NEEDS_CLASS,
     NEEDS_YEAR,
+    ORG_KINDS,
     DocumentData,
     DocumentKind,
     DocumentRequest,
@@ -39,6 +40,7 @@ from civtrain.documents.data import (
 )
 from civtrain.documents.models import Document
 from civtrain.enrolment import api as enrolment_api
+from civtrain.learning import api as learning_api
 from civtrain.organisations.api import org_data
 from civtrain.people import api as people_api
 
@@ -58,6 +60,8 @@ def verify_url(serial: str) -> str:
 
 
 def _check(req: DocumentRequest) -> None:
+    if req.kind in ORG_KINDS:
+        raise ValidationFailed(f"{KIND_LABELS[req.kind]}不是个人文件")
     if req.kind in NEEDS_YEAR and req.year is None:
         raise ValidationFailed(f"{KIND_LABELS[req.kind]}需要指定年度")
     if req.kind in NEEDS_CLASS and req.class_id is None:
@@ -81,11 +85,64 @@ def document_issue(*, actor: Actor, request: DocumentRequest) -> DocumentData:
     req = _normalised(request)
     person = selectors.access_request(actor, req)
     body = content_builder.build(req)
+    return _issue(
+        actor=actor,
+        body=body,
+        current=lambda: selectors.current_of(req),
+        fields={
+            "kind": req.kind,
+            "person_id": req.person_id,
+            "year": req.year,
+            "class_id": req.class_id,
+            "org_path": person.unit_path,
+        },
+        label=f"{KIND_LABELS[req.kind]} {person.name}",
+    )
+
+
+def notice_issue(
+    *, actor: Actor, year: int | str, half: int | str, org_id: int | None = None
+) -> DocumentData:
+    """The half-year notice of online learning (半年通报, ZZ-N2) of a node the actor holds a
+    personnel role over, as a signed document: the one issued before while its figures still
+    hold, else a new one that supersedes it (the figures move until the half is over)."""
+    notice = learning_api.supervision_notice(
+        actor=actor, half=learning_api.SupervisionHalf.parse(year, half), org_id=org_id
+    )
+    kind = DocumentKind.HALF_YEAR_NOTICE
+    return _issue(
+        actor=actor,
+        body=content_builder.half_year_notice(notice),
+        current=lambda: selectors.notice_current(
+            org_id=notice.org.id, year=notice.half.year, half=notice.half.half
+        ),
+        fields={
+            "kind": kind,
+            "year": notice.half.year,
+            "half": notice.half.half,
+            "org_id": notice.org.id,
+            "org_path": notice.org.path,
+        },
+        label=f"{notice.org.name}{notice.half.label}{KIND_LABELS[kind]}",
+    )
+
+
+def _issue(
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    current: Callable[[], Document | None],
+    fields: dict[str, Any],
+    label: str,
+) -> DocumentData:
+    """The current document when its content is `body`, else a new signed one that
+    supersedes it; `fields` say whose it is (the model's columns), `label` names it in the
+    audit trail."""
     digest = hashlib.sha256(sealing.canonical(body)).hexdigest()
     with transaction.atomic():
-        current = selectors.current_of(req)
-        if current is not None and current.content_hash == digest:
-            return selectors.to_data(current)
+        old = current()
+        if old is not None and old.content_hash == digest:
+            return selectors.to_data(old)
         serial, issued_at = _serial(), clock.now()
         full = {
             **body,
@@ -97,31 +154,27 @@ def document_issue(*, actor: Actor, request: DocumentRequest) -> DocumentData:
         seal = sealing.content_seal(full)
         doc = Document(
             serial=serial,
-            kind=req.kind,
-            person_id=req.person_id,
-            year=req.year,
-            class_id=req.class_id,
-            org_path=person.unit_path,
             content=full,
             content_hash=digest,
             key_id=seal["key_id"],
             signature=seal["signature"],
             issued_at=issued_at,
             issued_by_id=getattr(actor, "pk", None),
+            **fields,
         )
         doc.full_clean()
         doc.save()
-        if current is not None:
-            current.superseded_by = doc
-            current.save(update_fields=["superseded_by"])
+        if old is not None:
+            old.superseded_by = doc
+            old.save(update_fields=["superseded_by"])
         audit_record(
             actor=actor,
             action="document.issue",
             object_type="document",
             object_id=doc.pk,
-            object_label=f"{serial} {KIND_LABELS[req.kind]} {person.name}",
-            org_path=person.unit_path,
-            changes={"supersedes": [current.serial if current else "", serial]},
+            object_label=f"{serial} {label}",
+            org_path=fields["org_path"],
+            changes={"supersedes": [old.serial if old else "", serial]},
         )
     return selectors.to_data(doc)
 
@@ -141,6 +194,8 @@ def document_pdf(doc: DocumentData) -> bytes:
 
 
 def filename(doc: DocumentData) -> str:
+    if "org" in doc.content and "person" not in doc.content:
+        return f"{doc.content['org']['name']}-{doc.content['period']}{doc.title}-{doc.serial}.pdf"
     return f"{doc.title}-{doc.content['person']['name']}-{doc.serial}.pdf"
 
 
@@ -297,12 +352,11 @@ def zip_jobs_recent(*, actor: Actor) -> list[BackgroundJob]:
     return jobs.job_list_recent(actor=actor, kind=ZIP_KIND)
 
 
-def zip_file_open(*, actor: Actor, job_id: int) -> tuple[Any, str]:
-    """(path, download name) of a finished zip for the user who asked; audited."""
+def zip_file_open(*, actor: Actor, job_id: int) -> exports.ExportFile:
+    """A finished zip for the user who asked, within its keep time; each download audited.
+    Served by the shared job pages (core.exports.file_job_register in apps.py)."""
     job = zip_job_get(actor=actor, job_id=job_id)
-    name = (job.report or {}).get("file")
-    path = files.export_dir() / str(name)
-    if job.status != BackgroundJob.Status.DONE or not name or not path.is_file():
+    if not exports.available(job):
         raise NotFound("文件不存在或已过期，请重新生成")
     audit_record(
         actor=actor,
@@ -312,4 +366,5 @@ def zip_file_open(*, actor: Actor, job_id: int) -> tuple[Any, str]:
         object_label=f"{job.report['title']}（zip）",
         org_path=job.report.get("org_path", ""),
     )
-    return path, f"{job.report['title']}.zip"
+    path = files.export_dir() / str(job.report["file"])
+    return exports.ExportFile(path, b"", f"{job.report['title']}.zip", "application/zip")

@@ -8,9 +8,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
@@ -29,11 +28,12 @@ from civtrain.documents.data import (
     DocumentRequest,
     VerifyStatus,
 )
+from civtrain.documents.data import PERSON_KINDS as DOCUMENT_PERSON_KINDS
 from civtrain.organisations.api import org_list_data
 from civtrain.people.api import access_person, person_for_user, person_list_data
 
 PERSONNEL = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
-PERSON_KINDS = [k for k in DocumentKind if k not in NEEDS_CLASS]
+PERSON_KINDS = [k for k in DOCUMENT_PERSON_KINDS if k not in NEEDS_CLASS]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -83,6 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if search and scope.has(*PERSONNEL)
         else [],
         "jobs": services.zip_jobs_recent(actor=request.user),
+        "recent": selectors.documents_recent(actor=request.user) if scope.has(*PERSONNEL) else [],
     }
     return render(request, "documents/home.html", context)
 
@@ -118,8 +119,26 @@ def issue(request: HttpRequest) -> HttpResponse:
     doc = services.document_issue(actor=request.user, request=req)
     if request.POST.get("format") == "text" and doc.kind in TEXT_KINDS:
         return render(request, "documents/text.html", {"doc": doc})
-    pdf = services.document_pdf(doc)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    return _pdf_response(doc)
+
+
+@login_required
+@require_POST
+def half_year_notice(request: HttpRequest) -> HttpResponse:
+    """The half-year notice of online learning (ZZ-N2) as a signed PDF: the button on the
+    notice's page (learning's supervision page) posts its year, half and node here."""
+    today = clock.today()
+    doc = services.notice_issue(
+        actor=request.user,
+        year=request.POST.get("year") or today.year,
+        half=request.POST.get("half") or (1 if today.month <= 6 else 2),
+        org_id=_int(request.POST.get("org")),
+    )
+    return _pdf_response(doc)
+
+
+def _pdf_response(doc: Any) -> HttpResponse:
+    response = HttpResponse(services.document_pdf(doc), content_type="application/pdf")
     response["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{quote(services.filename(doc))}"
     )
@@ -140,36 +159,7 @@ def zip_start(request: HttpRequest) -> HttpResponse:
     job = services.documents_zip_start(
         actor=request.user, request=z, ip=ctx.ip_address if ctx else None
     )
-    return redirect("documents:zip_job", job_id=job.pk)
-
-
-def _job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    job = services.zip_job_get(actor=request.user, job_id=job_id)
-    return {
-        "job": job,
-        "progress_url": reverse("documents:zip_progress", args=[job.pk]),
-        "download_url": reverse("documents:zip_download", args=[job.pk]),
-    }
-
-
-@login_required
-@require_safe
-def zip_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    return render(request, "documents/zip_job.html", _job_context(request, job_id))
-
-
-@login_required
-@require_safe
-def zip_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The htmx-polled fragment: a bar while running, the download link once done."""
-    return render(request, "documents/_zip_progress.html", _job_context(request, job_id))
-
-
-@login_required
-@require_safe
-def zip_download(request: HttpRequest, job_id: int) -> FileResponse:
-    path, name = services.zip_file_open(actor=request.user, job_id=job_id)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    return redirect("web:export_job", job_id=job.pk)  # the shared job page
 
 
 # -- the public verify page ------------------------------------------------------------

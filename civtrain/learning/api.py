@@ -13,7 +13,7 @@ from typing import Any
 
 from civtrain.core import clock
 from civtrain.core.actors import Actor
-from civtrain.learning import playback, selectors, services
+from civtrain.learning import playback, selectors, services, supervision
 from civtrain.learning.data import (
     ITEM_KIND_LABELS,
     Audience,
@@ -40,6 +40,7 @@ __all__ = [
     "ItemProgressData",
     "ProgressSource",
     "SessionSuperseded",
+    "SupervisionHalf",
     "chapter_add",
     "course_by_activity_iri",
     "course_complete",
@@ -51,9 +52,15 @@ __all__ = [
     "item_add",
     "item_data",
     "item_progress_report",
+    "supervision_notice",
     "timed_session_credit",
     "timed_session_open",
 ]
+
+# The half-year notice (半年通报, ZZ-N2), scoped by the actor: for the documents app's signed
+# PDF of it (issue #15 item 4).
+SupervisionHalf = supervision.Half
+supervision_notice = supervision.notice
 
 
 # SCORM's time under the heartbeats' rules (#12 item 7): one live session per learner across

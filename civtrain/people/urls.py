@@ -23,7 +23,4 @@ urlpatterns: list = [
     ),
     path("import/<int:job_id>/errors/", import_views.roster_import_errors, name="import_errors"),
     path("export/", views.person_export, name="export"),
-    path("export/<int:job_id>/", views.person_export_job, name="export_job"),
-    path("export/<int:job_id>/progress/", views.person_export_progress, name="export_progress"),
-    path("export/<int:job_id>/download/", views.person_export_download, name="export_download"),
 ]

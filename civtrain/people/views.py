@@ -9,12 +9,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civtrain.accounts.api import PERSONNEL_ROLES, actor_scope
 from civtrain.core.actors import Actor
@@ -41,13 +41,9 @@ from civtrain.people.data import (
 from civtrain.people.exports import (
     CONTENT_TYPES,
     DEFAULT_ORDER,
-    IMMEDIATE_MAX,
     ExportRequest,
     ImmediateExport,
-    export_available,
-    export_expires_at,
     export_file_open,
-    export_job_get,
     roster_export_start,
 )
 from civtrain.people.selectors import (
@@ -555,53 +551,17 @@ def person_export(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(result.content, content_type=CONTENT_TYPES[result.fmt])
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''roster.{result.fmt}"
         return response
-    return redirect("people:export_job", job_id=result.pk)
+    return redirect("web:export_job", job_id=result.pk)  # the shared job page
 
 
-def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    _personnel_paths(request.user)
+def roster_export_file_open(*, actor: Actor, job_id: int) -> Any:
+    """The roster export's opener for the shared job pages (web: /exports/<id>/download/,
+    registered in apps.py): personnel staff only, the file through people.exports."""
+    _personnel_paths(actor)
     try:
-        job = export_job_get(actor=request.user, job_id=job_id)
-    except NotFound:
-        raise Http404(_("导出任务不存在或无权查看")) from None
-    return {
-        "job": job,
-        "progress_url": reverse("people:export_progress", args=[job.pk]),
-        "download_url": reverse("people:export_download", args=[job.pk]),
-        "available": export_available(job),
-        "expires_at": export_expires_at(job),
-        "immediate_max": IMMEDIATE_MAX,
-    }
-
-
-@login_required
-@require_GET
-def person_export_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    return render(request, "people/export_job.html", _export_job_context(request, job_id))
-
-
-@login_required
-@require_GET
-def person_export_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The htmx-polled fragment: a bar while running, the download link once done."""
-    return render(request, "people/export_progress.html", _export_job_context(request, job_id))
-
-
-@login_required
-@require_GET
-def person_export_download(request: HttpRequest, job_id: int) -> FileResponse:
-    """The finished file, for the user who asked for it only; each download is audited."""
-    _personnel_paths(request.user)
-    try:
-        found = export_file_open(actor=request.user, job_id=job_id)
+        return export_file_open(actor=actor, job_id=job_id)
     except NotFound:
         raise Http404(_("导出文件不存在或已过期，请重新导出")) from None
-    return FileResponse(
-        found.path.open("rb"),
-        as_attachment=True,
-        filename=found.filename,
-        content_type=found.content_type,
-    )
 
 
 # --- passwords issued by HR, with a slip per person (#11 item 1) --------------------------

@@ -371,13 +371,18 @@ def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpRespon
     return redirect(path)
 
 
-# Exports of the lists that run as background jobs (core.exports, issue #11 item 2) ---------
+# Jobs whose result is one file: the lists' exports (core.exports, issue #11 item 2), the
+# roster export, the documents' zips (issue #15) — one page, one fragment, one download --------
 def _export_job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    job = exports.table_export_job_get(actor=request.user, job_id=job_id)
+    job, spec = exports.file_job_get(actor=request.user, job_id=job_id)
     return {
         "progress_url": reverse("web:export_progress", args=[job.pk]),
         "download_url": reverse("web:export_download", args=[job.pk]),
         "job": job,
+        "heading": spec.heading,
+        "counts": spec.counts,
+        "personal_data": spec.personal_data,
+        "back_url": reverse(spec.back_url) if spec.back_url else "",
         "available": exports.available(job),
         "expires_at": exports.expires_at(job),
         "immediate_max": exports.IMMEDIATE_MAX,
@@ -402,8 +407,9 @@ def export_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_safe
 def export_download(request: HttpRequest, job_id: int) -> FileResponse:
-    found = exports.table_export_file_open(actor=request.user, job_id=job_id)
-    assert found.path is not None  # noqa: S101 - a job's export is a file
+    """The finished file, for the user who asked for it only; its kind audits each download."""
+    found = exports.file_job_open(actor=request.user, job_id=job_id)
+    assert found.path is not None  # noqa: S101 - file_job_open answers a file or NotFound
     return FileResponse(
         found.path.open("rb"),
         as_attachment=True,

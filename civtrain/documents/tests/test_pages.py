@@ -64,13 +64,13 @@ def test_hr_builds_a_units_zip_in_the_background(
     job_page = client.get(started["Location"]).content.decode()
     assert "已生成 2 份文件" in job_page
     job_id = int(started["Location"].rstrip("/").split("/")[-1])
-    download = client.get(reverse("documents:zip_download", args=[job_id]))
+    download = client.get(reverse("web:export_download", args=[job_id]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = sorted(archive.namelist())
     assert len(names) == 2 and any("欧阳明远" in n for n in names)
     # Only the user who asked may fetch it.
     other_hr = testing.make_user(Role.UNIT_HR, tree["U1"])
-    assert login(other_hr).get(reverse("documents:zip_download", args=[job_id])).status_code == 404
+    assert login(other_hr).get(reverse("web:export_download", args=[job_id])).status_code == 404
     # A unit outside the officer's scope answers like a missing one.
     outside = client.post(
         reverse("documents:zip_start"), {"kind": "booklet", "unit_id": tree["U2"].id}

@@ -73,7 +73,7 @@ def _start(client: Client, capture: Any, **params: Any) -> tuple[Any, Background
 
 
 def _download(client: Client, job: BackgroundJob) -> Any:
-    return client.get(reverse("people:export_download", args=[job.pk]))
+    return client.get(reverse("web:export_download", args=[job.pk]))
 
 
 def _body(response: Any) -> bytes:
@@ -93,11 +93,11 @@ def test_large_export_runs_as_a_job_and_the_requester_downloads_it(
     response, job = _start(client, django_capture_on_commit_callbacks, format="xlsx")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("people:export_job", args=[job.pk])
+    assert response["Location"] == reverse("web:export_job", args=[job.pk])
     assert (job.status, job.processed, job.total) == ("done", 2, 2)
     page = client.get(response["Location"]).content.decode()
     assert "已导出 2 行" in page
-    assert reverse("people:export_download", args=[job.pk]) in page
+    assert reverse("web:export_download", args=[job.pk]) in page
     assert "2026-04-02 09:00" in page  # kept for 24 hours
     assert 'hx-trigger="every 1s"' not in page  # finished: no more polling
 
@@ -173,11 +173,11 @@ def test_only_the_requester_sees_the_job_and_gets_the_file(
     colleague = testing.make_user(Role.DISTRICT_BUREAU, tree["D1"])
     for other in (colleague, actors["city"]):
         client = login(other)
-        for name in ("people:export_job", "people:export_progress", "people:export_download"):
+        for name in ("web:export_job", "web:export_progress", "web:export_download"):
             assert client.get(reverse(name, args=[job.pk])).status_code == 404, name
     assert not AuditEvent.objects.filter(action="person.export_download").exists()
     # Anonymous: to the login page, never the file.
-    assert Client().get(reverse("people:export_download", args=[job.pk])).status_code == 302
+    assert Client().get(reverse("web:export_download", args=[job.pk])).status_code == 302
 
 
 def test_the_job_exports_what_the_list_shows_with_its_filters(
@@ -251,7 +251,7 @@ def test_progress_page_polls_while_the_job_waits_or_runs(
     assert "排队中" in page and "0 / 2" in page
     assert 'hx-trigger="every 1s"' in page
     BackgroundJob.objects.filter(pk=job.pk).update(status="running", processed=1)
-    fragment = client.get(reverse("people:export_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    fragment = client.get(reverse("web:export_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
     assert "正在导出" in html and "1 / 2" in html and 'aria-valuenow="50"' in html
     assert "<html" not in html  # a fragment, not a page
@@ -273,8 +273,8 @@ def test_file_expires_after_a_day_and_is_purged(
 
     clock.freeze(T0 + dt.timedelta(hours=24, minutes=1))
     assert _download(client, job).status_code == 404
-    page = client.get(reverse("people:export_job", args=[job.pk])).content.decode()
-    assert "已过期" in page and reverse("people:export_download", args=[job.pk]) not in page
+    page = client.get(reverse("web:export_job", args=[job.pk])).content.decode()
+    assert "已过期" in page and reverse("web:export_download", args=[job.pk]) not in page
     # The next export deletes the old file (it holds clear ID numbers).
     [old] = list(export_dir.iterdir())
     past = (T0 - dt.timedelta(hours=1)).timestamp()
@@ -296,7 +296,7 @@ def test_a_withdrawn_role_stops_the_download(
     client = login(officer)
     _, job = _start(client, django_capture_on_commit_callbacks)
     officer.role_assignments.all().delete()
-    assert client.get(reverse("people:export_download", args=[job.pk])).status_code == 403
+    assert client.get(reverse("web:export_download", args=[job.pk])).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["institution", "teacher", "evaluator"])

@@ -40,15 +40,12 @@ NOT_REACHED_BY_GET = {
     "enrolment/checkin/<int:session_id>/<str:token>/": "the QR code a trainee scans",
     "enrolment/enrolments/<int:enrolment_id>/leave/": "a trainee's leave request form",
     "enrolment/notices/<int:notice_id>/file/": "a training notice's attachment (the demo has none)",
-    "people/export/<int:job_id>/": "after an export is started",
     # The type-ahead pickers' JSON, asked by web/picker.js as the user types (#11 item 3).
     "orgs/pick/": "a unit picker's matches, fetched while typing",
     "teachers/pick/": "the teacher picker's matches, fetched while typing",
     "exports/<int:job_id>/": "after a large export is started",
     "exports/<int:job_id>/download/": "after a large export is started",
     "exports/<int:job_id>/progress/": "after a large export is started",
-    "people/export/<int:job_id>/download/": "after an export is started",
-    "people/export/<int:job_id>/progress/": "after an export is started",
     "people/import/<int:job_id>/": "after an import is started",
     "people/import/<int:job_id>/errors/": "after an import is started",
     "people/import/<int:job_id>/progress/": "after an import is started",
@@ -94,11 +91,7 @@ NOT_REACHED_BY_GET = {
     "xapi/agents/profile": "xAPI resource for activity providers",
     "xapi/statements": "xAPI resource for activity providers",
     # Pages of objects the demo does not create yet (no demo-data step for courses, SCORM,
-    # exams, evaluations, plans or documents; session 5 note): reached once such objects exist.
-    "documents/people/<int:person_id>/": "no such object in the demo",
-    "documents/zips/<int:job_id>/": "no such object in the demo",
-    "documents/zips/<int:job_id>/download/": "no such object in the demo",
-    "documents/zips/<int:job_id>/progress/": "no such object in the demo",
+    # exams, evaluations or plans; session 5 note): reached once such objects exist.
     "evaluation/<int:evaluation_id>/": "no such object in the demo",
     "evaluation/<int:evaluation_id>/report/": "no such object in the demo",
     "evaluation/<int:evaluation_id>/report/<int:author_id>/print/": "no such object in the demo",
@@ -120,7 +113,6 @@ NOT_REACHED_BY_GET = {
     "surveys/answer/<int:invitation_id>/": "no such object in the demo",
     "scorm/content/<int:package_id>/<path:path>": "no such object in the demo",
     "scorm/items/<int:item_id>/": "no such object in the demo",
-    "verify/<str:serial>/": "a verification address printed on a document (QR code)",
 }
 
 

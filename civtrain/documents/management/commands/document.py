@@ -12,7 +12,7 @@ from civtrain.core.actors import Actor
 from civtrain.core.audit import RequestContext, request_context
 from civtrain.core.errors import ApplicationError
 from civtrain.documents import services
-from civtrain.documents.data import TEXT_KINDS, DocumentKind, DocumentRequest
+from civtrain.documents.data import PERSON_KINDS, TEXT_KINDS, DocumentKind, DocumentRequest
 from civtrain.people.api import person_id_by_id_number
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = "Issue a person's document (or the current one again) and write its PDF."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("kind", choices=[k.value for k in DocumentKind])
+        parser.add_argument("kind", choices=[k.value for k in PERSON_KINDS])
         parser.add_argument("--id-number", required=True, help="the person's ID number")
         parser.add_argument("--year", type=int, help="transcript, assessment extract")
         parser.add_argument("--class", dest="class_code", help="class code (class documents)")

@@ -75,3 +75,8 @@ class Command(BaseCommand):
                 f"{content.get('title', '')} {person.get('name', '')} "
                 f"{person.get('id_number_masked', '')} {content.get('issued_at', '')}"
             )
+        elif content.get("org"):
+            self.stdout.write(
+                f"{content['org'].get('name', '')}{content.get('period', '')}"
+                f"{content.get('title', '')} {content.get('issued_at', '')}"
+            )

@@ -70,13 +70,13 @@ def test_personnel_build_a_units_zip_and_watch_its_progress(
     form.locator("select[name=unit_id]").select_option(str(unit_id))
     form.locator("select[name=kind]").select_option("booklet")
     form.locator("#zip-unit-start").click()
-    page.wait_for_url("**/documents/zips/*/")
-    bar = page.locator("#zip-job .progress")
+    page.wait_for_url("**/exports/*/")  # the shared job page
+    bar = page.locator("#export-job .progress")
     expect(bar).to_be_visible()  # the job runs in the background: the bar comes first
-    expect(page.locator("#zip-status")).to_contain_text("/")
-    link = page.locator("#zip-download")
+    expect(page.locator("#export-status")).to_contain_text("/")
+    link = page.locator("#export-download")
     expect(link).to_be_visible(timeout=BUILD_MS)
-    summary = page.locator("#zip-summary").inner_text()
+    summary = page.locator("#export-summary").inner_text()
     with page.expect_download() as download:
         link.click()
     archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
