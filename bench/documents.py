@@ -2,22 +2,30 @@
 bulk (a unit's zip, as the background job builds it).
 
 The bench makes `size` people with 40 ledger entries each, inside one transaction rolled back
-at the end. One at a time: each booklet issued (content read from the ledger, signed, stored)
-and rendered to a sealed PDF, after a first one that loads the fonts. Bulk: the zip job's
-runner over the unit. Baseline, measured in the same run: the same HTML rendered to PDF without
-signing, QR code, embedded content or file signature. Target: ≤ 0.3 s per booklet after the
-first, on one core.
+at the end. One at a time: the path a user takes — the HR officer's POST to /documents/issue/
+through the whole Django stack (session, middleware, scope check, the booklet issued from the
+ledger, signed, stored, rendered to a sealed PDF, the response) — after a first one that loads
+the fonts. Bulk: the zip job's runner over the unit. Baseline, measured in the same run: the
+same HTML rendered to PDF without signing, QR code, embedded content or file signature.
+Target: ≤ 0.3 s per booklet after the first, on one core.
+
+`documents_booklet` reports wall seconds (what a user waits for, inflated by the machine's
+load); `documents_booklet_cpu` the same path in CPU seconds of this process (time.process_time:
+independent of other processes' load, the figure to compare with the one-core target).
 """
 
 import datetime as dt
 import io
+import time
 import zipfile
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
-from bench import Measurement, benchmark, timer
+from bench import Measurement, benchmark
 from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
 from civtrain.credits import api as credits
 from civtrain.credits.data import EntryInput
@@ -77,7 +85,11 @@ def _setup(size: int) -> tuple[Any, Any, list[int]]:
     return hr, unit, _people(unit.id, size)
 
 
-def _baseline(hr: Any, person_ids: list[int]) -> float:
+def _cpu_timer(cpu: bool) -> Any:
+    return time.process_time if cpu else time.perf_counter
+
+
+def _baseline(hr: Any, person_ids: list[int], cpu: bool) -> float:
     """Seconds per booklet: the same HTML without QR, rendered without any sealing."""
     docs = [
         services.document_issue(actor=hr, request=DocumentRequest(DocumentKind.BOOKLET, pid))
@@ -85,49 +97,64 @@ def _baseline(hr: Any, person_ids: list[int]) -> float:
     ]
     htmls = [render.html_of(d.content, verify_url="", sealed=False) for d in docs]
     render.pdf_of(htmls[0])  # the first loads the fonts
-    with timer() as elapsed:
-        for html in htmls:
-            render.pdf_of(html)
-    return elapsed() / len(htmls)
+    clock_ = _cpu_timer(cpu)
+    start = clock_()
+    for html in htmls:
+        render.pdf_of(html)
+    return (clock_() - start) / len(htmls)
 
 
 class _Rollback(Exception):
     pass
 
 
-def _run(size: int, measure: Any) -> tuple[float, float]:
+def _run(size: int, measure: Any, cpu: bool = False) -> tuple[float, float]:
     result: list[float] = []
     try:
         with transaction.atomic():
             hr, unit, ids = _setup(size)
-            result += [measure(hr, unit, ids), _baseline(hr, ids)]
+            result += [measure(hr, unit, ids, cpu), _baseline(hr, ids, cpu)]
             raise _Rollback
     except _Rollback:
         pass
     return result[0], result[1]
 
 
-def _one_at_a_time(hr: Any, unit: Any, ids: list[int]) -> float:
-    first = services.document_issue(actor=hr, request=DocumentRequest(DocumentKind.BOOKLET, ids[0]))
-    services.document_pdf(first)  # fonts loaded, templates compiled
-    with timer() as elapsed:
-        for pid in ids:
-            doc = services.document_issue(
-                actor=hr, request=DocumentRequest(DocumentKind.BOOKLET, pid)
-            )
-            assert len(doc.content["lines"]) == LINES
-            services.document_pdf(doc)
-    return elapsed() / len(ids)
+def _one_at_a_time(hr: Any, unit: Any, ids: list[int], cpu: bool) -> float:
+    """The served download: the HR officer's POST to the issue page, one booklet each."""
+    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host, as bench/pages.py
+    client.force_login(hr)
+    url = reverse("documents:issue")
+
+    def download(pid: int) -> bytes:
+        answer = client.post(url, {"kind": "booklet", "person_id": pid})
+        assert answer.status_code == 200, answer.status_code
+        assert answer["Content-Type"] == "application/pdf"
+        return bytes(answer.content)
+
+    download(ids[0])  # fonts loaded, templates compiled
+    clock_ = _cpu_timer(cpu)
+    start = clock_()
+    for pid in ids:
+        download(pid)
+    elapsed = clock_() - start
+    # Every booklet was issued with its 40 lines (the content the PDFs were rendered from).
+    for pid in ids:
+        doc = services.document_issue(actor=hr, request=DocumentRequest(DocumentKind.BOOKLET, pid))
+        assert len(doc.content["lines"]) == LINES
+    return elapsed / len(ids)
 
 
-def _bulk(hr: Any, unit: Any, ids: list[int]) -> float:
+def _bulk(hr: Any, unit: Any, ids: list[int], cpu: bool) -> float:
     reqs = [DocumentRequest(DocumentKind.BOOKLET, pid) for pid in ids]
     services.document_pdf(services.document_issue(actor=hr, request=reqs[0]))
     buffer = io.BytesIO()
-    with timer() as elapsed, zipfile.ZipFile(buffer, "w") as zf:
+    clock_ = _cpu_timer(cpu)
+    start = clock_()
+    with zipfile.ZipFile(buffer, "w") as zf:
         for name, pdf in services._pdfs(hr, reqs):  # the zip job's loop
             zf.writestr(name, pdf)
-    return elapsed() / len(ids)
+    return (clock_() - start) / len(ids)
 
 
 TARGET = "<= 0.3 s per 40-line booklet after the first, one core"
@@ -141,6 +168,16 @@ TARGET = "<= 0.3 s per 40-line booklet after the first, one core"
 def documents_booklet_bench(size: int) -> Measurement:
     value, baseline = _run(size, _one_at_a_time)
     return Measurement(value, "s/booklet", baseline, TARGET, higher_is_better=False)
+
+
+@benchmark(
+    "documents_booklet_cpu",
+    default_size=10,
+    description="培训证书逐份下载（同上）的 CPU 秒/份，不受机器负载影响；基线：同一 HTML 不签名",
+)
+def documents_booklet_cpu_bench(size: int) -> Measurement:
+    value, baseline = _run(size, _one_at_a_time, cpu=True)
+    return Measurement(value, "cpu s/booklet", baseline, TARGET, higher_is_better=False)
 
 
 @benchmark(
