@@ -1,5 +1,6 @@
 """The teacher pool page (师资库, CQ-B2)."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -8,17 +9,25 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.api import subject_names
 from civtrain.core.errors import ApplicationError
 from civtrain.faculty import selectors, services
 from civtrain.faculty.pickers import teacher_choices
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgPickForm
 
 PAGE_SIZE = 50
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
+
+
+def _org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
+    """Where a new teacher is kept, picked by name (#11 item 3), not from every node."""
+    return OrgPickForm(
+        data, actor=request.user, purpose="faculty", label=gettext_lazy("所属"), auto_id="t-%s"
+    )
 
 
 @login_required
@@ -26,9 +35,10 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
     scope = actor_scope(request.user)
     if request.method == "POST":
         try:
+            org = _org_form(request, request.POST).chosen_org()
             services.teacher_create(
                 actor=request.user,
-                org_id=int(request.POST.get("org_id") or 0),
+                org_id=org.id,
                 name=request.POST.get("name", ""),
                 internal=request.POST.get("internal") == "1",
                 title=request.POST.get("title", ""),
@@ -52,7 +62,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
         "rows": [(t, "、".join(names.get(s, s) for s in t.subjects or [])) for t in page],
         "subjects": names,
         "can_edit": scope.has(*MANAGERS),
-        "orgs": org_list_data(scope_paths=scope.paths_for(*MANAGERS)),
+        "org_form": _org_form(request),
         "q": request.GET.get("q", ""),
         "subject": request.GET.get("subject", ""),
     }

@@ -1,6 +1,7 @@
 """The institution registry page: bureaus register and recognise institutions (CQ-B1)."""
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import Role, actor_scope
@@ -20,7 +22,7 @@ from civtrain.institutions.data import (
     INSTITUTION_KIND_LABELS,
     InstitutionKind,
 )
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgPickForm
 
 BUREAUS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
 
@@ -34,15 +36,24 @@ def _date(value: str) -> dt.date | None:
         raise ValidationFailed(_("日期格式应为 年-月-日")) from None
 
 
+def _org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
+    """Where a new institution is registered, picked by name (#11 item 3), not from every
+    node of the bureau's subtree."""
+    return OrgPickForm(
+        data, actor=request.user, purpose="bureau", label=gettext_lazy("所属"), auto_id="i-%s"
+    )
+
+
 @login_required
 def institution_list(request: HttpRequest) -> HttpResponse:
     scope = actor_scope(request.user)
     if request.method == "POST":
         try:
+            org = _org_form(request, request.POST).chosen_org()
             services.institution_create(
                 actor=request.user,
                 name=request.POST.get("name", ""),
-                org_id=int(request.POST.get("org_id") or 0),
+                org_id=org.id,
                 kind=InstitutionKind(request.POST.get("kind") or InstitutionKind.PARTY_SCHOOL),
                 recognised_from=_date(request.POST.get("recognised_from", "")),
                 recognised_to=_date(request.POST.get("recognised_to", "")),
@@ -87,7 +98,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         "kinds": [(k.value, _(v)) for k, v in INSTITUTION_KIND_LABELS.items()],
         "kind_labels": {k.value: _(v) for k, v in INSTITUTION_KIND_LABELS.items()},
         "can_edit": scope.has(*BUREAUS),
-        "orgs": org_list_data(scope_paths=scope.paths_for(*BUREAUS)) if scope.has(*BUREAUS) else [],
+        "org_form": _org_form(request),
     }
     return render(request, "institutions/list.html", context)
 

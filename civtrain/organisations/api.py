@@ -10,12 +10,13 @@ from civtrain.core.errors import NotFound
 from civtrain.organisations import pickers, selectors, services
 from civtrain.organisations.data import OrgChoice, OrgKind, OrgNodeData
 from civtrain.organisations.models import OrgNode
-from civtrain.organisations.pickers import OrgPickerField, UnitPickForm, org_search
+from civtrain.organisations.pickers import OrgPickerField, OrgPickForm, UnitPickForm, org_search
 
 __all__ = [
     "OrgChoice",
     "OrgKind",
     "OrgNodeData",
+    "OrgPickForm",
     "OrgPickerField",
     "UnitPickForm",
     "org_by_codes",

@@ -38,6 +38,12 @@ def _organiser_paths(scope: ActorScope) -> tuple[str, ...]:
 PURPOSES: dict[str, Callable[[ActorScope], tuple[str, ...]]] = {
     "personnel": lambda scope: scope.paths_for(*PERSONNEL_ROLES),
     "organiser": _organiser_paths,
+    # where a teacher of the pool is kept (faculty's managers) …
+    "faculty": lambda scope: scope.paths_for(
+        Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION
+    ),
+    # … and where a bureau registers an institution
+    "bureau": lambda scope: scope.paths_for(Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
 }
 
 
@@ -158,3 +164,21 @@ class UnitPickForm(forms.Form):
         if not self.is_valid():
             raise ValidationFailed("；".join(str(e) for e in self.errors["unit"]))
         return self.cleaned_data["unit"]
+
+
+class OrgPickForm(forms.Form):
+    """One picker named `org_id` for a purpose, for create forms whose other fields are not
+    a Django form (the teacher pool, the institutions): the node a record is kept under,
+    chosen by name instead of from a flat list of every node in scope (#11 item 3)."""
+
+    def __init__(self, *args: Any, actor: Actor, purpose: str, label: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = OrgPickerField(label=label, purpose=purpose)
+        field.actor = actor
+        self.fields["org_id"] = field
+
+    def chosen_org(self) -> OrgNodeData:
+        """The node chosen; ValidationFailed with the reason when none or not found."""
+        if not self.is_valid():
+            raise ValidationFailed("；".join(str(e) for e in self.errors["org_id"]))
+        return self.cleaned_data["org_id"]
