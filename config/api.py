@@ -132,11 +132,12 @@ ERROR_RESPONSES: dict[int, str] = {
     404: "对象不存在或不在您的管辖范围内（not_found）：两者的回答完全相同",
     409: "与现有数据冲突，例如停用仍有人员或角色的机构（conflict 等）",
     422: "请求数据不正确（validation_error；details.fields 列出字段）",
+    429: "请求过于频繁（rate_limited）：每分钟的次数已用完，Retry-After 说明几秒后再试",
 }
 
 
 def _error_statuses(operation: dict[str, Any], method: str, url: str) -> list[int]:
-    statuses = [422]  # validation, and the NUL guard on any query string
+    statuses = [422, 429]  # validation and the NUL guard; the rate limit (core.middleware)
     if operation.get("security"):
         statuses += [401, 403, 404]  # every scoped read can answer "missing or out of scope"
     elif "{" in url:

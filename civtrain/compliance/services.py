@@ -210,7 +210,7 @@ def stale_mark(*, person_ids: Iterable[int], years: Iterable[int]) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"INSERT INTO {table} (person_id, year, marked_at) "  # noqa: S608 - own table name
+                    f"INSERT INTO {table} (person_id, year, marked_at) "  # nosec B608  # noqa: S608 - own table name
                     "SELECT p, y, %s FROM unnest(%s::bigint[]) AS p, unnest(%s::int[]) AS y "
                     "ON CONFLICT (person_id, year) DO UPDATE SET marked_at = EXCLUDED.marked_at",
                     [now, people, yrs],

@@ -114,7 +114,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         # SQLite has one writer and Django opens transactions IMMEDIATE: inside this
         # transaction nobody else can take ids, so MAX(id) + 1 … is ours.
         quoted = connection.ops.quote_name(table)
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 — a table name
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # nosec B608  # noqa: S608 — a table name
         start = cursor.fetchone()[0] + 1
         if connection.vendor == "sqlite":
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])

@@ -1,11 +1,14 @@
 """Puts the acting user and client address where audit_record() can find them."""
 
 import functools
+import hashlib
 import ipaddress
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from civtrain.core.audit import RequestContext, audit_record, request_context
 
@@ -114,3 +117,50 @@ class SecurityHeadersMiddleware:
             if value and header not in response:
                 response[header] = value
         return response
+
+
+class ApiRateLimitMiddleware:
+    """At most CIVTRAIN_API_RATE_PER_MINUTE requests a minute to /api/ per client (#17 item 6):
+    per bearer token when one is sent (a script's budget does not depend on its address),
+    else per client address (client_ip: trusted proxies only). Over the budget the answer is
+    429 in the API's error shape with Retry-After; 0 switches it off. Counted in the cache:
+    per process with the default local-memory cache, shared with a Redis/Memcached CACHES."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = int(getattr(settings, "CIVTRAIN_API_RATE_PER_MINUTE", 0) or 0)
+        if limit and request.path.startswith("/api/"):
+            # Wall-clock minutes, not civtrain.core.clock: a frozen demo clock must not
+            # turn the budget into one per eternity.
+            now = time.time()
+            minute = int(now // 60)
+            credential = request.headers.get("Authorization", "")
+            who = (
+                "t:" + hashlib.sha256(credential.encode()).hexdigest()[:24]
+                if credential
+                else "a:" + (client_ip(request) or "")
+            )
+            key = f"api-rate:{who}:{minute}"
+            cache.add(key, 0, timeout=120)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                count = 1
+            if count > limit:
+                retry = 60 - int(now % 60)
+                response = JsonResponse(
+                    {
+                        "error": {
+                            "code": "rate_limited",
+                            "message": f"请求过于频繁：每分钟最多 {limit} 次，请 {retry} 秒后再试",
+                            "details": {"retry_after": retry, "limit_per_minute": limit},
+                        }
+                    },
+                    status=429,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+                response["Retry-After"] = str(retry)
+                return response
+        return self.get_response(request)

@@ -196,7 +196,7 @@ def database_contents() -> dict[int, bytes]:
     subjects = _PG_SUBJECTS.replace("{sub_where}", "")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT e.id, convert_to({_pg_content()}, 'UTF8') FROM credits_ledgerentry e "  # noqa: S608
+            f"SELECT e.id, convert_to({_pg_content()}, 'UTF8') FROM credits_ledgerentry e "  # nosec B608  # noqa: S608
             f"LEFT JOIN ({subjects}) s ON s.entry_id = e.id AND s.person_id = e.person_id"
         )
         return {eid: bytes(content) for eid, content in cursor.fetchall()}
@@ -790,7 +790,7 @@ def heads_update(rows: list[tuple[int, int, str]], *, seq_column: str, hash_colu
             # Three array parameters, not 3 × n placeholders: psycopg's parsing of a long
             # VALUES list was a fifth of a bulk write (bench/ledger.py).
             cursor.execute(
-                f"UPDATE {table} SET {sets} "  # noqa: S608 - own table and column names
+                f"UPDATE {table} SET {sets} "  # nosec B608  # noqa: S608 - own table and column names
                 "FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS v(pid, seq, hash) "
                 f"WHERE {table}.person_id = v.pid",
                 [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []],
@@ -801,7 +801,7 @@ def heads_update(rows: list[tuple[int, int, str]], *, seq_column: str, hash_colu
             values = ",".join(["(%s, %s, %s)"] * len(part))
             # One statement per 500 heads; works on PostgreSQL and SQLite ≥ 3.33.
             cursor.execute(
-                f"WITH v(pid, seq, hash) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"WITH v(pid, seq, hash) AS (VALUES {values}) "  # nosec B608  # noqa: S608 - placeholders only
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.person_id = v.pid",
                 [x for row in part for x in row],
             )

@@ -26,7 +26,7 @@ def changes_record(pairs: Iterable[tuple[int, int]]) -> None:
         table = LedgerChange._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (person_id, year, changed_at) "  # noqa: S608 - own table
+                f"INSERT INTO {table} (person_id, year, changed_at) "  # nosec B608  # noqa: S608 - own table
                 "SELECT p, y, %s FROM unnest(%s::bigint[], %s::int[]) AS t(p, y) "
                 "ON CONFLICT (person_id, year) DO UPDATE SET changed_at = EXCLUDED.changed_at",
                 [now, [p for p, _ in unique], [y for _, y in unique]],

@@ -108,7 +108,7 @@ def agent_key(agent: dict[str, Any]) -> str:
 
 
 def mbox_sha1sum(email: str) -> str:
-    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()  # noqa: S324 - xAPI's own identifier
+    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()  # nosec B324  # noqa: S324 - xAPI's own identifier
 
 
 def _agents_in(agent: dict[str, Any], direct: bool) -> Iterator[tuple[str, str, bool]]:

@@ -28,6 +28,9 @@ CIVTRAIN_PUBLIC_URL = env("CIVTRAIN_PUBLIC_URL", default="http://localhost:8000"
 CIVTRAIN_DOCUMENT_ISSUER = env("CIVTRAIN_DOCUMENT_ISSUER", default="公务员培训管理平台")
 # Requests a client may make to the public verify page per minute.
 CIVTRAIN_VERIFY_RATE_PER_MINUTE = env.int("CIVTRAIN_VERIFY_RATE_PER_MINUTE", default=30)
+# Requests a client (a bearer token, else an address) may make to /api/ per minute; 0: no
+# limit (#17 item 6, core.middleware.ApiRateLimitMiddleware).
+CIVTRAIN_API_RATE_PER_MINUTE = env.int("CIVTRAIN_API_RATE_PER_MINUTE", default=600)
 
 CIVTRAIN_APPS = [
     "civtrain.core",
@@ -83,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "civtrain.accounts.middleware.PasswordChangeRequiredMiddleware",
     "civtrain.core.middleware.RequestContextMiddleware",
+    "civtrain.core.middleware.ApiRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
     "civtrain.web.middleware.ApplicationErrorMiddleware",
     "civtrain.web.input_guard.ControlCharacterMiddleware",
@@ -182,15 +186,16 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta t
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (#8 item 14): scripts only from our own static files — no inline
-# script or handler anywhere (behaviour is in web/site.js and each app's static JS), no
-# eval. Inline style attributes stay allowed (htmx's indicator style, Swagger UI, a few
-# templates); data: images for the empty favicon and Swagger UI's icons.
+# Content-Security-Policy (#8 item 14, #17 item 6): scripts and styles only from our own
+# static files — no inline script, handler, <style> or style="" anywhere (behaviour is in
+# web/site.js and each app's static JS, sizes in web/site.css or set through the CSSOM from
+# data-percent / data-height), no eval; data: images for the empty favicon and Swagger UI's
+# icons. The SCORM content frame has its own policy (scorm.views).
 CIVTRAIN_CSP = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
+        "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self' data:",
         "connect-src 'self'",

@@ -15,6 +15,9 @@ LANGUAGE_CODE = "zh-hans"
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests that want a checkpoint after each write turn it on (credits/tests/test_window.py).
 CIVTRAIN_LEDGER_CHECKPOINT_AFTER_WRITE = False
+# The API's rate limit is off for the suite (the contract test sends thousands of requests a
+# minute); civtrain/web/tests/test_security_headers.py turns it on to test it.
+CIVTRAIN_API_RATE_PER_MINUTE = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file in WAL mode, not Django's in-memory default: in the embedded default jobs run

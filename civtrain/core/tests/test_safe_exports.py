@@ -72,3 +72,24 @@ def test_the_error_workbook_keeps_formula_and_nul_rows_as_inert_text() -> None:
     assert values[2][3] == "姓名：含有不可见的控制字符（如 NUL），请删除后重新输入"
     flat = _xlsx_cells(error_workbook(report, None))
     assert [c.value for c in flat[1]] == [2, "姓名", "'=1+1", "不行"]
+
+
+def test_every_module_that_writes_a_spreadsheet_neutralises_formulas() -> None:
+    """#17 item 6, "in every export": a module that builds a workbook or CSV itself (not
+    through core.tabular.write_table / core.spreadsheets, which neutralise) must pass its
+    cells through spreadsheet_safe. Read as text, so a new export cannot escape the check."""
+    from pathlib import Path
+
+    import civtrain
+
+    root = Path(civtrain.__file__).parent
+    writers = ("Workbook(", "csv.writer(", "csv.DictWriter(", "add_worksheet(")
+    unsafe = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if "/tests/" in rel or rel in ("core/tabular.py", "core/spreadsheets.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if any(w in text for w in writers) and "spreadsheet_safe" not in text:
+            unsafe.append(rel)
+    assert unsafe == []

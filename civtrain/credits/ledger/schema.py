@@ -237,7 +237,7 @@ class Schema:
                     parts.append(f'"{name}":{{_f{position}({value})}}')
         body = ",".join(parts)
         source = f"def content(v, subjects):\n    return f'{{{{{body}}}}}'.encode()\n"
-        exec(source, namespace)  # noqa: S102 - built from validated field names only
+        exec(source, namespace)  # nosec B102  # noqa: S102 - built from validated field names only
         return namespace["content"]  # type: ignore[no-any-return]
 
     def reference(self, values: Sequence[Any], subjects: Iterable[tuple[str, Any]]) -> bytes:

@@ -44,7 +44,7 @@ def lock_heads(person_ids: Sequence[int]) -> dict[int, Head]:
                 [ids, chain.GENESIS],
             )
             cursor.execute(
-                f"SELECT person_id, seq, hash FROM {table} "  # noqa: S608
+                f"SELECT person_id, seq, hash FROM {table} "  # nosec B608  # noqa: S608
                 "WHERE person_id = ANY(%s) ORDER BY person_id FOR UPDATE",
                 [ids],
             )
@@ -58,7 +58,7 @@ def lock_heads(person_ids: Sequence[int]) -> dict[int, Head]:
             for start in range(0, len(ids), 900):
                 part = ids[start : start + 900]
                 cursor.execute(
-                    f"SELECT person_id, seq, hash FROM {table} "  # noqa: S608
+                    f"SELECT person_id, seq, hash FROM {table} "  # nosec B608  # noqa: S608
                     f"WHERE person_id IN ({', '.join(['%s'] * len(part))})",
                     part,
                 )
@@ -165,7 +165,7 @@ def _existing_sources(prepared: Sequence[Prepared]) -> dict[tuple[int, str, str]
         table = LedgerEntry._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT e.person_id, e.source_type, e.source_ref, e.id FROM {table} e "  # noqa: S608
+                f"SELECT e.person_id, e.source_type, e.source_ref, e.id FROM {table} e "  # nosec B608  # noqa: S608
                 "JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS k(pid, stype, sref) "
                 "ON e.person_id = k.pid AND e.source_type = k.stype AND e.source_ref = k.sref",
                 [
@@ -199,7 +199,7 @@ def _allocate_ids(cursor: Any, n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
     # SQLite: the IMMEDIATE transaction holds the database's write lock, so nobody else
     # can take these ids; sqlite_sequence keeps AUTOINCREMENT ids above any ever used.
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - fixed name
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # nosec B608  # noqa: S608 - fixed name
     top = cursor.fetchone()[0]
     cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
     top = max(top, cursor.fetchone()[0])
@@ -236,12 +236,12 @@ def _insert(new: Sequence[tuple[Row, Prepared]]) -> None:
             _adapt_for_sqlite(schema, entries, subjects)
         marks = ", ".join(["%s"] * len(entries[0]))
         cursor.executemany(
-            f"INSERT INTO {e_table} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {e_table} ({columns}) VALUES ({marks})",  # nosec B608  # noqa: S608
             entries,
         )
         if subjects:
             cursor.executemany(
-                f"INSERT INTO {s_table} ({', '.join(_SUBJECT_COLUMNS)}) "  # noqa: S608
+                f"INSERT INTO {s_table} ({', '.join(_SUBJECT_COLUMNS)}) "  # nosec B608  # noqa: S608
                 "VALUES (%s, %s, %s, %s, %s)",
                 subjects,
             )

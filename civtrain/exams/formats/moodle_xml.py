@@ -136,7 +136,7 @@ def parse(data: bytes) -> ParsedFile:
             ]
         )
     try:
-        root = ET.fromstring(text.lstrip("\ufeff"))  # noqa: S314  # no DOCTYPE: checked above
+        root = ET.fromstring(text.lstrip("\ufeff"))  # nosec B314  # noqa: S314  # no DOCTYPE: checked above
     except ET.ParseError as exc:
         line, column = exc.position
         why = _XML_ERROR_BY_CODE.get(exc.code, "格式有误")

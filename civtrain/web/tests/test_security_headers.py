@@ -21,7 +21,8 @@ def test_every_answer_carries_the_policies(client: Client, actors: Any) -> None:
     for url in ("/", "/login/", "/orgs/", "/api/v1/orgs", "/no-such-page/"):
         response = client.get(url)
         csp = response["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp
+        assert "unsafe-inline" not in csp  # neither script nor style (#17 item 6)
         assert "unsafe-eval" not in csp and "frame-ancestors 'none'" in csp
         assert response["Permissions-Policy"].startswith("camera=()")
 
@@ -34,6 +35,21 @@ def test_no_template_has_an_inline_script_or_handler(path: Path) -> None:
     for tag in re.findall(r"<script\b[^>]*>", text):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert not re.findall(r"\son[a-z]+\s*=\s*[\"']", text)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(p.parents[3])))
+def test_no_template_has_an_inline_style(path: Path) -> None:
+    """What style-src 'self' would block (#17 item 6): a <style> element or a style=""
+    attribute. (The PDF templates under pdf_templates/ are WeasyPrint's, never served.)"""
+    text = path.read_text(encoding="utf-8")
+    assert not re.findall(r"<style\b", text)
+    assert not re.findall(r"\sstyle\s*=\s*[\"']", text)
+
+
+def test_htmx_does_not_inject_its_indicator_style(client: Client, actors: Any) -> None:
+    client.force_login(actors["city"])
+    page = client.get("/").content.decode()
+    assert '"includeIndicatorStyles":false' in page
 
 
 def test_the_behaviour_moved_to_static_files_is_found() -> None:
@@ -76,3 +92,37 @@ def test_production_proxy_header_and_redirect_come_from_the_environment(monkeypa
     )
     assert prod.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
     assert (prod.SECURE_SSL_REDIRECT, prod.SECURE_HSTS_SECONDS) == (False, 3600)
+
+
+def test_the_api_answers_429_past_the_rate_limit_per_token(
+    client: Client, actors: Any, settings: Any
+) -> None:
+    """#17 item 6: a client over its budget is told to wait, in the API's error shape; another
+    token keeps its own budget."""
+    from django.core.cache import cache
+
+    from civtrain.accounts.api import SYSTEM, api_token_create
+
+    cache.clear()
+    settings.CIVTRAIN_API_RATE_PER_MINUTE = 3
+    token = api_token_create(actor=SYSTEM, user=actors["city"], name="rate")
+    other = api_token_create(actor=SYSTEM, user=actors["district"], name="rate")
+    answers = [client.get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {token}") for _ in range(5)]
+    # A minute may turn between two requests; within one minute the fourth is refused.
+    assert [a.status_code for a in answers[:3]] == [200, 200, 200] or answers[3].status_code == 200
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, [a.status_code for a in answers]
+    body = refused[0].json()
+    assert body["error"]["code"] == "rate_limited" and "每分钟最多 3 次" in body["error"]["message"]
+    assert 1 <= int(refused[0]["Retry-After"]) <= 60
+    assert client.get("/api/v1/orgs", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 200
+    # Pages are not counted.
+    client.force_login(actors["city"])
+    assert client.get("/").status_code == 200
+
+
+def test_429_is_in_every_operations_documented_answers(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    for url, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "429" in operation["responses"], (method, url)

@@ -4,6 +4,27 @@
 (function () {
   "use strict";
 
+  // [data-percent] widths and [data-height] heights (px): sizes that depend on data, which
+  // the policy forbids as style="" attributes (#17 item 6); set through the CSSOM, which it
+  // allows. Deferred like every script here, this runs on the parsed page before the chart
+  // scripts, and again on whatever htmx swaps in (progress bars that poll).
+  function applySizes(root) {
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-percent], [data-height]"));
+    if (root.hasAttribute && (root.hasAttribute("data-percent") || root.hasAttribute("data-height"))) {
+      nodes.push(root);
+    }
+    nodes.forEach(function (el) {
+      var percent = el.getAttribute("data-percent");
+      var height = el.getAttribute("data-height");
+      if (percent !== null) { el.style.width = percent + "%"; }
+      if (height !== null) { el.style.height = height + "px"; }
+    });
+  }
+  applySizes(document);
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target instanceof Element) { applySizes(event.target); }
+  });
+
   // <select data-autosubmit>: submit its form on change (the language switch).
   document.addEventListener("change", function (event) {
     var el = event.target;
