@@ -60,6 +60,7 @@ def steps() -> list[Step]:
         accounts,
         class_states,
         documents,
+        exams,
         ledger,
         org_tree,
         people,
@@ -75,6 +76,7 @@ def steps() -> list[Step]:
         Step("ledger", ledger.run),
         Step("teaching", teaching.run),
         Step("class_states", class_states.run),
+        Step("exams", exams.run),  # after the classes: a held class's completion exam
         Step("rules", rules.run),  # the snapshots include the finalised classes' results
         Step("documents", documents.run),  # after rules: a transcript states the verdict
     ]

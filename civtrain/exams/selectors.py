@@ -273,6 +273,14 @@ def candidate_of(paper_id: int, person_id: int) -> Candidate | None:
     )
 
 
+def candidate_person_ids(paper_id: int) -> list[int]:
+    return list(
+        Candidate.objects.filter(paper_id=paper_id)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+    )
+
+
 def candidate_count(paper_id: int) -> int:
     return Candidate.objects.filter(paper_id=paper_id).count()
 
