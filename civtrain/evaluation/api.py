@@ -6,21 +6,32 @@ from civtrain.evaluation.data import (
     DIMENSION_LABELS,
     MIN_RESPONSES,
     Dimension,
+    InstitutionYear,
     RatingPoint,
     ScoreRow,
+    TaughtSession,
 )
 
 __all__ = [
     "DIMENSION_LABELS",
     "MIN_RESPONSES",
     "Dimension",
+    "InstitutionYear",
     "RatingPoint",
     "ScoreRow",
+    "TaughtSession",
     "evaluation_answer",
     "evaluations_open_due",
     "institution_rating_history",
+    "institution_years",
     "teacher_rating_history",
+    "teacher_sessions",
 ]
+
+# A teacher's sessions in evaluated classes with their ratings (CQ-B2, the teacher's page).
+teacher_sessions = selectors.teacher_sessions
+# An institution's classes, trainees and score year by year (CQ-B1, the institution's page).
+institution_years = selectors.institution_years
 
 evaluation_answer = services.evaluation_answer
 evaluations_open_due = services.evaluations_open_due

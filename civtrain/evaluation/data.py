@@ -1,5 +1,6 @@
 """Public types of class evaluation (CQ-M4): dimensions, scales and the figures other apps read."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -58,5 +59,29 @@ class RatingPoint:
     """One year of a teacher's or an institution's rating history."""
 
     year: int
+    mean: Decimal | None
+    answers: int
+
+
+@dataclass(frozen=True)
+class TaughtSession:
+    """A session a teacher taught in a class that was evaluated, with its rating (CQ-B2)."""
+
+    date: dt.date
+    class_id: int
+    class_title: str
+    label: str
+    subject: str
+    mean: Decimal | None  # out of 100; None until the form has MIN_RESPONSES answers
+    answers: int
+
+
+@dataclass(frozen=True)
+class InstitutionYear:
+    """An institution's year (CQ-B1): classes held and evaluated, trainees, and its score."""
+
+    year: int
+    classes: int
+    trainees: int
     mean: Decimal | None
     answers: int

@@ -5,7 +5,17 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core import clock
@@ -15,8 +25,10 @@ from civtrain.evaluation.data import (
     DIMENSION_LABELS,
     MIN_RESPONSES,
     Dimension,
+    InstitutionYear,
     RatingPoint,
     ScoreRow,
+    TaughtSession,
     percent,
 )
 from civtrain.evaluation.models import (
@@ -233,6 +245,59 @@ def history(answers: QuerySet[Answer]) -> list[RatingPoint]:
     """Year by year (the trend of a teacher's rating or an institution's score)."""
     return [
         RatingPoint(year, m, n) for year, m, n, _ in _score_rows(answers, "item__evaluation__year")
+    ]
+
+
+def teacher_sessions(teacher_id: int, limit: int = 200) -> list[TaughtSession]:
+    """The sessions a teacher taught in evaluated classes, latest first, each with the mean
+    of the answers about it (shown only from MIN_RESPONSES answers on, like every figure)."""
+    items = list(
+        EvaluationItem.objects.filter(teacher_id=teacher_id)
+        .select_related("session", "evaluation__training_class")
+        .order_by("-session__date", "-id")[:limit]
+    )
+    rows = (
+        counted_answers()
+        .filter(item__in=[i.pk for i in items])
+        .values("item_id")
+        .annotate(m=Avg(ANSWER_PERCENT), n=Count("score"))
+        .values_list("item_id", "m", "n")
+    )
+    means = {k: (Decimal(str(m)).quantize(Decimal("0.1")), n) for k, m, n in rows}
+    return [
+        TaughtSession(
+            date=i.session.date if i.session else i.evaluation.opened_on,
+            class_id=i.evaluation.training_class_id,
+            class_title=i.evaluation.training_class.title,
+            label=i.label,
+            subject=i.subject,
+            mean=means.get(i.pk, (None, 0))[0],
+            answers=means.get(i.pk, (None, 0))[1],
+        )
+        for i in items
+    ]
+
+
+def institution_years(institution_id: int) -> list[InstitutionYear]:
+    """Year by year: the institution's classes held and evaluated (every held class gets a
+    form, CQ-M4), their trainees, and its score from the counted answers (CQ-B1)."""
+    forms = (
+        ClassEvaluation.objects.filter(institution_id=institution_id)
+        .values("year")
+        .annotate(classes=Count("id"), trainees=Sum("invited"))
+        .order_by("year")
+        .values_list("year", "classes", "trainees")
+    )
+    scores = {p.year: p for p in history(institution_answers(institution_id))}
+    return [
+        InstitutionYear(
+            year,
+            classes,
+            int(trainees or 0),
+            scores[year].mean if year in scores else None,
+            scores[year].answers if year in scores else 0,
+        )
+        for year, classes, trainees in forms
     ]
 
 

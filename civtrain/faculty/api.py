@@ -27,6 +27,8 @@ def to_data(t: Teacher) -> TeacherData:
         id=t.pk,
         name=t.name,
         internal=t.internal,
+        category=t.category,
+        full_time=t.full_time,
         title=t.title,
         subjects=tuple(t.subjects or ()),
         phone_masked=t.phone_masked,

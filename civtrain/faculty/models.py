@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from civtrain.core import crypto
+from civtrain.faculty.data import TEACHER_CATEGORY_LABELS, TeacherCategory
 
 PHONE_CONTEXT = b"teacher.phone"
 
@@ -12,6 +13,13 @@ class Teacher(models.Model):
     name = models.CharField("姓名", max_length=50, db_index=True)
     # Internal: staff of an institution or a serving official; external: invited experts.
     internal = models.BooleanField("内部师资", default=True)
+    category = models.CharField(
+        "师资类别",
+        max_length=16,
+        choices=[(k.value, v) for k, v in TEACHER_CATEGORY_LABELS.items()],
+        default=TeacherCategory.EXPERT,
+    )
+    full_time = models.BooleanField("专职", default=False)  # 专职 or 兼职 (part-time)
     title = models.CharField("职称/职务", max_length=50, blank=True)
     # Catalogue subject codes the teacher covers.
     subjects = models.JSONField("授课科目", default=list, blank=True)

@@ -25,8 +25,12 @@ def teacher_scope_q(actor: Actor) -> Q:
     return q
 
 
-def teacher_list(*, actor: Actor, search: str = "", subject: str = "") -> QuerySet[Teacher]:
+def teacher_list(
+    *, actor: Actor, search: str = "", subject: str = "", category: str = ""
+) -> QuerySet[Teacher]:
     qs = Teacher.objects.filter(teacher_scope_q(actor))
+    if category:
+        qs = qs.filter(category=category)
     if search.strip():
         qs = qs.filter(name__contains=search.strip())
     if subject:

@@ -11,12 +11,13 @@ from civtrain.core.actors import Actor
 from civtrain.core.audit import diff
 from civtrain.core.errors import NotFound, ValidationFailed
 from civtrain.core.writes import save_audited, values_of
+from civtrain.faculty.data import TEACHER_CATEGORY_LABELS, TeacherCategory
 from civtrain.faculty.models import PHONE_CONTEXT, Teacher
 from civtrain.organisations.api import org_in_scope
 from civtrain.people.data import mask_phone
 
 MANAGERS = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION)
-AUDITED = ("name", "internal", "title")
+AUDITED = ("name", "internal", "category", "full_time", "title")
 
 
 def _clean_subjects(subjects: Sequence[str]) -> list[str]:
@@ -38,14 +39,20 @@ def teacher_create(
     subjects: Sequence[str] = (),
     phone: str = "",
     user_id: int | None = None,
+    category: str = TeacherCategory.EXPERT,
+    full_time: bool = False,
 ) -> Teacher:
     org = org_in_scope(actor, org_id, MANAGERS)
     name = name.strip()
     if not name:
         raise ValidationFailed("教师姓名不能为空")
+    if category not in TEACHER_CATEGORY_LABELS:
+        raise ValidationFailed(f"未知的师资类别“{category}”")
     teacher = Teacher(
         name=name,
         internal=internal,
+        category=category,
+        full_time=full_time,
         title=title.strip(),
         subjects=_clean_subjects(subjects),
         org_id=org.id,
@@ -61,7 +68,13 @@ def teacher_create(
         object_type="teacher",
         label=name,
         org_path=org.path,
-        changes={"internal": internal, "title": teacher.title, "subjects": teacher.subjects},
+        changes={
+            "internal": internal,
+            "category": category,
+            "full_time": full_time,
+            "title": teacher.title,
+            "subjects": teacher.subjects,
+        },
     )
     return teacher
 
@@ -76,6 +89,8 @@ def teacher_update(
     title: str | None = None,
     subjects: Sequence[str] | None = None,
     phone: str | None = None,
+    category: str | None = None,
+    full_time: bool | None = None,
 ) -> Teacher:
     if not actor_scope(actor).covers(teacher.org.path, *MANAGERS):
         raise NotFound("教师不存在或无权访问")
@@ -84,6 +99,12 @@ def teacher_update(
         teacher.name = name.strip()
     if internal is not None:
         teacher.internal = internal
+    if category is not None:
+        if category not in TEACHER_CATEGORY_LABELS:
+            raise ValidationFailed(f"未知的师资类别“{category}”")
+        teacher.category = category
+    if full_time is not None:
+        teacher.full_time = full_time
     if title is not None:
         teacher.title = title.strip()
     if subjects is not None:

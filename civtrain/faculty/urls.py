@@ -7,4 +7,7 @@ app_name = "faculty"
 urlpatterns = [
     path("", views.teacher_list, name="list"),
     path("pick/", views.teacher_pick, name="pick"),
+    path("import/", views.teacher_import, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("<int:teacher_id>/", views.detail, name="detail"),
 ]

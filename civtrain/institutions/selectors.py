@@ -58,3 +58,8 @@ def application_list(*, actor: Actor) -> QuerySet[RecognitionApplication]:
     return RecognitionApplication.objects.filter(
         institution_scope_q(actor, "institution__")
     ).select_related("institution")
+
+
+def applications_of(*, actor: Actor, institution_id: int) -> list[RecognitionApplication]:
+    """One institution's recognition applications (its page), newest first."""
+    return list(application_list(actor=actor).filter(institution_id=institution_id)[:20])

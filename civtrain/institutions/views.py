@@ -139,3 +139,27 @@ def recognition_decide(request: HttpRequest, application_id: int) -> HttpRespons
     else:
         messages.success(request, _("已予认定") if grant else _("已不予认定"))
     return redirect("institutions:list")
+
+
+@login_required
+def detail(request: HttpRequest, institution_id: int) -> HttpResponse:
+    """An institution's page (CQ-B1): its recognition and applications, and year by year the
+    classes it ran, the trainees it trained and its evaluation score (from the evaluation app
+    through the site shell's tag)."""
+    institution = selectors.access_institution_by_id(request.user, institution_id)
+    today = clock.today()
+    current = bool(
+        institution.recognised_from
+        and institution.recognised_to
+        and institution.recognised_from <= today <= institution.recognised_to
+    )
+    context = {
+        "institution": institution,
+        "current": current,
+        "applications": selectors.applications_of(
+            actor=request.user, institution_id=institution.pk
+        ),
+        "application_labels": {k.value: _(v) for k, v in APPLICATION_STATUS_LABELS.items()},
+        "kind_labels": {k.value: _(v) for k, v in INSTITUTION_KIND_LABELS.items()},
+    }
+    return render(request, "institutions/detail.html", context)

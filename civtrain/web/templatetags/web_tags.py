@@ -9,6 +9,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from civtrain.enrolment.api import class_counts
+from civtrain.evaluation.api import (
+    InstitutionYear,
+    RatingPoint,
+    TaughtSession,
+    institution_years,
+    teacher_rating_history,
+    teacher_sessions,
+)
 from civtrain.people.api import person_count_by_subtree
 from civtrain.web.saved_filters import clean_query, saved_filter_list
 
@@ -74,6 +82,24 @@ def people_in_subtree(context: template.Context, path: str) -> int:
 def class_enrolment_counts(class_id: int) -> dict[str, int]:
     """A training class's enrolments per status (the classes app's detail page)."""
     return class_counts(class_id)
+
+
+@register.simple_tag
+def teacher_ratings(teacher_id: int) -> list[RatingPoint]:
+    """A teacher's rating year by year from the evaluations (the faculty app's page, CQ-B2)."""
+    return teacher_rating_history(teacher_id)
+
+
+@register.simple_tag
+def teacher_taught(teacher_id: int) -> list[TaughtSession]:
+    """The sessions a teacher taught in evaluated classes, each with its rating (CQ-B2)."""
+    return teacher_sessions(teacher_id)
+
+
+@register.simple_tag
+def institution_record(institution_id: int) -> list[InstitutionYear]:
+    """An institution's classes, trainees and score year by year (CQ-B1)."""
+    return institution_years(institution_id)
 
 
 @register.inclusion_tag("web/partials/saved_filters.html", takes_context=True)

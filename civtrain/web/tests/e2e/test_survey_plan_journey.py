@@ -32,7 +32,6 @@ def test_a_unit_plans_after_the_needs_survey_and_the_plan_is_returned_then_filed
     expect(bureau.locator("#survey-status")).to_have_text("调查中")
     rate = bureau.locator("#survey-rate")
     expect(rate).to_contain_text("0 / ")
-    survey_url = bureau.url
 
     # The unit's HR officer answers for the unit on a phone, from the inbox message.
     phone = web.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
