@@ -15,7 +15,7 @@ from civtrain.accounts.api import Role, actor_scope
 from civtrain.catalogue.api import subject_names
 from civtrain.core.errors import ApplicationError, ValidationFailed
 from civtrain.faculty import imports, selectors, services
-from civtrain.faculty.data import TEACHER_CATEGORY_LABELS
+from civtrain.faculty.data import TEACHER_CATEGORY_LABELS, TeacherCategory
 from civtrain.faculty.pickers import teacher_choices
 from civtrain.organisations.api import OrgPickForm
 
@@ -44,7 +44,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
                 org_id=org.id,
                 name=request.POST.get("name", ""),
                 internal=request.POST.get("internal") == "1",
-                category=request.POST.get("category", ""),
+                category=request.POST.get("category") or TeacherCategory.EXPERT,
                 full_time=request.POST.get("full_time") == "1",
                 title=request.POST.get("title", ""),
                 subjects=request.POST.getlist("subjects"),
@@ -121,9 +121,10 @@ def teacher_import(request: HttpRequest) -> HttpResponse:
                 raise ValidationFailed(_("请选择要导入的文件"))
             if upload.size and upload.size > MAX_UPLOAD_BYTES:
                 raise ValidationFailed(_("文件过大（上限 5 MB）"))
+            org = _org_form(request, request.POST).chosen_org()
             result = imports.teacher_import(
                 actor=request.user,
-                org_id=int(request.POST.get("org_id") or 0),
+                org_id=org.id,
                 data=upload.read(),
                 filename=upload.name or "",
             )
@@ -135,7 +136,7 @@ def teacher_import(request: HttpRequest) -> HttpResponse:
                 return redirect("faculty:list")
     context = {
         "result": result,
-        "orgs": org_list_data(scope_paths=scope.paths_for(*MANAGERS)),
+        "org_form": _org_form(request),
         "headers": imports.TEMPLATE_HEADERS,
     }
     return render(request, "faculty/import.html", context)
