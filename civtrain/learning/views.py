@@ -50,6 +50,21 @@ def my_courses(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The earned-time rules for learners (#12 item 8; docs/earned-time.md), with this
+    platform's own settings."""
+    low, high = settings.CIVTRAIN_LEARNING_CHECK_MINUTES
+    context = {
+        "beat": settings.CIVTRAIN_LEARNING_BEAT_SECONDS,
+        "speed_cap": f"{settings.CIVTRAIN_LEARNING_SPEED_CAP:g}",
+        "daily_cap": f"{settings.CIVTRAIN_LEARNING_DAILY_CAP_HOURS:g}",
+        "check_low": low if high else 0,
+        "check_high": high,
+    }
+    return render(request, "learning/rules.html", context)
+
+
+@login_required
 def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.access_course(request.user, course_id)
     person = selectors.learner_of(request.user)

@@ -121,3 +121,18 @@ def test_the_uploader_endpoints_resume_and_refuse_clearly(
     assert done.status_code == 201 and done.json()["duration_seconds"] == 2
     page = client.get(f"/learning/courses/{course.id}/").content.decode()
     assert 'id="video-upload"' in page and "t</span>" in page
+
+
+def test_the_learner_finds_the_earned_time_rules_with_this_platforms_numbers(
+    tree: dict, settings: Any
+) -> None:
+    """#12 item 8: the rules written for users, linked from 我的课程, with the settings."""
+    settings.CIVTRAIN_LEARNING_DAILY_CAP_HOURS = 4
+    settings.CIVTRAIN_LEARNING_SPEED_CAP = 1.25
+    client = learner_client(tree)
+    mine = client.get("/learning/").content.decode()
+    assert 'href="/learning/rules/" id="rules-link"' in mine
+    rules = client.get("/learning/rules/").content.decode()
+    assert "每人每天（北京时间）最多计 4 小时" in rules
+    assert "播放速度超过 1.25 倍的时间不计" in rules
+    assert "同一时间只学一门课" in rules
