@@ -511,3 +511,188 @@ def plan_entry_add(
         changes={"course": [None, course.title], "required": [None, required]},
     )
     return entry
+
+
+# -- authoring edits after creation (#12 item 4) ------------------------------------------
+
+COURSE_EDITABLE = (
+    "title", "description", "hours", "required", "published", "available_from",
+    "available_until",
+)  # fmt: skip
+
+
+def _shown(value: Any) -> Any:
+    return None if value in (None, "") else str(value)
+
+
+@transaction.atomic
+def course_update(
+    *,
+    actor: Actor,
+    course_id: int,
+    audience: Audience | None = None,
+    audience_org_code: str | None = None,
+    **fields: Any,
+) -> Course:
+    """Change a course after creation: its texts, 学时, required/published, availability
+    window, audience (criteria and subtree). Audited with each changed value, before and
+    after. Hours already written to the ledger by completions stay as they were."""
+    course = (
+        Course.objects.select_for_update()
+        .select_related("org", "audience_org")
+        .get(pk=access_course_for_author(actor, course_id).pk)
+    )
+    unknown = set(fields) - set(COURSE_EDITABLE)
+    if unknown:
+        raise _invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    before = {name: _shown(getattr(course, name)) for name in COURSE_EDITABLE}
+    before["audience"] = course.audience
+    before["audience_org"] = course.audience_org.code if course.audience_org else None
+    for name, value in fields.items():
+        if name == "hours":
+            value = None if value in (None, "") else Decimal(str(value))
+        elif name == "title":
+            value = str(value).strip()
+        setattr(course, name, value)
+    if audience is not None:
+        course.audience = audience.as_json()
+    if audience_org_code is not None:
+        audience_org = _org_by_code(audience_org_code) if audience_org_code else None
+        if audience_org is not None and not audience_org.path.startswith(course.org.path):
+            raise _invalid("面向单位须在发布单位的辖区之内")
+        course.audience_org_id = audience_org.id if audience_org else None
+    _validate(course)
+    _check_subject_total(course.hours, dict(course.subject_hours.values_list("subject", "hours")))
+    course.save()
+    after = {name: _shown(getattr(course, name)) for name in COURSE_EDITABLE}
+    after["audience"] = course.audience
+    after["audience_org"] = (
+        audience_org_code if audience_org_code is not None else before["audience_org"]
+    )
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        audit_record(
+            actor=actor,
+            action="course.update",
+            object_type="course",
+            object_id=course.pk,
+            object_label=course.title,
+            org_path=course.org.path,
+            changes=changes,
+        )
+    return course
+
+
+def _item_for_author(actor: Actor, item_id: int) -> Item:
+    item = Item.objects.select_related("course").filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("课件不存在或无权访问")
+    access_course_for_author(actor, item.course_id)
+    return item
+
+
+def _audit_course(actor: Actor, course: Course, action: str, changes: dict[str, Any]) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="course",
+        object_id=course.pk,
+        object_label=course.title,
+        org_path=course.org.path,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def chapter_update(*, actor: Actor, chapter_id: int, title: str) -> Chapter:
+    chapter = Chapter.objects.select_related("course").filter(pk=chapter_id).first()
+    if chapter is None:
+        raise NotFound("章节不存在")
+    course = access_course_for_author(actor, chapter.course_id)
+    old, chapter.title = chapter.title, title.strip()
+    checked(chapter)
+    chapter.save(update_fields=["title"])
+    _audit_course(actor, course, "course.chapter_update", {"chapter": [old, chapter.title]})
+    return chapter
+
+
+@transaction.atomic
+def chapter_delete(*, actor: Actor, chapter_id: int) -> None:
+    """Remove a chapter; its items stay in the course, outside any chapter."""
+    chapter = Chapter.objects.filter(pk=chapter_id).first()
+    if chapter is None:
+        raise NotFound("章节不存在")
+    course = access_course_for_author(actor, chapter.course_id)
+    _audit_course(actor, course, "course.chapter_delete", {"chapter": [chapter.title, None]})
+    chapter.delete()
+
+
+@transaction.atomic
+def item_update(
+    *,
+    actor: Actor,
+    item_id: int,
+    title: str | None = None,
+    chapter_id: int | str | None = "",
+    duration_seconds: int | None = None,
+) -> Item:
+    """Rename an item, move it to a chapter (None: none; "": unchanged), or change a
+    document's expected reading time (a video's length is probed, never typed)."""
+    item = _item_for_author(actor, item_id)
+    course = item.course
+    changes: dict[str, Any] = {}
+    if title is not None and title.strip() != item.title:
+        changes["title"] = [item.title, title.strip()]
+        item.title = title.strip()
+    if chapter_id != "" and chapter_id != item.chapter_id:
+        if chapter_id is not None and not course.chapters.filter(pk=chapter_id).exists():
+            raise NotFound("章节不存在")
+        changes["chapter"] = [item.chapter_id, chapter_id]
+        item.chapter_id = chapter_id  # type: ignore[assignment]
+    if duration_seconds is not None and duration_seconds != item.duration_seconds:
+        if item.kind != ItemKind.PDF:
+            raise _invalid("视频时长由文件测得，不能修改")
+        if not 0 < duration_seconds <= 24 * 3600:
+            raise _invalid("预计阅读时长应在 1 到 1440 分钟之间")
+        changes["duration_seconds"] = [item.duration_seconds, duration_seconds]
+        item.duration_seconds = duration_seconds
+    if changes:
+        checked(item)
+        item.save()
+        _audit_course(actor, Course.objects.select_related("org").get(pk=course.pk),
+                      "course.item_update", {"item": item.pk, **changes})  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def item_move(*, actor: Actor, item_id: int, step: int) -> None:
+    """Move an item one place up (step -1) or down (+1) in its course's order."""
+    item = _item_for_author(actor, item_id)
+    order = list(Item.objects.select_for_update().filter(course_id=item.course_id))
+    index = next(i for i, x in enumerate(order) if x.pk == item.pk)
+    other = index + (1 if step > 0 else -1)
+    if not 0 <= other < len(order):
+        return
+    order[index], order[other] = order[other], order[index]
+    for position, x in enumerate(order, start=1):
+        if x.position != position:
+            x.position = position
+            x.save(update_fields=["position"])
+    course = Course.objects.select_related("org").get(pk=item.course_id)
+    _audit_course(
+        actor, course, "course.item_move", {"item": item.pk, "position": [index + 1, other + 1]}
+    )
+
+
+@transaction.atomic
+def item_delete(*, actor: Actor, item_id: int) -> None:
+    """Remove an item (and learners' progress in it) while nobody has completed the course:
+    a completed course's items are what its ledger entries stand for."""
+    item = _item_for_author(actor, item_id)
+    course = Course.objects.select_related("org").get(pk=item.course_id)
+    if course.completions.exists():
+        raise _invalid("已有学员完成本课程，不能删除其中的课件；可改为不发布并新建课程")
+    _audit_course(
+        actor, course, "course.item_delete", {"item": [f"{item.kind}:{item.title}", None]}
+    )
+    item.delete()

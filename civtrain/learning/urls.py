@@ -12,6 +12,7 @@ urlpatterns = [
     path("items/<int:item_id>/file", views.item_file, name="file"),
     path("items/<int:item_id>/poster", views.item_poster, name="poster"),
     path("manage/", views.manage, name="manage"),
+    path("manage/<int:course_id>/edit/", views.course_edit, name="course_edit"),
     path("review/", views.review_queue, name="review"),
     path("manage/<int:course_id>/uploads", views.upload_begin, name="upload_begin"),
     path("manage/<int:course_id>/documents", views.document_upload, name="document_upload"),

@@ -1,6 +1,7 @@
 """Pages of online learning (#12 item 7): my courses, a course, the player, courseware files,
 course authoring with resumable uploads."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -17,9 +18,16 @@ from django.views.decorators.http import require_POST
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.learning import media, review, selectors, services
-from civtrain.learning.data import ITEM_KIND_LABELS
+from civtrain.learning.data import AUDIENCE_FLAGS, ITEM_KIND_LABELS, Audience
 from civtrain.learning.errors import LearningError, LearningErrorCode
+from civtrain.people.data import CATEGORY_LABELS, LEVEL_LABELS
 
+FLAG_LABELS = {
+    "grassroots": "基层",
+    "basic_post": "基础岗位",
+    "law_enforcement": "行政执法",
+    "new_hire": "新录用",
+}
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 1024 * 1024
 
@@ -180,6 +188,101 @@ def manage(request: HttpRequest) -> HttpResponse:
         "kinds": ITEM_KIND_LABELS,
     }
     return render(request, "learning/manage.html", context)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise LearningError(LearningErrorCode.INVALID, f"日期格式不正确：{value}") from None
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _edit_action(request: HttpRequest, course_id: int) -> str:
+    """Apply one form of the course editor; returns the success message."""
+    post = request.POST
+    action = post.get("action", "")
+    if action == "course":
+        services.course_update(
+            actor=request.user,
+            course_id=course_id,
+            title=post.get("title", ""),
+            description=post.get("description", ""),
+            hours=post.get("hours") or None,
+            required=post.get("required") == "1",
+            published=post.get("published") == "1",
+            available_from=_date(post.get("available_from", "")),
+            available_until=_date(post.get("available_until", "")),
+            audience=Audience(
+                categories=tuple(post.getlist("categories")),
+                ranks=tuple(r.strip() for r in post.get("ranks", "").split("、") if r.strip()),
+                leadership_levels=tuple(post.getlist("leadership_levels")),
+                flags=tuple(f for f in post.getlist("flags") if f in AUDIENCE_FLAGS),
+            ),
+            audience_org_code=post.get("audience_org_code", "").strip(),
+        )
+        return _("课程信息已保存")
+    if action == "chapter_add":
+        services.chapter_add(actor=request.user, course_id=course_id, title=post.get("title", ""))
+        return _("章节已添加")
+    chapter_id = _int_or_none(post.get("chapter", ""))
+    item_id = _int_or_none(post.get("item", "")) or 0
+    if action == "chapter_update" and chapter_id:
+        services.chapter_update(
+            actor=request.user, chapter_id=chapter_id, title=post.get("title", "")
+        )
+        return _("章节已修改")
+    if action == "chapter_delete" and chapter_id:
+        services.chapter_delete(actor=request.user, chapter_id=chapter_id)
+        return _("章节已删除，其中的课件保留在课程中")
+    if action == "item_update":
+        minutes = _int_or_none(post.get("minutes", ""))
+        services.item_update(
+            actor=request.user,
+            item_id=item_id,
+            title=post.get("title", ""),
+            chapter_id=chapter_id,
+            duration_seconds=minutes * 60 if minutes else None,
+        )
+        return _("课件已修改")
+    if action in ("item_up", "item_down"):
+        services.item_move(
+            actor=request.user, item_id=item_id, step=-1 if action == "item_up" else 1
+        )
+        return _("课件顺序已调整")
+    if action == "item_delete":
+        services.item_delete(actor=request.user, item_id=item_id)
+        return _("课件已删除")
+    raise LearningError(LearningErrorCode.INVALID, "未知的操作")
+
+
+@login_required
+def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Edit a course after creation (#12 item 4): its facts, audience and window, chapters
+    and items. Every change goes through a service and is audited."""
+    course = services.access_course_for_author(request.user, course_id)
+    if request.method == "POST":
+        try:
+            messages.success(request, _edit_action(request, course_id))
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect("learning:course_edit", course_id=course_id)
+    audience = Audience.from_json(course.audience)
+    context = {
+        "course": course,
+        "audience": audience,
+        "ranks": "、".join(audience.ranks),
+        "chapters": list(course.chapters.all()),
+        "items": list(selectors.items_of(course)),
+        "categories": CATEGORY_LABELS,
+        "levels": LEVEL_LABELS,
+        "flags": {f: FLAG_LABELS[f] for f in AUDIENCE_FLAGS},
+        "orgs": selectors.author_orgs(request.user),
+    }
+    return render(request, "learning/course_edit.html", context)
 
 
 def _json_error(exc: ApplicationError) -> JsonResponse:
