@@ -538,7 +538,7 @@ def course_update(
     window, audience (criteria and subtree). Audited with each changed value, before and
     after. Hours already written to the ledger by completions stay as they were."""
     course = (
-        Course.objects.select_for_update()
+        Course.objects.select_for_update(of=("self",))
         .select_related("org", "audience_org")
         .get(pk=access_course_for_author(actor, course_id).pk)
     )
