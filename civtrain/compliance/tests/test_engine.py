@@ -424,6 +424,23 @@ def test_cli_xlsx_and_forms(bound: dict[str, OrgNodeData], tmp_path: Any) -> Non
     assert rows[0][0] == "姓名" and any(r[4] == "CQ-G1" for r in rows[1:])
 
 
+def test_forms_name_a_department_with_its_unit(
+    bound: dict[str, OrgNodeData], tmp_path: Any
+) -> None:
+    """年度考核登记表 and 干部任免审批表 name units as pages do (#11 item 3): every bureau has
+    an 办公室, so a department alone says nothing on a form."""
+    from openpyxl import load_workbook
+
+    p = make_person(bound["U1-1"], name="钱七")
+    entry(p.id, "2018-12-20", days=70, start_date="2018-09-10", title="中青班")
+    for form in ("assessment", "appointment"):
+        out = tmp_path / f"{form}.xlsx"
+        call_command("compliance", "--year", "2018", "--form", form, "--out", str(out),
+                     stderr=io.StringIO())  # fmt: skip
+        rows = list(load_workbook(out).active.iter_rows(values_only=True))
+        assert [r[2] for r in rows[1:]] == ["渝中区人力社保局 · 办公室"], form
+
+
 # -- set-wise: the number of queries does not grow with the population ------------------------
 def test_query_count_does_not_depend_on_population(bound: dict[str, OrgNodeData]) -> None:
     def count_queries() -> int:
