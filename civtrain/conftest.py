@@ -77,3 +77,31 @@ def actors(tree: dict[str, OrgNodeData]) -> dict[str, Any]:
         "teacher": testing.make_user(Role.TEACHER, tree["C1"]),
         "evaluator": testing.make_user(Role.EVALUATOR, tree["C1"]),
     }
+
+
+# 国密 mode (#17 item 5): `pytest --crypto-suite gm civtrain/people civtrain/web/tests/...`
+# runs any tests under the gm suite (SM4-GCM fields, HMAC-SM3 lookups) instead of the
+# default; civtrain/web/tests/test_crypto_suites.py always runs both.
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--crypto-suite",
+        choices=("standard", "gm"),
+        default=None,
+        help="CIVTRAIN_CRYPTO_SUITE for the whole run (#17 item 5)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _crypto_suite(request: Any) -> Any:
+    chosen = request.config.getoption("--crypto-suite")
+    if chosen is None:
+        yield
+        return
+    from django.conf import settings
+
+    before = getattr(settings, "CIVTRAIN_CRYPTO_SUITE", "standard")
+    settings.CIVTRAIN_CRYPTO_SUITE = chosen
+    try:
+        yield
+    finally:
+        settings.CIVTRAIN_CRYPTO_SUITE = before

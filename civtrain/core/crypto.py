@@ -1,4 +1,16 @@
-"""Personal-data protection: AES-GCM encryption, keyed lookup hashes, masking (ADR 0003)."""
+"""Personal-data protection: field encryption, keyed lookup hashes, masking (ADR 0003).
+
+Two suites, chosen by `CIVTRAIN_CRYPTO_SUITE` (#17 item 5):
+
+- `standard` (default): AES-256-GCM, HMAC-SHA-256;
+- `gm` (国密, GB/T 39786-2021): SM4-GCM (GB/T 32907, key derived from CIVTRAIN_DATA_KEY by
+  HKDF-SM3), HMAC-SM3 (GB/T 32905) — both from `cryptography` on OpenSSL 3.
+
+A ciphertext starts with a version byte naming its algorithm (0x01 AES-256-GCM, 0x02
+SM4-GCM), so either is always readable and a database can be moved from one suite to the
+other in place: `civtrain crypto-migrate` re-encrypts every field and recomputes every
+lookup hash under the configured suite. New writes use the configured suite.
+"""
 
 import base64
 import hashlib
@@ -6,44 +18,97 @@ import hmac
 import os
 from functools import cache
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-_VERSION = b"\x01"  # first byte of every ciphertext, so keys can be rotated later
+_VERSION = b"\x01"  # AES-256-GCM; the first byte of every ciphertext
+_SM4_VERSION = b"\x02"  # SM4-GCM
+VERSIONS = {"standard": _VERSION, "gm": _SM4_VERSION}
+_TAG = 16
+
+
+def suite() -> str:
+    """The configured suite: "standard" or "gm"."""
+    name = getattr(settings, "CIVTRAIN_CRYPTO_SUITE", "standard") or "standard"
+    if name not in VERSIONS:
+        raise ValueError('CIVTRAIN_CRYPTO_SUITE must be "standard" or "gm"')
+    return name
 
 
 @cache
-def _aead() -> AESGCM:
-    key = base64.b64decode(settings.CIVTRAIN_DATA_KEY)
+def _data_key(raw: str) -> bytes:
+    key = base64.b64decode(raw)
     if len(key) != 32:
         raise ValueError("CIVTRAIN_DATA_KEY must be base64 of 32 bytes")
-    return AESGCM(key)
+    return key
 
 
 @cache
-def _hash_key() -> bytes:
-    key = base64.b64decode(settings.CIVTRAIN_HASH_KEY)
+def _aead(raw: str) -> AESGCM:
+    return AESGCM(_data_key(raw))
+
+
+@cache
+def _sm4_key(raw: str) -> bytes:
+    """SM4 takes 128-bit keys: derived from the data key (HKDF-SM3), so one secret serves
+    both suites and a migration needs no new variable."""
+    hkdf = HKDF(algorithm=hashes.SM3(), length=16, salt=None, info=b"civtrain sm4-gcm fields")
+    return hkdf.derive(_data_key(raw))
+
+
+@cache
+def _hash_key(raw: str) -> bytes:
+    key = base64.b64decode(raw)
     if len(key) < 32:
         raise ValueError("CIVTRAIN_HASH_KEY must be base64 of at least 32 bytes")
     return key
 
 
 def encrypt(plain: str, *, context: bytes) -> bytes:
-    """Encrypt `plain`; `context` (e.g. b"person.id_number") binds the ciphertext to its field."""
+    """Encrypt `plain` under the configured suite; `context` (e.g. b"person.id_number")
+    binds the ciphertext to its field (associated data)."""
     nonce = os.urandom(12)
-    return _VERSION + nonce + _aead().encrypt(nonce, plain.encode(), context)
+    if suite() == "gm":
+        encryptor = Cipher(
+            algorithms.SM4(_sm4_key(settings.CIVTRAIN_DATA_KEY)), modes.GCM(nonce)
+        ).encryptor()
+        encryptor.authenticate_additional_data(context)
+        body = encryptor.update(plain.encode()) + encryptor.finalize()
+        return _SM4_VERSION + nonce + body + encryptor.tag
+    return (
+        _VERSION + nonce + _aead(settings.CIVTRAIN_DATA_KEY).encrypt(nonce, plain.encode(), context)
+    )
 
 
 def decrypt(blob: bytes, *, context: bytes) -> str:
+    """Decrypt a value written under either suite (its first byte says which)."""
     blob = bytes(blob)
-    if blob[:1] != _VERSION:
-        raise ValueError("unknown ciphertext version")
-    return _aead().decrypt(blob[1:13], blob[13:], context).decode()
+    version, nonce, body = blob[:1], blob[1:13], blob[13:]
+    if version == _VERSION:
+        return _aead(settings.CIVTRAIN_DATA_KEY).decrypt(nonce, body, context).decode()
+    if version == _SM4_VERSION:
+        decryptor = Cipher(
+            algorithms.SM4(_sm4_key(settings.CIVTRAIN_DATA_KEY)), modes.GCM(nonce, body[-_TAG:])
+        ).decryptor()
+        decryptor.authenticate_additional_data(context)
+        return (decryptor.update(body[:-_TAG]) + decryptor.finalize()).decode()
+    raise ValueError("unknown ciphertext version")
+
+
+def encrypted_under_suite(blob: bytes) -> bool:
+    """Whether a stored ciphertext is already in the configured suite (crypto-migrate)."""
+    return bytes(blob)[:1] == VERSIONS[suite()]
 
 
 def lookup_hash(value: str, *, context: bytes) -> str:
-    """Keyed hash to find a record by an encrypted value without decrypting every row."""
-    return hmac.new(_hash_key(), context + b"\x00" + value.encode(), hashlib.sha256).hexdigest()
+    """Keyed hash to find a record by an encrypted value without decrypting every row:
+    HMAC-SHA-256, or HMAC-SM3 in the gm suite (both 64 hex digits)."""
+    digest = "sm3" if suite() == "gm" else hashlib.sha256
+    key = _hash_key(settings.CIVTRAIN_HASH_KEY)
+    return hmac.new(key, context + b"\x00" + value.encode(), digest).hexdigest()
 
 
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:

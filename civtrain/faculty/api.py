@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 teacher_create = services.teacher_create
+teacher_crypto_migrate = services.teacher_crypto_migrate  # #17 item 5, `civtrain crypto-migrate`
 teacher_update = services.teacher_update
 
 

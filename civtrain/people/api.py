@@ -103,6 +103,7 @@ person_create = services.person_create
 person_update = services.person_update
 career_event_record = services.career_event_record
 person_bulk_upsert = services.person_bulk_upsert
+person_crypto_migrate = services.person_crypto_migrate  # #17 item 5, `civtrain crypto-migrate`
 person_reveal_id_number = services.person_reveal_id_number
 
 

@@ -19,6 +19,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 # Personal-data keys (ADR 0003): base64 of 32 random bytes each.
 CIVTRAIN_DATA_KEY = env("CIVTRAIN_DATA_KEY", default="")
 CIVTRAIN_HASH_KEY = env("CIVTRAIN_HASH_KEY", default="")
+# Field encryption and lookup hashes (#17 item 5, core.crypto): "standard" (AES-256-GCM,
+# HMAC-SHA-256) or "gm" (国密: SM4-GCM, HMAC-SM3). Switching needs `civtrain crypto-migrate`.
+CIVTRAIN_CRYPTO_SUITE = env("CIVTRAIN_CRYPTO_SUITE", default="standard")
 # Ed25519 private key (base64 raw 32 bytes) that signs ledger checkpoints and certificates.
 CIVTRAIN_SIGNING_KEY = env("CIVTRAIN_SIGNING_KEY", default="")
 # Public halves (base64) of retired signing keys: what they signed still verifies (ADR 0020).
