@@ -13,7 +13,7 @@ from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.learning.data import Audience
-from civtrain.learning.models import Completion, Course, Item, ItemProgress, PlanEntry
+from civtrain.learning.models import Completion, Course, Item, ItemProgress, Plan, PlanEntry
 from civtrain.organisations.api import subtree_q
 from civtrain.people.api import PersonData, person_for_user
 
@@ -243,9 +243,46 @@ def is_author(actor: Actor, course: Course | None = None) -> bool:
     return scope.covers(course.org.path, *AUTHORS)
 
 
+def is_author_of(actor: Actor, org_path: str) -> bool:
+    return is_system(actor) or actor_scope(actor).covers(org_path, *AUTHORS)
+
+
 def author_orgs(actor: Actor) -> list[Any]:
     """The nodes the actor may publish courses for: their bureaus' roots (city, districts)."""
     from civtrain.organisations.api import org_by_codes
 
     paths = set(actor_scope(actor).paths_for(*AUTHORS))
     return [o for o in org_by_codes().values() if o.path in paths]
+
+
+# -- the annual learning plan (ZZ-N1) ---------------------------------------------------
+
+
+def plans_visible(actor: Actor, year: int) -> list[Plan]:
+    """The year's plans the actor sees: an author's own subtree's, and for a learner (or any
+    staff) those published at or above their node; columns and entries prefetched."""
+    scope = actor_scope(actor) if not is_system(actor) else None
+    q = Q(pk__in=[])
+    if scope is None:
+        q = Q()
+    else:
+        q |= subtree_q(scope.paths_for(*AUTHORS), "org__path")
+        above = {a for p in scope.paths.values() for path in p for a in ancestor_paths(path)}
+        person = learner_of(actor)
+        if person is not None:
+            above |= set(ancestor_paths(person.unit_path))
+        if above:
+            q |= Q(org__path__in=above)
+    return list(
+        Plan.objects.filter(q, year=year)
+        .select_related("org")
+        .prefetch_related("columns__entries__course")
+        .order_by("org__path")
+    )
+
+
+def access_plan(actor: Actor, plan_id: int) -> Plan:
+    plan = Plan.objects.select_related("org").filter(pk=plan_id).first()
+    if plan is None or plan not in plans_visible(actor, plan.year):
+        raise NotFound("学习计划不存在或无权访问")
+    return plan

@@ -7,6 +7,7 @@ app_name = "learning"
 urlpatterns = [
     path("", views.my_courses, name="mine"),
     path("rules/", views.rules, name="rules"),
+    path("plans/", views.plans, name="plans"),
     path("courses/<int:course_id>/", views.course_page, name="course"),
     path("items/<int:item_id>/play/", views.play, name="play"),
     path("items/<int:item_id>/file", views.item_file, name="file"),

@@ -285,6 +285,69 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "learning/course_edit.html", context)
 
 
+def _plan_action(request: HttpRequest) -> str:
+    post = request.POST
+    action = post.get("action", "")
+    if action == "plan_create":
+        year = _int_or_none(post.get("year", "")) or clock.today().year
+        services.plan_create(
+            actor=request.user, org_code=post.get("org_code", ""), year=year,
+            title=post.get("title", ""),
+        )  # fmt: skip
+        return _("学习计划已创建")
+    if action == "column_add":
+        services.plan_column_add(
+            actor=request.user, plan_id=_int_or_none(post.get("plan", "")) or 0,
+            title=post.get("title", ""),
+        )  # fmt: skip
+        return _("专题已添加")
+    if action == "entry_add":
+        services.plan_entry_add(
+            actor=request.user,
+            column_id=_int_or_none(post.get("column", "")) or 0,
+            course_id=_int_or_none(post.get("course", "")) or 0,
+            required=post.get("required") == "1",
+        )
+        return _("课程已列入专题")
+    raise LearningError(LearningErrorCode.INVALID, "未知的操作")
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    """The annual learning plans (ZZ-N1, #12 item 3): the bureaus publish themed columns
+    (专题) and the year's required courses; learners see the plans that bind them."""
+    year = _int_or_none(request.GET.get("year", "")) or clock.today().year
+    if request.method == "POST":
+        try:
+            messages.success(request, _plan_action(request))
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        return redirect(f"{request.path}?year={year}")
+    person = selectors.learner_of(request.user)
+    done = (
+        set(selectors.completions_of(person.id, year).values_list("course_id", flat=True))
+        if person
+        else set()
+    )
+    can_author = selectors.is_author(request.user)
+    context = {
+        "year": year,
+        "years": [year - 1, year, year + 1],
+        "plans": [
+            {
+                "plan": p,
+                "can_author": can_author and selectors.is_author_of(request.user, p.org.path),
+            }
+            for p in selectors.plans_visible(request.user, year)
+        ],
+        "done": done,
+        "can_author": can_author,
+        "orgs": selectors.author_orgs(request.user) if can_author else [],
+        "courses": selectors.course_page(actor=request.user, limit=200)[1] if can_author else [],
+    }
+    return render(request, "learning/plans.html", context)
+
+
 def _json_error(exc: ApplicationError) -> JsonResponse:
     return JsonResponse({"error": exc.as_dict()}, status=exc.status)
 
