@@ -71,3 +71,53 @@ class PlanFindings:
 
     survey: SurveyFindings
     rows: tuple[tuple[SubjectDemand, int], ...]
+
+
+class SelfCheckKind(StrEnum):
+    """ZZ-O2, CQ-O1: a unit's yearly self-check; a programme period's mid-term check and
+    final evaluation (per unit, district and city)."""
+
+    ANNUAL = "annual"
+    MIDTERM = "midterm"
+    FINAL = "final"
+
+
+SELF_CHECK_KIND_LABELS = {
+    SelfCheckKind.ANNUAL: "年度自查",
+    SelfCheckKind.MIDTERM: "中期检查",
+    SelfCheckKind.FINAL: "终期评估",
+}
+
+
+class SelfCheckStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"  # 已审核
+    RETURNED = "returned"
+
+
+SELF_CHECK_STATUS_LABELS = {
+    SelfCheckStatus.DRAFT: "草稿",
+    SelfCheckStatus.SUBMITTED: "已报送",
+    SelfCheckStatus.ACCEPTED: "已审核",
+    SelfCheckStatus.RETURNED: "已退回",
+}
+
+# A unit's self-check of a year is due by 31 January of the next year.
+SELF_CHECK_DUE = (1, 31)
+
+
+def self_check_due(year: int) -> dt.date:
+    return dt.date(year + 1, *SELF_CHECK_DUE)
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """A node's figures of one year, from the platform (pre-filled in a self-check)."""
+
+    year: int
+    plan_status: str  # a PlanStatus value, or NO_PLAN
+    planned_classes: int
+    delivered_classes: int  # planned classes linked to the real class that delivers them
+    people_trained: int  # people with credit hours recorded in the year
+    hours: float  # credit hours recorded in the year

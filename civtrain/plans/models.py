@@ -3,7 +3,14 @@ filing history, and each city's deadline for the year."""
 
 from django.db import models
 
-from civtrain.plans.data import PLAN_STATUS_LABELS, PlanStatus, ReviewAction
+from civtrain.plans.data import (
+    PLAN_STATUS_LABELS,
+    SELF_CHECK_KIND_LABELS,
+    SELF_CHECK_STATUS_LABELS,
+    PlanStatus,
+    ReviewAction,
+    SelfCheckStatus,
+)
 
 
 class PlanDeadline(models.Model):
@@ -82,3 +89,41 @@ class PlanReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.action}"
+
+
+class SelfCheck(models.Model):
+    """A node's self-check report (ZZ-O2, CQ-O1): yearly, or the mid-term check or final
+    evaluation of a programme period; figures pre-filled from the platform, completed in text,
+    submitted to the bureau above, accepted or returned with a reason."""
+
+    org = models.ForeignKey("organisations.OrgNode", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(
+        "类型", max_length=16, choices=[(k.value, v) for k, v in SELF_CHECK_KIND_LABELS.items()]
+    )
+    year_from = models.PositiveSmallIntegerField("起始年度")
+    year_to = models.PositiveSmallIntegerField("截止年度", db_index=True)
+    figures = models.JSONField(default=list)  # [YearFigures as a dict, …], one per year
+    achievements = models.TextField("主要做法和成效", blank=True)
+    problems = models.TextField("存在的问题", blank=True)
+    measures = models.TextField("改进措施", blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=[(k.value, v) for k, v in SELF_CHECK_STATUS_LABELS.items()],
+        default=SelfCheckStatus.DRAFT,
+    )
+    reason = models.TextField(blank=True)  # the bureau's reason when returned
+    figures_at = models.DateTimeField(null=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year_to", "org__path", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "kind", "year_from", "year_to"], name="self_check_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind} {self.year_from}-{self.year_to}"

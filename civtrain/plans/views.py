@@ -19,8 +19,16 @@ from civtrain.compliance.api import unit_targets
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
 from civtrain.organisations.api import OrgKind, org_list_data
-from civtrain.plans import selectors, services
-from civtrain.plans.data import NO_PLAN, NO_PLAN_LABEL, PLAN_STATUS_LABELS
+from civtrain.plans import selectors, selfchecks, services
+from civtrain.plans.data import (
+    NO_PLAN,
+    NO_PLAN_LABEL,
+    PLAN_STATUS_LABELS,
+    SELF_CHECK_KIND_LABELS,
+    SELF_CHECK_STATUS_LABELS,
+    SelfCheckKind,
+    self_check_due,
+)
 from civtrain.surveys.api import surveys_covering
 
 OWNERS = (Role.UNIT_HR, Role.DISTRICT_BUREAU, Role.CITY_BUREAU)
@@ -252,3 +260,119 @@ def overdue(request: HttpRequest) -> HttpResponse:
         "status_labels": _status_labels(),
     }
     return render(request, "plans/overdue.html", context)
+
+
+# --- self-checks (ZZ-O2, CQ-O1) ----------------------------------------------------------------
+
+
+def _check_labels() -> dict[str, Any]:
+    statuses = {k.value: _(v) for k, v in SELF_CHECK_STATUS_LABELS.items()}
+    statuses[NO_PLAN] = _("未报送")
+    return {
+        "kind_labels": {k.value: _(v) for k, v in SELF_CHECK_KIND_LABELS.items()},
+        "check_status_labels": statuses,
+        "plan_status_labels": _status_labels(),
+    }
+
+
+@login_required
+def selfcheck_list(request: HttpRequest) -> HttpResponse:
+    """Self-checks whose period ends in the year; the actor's own nodes begin theirs here."""
+    scope = actor_scope(request.user)
+    year = _year(request)
+    own = [
+        o
+        for o in org_list_data(scope_paths=scope.paths_for(*OWNERS))
+        if (o.kind == OrgKind.UNIT and scope.covers(o.path, Role.UNIT_HR))
+        or o.path in scope.paths_for(*BUREAUS)
+    ]
+    if request.method == "POST":
+        try:
+            check = selfchecks.selfcheck_open(
+                actor=request.user,
+                org_id=int(request.POST.get("org_id") or 0),
+                kind=request.POST.get("kind", ""),
+                year_from=int(request.POST.get("year_from") or year),
+                year_to=year,
+            )
+        except (ValueError, ApplicationError) as exc:
+            messages.error(request, _(getattr(exc, "message", "年度无效")))
+            return redirect(f"{request.path}?year={year}")
+        return redirect("plans:selfcheck", check.pk)
+    context = {
+        "year": year,
+        "checks": list(selfchecks.selfcheck_list(actor=request.user, year=year)),
+        "own": own[:200],
+        "kinds": [(k.value, _(v)) for k, v in SELF_CHECK_KIND_LABELS.items()],
+        "is_bureau": scope.has(*BUREAUS),
+        "due": self_check_due(year),
+        **_check_labels(),
+    }
+    return render(request, "plans/selfchecks.html", context)
+
+
+@login_required
+def selfcheck(request: HttpRequest, check_id: int) -> HttpResponse:
+    check = selfchecks.access_selfcheck_by_id(request.user, check_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        post = request.POST
+        try:
+            if action == "save" or action == "submit":
+                selfchecks.selfcheck_save(
+                    actor=request.user,
+                    check_id=check_id,
+                    achievements=post.get("achievements", ""),
+                    problems=post.get("problems", ""),
+                    measures=post.get("measures", ""),
+                )
+                if action == "submit":
+                    selfchecks.selfcheck_submit(actor=request.user, check_id=check_id)
+            elif action == "refresh":
+                selfchecks.selfcheck_refresh(actor=request.user, check_id=check_id)
+            elif action in ("accept", "return"):
+                selfchecks.selfcheck_review(
+                    actor=request.user,
+                    check_id=check_id,
+                    accept=action == "accept",
+                    reason=post.get("reason", ""),
+                )
+        except ApplicationError as exc:
+            messages.error(request, _(exc.message))
+        else:
+            messages.success(request, _("已保存"))
+        return redirect("plans:selfcheck", check_id)
+    context = {
+        "check": check,
+        "can_edit": selfchecks.may_edit(request.user, check)
+        and check.status in selfchecks.EDITABLE,
+        "can_review": selfchecks.may_review(request.user, check) and check.status == "submitted",
+        "is_programme": check.kind != SelfCheckKind.ANNUAL,
+        **_check_labels(),
+    }
+    return render(request, "plans/selfcheck.html", context)
+
+
+@login_required
+def selfcheck_export(request: HttpRequest, check_id: int) -> HttpResponse:
+    """The report as text Word opens (UTF-8 with BOM), for filing and printing."""
+    check = selfchecks.access_selfcheck_by_id(request.user, check_id)
+    labels = _check_labels()
+    text = selfchecks.export_text(
+        check, labels["kind_labels"][check.kind], labels["check_status_labels"][check.status]
+    )
+    response = HttpResponse("\ufeff" + text, content_type="text/plain; charset=utf-8")
+    name = f"self-check-{check.pk}.txt"
+    response["Content-Disposition"] = f"attachment; filename={name}"
+    return response
+
+
+@login_required
+def selfcheck_overdue(request: HttpRequest) -> HttpResponse:
+    scope = actor_scope(request.user)
+    year = _year(request)
+    rows = selfchecks.overdue_selfchecks(
+        year=year, root_paths=list(scope.paths_for(*BUREAUS)), today=clock.today()
+    )
+    context = {"year": year, "rows": rows, "due": self_check_due(year), **_check_labels()}
+    return render(request, "plans/selfcheck_overdue.html", context)

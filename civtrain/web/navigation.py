@@ -69,6 +69,7 @@ MENU: list[NavItem] = [
     NavItem(_("培训需求调查"), "surveys:list", "clipboard-list", PERSONNEL),
     NavItem(_("待填问卷"), "surveys:mine", "clipboard-check", (Role.LEARNER,)),
     NavItem(_("年度培训计划"), "plans:list", "calendar-stats", PERSONNEL),
+    NavItem(_("自查与规划评估"), "plans:selfchecks", "report", PERSONNEL),
     NavItem(_("评估得分"), "evaluation:scores", "chart-line", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(
         _("评估预警"),

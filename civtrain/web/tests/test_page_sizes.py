@@ -101,6 +101,8 @@ NOT_REACHED_BY_GET = {
     "learning/items/<int:item_id>/poster": "no such object in the demo",
     "plans/<int:plan_id>/": "no such object in the demo",
     "surveys/<int:survey_id>/": "no such object in the demo",
+    "plans/self-checks/<int:check_id>/": "no such object in the demo",
+    "plans/self-checks/<int:check_id>/export.txt": "no such object in the demo",
     "surveys/<int:survey_id>/results/": "no such object in the demo",
     "surveys/answer/<int:invitation_id>/": "no such object in the demo",
     "scorm/content/<int:package_id>/<path:path>": "no such object in the demo",
