@@ -161,3 +161,36 @@ def test_page_events_are_logged(setup: dict[str, Any]) -> None:
     services.attempt_event_log(actor=learner, attempt_id=attempt.pk, kind="hidden")
     kinds = list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True))
     assert kinds == ["paste", "hidden"]
+
+
+def test_a_known_attempt_saves_in_one_guarded_statement(
+    setup: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    """Issue #14 item 4 (throughput): once the process knows an attempt's fixed facts, a save
+    is one statement; it still refuses after submission and after the deadline."""
+    learner = setup["learner"]
+    attempt = services.attempt_start(actor=learner, paper_id=setup["paper"].pk)
+    short = next(e["q"] for e in attempt.layout if e["k"] == QuestionKind.SHORT)
+    services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=short, response="一")
+    with django_assert_num_queries(1):
+        services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=short, response="二")
+    assert Answer.objects.get(attempt=attempt, question_id=short).response == "二"
+    with pytest.raises(ExamsError, match="答案应为不超过"):  # checked before anything is written
+        services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=short, response=3)
+    services.attempt_submit(actor=learner, attempt_id=attempt.pk)
+    with pytest.raises(AttemptClosed, match="试卷已提交"):
+        services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=short, response="三")
+    assert Answer.objects.get(attempt=attempt, question_id=short).response == "二"
+
+
+def test_a_known_attempt_past_its_deadline_is_submitted_not_saved(setup: dict[str, Any]) -> None:
+    learner = setup["learner"]
+    attempt = services.attempt_start(actor=learner, paper_id=setup["paper"].pk)
+    fill = next(e["q"] for e in attempt.layout if e["k"] == QuestionKind.FILL)
+    services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=fill, response="甲")
+    clock.freeze(T0 + dt.timedelta(minutes=30))  # the deadline
+    with pytest.raises(AttemptClosed, match="考试时间已到"):
+        services.answer_save(actor=learner, attempt_id=attempt.pk, question_id=fill, response="乙")
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.OPEN and attempt.submitted_by == "server"
+    assert Answer.objects.get(attempt=attempt, question_id=fill).response == "甲"
