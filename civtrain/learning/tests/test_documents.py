@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from pypdf import PdfWriter
 
 from civtrain import testing
@@ -27,12 +27,6 @@ def make_pdf(pages: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with override_settings(CIVTRAIN_COURSEWARE_DIR=tmp_path / "courseware"):
-        yield tmp_path / "courseware"
 
 
 @pytest.fixture

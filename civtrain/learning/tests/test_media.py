@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from civtrain.learning import api, media
 from civtrain.learning.errors import LearningError
@@ -24,12 +23,6 @@ def make_mp4(path: Path, seconds: float) -> bytes:
         check=True,
     )  # fmt: skip
     return path.read_bytes()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with override_settings(CIVTRAIN_COURSEWARE_DIR=tmp_path / "courseware"):
-        yield tmp_path / "courseware"
 
 
 @pytest.fixture
