@@ -20,4 +20,9 @@ urlpatterns = [
         views.report_print,
         name="report_print",
     ),
+    path(
+        "<int:evaluation_id>/report/<int:author_id>/pdf/",
+        views.report_pdf,
+        name="report_pdf",
+    ),
 ]

@@ -16,7 +16,7 @@ from civtrain.accounts.api import Role, actor_scope, users_with_role
 from civtrain.catalogue.api import subject_names
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
-from civtrain.evaluation import reports, selectors, services
+from civtrain.evaluation import pdf, reports, selectors, services
 from civtrain.evaluation.data import DIMENSION_LABELS, MIN_RESPONSES, SCALES
 from civtrain.faculty.api import teacher_names
 from civtrain.institutions.api import institution_names
@@ -167,6 +167,26 @@ def report_print(request: HttpRequest, evaluation_id: int, author_id: int) -> Ht
         "figures": selectors.class_figures(evaluation),
     }
     return render(request, "evaluation/report_print.html", context)
+
+
+@login_required
+def report_pdf(request: HttpRequest, evaluation_id: int, author_id: int) -> HttpResponse:
+    """A saved report as a PDF made on the server (the print page's text, A4, CJK font)."""
+    evaluation = selectors.access_evaluation_by_id(request.user, evaluation_id)
+    found = next((r for r in selectors.reports_of(evaluation) if r.author_id == author_id), None)
+    if found is None:
+        return redirect("evaluation:detail", evaluation.pk)
+    data = pdf.report_pdf(
+        title="培训班评估报告",
+        subtitle=evaluation.training_class.title,
+        body=found.body,
+        author=str(found.author),
+        date=found.updated_at.astimezone(clock.TZ).date(),
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"evaluation-report-{evaluation.pk}-{author_id}.pdf"
+    response["Content-Disposition"] = f"attachment; filename={name}"
+    return response
 
 
 @login_required

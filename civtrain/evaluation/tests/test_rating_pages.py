@@ -69,3 +69,37 @@ def test_pages_of_teachers_and_institutions_are_scoped(
     client.force_login(actors["other_city"])
     assert client.get(f"/teachers/{ended.teachers[0]}/").status_code == 404
     assert client.get(f"/institutions/{ended.institution_id}/").status_code == 404
+
+
+def test_the_evaluator_report_downloads_as_a_pdf_with_its_figures(
+    tree: dict, actors: dict[str, Any], client: Any
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from civtrain.evaluation.reports import draft
+
+    ended = ended_class(tree, actors)
+    clock.freeze(LAST_DAY)
+    services.evaluations_open_due()
+    form = ClassEvaluation.objects.get(training_class_id=ended.class_id)
+    for user in ended.learners[:3]:
+        _answer(user, form, 4, 4)
+    evaluator = actors["evaluator"]
+    services.evaluator_assign(actor=actors["city"], evaluation_id=form.pk, user_id=evaluator.pk)
+    form = selectors.access_evaluation_by_id(evaluator, form.pk)
+    body = draft(form, selectors.class_figures(form)) + "\n结论：良好 (Grade B)"
+    services.report_save(actor=evaluator, evaluation_id=form.pk, body=body)
+    client.force_login(evaluator)
+    url = f"/evaluation/{form.pk}/report/{evaluator.pk}/pdf/"
+    assert url in client.get(f"/evaluation/{form.pk}/report/{evaluator.pk}/print/").content.decode()
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf" and response.content[:5] == b"%PDF-"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Grade B" in text and "80.0" in text  # the figures filled in: 4 of 5 → 80.0
+    fonts = PdfReader(io.BytesIO(response.content)).pages[0]["/Resources"]["/Font"]
+    names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+    assert names and all("Noto" in n for n in names)  # the vendored font, embedded
+    client.force_login(actors["other_city"])
+    assert client.get(url).status_code == 404

@@ -95,6 +95,7 @@ NOT_REACHED_BY_GET = {
     "evaluation/<int:evaluation_id>/": "no such object in the demo",
     "evaluation/<int:evaluation_id>/report/": "no such object in the demo",
     "evaluation/<int:evaluation_id>/report/<int:author_id>/print/": "no such object in the demo",
+    "evaluation/<int:evaluation_id>/report/<int:author_id>/pdf/": "no such object in the demo",
     "learning/courses/<int:course_id>/": "no such object in the demo",
     "learning/items/<int:item_id>/file": "no such object in the demo",
     "learning/items/<int:item_id>/play/": "no such object in the demo",
