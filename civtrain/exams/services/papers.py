@@ -226,6 +226,11 @@ def candidates_add(*, actor: Actor, paper_id: int, person_ids: Sequence[int]) ->
     )
     if len(rows) != len(set(person_ids)):
         raise NotFound("有人员不存在或不在您的管辖范围内")
+    return _candidates_audited(actor, paper, rows, {})
+
+
+def _candidates_audited(actor: Actor, paper: Paper, rows: Sequence[dict], changes: dict) -> int:
+    """Candidates inserted and the addition audited; returns how many were new."""
     added = candidates_insert(paper, rows)
     audit_record(
         actor=actor,
@@ -234,7 +239,7 @@ def candidates_add(*, actor: Actor, paper_id: int, person_ids: Sequence[int]) ->
         object_id=paper.pk,
         object_label=paper.title,
         org_path=paper.org.path,
-        changes={"added": added},
+        changes={"added": added, **changes},
     )
     return added
 
@@ -260,17 +265,8 @@ def candidates_add_under(*, actor: Actor, paper_id: int, org_id: int) -> int:
     paper (the paper page's 添加考生); returns how many were new."""
     paper = selectors.access_paper_by_id(actor, paper_id)
     org = org_in_scope(actor, org_id, selectors.ORGANISERS)
-    added = candidates_insert(paper, population_rows(actor, org.path, (), ()))
-    audit_record(
-        actor=actor,
-        action="exams.candidates_add",
-        object_type="exam_paper",
-        object_id=paper.pk,
-        object_label=paper.title,
-        org_path=paper.org.path,
-        changes={"added": added, "under": org.path},
-    )
-    return added
+    rows = population_rows(actor, org.path, (), ())
+    return _candidates_audited(actor, paper, rows, {"under": org.path})
 
 
 @transaction.atomic
