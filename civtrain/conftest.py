@@ -20,6 +20,20 @@ hypothesis_settings.load_profile("civtrain")
 
 
 @pytest.fixture(autouse=True)
+def _force_login_is_a_full_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` stands for a complete login — password and, for the roles
+    that need it, the second factor (#17 item 1) — as the login page would leave it. Tests
+    of the second factor itself use testing.force_login_password_only or the login page."""
+    from django.test import Client
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        testing.force_login_password_only(self, user, backend)
+        testing.second_factor_pass(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _release_clock() -> Any:
     yield
     clock.freeze(None)

@@ -100,6 +100,31 @@ def _admin_for(unit: OrgNodeData) -> Any:
     return _admins[root.code]
 
 
+def force_login_password_only(client: Any, user: Any, backend: str | None = None) -> None:
+    """Django's own force_login (the conftest replaces Client's): a session past the
+    password only, without the second factor."""
+    from django.test.client import ClientMixin
+
+    ClientMixin.force_login(client, user, backend)
+
+
+def second_factor_pass(client: Any, user: Any) -> None:
+    """Mark the client's session as verified with a second factor (a TOTP device made for
+    the test), when the user's roles need one (accounts: SECOND_FACTOR_ROLES)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from civtrain.accounts.api import SECOND_FACTOR_ROLES, actor_scope
+
+    user = type(user).objects.get(pk=user.pk)  # a fresh scope: roles may have changed
+    if not (user.is_superuser or actor_scope(user).has(*SECOND_FACTOR_ROLES)):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
 class ApiCaller:
     """Calls /api/v1/ as one actor: a logged-in session user, a bearer token, or nobody."""
 
@@ -189,3 +214,43 @@ def make_class(actor: Actor, organiser: OrgNodeData, institution_id: int, **fiel
     }
     values.update(fields)
     return class_create(actor=actor, data=ClassInput(**values))
+
+
+def totp_code_for(user_id: int) -> str:
+    """A code the user's TOTP device (confirmed, or else pending enrolment) accepts now: the
+    current time step's, or the
+    next one when this step was used already (a code is accepted once; the device tolerates
+    one step of drift)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = (
+        TOTPDevice.objects.filter(user_id=user_id).order_by("-confirmed", "pk").first()
+    )  # the confirmed device, else the one being enrolled
+    assert device is not None  # noqa: S101 - a test helper
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    step = max(totp.t(), device.last_t + 1)
+    totp.time = (step + device.t0) * device.step  # t0 is 0 unless set
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login_through_pages(client: Any, username: str, password: str) -> Any:
+    """Log in as a user would: the login form, then the second-factor page when the account
+    needs it. Returns the last response."""
+    from civtrain.accounts.api import user_id_by_username
+
+    response = client.post("/login/", {"username": username, "password": password})
+    if response.status_code != 302:
+        return response
+    landing = client.get(response["Location"])
+    if landing.status_code == 302 and landing["Location"].startswith("/account/2fa/"):
+        user_id = user_id_by_username(username)
+        assert user_id is not None  # noqa: S101 - a test helper
+        client.get(landing["Location"])  # shows the enrolment to an account with no factor
+        return client.post(
+            "/account/2fa/", {"token": totp_code_for(user_id), "next": response["Location"]}
+        )
+    return response

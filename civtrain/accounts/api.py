@@ -6,13 +6,16 @@ from django.db.models import Q
 
 from civtrain.accounts import services
 from civtrain.accounts.data import (
+    ADMIN_ROLES,
     ANONYMOUS,
     PERSONNEL_ROLES,
+    SECOND_FACTOR_ROLES,
     SYSTEM,
     ActorScope,
     ApiTokenData,
     IssuedPassword,
     Role,
+    SecurityPolicyData,
     SystemActor,
     TokenStatus,
     is_system,
@@ -21,12 +24,15 @@ from civtrain.accounts.models import RoleAssignment, User
 from civtrain.core.actors import Actor
 
 __all__ = [
+    "ADMIN_ROLES",
     "PERSONNEL_ROLES",
+    "SECOND_FACTOR_ROLES",
     "SYSTEM",
     "ActorScope",
     "ApiTokenData",
     "IssuedPassword",
     "Role",
+    "SecurityPolicyData",
     "SystemActor",
     "TokenStatus",
     "User",
@@ -38,7 +44,10 @@ __all__ = [
     "is_system",
     "learner_accounts_create",
     "role_assign",
+    "security_policy_get",
     "staff_role_count_under",
+    "totp_enrol_secret",
+    "totp_key_of",
     "user_create",
     "user_email_rows",
     "user_id_by_email",
@@ -103,6 +112,7 @@ def users_with_role(role: Role, under: Iterable[str]) -> list[tuple[int, str, st
 # --- passwords: known ones (demo data), one-time ones issued by HR (#11 item 1) -------------
 
 user_password_set = services.user_password_set
+totp_enrol_secret = services.totp_enrol_secret
 user_passwords_issue = services.user_passwords_issue
 password_generate = services.password_generate
 
@@ -130,3 +140,21 @@ def user_id_by_email(email: str) -> int | None:
 def user_email_rows() -> list[tuple[int, str]]:
     """(user id, address) of every active user with a registered address."""
     return list(User.objects.filter(is_active=True).exclude(email="").values_list("pk", "email"))
+
+
+def totp_key_of(user_id: int) -> str | None:
+    """The hex secret of the user's confirmed TOTP device, if any (demo commands only)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return (
+        TOTPDevice.objects.filter(user_id=user_id, confirmed=True)
+        .values_list("key", flat=True)
+        .first()
+    )
+
+
+def security_policy_get(city_id: int) -> SecurityPolicyData:
+    """The account policy of a city (#17 item 1): its own, or the default."""
+    from civtrain.accounts.password_policy import policy_for_city
+
+    return policy_for_city(city_id)

@@ -15,6 +15,11 @@ class Role(StrEnum):
     TEACHER = "teacher"
     EVALUATOR = "evaluator"
     LEARNER = "learner"
+    # The three administrators of GB/T 22239-2019 8.1.4.2 (#17 item 2), separated: none can
+    # do another's job, and none reads the people's personal data.
+    SYSTEM_ADMIN = "system_admin"
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
 
     @property
     def label(self) -> str:
@@ -29,10 +34,39 @@ ROLE_LABELS = {
     Role.TEACHER: "教师",
     Role.EVALUATOR: "第三方评估",
     Role.LEARNER: "公务员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDIT_ADMIN: "审计管理员",
 }
 
 # Roles that administer people inside their org subtree.
 PERSONNEL_ROLES = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
+
+# The three administrators (#17 item 2): granted by the platform itself (`civtrain
+# admin-role`), never through the security administrator's page.
+ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+
+# Roles that must pass a second factor at every login (#17 item 1, GB/T 22239 8.1.4.1):
+# everyone who administers people, classes or assessments, and the three administrators.
+# Teachers and learners log in with a password alone unless their city's policy says more.
+SECOND_FACTOR_ROLES = (
+    Role.CITY_BUREAU,
+    Role.DISTRICT_BUREAU,
+    Role.UNIT_HR,
+    Role.INSTITUTION,
+    Role.EVALUATOR,
+    *ADMIN_ROLES,
+)
+
+# Roles the security administrator grants and withdraws on its page.
+GRANTABLE_ROLES = (
+    Role.CITY_BUREAU,
+    Role.DISTRICT_BUREAU,
+    Role.UNIT_HR,
+    Role.INSTITUTION,
+    Role.TEACHER,
+    Role.EVALUATOR,
+)
 
 
 @dataclass(frozen=True)
@@ -127,3 +161,36 @@ class IssuedPassword:
     username: str
     password: str
     reset: bool
+
+
+@dataclass(frozen=True)
+class SecurityPolicyData:
+    """A city's account policy (#17 item 1): the password rules, the session lifetimes and
+    whether its learners need a second factor too. Defaults: GB/T 22239 level 3 practice."""
+
+    min_length: int = 10
+    min_classes: int = 3  # of upper case, lower case, digits, other characters
+    history: int = 5  # the new password differs from this many previous ones
+    expiry_days: int = 90  # 0: never expires
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    learner_second_factor: bool = False
+
+
+DEFAULT_POLICY = SecurityPolicyData()
+
+
+@dataclass(frozen=True)
+class StaffAccountData:
+    """A staff account as the security administrator sees it: login, name, roles and the
+    state of its credentials; never the person's personal data."""
+
+    id: int
+    username: str
+    display_name: str
+    is_active: bool
+    roles: tuple[tuple[str, str, int], ...]  # (role, role label, org id)
+    org_labels: tuple[str, ...]
+    second_factors: tuple[str, ...]  # "TOTP", "安全密钥 …"
+    locked: bool
+    last_login: dt.datetime | None

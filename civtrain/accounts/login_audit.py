@@ -10,16 +10,27 @@ from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
+from django.contrib import messages
 
-from civtrain.accounts import services
+from civtrain.accounts import services, sessions
+from civtrain.core import clock
 
 
 class AuditingAxesHandler(AxesDatabaseHandler):
     def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         super().user_logged_in(sender, request, user, **kwargs)
+        # Read before this login is recorded: the notice names the one before (#17 item 1).
+        notice = services.last_login_notice(user_id=user.pk)
         services.login_event_record(
             action="auth.login", username=user.get_username(), succeeded=True
         )
+        if user.is_superuser:  # not used in operation (#17 item 2): its use stands out
+            services.login_event_record(
+                action="auth.superuser_login", username=user.get_username(), succeeded=True
+            )
+        if request is not None and hasattr(request, "session"):
+            sessions.session_start(request.session, user, clock.now())
+            messages.info(request, notice, fail_silently=True)
 
     def user_login_failed(
         self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any

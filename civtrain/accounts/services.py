@@ -9,16 +9,36 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from civtrain.accounts.data import ApiTokenData, IssuedPassword, Role, TokenStatus, is_system
+from civtrain.accounts.data import (
+    GRANTABLE_ROLES,
+    ApiTokenData,
+    IssuedPassword,
+    Role,
+    SecurityPolicyData,
+    TokenStatus,
+    is_system,
+)
 from civtrain.accounts.hashers import IssuedPasswordHasher
-from civtrain.accounts.models import ApiToken, RoleAssignment, User
+from civtrain.accounts.models import (
+    ApiToken,
+    PasswordHistory,
+    RoleAssignment,
+    SecurityKey,
+    SecurityPolicy,
+    User,
+)
+from civtrain.accounts.selectors import (
+    access_account_by_id,
+    security_admin_paths,
+)
 from civtrain.core import clock
 from civtrain.core.actors import Actor
-from civtrain.core.audit import audit_record, audit_record_many, audit_record_under
+from civtrain.core.audit import audit_record, audit_record_many, audit_record_under, diff
 from civtrain.core.bulk import CopyWriter, insert_rows, reserve_ids
 from civtrain.core.errors import NotFound, ValidationFailed
+from civtrain.core.models import AuditEvent
 
 
 def _org_paths(org_ids: Iterable[int]) -> dict[int, str]:
@@ -57,6 +77,7 @@ def user_create(
     user = User(username=username, display_name=display_name)
     if password:
         user.set_password(password)
+        user.password_changed_at = clock.now()
     else:
         user.set_unusable_password()
     user.save()
@@ -194,6 +215,37 @@ def api_token_authenticate(key: str) -> User | None:
 UNKNOWN_LOGIN_LABEL = "（不存在的登录名）"
 
 
+def last_login_notice(*, user_id: int) -> str:
+    """What the user is told after signing in (#17 item 1, GB/T 22239 8.1.4.1): when and from
+    where they last signed in, and how many failed attempts at their login name came since.
+    Read from the audit, where every login and failure is recorded."""
+    from django.utils.translation import gettext as _
+
+    events = AuditEvent.objects.filter(object_type="user", object_id=str(user_id))
+    last = events.filter(action="auth.login").order_by("-at", "-id").first()
+    failed = events.filter(action="auth.login_failed")
+    if last is not None:
+        failed = failed.filter(at__gt=last.at)
+    # One event is one row per city the account has roles in (audit_record_under): count
+    # the rows filed under any one path.
+    failures = max(
+        (row["n"] for row in failed.order_by().values("org_path").annotate(n=Count("id"))),
+        default=0,
+    )
+    if last is None:
+        text = _("欢迎！这是您第一次登录本平台。")
+    else:
+        text = _("上次登录：%(at)s，来自 %(ip)s。") % {
+            "at": last.at.astimezone(clock.TZ).strftime("%Y-%m-%d %H:%M"),
+            "ip": last.ip_address or _("未知地址"),
+        }
+    if failures:
+        text += _(
+            "此后有 %(n)d 次失败的登录尝试；如非本人操作，请立即修改密码并报告安全管理员。"
+        ) % {"n": failures}
+    return text
+
+
 def login_event_record(
     *, action: str, username: str, succeeded: bool = False, changes: dict[str, Any] | None = None
 ) -> None:
@@ -273,14 +325,32 @@ def _validated(password: str, user: User) -> str:
     return password
 
 
+def _password_replace(user: User, password: str) -> None:
+    """The holder's new password, chosen by them: the one it replaces joins the history the
+    city's policy compares against (#17 item 1, only hashes), and the expiry counts anew.
+    An issued one-time password is not history: its holder never chose it."""
+    if user.has_usable_password() and not user.must_change_password:
+        PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
+        keep = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
+            :PASSWORD_HISTORY_KEPT
+        ]
+        PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    user.set_password(password)
+    user.must_change_password = False
+    user.password_changed_at = clock.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+
+
+# The most any city's policy may ask a new password to differ from (SecurityPolicy.history).
+PASSWORD_HISTORY_KEPT = 24
+
+
 @transaction.atomic
 def user_password_set(*, actor: Actor, user_id: int, password: str) -> User:
     """Give a user a known password after checking it against the site's validators (demo
     accounts, operators): the holder chose it, so no change is forced."""
     user = User.objects.get(pk=user_id)
-    user.set_password(_validated(password, user))
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    _password_replace(user, _validated(password, user))
     audit_record_under(
         actor=actor,
         action="user.password_set",
@@ -362,9 +432,7 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     if new_password == old_password:
         raise ValidationFailed("新密码不能与当前密码相同", {"field": "new_password"})
     forced = user.must_change_password
-    user.set_password(_validated(new_password, user))
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    _password_replace(user, _validated(new_password, user))
     audit_record_under(
         actor=user,
         action="user.password_change",
@@ -375,3 +443,225 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
         changes={"forced": forced},
     )
     return user
+
+
+# --- second factors: TOTP and security keys (#17 item 1, ADR 0026) --------------------------
+
+
+def _audit_user(actor: Actor | None, action: str, user: User, changes: dict[str, Any]) -> None:
+    audit_record_under(
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.pk,
+        object_label=user.username,
+        org_paths=user_org_paths(user.pk),
+        changes=changes,
+    )
+
+
+def totp_pending(*, user: User) -> Any:
+    """The unconfirmed TOTP device a user enrolling sees as a QR code: made once, kept until
+    confirmed, so reloading the page does not change the secret being scanned."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+
+
+def totp_confirm(*, user: User, device_id: int, token: str) -> Any:
+    """Enrol the pending TOTP device once the user typed a code it shows (proof they hold
+    it); audited. ValidationFailed for a wrong code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    if device is None:
+        raise NotFound("待绑定的验证器不存在")
+    if not device.verify_token(token.strip()):
+        _audit_user(user, "auth.2fa_failed", user, {"method": "totp", "enrolment": True})
+        raise ValidationFailed("验证码不正确，请核对手机上的时间后重试", {"field": "token"})
+    with transaction.atomic():  # the failure above stays recorded: no transaction around it
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _audit_user(user, "auth.2fa_enrol", user, {"method": "totp", "device": device.pk})
+    return device
+
+
+def totp_verify(*, user: User, token: str) -> Any:
+    """The user's TOTP device that accepts `token` (each code once: django-otp keeps the last
+    time step used), or ValidationFailed; every attempt audited. django-otp slows repeated
+    failures down (TOTP_THROTTLE_FACTOR), on top of the login's own lockout."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"))
+    for device in devices:
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            _audit_user(None, "auth.2fa_failed", user, {"method": "totp", "throttled": True})
+            wait = (info or {}).get("locked_until")
+            raise ValidationFailed(
+                "验证码错误次数过多，请稍后再试"
+                + (f"（{wait.astimezone(clock.TZ):%H:%M:%S} 后）" if wait else ""),
+                {"field": "token"},
+            )
+        if device.verify_token(token.strip()):
+            _audit_user(user, "auth.2fa_verify", user, {"method": "totp"})
+            return device
+    _audit_user(None, "auth.2fa_failed", user, {"method": "totp"})
+    raise ValidationFailed("验证码不正确", {"field": "token"})
+
+
+@transaction.atomic
+def totp_enrol_secret(*, actor: Actor, user_id: int, key_hex: str) -> Any:
+    """Enrol a TOTP device with a given secret (demo data: the demo administrators' secrets
+    are printed with their passwords). Replaces any TOTP device the user had; audited."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.get(pk=user_id)
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="TOTP", key=key_hex, confirmed=True)
+    _audit_user(actor, "auth.2fa_enrol", user, {"method": "totp", "device": device.pk})
+    return device
+
+
+@transaction.atomic
+def security_key_add(
+    *, user: User, name: str, credential_id: str, public_key: bytes, sign_count: int
+) -> SecurityKey:
+    """A WebAuthn credential the user just registered (accounts.webauthn verified it)."""
+    if SecurityKey.objects.filter(credential_id=credential_id).exists():
+        raise ValidationFailed("该安全密钥已经绑定")
+    key = SecurityKey.objects.create(
+        user=user,
+        name=(name or "安全密钥")[:64],
+        confirmed=True,
+        credential_id=credential_id,
+        public_key=public_key,
+        sign_count=sign_count,
+    )
+    _audit_user(user, "auth.2fa_enrol", user, {"method": "webauthn", "device": key.pk})
+    return key
+
+
+def security_key_used(*, key: SecurityKey, sign_count: int) -> None:
+    """A successful assertion with `key`: its counter moves on; audited as a verification."""
+    key.sign_count, key.last_used_at = sign_count, clock.now()
+    key.save(update_fields=["sign_count", "last_used_at"])
+    _audit_user(key.user, "auth.2fa_verify", key.user, {"method": "webauthn", "device": key.pk})
+
+
+# --- the security administrator's work (#17 item 2) -------------------------------------------
+
+
+@transaction.atomic
+def second_factors_reset(*, actor: Actor, user_id: int) -> int:
+    """Remove every second factor of an account (lost phone or key): its holder enrols anew
+    at the next login. Returns how many were removed; audited."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = access_account_by_id(actor, user_id)
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed += SecurityKey.objects.filter(user=user).delete()[0]
+    _audit_user(actor, "auth.2fa_reset", user, {"removed": removed})
+    return removed
+
+
+@transaction.atomic
+def account_unlock(*, actor: Actor, user_id: int) -> int:
+    """End a lockout before its time: the throttle forgets the failures; audited."""
+    from axes.models import AccessAttempt
+
+    user = access_account_by_id(actor, user_id)
+    cleared = AccessAttempt.objects.filter(username=user.username).delete()[0]
+    _audit_user(actor, "auth.unlock", user, {"attempts_cleared": cleared})
+    return cleared
+
+
+@transaction.atomic
+def role_grant(*, actor: Actor, user_id: int, role: Role, org_id: int) -> RoleAssignment:
+    """The security administrator grants one of GRANTABLE_ROLES at a node of its city."""
+    paths = security_admin_paths(actor)
+    if role not in GRANTABLE_ROLES:
+        raise ValidationFailed("三员角色由平台部署时设定，不能在此授予", {"field": "role"})
+    org_path = _org_paths([org_id]).get(org_id)
+    if org_path is None or not any(org_path.startswith(p) for p in paths):
+        raise NotFound("机构不存在或不在您的管理范围内")
+    user = access_account_by_id(actor, user_id)
+    return role_assign(actor=actor, user=user, role=role, org_id=org_id)
+
+
+@transaction.atomic
+def role_revoke(*, actor: Actor, assignment_id: int) -> None:
+    """Withdraw one role; the learner's role follows the person (people), not this page."""
+    paths = security_admin_paths(actor)
+    assignment = (
+        RoleAssignment.objects.select_related("org", "user").filter(pk=assignment_id).first()
+    )
+    if assignment is None or not any(assignment.org.path.startswith(p) for p in paths):
+        raise NotFound("角色不存在或不在您的管理范围内")
+    if Role(assignment.role) not in GRANTABLE_ROLES:
+        raise ValidationFailed("该角色不能在此撤销")
+    user = access_account_by_id(actor, assignment.user_id)
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        object_type="user",
+        object_id=user.pk,
+        object_label=str(user),
+        org_path=assignment.org.path,
+        changes={"role": assignment.role, "org_id": assignment.org_id},
+    )
+    assignment.delete()
+
+
+POLICY_BOUNDS = {
+    "min_length": (8, 64),
+    "min_classes": (2, 4),
+    "history": (0, PASSWORD_HISTORY_KEPT),
+    "expiry_days": (0, 365),
+    "idle_minutes": (5, 480),
+    "absolute_hours": (1, 24),
+}
+
+
+@transaction.atomic
+def security_policy_set(*, actor: Actor, values: Mapping[str, int | bool]) -> SecurityPolicyData:
+    """The security administrator sets its city's policy within bounds no city may go below
+    (GB/T 22239 level 3: at least 8 characters of 2 classes, sessions that end); audited with
+    the changed rules. New rules apply to passwords chosen and logins made from now on."""
+    from civtrain.accounts.password_policy import policy_data
+
+    paths = security_admin_paths(actor)
+    city_id = int(paths[0].split("/")[0])
+    row = SecurityPolicy.objects.select_for_update().filter(city_id=city_id).first()
+    before = policy_data(row)
+    row = row or SecurityPolicy(city_id=city_id)
+    for name, (low, high) in POLICY_BOUNDS.items():
+        value = int(values.get(name, getattr(before, name)))
+        if not low <= value <= high:
+            raise ValidationFailed(f"取值应为 {low}–{high}", {"field": name})
+        setattr(row, name, value)
+    row.learner_second_factor = bool(
+        values.get("learner_second_factor", before.learner_second_factor)
+    )
+    row.save()
+    after = policy_data(row)
+    audit_record(
+        actor=actor,
+        action="security.policy_set",
+        object_type="security_policy",
+        object_id=city_id,
+        object_label=_org_labels_plain([city_id]).get(city_id, ""),
+        org_path=paths[0],
+        changes=diff(before.__dict__, after.__dict__),
+    )
+    return after
+
+
+def _org_labels_plain(org_ids: Iterable[int]) -> dict[int, str]:
+    nodes = RoleAssignment.org.field.related_model._default_manager
+    return dict(nodes.filter(pk__in=set(org_ids)).values_list("pk", "name"))
+
+
+def audit_second_factor_failed(*, user: User, method: str) -> None:
+    _audit_user(None, "auth.2fa_failed", user, {"method": method})

@@ -1,19 +1,26 @@
 """The user's own account: API tokens listed without their keys and revoked with one click
 (#8 item 13); the password changed, first of all after HR issued one (#11 item 1)."""
 
+import base64
+import json
 from typing import Any
 
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_otp import login as otp_login
 
-from civtrain.accounts import services
+from civtrain.accounts import selectors, services
+from civtrain.accounts import webauthn as webauthn_flow
 from civtrain.accounts.data import TOKEN_STATUS_LABELS
 from civtrain.core.errors import ValidationFailed
 
@@ -93,3 +100,165 @@ def password_change(request: HttpRequest) -> HttpResponse:
         "rules": password_validation.password_validators_help_texts(),
     }
     return render(request, "accounts/password_change.html", context)
+
+
+# --- the second factor (#17 item 1) ------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("web:home")
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("6 位动态验证码"),
+        max_length=8,
+        widget=forms.TextInput(
+            {
+                "class": "form-control form-control-lg text-center",
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+def _secret_groups(device: Any) -> str:
+    secret = base64.b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """After the password: the code of the user's authenticator app or their security key.
+    A user who has none yet enrols one here, in the same login (audited); a reset by the
+    security administrator brings them back to this enrolment."""
+    user: Any = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    kinds = {row["kind"] for row in selectors.second_factor_rows(user_id=user.pk)}
+    has_totp, has_key = "totp" in kinds, "webauthn" in kinds
+    devices = bool(kinds)
+    form = TokenForm(request.POST or None)
+    pending = None if devices else services.totp_pending(user=user)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        try:
+            if pending is not None:
+                device = services.totp_confirm(user=user, device_id=pending.pk, token=token)
+                messages.success(request, _("已绑定动态验证码，今后每次登录都需输入。"))
+            else:
+                device = services.totp_verify(user=user, token=token)
+        except ValidationFailed as exc:
+            form.add_error("token", _(exc.message))
+        else:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+    context = {
+        "form": form,
+        "enrol": pending is not None,
+        "has_totp": has_totp,
+        "has_key": has_key,
+        "next": _next_url(request),
+    }
+    if pending is not None:
+        context["qr_svg"] = segno.make(pending.config_url, error="m").svg_inline(
+            scale=4, title=_("扫描二维码绑定验证器")
+        )
+        context["secret"] = _secret_groups(pending)
+    return render(request, "accounts/second_factor.html", context)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValidationFailed("请求格式不正确") from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求格式不正确")
+    return body
+
+
+def _json_error(exc: ValidationFailed) -> JsonResponse:
+    body = {"error": {"code": "validation_failed", "message": exc.message, "details": {}}}
+    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+def _may_register_key(user: Any) -> bool:
+    """A verified session adds keys; an unverified one only while it has no factor at all
+    (the enrolment of the first login)."""
+    return bool(user.is_verified()) or not selectors.second_factor_rows(user_id=user.pk)
+
+
+@login_required
+@require_POST
+def webauthn_register_begin(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not _may_register_key(user):
+        return _json_error(ValidationFailed("请先完成第二重身份验证"))
+    return HttpResponse(
+        webauthn_flow.registration_options(request, user), content_type="application/json"
+    )
+
+
+@login_required
+@require_POST
+def webauthn_register_finish(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    try:
+        if not _may_register_key(user):
+            raise ValidationFailed("请先完成第二重身份验证")
+        body = _json_body(request)
+        key = webauthn_flow.registration_finish(
+            request, user, body.get("credential"), str(body.get("name") or "")
+        )
+    except ValidationFailed as exc:
+        return _json_error(exc)
+    if not user.is_verified():
+        otp_login(request, key)
+    return JsonResponse({"ok": True, "next": _next_url(request)})
+
+
+@login_required
+@require_POST
+def webauthn_login_begin(request: HttpRequest) -> HttpResponse:
+    try:
+        options = webauthn_flow.authentication_options(request, request.user)  # type: ignore[arg-type]
+    except ValidationFailed as exc:
+        return _json_error(exc)
+    return HttpResponse(options, content_type="application/json")
+
+
+@login_required
+@require_POST
+def webauthn_login_finish(request: HttpRequest) -> HttpResponse:
+    try:
+        body = _json_body(request)
+        key = webauthn_flow.authentication_finish(
+            request,
+            request.user,  # type: ignore[arg-type]
+            body.get("credential"),
+        )
+    except ValidationFailed as exc:
+        return _json_error(exc)
+    otp_login(request, key)
+    return JsonResponse({"ok": True, "next": _next_url(request)})
+
+
+@login_required
+@require_safe
+def security(request: HttpRequest) -> HttpResponse:
+    """The user's own sign-in security: their second factors, adding a security key."""
+    labels = {"webauthn": _("安全密钥"), "totp": _("动态验证码（TOTP）")}
+    rows = [
+        {**row, "kind": labels[row["kind"]]}
+        for row in selectors.second_factor_rows(user_id=_user_id(request))
+    ]
+    return render(request, "accounts/security.html", {"devices": rows})

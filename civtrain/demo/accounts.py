@@ -5,12 +5,24 @@ the roster. Two learners get a password after the people exist: one law-enforcem
 officer (CQ-T4b) and one recently promoted leader (凡提必训, CQ-T6b).
 """
 
+import base64
 import datetime as dt
+import hashlib
+import time
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 
-from civtrain.accounts.api import SYSTEM, Role, User, role_assign, user_create, user_password_set
+from civtrain.accounts.api import (
+    SECOND_FACTOR_ROLES,
+    SYSTEM,
+    Role,
+    User,
+    role_assign,
+    totp_enrol_secret,
+    user_create,
+    user_password_set,
+)
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
 from civtrain.demo.people import SHOWCASE_UNITS
 from civtrain.demo.steps import DemoAccount, DemoContext
@@ -30,7 +42,39 @@ STAFF: tuple[tuple[Role, str, str, str], ...] = (
     (Role.INSTITUTION, "cq_institution", "Cq-Inst#2026demo", CHONGQING.code),
     (Role.TEACHER, "cq_teacher", "Cq-Teacher#2026demo", CHONGQING.code),
     (Role.EVALUATOR, "cq_evaluator", "Cq-Eval#2026demo", CHONGQING.code),
+    # The three administrators (#17 item 2), one each for 重庆市.
+    (Role.SYSTEM_ADMIN, "cq_sysadmin", "Cq-SysAdmin#2026demo", CHONGQING.code),
+    (Role.SECURITY_ADMIN, "cq_secadmin", "Cq-SecAdmin#2026demo", CHONGQING.code),
+    (Role.AUDIT_ADMIN, "cq_auditadmin", "Cq-AuditAdmin#2026demo", CHONGQING.code),
 )
+
+
+def demo_totp_key(username: str) -> bytes:
+    """The demo administrator's TOTP secret (#17 item 1): derived from the login name, so
+    every run enrols and prints the same one. Public like the passwords: demo only."""
+    return hashlib.sha256(f"civtrain-demo-totp:{username}".encode()).digest()[:20]
+
+
+def demo_totp_secret(username: str) -> str:
+    """The secret as typed into an authenticator app (base32)."""
+    return base64.b32encode(demo_totp_key(username)).decode()
+
+
+def demo_totp_code(username: str, step: int | None = None) -> str:
+    """The current code of a demo administrator's authenticator (or the code of time step
+    `step`): what `civtrain otp-code` prints and the test logins type."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(demo_totp_key(username))
+    totp.time = time.time() if step is None else step * totp.step
+    return f"{totp.token():06d}"
+
+
+def is_demo_totp(username: str, key_hex: str) -> bool:
+    """Whether the account is a demo administrator still holding its demo secret."""
+    return any(s[1] == username for s in STAFF) and key_hex == demo_totp_key(username).hex()
+
+
 LEARNER_PASSWORDS = ("Learner-Law#2026demo", "Learner-Promo#2026demo")
 
 
@@ -54,7 +98,13 @@ def run_staff(ctx: DemoContext) -> str:
         role_assign(actor=SYSTEM, user=user, role=role, org_id=org.id)
         if role == Role.CITY_BUREAU:
             ctx.actors[org_code] = user
-        ctx.accounts.append(DemoAccount(role.label, username, password, org.name))
+        secret = ""
+        if role in SECOND_FACTOR_ROLES:
+            totp_enrol_secret(actor=SYSTEM, user_id=user.pk, key_hex=demo_totp_key(username).hex())
+            secret = demo_totp_secret(username)
+        ctx.accounts.append(
+            DemoAccount(role.label, username, password, org.name, otp_secret=secret)
+        )
     return f"{len(STAFF)} 个管理账号"
 
 
@@ -65,7 +115,14 @@ def existing_staff_accounts() -> list[DemoAccount]:
     )
     names = {code: n.name for code, n in org_by_codes([s[3] for s in STAFF]).items()}
     return [
-        DemoAccount(role.label, username, password, names.get(org_code, org_code), "初始密码")
+        DemoAccount(
+            role.label,
+            username,
+            password,
+            names.get(org_code, org_code),
+            "初始密码",
+            otp_secret=demo_totp_secret(username) if role in SECOND_FACTOR_ROLES else "",
+        )
         for role, username, password, org_code in STAFF
         if username in present
     ]

@@ -27,6 +27,9 @@ class DemoAccount:
     password: str
     org_name: str
     note: str = ""
+    # The TOTP secret of an administrative role's account (#17 item 1): typed into an
+    # authenticator app, or read with `civtrain otp-code USER`.
+    otp_secret: str = ""
 
 
 @dataclass

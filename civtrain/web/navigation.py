@@ -77,7 +77,11 @@ MENU: list[NavItem] = [
         "alert-triangle",
         (Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
     ),
-    NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU,)),
+    NavItem(_("审计日志"), "web:audit", "shield-check", (Role.CITY_BUREAU, Role.AUDIT_ADMIN)),
+    # The three administrators' own pages (#17 item 2).
+    NavItem(_("账号与角色"), "accounts:accounts", "users-group", (Role.SECURITY_ADMIN,)),
+    NavItem(_("安全策略"), "accounts:policy", "lock-cog", (Role.SECURITY_ADMIN,)),
+    NavItem(_("系统运行"), "web:system", "server", (Role.SYSTEM_ADMIN,)),
     NavItem(_("xAPI 学习记录库"), "xapi:credentials", "plug-connected", XAPI_MANAGERS),
     NavItem(_("待对应的学习者"), "xapi:unknown_actors", "user-question", XAPI_MANAGERS),
     NavItem(
@@ -85,6 +89,7 @@ MENU: list[NavItem] = [
     ),
     NavItem(_("站内消息"), "inbox:list", "mail", ALL_ROLES),
     NavItem(_("修改密码"), "accounts:password_change", "lock", ALL_ROLES),
+    NavItem(_("登录安全"), "accounts:security", "shield-lock", ALL_ROLES),
 ]
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from civtrain.web import views
+from civtrain.web import system, views
 
 app_name = "web"
 
@@ -16,7 +16,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("healthz", views.healthz, name="healthz"),
+    path("system/", system.system, name="system"),
     path("exports/<int:job_id>/", views.export_job, name="export_job"),
     path("exports/<int:job_id>/progress/", views.export_progress, name="export_progress"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),

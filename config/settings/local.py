@@ -10,3 +10,5 @@ SECRET_KEY = SECRET_KEY or "local-only-not-secret-civtrain"  # noqa: F405
 CIVTRAIN_DATA_KEY = CIVTRAIN_DATA_KEY or "bG9jYWwtb25seS1jaXZ0cmFpbi1kYXRhLWtleS0wMDE="  # noqa: F405
 CIVTRAIN_HASH_KEY = CIVTRAIN_HASH_KEY or "bG9jYWwtb25seS1jaXZ0cmFpbi1oYXNoLWtleS0wMDE="  # noqa: F405
 CIVTRAIN_SIGNING_KEY = CIVTRAIN_SIGNING_KEY or "bG9jYWwtb25seS1jaXZ0cmFpbi1zaWduLWtleS0wMDE="  # noqa: F405
+# `civtrain otp-code USER` for the demo administrators (#17 item 1): local settings only.
+CIVTRAIN_DEMO_COMMANDS = True

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from civtrain import testing
 from civtrain.accounts.api import Role
 from civtrain.core import clock
 from civtrain.demo.accounts import STAFF
@@ -38,7 +39,8 @@ def demo(db: Any) -> DemoContext:
 
 def _client(username: str) -> Client:
     client = Client()
-    assert client.post("/login/", {"username": username, "password": PASSWORDS[username]})
+    response = testing.login_through_pages(client, username, PASSWORDS[username])
+    assert response.status_code == 302 and response["Location"] == "/", response
     return client
 
 

@@ -39,9 +39,8 @@ def test_login_page_switches_to_english(client: Client, db: Any) -> None:
 
 def test_login_then_home_and_logout(client: Client, actors: Any) -> None:
     user = actors["unit_hr"]
-    response = client.post(
-        "/login/", {"username": user.username, "password": testing.TEST_PASSWORD}
-    )
+    # The password, then the second factor (#17 item 1): here its first enrolment.
+    response = testing.login_through_pages(client, user.username, testing.TEST_PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
     assert client.post("/logout/").status_code == 302

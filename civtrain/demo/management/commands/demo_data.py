@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Wide enough that no password in the table is ever cut short, even in a pipe.
-        console = Console(file=cast(IO[str], self.stdout), highlight=False, width=160)
+        console = Console(file=cast(IO[str], self.stdout), highlight=False, width=200)
         if options["if_empty"] and person_any():
             console.print("已有人员数据，跳过演示数据生成（--if-empty）。")
             # A later `make run`: remind the operator of the logins, learners included.
@@ -75,8 +75,14 @@ class Command(BaseCommand):
 
     def _print_accounts(self, console: Console, accounts: list[DemoAccount]) -> None:
         table = Table(title="演示账号（仅供演示，密码公开，切勿用于生产环境）")
-        for column in ("角色", "用户名", "密码", "所属机构", "说明"):
-            table.add_column(column)
+        for column in ("角色", "用户名", "密码", "TOTP 密钥", "所属机构", "说明"):
+            table.add_column(column, no_wrap=column in ("密码", "TOTP 密钥"))
         for a in accounts:
-            table.add_row(a.role_label, a.username, a.password, a.org_name, a.note)
+            table.add_row(
+                a.role_label, a.username, a.password, a.otp_secret or "—", a.org_name, a.note
+            )
         console.print(table)
+        console.print(
+            "管理角色登录时须输入动态验证码：把 TOTP 密钥加入手机验证器应用，"
+            "或运行 `civtrain otp-code 用户名` 查看当前验证码（仅限演示账号）。"
+        )

@@ -1,0 +1,62 @@
+"""The policy a signed-in session runs under (#17 item 1): stamped at login, checked on each
+request by accounts.middleware. Times are the platform clock's (civtrain.core.clock)."""
+
+import datetime as dt
+from typing import Any
+
+from civtrain.accounts.data import SECOND_FACTOR_ROLES, Role
+from civtrain.accounts.models import User
+from civtrain.accounts.password_policy import policy_for_user
+
+AUTH_AT = "civtrain_auth_at"
+SEEN_AT = "civtrain_seen_at"
+POLICY = "civtrain_policy"
+
+
+def session_start(session: Any, user: User, now: dt.datetime) -> None:
+    """Stamp a new login with its time and the user's policy (read once per login)."""
+    policy = policy_for_user(user.pk)
+    session[AUTH_AT] = session[SEEN_AT] = now.timestamp()
+    session[POLICY] = {
+        "idle_minutes": policy.idle_minutes,
+        "absolute_hours": policy.absolute_hours,
+        "expiry_days": policy.expiry_days,
+        "learner_second_factor": policy.learner_second_factor,
+    }
+
+
+def session_check(session: Any, user: User, now: dt.datetime) -> str | None:
+    """ "idle" or "expired" when the session must end; else records this request's time. A
+    session opened before this control existed starts counting now."""
+    policy = session.get(POLICY)
+    if policy is None:
+        session_start(session, user, now)
+        return None
+    t = now.timestamp()
+    idle = int(policy.get("idle_minutes") or 0) * 60
+    absolute = int(policy.get("absolute_hours") or 0) * 3600
+    if idle and t - float(session.get(SEEN_AT, t)) > idle:
+        return "idle"
+    if absolute and t - float(session.get(AUTH_AT, t)) > absolute:
+        return "expired"
+    session[SEEN_AT] = t
+    return None
+
+
+def second_factor_required(session: Any, user: User) -> bool:
+    """Administrative roles, the super-user, and learners of a city that requires it."""
+    from civtrain.accounts.api import actor_scope
+
+    if user.is_superuser:
+        return True
+    scope = actor_scope(user)
+    if scope.has(*SECOND_FACTOR_ROLES):
+        return True
+    policy = session.get(POLICY) or {}
+    return bool(policy.get("learner_second_factor")) and scope.has(Role.LEARNER)
+
+
+def password_expired(session: Any, user: User, now: dt.datetime) -> bool:
+    days = int((session.get(POLICY) or {}).get("expiry_days") or 0)
+    changed = user.password_changed_at
+    return bool(days and changed is not None and now - changed > dt.timedelta(days=days))
