@@ -4,6 +4,8 @@ request by accounts.middleware. Times are the platform clock's (civtrain.core.cl
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+
 from civtrain.accounts.data import SECOND_FACTOR_ROLES, Role
 from civtrain.accounts.models import User
 from civtrain.accounts.password_policy import policy_for_user
@@ -32,6 +34,8 @@ def session_check(session: Any, user: User, now: dt.datetime) -> str | None:
     if policy is None:
         session_start(session, user, now)
         return None
+    if not settings.CIVTRAIN_SESSION_TIME_LIMITS:
+        return None
     t = now.timestamp()
     idle = int(policy.get("idle_minutes") or 0) * 60
     absolute = int(policy.get("absolute_hours") or 0) * 3600
@@ -57,6 +61,8 @@ def second_factor_required(session: Any, user: User) -> bool:
 
 
 def password_expired(session: Any, user: User, now: dt.datetime) -> bool:
+    if not settings.CIVTRAIN_SESSION_TIME_LIMITS:
+        return False
     days = int((session.get(POLICY) or {}).get("expiry_days") or 0)
     changed = user.password_changed_at
     return bool(days and changed is not None and now - changed > dt.timedelta(days=days))

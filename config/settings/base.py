@@ -181,6 +181,9 @@ CIVTRAIN_WEBAUTHN_RP_ID = env.str("CIVTRAIN_WEBAUTHN_RP_ID", default="localhost"
 CIVTRAIN_WEBAUTHN_ORIGINS = env.list(
     "CIVTRAIN_WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://127.0.0.1:8000"]
 )
+# The city's idle timeout, absolute session lifetime and password expiry (#17 item 1),
+# measured on the platform clock. Always on, except in the test settings.
+CIVTRAIN_SESSION_TIME_LIMITS = True
 # `civtrain otp-code` prints demo accounts' codes only where demo commands are allowed
 # (local settings); never under the production settings.
 CIVTRAIN_DEMO_COMMANDS = False
