@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from civtrain import testing
 from civtrain.accounts.api import SYSTEM, Role, actor_scope
 from civtrain.core import clock
 from civtrain.credits.api import entry_rows
@@ -226,9 +227,9 @@ def test_every_printed_account_logs_in_and_reaches_its_home_page(db: Any) -> Non
     assert {a.password for a in ctx.accounts} == {s[2] for s in STAFF} | set(LEARNER_PASSWORDS)
     for account in ctx.accounts:
         client = Client()
-        response = client.post(
-            "/login/", {"username": account.username, "password": account.password}
-        )
+        # The password, then the code of the printed TOTP secret for administrative roles
+        # (#17 item 1).
+        response = testing.login_through_pages(client, account.username, account.password)
         assert response.status_code == 302, account.username
         assert response["Location"] == "/"
         home = client.get("/")
@@ -259,9 +260,10 @@ def test_the_learner_accounts_are_an_enforcer_and_a_recent_promotion(db: Any) ->
 
 
 def printed_accounts(text: str) -> list[list[str]]:
-    """The rows of the logins table `demo-data` prints: role, login name, password, …"""
+    """The rows of the logins table `demo-data` prints: role, login name, password, TOTP
+    secret, …"""
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines()]
-    return [r for r in rows if len(r) == 5 and r[2].endswith("demo")]
+    return [r for r in rows if len(r) == 6 and r[2].endswith("demo")]
 
 
 def test_if_empty_does_nothing_when_people_exist(db: Any, tmp_path: Path) -> None:

@@ -436,7 +436,9 @@ def test_list_query_count_does_not_grow_with_rows(world: Any) -> None:
         testing.make_person(world["tree"]["U2"], name=f"批量{i}")
     with CaptureQueriesContext(connection) as many:
         assert call("GET", "/people?limit=100")[1]["count"] == 18
-    assert len(many) == len(few) <= 8
+    # 9: a browser session's second factor is checked once a request (django-otp reads the
+    # verified device: a reset by the security administrator takes effect at once, #17 item 1).
+    assert len(many) == len(few) <= 9
 
 
 @pytest.mark.parametrize(
