@@ -13,7 +13,15 @@ from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
 from civtrain.learning.data import Audience
-from civtrain.learning.models import Completion, Course, Item, ItemProgress, Plan, PlanEntry
+from civtrain.learning.models import (
+    Chapter,
+    Completion,
+    Course,
+    Item,
+    ItemProgress,
+    Plan,
+    PlanEntry,
+)
 from civtrain.organisations.api import subtree_q
 from civtrain.people.api import PersonData, person_for_user
 
@@ -110,6 +118,10 @@ def items_of(course: Course) -> QuerySet[Item]:
     return course.items.select_related("chapter").order_by("position", "id")
 
 
+def chapters_of(course: Course) -> list[Chapter]:
+    return list(course.chapters.all())
+
+
 def progress_of(person_id: int, item_ids: Iterable[int]) -> dict[int, ItemProgress]:
     return {
         p.item_id: p
@@ -165,6 +177,15 @@ def audience_admits(course: Course, audience: Any, person: Any, on: dt.date) -> 
 def completions_of(person_id: int, year: int | None = None) -> QuerySet[Completion]:
     qs = Completion.objects.filter(person_id=person_id).select_related("course")
     return qs.filter(year=year) if year else qs
+
+
+def completed_course_ids(person_id: int, year: int) -> set[int]:
+    """The courses the person completed in the year (a revoked completion is not one)."""
+    return set(
+        Completion.objects.filter(person_id=person_id, year=year, revoked=False).values_list(
+            "course_id", flat=True
+        )
+    )
 
 
 def completed_this_year(person_id: int, course_id: int, year: int) -> bool:

@@ -275,7 +275,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         "course": course,
         "audience": audience,
         "ranks": "、".join(audience.ranks),
-        "chapters": list(course.chapters.all()),
+        "chapters": selectors.chapters_of(course),
         "items": list(selectors.items_of(course)),
         "categories": CATEGORY_LABELS,
         "levels": LEVEL_LABELS,
@@ -324,11 +324,7 @@ def plans(request: HttpRequest) -> HttpResponse:
             messages.error(request, _(exc.message))
         return redirect(f"{request.path}?year={year}")
     person = selectors.learner_of(request.user)
-    done = (
-        set(selectors.completions_of(person.id, year).values_list("course_id", flat=True))
-        if person
-        else set()
-    )
+    done = selectors.completed_course_ids(person.id, year) if person else set()
     can_author = selectors.is_author(request.user)
     context = {
         "year": year,
