@@ -18,6 +18,7 @@ from typing import Any
 from civtrain.accounts.api import Role, User
 from civtrain.classes.api import classes_to_finalise
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU
 from civtrain.demo.people import SHOWCASE_UNITS
 from civtrain.demo.steps import DemoContext
@@ -130,7 +131,7 @@ def _clock_at(moment: dt.datetime) -> Iterator[None]:
         clock.freeze(None)
 
 
-def _bank(actor: Any, org_id: int, name: str, subject: str, questions: list) -> Any:
+def _bank(actor: Actor, org_id: int, name: str, subject: str, questions: list) -> Any:
     bank = exams.bank_create(actor=actor, name=name, org_id=org_id, subject=subject)
     exams.questions_import(
         actor=actor, bank_id=bank.pk, parsed=ParsedFile(questions), filename="demo"

@@ -26,6 +26,12 @@ AS_OF = dt.date(2026, 11, 23)
 NOT_REACHED_BY_GET = {
     # Forms posted to, never pages of their own (GET answers 405).
     "account/tokens/<int:token_id>/revoke/": "POST from the token list",
+    "account/2fa/": "the second step of a login; the walk's sessions have passed it",
+    "account/users/<int:user_id>/unlock/": "POST from the users page, for a locked account",
+    "account/webauthn/login/begin/": "POST from the second-factor page's script",
+    "account/webauthn/login/finish/": "POST from the second-factor page's script",
+    "account/webauthn/register/begin/": "POST from the enrolment page's script",
+    "account/webauthn/register/finish/": "POST from the enrolment page's script",
     "credits/claims/<int:claim_id>/decide/": "POST from the claim list",
     "enrolment/classes/<int:class_id>/register/": "POST from the class page",
     "enrolment/inbox/messages/<int:message_id>/acknowledge/": "POST from the inbox",
