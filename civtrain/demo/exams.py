@@ -155,7 +155,7 @@ def _response(q: Any, right: bool, rng: random.Random) -> Any:
 
 def _sit(user: Any, paper_id: int, skill: float, rng: random.Random, *, submit: bool = True) -> Any:
     """One sitting: each question right with probability `skill`."""
-    attempt = exams.attempt_start(actor=user, paper_id=paper_id)
+    attempt = exams.attempt_start(actor=user, paper_id=paper_id, seed=rng.randrange(1, 2**62))
     questions = {q.pk: q for q in exams.questions_of_attempt(attempt)}
     for entry in attempt.layout:
         response = _response(questions[entry["q"]], rng.random() < skill, rng)

@@ -97,9 +97,11 @@ def _window_open(paper: Paper, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def attempt_start(*, actor: Actor, paper_id: int) -> Attempt:
+def attempt_start(*, actor: Actor, paper_id: int, seed: int | None = None) -> Attempt:
     """The candidate's open attempt (resumed as it was), or a new one if they have one left.
-    An open attempt past its deadline is submitted (by the server) and returned as such."""
+    An open attempt past its deadline is submitted (by the server) and returned as such.
+    A new attempt's draw and order come from an unpredictable seed; `seed` fixes them, for
+    generated data that must come out the same every run (the demo)."""
     person = person_for_user(actor.pk) if actor.pk is not None else None
     candidate = (
         Candidate.objects.select_for_update()
@@ -128,7 +130,7 @@ def attempt_start(*, actor: Actor, paper_id: int) -> Attempt:
     used = used or 0
     if used >= paper.max_attempts + candidate.extra_attempts:
         raise ExamsError(ExamsErrorCode.NO_ATTEMPTS_LEFT, "作答次数已用完；如需补考，请联系组织者")
-    seed = random.SystemRandom().randrange(1, 2**62)
+    seed = seed or random.SystemRandom().randrange(1, 2**62)
     deadline = now + dt.timedelta(minutes=paper.time_limit_minutes)
     if paper.closes_at is not None:
         deadline = min(deadline, paper.closes_at)

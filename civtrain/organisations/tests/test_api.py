@@ -300,4 +300,6 @@ def test_list_query_count_does_not_grow_with_rows(call: Any, tree: Any) -> None:
         )
     with CaptureQueriesContext(connection) as many:
         assert caller("GET", "/orgs?limit=200")[1]["count"] == 26
-    assert len(many) == len(few) <= 8
+    # 9: a browser session's second factor is checked once a request (django-otp reads the
+    # verified device, #17 item 1).
+    assert len(many) == len(few) <= 9

@@ -77,7 +77,6 @@ NOT_REACHED_BY_GET = {
     "plans/<int:plan_id>/return/": "POST from its page or player",
     "plans/<int:plan_id>/submit/": "POST from its page or player",
     "plans/<int:plan_id>/survey/": "POST from its page or player",
-    "surveys/new/": "POST from its page or player",
     "surveys/<int:survey_id>/questions/": "POST from its page or player",
     "surveys/<int:survey_id>/questions/<int:question_id>/remove/": "POST from its page or player",
     "surveys/<int:survey_id>/open/": "POST from its page or player",

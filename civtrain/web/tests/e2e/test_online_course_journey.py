@@ -61,7 +61,7 @@ def _fits(page: Any, screen: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def _until(page: Any, condition: Any, seconds: float = 20) -> None:
+def _until(page: Any, condition: Any, seconds: float = 60) -> None:
     """Poll from the test (the pages' CSP forbids Playwright's string predicates)."""
     for _ in range(int(seconds * 5)):
         if condition():
@@ -115,7 +115,7 @@ def test_learner_watches_a_required_course_and_gets_the_hours(
         page.locator("#player-resume").click()
         expect(page.locator("#player-paused")).to_be_hidden()
         video.evaluate("v => { v.muted = true; return v.play(); }")
-        _until(page, lambda: video.evaluate("v => v.ended"), seconds=60)
+        _until(page, lambda: video.evaluate("v => v.ended"), seconds=120)
         expect(page.locator("#player-course-done")).to_be_visible()
         assert (
             page.evaluate("document.documentElement.scrollWidth")
