@@ -232,6 +232,8 @@ def _compiled(
 # The aggregate queries compiled once per evaluator shape (compiling the ORM's conditional
 # sums costs more than running them for one person: issue #10 item 6 made it 4 sums a
 # measure), with these two values standing for the id range's bounds; ids are positive.
+# The key holds every evaluator attribute totals_query and subjects_query read: a builder
+# that reads another must add it to the key.
 _COMPILED: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]] | None] = {}
 _LO, _HI = -(10**12) - 7, -(10**12) - 11
 

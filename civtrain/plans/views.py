@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from civtrain.catalogue.data import TRAINING_TYPE_LABELS
 from civtrain.compliance.api import unit_targets
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
+from civtrain.core.pages import act_then_redirect
 from civtrain.organisations.api import OrgKind, org_list_data
 from civtrain.plans import selectors, selfchecks, services
 from civtrain.plans.data import (
@@ -111,13 +113,7 @@ def detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, plan_id: int, done: str, call: Callable[[], object]) -> HttpResponse:
-    try:
-        call()
-    except ApplicationError as exc:
-        messages.error(request, _(exc.message))
-    else:
-        messages.success(request, done)
-    return redirect("plans:detail", plan_id)
+    return act_then_redirect(request, done, call, reverse("plans:detail", args=[plan_id]))
 
 
 @login_required

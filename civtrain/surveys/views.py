@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import actor_scope
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
+from civtrain.core.pages import act_then_redirect
 from civtrain.organisations.api import org_list_data
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 from civtrain.surveys import selectors, services
@@ -124,13 +126,7 @@ def detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 def _act(
     request: HttpRequest, survey_id: int, done: str, call: Callable[[], object]
 ) -> HttpResponse:
-    try:
-        call()
-    except ApplicationError as exc:
-        messages.error(request, _(exc.message))
-    else:
-        messages.success(request, done)
-    return redirect("surveys:detail", survey_id)
+    return act_then_redirect(request, done, call, reverse("surveys:detail", args=[survey_id]))
 
 
 @login_required
