@@ -28,11 +28,13 @@
   function show(id, on) { $(id).classList.toggle("d-none", !on); }
 
   function start() {
-    stopped = false;
-    show("player-paused", false);
+    // No beat goes out until the new session is there: a play pressed meanwhile would
+    // otherwise report under the superseded token and be paused again (409).
+    session = null;
     return post(config.session_url).then(function (r) {
       if (r.status !== 201) { return fail(r.data); }
-      session = r.data; seq = 0;
+      session = r.data; seq = 0; stopped = false;
+      show("player-paused", false);
       furthest = parseFloat(session.furthest); cap = parseFloat(session.speed_cap);
       $("player-earned").textContent = Math.floor(parseFloat(session.earned));
       if (video) {
