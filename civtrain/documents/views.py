@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from civtrain.accounts.api import Role, actor_scope
@@ -29,7 +30,7 @@ from civtrain.documents.data import (
     VerifyStatus,
 )
 from civtrain.documents.data import PERSON_KINDS as DOCUMENT_PERSON_KINDS
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgPickForm
 from civtrain.people.api import access_person, person_for_user, person_list_data
 
 PERSONNEL = (Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR)
@@ -62,6 +63,19 @@ def _kinds(kinds: list[DocumentKind]) -> list[dict[str, Any]]:
     ]
 
 
+def _unit_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
+    """The unit whose people's documents are zipped, picked by name among the personnel
+    roles' subtrees (#11 item 3), not from a flat list of the first 300 nodes."""
+    return OrgPickForm(
+        data,
+        actor=request.user,
+        purpose="personnel",
+        name="unit_id",
+        label=gettext_lazy("单位（含下级）"),
+        auto_id="zip-%s",
+    )
+
+
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
@@ -75,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "kinds": _kinds(PERSON_KINDS),
         "years": _years(),
         "personnel": scope.has(*PERSONNEL),
-        "units": org_list_data(scope_paths=scope.paths_for(*PERSONNEL))[:300],
+        "unit_form": _unit_form(request),
         "classes": selectors.classes_for_documents(request.user),
         "class_kinds": _kinds([DocumentKind.CLASS_CERTIFICATE, DocumentKind.COMPLETION_FORM]),
         "search": search,
@@ -149,10 +163,12 @@ def _pdf_response(doc: Any) -> HttpResponse:
 @login_required
 @require_POST
 def zip_start(request: HttpRequest) -> HttpResponse:
+    class_id = _int(request.POST.get("class_id"))
+    unit = None if class_id else _unit_form(request, request.POST).chosen_org()
     z = services.ZipRequest(
         kind=_kind(request.POST.get("kind")),
-        unit_id=_int(request.POST.get("unit_id")),
-        class_id=_int(request.POST.get("class_id")),
+        unit_id=unit.id if unit else None,
+        class_id=class_id,
         year=_int(request.POST.get("year")),
     )
     ctx = current_context()

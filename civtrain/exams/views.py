@@ -22,7 +22,7 @@ from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
 from civtrain.exams import analysis, forms, rates, selectors, services
 from civtrain.exams.data import QUESTION_KIND_LABELS, AttemptStatus, QuestionKind
 from civtrain.exams.formats import FORMATS, MAX_FILE_BYTES, parse_file
-from civtrain.organisations.api import OrgKind, org_list_data
+from civtrain.organisations.api import OrgKind, OrgPickForm, org_list_data
 from civtrain.people.api import person_for_user
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 
@@ -42,16 +42,26 @@ def _kind_label(kind: str) -> str:
     return _(QUESTION_KIND_LABELS.get(kind, kind))  # type: ignore[call-overload]
 
 
+def _bank_org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
+    """Where a new question bank is kept, picked by name (#11 item 3), not from a flat list
+    of every node in the author's scope."""
+    return OrgPickForm(
+        data, actor=request.user, purpose="question_bank", label=gettext_lazy("所属"),
+        auto_id="b-%s",
+    )  # fmt: skip
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     scope = actor_scope(request.user)
     context: dict[str, Any] = {"is_author": scope.has(*selectors.AUTHORS)}
     if request.method == "POST" and context["is_author"]:
         try:
+            org = _bank_org_form(request, request.POST).chosen_org()
             bank = services.bank_create(
                 actor=request.user,
                 name=request.POST.get("name", ""),
-                org_id=int(request.POST.get("org_id") or 0),
+                org_id=org.id,
                 subject=request.POST.get("subject", ""),
             )
         except ApplicationError as exc:
@@ -61,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("exams:bank", bank_id=bank.pk)
     if context["is_author"]:
         context["banks"] = selectors.bank_list(actor=request.user)
-        context["orgs"] = org_list_data(scope_paths=scope.paths_for(*selectors.AUTHORS))
+        context["org_form"] = _bank_org_form(request)
     if scope.has(*selectors.ORGANISERS):
         context["is_organiser"] = True
         context["papers"] = selectors.paper_list(actor=request.user)[:100]

@@ -268,14 +268,6 @@ def is_author_of(actor: Actor, org_path: str) -> bool:
     return is_system(actor) or actor_scope(actor).covers(org_path, *AUTHORS)
 
 
-def author_orgs(actor: Actor) -> list[Any]:
-    """The nodes the actor may publish courses for: their bureaus' roots (city, districts)."""
-    from civtrain.organisations.api import org_by_codes
-
-    paths = set(actor_scope(actor).paths_for(*AUTHORS))
-    return [o for o in org_by_codes().values() if o.path in paths]
-
-
 # -- the annual learning plan (ZZ-N1) ---------------------------------------------------
 
 

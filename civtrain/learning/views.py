@@ -4,6 +4,7 @@ course authoring with resumable uploads."""
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.core import clock
@@ -20,6 +22,7 @@ from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.learning import media, review, selectors, services
 from civtrain.learning.data import AUDIENCE_FLAGS, ITEM_KIND_LABELS, Audience
 from civtrain.learning.errors import LearningError, LearningErrorCode
+from civtrain.organisations.api import OrgPickForm
 from civtrain.people.data import CATEGORY_LABELS, LEVEL_LABELS
 
 FLAG_LABELS = {
@@ -161,6 +164,26 @@ def serve_file(request: HttpRequest, path: Path, content_type: str) -> HttpRespo
 # -- authoring (city and district bureaus) ----------------------------------------------
 
 
+def _org_form(
+    request: HttpRequest, data: Any = None, *, name: str = "org_code", **kwargs: Any
+) -> OrgPickForm:
+    """The node a course or plan is published for (or a course's audience), picked by name
+    among the bureau's subtree (#11 item 3), not from a list or typed as a code."""
+    return OrgPickForm(
+        data,
+        actor=request.user,
+        purpose="bureau",
+        name=name,
+        label=kwargs.pop("label", gettext_lazy("发布单位")),
+        **kwargs,
+    )
+
+
+def _org_code(request: HttpRequest, name: str = "org_code") -> str:
+    """The code of the node the form's picker names (ValidationFailed when none is found)."""
+    return _org_form(request, request.POST, name=name).chosen_org().code
+
+
 @login_required
 def manage(request: HttpRequest) -> HttpResponse:
     if not selectors.is_author(request.user):
@@ -170,7 +193,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             course = services.course_create(
                 actor=request.user,
                 title=request.POST.get("title", ""),
-                org_code=request.POST.get("org_code", ""),
+                org_code=_org_code(request),
                 kind=request.POST.get("kind", "video"),
                 hours=request.POST.get("hours") or None,
                 description=request.POST.get("description", ""),
@@ -184,7 +207,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     _count, courses = selectors.course_page(actor=request.user, limit=200)
     context = {
         "courses": courses,
-        "orgs": selectors.author_orgs(request.user),
+        "org_form": _org_form(request, auto_id="course-%s"),
         "kinds": ITEM_KIND_LABELS,
     }
     return render(request, "learning/manage.html", context)
@@ -199,6 +222,23 @@ def _date(value: str) -> dt.date | None:
 
 def _int_or_none(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
+
+
+def _audience_form(request: HttpRequest, data: Any = None, initial: Any = None) -> OrgPickForm:
+    return _org_form(
+        request,
+        data,
+        name="audience_org_code",
+        label=gettext_lazy("面向单位（不填为发布单位全辖区）"),
+        required=False,
+        initial=initial,
+        auto_id="f-%s",
+    )
+
+
+def _audience_code(request: HttpRequest) -> str:
+    chosen = _audience_form(request, request.POST).chosen_org_or_none()
+    return chosen.code if chosen else ""
 
 
 def _edit_action(request: HttpRequest, course_id: int) -> str:
@@ -222,7 +262,7 @@ def _edit_action(request: HttpRequest, course_id: int) -> str:
                 leadership_levels=tuple(post.getlist("leadership_levels")),
                 flags=tuple(f for f in post.getlist("flags") if f in AUDIENCE_FLAGS),
             ),
-            audience_org_code=post.get("audience_org_code", "").strip(),
+            audience_org_code=_audience_code(request),
         )
         return _("课程信息已保存")
     if action == "chapter_add":
@@ -280,7 +320,9 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         "categories": CATEGORY_LABELS,
         "levels": LEVEL_LABELS,
         "flags": {f: FLAG_LABELS[f] for f in AUDIENCE_FLAGS},
-        "orgs": selectors.author_orgs(request.user),
+        "audience_form": _audience_form(
+            request, initial={"audience_org_code": course.audience_org_id}
+        ),
     }
     return render(request, "learning/course_edit.html", context)
 
@@ -291,7 +333,7 @@ def _plan_action(request: HttpRequest) -> str:
     if action == "plan_create":
         year = _int_or_none(post.get("year", "")) or clock.today().year
         services.plan_create(
-            actor=request.user, org_code=post.get("org_code", ""), year=year,
+            actor=request.user, org_code=_org_code(request), year=year,
             title=post.get("title", ""),
         )  # fmt: skip
         return _("学习计划已创建")
@@ -338,7 +380,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         ],
         "done": done,
         "can_author": can_author,
-        "orgs": selectors.author_orgs(request.user) if can_author else [],
+        "org_form": _org_form(request, auto_id="plan-%s") if can_author else None,
         "courses": selectors.course_page(actor=request.user, limit=200)[1] if can_author else [],
     }
     return render(request, "learning/plans.html", context)

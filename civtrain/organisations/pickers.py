@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
@@ -42,15 +43,42 @@ PURPOSES: dict[str, Callable[[ActorScope], tuple[str, ...]]] = {
     "faculty": lambda scope: scope.paths_for(
         Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.INSTITUTION
     ),
-    # … and where a bureau registers an institution
+    # … and where a bureau registers an institution, publishes a course or a learning plan,
+    # or keeps an xAPI credential
     "bureau": lambda scope: scope.paths_for(Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
+    # where a question bank is kept (exams.selectors.AUTHORS: every staff role but evaluators)
+    "question_bank": lambda scope: scope.paths_for(
+        Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR, Role.INSTITUTION, Role.TEACHER
+    ),
+    # whose annual plan or self-check is filed (plans.services.plan_open, selfcheck_open): a
+    # unit's by its HR officers, a bureau's own node by the bureau …
+    "plan": lambda scope: scope.paths_for(Role.UNIT_HR, Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
 }
+
+
+def _plan_owners(scope: ActorScope) -> Q:
+    """… so not every node of those subtrees: units below an HR officer's node, and exactly
+    the nodes the bureau roles are bound to."""
+    bureaus = scope.paths_for(Role.CITY_BUREAU, Role.DISTRICT_BUREAU)
+    return (selectors.paths_filter(scope.paths_for(Role.UNIT_HR)) & Q(kind=OrgKind.UNIT)) | Q(
+        path__in=bureaus
+    )
+
+
+# Purposes whose choices are narrower than whole subtrees: a further filter on the nodes.
+NARROWED: dict[str, Callable[[ActorScope], Q]] = {"plan": _plan_owners}
 
 
 def pick_paths(actor: Actor, purpose: str) -> tuple[str, ...]:
     """The subtrees a picker for `purpose` searches for this actor; none for an unknown one."""
     paths_of = PURPOSES.get(purpose)
     return paths_of(actor_scope(actor)) if paths_of else ()
+
+
+def pick_only(actor: Actor, purpose: str) -> Q | None:
+    """The further filter of a narrowed purpose (None: the whole subtrees)."""
+    only = NARROWED.get(purpose)
+    return only(actor_scope(actor)) if only else None
 
 
 def labels(nodes: Iterable[OrgNode | OrgNodeData]) -> dict[int, str]:
@@ -90,7 +118,13 @@ def org_search(
     paths = pick_paths(actor, purpose)
     if not paths:
         return []
-    nodes = selectors.org_search(scope_paths=paths, query=query, kinds=kinds, limit=PAGE_SIZE)
+    nodes = selectors.org_search(
+        scope_paths=paths,
+        query=query,
+        kinds=kinds,
+        limit=PAGE_SIZE,
+        only=pick_only(actor, purpose),
+    )
     return choices(nodes)
 
 
@@ -102,6 +136,9 @@ def org_pick(*, actor: Actor, purpose: str, ref: str, kinds: Iterable[str] = ())
     if not ref or not paths:
         return None
     qs = OrgNode.objects.filter(selectors.paths_filter(paths), active=True)
+    only = pick_only(actor, purpose)
+    if only is not None:
+        qs = qs.filter(only)
     kinds = list(kinds)
     if kinds:
         qs = qs.filter(kind__in=kinds)
@@ -167,18 +204,42 @@ class UnitPickForm(forms.Form):
 
 
 class OrgPickForm(forms.Form):
-    """One picker named `org_id` for a purpose, for create forms whose other fields are not
-    a Django form (the teacher pool, the institutions): the node a record is kept under,
-    chosen by name instead of from a flat list of every node in scope (#11 item 3)."""
+    """One picker for a purpose, named `org_id` unless `name` says otherwise, for forms whose
+    other fields are not a Django form (the teacher pool, the institutions, plans, question
+    banks, courses, zips, credentials): the node a record is kept under, chosen by name
+    instead of from a flat list or a code typed by hand (#11 item 3)."""
 
-    def __init__(self, *args: Any, actor: Actor, purpose: str, label: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        actor: Actor,
+        purpose: str,
+        label: Any,
+        name: str = "org_id",
+        required: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = OrgPickerField(label=label, purpose=purpose)
+        field = OrgPickerField(label=label, purpose=purpose, required=required)
         field.actor = actor
-        self.fields["org_id"] = field
+        self.field_name = name
+        self.fields[name] = field
+
+    @property
+    def field(self) -> forms.BoundField:
+        """The picker, for templates: `{{ form.field }}`, `{{ form.field.label }}`."""
+        return self[self.field_name]
 
     def chosen_org(self) -> OrgNodeData:
         """The node chosen; ValidationFailed with the reason when none or not found."""
+        chosen = self.chosen_org_or_none()
+        if chosen is None:
+            raise ValidationFailed(str(self.fields[self.field_name].error_messages["required"]))
+        return chosen
+
+    def chosen_org_or_none(self) -> OrgNodeData | None:
+        """The node chosen, None when left blank (a field not required); ValidationFailed
+        with the reason when not found."""
         if not self.is_valid():
-            raise ValidationFailed("；".join(str(e) for e in self.errors["org_id"]))
-        return self.cleaned_data["org_id"]
+            raise ValidationFailed("；".join(str(e) for e in self.errors[self.field_name]))
+        return self.cleaned_data[self.field_name]

@@ -150,7 +150,12 @@ def _below_a_node_named(term: str) -> Q:
 
 
 def org_search(
-    *, scope_paths: Iterable[str], query: str, kinds: Iterable[str] = (), limit: int = 20
+    *,
+    scope_paths: Iterable[str],
+    query: str,
+    kinds: Iterable[str] = (),
+    limit: int = 20,
+    only: Q | None = None,
 ) -> list[OrgNode]:
     """Active nodes inside the subtrees whose name contains `query` or whose code starts with
     it: the type-ahead pickers' matches (#11 item 3), best first and bounded by `limit`.
@@ -165,6 +170,8 @@ def org_search(
     On PostgreSQL the name tests are served by the trigram index (migration 0002, pg_trgm)
     for words of three characters or more; shorter ones scan the subtree (its path index)."""
     qs = OrgNode.objects.filter(paths_filter(scope_paths), active=True)
+    if only is not None:  # a purpose narrower than whole subtrees (pickers.NARROWED)
+        qs = qs.filter(only)
     kinds = list(kinds)
     if kinds:
         qs = qs.filter(kind__in=kinds)

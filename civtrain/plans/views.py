@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import Role, actor_scope
@@ -20,7 +21,7 @@ from civtrain.compliance.api import unit_targets
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
 from civtrain.core.pages import act_then_redirect
-from civtrain.organisations.api import OrgKind, org_list_data
+from civtrain.organisations.api import OrgKind, OrgPickForm, org_list_data
 from civtrain.plans import selectors, selfchecks, services
 from civtrain.plans.data import (
     NO_PLAN,
@@ -44,6 +45,14 @@ def _year(request: HttpRequest) -> int:
         return clock.today().year
 
 
+def _owner_form(request: HttpRequest, label: Any, prefix: str, data: Any = None) -> OrgPickForm:
+    """Whose plan or self-check is begun, picked by name (#11 item 3): a unit by its HR
+    officers, a bureau's own node (purpose `plan`), not a flat list of every unit in scope."""
+    return OrgPickForm(
+        data, actor=request.user, purpose="plan", label=label, auto_id=f"{prefix}-%s"
+    )
+
+
 def _status_labels() -> dict[str, str]:
     labels = {k.value: _(v) for k, v in PLAN_STATUS_LABELS.items()}
     labels[NO_PLAN] = _(NO_PLAN_LABEL)
@@ -55,21 +64,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     scope = actor_scope(request.user)
     year = _year(request)
     plans = list(selectors.plan_list(actor=request.user, year=year))
-    have = {p.org_id for p in plans}
-    own_units = [
-        o
-        for o in org_list_data(scope_paths=scope.paths_for(Role.UNIT_HR), kinds=[OrgKind.UNIT])
-        if o.id not in have
-    ]
-    own_nodes = [
-        o
-        for o in org_list_data(scope_paths=scope.paths_for(*BUREAUS))
-        if o.path in scope.paths_for(*BUREAUS) and o.id not in have
-    ]
     context = {
         "year": year,
         "plans": plans,
-        "can_open": own_units + own_nodes,
+        "can_open": scope.has(Role.UNIT_HR, *BUREAUS),
+        "owner_form": _owner_form(request, gettext_lazy("编制单位"), "plan"),
         "status_labels": _status_labels(),
         "is_bureau": scope.has(*BUREAUS),
     }
@@ -79,9 +78,13 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_open(request: HttpRequest) -> HttpResponse:
-    plan = services.plan_open(
-        actor=request.user, org_id=int(request.POST.get("org_id") or 0), year=_year(request)
-    )
+    year = _year(request)
+    try:
+        org = _owner_form(request, gettext_lazy("编制单位"), "plan", request.POST).chosen_org()
+        plan = services.plan_open(actor=request.user, org_id=org.id, year=year)
+    except ApplicationError as exc:
+        messages.error(request, _(exc.message))
+        return redirect(f"{reverse('plans:list')}?year={year}")
     return redirect("plans:detail", plan.pk)
 
 
@@ -276,17 +279,12 @@ def selfcheck_list(request: HttpRequest) -> HttpResponse:
     """Self-checks whose period ends in the year; the actor's own nodes begin theirs here."""
     scope = actor_scope(request.user)
     year = _year(request)
-    own = [
-        o
-        for o in org_list_data(scope_paths=scope.paths_for(*OWNERS))
-        if (o.kind == OrgKind.UNIT and scope.covers(o.path, Role.UNIT_HR))
-        or o.path in scope.paths_for(*BUREAUS)
-    ]
     if request.method == "POST":
         try:
+            org = _owner_form(request, gettext_lazy("单位"), "sc", request.POST).chosen_org()
             check = selfchecks.selfcheck_open(
                 actor=request.user,
-                org_id=int(request.POST.get("org_id") or 0),
+                org_id=org.id,
                 kind=request.POST.get("kind", ""),
                 year_from=int(request.POST.get("year_from") or year),
                 year_to=year,
@@ -298,7 +296,8 @@ def selfcheck_list(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "checks": list(selfchecks.selfcheck_list(actor=request.user, year=year)),
-        "own": own[:200],
+        "own": scope.has(*OWNERS),
+        "owner_form": _owner_form(request, gettext_lazy("单位"), "sc"),
         "kinds": [(k.value, _(v)) for k, v in SELF_CHECK_KIND_LABELS.items()],
         "is_bureau": scope.has(*BUREAUS),
         "due": self_check_due(year),

@@ -3,8 +3,6 @@
 from civtrain.accounts.api import Role, actor_scope
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
-from civtrain.organisations.api import org_list_data
-from civtrain.organisations.data import OrgKind, OrgNodeData
 from civtrain.people.api import person_for_user
 from civtrain.scorm.models import Package
 
@@ -41,9 +39,7 @@ def access_package_content(actor: Actor, package_id: int) -> Package:
     raise NotFound(NOT_FOUND)
 
 
-def author_orgs(actor: Actor) -> list[OrgNodeData]:
-    """The city and district nodes under which the actor may publish courseware."""
-    paths = actor_scope(actor).paths_for(*AUTHORS)
-    if not paths:
-        return []
-    return org_list_data(scope_paths=paths, kinds=(OrgKind.CITY, OrgKind.DISTRICT))
+def may_author(actor: Actor) -> bool:
+    """Whether the actor publishes courseware (under a node of a bureau's subtree, chosen
+    with the `bureau` picker)."""
+    return actor_scope(actor).has(*AUTHORS)

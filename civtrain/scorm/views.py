@@ -16,11 +16,13 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
+from civtrain.organisations.api import OrgPickForm
 from civtrain.scorm import attempts, selectors, services, storage
 
 # Package content runs on our origin (the SCO must reach the API in its parent frame), with
@@ -161,12 +163,21 @@ def content(request: HttpRequest, package_id: int, path: str) -> HttpResponseBas
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     """A bureau creates an online course from a SCORM package (as `civtrain import-scorm`)."""
-    orgs = selectors.author_orgs(request.user)
-    if not orgs:
+    if not selectors.may_author(request.user):
         raise NotFound()
+    # The node the course is published for, picked by name (#11 item 3).
+    org_form = OrgPickForm(
+        request.POST if request.method == "POST" else None,
+        actor=request.user,
+        purpose="bureau",
+        name="org",
+        label=gettext_lazy("发布单位"),
+        auto_id="scorm-%s",
+    )
     if request.method == "POST":
         file = request.FILES.get("package")
         try:
+            org = org_form.chosen_org()
             if file is None:
                 raise ValidationFailed(_("请选择要上传的 SCORM 课件包（.zip）"))
             created = services.course_from_package(
@@ -174,7 +185,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 upload=file,
                 size=file.size or 0,
                 title=request.POST.get("title", ""),
-                org_code=request.POST.get("org", ""),
+                org_code=org.code,
                 hours=_decimal(request.POST.get("hours", "")),
                 subjects=[s for s in request.POST.get("subjects", "").split() if s],
             )
@@ -187,7 +198,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 % {"title": created.title, "id": created.course_id, "version": created.label},
             )
             return redirect("scorm:upload")
-    return render(request, "scorm/upload.html", {"orgs": orgs, "form": request.POST})
+    context = {"org_form": org_form, "form": request.POST}
+    return render(request, "scorm/upload.html", context)
 
 
 def _decimal(value: str) -> Decimal | None:

@@ -43,12 +43,29 @@ def test_other_roles_and_other_subtrees_are_refused(actors: dict[str, Any], tree
     assert _client(actors["unit_hr"]).get("/xapi/credentials/").status_code == 403
     assert _client(actors["unit_hr"]).get("/xapi/unknown-actors/").status_code == 403
     theirs = issue(tree["D2"])
+    # A node outside the district is refused by the picker (#11 item 3), as by the service.
     page = _client(actors["district"]).post(
-        "/xapi/credentials/", {"name": "越权", "org_code": "D2"}
+        "/xapi/credentials/", {"name": "越权", "org_code": "D2"}, follow=True
     )
-    assert page.status_code == 403
+    assert "该单位不存在或不在您的管辖范围内" in page.content.decode()
+    assert "越权" not in page.content.decode()
+    assert "越权" not in [c.name for c in selectors.credential_list(actor=actors["city"])]
     listed = _client(actors["district"]).get("/xapi/credentials/").content.decode()
     assert theirs.key not in listed
+
+
+def test_the_credential_node_is_picked_by_name(actors: dict[str, Any], tree: Any) -> None:
+    """#11 item 3: the node is chosen with the type-ahead picker (its name, not a code box)."""
+    client = _client(actors["district"])  # bound to D1 (渝中区)
+    html = client.get("/xapi/credentials/").content.decode()
+    assert 'data-picker="/orgs/pick/?purpose=bureau' in html
+    assert 'id="cred-org_code"' in html
+    found = client.get("/orgs/pick/", {"purpose": "bureau", "q": "人力社保"}).json()["results"]
+    assert [(r["value"], r["label"]) for r in found] == [("U1", "渝中区人力社保局")]
+    # Without JavaScript the box submits what was typed: the exact name does as well.
+    page = client.post("/xapi/credentials/", {"name": "课件厂商乙", "org_code": "渝中区人力社保局"})
+    assert page.status_code == 200
+    assert page.context["issued"].credential.org_id == tree["U1"].id
 
 
 def test_an_unknown_actor_is_matched_by_login_on_the_page(

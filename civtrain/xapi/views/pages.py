@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import user_id_by_username
 from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civtrain.organisations.api import OrgPickForm
 from civtrain.people.api import person_for_user
 from civtrain.xapi import selectors, services
 from civtrain.xapi.data import IssuedCredential
@@ -21,8 +23,22 @@ def _check_bureau(request: HttpRequest) -> None:
         raise PermissionDenied()
 
 
+def _org_form(request: HttpRequest, data: object = None) -> OrgPickForm:
+    """The node a credential reports for, picked by name in the bureau's subtree (#11 item
+    3), not typed as a code."""
+    return OrgPickForm(
+        data,
+        actor=request.user,
+        purpose="bureau",
+        name="org_code",
+        label=gettext_lazy("所属机构"),
+        auto_id="cred-%s",
+    )
+
+
 def _credentials_page(request: HttpRequest, issued: IssuedCredential | None = None) -> HttpResponse:
     context = {
+        "org_form": _org_form(request),
         "credentials": selectors.credential_list(actor=request.user),
         "statements": selectors.statement_rows(actor=request.user, limit=20),
         "issued": issued,
@@ -36,10 +52,9 @@ def credentials(request: HttpRequest) -> HttpResponse:
     _check_bureau(request)
     if request.method == "POST":
         try:
+            org = _org_form(request, request.POST).chosen_org()
             issued = services.credential_create(
-                actor=request.user,
-                name=request.POST.get("name", ""),
-                org_code=request.POST.get("org_code", "").strip(),
+                actor=request.user, name=request.POST.get("name", ""), org_code=org.code
             )
         except ValidationFailed as exc:
             messages.error(request, exc.message)
