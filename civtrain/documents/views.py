@@ -73,6 +73,7 @@ def _unit_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
         name="unit_id",
         label=gettext_lazy("单位（含下级）"),
         auto_id="zip-%s",
+        start_with_own=True,
     )
 
 

@@ -47,7 +47,7 @@ def _bank_org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
     of every node in the author's scope."""
     return OrgPickForm(
         data, actor=request.user, purpose="question_bank", label=gettext_lazy("所属"),
-        auto_id="b-%s",
+        auto_id="b-%s", start_with_own=True,
     )  # fmt: skip
 
 

@@ -175,6 +175,7 @@ def _org_form(
         purpose="bureau",
         name=name,
         label=kwargs.pop("label", gettext_lazy("发布单位")),
+        start_with_own=name == "org_code",
         **kwargs,
     )
 

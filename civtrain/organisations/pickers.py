@@ -151,6 +151,18 @@ def org_pick(*, actor: Actor, purpose: str, ref: str, kinds: Iterable[str] = ())
     return found
 
 
+def org_own(*, actor: Actor, purpose: str) -> OrgNode | None:
+    """The node the actor's roles for `purpose` are bound to, when there is exactly one and
+    the purpose offers it (a unit's HR officer: the unit): what a picker starts with, as
+    the first entry of the flat lists it replaced was preselected."""
+    paths = pick_paths(actor, purpose)
+    if len(paths) != 1:
+        return None
+    qs = OrgNode.objects.filter(path=paths[0], active=True)
+    only = pick_only(actor, purpose)
+    return (qs.filter(only) if only is not None else qs).first()
+
+
 class OrgPickerField(PickerField):
     """A unit or organiser chosen with the type-ahead picker; cleans to the node's data."""
 
@@ -217,6 +229,7 @@ class OrgPickForm(forms.Form):
         label: Any,
         name: str = "org_id",
         required: bool = True,
+        start_with_own: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -224,6 +237,10 @@ class OrgPickForm(forms.Form):
         field.actor = actor
         self.field_name = name
         self.fields[name] = field
+        if start_with_own and not self.is_bound and name not in self.initial:
+            own = org_own(actor=actor, purpose=purpose)
+            if own is not None:
+                self.initial[name] = own.code
 
     @property
     def field(self) -> forms.BoundField:

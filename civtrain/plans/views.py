@@ -49,7 +49,12 @@ def _owner_form(request: HttpRequest, label: Any, prefix: str, data: Any = None)
     """Whose plan or self-check is begun, picked by name (#11 item 3): a unit by its HR
     officers, a bureau's own node (purpose `plan`), not a flat list of every unit in scope."""
     return OrgPickForm(
-        data, actor=request.user, purpose="plan", label=label, auto_id=f"{prefix}-%s"
+        data,
+        actor=request.user,
+        purpose="plan",
+        label=label,
+        auto_id=f"{prefix}-%s",
+        start_with_own=True,
     )
 
 

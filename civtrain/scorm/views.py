@@ -173,6 +173,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         name="org",
         label=gettext_lazy("发布单位"),
         auto_id="scorm-%s",
+        start_with_own=True,
     )
     if request.method == "POST":
         file = request.FILES.get("package")

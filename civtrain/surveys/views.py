@@ -12,13 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import actor_scope
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError
 from civtrain.core.pages import act_then_redirect
-from civtrain.organisations.api import org_list_data
+from civtrain.organisations.api import OrgPickForm
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 from civtrain.surveys import selectors, services
 from civtrain.surveys.data import (
@@ -50,6 +51,19 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
+    """The survey's scope, picked by name among the personnel roles' subtrees (#11 item 3);
+    it starts with the runner's own node, as the list it replaced did."""
+    return OrgPickForm(
+        data,
+        actor=request.user,
+        purpose="personnel",
+        label=gettext_lazy("调查范围"),
+        auto_id="sv-%s",
+        start_with_own=True,
+    )
+
+
 @login_required
 def survey_list(request: HttpRequest) -> HttpResponse:
     """The surveys the actor runs, for a plan year (next year's by default)."""
@@ -58,12 +72,11 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         return redirect("surveys:mine")
     year = _year(request)
     surveys = list(selectors.survey_list(actor=request.user, year=year))
-    own = scope.paths_for(*RUNNERS)
     today = clock.today()
     context = {
         "year": year,
         "surveys": surveys,
-        "nodes": [o for o in org_list_data(scope_paths=own) if o.path in own],
+        "org_form": _org_form(request),
         "templates": selectors.templates_for(request.user),
         "categories": [(k.value, _(v)) for k, v in CATEGORY_LABELS.items()],
         "ranks": list(RANKS),
@@ -79,9 +92,10 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 def survey_new(request: HttpRequest) -> HttpResponse:
     post = request.POST
     try:
+        org = _org_form(request, post).chosen_org()
         survey = services.survey_create(
             actor=request.user,
-            org_id=int(post.get("org_id") or 0),
+            org_id=org.id,
             title=post.get("title", ""),
             year=int(post.get("year") or 0),
             respondent=post.get("respondent", ""),

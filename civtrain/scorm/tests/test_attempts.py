@@ -283,7 +283,11 @@ def test_a_course_refused_after_the_upload_removes_the_package(
 def test_the_upload_page_creates_a_course_or_says_why_not(actors: Any, learner: Any) -> None:
     client = Client()
     client.force_login(actors["district"])
-    assert client.get("/scorm/new/").status_code == 200
+    form = client.get("/scorm/new/")
+    assert form.status_code == 200
+    # The node is picked by name (#11 item 3), not from a list of every city and district.
+    assert 'data-picker="/orgs/pick/?purpose=bureau' in form.content.decode()
+    assert '<select class="form-select" id="scorm-org"' not in form.content.decode()
     broken = SimpleUploadedFile("bomb.zip", package_zip(files={"a/../../x.html": b"x"}))
     page = client.post("/scorm/new/", {"org": "D1", "package": broken}, follow=True)
     assert "压缩包中的“a/../../x.html”用 ../ 指向包外" in page.content.decode()
@@ -291,11 +295,12 @@ def test_the_upload_page_creates_a_course_or_says_why_not(actors: Any, learner: 
     good = SimpleUploadedFile("ok.zip", package_zip(ScormVersion.SCORM2004))
     page = client.post(
         "/scorm/new/",
-        {"org": "D1", "title": "廉政教育", "hours": "1", "package": good},
+        {"org": "渝中区", "title": "廉政教育", "hours": "1", "package": good},
         follow=True,
     )
     assert "已创建课程“廉政教育”" in page.content.decode()
     assert Package.objects.get().title == "廉政教育"
+    assert Package.objects.get().org.code == "D1"
     client.force_login(learner)
     assert client.get("/scorm/new/").status_code == 404
 

@@ -184,3 +184,22 @@ def bare_web() -> Iterator[Web]:
     """The same browser with no server and no database (pages are served by page.route)."""
     with _chromium("http://civtrain.test") as web:
         yield web
+
+
+def choose(page: Any, box: str, typed: str, value: str, *, keyboard: bool) -> None:
+    """Type `typed` into the type-ahead picker `box` (#11 item 3) and choose the match whose
+    value is `value`, as a user does: with the arrow keys and Enter, or by tapping it."""
+    page.fill(box, typed)
+    expect(page.locator(box)).not_to_have_attribute("aria-busy", "true")  # these matches
+    options = page.locator(".picker-option")
+    expect(options.first).to_be_visible()
+    target = page.locator(f'.picker-option[data-value="{value}"]')
+    expect(target).to_be_visible()
+    if not keyboard:
+        target.click()
+        return
+    values = options.evaluate_all("els => els.map(e => e.dataset.value)")
+    for _ in range(values.index(value) + 1):
+        page.press(box, "ArrowDown")
+    expect(target).to_have_attribute("aria-selected", "true")
+    page.press(box, "Enter")

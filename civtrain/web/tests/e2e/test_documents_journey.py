@@ -1,6 +1,6 @@
 """Journey (issue #15): a learner downloads their training certificate booklet, which verifies
 offline; a district's personnel office builds a unit's zip in the background, watches its
-progress bar and downloads it."""
+progress bar and downloads it, choosing the unit by typing its name (#11 item 3)."""
 
 import io
 import zipfile
@@ -12,7 +12,8 @@ from civtrain.accounts.api import Role
 from civtrain.demo.accounts import LEARNER_PASSWORDS
 from civtrain.demo.steps import DemoContext
 from civtrain.documents.api import verify_pdf
-from civtrain.web.tests.e2e.conftest import Web
+from civtrain.organisations.data import OrgKind
+from civtrain.web.tests.e2e.conftest import Web, choose
 
 BUILD_MS = 120_000  # a zip of the unit's booklets on a busy machine
 
@@ -59,7 +60,13 @@ def test_personnel_build_a_units_zip_and_watch_its_progress(
     # the 渝中区 bureau's personnel office takes the district's unit with the most people.
     in_district = Counter(p.unit_code for p in demo.persons if p.unit_code.startswith("500103"))
     unit_code, _ = in_district.most_common(1)[0]
-    unit_id = demo.orgs[unit_code].id
+    unit = demo.orgs[unit_code]
+    # Typed as people name it: a department with its unit ("渝中区司法局 · 法规科"), since
+    # many bureaus have a department of that name.
+    parent = next((o for o in demo.orgs.values() if o.id == unit.parent_id), None)
+    typed = (
+        f"{parent.name} · {unit.name}" if parent and unit.kind == OrgKind.DEPARTMENT else unit.name
+    )
     # On a thread, as in the embedded default (not inline in the request), so there is
     # progress to watch; the test waits for the end before the database is flushed.
     settings.CIVTRAIN_JOBS_INLINE = False  # type: ignore[attr-defined]
@@ -67,7 +74,8 @@ def test_personnel_build_a_units_zip_and_watch_its_progress(
     web.login(page, "cq_yuzhong", "Cq-Yuzhong#2026demo")
     page.goto("/documents/")
     form = page.locator("#unit-zip")
-    form.locator("select[name=unit_id]").select_option(str(unit_id))
+    choose(page, "#zip-unit_id", typed, unit_code, keyboard=True)
+    expect(form.locator("#zip-unit_id")).to_have_value(typed)
     form.locator("select[name=kind]").select_option("booklet")
     form.locator("#zip-unit-start").click()
     page.wait_for_url("**/exports/*/")  # the shared job page

@@ -1,7 +1,9 @@
 """Journeys of the type-ahead pickers (#11 item 3), on a desktop (1366×768) and a phone
 (390×844): a city official types part of a department's name, tells the homonyms apart by
 their paths and filters the people list by the right one; an organiser creates a class
-choosing its organiser by name and gives a session a teacher chosen by name."""
+choosing its organiser by name and gives a session a teacher chosen by name; a unit's HR
+officer begins the unit's annual plan, and a district bureau keeps a question bank and an
+xAPI credential under units, each chosen by typing the unit's name."""
 
 import re
 from collections import Counter
@@ -16,6 +18,7 @@ from civtrain.demo.geography import CHONGQING
 from civtrain.demo.steps import DemoContext
 from civtrain.organisations.data import OrgKind
 from civtrain.web.tests.e2e.conftest import AS_OF, Web
+from civtrain.web.tests.e2e.conftest import choose as _choose
 
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -24,25 +27,6 @@ VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, 
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"journey-picker-{name}.png"), full_page=True)
-
-
-def _choose(page: Any, box: str, typed: str, value: str, *, keyboard: bool) -> None:
-    """Type into the picker `box` and choose the match whose value is `value`: with the
-    arrow keys and Enter, or by tapping it."""
-    page.fill(box, typed)
-    expect(page.locator(box)).not_to_have_attribute("aria-busy", "true")  # these matches
-    options = page.locator(".picker-option")
-    expect(options.first).to_be_visible()
-    target = page.locator(f'.picker-option[data-value="{value}"]')
-    expect(target).to_be_visible()
-    if not keyboard:
-        target.click()
-        return
-    values = options.evaluate_all("els => els.map(e => e.dataset.value)")
-    for _ in range(values.index(value) + 1):
-        page.press(box, "ArrowDown")
-    expect(target).to_have_attribute("aria-selected", "true")
-    page.press(box, "Enter")
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -131,4 +115,49 @@ def test_organiser_creates_a_class_choosing_organiser_and_teacher_by_name(
     page.get_by_role("button", name="添加课次").click()
     expect(page.locator(".alert-success")).to_contain_text("课次已添加")
     expect(page.locator("table", has_text="依法行政专题")).to_contain_text("周立新")
+    web.assert_clean()
+
+
+def test_unit_hr_begins_the_units_annual_plan_choosing_it_by_name(
+    demo: DemoContext, web: Web
+) -> None:
+    unit = next(o for o in demo.orgs.values() if o.name == "渝中区司法局")  # cq_unit_hr's
+    page = web.new_page(viewport=VIEWPORTS["desktop"])
+    web.login(page, "cq_unit_hr", "Cq-UnitHR#2026demo")
+    page.goto(f"/plans/?year={AS_OF.year + 1}")
+    # Only the unit itself is offered: its departments file no plan of their own.
+    page.fill("#plan-org_id", "司法")
+    expect(page.locator(".picker-option")).to_have_count(1)
+    _choose(page, "#plan-org_id", "司法", unit.code, keyboard=True)
+    expect(page.locator("#plan-org_id")).to_have_value(unit.name)
+    _shot(page, "plan")
+    page.locator("#plan-open").click()
+    expect(page.locator("h1.page-title")).to_have_text(f"{unit.name} {AS_OF.year + 1} 年度培训计划")
+    web.assert_clean()
+
+
+def test_district_keeps_a_bank_and_a_credential_under_units_chosen_by_name(
+    demo: DemoContext, web: Web
+) -> None:
+    district = next(o for o in demo.orgs.values() if o.code == "500103")  # 渝中区
+    unit = next(o for o in demo.orgs.values() if o.name == "渝中区司法局")
+    page = web.new_page(viewport=VIEWPORTS["phone"])
+    web.login(page, "cq_yuzhong", "Cq-Yuzhong#2026demo")
+
+    page.goto("/exams/")
+    page.fill("#b-name", "行政执法题库")
+    _choose(page, "#b-org_id", "渝中区司法", unit.code, keyboard=False)
+    expect(page.locator("#b-org_id")).to_have_value(unit.name)
+    _shot(page, "bank")
+    page.get_by_role("button", name="新建题库").click()
+    expect(page.locator("h1.page-title")).to_have_text("行政执法题库")
+    expect(page.locator(".page-header .text-secondary")).to_contain_text(unit.name)
+
+    page.goto("/xapi/credentials/")
+    page.fill("#cred-name", "课件厂商（渝中）")
+    _choose(page, "#cred-org_code", district.name, district.code, keyboard=False)
+    expect(page.locator("#cred-org_code")).to_have_value(district.name)
+    page.get_by_role("button", name="创建凭据").click()
+    expect(page.locator("#issued-secret")).to_be_visible()
+    expect(page.locator("#credential-list")).to_contain_text("课件厂商（渝中）")
     web.assert_clean()
