@@ -9,16 +9,20 @@ these are the costs that the load average barely changes. Linux only; on another
 for a part it may not read, a figure is None.
 """
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -186,3 +190,178 @@ def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[int, 
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
             server.wait(timeout=10)
+
+
+# --- signed-in sessions, as a user's browser holds them ------------------------------------
+
+
+def login(client: Any, user: Any) -> None:
+    """Sign `client` (Django's test client) in as `user` the way the login page leaves a
+    session: the password (Django's force_login) and, for the roles that must pass one, the
+    second factor (a confirmed TOTP device marked verified in the session, as the test suite
+    does: civtrain.testing.second_factor_pass). SecondFactorRequiredMiddleware redirects a
+    session past the password only, so a bench without this times a 302."""
+    from civtrain import testing
+
+    testing.force_login_password_only(client, user)
+    testing.second_factor_pass(client, user)
+
+
+def session_cookie(user: Any) -> str:
+    """The session key of a full login of `user` (see `login`), stored in the database that
+    a server started by `serve` reads: a load generator sends it as the `sessionid` cookie."""
+    from django.test import Client
+
+    client = Client()
+    login(client, user)
+    return str(client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+# --- a rate is reported over answered requests only ----------------------------------------
+
+ERROR_SHARE = 0.01  # more errors than this, and the phase measured something else
+
+
+class BenchFailed(RuntimeError):
+    """The requests of a phase mostly failed: the figure would time the refusals."""
+
+
+def require_answers(phase: str, done: int, errors: Counter[int] | dict[int, int]) -> None:
+    """Stop the benchmark loudly when more than ERROR_SHARE of a phase's requests were not
+    answered with success (`errors`: HTTP status, or 0 for a broken connection → count): a
+    rate over 302s, 403s or 429s is not a rate of the work. Prints the statuses first."""
+    failed = sum(errors.values())
+    total = done + failed
+    if failed:
+        shown = ", ".join(f"{status or 'no answer'} × {n}" for status, n in sorted(errors.items()))
+        sys.stderr.write(f"  {phase}: {failed} of {total} requests failed ({shown})\n")
+    if total == 0:
+        raise BenchFailed(f"{phase}: no request was answered")
+    if failed > ERROR_SHARE * total:
+        raise BenchFailed(
+            f"{phase}: {failed} of {total} requests failed ({dict(errors)}): "
+            "no rate is reported over errors"
+        )
+
+
+# --- the load generator ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request of a simulated client; `answered` sees a successful answer's body."""
+
+    method: str
+    path: str
+    headers: str  # extra header lines, each ending in \r\n
+    body: bytes
+    answered: Callable[[bytes], None] | None = None
+
+
+@dataclass
+class Phase:
+    """What a phase of load did: answered requests, their latencies (s), failures by status
+    (0: the connection broke), wall time, and the CPU each part spent (when metered)."""
+
+    name: str
+    done: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[int] = field(default_factory=Counter)
+    wall: float = 0.0
+    use: CpuUse | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.wall if self.wall else 0.0
+
+    def ms(self, share: float) -> float:
+        values = sorted(self.latencies)
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, int(share * len(values)))] * 1000
+
+    def cpu(self) -> dict[str, float | None]:
+        """CPU ms per answered request: server, database, client and their total."""
+        if self.use is None or not self.done:
+            return {"server": None, "database": None, "client": None, "total": None}
+        parts = self.use.per(self.done)
+        parts["total"] = round(sum(v for v in parts.values() if v is not None), 3)
+        return parts
+
+    def line(self) -> str:
+        cpu = self.cpu()
+        others = f", others used {self.use.others():.0%} of the machine" if self.use else ""
+        return (
+            f"{self.name}: {self.rate:,.0f}/s, p50 {self.ms(0.5):.1f} ms,"
+            f" p99 {self.ms(0.99):.1f} ms"
+            f" ({self.done} answered, {sum(self.errors.values())} failed); CPU ms a request:"
+            f" server {cpu['server']}, database {cpu['database']}, load generator"
+            f" {cpu['client']}, total {cpu['total']}{others}"
+        )
+
+
+async def _client_connection(
+    port: int, requests: Iterator[Request], stop_at: float, phase: Phase
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < stop_at:
+            r = next(requests)
+            head = (
+                f"{r.method} {r.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{r.headers}"
+                f"Content-Length: {len(r.body)}\r\n\r\n"
+            )
+            started = time.perf_counter()
+            try:
+                writer.write(head.encode() + r.body)
+                await writer.drain()
+                status_line = await reader.readline()
+                status = int(status_line.split()[1])
+                length, close = 0, False
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"connection" and b"close" in value.lower():
+                        close = True
+                answer = await reader.readexactly(length) if length else b""
+            except (OSError, IndexError, ValueError, asyncio.IncompleteReadError):
+                status, close, answer = 0, True, b""
+            if 200 <= status < 300:
+                phase.latencies.append(time.perf_counter() - started)
+                phase.done += 1
+                if r.answered is not None:
+                    r.answered(answer)
+            else:
+                phase.errors[status] += 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def drive(
+    name: str,
+    port: int,
+    clients: list[Iterator[Request]],
+    seconds: float,
+    meter: "CpuMeter | None" = None,
+) -> Phase:
+    """Each of `clients` (an endless stream of requests) on its own keep-alive connection,
+    one request after another, for `seconds`; asyncio in this process, so the load
+    generator's CPU is this process's (counted by `meter`)."""
+    phase = Phase(name)
+
+    async def run() -> None:
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*(_client_connection(port, c, stop_at, phase) for c in clients))
+
+    if meter is not None:
+        meter.start()
+    started = time.perf_counter()
+    asyncio.run(run())
+    phase.wall = time.perf_counter() - started
+    if meter is not None:
+        phase.use = meter.stop()
+    return phase

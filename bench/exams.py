@@ -17,22 +17,15 @@ reused by the next (attempts are reopened each run).
 """
 
 import datetime as dt
-import http.client
+import itertools
 import json
-import multiprocessing
 import os
-import socket
-import statistics
-import subprocess
 import sys
-import threading
-import time
+from collections.abc import Iterator
 from decimal import Decimal
 
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-
-from bench import Measurement, benchmark
+from bench import Measurement, benchmark, record
+from bench._served import CpuMeter, Request, drive, require_answers, serve, session_cookie
 from civtrain.accounts.api import SYSTEM, User
 from civtrain.core import clock
 from civtrain.exams import api as exams
@@ -42,8 +35,8 @@ from civtrain.organisations.api import OrgKind, org_by_codes, org_create
 from civtrain.people.api import person_create
 from civtrain.people.data import Gender, PersonInput, id_check_digit
 
-DURATION = 10.0  # seconds of load per endpoint
-PROCESSES, THREADS = 2, 32
+DURATION = float(os.environ.get("BENCH_SECONDS", "10"))  # seconds of load per endpoint
+CONNECTIONS = 48
 QUESTIONS = 50
 CSRF = "benchexamscsrftoken0123456789abc"  # 32 characters: a CSRF secret as Django reads it
 
@@ -105,115 +98,31 @@ def _setup(size: int) -> tuple[int, list[tuple[str, int, list[int]]]]:
     for c in Candidate.objects.filter(paper=paper).order_by("id")[:size]:
         user = User.objects.get(person__pk=c.person_id)
         attempt = exam_services.attempt_start(actor=user, paper_id=paper.pk)
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        out.append((str(session.session_key), attempt.pk, [e["q"] for e in attempt.layout]))
+        out.append((session_cookie(user), attempt.pk, [e["q"] for e in attempt.layout]))
     return paper.pk, out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _clients(kind: str, candidates: list[tuple[str, int, list[int]]]) -> list[Iterator[Request]]:
+    """CONNECTIONS keep-alive clients, each a share of the candidates taking turns; a
+    candidate answers its questions in order, over and over (the last answer wins)."""
 
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CIVTRAIN_BENCH_ENDPOINTS": "1", "PORT": str(port), "HOST": "127.0.0.1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "civtrain", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("civtrain serve did not start")
-
-
-def _worker(
-    args: tuple[int, str, list[tuple[str, int, list[int]]], float],
-) -> tuple[list[float], int]:
-    """One load process: THREADS threads over its candidates until `stop` (epoch seconds)."""
-    port, kind, candidates, stop = args
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def run(mine: list[tuple[str, int, list[int]]]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine_lat: list[float] = []
-        n = 0
-        bad = 0
-        while time.time() < stop:
+    def stream(mine: list[tuple[str, int, list[int]]]) -> Iterator[Request]:
+        for n in itertools.count():
             session, attempt, questions = mine[n % len(mine)]
-            headers = {
-                "Cookie": f"sessionid={session}; csrftoken={CSRF}",
-                "X-CSRFToken": CSRF,
-                "Content-Type": "application/json",
-            }
+            headers = (
+                f"Cookie: sessionid={session}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\n"
+                "Content-Type: application/json\r\n"
+            )
             if kind == "save":
-                q = questions[n % len(questions)]
-                method, path = "PUT", f"/api/v1/exams/attempts/{attempt}/answers/{q}"
-                body = json.dumps({"response": n % 4})
+                q = questions[(n // len(mine)) % len(questions)]
+                path = f"/api/v1/exams/attempts/{attempt}/answers/{q}"
+                yield Request("PUT", path, headers, json.dumps({"response": n % 4}).encode())
             else:
-                method, path = "POST", "/api/v1/exams/bench/plain-insert"
-                body = json.dumps({"value": f"{attempt}-{n}"})
-            start = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status in (200, 204)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                ok = False
-            if ok:
-                mine_lat.append(time.perf_counter() - start)
-            else:
-                bad += 1
-            n += 1
-        with lock:
-            latencies.extend(mine_lat)
-            errors[0] += bad
+                body = json.dumps({"value": f"{attempt}-{n}"}).encode()
+                yield Request("POST", "/api/v1/exams/bench/plain-insert", headers, body)
 
-    shares = [candidates[i::THREADS] for i in range(THREADS)]
-    threads = [threading.Thread(target=run, args=(s,)) for s in shares if s]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors[0]
-
-
-def _load(port: int, kind: str, candidates: list[tuple[str, int, list[int]]]) -> dict[str, float]:
-    stop = time.time() + DURATION
-    parts = [candidates[i::PROCESSES] for i in range(PROCESSES)]
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(PROCESSES) as pool:
-        results = pool.map(_worker, [(port, kind, p, stop) for p in parts])
-    latencies = sorted(x for lat, _e in results for x in lat)
-    errors = sum(e for _l, e in results)
-    q = (
-        statistics.quantiles(latencies, n=100, method="inclusive")
-        if len(latencies) > 1
-        else [0.0] * 99
-    )
-    return {
-        "per_second": len(latencies) / DURATION,
-        "p50_ms": q[49] * 1000,
-        "p99_ms": q[98] * 1000,
-        "errors": errors,
-    }
+    shares = [candidates[i::CONNECTIONS] for i in range(min(CONNECTIONS, len(candidates)))]
+    return [stream(share) for share in shares]
 
 
 @benchmark(
@@ -224,29 +133,37 @@ def _load(port: int, kind: str, candidates: list[tuple[str, int, list[int]]]) ->
 def exam_answer_saves(size: int) -> Measurement:
     _say(f"exam_answer_saves: preparing {size} candidates …")
     _paper, candidates = _setup(size)
-    port = _free_port()
-    server = _serve(port)
-    try:
-        _load(port, "save", candidates[:4])  # warm-up: workers imported, connections open
-        saves = _load(port, "save", candidates)
-        plain = _load(port, "plain", candidates)
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+    with serve(env={"CIVTRAIN_BENCH_ENDPOINTS": "1"}) as (port, pid):
+        warm = drive("warm-up", port, _clients("save", candidates[:8]), 3)
+        require_answers("warm-up", warm.done, warm.errors)
+        meter = CpuMeter(pid)
+        saves = drive("answer saves", port, _clients("save", candidates), DURATION, meter)
+        plain = drive("plain inserts", port, _clients("plain", candidates), DURATION, meter)
     load = os.getloadavg()
-    for name, r in (("answer saves", saves), ("plain inserts", plain)):
-        _say(
-            f"{name}: {r['per_second']:.0f}/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
-            f"{r['errors']:.0f} errors"
-        )
-    _say(f"{PROCESSES}×{THREADS} client threads on the same machine; load average {load[0]:.1f}")
+    for phase in (saves, plain):
+        _say(phase.line())
+    _say(f"{CONNECTIONS} client connections on the same machine; load average {load[0]:.1f}")
+    require_answers(saves.name, saves.done, saves.errors)
+    require_answers(plain.name, plain.done, plain.errors)
+    cpu, plain_cpu = saves.cpu(), plain.cpu()
+    record(
+        "exam_answer_saves_cpu",
+        size,
+        Measurement(
+            value=cpu["total"] or 0.0,
+            unit="CPU ms/save (server + database + load generator)",
+            baseline=plain_cpu["total"] or 0.0,
+            target="the load-independent cost; baseline: the plain insert's",
+            higher_is_better=False,
+        ),
+    )
     return Measurement(
-        value=saves["per_second"],
+        value=saves.rate,
         unit="saves/s",
-        baseline=plain["per_second"],
+        baseline=plain.rate,
         target=(
             ">= 1500 saves/s with p99 < 150 ms on 2 cores (postgresql); "
-            f"this run p50 {saves['p50_ms']:.0f} ms p99 {saves['p99_ms']:.0f} ms, "
-            f"plain p99 {plain['p99_ms']:.0f} ms, load {load[0]:.1f}"
+            f"this run p50 {saves.ms(0.5):.0f} ms p99 {saves.ms(0.99):.0f} ms, "
+            f"plain p99 {plain.ms(0.99):.0f} ms, load {load[0]:.1f}"
         ),
     )

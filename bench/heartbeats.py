@@ -13,22 +13,21 @@ The bench learners (city BENCH-H) stay in the database and are reused by the nex
 their sessions, heartbeats and progress are removed afterwards.
 """
 
-import asyncio
 import datetime as dt
+import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 
 from bench import Measurement, benchmark, record
-from civtrain.accounts.api import SYSTEM, Role, User, api_token_create
+from bench._served import CpuMeter, Request, drive, require_answers, serve, session_cookie
+from civtrain.accounts.api import SYSTEM, Role, User
 from civtrain.learning import api as learning_api
 from civtrain.learning import playback
 from civtrain.organisations.api import OrgKind, org_by_codes, org_create
@@ -40,6 +39,8 @@ PREFIX = "BENCH-H"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = 48
 VIDEO_SECONDS = 10 * 3600
+BEAT_PATH = "/api/v1/learning/heartbeats"
+PLAIN_PATH = "/api/v1/learning/bench/heartbeat-insert"
 
 
 def _progress(message: str) -> None:
@@ -84,118 +85,47 @@ def _learners(size: int) -> list[Any]:
     return [User.objects.get(pk=p.user_id) for p in have[:size]]
 
 
+CSRF = "benchheartbeatcsrftoken012345678"  # 32 characters: a CSRF secret as Django reads it
+
+
 @dataclass
 class Learner:
-    token: str  # API token
-    session: str
+    cookie: str  # the signed-in session's key (the player's browser session)
+    session: str  # the play session's token
     seq: int = 0
     position: float = 0.0
     last: float = field(default_factory=time.monotonic)
 
-    def body(self) -> bytes:
+    def request(self, path: str) -> Request:
         now = time.monotonic()
         self.position = min(self.position + (now - self.last), VIDEO_SECONDS - 1)
         self.last, self.seq = now, self.seq + 1
-        return json.dumps(
+        body = json.dumps(
             {"token": self.session, "seq": self.seq, "position": round(self.position, 2)}
         ).encode()
+        headers = (
+            f"Cookie: sessionid={self.cookie}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\n"
+            "Content-Type: application/json\r\n"
+        )
+        return Request("POST", path, headers, body, self.answered)
 
     def answered(self, body: bytes) -> None:
         """Go back where the server says, as the player does: a beat answered late (a loaded
         server) makes the next one look like a seek ahead, and a learner that never went back
         would be refused credit for the rest of the run, timing a cheaper path."""
-        seek_to = json.loads(body).get("seek_to")
+        seek_to = json.loads(body).get("seek_to") if body else None
         if seek_to is not None:
             self.position = float(seek_to)
 
 
-async def _connection(
-    port: int, path: str, learners: list[Learner], stop_at: float, latencies: list[float],
-    errors: list[int],
-) -> None:  # fmt: skip
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    i = 0
-    while time.monotonic() < stop_at:
-        learner = learners[i % len(learners)]
-        i += 1
-        body = learner.body()
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {learner.token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        started = time.perf_counter()
-        writer.write(head.encode() + body)
-        await writer.drain()
-        status = int((await reader.readline()).split()[1])
-        length, close = 0, False
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and "close" in value.lower():
-                close = True
-        if length:
-            answer = await reader.readexactly(length)
-            if status == 200:
-                learner.answered(answer)
-        latencies.append(time.perf_counter() - started)
-        if status >= 300:
-            errors.append(status)
-        if close:
-            writer.close()
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.close()
+def _clients(path: str, learners: list[Learner]) -> list[Iterator[Request]]:
+    """CONNECTIONS keep-alive connections, each carrying a share of the learners in turn."""
 
+    def stream(mine: list[Learner]) -> Iterator[Request]:
+        for n in itertools.count():
+            yield mine[n % len(mine)].request(path)
 
-def _load(
-    port: int, path: str, learners: list[Learner], seconds: float = SECONDS
-) -> tuple[float, list[float], list[int]]:
-    latencies: list[float] = []
-    errors: list[int] = []
-    groups = [learners[i::CONNECTIONS] for i in range(min(CONNECTIONS, len(learners)))]
-
-    async def run() -> float:
-        started = time.monotonic()
-        stop_at = started + seconds
-        await asyncio.gather(
-            *(_connection(port, path, g, stop_at, latencies, errors) for g in groups)
-        )
-        return time.monotonic() - started
-
-    elapsed = asyncio.run(run())
-    return len(latencies) / elapsed, sorted(latencies), errors
-
-
-def _percentile(sorted_values: list[float], share: float) -> float:
-    if not sorted_values:
-        return 0.0
-    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))] * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, CIVTRAIN_BENCH_ENDPOINTS="1", PORT=str(port), HOST="127.0.0.1")
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "civtrain", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(120):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.5)
-    os.killpg(server.pid, signal.SIGTERM)
-    raise RuntimeError("civtrain serve did not start")
+    return [stream(learners[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(learners)))]
 
 
 @benchmark(
@@ -213,45 +143,56 @@ def heartbeats_bench(size: int) -> Measurement:
         actor=SYSTEM, course_id=course.id, kind="video", title="基准视频", ref="bench.mp4",
         duration_seconds=VIDEO_SECONDS,
     )  # fmt: skip
-    tokens = [api_token_create(actor=SYSTEM, user=u, name="心跳基准", days=1) for u in users]
-    port = _free_port()
-    server = _serve(port)
+    cookies = [session_cookie(u) for u in users]  # each learner signed in, as the player is
     try:
-        learners = [
-            Learner(t, playback.play_start(actor=u, item_id=item.id).token)
-            for t, u in zip(tokens, users, strict=True)
-        ]
-        plain = [Learner(t, x.session, seq=10**6) for t, x in zip(tokens, learners, strict=True)]
-        _progress("  warming the workers up …")
-        _load(port, "/api/v1/learning/bench/heartbeat-insert", plain, seconds=8)
-        _progress("  baseline: plain inserts …")
-        base_rate, base_lat, base_err = _load(
-            port, "/api/v1/learning/bench/heartbeat-insert", plain
-        )
-        _progress("  heartbeats …")
-        rate, lat, err = _load(port, "/api/v1/learning/heartbeats", learners)
+        with serve(env={"CIVTRAIN_BENCH_ENDPOINTS": "1"}) as (port, pid):
+            learners = [
+                Learner(c, playback.play_start(actor=u, item_id=item.id).token)
+                for c, u in zip(cookies, users, strict=True)
+            ]
+            plain = [
+                Learner(c, x.session, seq=10**6) for c, x in zip(cookies, learners, strict=True)
+            ]
+            _progress("  warming the workers up …")
+            warm = drive("warm-up", port, _clients(PLAIN_PATH, plain), 5)
+            require_answers("warm-up", warm.done, warm.errors)
+            meter = CpuMeter(pid)
+            load = os.getloadavg()
+            _progress("  baseline: plain inserts …")
+            base = drive("plain inserts", port, _clients(PLAIN_PATH, plain), SECONDS, meter)
+            _progress("  heartbeats …")
+            beats = drive("heartbeats", port, _clients(BEAT_PATH, learners), SECONDS, meter)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
         learning_api.course_delete(actor=SYSTEM, course_id=course.id)
-    p50, p99 = _percentile(lat, 0.50), _percentile(lat, 0.99)
-    load = os.getloadavg()
+    for phase in (beats, base):
+        _progress("  " + phase.line())
     _progress(
-        f"  heartbeats {rate:,.0f}/s p50 {p50:.1f} ms p99 {p99:.1f} ms ({len(err)} errors); "
-        f"plain inserts {base_rate:,.0f}/s p50 {_percentile(base_lat, 0.5):.1f} ms "
-        f"p99 {_percentile(base_lat, 0.99):.1f} ms ({len(base_err)} errors); "
-        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine)"
+        f"  load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the start (shared machine)"
     )
-    if err or base_err:
-        _progress(f"  error statuses: {sorted(set(err + base_err))}")
+    require_answers(base.name, base.done, base.errors)
+    require_answers(beats.name, beats.done, beats.errors)
+    p50, p99 = beats.ms(0.5), beats.ms(0.99)
     record(
         "heartbeats_p99",
         size,
-        Measurement(p99, "ms", _percentile(base_lat, 0.99), "< 100 ms", higher_is_better=False),
+        Measurement(p99, "ms", base.ms(0.99), "< 100 ms", higher_is_better=False),
     )
     record(
         "heartbeats_p50",
         size,
-        Measurement(p50, "ms", _percentile(base_lat, 0.5), "", higher_is_better=False),
+        Measurement(p50, "ms", base.ms(0.5), "", higher_is_better=False),
     )
-    return Measurement(rate, "beats/s", base_rate, ">= 2000 beats/s, p99 < 100 ms on postgresql")
+    record(
+        "heartbeats_cpu",
+        size,
+        Measurement(
+            value=beats.cpu()["total"] or 0.0,
+            unit="CPU ms/beat (server + database + load generator)",
+            baseline=base.cpu()["total"] or 0.0,
+            target="the load-independent cost; baseline: the plain insert's",
+            higher_is_better=False,
+        ),
+    )
+    return Measurement(
+        beats.rate, "beats/s", base.rate, ">= 2000 beats/s, p99 < 100 ms on postgresql"
+    )

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from bench import Measurement, benchmark, record, timer
+from bench._served import login
 from bench.pages import PLAIN_STATIC
 from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
 from civtrain.organisations.models import OrgNode, path_segment
@@ -159,7 +160,7 @@ def _measure(size: int) -> Measurement:
     user = user_create(actor=SYSTEM, username=f"{PREFIX.lower()}-city", display_name="基准")
     role_assign(actor=SYSTEM, user=user, role=Role.CITY_BUREAU, org_id=nodes["city"].pk)
     client = Client()
-    client.force_login(user)
+    login(client, user)
     exact_unit = f"基准3区{BUREAUS[0]}"  # one node; twenty are named …司法局
     department = f"{exact_unit} 办公室"  # one of thousands of 办公室, named with its bureau
     queries = {

@@ -121,6 +121,27 @@ def test_the_api_answers_429_past_the_rate_limit_per_token(
     assert client.get("/").status_code == 200
 
 
+def test_signed_in_sessions_from_one_address_each_keep_their_own_budget(
+    actors: Any, settings: Any
+) -> None:
+    """#17 item 6 with #14: browser sessions count per user, not per address — an exam room
+    behind one NAT address is many candidates, each with the whole budget; one of them past
+    it is refused alone. (The exams bench's 200 candidates from 127.0.0.1 were answered 429.)"""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.CIVTRAIN_API_RATE_PER_MINUTE = 3
+    first, second = Client(REMOTE_ADDR="10.9.8.7"), Client(REMOTE_ADDR="10.9.8.7")
+    first.force_login(actors["city"])
+    second.force_login(actors["district"])
+    answers = [first.get("/api/v1/orgs").status_code for _ in range(7)]  # 7: a turning minute too
+    assert 429 in answers, answers
+    assert second.get("/api/v1/orgs").status_code == 200
+    # Anonymous requests still share their address's budget.
+    anonymous = [Client(REMOTE_ADDR="10.9.8.6").get("/api/v1/orgs").status_code for _ in range(7)]
+    assert 429 in anonymous, anonymous
+
+
 def test_429_is_in_every_operations_documented_answers(client: Client) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     for url, operations in schema["paths"].items():
