@@ -202,6 +202,19 @@ def classes_to_finalise(actor: Actor) -> list[ClassData]:
     return [to_data(tc) for tc in qs.distinct()]
 
 
+def classes_run_by(actor: Actor, *, limit: int = 200) -> list[ClassData]:
+    """Classes the actor runs (institution staff) that are not archived, latest first: the
+    ones a completion exam can be set for (ZZ-M1; the exams paper form, #14)."""
+    qs = (
+        TrainingClass.objects.filter(selectors.class_run_q(actor))
+        .exclude(status=ClassStatus.ARCHIVED)
+        .select_related("organiser")
+        .order_by("-start_date", "-id")
+        .distinct()
+    )
+    return [to_data(tc) for tc in qs[:limit]]
+
+
 def classes_ended(*, since: Any, as_of: Any) -> list[ClassData]:
     """Classes held (running or later) whose last day fell between `since` and `as_of`: the
     ones a class evaluation opens for (CQ-M4; the evaluation app pulls them on its schedule,

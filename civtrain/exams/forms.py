@@ -106,6 +106,12 @@ def paper_fields(post: QueryDict) -> dict[str, Any]:
     }
 
 
+def paper_class(post: QueryDict) -> dict[str, int | None]:
+    """The class a completion exam is for (ZZ-M1), or none: the paper form's 培训班 select."""
+    raw = post.get("class_id", "").strip()
+    return {"class_id": _int(post, "class_id", "培训班") if raw else None}
+
+
 def paper_window(post: QueryDict, *, required: bool) -> dict[str, dt.datetime | None]:
     return {
         "opens_at": _when(post, "opens_at", "开放时间", required=required),

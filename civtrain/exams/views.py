@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civtrain.accounts.api import actor_scope
+from civtrain.classes.api import classes_run_by
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
 from civtrain.exams import analysis, forms, rates, selectors, services
@@ -250,6 +251,8 @@ def _paper_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[st
         "orgs": _organiser_orgs(request),
         "kinds": [(k.value, _kind_label(k)) for k in QuestionKind],
         "difficulties": range(1, 6),
+        # A completion exam is set for a class the organiser runs (ZZ-M1, #14).
+        "classes": classes_run_by(request.user),
     }
 
 
@@ -260,7 +263,8 @@ def paper_new(request: HttpRequest) -> HttpResponse:
     if not actor_scope(request.user).has(*selectors.ORGANISERS):
         raise NotFound()
     defaults = {"kind": "fixed", "time_limit_minutes": 60, "max_attempts": 1,
-                "shuffle_questions": True, "shuffle_options": True}  # fmt: skip
+                "shuffle_questions": True, "shuffle_options": True,
+                "class_id": request.GET.get("class", "")}  # fmt: skip
     if request.method == "POST" and "show_bank" in request.POST:  # a bank's questions shown
         context = _paper_form_context(request, forms.shown(request.POST, defaults, fixed=True))
         return render(request, "exams/paper_new.html", context)
@@ -268,6 +272,7 @@ def paper_new(request: HttpRequest) -> HttpResponse:
         try:
             fields = forms.paper_fields(request.POST)
             fields.update(forms.paper_window(request.POST, required=False))
+            fields.update(forms.paper_class(request.POST))
             paper = services.paper_create(actor=request.user, **fields)
         except ApplicationError as exc:
             messages.error(request, _(exc.message))

@@ -16,7 +16,7 @@ from civtrain.classes.api import ClassStatus, SessionInput, class_transition, se
 from civtrain.core import clock
 from civtrain.enrolment.api import nominations_create
 from civtrain.exams import services
-from civtrain.exams.models import Question
+from civtrain.exams.models import Paper, Question
 from civtrain.exams.tests.builders import answers_right, bank_of_every_type
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,42 @@ def test_completion_exam_score_becomes_the_trainees_exam_score(
         and 'bg-green-lt">合格' in rows["优"]
     )
     assert 'value="20.0"' in rows["差"] and 'bg-red-lt">不合格' in rows["差"]
+
+
+def test_an_organiser_sets_a_classs_completion_exam_from_the_paper_page(
+    tree: Any, actors: dict[str, Any]
+) -> None:
+    """ZZ-M1 (#14 item 5): the paper form lists the classes its organiser runs; the paper made
+    with one chosen is that class's completion exam. An organiser who does not run the class
+    is not offered it, and posting it anyway is refused with nothing made."""
+    city, staff, district = actors["city"], actors["institution"], actors["district"]
+    clock.freeze(dt.datetime(2026, 3, 1, 10, 0, tzinfo=clock.TZ))
+    institution = testing.make_institution(tree["C1"])
+    tc = testing.make_class(city, tree["C1"], institution.id, title="2026年法治专题培训班")
+    bank = bank_of_every_type(staff, tree["C1"])
+    ids = list(Question.objects.filter(bank=bank).order_by("id").values_list("pk", flat=True))
+    form = {
+        "title": "法治专题培训班结业考试", "org_id": tree["C1"].id, "kind": "fixed",
+        "q": ids[:2], f"points_{ids[0]}": "5", f"points_{ids[1]}": "5", "pass_mark": "6",
+        "class_id": tc.id,
+    }  # fmt: skip
+
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/exams/papers/new/").content.decode()
+    assert 'name="class_id"' in page and "2026年法治专题培训班（2026-03-02）" in page
+    done = client.post("/exams/papers/new/", form)
+    paper = Paper.objects.get(title="法治专题培训班结业考试")
+    assert done.status_code == 302 and done["Location"] == f"/exams/papers/{paper.pk}/"
+    assert paper.training_class_id == tc.id
+
+    other = Client()
+    other.force_login(district)
+    assert "2026年法治专题培训班" not in other.get("/exams/papers/new/").content.decode()
+    theirs = {**form, "title": "区级测验", "org_id": tree["D1"].id}
+    refused = other.post("/exams/papers/new/", theirs)
+    assert refused.status_code == 422 and not Paper.objects.filter(title="区级测验").exists()
+    # the same form without the class is theirs to make: the class was the refusal
+    made = other.post("/exams/papers/new/", {**theirs, "class_id": ""})
+    assert made.status_code == 302
+    assert Paper.objects.get(title="区级测验").training_class_id is None
