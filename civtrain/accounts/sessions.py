@@ -13,6 +13,13 @@ from civtrain.accounts.password_policy import policy_for_user
 AUTH_AT = "civtrain_auth_at"
 SEEN_AT = "civtrain_seen_at"
 POLICY = "civtrain_policy"
+# The last-seen stamp is rewritten once it is this many seconds old, not on every request: a
+# player's heartbeat every 15 s or a candidate's answer saves would otherwise write the
+# session row each time (#12, #14 throughput). The idle timeout is then measured from a
+# stamp up to a minute old: a session may end up to a minute before its full idle time,
+# never after it. The session is stored only when it changes (SESSION_SAVE_EVERY_REQUEST
+# off), so an active session is still saved — and its stored expiry moved — once a minute.
+SEEN_STEP = 60
 
 
 def session_start(session: Any, user: User, now: dt.datetime) -> None:
@@ -28,8 +35,8 @@ def session_start(session: Any, user: User, now: dt.datetime) -> None:
 
 
 def session_check(session: Any, user: User, now: dt.datetime) -> str | None:
-    """ "idle" or "expired" when the session must end; else records this request's time. A
-    session opened before this control existed starts counting now."""
+    """ "idle" or "expired" when the session must end; else records this request's time
+    (to SEEN_STEP). A session opened before this control existed starts counting now."""
     policy = session.get(POLICY)
     if policy is None:
         session_start(session, user, now)
@@ -43,7 +50,8 @@ def session_check(session: Any, user: User, now: dt.datetime) -> str | None:
         return "idle"
     if absolute and t - float(session.get(AUTH_AT, t)) > absolute:
         return "expired"
-    session[SEEN_AT] = t
+    if t - float(session.get(SEEN_AT, 0)) >= SEEN_STEP:
+        session[SEEN_AT] = t
     return None
 
 

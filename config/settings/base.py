@@ -203,7 +203,10 @@ AXES_HANDLER = "civtrain.accounts.login_audit.AuditingAxesHandler"
 # lifetime (accounts.middleware.SessionLifetimeMiddleware, #17 item 1); the cookie's own age
 # is only the outer bound.
 SESSION_COOKIE_AGE = 12 * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when it changes: the lifetime middleware stamps an active session at least once a
+# minute (accounts.sessions.SEEN_STEP), which keeps the stored expiry moving; saving it on
+# every request besides cost three statements a heartbeat or answer save (#12, #14).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
