@@ -37,6 +37,8 @@ PREVIEW_ROWS = 20
 QUESTIONS_SHOWN = 200  # per bank, when ticking a fixed paper's questions
 ORGANISER_KINDS = (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.UNIT)
 DEFAULT_POINTS = "2"
+CANDIDATES_LABEL = gettext_lazy("单位及其下级的全部在职人员")
+CAMPAIGN_SCOPE_LABEL = gettext_lazy("范围（单位及其下级）")
 
 
 def _kind_label(kind: str) -> str:
@@ -49,6 +51,17 @@ def _bank_org_form(request: HttpRequest, data: Any = None) -> OrgPickForm:
     return OrgPickForm(
         data, actor=request.user, purpose="question_bank", label=gettext_lazy("所属"),
         auto_id="b-%s", start_with_own=True,
+    )  # fmt: skip
+
+
+def _exam_org_form(
+    request: HttpRequest, data: Any = None, *, label: Any, prefix: str
+) -> OrgPickForm:
+    """The unit an exam is organised for or its candidates are drawn from, picked by name
+    among the organiser's cities, districts and units (#11 item 3), not a flat list of them."""
+    return OrgPickForm(
+        data, actor=request.user, purpose="exam", label=label, kinds=ORGANISER_KINDS,
+        auto_id=f"{prefix}-%s", start_with_own=True,
     )  # fmt: skip
 
 
@@ -186,10 +199,11 @@ def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
                 settled = services.paper_release_results(actor=request.user, paper_id=paper.pk)
                 messages.success(request, _("成绩已发布（处理 %(n)s 人）") % {"n": settled})
             elif request.POST.get("action") == "candidates":
+                org = _exam_org_form(
+                    request, request.POST, label=CANDIDATES_LABEL, prefix="c"
+                ).chosen_org()
                 added = services.candidates_add_under(
-                    actor=request.user,
-                    paper_id=paper.pk,
-                    org_id=int(request.POST.get("org_id") or 0),
+                    actor=request.user, paper_id=paper.pk, org_id=org.id
                 )
                 messages.success(request, _("已添加考生 %(n)s 人") % {"n": added})
             elif request.POST.get("action") == "makeup":
@@ -211,7 +225,7 @@ def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
         "counts": services.grade_counts(paper.pk),
         "waiting": selectors.grading_waiting(paper.pk),
         "candidates": selectors.candidate_count(paper.pk),
-        "orgs": _organiser_orgs(request),
+        "org_form": _exam_org_form(request, label=CANDIDATES_LABEL, prefix="c"),
         "rows": selectors.paper_rows(paper),
     }
     return render(request, "exams/paper.html", context)
@@ -297,16 +311,23 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 "shuffle_questions": True, "shuffle_options": True,
                 "categories": [], "ranks": []}  # fmt: skip
     if request.method == "POST" and "show_bank" in request.POST:
-        context = _campaign_form_context(request, forms.shown(request.POST, defaults, fixed=True))
+        values = forms.shown(request.POST, defaults, fixed=True)
+        context = _campaign_form_context(request, values, request.POST)
         return render(request, "exams/campaign_new.html", context)
     if request.method == "POST":
         try:
+            org = _exam_org_form(
+                request, request.POST, label=CAMPAIGN_SCOPE_LABEL, prefix="f"
+            ).chosen_org()
+            post = request.POST.copy()
+            post["org_id"] = str(org.id)  # the picker submits a code (or a name typed)
             campaign, _paper, added = services.campaign_create(
-                actor=request.user, **forms.campaign_fields(request.POST)
+                actor=request.user, **forms.campaign_fields(post)
             )
         except ApplicationError as exc:
             messages.error(request, _(exc.message))
-            context = _campaign_form_context(request, forms.shown(request.POST, defaults))
+            values = forms.shown(request.POST, defaults)
+            context = _campaign_form_context(request, values, request.POST)
             return render(request, "exams/campaign_new.html", context, status=422)
         messages.success(request, _("测试活动已建立，考生 %(n)s 人") % {"n": added})
         return redirect("exams:campaign", campaign_id=campaign.pk)
@@ -314,8 +335,11 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/campaign_new.html", context)
 
 
-def _campaign_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
+def _campaign_form_context(
+    request: HttpRequest, values: dict[str, Any], data: Any = None
+) -> dict[str, Any]:
     context = _paper_form_context(request, values)
+    context["org_form"] = _exam_org_form(request, data, label=CAMPAIGN_SCOPE_LABEL, prefix="f")
     context["categories"] = [(c.value, _(label)) for c, label in CATEGORY_LABELS.items()]
     context["ranks"] = [
         (_(CATEGORY_LABELS[c]), [n for n, r in RANKS.items() if r.category == c])

@@ -50,6 +50,10 @@ PURPOSES: dict[str, Callable[[ActorScope], tuple[str, ...]]] = {
     "question_bank": lambda scope: scope.paths_for(
         Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR, Role.INSTITUTION, Role.TEACHER
     ),
+    # where an exam is organised or its candidates are drawn (exams.selectors.ORGANISERS)
+    "exam": lambda scope: scope.paths_for(
+        Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR, Role.INSTITUTION
+    ),
     # whose annual plan or self-check is filed (plans.services.plan_open, selfcheck_open): a
     # unit's by its HR officers, a bureau's own node by the bureau …
     "plan": lambda scope: scope.paths_for(Role.UNIT_HR, Role.CITY_BUREAU, Role.DISTRICT_BUREAU),
@@ -230,10 +234,11 @@ class OrgPickForm(forms.Form):
         name: str = "org_id",
         required: bool = True,
         start_with_own: bool = False,
+        kinds: Iterable[OrgKind] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = OrgPickerField(label=label, purpose=purpose, required=required)
+        field = OrgPickerField(label=label, purpose=purpose, required=required, kinds=kinds)
         field.actor = actor
         self.field_name = name
         self.fields[name] = field

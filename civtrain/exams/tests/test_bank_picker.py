@@ -1,5 +1,6 @@
-"""A new question bank is kept under a node picked by name (#11 item 3): a type-ahead over
-the nodes its authors may use, never a flat <select> of every node in their scope."""
+"""A new question bank is kept under a node picked by name, and a year-end test's scope and a
+paper's candidates' unit are picked by name (#11 item 3): type-aheads over the nodes the
+actor may use, never a flat <select> of every node in their scope."""
 
 import re
 from typing import Any
@@ -9,7 +10,10 @@ from django.test import Client
 
 from civtrain import testing
 from civtrain.accounts.api import Role
-from civtrain.exams.models import QuestionBank
+from civtrain.core import clock
+from civtrain.exams import selectors
+from civtrain.exams.models import Campaign, Candidate, QuestionBank
+from civtrain.exams.tests.builders import T0, bank_of_every_type
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +50,48 @@ def test_the_bank_node_is_picked_by_name_and_checked_against_scope(
     page = hr.post("/exams/", {"name": "越权题库", "org_id": "U2"}, follow=True)
     assert "该单位不存在或不在您的管辖范围内" in page.content.decode()
     assert not QuestionBank.objects.filter(name="越权题库").exists()
+
+
+def test_a_campaign_scope_and_a_papers_candidates_are_picked_by_name(
+    tree: dict, actors: dict[str, Any]
+) -> None:
+    clock.freeze(T0)
+    bank = bank_of_every_type(actors["district"], tree["D1"])
+    district = _client(actors["district"])  # bound to D1 (渝中区)
+    html = district.get("/exams/campaigns/new/").content.decode()
+    assert 'data-picker="/orgs/pick/?purpose=exam&amp;kinds=city%2Cdistrict%2Cunit' in html
+    assert not re.search(r'<select[^>]*name="org_id"', html)
+    assert 'value="D1"' in html  # starts with the district's own node
+    found = district.get(
+        "/orgs/pick/", {"purpose": "exam", "kinds": "city,district,unit", "q": "渝中"}
+    ).json()["results"]
+    assert [r["value"] for r in found] == ["D1", "U1"]
+    testing.make_person(tree["U1"], name="甲")
+    data = {
+        "title": "2026年度网上学习测试", "year": "2026", "org_id": "渝中区人力社保局",
+        "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-20T18:00", "hours": "2",
+        "kind": "blueprint", "pass_mark": "2", "time_limit_minutes": "30",
+        "max_attempts": "3", "row0_bank": bank.pk, "row0_kind": "true_false",
+        "row0_count": "1", "row0_points": "4",
+    }  # fmt: skip
+    done = district.post("/exams/campaigns/new/", data)
+    campaign = Campaign.objects.get(title="2026年度网上学习测试")
+    assert done["Location"] == f"/exams/campaigns/{campaign.pk}/"
+    assert campaign.org_id == tree["U1"].id
+    refused = district.post("/exams/campaigns/new/", {**data, "title": "越权", "org_id": "U2"})
+    assert refused.status_code == 422
+    assert "该单位不存在或不在您的管辖范围内" in refused.content.decode()
+    assert not Campaign.objects.filter(title="越权").exists()
+
+    # The campaign's paper page adds candidates under a unit typed by name.
+    paper = selectors.campaign_paper(campaign.pk)
+    assert paper is not None
+    html = district.get(f"/exams/papers/{paper.pk}/").content.decode()
+    assert 'id="c-org_id"' in html and not re.search(r'<select[^>]*name="org_id"', html)
+    late = testing.make_person(tree["U1"], name="乙").id
+    url = f"/exams/papers/{paper.pk}/"
+    page = district.post(url, {"action": "candidates", "org_id": "U2"}, follow=True)
+    assert "该单位不存在或不在您的管辖范围内" in page.content.decode()
+    page = district.post(url, {"action": "candidates", "org_id": "渝中区"}, follow=True)
+    assert "已添加考生 1 人" in page.content.decode()
+    assert Candidate.objects.filter(paper=paper, person_id=late).exists()

@@ -1,6 +1,7 @@
 """Journey (issue #14 items 2 and 6; review item 1): the district's organiser makes, in the
-pages, a fixed paper (questions ticked, points each) with candidates added by unit, and the
-year-end online test (ZZ-N3: scope, window, a blueprint paper, retakes); a candidate on a
+pages, a fixed paper (questions ticked, points each) with candidates added by a unit typed by
+name, and the year-end online test (ZZ-N3: a scope typed by name (#11 item 3), window, a
+blueprint paper, retakes); a candidate on a
 phone (390×844) finds both, sits the year-end test, submits it and sees that they passed."""
 
 import datetime as dt
@@ -15,7 +16,7 @@ from civtrain.accounts.api import SYSTEM, user_password_set
 from civtrain.core import clock
 from civtrain.demo.steps import DemoContext
 from civtrain.exams import api as exams
-from civtrain.web.tests.e2e.conftest import Web
+from civtrain.web.tests.e2e.conftest import Web, choose
 
 ORGANISER, ORGANISER_PASSWORD = "cq_yuzhong", "Cq-Yuzhong#2026demo"
 PASSWORD = "Kandidat-2026#forms"
@@ -40,7 +41,12 @@ def office(demo: DemoContext) -> dict[str, Any]:
     person = testing.make_person(unit, "年终考生")
     user = user_password_set(actor=SYSTEM, user_id=person.user_id or 0, password=PASSWORD)
     clock.freeze(START)
-    return {"bank": bank.pk, "district": district.id, "unit": unit.id, "user": user.username}
+    return {
+        "bank": bank.pk,
+        "district": (district.code, district.name),
+        "unit": (unit.code, unit.name),
+        "user": user.username,
+    }
 
 
 def test_organiser_makes_a_paper_and_the_year_end_test_and_a_candidate_passes_it(
@@ -61,7 +67,9 @@ def test_organiser_makes_a_paper_and_the_year_end_test_and_a_candidate_passes_it
     page.locator("#create-paper").click()
     expect(page.locator("h1")).to_have_text("宪法知识小测")
     expect(page.locator("#paper-rows tbody tr")).to_have_count(3)
-    page.locator("#c-org").select_option(str(office["unit"]))
+    unit_code, unit_name = office["unit"]
+    choose(page, "#c-org_id", unit_name, unit_code, keyboard=True)
+    expect(page.locator("#c-org_id")).to_have_value(unit_name)
     page.locator("#add-candidates").click()
     expect(page.locator(".alert-success")).to_contain_text("已添加考生")
 
@@ -69,7 +77,9 @@ def test_organiser_makes_a_paper_and_the_year_end_test_and_a_candidate_passes_it
     page.goto("/exams/")
     page.locator("#new-campaign").click()
     page.fill("#f-title", "2026年度网上学习测试（渝中区）")
-    page.locator("#f-org").select_option(str(office["district"]))
+    district_code, district_name = office["district"]
+    choose(page, "#f-org_id", district_name, district_code, keyboard=False)
+    expect(page.locator("#f-org_id")).to_have_value(district_name)
     page.fill("#f-opens", "2026-11-23T09:00")
     page.fill("#f-closes", "2026-11-30T18:00")
     page.locator("#kind-blueprint").check()
