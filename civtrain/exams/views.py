@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,7 @@ from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
 from civtrain.exams import analysis, forms, rates, selectors, services
 from civtrain.exams.data import QUESTION_KIND_LABELS, AttemptStatus, QuestionKind
 from civtrain.exams.formats import FORMATS, MAX_FILE_BYTES, parse_file
-from civtrain.organisations.api import OrgKind, OrgPickForm, org_list_data
+from civtrain.organisations.api import OrgKind, OrgPickForm
 from civtrain.people.api import person_for_user
 from civtrain.people.data import CATEGORY_LABELS, RANKS
 
@@ -37,6 +37,7 @@ PREVIEW_ROWS = 20
 QUESTIONS_SHOWN = 200  # per bank, when ticking a fixed paper's questions
 ORGANISER_KINDS = (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.UNIT)
 DEFAULT_POINTS = "2"
+ORGANISER_LABEL = gettext_lazy("组织者")
 CANDIDATES_LABEL = gettext_lazy("单位及其下级的全部在职人员")
 CAMPAIGN_SCOPE_LABEL = gettext_lazy("范围（单位及其下级）")
 
@@ -234,15 +235,21 @@ def paper_detail(request: HttpRequest, paper_id: int) -> HttpResponse:
 # --- new papers and campaigns (forms.py reads them) ---------------------------------------
 
 
-def _organiser_orgs(request: HttpRequest) -> list[Any]:
-    """The nodes the actor organises for: cities, districts and units (no internal divisions)."""
-    paths = actor_scope(request.user).paths_for(*selectors.ORGANISERS)
-    return org_list_data(scope_paths=paths, kinds=ORGANISER_KINDS)
+def _org_resolved(request: HttpRequest, label: Any) -> QueryDict:
+    """The form's data with `org_id` the id of the node its picker names (the box submits a
+    code, or a name typed without JavaScript); ValidationFailed when none is found."""
+    org = _exam_org_form(request, request.POST, label=label, prefix="f").chosen_org()
+    post = request.POST.copy()
+    post["org_id"] = str(org.id)
+    return post
 
 
-def _paper_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
+def _paper_form_context(
+    request: HttpRequest, values: dict[str, Any], *, org_label: Any = None
+) -> dict[str, Any]:
     """Banks for the blueprint rows, and the questions of the banks asked for (the form's
-    显示题目 buttons post `show_bank`; those shown stay shown) for a fixed paper."""
+    显示题目 buttons post `show_bank`; those shown stay shown) for a fixed paper; the
+    organiser picked by name (#11 item 3), keeping what was typed when the form comes back."""
     banks = list(selectors.bank_list(actor=request.user))
     asked = [*request.POST.getlist("shown_bank"), request.POST.get("show_bank", "")]
     wanted = {int(b) for b in asked if b.isdigit()}
@@ -262,7 +269,12 @@ def _paper_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[st
         "values": values,
         "banks": banks,
         "shown_banks": shown_banks,
-        "orgs": _organiser_orgs(request),
+        "org_form": _exam_org_form(
+            request,
+            request.POST if request.method == "POST" else None,
+            label=org_label or ORGANISER_LABEL,
+            prefix="f",
+        ),
         "kinds": [(k.value, _kind_label(k)) for k in QuestionKind],
         "difficulties": range(1, 6),
         # A completion exam is set for a class the organiser runs (ZZ-M1, #14).
@@ -284,7 +296,7 @@ def paper_new(request: HttpRequest) -> HttpResponse:
         return render(request, "exams/paper_new.html", context)
     if request.method == "POST":
         try:
-            fields = forms.paper_fields(request.POST)
+            fields = forms.paper_fields(_org_resolved(request, ORGANISER_LABEL))
             fields.update(forms.paper_window(request.POST, required=False))
             fields.update(forms.paper_class(request.POST))
             paper = services.paper_create(actor=request.user, **fields)
@@ -312,22 +324,18 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 "categories": [], "ranks": []}  # fmt: skip
     if request.method == "POST" and "show_bank" in request.POST:
         values = forms.shown(request.POST, defaults, fixed=True)
-        context = _campaign_form_context(request, values, request.POST)
+        context = _campaign_form_context(request, values)
         return render(request, "exams/campaign_new.html", context)
     if request.method == "POST":
         try:
-            org = _exam_org_form(
-                request, request.POST, label=CAMPAIGN_SCOPE_LABEL, prefix="f"
-            ).chosen_org()
-            post = request.POST.copy()
-            post["org_id"] = str(org.id)  # the picker submits a code (or a name typed)
+            post = _org_resolved(request, CAMPAIGN_SCOPE_LABEL)
             campaign, _paper, added = services.campaign_create(
                 actor=request.user, **forms.campaign_fields(post)
             )
         except ApplicationError as exc:
             messages.error(request, _(exc.message))
             values = forms.shown(request.POST, defaults)
-            context = _campaign_form_context(request, values, request.POST)
+            context = _campaign_form_context(request, values)
             return render(request, "exams/campaign_new.html", context, status=422)
         messages.success(request, _("测试活动已建立，考生 %(n)s 人") % {"n": added})
         return redirect("exams:campaign", campaign_id=campaign.pk)
@@ -335,11 +343,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/campaign_new.html", context)
 
 
-def _campaign_form_context(
-    request: HttpRequest, values: dict[str, Any], data: Any = None
-) -> dict[str, Any]:
-    context = _paper_form_context(request, values)
-    context["org_form"] = _exam_org_form(request, data, label=CAMPAIGN_SCOPE_LABEL, prefix="f")
+def _campaign_form_context(request: HttpRequest, values: dict[str, Any]) -> dict[str, Any]:
+    context = _paper_form_context(request, values, org_label=CAMPAIGN_SCOPE_LABEL)
     context["categories"] = [(c.value, _(label)) for c, label in CATEGORY_LABELS.items()]
     context["ranks"] = [
         (_(CATEGORY_LABELS[c]), [n for n, r in RANKS.items() if r.category == c])

@@ -12,7 +12,7 @@ from civtrain import testing
 from civtrain.accounts.api import Role
 from civtrain.core import clock
 from civtrain.exams import selectors
-from civtrain.exams.models import Campaign, Candidate, QuestionBank
+from civtrain.exams.models import Campaign, Candidate, Paper, QuestionBank
 from civtrain.exams.tests.builders import T0, bank_of_every_type
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,27 @@ def test_a_campaign_scope_and_a_papers_candidates_are_picked_by_name(
     page = district.post(url, {"action": "candidates", "org_id": "渝中区"}, follow=True)
     assert "已添加考生 1 人" in page.content.decode()
     assert Candidate.objects.filter(paper=paper, person_id=late).exists()
+
+
+def test_a_papers_organiser_is_picked_by_name_and_kept_when_refused(
+    tree: dict, actors: dict[str, Any]
+) -> None:
+    clock.freeze(T0)
+    bank = bank_of_every_type(actors["district"], tree["D1"])
+    district = _client(actors["district"])
+    html = district.get("/exams/papers/new/").content.decode()
+    assert 'id="f-org_id"' in html and 'value="D1"' in html  # starts with its own node
+    assert not re.search(r'<select[^>]*name="org_id"', html)
+    data = {
+        "title": "单位小测", "org_id": "渝中区人力社保局", "kind": "blueprint",
+        "pass_mark": "1", "row0_bank": bank.pk, "row0_kind": "true_false",
+        "row0_count": "1", "row0_points": "2",
+    }  # fmt: skip
+    done = district.post("/exams/papers/new/", data)
+    paper = Paper.objects.get(title="单位小测")
+    assert done["Location"] == f"/exams/papers/{paper.pk}/" and paper.org_id == tree["U1"].id
+    refused = district.post("/exams/papers/new/", {**data, "title": "越权小测", "org_id": "U2"})
+    assert refused.status_code == 422
+    assert "该单位不存在或不在您的管辖范围内" in refused.content.decode()
+    assert 'value="越权小测"' in refused.content.decode()
+    assert not Paper.objects.filter(title="越权小测").exists()
