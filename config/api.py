@@ -340,6 +340,7 @@ def _register_routers() -> None:
     from civtrain.faculty.rest_api import router as faculty
     from civtrain.institutions.rest_api import router as institutions
     from civtrain.learning.rest_api import router as learning
+    from civtrain.materials.rest_api import router as materials
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
 
@@ -358,6 +359,7 @@ def _register_routers() -> None:
     api.add_router("/documents", documents)
     api.add_router("/evaluation", evaluation)
     api.add_router("/learning", learning)
+    api.add_router("/materials", materials)
 
 
 _register_routers()

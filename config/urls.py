@@ -28,6 +28,7 @@ urlpatterns = [
     path("evaluation/", include("civtrain.evaluation.urls")),
     path("plans/", include("civtrain.plans.urls")),
     path("surveys/", include("civtrain.surveys.urls")),
+    path("materials/", include("civtrain.materials.urls")),
     path("", include("civtrain.documents.urls")),  # /documents/… and the public /verify/…
     path("learning/supervision/", include("civtrain.learning.supervision_urls")),
     path("learning/", include("civtrain.learning.urls")),

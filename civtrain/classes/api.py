@@ -30,6 +30,7 @@ __all__ = [
     "access_class",
     "access_session",
     "class_capacity_set",
+    "class_choices",
     "class_create",
     "class_data",
     "class_mark_results_final",
@@ -223,3 +224,13 @@ def classes_ended(*, since: Any, as_of: Any) -> list[ClassData]:
         status__in=HELD, end_date__gte=since, end_date__lte=as_of
     ).select_related("organiser")
     return [to_data(tc) for tc in qs.prefetch_related("subject_hours").order_by("end_date", "id")]
+
+
+def class_choices(actor: Actor, *, limit: int = 200) -> list[tuple[int, str, str]]:
+    """(id, code, title) of the classes the actor may edit (organisers, institution staff),
+    the latest first: what a form offers to attach something to (teaching materials, #16)."""
+    return list(
+        TrainingClass.objects.filter(selectors.class_manage_q(actor))
+        .order_by("-start_date", "-id")
+        .values_list("pk", "code", "title")[:limit]
+    )

@@ -1,5 +1,7 @@
 """Public interface of enrolment for other apps (reports, certificates, evaluations)."""
 
+from typing import Any
+
 from django.db.models import Count
 
 from civtrain.core.actors import Actor
@@ -26,6 +28,7 @@ __all__ = [
     "attendance_record",
     "class_capacity_set",
     "class_counts",
+    "class_ids_enrolled",
     "enrolled_person_ids",
     "enrolment_withdraw",
     "leave_request_create",
@@ -83,3 +86,11 @@ def enrolled_person_ids(class_id: int) -> dict[int, int]:
             training_class_id=class_id, status=EnrolmentStatus.ENROLLED
         ).values_list("person_id", "pk")
     )
+
+
+def class_ids_enrolled(user_id: int) -> Any:
+    """A subquery of the classes in which the user's person is an enrolled trainee (their
+    teaching materials, materials app, issue #16 item 2)."""
+    return Enrolment.objects.filter(
+        person__user_id=user_id, status=EnrolmentStatus.ENROLLED
+    ).values("training_class_id")

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
+from civtrain.accounts.api import actor_scope, is_system
 from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.learning import playback, selectors, services, supervision
@@ -27,6 +30,7 @@ from civtrain.learning.data import (
 )
 from civtrain.learning.errors import SessionSuperseded
 from civtrain.learning.models import Completion, Course, Item, ItemProgress
+from civtrain.organisations.api import subtree_q
 from civtrain.people.api import person_data
 
 __all__ = [
@@ -42,16 +46,20 @@ __all__ = [
     "SessionSuperseded",
     "SupervisionHalf",
     "chapter_add",
+    "course_access",
     "course_by_activity_iri",
+    "course_choices",
     "course_complete",
     "course_create",
     "course_data",
     "course_delete",
+    "course_ids_visible",
     "course_items",
     "course_open_for",
     "item_add",
     "item_data",
     "item_progress_report",
+    "pdf_page_count",
     "supervision_notice",
     "timed_session_credit",
     "timed_session_open",
@@ -227,3 +235,37 @@ def course_open_for(person_id: int, course_id: int, on: dt.date | None = None) -
         person_data(person_id), course_id, on=on or clock.today()
     )
     return course_to_data(course)
+
+
+# -- for teaching materials (materials app, CQ-B4, issue #16 item 2) -----------------------
+
+
+def pdf_page_count(path: Any) -> int:
+    """The page count of a real, readable, unencrypted PDF: courseware's check of a document,
+    which teaching materials apply to their PDFs too; a LearningError says why not."""
+    from civtrain.learning.media import pdf_pages
+
+    return pdf_pages(path)
+
+
+def course_ids_visible(actor: Actor) -> Any:
+    """A subquery of the ids of the courses the actor may see: an author's, what is published
+    above a member of staff, and for a learner what is open to them today (course pages)."""
+    return Course.objects.filter(selectors.course_scope_q(actor)).values("pk")
+
+
+def course_access(actor: Actor, course_id: int, *, author: bool = False) -> CourseData:
+    """The course if the actor may see it (author: may change it); NotFound otherwise."""
+    if author:
+        return course_to_data(services.access_course_for_author(actor, course_id))
+    return course_to_data(selectors.access_course(actor, course_id))
+
+
+def course_choices(actor: Actor, *, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, title) of the courses the actor authors, the newest first (teaching materials'
+    attach form)."""
+    paths = actor_scope(actor).paths_for(*selectors.AUTHORS)
+    q = Q() if is_system(actor) else subtree_q(paths, "org__path")
+    if not paths and not is_system(actor):
+        return []
+    return list(Course.objects.filter(q).order_by("-id").values_list("pk", "title")[:limit])

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civtrain.core import clock
+from civtrain.core import clock, downloads
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.learning import media, review, selectors, services
 from civtrain.learning.data import AUDIENCE_FLAGS, ITEM_KIND_LABELS, Audience
@@ -31,8 +31,6 @@ FLAG_LABELS = {
     "law_enforcement": "行政执法",
     "new_hire": "新录用",
 }
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-CHUNK = 1024 * 1024
 
 
 @login_required
@@ -132,33 +130,8 @@ def item_poster(request: HttpRequest, item_id: int) -> HttpResponseBase:
 
 
 def serve_file(request: HttpRequest, path: Path, content_type: str) -> HttpResponseBase:
-    response: HttpResponseBase
-    accel = settings.CIVTRAIN_COURSEWARE_ACCEL
-    if accel:
-        relative = path.relative_to(media.courseware_dir())
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{relative}"
-        return response
-    size = path.stat().st_size
-    match = RANGE.match(request.headers.get("Range", ""))
-    if not match or not (match.group(1) or match.group(2)):
-        response = FileResponse(path.open("rb"), content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        return response
-    first, last = match.groups()
-    start = int(first) if first else max(0, size - int(last))
-    end = min(int(last), size - 1) if first and last else size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    with path.open("rb") as f:
-        f.seek(start)
-        body = f.read(min(end - start + 1, 8 * CHUNK))
-    response = HttpResponse(body, status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{start + len(body) - 1}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    return response
+    # The protected path courseware and teaching materials share (core.downloads).
+    return downloads.serve_file(request, path, content_type)
 
 
 # -- authoring (city and district bureaus) ----------------------------------------------

@@ -52,6 +52,13 @@ MENU: list[NavItem] = [
         "file-certificate",
         (*PERSONNEL, Role.INSTITUTION, Role.LEARNER),
     ),
+    NavItem(
+        _("教学资料库"),
+        "materials:library",
+        "files",
+        (*PERSONNEL, Role.INSTITUTION, Role.TEACHER),
+    ),
+    NavItem(_("我的学习资料"), "materials:mine", "file-download", (Role.LEARNER,)),
     NavItem(_("施教机构"), "institutions:list", "building", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("师资库"), "faculty:list", "presentation", (*PERSONNEL, Role.INSTITUTION)),
     NavItem(_("培训科目"), "catalogue:subjects", "books", (Role.CITY_BUREAU,)),

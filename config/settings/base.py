@@ -58,6 +58,7 @@ CIVTRAIN_APPS = [
     "civtrain.evaluation",
     "civtrain.plans",
     "civtrain.surveys",
+    "civtrain.materials",
 ]
 
 INSTALLED_APPS = [

@@ -17,6 +17,7 @@ from civtrain.evaluation.api import (
     teacher_rating_history,
     teacher_sessions,
 )
+from civtrain.materials.api import class_materials, course_materials, may_use_library
 from civtrain.people.api import person_count_by_subtree
 from civtrain.web.saved_filters import clean_query, saved_filter_list
 
@@ -100,6 +101,16 @@ def teacher_taught(teacher_id: int) -> list[TaughtSession]:
 def institution_record(institution_id: int) -> list[InstitutionYear]:
     """An institution's classes, trainees and score year by year (CQ-B1)."""
     return institution_years(institution_id)
+
+
+@register.inclusion_tag("materials/_attached.html", takes_context=True)
+def attached_materials(context: template.Context, kind: str, object_id: int) -> dict[str, Any]:
+    """The teaching materials of a class (`kind` "class") or an online course ("course") that
+    the user may download, current versions (CQ-B4, #16 item 2; the classes and learning
+    pages include this: both apps sit below materials)."""
+    actor = context["request"].user
+    found = class_materials if kind == "class" else course_materials
+    return {"materials": found(actor, object_id), "library": may_use_library(actor)}
 
 
 @register.inclusion_tag("web/partials/saved_filters.html", takes_context=True)
