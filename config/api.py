@@ -64,6 +64,10 @@ def _has_nul(request: HttpRequest) -> bool:
     # PostgreSQL text cannot hold NUL; caught here, it is the client's error, not a 500.
     if any("\x00" in v for values in request.GET.lists() for v in values[1]):
         return True
+    if request.content_type == "multipart/form-data":
+        # An uploaded file's bytes hold NULs (a PDF, a .docx, an image): only the text fields
+        # are text. Reading request.body here would also refuse every binary upload.
+        return any("\x00" in v for values in request.POST.lists() for v in values[1])
     return b"\x00" in request.body or b"\\u0000" in request.body
 
 

@@ -119,7 +119,11 @@ def material_list(
         qs = qs.filter(
             pk__in=MaterialVersion.objects.filter(file_type=file_type).values("material_id")
         )
-    return qs.select_related("org", "teacher").annotate(version_count=Count("versions"))
+    return (
+        qs.select_related("org", "teacher")
+        .annotate(version_count=Count("versions"))
+        .order_by("-updated_at", "-id")
+    )
 
 
 def access_material(actor: Actor, material_id: int, *, manage: bool = False) -> Material:
