@@ -370,7 +370,7 @@ def test_the_api_uploads_a_material_and_a_version(store: Path, tree: dict, actor
     assert again.status_code == 422, again.content
     assert again.json()["error"]["code"] == "material_bad_file", again.content
     status, rows = testing.ApiCaller(actors["district"])("GET", "/materials?q=案例")
-    assert [r["title"] for r in rows] == ["案例汇编"]
+    assert (status, [r["title"] for r in rows]) == (200, ["案例汇编"])
 
 
 def test_in_production_the_web_server_sends_the_file(store: Path, tree: dict, actors: dict) -> None:
