@@ -88,6 +88,18 @@ NOT_REACHED_BY_GET = {
     "xapi/credentials/<int:credential_id>/revoke/": "POST from its page or player",
     "xapi/credentials/<int:credential_id>/rotate/": "POST from its page or player",
     "xapi/unknown-actors/<int:unknown_id>/map/": "POST from its page or player",
+    # Teaching materials (#16 item 2): forms posted to from a material's page …
+    "materials/<int:material_id>/edit/": "POST from the material's page",
+    "materials/<int:material_id>/versions/": "POST from the material's page",
+    "materials/<int:material_id>/versions/<int:number>/current/": "POST from the material's page",
+    "materials/<int:material_id>/classes/": "POST from the material's page",
+    "materials/<int:material_id>/classes/<int:class_id>/detach/": "POST from the material's page",
+    "materials/<int:material_id>/courses/": "POST from the material's page",
+    "materials/<int:material_id>/courses/<int:course_id>/detach/": "POST from the material's page",
+    # … and a material's page and files: the demo uploads no material (no demo-data step).
+    "materials/<int:material_id>/": "no such object in the demo",
+    "materials/<int:material_id>/download": "no such object in the demo",
+    "materials/<int:material_id>/versions/<int:number>/download": "no such object in the demo",
     # The LRS's resources (#13): called by activity providers with HTTP Basic, not pages.
     "xapi/about": "xAPI resource for activity providers",
     "xapi/activities": "xAPI resource for activity providers",
