@@ -45,6 +45,7 @@ ALLOWED_ENGLISH = {
     "csv", "xls", "ods", "ics",  # file extensions, as in ".xlsx、.xls、.ods 或 .csv"
     "GIFT", "Moodle", "XML", "Aiken",  # the question-file formats (issue #14)
     "SCORM", "zip", "imsmanifest", "xml",  # the courseware standard, its package and manifest
+    "PowerPoint", "WPS", "OpenDocument", "PNG", "JPEG",  # teaching materials' file types (#16)
 }  # fmt: skip
 
 
