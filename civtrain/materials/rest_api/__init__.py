@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
+from civtrain.core.fields import NonBlank
 from civtrain.materials import selectors, services
 from civtrain.materials.api import class_materials, course_materials
 from civtrain.materials.content import TYPE_LABELS
@@ -50,7 +51,7 @@ class MaterialDetailOut(MaterialOut):
 
 
 class MaterialIn(Schema):
-    title: str
+    title: NonBlank
     subject: str = ""
     author: str = ""
     teacher_id: DbId | None = None
@@ -130,7 +131,7 @@ def material_list(
 def material_create(
     request: HttpRequest,
     org_id: Form[DbId],
-    title: Form[str],
+    title: Form[NonBlank],
     file: File[UploadedFile],
     *,
     # An optional form field is absent or a value (a form has no null; credits' claims).
