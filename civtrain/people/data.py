@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from civtrain.core.text import compact
+from civtrain.core.text import compact, normalise
 
 
 class Gender(StrEnum):
@@ -469,3 +469,64 @@ class PasswordSlip:
     unit: str
     username: str
     password: str
+
+
+# --- why clear ID and phone numbers leave the platform (#17 item 4, PIPL) ---------------
+
+
+class ReleasePurpose(StrEnum):
+    """The short list a reason to release clear ID or phone numbers is chosen from (the
+    reveal on a person's page and in the API, the roster export with clear numbers)."""
+
+    IDENTITY_CHECK = "identity_check"
+    REPORT_SUPERIOR = "report_superior"
+    TRAINING_REGISTRATION = "training_registration"
+    PERSONNEL_BUSINESS = "personnel_business"
+    OTHER = "other"
+
+
+RELEASE_PURPOSE_LABELS = {
+    ReleasePurpose.IDENTITY_CHECK: "核对人员身份",
+    ReleasePurpose.REPORT_SUPERIOR: "向上级主管部门报送",
+    ReleasePurpose.TRAINING_REGISTRATION: "培训报名、考试或证书办理",
+    ReleasePurpose.PERSONNEL_BUSINESS: "人事、工资或社保业务办理",
+    ReleasePurpose.OTHER: "其他",
+}
+# For the forms' select (pages translate the labels).
+RELEASE_PURPOSE_CHOICES = tuple((k.value, v) for k, v in RELEASE_PURPOSE_LABELS.items())
+RELEASE_NOTE_MIN = 2
+RELEASE_NOTE_MAX = 100
+
+
+@dataclass(frozen=True)
+class ReleaseReason:
+    """A purpose from the list and the free text saying what it is for; both are required
+    and both go into the audit row of the release."""
+
+    purpose: ReleasePurpose
+    note: str
+
+    @property
+    def label(self) -> str:
+        return f"{RELEASE_PURPOSE_LABELS[self.purpose]}：{self.note}"
+
+    def as_audit(self) -> dict[str, str]:
+        return {"reason": self.label, "purpose": self.purpose.value, "note": self.note}
+
+
+def parse_release_reason(purpose: object, note: object) -> ReleaseReason:
+    """The reason as given by a form, the API or the command line; ValueError (its message
+    says what is missing, in Chinese) unless a listed purpose and a note of 2–100 characters
+    are both there."""
+    try:
+        chosen = ReleasePurpose(str(purpose or "").strip())
+    except ValueError:
+        raise ValueError(
+            "请选择导出或查看完整身份证号、手机号的用途，用途和说明将记入审计"
+        ) from None
+    text = normalise(note or "")
+    if len(text) < RELEASE_NOTE_MIN:
+        raise ValueError(f"请填写用途说明（至少 {RELEASE_NOTE_MIN} 个字），说明将记入审计")
+    if len(text) > RELEASE_NOTE_MAX:
+        raise ValueError(f"用途说明不能超过 {RELEASE_NOTE_MAX} 个字")
+    return ReleaseReason(purpose=chosen, note=text)

@@ -21,6 +21,7 @@ from civtrain.core.errors import ApplicationError
 from civtrain.core.middleware import client_ip
 from civtrain.core.tabular import SUFFIXES, ImportReport
 from civtrain.organisations.api import UnitPickForm
+from civtrain.people.data import RELEASE_PURPOSE_CHOICES
 from civtrain.people.exports import import_errors_open
 from civtrain.people.imports import ROSTER_JOB_RUNNER, roster_template
 
@@ -89,6 +90,7 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "export_form": UnitPickForm(actor=request.user, auto_id="export-%s"),
+            "release_purposes": RELEASE_PURPOSE_CHOICES,
             "recent": recent,
         },
     )

@@ -49,6 +49,7 @@ from civtrain.people.data import (
     LeadershipLevel,
     PersonInput,
     birth_date_of,
+    mask_birth_date,
     mask_id_number,
     parse_category,
     parse_event_kind,
@@ -429,23 +430,37 @@ _EXPORT_FIELDS = (
     "phone_enc",
     "user__username",
 )
+# A masked export reads the stored masks, never the ciphertexts (#17 item 4).
+_MASKED_FIELDS = tuple(
+    {"id_number_enc": "id_number_masked", "phone_enc": "phone_masked"}.get(f, f)
+    for f in _EXPORT_FIELDS
+)
 
 
 def template_rows(
-    qs: QuerySet[Person], on_row: Callable[[int], None] | None = None
+    qs: QuerySet[Person], on_row: Callable[[int], None] | None = None, *, masked: bool = False
 ) -> Iterator[list[Any]]:
     """People as rows of the import template (so an export re-imports) and their login name
     (EXPORT_HEADERS), with the ID and phone numbers decrypted — the reason every export is
-    audited by its caller."""
-    for done, values in enumerate(qs.values_list(*_EXPORT_FIELDS).iterator(2000), start=1):
-        (name, id_enc, gender, birth, code, cat, rank, level, g, b, law, rep, phone_enc, login) = (
+    audited by its caller, with the reason it was given (#17 item 4). `masked`: the ID and
+    phone numbers as every page shows them and the birth date to its year (such a file does
+    not re-import; it needs no reason)."""
+    fields = _MASKED_FIELDS if masked else _EXPORT_FIELDS
+    for done, values in enumerate(qs.values_list(*fields).iterator(2000), start=1):
+        (name, id_value, gender, birth, code, cat, rank, level, g, b, law, rep, phone, login) = (
             values
         )
+        if masked:
+            id_number, birth_out, phone_out = id_value, mask_birth_date(birth) or "", phone
+        else:
+            id_number = crypto.decrypt(bytes(id_value), context=ID_CONTEXT)
+            phone_out = crypto.decrypt(bytes(phone), context=PHONE_CONTEXT) if phone else ""
+            birth_out = birth
         yield [
             name,
-            crypto.decrypt(bytes(id_enc), context=ID_CONTEXT),
+            id_number,
             GENDER_LABELS[Gender(gender)] if gender else "",
-            birth,
+            birth_out,
             code,
             CATEGORY_LABELS[Category(cat)],
             rank,
@@ -454,7 +469,7 @@ def template_rows(
             _yes_no(b),
             _yes_no(law),
             rep,
-            crypto.decrypt(bytes(phone_enc), context=PHONE_CONTEXT) if phone_enc else "",
+            phone_out,
             login or "",
         ]
         if on_row is not None:

@@ -1,4 +1,5 @@
-"""Writes to the registry: people, career events, the audited reveal of an ID number."""
+"""Writes to the registry: people, career events, the audited reveal of an ID number (with
+its reason), the retention of people who left."""
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +43,7 @@ from civtrain.people.data import (
     LeadershipLevel,
     PasswordSlip,
     PersonInput,
+    ReleaseReason,
     Status,
     birth_date_of,
     event_changes,
@@ -49,6 +51,7 @@ from civtrain.people.data import (
     mask_id_number,
     mask_phone,
     parse_id_number,
+    parse_release_reason,
     replaced,
 )
 from civtrain.people.models import ID_CONTEXT, PHONE_CONTEXT, CareerEvent, Person
@@ -245,21 +248,26 @@ def person_update(*, actor: Actor, person: Person, data: PersonInput) -> Person:
     return person
 
 
-REVEAL_REASON_MIN = 2  # as the API's RevealIn.reason
+def release_reason(purpose: object, note: object) -> ReleaseReason:
+    """The reason given for releasing clear ID or phone numbers (#17 item 4: a purpose from
+    the list and a note), or ValidationFailed naming the missing field: every path that
+    releases them (the reveal, the roster export with clear numbers, `civtrain
+    export-roster`) refuses without one and writes it into its audit row."""
+    try:
+        return parse_release_reason(purpose, note)
+    except ValueError as exc:
+        field = "purpose" if "用途，" in str(exc) else "reason"
+        raise ValidationFailed(str(exc), {"field": field}) from None
 
 
-def person_reveal_id_number(*, actor: Actor, person: Person, reason: str = "") -> str:
-    """Decrypt the ID number for an entitled actor, leaving an audit trail with the reason,
-    which pages and the API alike must give (#8 item 13)."""
+def person_reveal_id_number(*, actor: Actor, person: Person, purpose: object, note: object) -> str:
+    """Decrypt the ID number for an entitled actor, leaving an audit trail with the reason
+    (a purpose from the list and a note), which pages and the API alike must give (#8 item
+    13, #17 item 4). The role is checked first: a learner is refused, whatever the reason."""
     scope = actor_scope(actor)
     if not scope.covers(person.unit.path, Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR):
         raise PermissionDenied("您无权查看完整身份证号")
-    reason = (reason or "").strip()
-    if len(reason) < REVEAL_REASON_MIN:
-        raise ValidationFailed(
-            f"请填写查看完整身份证号的原因（至少 {REVEAL_REASON_MIN} 个字），原因将记入审计",
-            {"field": "reason"},
-        )
+    reason = release_reason(purpose, note)
     audit_record(
         actor=actor,
         action="person.reveal_id",
@@ -267,7 +275,7 @@ def person_reveal_id_number(*, actor: Actor, person: Person, reason: str = "") -
         object_id=person.pk,
         object_label=str(person),
         org_path=person.unit.path,
-        changes={"reason": reason},
+        changes=reason.as_audit(),
     )
     return person.id_number
 

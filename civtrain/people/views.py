@@ -29,6 +29,7 @@ from civtrain.people.data import (
     GENDER_LABELS,
     LEVEL_LABELS,
     RANKS,
+    RELEASE_PURPOSE_CHOICES,
     STATUS_LABELS,
     Category,
     EventKind,
@@ -220,6 +221,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
         "rows": [(p, labels.get(p.unit_id, "")) for p in people_of_page],
         "query": public.urlencode(),
         "export_fields": _export_fields(data),
+        "release_purposes": RELEASE_PURPOSE_CHOICES,
         "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
         "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
         "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
@@ -246,6 +248,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     )
     context = {
         "person": person,
+        "release_purposes": RELEASE_PURPOSE_CHOICES,
         "unit_label": labels.get(person.unit_id, ""),
         "events": [
             (e, labels.get(e.unit_id or 0, ""), labels.get(e.from_unit_id or 0, "")) for e in events
@@ -271,7 +274,10 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     """POST only: decrypts the ID number for an entitled role and audits it."""
     person = access_person_by_id(request.user, person_id)
     number = services.person_reveal_id_number(
-        actor=request.user, person=person, reason=request.POST.get("reason", "")[:100]
+        actor=request.user,
+        person=person,
+        purpose=request.POST.get("purpose"),
+        note=request.POST.get("reason"),
     )
     template = (
         "people/_revealed_id.html"
@@ -497,8 +503,13 @@ def career_event_page(request: HttpRequest, person_id: int) -> HttpResponse:
 
 def _export_request(request: HttpRequest) -> ExportRequest:
     """The export the form posts. `unit` is the import page's unit code; the people list
-    posts its own filters (hidden fields), with `unit_id`."""
+    posts its own filters (hidden fields), with `unit_id`. `numbers=clear` with `purpose`
+    and `reason` exports clear ID and phone numbers; anything else exports them masked
+    (#17 item 4)."""
     data = request.POST.copy()
+    masked = data.pop("numbers", ["masked"])[-1] != "clear"
+    purpose, note = data.pop("purpose", [""])[-1], data.pop("reason", [""])[-1]
+    reason = None if masked else services.release_reason(purpose, note)
     unit_code = str((data.pop("unit", None) or [""])[-1]).strip()
     if unit_code and "status" not in data:
         data["status"] = "all"  # the import page exports the unit's whole roster
@@ -511,6 +522,8 @@ def _export_request(request: HttpRequest) -> ExportRequest:
         unit_code=unit_code,
         filters=filters,
         order=order if form.cleaned_data.get("sort") else DEFAULT_ORDER,
+        masked=masked,
+        reason=reason,
     )
 
 

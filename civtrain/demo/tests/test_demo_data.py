@@ -86,7 +86,9 @@ def _snapshot(ctx: DemoContext) -> list[tuple[Any, ...]]:
 
 def _export(tmp_path: Path, name: str) -> bytes:
     out = tmp_path / name
-    call_command("export_roster", str(out), stdout=io.StringIO())
+    call_command(
+        "export_roster", str(out), purpose="other", reason="比对演示数据", stdout=io.StringIO()
+    )
     return out.read_bytes()
 
 

@@ -181,7 +181,7 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) 
 def person_reveal_id(request: HttpRequest, person_id: int, payload: RevealIn) -> RevealOut:
     person = selectors.access_person_by_id(_actor(request), person_id)
     number = services.person_reveal_id_number(
-        actor=_actor(request), person=person, reason=payload.reason.strip()
+        actor=_actor(request), person=person, purpose=payload.purpose, note=payload.reason
     )
     return RevealOut(id=person.pk, id_number=number)
 

@@ -11,10 +11,13 @@ from pydantic import field_validator
 
 from civtrain.core.text import compact
 from civtrain.people.data import (
+    RELEASE_NOTE_MAX,
+    RELEASE_NOTE_MIN,
     Category,
     EventKind,
     Gender,
     LeadershipLevel,
+    ReleasePurpose,
     Status,
     parse_id_number,
     parse_rank,
@@ -164,7 +167,21 @@ class PersonPatchIn(Schema):
 
 
 class RevealIn(Schema):
-    reason: str = Field(..., min_length=2, max_length=200, description="查看原因，记入审计")
+    """Why the clear number is needed (#17 item 4): a purpose from the list and a note, both
+    written into the audit row."""
+
+    purpose: ReleasePurpose = Field(
+        ...,
+        description="用途：identity_check 核对人员身份；report_superior 向上级主管部门报送；"
+        "training_registration 培训报名、考试或证书办理；personnel_business 人事、工资或社保"
+        "业务办理；other 其他",
+    )
+    reason: str = Field(
+        ...,
+        min_length=RELEASE_NOTE_MIN,
+        max_length=RELEASE_NOTE_MAX,
+        description="用途说明，记入审计",
+    )
 
 
 class RevealOut(Schema):

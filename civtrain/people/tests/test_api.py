@@ -135,17 +135,46 @@ def test_event_create_matrix(world: Any, target: str, who: str, status: int) -> 
         assert _state() == before
 
 
+REASON = {"purpose": "identity_check", "reason": "核对档案"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "核对档案"}, "purpose"),
+        ({"purpose": "identity_check"}, "reason"),
+        ({"purpose": "identity_check", "reason": "   "}, "reason"),
+    ],
+)
+def test_reveal_without_a_reason_is_refused_and_reveals_nothing(
+    world: Any, body: dict[str, Any], field: str
+) -> None:
+    """#17 item 4: the API asks for a purpose from the list and a note; without them a
+    structured 422 names what is missing, no number leaves and no reveal is audited."""
+    pk = world["people"]["U1"]
+    status, answer = world["call"]["city"]("POST", f"/people/{pk}/reveal-id", body)
+    assert status == 422, answer
+    assert answer["error"]["code"] == "validation_error"
+    assert field in json.dumps(answer["error"], ensure_ascii=False)
+    assert "id_number" not in answer
+    assert not AuditEvent.objects.filter(action="person.reveal_id").exists()
+
+
 @pytest.mark.parametrize(("target", "who", "status"), _grid(WRITE))
 def test_reveal_matrix(world: Any, target: str, who: str, status: int) -> None:
     before = _state()
     pk = world["people"][target]
-    got, body = world["call"][who]("POST", f"/people/{pk}/reveal-id", {"reason": "核对档案"})
+    got, body = world["call"][who]("POST", f"/people/{pk}/reveal-id", REASON)
     assert got == status, body
     if status == 200:
         person = Person.objects.get(pk=pk)
         assert body == {"id": pk, "id_number": person.id_number}
         event = AuditEvent.objects.get(action="person.reveal_id", object_id=str(pk))
-        assert event.changes == {"reason": "核对档案"}
+        assert event.changes == {
+            "reason": "核对人员身份：核对档案",
+            "purpose": "identity_check",
+            "note": "核对档案",
+        }
         assert event.actor_id == world["call"][who].user.pk
     else:
         assert _state() == before
@@ -410,6 +439,9 @@ def test_missing_required_field_is_named(world: Any, missing: str) -> None:
         ("POST", "/people/{pk}/events", json.dumps({"kind": "hired"})),
         ("POST", "/people/{pk}/reveal-id", json.dumps({})),
         ("POST", "/people/{pk}/reveal-id", json.dumps({"reason": 5})),
+        ("POST", "/people/{pk}/reveal-id", json.dumps({"reason": "核对档案"})),
+        ("POST", "/people/{pk}/reveal-id", json.dumps({"purpose": "curiosity", "reason": "看看"})),
+        ("POST", "/people/{pk}/reveal-id", json.dumps({"purpose": "other", "reason": "  "})),
         ("GET", "/people?limit=x&status=dead&grassroots=perhaps&id_number=1", None),
         ("GET", "/people/99999999999999999999999", None),
         ("GET", "/people?unit=99999999999999999999999", None),
@@ -446,7 +478,7 @@ def test_list_query_count_does_not_grow_with_rows(world: Any) -> None:
     [
         ("PATCH", "", {"rank": "一级科员"}),
         ("POST", "/events", {"kind": "hired", "date": "2020-01-01"}),
-        ("POST", "/reveal-id", {"reason": "核对档案"}),
+        ("POST", "/reveal-id", {"purpose": "identity_check", "reason": "核对档案"}),
     ],
 )
 def test_out_of_scope_and_missing_look_the_same_on_writes(

@@ -65,9 +65,13 @@ def _sheet(content: bytes) -> list[list[Any]]:
     return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
 
 
+# Clear ID and phone numbers are exported for a reason only (#17 item 4).
+CLEAR = {"numbers": "clear", "purpose": "report_superior", "reason": "报送市局年度名册"}
+
+
 def _start(client: Client, capture: Any, **params: Any) -> tuple[Any, BackgroundJob]:
     with capture(execute=True):
-        response = client.post(reverse("people:export"), params)
+        response = client.post(reverse("people:export"), {**CLEAR, **params})
     job = BackgroundJob.objects.get(kind="roster_export")
     return response, job
 
@@ -144,6 +148,12 @@ def test_writing_and_each_download_are_audited_as_personal_data_exports(
     assert written.ip_address == "127.0.0.1"  # the requester's address, carried to the job
     assert written.object_id == str(job.pk)
     assert written.changes["rows"] == 2 and written.changes["personal_data"] is True
+    # The reason given is in the audit row (#17 item 4).
+    assert (written.changes["masked"], written.changes["reason"], written.changes["purpose"]) == (
+        False,
+        "向上级主管部门报送：报送市局年度名册",
+        "report_superior",
+    )
     # Filed under the district, so the city bureau's audit page lists it.
     assert written.org_path == tree["D1"].path
     assert not AuditEvent.objects.filter(action="person.export_download").exists()
@@ -152,8 +162,8 @@ def test_writing_and_each_download_are_audited_as_personal_data_exports(
     _body(_download(client, job))
     downloads = AuditEvent.objects.filter(action="person.export_download")
     assert downloads.count() == 2
-    assert {(e.actor_id, e.object_id, e.org_path) for e in downloads} == {
-        (actors["district"].pk, str(job.pk), tree["D1"].path)
+    assert {(e.actor_id, e.object_id, e.org_path, e.changes["reason"]) for e in downloads} == {
+        (actors["district"].pk, str(job.pk), tree["D1"].path, "向上级主管部门报送：报送市局年度名册")
     }
     city_audit = login(actors["city"]).get("/audit/", {"object_type": "export"}).content.decode()
     assert city_audit.count("名册导出（csv）") >= 3
@@ -323,3 +333,49 @@ def test_embedded_default_runs_the_export_on_a_thread(
     assert "已导出 2 行" in client.get(response["Location"]).content.decode()
     lines = _body(_download(client, job)).decode("utf-8-sig").splitlines()
     assert len(lines) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"numbers": "clear"}, "请选择导出或查看完整身份证号、手机号的用途"),
+        ({"numbers": "clear", "purpose": "other"}, "请填写用途说明"),
+        ({"numbers": "clear", "purpose": "fun", "reason": "看看"}, "请选择"),
+    ],
+)
+def test_clear_numbers_without_a_reason_are_refused(
+    actors: Any, people: Any, export_dir: Path, big: None, params: Any, message: str
+) -> None:
+    """#17 item 4: the export with clear ID and phone numbers asks for a purpose from the
+    list and a note; without them nothing is exported, queued or audited."""
+    client = login(actors["district"])
+    for fmt in ("csv", "xlsx"):
+        response = client.post(reverse("people:export"), {"format": fmt, **params})
+        assert response.status_code == 422
+        body = response.content.decode()
+        assert message in body and _clear_id("王五") not in body
+    assert not BackgroundJob.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="person.export").exists()
+
+
+def test_masked_export_needs_no_reason_and_carries_no_clear_number(
+    actors: Any, people: Any, export_dir: Path
+) -> None:
+    """Masked, as the pages show them: ID to its province, phone to prefix and last two, the
+    birth date to its year; audited as masked, without a reason (#17 item 4)."""
+    client = login(actors["unit_hr"])
+    list_page = client.get(reverse("people:list")).content.decode()
+    assert 'name="numbers"' in list_page and 'value="masked"' in list_page
+    assert 'name="purpose"' in list_page and "向上级主管部门报送" in list_page
+    response = client.post(reverse("people:export"), {"format": "xlsx", "numbers": "masked"})
+    assert response.status_code == 200
+    rows = _sheet(response.content)
+    wang = Person.objects.get(name="王五")
+    assert [(r[0], r[1], r[3], r[12]) for r in rows[1:2]] == [
+        ("王五", wang.id_number_masked, f"{wang.birth_date:%Y}-**-**", "138******00")
+    ]
+    flat = "".join(str(cell) for row in rows for cell in row)
+    assert _clear_id("王五") not in flat and "13800138000" not in flat
+    event = AuditEvent.objects.get(action="person.export")
+    assert event.changes["masked"] is True and "reason" not in event.changes
+    assert event.object_label == "名册导出（xlsx，打码）"

@@ -136,7 +136,10 @@ def test_template_and_export_downloads(
     assert sheet.to_python()[0] == list(ROSTER_HEADERS)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("people:import"), {"file": roster(("王五", ID_A, "U1"))})
-    export = client.post(reverse("people:export"), {"format": "csv", "unit": "U1"})
+    export = client.post(
+        reverse("people:export"),
+        {"format": "csv", "unit": "U1", "numbers": "clear", "purpose": "other", "reason": "核对"},
+    )
     lines = export.content.decode("utf-8-sig").splitlines()
     assert lines[1].startswith(f"王五,{ID_A},男,1990-05-17,U1,")
     assert client.post(reverse("people:export"), {"unit": "U2"}).status_code == 404

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from civtrain.accounts.api import SYSTEM, Role
 from civtrain.core.models import AuditEvent
 from civtrain.core.tabular import error_workbook
+from civtrain.people.data import parse_release_reason
 from civtrain.people.exports import ExportRequest
 from civtrain.people.exports import roster_export as _roster_export
 from civtrain.people.imports import ROSTER_HEADERS, ROW_NOT_IN_SCOPE, roster_import
@@ -36,9 +37,13 @@ def xlsx(rows: list[list[Any]], headers: list[str] = H) -> bytes:
     return out.getvalue()
 
 
+# Clear numbers are exported for a reason only (#17 item 4).
+REASON = parse_release_reason("training_registration", "报名初任培训")
+
+
 def roster_export(*, actor: Any, fmt: str) -> tuple[bytes, int]:
     """The one roster export (people.exports), as `civtrain export-roster` calls it."""
-    export = _roster_export(actor=actor, request=ExportRequest(fmt=fmt))
+    export = _roster_export(actor=actor, request=ExportRequest(fmt=fmt, reason=REASON))
     return export.content, export.rows
 
 
@@ -267,6 +272,10 @@ def test_export_then_reimport_changes_nothing(tree: Any, fmt: str) -> None:
         "unit_code": "",
         "filters": {},
         "personal_data": True,
+        "masked": False,
+        "reason": "培训报名、考试或证书办理：报名初任培训",
+        "purpose": "training_registration",
+        "note": "报名初任培训",
     }
 
 
@@ -313,8 +322,30 @@ def test_cli_import_and_export(tree: Any, tmp_path: Any) -> None:
         "system（命令行）"
     )
     dest = tmp_path / "out.csv"
-    call_command("export_roster", str(dest), unit="U1", stdout=out)
+    # Clear numbers without a reason: refused, nothing written or audited (#17 item 4).
+    with pytest.raises(CommandError, match="请选择导出或查看完整身份证号、手机号的用途"):
+        call_command("export_roster", str(dest), unit="U1", stdout=out)
+    with pytest.raises(CommandError, match="请填写用途说明"):
+        call_command("export_roster", str(dest), unit="U1", purpose="other", stdout=out)
+    assert not dest.exists()
+    assert not AuditEvent.objects.filter(action="person.export").exists()
+    call_command(
+        "export_roster",
+        str(dest),
+        unit="U1",
+        purpose="report_superior",
+        reason="报送区人社局",
+        stdout=out,
+    )
     assert dest.read_text(encoding="utf-8-sig").count("\n") == 2
+    assert ID_A in dest.read_text(encoding="utf-8-sig")
+    event = AuditEvent.objects.get(action="person.export")
+    assert event.changes["reason"] == "向上级主管部门报送：报送区人社局"
+    assert event.actor_label == "system（命令行）"
+    masked = tmp_path / "masked.csv"
+    call_command("export_roster", str(masked), unit="U1", masked=True, stdout=out)
+    assert "王五" in masked.read_text(encoding="utf-8-sig")
+    assert ID_A not in masked.read_text(encoding="utf-8-sig")
 
 
 @pytest.mark.django_db
@@ -329,11 +360,27 @@ def test_cli_and_page_export_are_one_export(tree: Any, tmp_path: Any) -> None:
     )
     hr = make_user(Role.UNIT_HR, tree["U2"])
     dest = tmp_path / "cli.csv"
-    call_command("export_roster", str(dest), actor=hr.username, stdout=io.StringIO())
+    call_command(
+        "export_roster",
+        str(dest),
+        actor=hr.username,
+        purpose="identity_check",
+        reason="年度核对",
+        stdout=io.StringIO(),
+    )
     client = Client()
     client.force_login(hr)
     # The whole roster, as the CLI writes it (the list shows people in post unless asked).
-    page = client.post(reverse("people:export"), {"format": "csv", "status": "all"})
+    page = client.post(
+        reverse("people:export"),
+        {
+            "format": "csv",
+            "status": "all",
+            "numbers": "clear",
+            "purpose": "identity_check",
+            "reason": "年度核对",
+        },
+    )
     assert page.status_code == 200
     assert dest.read_bytes() == page.content
     assert "李四" in page.content.decode("utf-8-sig")

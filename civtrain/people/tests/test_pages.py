@@ -174,24 +174,40 @@ def test_reveal_shows_the_number_once_and_audits_it(client: Client, tree: Any, a
     person = testing.make_person(tree["U1"], name="郑九", id_number=number)
     client.force_login(actors["district"])
     assert number not in client.get(f"/people/{person.id}/").content.decode()
-    # An empty reason is refused and audits nothing (#8 item 13; the API required one).
-    for reason in ("", "  ", "x"):
+    page = client.get(f"/people/{person.id}/").content.decode()
+    assert 'name="purpose"' in page and "核对人员身份" in page and 'name="reason"' in page
+    # Without a purpose from the list and a note the reveal is refused and audits nothing
+    # (#8 item 13, #17 item 4).
+    for purpose, reason, message in (
+        ("", "核对档案", "请选择导出或查看完整身份证号、手机号的用途"),
+        ("curiosity", "核对档案", "请选择导出或查看完整身份证号、手机号的用途"),
+        ("identity_check", "", "请填写用途说明"),
+        ("identity_check", "  ", "请填写用途说明"),
+        ("identity_check", "x", "请填写用途说明"),
+    ):
         refused = client.post(
-            f"/people/{person.id}/reveal-id/", {"reason": reason}, HTTP_HX_REQUEST="true"
+            f"/people/{person.id}/reveal-id/",
+            {"purpose": purpose, "reason": reason},
+            HTTP_HX_REQUEST="true",
         )
         assert refused.status_code == 422 and number not in refused.content.decode()
-        assert "请填写查看完整身份证号的原因" in refused.content.decode()
+        assert message in refused.content.decode()
     assert not AuditEvent.objects.filter(action="person.reveal_id").exists()
     response = client.post(
-        f"/people/{person.id}/reveal-id/", {"reason": "核对档案"}, HTTP_HX_REQUEST="true"
+        f"/people/{person.id}/reveal-id/",
+        {"purpose": "report_superior", "reason": "报送区委组织部"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and number in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     event = AuditEvent.objects.get(action="person.reveal_id")
     assert (event.actor_id, event.object_id) == (actors["district"].pk, str(person.id))
+    assert event.changes["reason"] == "向上级主管部门报送：报送区委组织部"
     assert client.get(f"/people/{person.id}/reveal-id/").status_code == 405
     # Without htmx the number comes on a page of its own, inside the layout.
-    page = client.post(f"/people/{person.id}/reveal-id/", {"reason": "核对档案"}).content.decode()
+    page = client.post(
+        f"/people/{person.id}/reveal-id/", {"purpose": "other", "reason": "核对档案"}
+    ).content.decode()
     assert number in page and "<html" in page and "返回人员详情" in page
     assert AuditEvent.objects.filter(action="person.reveal_id").count() == 2
 

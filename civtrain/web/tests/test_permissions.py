@@ -103,8 +103,8 @@ def world(tree: Any, actors: Any) -> dict[str, Any]:
 def _request(client: Client, page: str, org_id: int, person_id: int) -> Any:
     method, template = PAGES[page]
     url = template.format(org=org_id, person=person_id)
-    if method == "post":  # the reveal needs a reason (#8 item 13); other forms ignore it
-        return client.post(url, {"reason": "核对档案"})
+    if method == "post":  # the reveal needs a reason (#8 item 13, #17 item 4); others ignore it
+        return client.post(url, {"purpose": "identity_check", "reason": "核对档案"})
     return getattr(client, method)(url)
 
 
