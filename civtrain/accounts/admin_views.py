@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from civtrain.accounts import selectors, services
 from civtrain.accounts.data import GRANTABLE_ROLES, ROLE_LABELS, Role
 from civtrain.accounts.password_policy import policy_for_city
+from civtrain.core import clock
 from civtrain.core.errors import ValidationFailed
 
 
@@ -22,6 +23,23 @@ def accounts(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:100]
     rows = selectors.staff_account_list(actor=request.user, search=search)
     return render(request, "accounts/admin_accounts.html", {"rows": rows, "q": search})
+
+
+@login_required
+@require_safe
+def dormant(request: HttpRequest) -> HttpResponse:
+    """Staff accounts with no login for the city's review period (#17 item 4, 8.1.4.2 c),
+    each with a button to disable it."""
+    days, rows = selectors.dormant_account_list(actor=request.user, now=clock.now())
+    return render(request, "accounts/admin_dormant.html", {"rows": rows, "days": days})
+
+
+@login_required
+@require_POST
+def disable(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = services.account_disable(actor=request.user, user_id=user_id)
+    messages.success(request, _("已停用账号 %(name)s") % {"name": user.username})
+    return redirect("accounts:dormant")
 
 
 class GrantForm(forms.Form):
@@ -126,6 +144,19 @@ class PolicyForm(forms.Form):
     learner_second_factor = forms.BooleanField(
         label=gettext_lazy("学员登录也须第二重验证"), required=False
     )
+    # Added by #17 item 4; left out of a post, the city's current value stays.
+    dormant_days = forms.IntegerField(
+        label=gettext_lazy("长期未登录账号的复核期限（天）"),
+        min_value=30,
+        max_value=730,
+        required=False,
+    )
+    retention_years = forms.IntegerField(
+        label=gettext_lazy("离职、退休人员信息保留年限（年，0 为不自动匿名化）"),
+        min_value=0,
+        max_value=50,
+        required=False,
+    )
 
 
 @login_required
@@ -141,7 +172,8 @@ def policy(request: HttpRequest) -> HttpResponse:
             field.widget.attrs["class"] = "form-check-input"
     if request.method == "POST" and form.is_valid():
         try:
-            services.security_policy_set(actor=request.user, values=form.cleaned_data)
+            values = {k: v for k, v in form.cleaned_data.items() if v is not None}
+            services.security_policy_set(actor=request.user, values=values)
         except ValidationFailed as exc:
             form.add_error(exc.extra.get("field"), _(exc.message))
         else:

@@ -36,6 +36,7 @@ __all__ = [
     "SystemActor",
     "TokenStatus",
     "User",
+    "account_erase",
     "actor_scope",
     "api_token_authenticate",
     "api_token_create",
@@ -45,6 +46,7 @@ __all__ = [
     "learner_accounts_create",
     "role_assign",
     "security_policy_get",
+    "security_policy_set",
     "staff_role_count_under",
     "totp_enrol_secret",
     "totp_key_of",
@@ -64,6 +66,8 @@ api_token_authenticate = services.api_token_authenticate
 api_token_list = services.api_token_list
 api_token_revoke = services.api_token_revoke
 learner_accounts_create = services.learner_accounts_create
+account_erase = services.account_erase
+security_policy_set = services.security_policy_set
 
 
 def actor_scope(actor: Actor | None) -> ActorScope:

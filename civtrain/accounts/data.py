@@ -175,6 +175,8 @@ class SecurityPolicyData:
     idle_minutes: int = 30
     absolute_hours: int = 12
     learner_second_factor: bool = False
+    retention_years: int = 0  # after leaving, then `civtrain retention` anonymises; 0: never
+    dormant_days: int = 90  # staff accounts without a login this long are reviewed
 
 
 DEFAULT_POLICY = SecurityPolicyData()

@@ -73,6 +73,12 @@ class SecurityPolicy(models.Model):
     idle_minutes = models.PositiveSmallIntegerField(default=30)
     absolute_hours = models.PositiveSmallIntegerField(default=12)
     learner_second_factor = models.BooleanField(default=False)
+    # #17 item 4 (PIPL): years after leaving before a person's data is anonymised
+    # (`civtrain retention`); 0: not set, nobody is anonymised.
+    retention_years = models.PositiveSmallIntegerField(default=0)
+    # #17 item 4 (8.1.4.2 c): staff accounts with no login for this many days are listed
+    # for the security administrator's review (/account/dormant/).
+    dormant_days = models.PositiveSmallIntegerField(default=90)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -29,6 +29,8 @@ def policy_data(row: SecurityPolicy | None) -> SecurityPolicyData:
         idle_minutes=row.idle_minutes,
         absolute_hours=row.absolute_hours,
         learner_second_factor=row.learner_second_factor,
+        retention_years=row.retention_years,
+        dormant_days=row.dormant_days,
     )
 
 
@@ -59,6 +61,8 @@ def policy_for_user(user_id: int | None) -> SecurityPolicyData:
         idle_minutes=shortest([r.idle_minutes for r in rows]),
         absolute_hours=shortest([r.absolute_hours for r in rows]),
         learner_second_factor=any(r.learner_second_factor for r in rows),
+        retention_years=shortest([r.retention_years for r in rows]),
+        dormant_days=shortest([r.dormant_days for r in rows]),
     )
 
 

@@ -143,6 +143,31 @@ def staff_account_list(
     return [_account_data(u, by_user.get(u.pk, [])) for u in rows]
 
 
+def dormant_account_list(*, actor: Actor, now: dt.datetime) -> tuple[int, list[StaffAccountData]]:
+    """Staff accounts of the administrator's city, still active, with no login for the
+    city's `dormant_days` (#17 item 4, GB/T 22239 8.1.4.2 c: surplus accounts reviewed): an
+    account never used counts from its creation. The days and the accounts, the longest
+    unused first. The three administrators' accounts are the platform's (not listed)."""
+    from civtrain.accounts.password_policy import policy_for_city
+
+    paths = security_admin_paths(actor)
+    days = policy_for_city(int(paths[0].split("/")[0])).dormant_days
+    since = now - dt.timedelta(days=days)
+    staff = RoleAssignment.objects.filter(_paths_q(paths, "org__path")).exclude(role=Role.LEARNER)
+    users = (
+        User.objects.filter(pk__in=staff.values("user_id"), is_active=True)
+        .filter(Q(last_login__lt=since) | Q(last_login=None, date_joined__lt=since))
+        .exclude(pk__in=RoleAssignment.objects.filter(role__in=ADMIN_ROLES).values("user_id"))
+        .exclude(pk=getattr(actor, "pk", None) or 0)
+        .exclude(is_superuser=True)
+    )
+    rows = sorted(users, key=lambda u: (u.last_login or u.date_joined, u.username))
+    by_user: dict[int, list[RoleAssignment]] = {}
+    for a in RoleAssignment.objects.filter(user__in=rows).select_related("org").order_by("pk"):
+        by_user.setdefault(a.user_id, []).append(a)
+    return days, [_account_data(u, by_user.get(u.pk, [])) for u in rows]
+
+
 def staff_account_get(
     *, actor: Actor, user_id: int
 ) -> tuple[StaffAccountData, list[RoleAssignment]]:

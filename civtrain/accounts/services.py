@@ -578,6 +578,51 @@ def account_unlock(*, actor: Actor, user_id: int) -> int:
 
 
 @transaction.atomic
+def account_disable(*, actor: Actor, user_id: int, reason: str = "dormant") -> User:
+    """The security administrator disables an account it manages (#17 item 4: the review of
+    dormant accounts, 8.1.4.2 c): it can no longer log in, its sessions end at their next
+    request (Django's backend refuses an inactive user) and its API tokens stop working;
+    audited with the last login. Nothing is deleted: roles and history stay."""
+    user = access_account_by_id(actor, user_id)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    last = user.last_login
+    _audit_user(
+        actor,
+        "account.disable",
+        user,
+        {"reason": reason, "last_login": last.isoformat() if last else None},
+    )
+    return user
+
+
+@transaction.atomic
+def account_erase(*, actor: Actor, user_id: int) -> bool:
+    """Disable a learner's account for good when their person is anonymised (#17 item 4,
+    `civtrain retention`): inactive, no usable password, no name or address, no second
+    factor, tokens revoked. Returns False when there was nothing left to erase (idempotent);
+    audited by the caller with the person."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return False
+    before = (user.is_active, user.has_usable_password(), user.display_name, user.email)
+    user.is_active = False
+    user.set_unusable_password()
+    user.display_name = user.first_name = user.last_name = user.email = ""
+    user.must_change_password = False
+    user.save()
+    PasswordHistory.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    SecurityKey.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, revoked=False).update(revoked=True, revoked_at=clock.now())
+    return before != (False, False, "", "")
+
+
+@transaction.atomic
 def role_grant(*, actor: Actor, user_id: int, role: Role, org_id: int) -> RoleAssignment:
     """The security administrator grants one of GRANTABLE_ROLES at a node of its city."""
     paths = security_admin_paths(actor)
@@ -621,6 +666,8 @@ POLICY_BOUNDS = {
     "expiry_days": (0, 365),
     "idle_minutes": (5, 480),
     "absolute_hours": (1, 24),
+    "retention_years": (0, 50),  # 0: people who left are kept (#17 item 4)
+    "dormant_days": (30, 730),
 }
 
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("users/<int:user_id>/unlock/", admin_views.unlock, name="unlock"),
     path("users/<int:user_id>/reset-2fa/", admin_views.reset_second_factor, name="reset_2fa"),
     path("users/<int:user_id>/roles/", admin_views.grant, name="grant"),
+    path("users/<int:user_id>/disable/", admin_views.disable, name="disable"),
+    path("dormant/", admin_views.dormant, name="dormant"),
     path("roles/<int:assignment_id>/revoke/", admin_views.revoke, name="revoke"),
     path("policy/", admin_views.policy, name="policy"),
 ]

@@ -453,7 +453,7 @@ def template_rows(
         if masked:
             id_number, birth_out, phone_out = id_value, mask_birth_date(birth) or "", phone
         else:
-            id_number = crypto.decrypt(bytes(id_value), context=ID_CONTEXT)
+            id_number = crypto.decrypt(bytes(id_value), context=ID_CONTEXT) if id_value else ""
             phone_out = crypto.decrypt(bytes(phone), context=PHONE_CONTEXT) if phone else ""
             birth_out = birth
         yield [

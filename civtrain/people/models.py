@@ -59,6 +59,9 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="person",
     )
+    # Set when the person, gone longer than their city's retention period, was anonymised
+    # (#17 item 4, `civtrain retention`): name pseudonymised, ID and phone erased.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,7 +80,10 @@ class Person(models.Model):
 
     @property
     def id_number(self) -> str:
-        """The clear ID number. Only services that audit a reveal should read it."""
+        """The clear ID number. Only services that audit a reveal should read it. Empty once
+        the person was anonymised (the ciphertext is erased)."""
+        if not self.id_number_enc:
+            return ""
         return crypto.decrypt(bytes(self.id_number_enc), context=ID_CONTEXT)
 
     @property

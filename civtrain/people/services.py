@@ -19,7 +19,13 @@ from civtrain.core import crypto
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record, audit_record_many
 from civtrain.core.bulk import copy_in_background, insert_rows, reserve_ids
-from civtrain.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civtrain.core.errors import (
+    ApplicationError,
+    CoreErrorCode,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from civtrain.core.text import (
     CONTROL_REASON,
     FORMULA_NAME_REASON,
@@ -225,6 +231,7 @@ def person_create(*, actor: Actor, data: PersonInput) -> Person:
 @transaction.atomic
 def person_update(*, actor: Actor, person: Person, data: PersonInput) -> Person:
     old_path = check_unit_write(actor, person.unit_id)
+    check_not_anonymised(person)
     unit_path = _check_person_unit(actor, data.unit_id)
     before = _snapshot(person)
     old_hash = person.id_number_hash
@@ -248,6 +255,22 @@ def person_update(*, actor: Actor, person: Person, data: PersonInput) -> Person:
     return person
 
 
+ANONYMISED = "该人员已超过保留期限并已匿名化，其个人信息已删除，不能再修改或查看"
+
+
+class PersonAnonymised(ApplicationError):
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(CoreErrorCode.CONFLICT, ANONYMISED, {"reason": "anonymised"})
+
+
+def check_not_anonymised(person: Person) -> None:
+    """Nothing of an anonymised person (#17 item 4, people.retention) is changed or revealed."""
+    if person.anonymised_at is not None:
+        raise PersonAnonymised
+
+
 def release_reason(purpose: object, note: object) -> ReleaseReason:
     """The reason given for releasing clear ID or phone numbers (#17 item 4: a purpose from
     the list and a note), or ValidationFailed naming the missing field: every path that
@@ -267,6 +290,7 @@ def person_reveal_id_number(*, actor: Actor, person: Person, purpose: object, no
     scope = actor_scope(actor)
     if not scope.covers(person.unit.path, Role.CITY_BUREAU, Role.DISTRICT_BUREAU, Role.UNIT_HR):
         raise PermissionDenied("您无权查看完整身份证号")
+    check_not_anonymised(person)
     reason = release_reason(purpose, note)
     audit_record(
         actor=actor,
@@ -410,6 +434,7 @@ def career_event_record(
         person.pk, kind, date, leadership_level, rank, unit_id, note, **attributes
     )
     old_path = check_unit_write(actor, person.unit_id)
+    check_not_anonymised(person)
     if unit_id is not None:
         _check_event_unit(actor, kind, org_data_many([unit_id]).get(unit_id))
     _check_event(data)

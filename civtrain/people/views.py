@@ -101,7 +101,11 @@ def _personnel_paths(actor: Actor) -> tuple[str, ...]:
 
 
 def _can_write(actor: Actor, person: Person) -> bool:
-    return actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES)
+    """Personnel staff over the person's unit, unless the person was anonymised (#17 item
+    4): nothing of theirs is left to change or reveal."""
+    return person.anonymised_at is None and actor_scope(actor).covers(
+        person.unit.path, *PERSONNEL_ROLES
+    )
 
 
 class PersonFilterForm(forms.Form):

@@ -88,6 +88,7 @@ def _writable(actor: Actor, person_id: int) -> Person:
     person = selectors.access_person_by_id(actor, person_id)
     if not actor_scope(actor).covers(person.unit.path, *PERSONNEL_ROLES):
         raise PermissionDenied("只有组织人事部门可以修改人员信息")
+    services.check_not_anonymised(person)
     return person
 
 

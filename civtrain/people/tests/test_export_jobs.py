@@ -162,8 +162,9 @@ def test_writing_and_each_download_are_audited_as_personal_data_exports(
     _body(_download(client, job))
     downloads = AuditEvent.objects.filter(action="person.export_download")
     assert downloads.count() == 2
+    reason = "向上级主管部门报送：报送市局年度名册"
     assert {(e.actor_id, e.object_id, e.org_path, e.changes["reason"]) for e in downloads} == {
-        (actors["district"].pk, str(job.pk), tree["D1"].path, "向上级主管部门报送：报送市局年度名册")
+        (actors["district"].pk, str(job.pk), tree["D1"].path, reason)
     }
     city_audit = login(actors["city"]).get("/audit/", {"object_type": "export"}).content.decode()
     assert city_audit.count("名册导出（csv）") >= 3

@@ -28,6 +28,7 @@ NOT_REACHED_BY_GET = {
     "account/tokens/<int:token_id>/revoke/": "POST from the token list",
     "account/2fa/": "the second step of a login; the walk's sessions have passed it",
     "account/users/<int:user_id>/unlock/": "POST from the users page, for a locked account",
+    "account/users/<int:user_id>/disable/": "POST from the dormant accounts page (demo: none)",
     "account/webauthn/login/begin/": "POST from the second-factor page's script",
     "account/webauthn/login/finish/": "POST from the second-factor page's script",
     "account/webauthn/register/begin/": "POST from the enrolment page's script",
