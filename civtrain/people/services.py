@@ -828,6 +828,8 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
                 break
             todo = []
             for person in rows:
+                if not person.id_number_enc:
+                    continue  # anonymised (people.retention): nothing left to re-encrypt
                 id_number = crypto.decrypt(bytes(person.id_number_enc), context=ID_CONTEXT)
                 new_hash = crypto.lookup_hash(id_number, context=ID_CONTEXT)
                 phone = bytes(person.phone_enc) if person.phone_enc else None
