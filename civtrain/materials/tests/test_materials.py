@@ -382,3 +382,43 @@ def test_in_production_the_web_server_sends_the_file(store: Path, tree: dict, ac
     assert got["X-Accel-Redirect"] == f"/protected/materials/{stored}"
     assert got["Content-Disposition"].startswith("attachment;")
     assert (store / "materials" / stored).stat().st_mode & 0o777 == 0o600
+
+
+# --- no N+1 ------------------------------------------------------------------------------
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_library_and_a_trainees_list_read_as_many_rows_in_the_same_queries(
+    store: Path, tree: dict, actors: dict
+) -> None:
+    from civtrain.materials.api import material_attach_class, material_create
+
+    staff = actors["institution"]
+    trainee = testing.make_person(tree["U1"], name="学员丙")
+    class_id = _running_class(tree, actors, [trainee.id])
+    learner = _client(User.objects.get(person__pk=trainee.id))
+    library = _client(staff)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            text = f"第 {i} 讲".encode()
+            m = material_create(
+                actor=staff, org_id=tree["C1"].id, title=f"讲义{i}", filename=f"{i}.txt",
+                size=len(text), chunks=[text], subject="law",
+            )  # fmt: skip
+            material_attach_class(actor=staff, material_id=m.pk, class_id=class_id)
+
+    add(3)
+    few = (_queries(library, "/materials/"), _queries(learner, "/materials/mine/"))
+    few_class = _queries(learner, f"/classes/{class_id}/")
+    add(12)
+    assert (_queries(library, "/materials/"), _queries(learner, "/materials/mine/")) == few
+    assert _queries(learner, f"/classes/{class_id}/") == few_class
