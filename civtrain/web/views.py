@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "person.export": gettext_noop("导出花名册"),
     "person.export_download": gettext_noop("下载导出的花名册"),
     "person.import_errors_download": gettext_noop("下载名册导入的错误行"),
+    "person.anonymise": gettext_noop("超过保留期限，匿名化人员信息"),
+    "account.disable": gettext_noop("停用账号"),
     "career_event.record": gettext_noop("记录履历事件"),
     "org.create": gettext_noop("新建机构"),
     "org.update": gettext_noop("修改机构"),
