@@ -2,10 +2,14 @@
 
 `exam_answer_saves`: `size` candidates each hold an open attempt on a 50-question paper;
 the platform is started with `civtrain serve` (gunicorn, as production runs it) on a free
-port, and a load generator in two processes of 32 threads each (keep-alive connections,
-each thread a set of candidates, logged-in browser sessions with their CSRF token) PUTs
-answers to `/api/v1/exams/attempts/{id}/answers/{question}` for DURATION seconds: the path
-the candidate's page takes. The baseline, in the same run and the same way, POSTs to
+port, and a load generator in this process (asyncio, CONNECTIONS keep-alive connections,
+each carrying a share of the candidates; each candidate a browser session of a full login
+with its CSRF token, bench._served.session_cookie) PUTs answers to
+`/api/v1/exams/attempts/{id}/answers/{question}` for DURATION seconds: the path the
+candidate's page takes. CPU per request of gunicorn, PostgreSQL and the load generator is
+read from /proc (bench._served.CpuMeter) and recorded as `exam_answer_saves_cpu`: on a
+shared machine, the figure to compare. A phase with more than 1 % failed requests stops
+the run (no rate is reported over errors). The baseline, in the same run and the same way, POSTs to
 `/api/v1/exams/bench/plain-insert` (one row inserted, nothing checked; served only with
 CIVTRAIN_BENCH_ENDPOINTS, which this benchmark sets for its server). Value: saves per second;
 p50/p99 of both are printed. Target (2 cores, load generator included): ≥ 1,500 saves/s
@@ -113,7 +117,9 @@ def _clients(kind: str, candidates: list[tuple[str, int, list[int]]]) -> list[It
                 f"Cookie: sessionid={session}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\n"
                 "Content-Type: application/json\r\n"
             )
-            if kind == "save":
+            if kind == "floor":  # a signed-in JSON read that writes nothing
+                yield Request("GET", "/api/v1/me", headers, b"")
+            elif kind == "save":
                 q = questions[(n // len(mine)) % len(questions)]
                 path = f"/api/v1/exams/attempts/{attempt}/answers/{q}"
                 yield Request("PUT", path, headers, json.dumps({"response": n % 4}).encode())
@@ -139,12 +145,16 @@ def exam_answer_saves(size: int) -> Measurement:
         meter = CpuMeter(pid)
         saves = drive("answer saves", port, _clients("save", candidates), DURATION, meter)
         plain = drive("plain inserts", port, _clients("plain", candidates), DURATION, meter)
+        # The floor of any signed-in JSON request here: GET /api/v1/me (session, user and
+        # roles read, nothing written), printed beside the two.
+        floor = drive("floor: GET /api/v1/me", port, _clients("floor", candidates), 5, meter)
     load = os.getloadavg()
-    for phase in (saves, plain):
+    for phase in (saves, plain, floor):
         _say(phase.line())
     _say(f"{CONNECTIONS} client connections on the same machine; load average {load[0]:.1f}")
     require_answers(saves.name, saves.done, saves.errors)
     require_answers(plain.name, plain.done, plain.errors)
+    require_answers(floor.name, floor.done, floor.errors)
     cpu, plain_cpu = saves.cpu(), plain.cpu()
     record(
         "exam_answer_saves_cpu",
