@@ -10,6 +10,11 @@ to worker processes. The workers are started fresh (`spawn`: no copy of a thread
 process's locks or database connections), set Django up for the font paths, and never see a
 secret, a database connection or a request.
 
+A spawned worker imports the parent's `__main__` module again (as `__mp_main__`): gunicorn,
+Celery, `civtrain` and pytest guard theirs; a script that builds zips must keep its work under
+`if __name__ == "__main__":` (an unguarded one re-ran itself in each worker and waited on the
+parent's database locks).
+
 Results come back in the order the documents were issued; at most `WINDOW × workers`
 documents are in flight, so a city's ten thousand are never all in memory at once.
 """
