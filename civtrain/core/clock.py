@@ -23,3 +23,9 @@ def freeze(moment: dt.datetime | None) -> None:
     if moment is not None and timezone.is_naive(moment):
         raise ValueError("freeze() needs an aware datetime")
     _frozen = moment
+
+
+def frozen() -> dt.datetime | None:
+    """The moment now() is pinned to, or None: a replay that freezes the clock for a while
+    (the demo data's past events) puts back what it found."""
+    return _frozen

@@ -8,6 +8,8 @@ results (进行中, last session past), results final (成绩已确认, with a f
 withdrawn by the institution) and archived (已归档, last year). `classes` has no cancelled
 state. Finalised results reach the ledger and the units' inboxes as any class's do (ZZ-M2).
 The running class gets its trainees and its first sessions' attendance here too.
+Each session is taught by one of three teachers of the school's pool — the demo teacher and
+two more made here — so the classes' evaluations (the `loop` step) rate teachers (CQ-B2).
 """
 
 import datetime as dt
@@ -41,6 +43,8 @@ from civtrain.enrolment.api import (
     results_finalise,
     results_record,
 )
+from civtrain.faculty.api import teacher_create, teacher_for_user
+from civtrain.faculty.data import TeacherCategory
 from civtrain.people.data import Status
 
 H = Decimal
@@ -82,6 +86,20 @@ class _Builder:
         # Trainees: the demo HR unit's people first (its officer sees them), then others.
         self.local = [p for p in active if p.unit_code.startswith(home)]
         self.others = [p for p in active if not p.unit_code.startswith(home)]
+        # The pool the sessions draw on (#16 item 2): the demo teacher, a manager and an
+        # official who teaches part-time.
+        city_id = ctx.orgs[CHONGQING.code].id
+        own = teacher_for_user(User.objects.get(username="cq_teacher").pk)
+        self.teachers = [own.id] if own is not None else []
+        for name, title, subjects, category in (
+            ("刘敏", "副教授", ["governance", "writing"], TeacherCategory.MANAGER),
+            ("陈建国", "处长", ["law", "internet_gov"], TeacherCategory.LEADER),
+        ):
+            made = teacher_create(
+                actor=self.bureau, org_id=city_id, name=name, title=title,
+                subjects=subjects, category=category,
+            )  # fmt: skip
+            self.teachers.append(made.pk)
 
     def trainees(self, count: int) -> list[int]:
         local = self.rng.sample(self.local, min(len(self.local), (count + 1) // 2))
@@ -110,7 +128,10 @@ class _Builder:
             ),
         )
         for i in range(days):
-            for start_time, end_time in ((dt.time(9), dt.time(12)), (dt.time(14), dt.time(17))):
+            for half, (start_time, end_time) in enumerate(
+                ((dt.time(9), dt.time(12)), (dt.time(14), dt.time(17)))
+            ):
+                teacher = self.teachers[(2 * i + half) % len(self.teachers)]
                 session_create(
                     actor=self.bureau,
                     class_id=int(tc.id),
@@ -122,7 +143,7 @@ class _Builder:
                         hours=H(3),
                         place="市委党校 教学楼 305",
                         subject=subject,
-                        teacher_id=None,
+                        teacher_id=teacher,
                     ),
                 )
         return int(tc.id)

@@ -65,6 +65,7 @@ def steps() -> list[Step]:
         documents,
         exams,
         ledger,
+        loop,
         org_tree,
         people,
         rules,
@@ -82,6 +83,7 @@ def steps() -> list[Step]:
         Step("exams", exams.run),  # after the classes: a held class's completion exam
         Step("rules", rules.run),  # the snapshots include the finalised classes' results
         Step("documents", documents.run),  # after rules: a transcript states the verdict
+        Step("loop", loop.run),  # after the classes: their evaluations, plans, self-checks (#16)
     ]
 
 

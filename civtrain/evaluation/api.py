@@ -1,7 +1,7 @@
 """Public interface of class evaluation for other apps (faculty and institution pages through
 the site shell, the plans app, demo data)."""
 
-from civtrain.evaluation import selectors, services
+from civtrain.evaluation import reports, selectors, services
 from civtrain.evaluation.data import (
     DIMENSION_LABELS,
     MIN_RESPONSES,
@@ -21,9 +21,14 @@ __all__ = [
     "ScoreRow",
     "TaughtSession",
     "evaluation_answer",
+    "evaluation_items",
+    "evaluation_open",
     "evaluations_open_due",
+    "evaluator_assign",
     "institution_rating_history",
     "institution_years",
+    "report_draft",
+    "report_save",
     "teacher_rating_history",
     "teacher_sessions",
 ]
@@ -35,6 +40,23 @@ institution_years = selectors.institution_years
 
 evaluation_answer = services.evaluation_answer
 evaluations_open_due = services.evaluations_open_due
+# The writes the demo data goes through (#16: the loop shown on `make run`).
+evaluation_open = services.evaluation_open
+evaluator_assign = services.evaluator_assign
+report_save = services.report_save
+
+
+def evaluation_items(evaluation_id: int) -> list[tuple[int, str, int | None]]:
+    """A form's questions in order: (item id, dimension, teacher id of a teacher question)."""
+    return [(i.pk, i.dimension, i.teacher_id) for i in selectors.form_items(evaluation_id)]
+
+
+def report_draft(evaluation_id: int) -> str:
+    """The evaluator's report template with the form's figures filled in (CQ-M4)."""
+    evaluation = selectors.ClassEvaluation.objects.select_related(
+        "training_class", "institution"
+    ).get(pk=evaluation_id)
+    return reports.draft(evaluation, selectors.class_figures(evaluation))
 
 
 def teacher_rating_history(teacher_id: int) -> list[RatingPoint]:
