@@ -347,6 +347,8 @@ def _register_routers() -> None:
     from civtrain.materials.rest_api import router as materials
     from civtrain.organisations.rest_api import router as orgs
     from civtrain.people.rest_api import router as people
+    from civtrain.plans.rest_api import router as plans
+    from civtrain.surveys.rest_api import router as surveys
 
     api.add_router("/me", accounts)
     api.add_router("/orgs", orgs)
@@ -364,6 +366,8 @@ def _register_routers() -> None:
     api.add_router("/evaluation", evaluation)
     api.add_router("/learning", learning)
     api.add_router("/materials", materials)
+    api.add_router("/surveys", surveys)
+    api.add_router("/plans", plans)
 
 
 _register_routers()
