@@ -125,8 +125,18 @@ def _loop_snapshot(ctx: DemoContext) -> list[Any]:
     pages.append(_page(district, "/plans/self-checks/?year=2025"))
     surveys = _links(district, "/surveys/?year=2026", r"/surveys/\d+/")
     pages += [_page(district, link + "results/") for link in surveys]
-    # Times and ids differ between runs; what the pages say must not.
-    return [re.sub(r"\d{2}:\d{2}|/\d+/", "#", p) for p in pages]
+    # Times and ids differ between runs; what the pages say must not. A form lists its
+    # comments in the order of the responses' random ids (no order may follow who answered,
+    # ADR 0021): the same comments, in any order.
+    return [_comments_sorted(re.sub(r"\d{2}:\d{2}|/\d+/", "#", p)) for p in pages]
+
+
+def _comments_sorted(text: str) -> str:
+    return re.sub(
+        r"(意见和建议 )(.*?)( 第三方评估)",
+        lambda m: m.group(1) + " ".join(sorted(m.group(2).split(" "))) + m.group(3),
+        text,
+    )
 
 
 def test_the_same_seed_gives_the_same_loop(db: Any) -> None:

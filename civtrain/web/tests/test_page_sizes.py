@@ -36,7 +36,6 @@ NOT_REACHED_BY_GET = {
     "credits/claims/<int:claim_id>/decide/": "POST from the claim list",
     "enrolment/classes/<int:class_id>/register/": "POST from the class page",
     "enrolment/inbox/messages/<int:message_id>/acknowledge/": "POST from the inbox",
-    "inbox/<int:message_id>/open/": "POST from a message in the personal inbox",
     "enrolment/leave/<int:leave_id>/decide/": "POST from the leave list",
     "enrolment/sessions/<int:session_id>/mark/<int:enrolment_id>/": "POST from the grid",
     "i18n/setlang/": "POST from the language switch",
@@ -63,27 +62,17 @@ NOT_REACHED_BY_GET = {
     # Session 5's new apps: forms posted to, and runtime calls made by the player's script.
     "enrolment/classes/<int:class_id>/attendance/upload/": "POST from its page or player",
     "evaluation/<int:evaluation_id>/answer/": "POST from its page or player",
-    "evaluation/<int:evaluation_id>/assign/": "POST from its page or player",
-    "evaluation/<int:evaluation_id>/close/": "POST from its page or player",
     "exams/take/attempts/<int:attempt_id>/submit": "POST from its page or player",
     "institutions/applications/<int:application_id>/decide/": "POST from its page or player",
     "learning/manage/<int:course_id>/uploads": "POST from its page or player",
     "learning/manage/<int:course_id>/documents": "POST from its page or player",
     "learning/manage/<int:course_id>/uploads/<str:token>/finish": "POST from its page or player",
     "learning/uploads/<str:token>": "POST from its page or player",
-    "plans/<int:plan_id>/classes/": "POST from its page or player",
-    "plans/<int:plan_id>/classes/<int:planned_id>/link/": "POST from its page or player",
-    "plans/<int:plan_id>/classes/<int:planned_id>/remove/": "POST from its page or player",
     "plans/<int:plan_id>/file/": "POST from its page or player",
     "plans/<int:plan_id>/return/": "POST from its page or player",
-    "plans/<int:plan_id>/submit/": "POST from its page or player",
-    "plans/<int:plan_id>/survey/": "POST from its page or player",
     "surveys/<int:survey_id>/questions/": "POST from its page or player",
     "surveys/<int:survey_id>/questions/<int:question_id>/remove/": "POST from its page or player",
     "surveys/<int:survey_id>/open/": "POST from its page or player",
-    "surveys/<int:survey_id>/close/": "POST from its page or player",
-    "surveys/<int:survey_id>/remind/": "POST from its page or player",
-    "surveys/<int:survey_id>/template/": "POST from its page or player",
     "scorm/attempts/<int:attempt_id>/commit": "POST from its page or player",
     "scorm/attempts/<int:attempt_id>/keepalive": "POST from its page or player",
     "xapi/credentials/<int:credential_id>/revoke/": "POST from its page or player",
@@ -109,23 +98,14 @@ NOT_REACHED_BY_GET = {
     "xapi/agents": "xAPI resource for activity providers",
     "xapi/agents/profile": "xAPI resource for activity providers",
     "xapi/statements": "xAPI resource for activity providers",
-    # Pages of objects the demo does not create yet (no demo-data step for courses, SCORM,
-    # evaluations or plans; session 5 note): reached once such objects exist.
-    "evaluation/<int:evaluation_id>/": "no such object in the demo",
-    "evaluation/<int:evaluation_id>/report/": "no such object in the demo",
-    "evaluation/<int:evaluation_id>/report/<int:author_id>/print/": "no such object in the demo",
-    "evaluation/<int:evaluation_id>/report/<int:author_id>/pdf/": "no such object in the demo",
+    # Pages of objects the demo does not create yet (no demo-data step for courses or SCORM;
+    # session 5 note): reached once such objects exist. The loop step (#16) made evaluations,
+    # surveys, plans and self-checks.
     "learning/courses/<int:course_id>/": "no such object in the demo",
     "learning/manage/<int:course_id>/edit/": "no such object in the demo",
     "learning/items/<int:item_id>/file": "no such object in the demo",
     "learning/items/<int:item_id>/play/": "no such object in the demo",
     "learning/items/<int:item_id>/poster": "no such object in the demo",
-    "plans/<int:plan_id>/": "no such object in the demo",
-    "surveys/<int:survey_id>/": "no such object in the demo",
-    "plans/self-checks/<int:check_id>/": "no such object in the demo",
-    "plans/self-checks/<int:check_id>/export.txt": "no such object in the demo",
-    "surveys/<int:survey_id>/results/": "no such object in the demo",
-    "surveys/answer/<int:invitation_id>/": "no such object in the demo",
     "scorm/content/<int:package_id>/<path:path>": "no such object in the demo",
     "scorm/items/<int:item_id>/": "no such object in the demo",
 }
@@ -162,4 +142,5 @@ def test_every_page_as_every_demo_role_is_under_500_kb(demo: DemoContext) -> Non
         "to NOT_REACHED_BY_GET with the reason: " + ", ".join(unreached)
     )
     # The list above is kept honest: a listed route that a role now reaches is removed.
-    assert sorted(visited & set(NOT_REACHED_BY_GET)) == []
+    reached = sorted(visited & set(NOT_REACHED_BY_GET))
+    assert reached == [], "reached now, remove from NOT_REACHED_BY_GET: " + ", ".join(reached)
