@@ -9,6 +9,11 @@ row breaks its hash, a deleted row leaves a hole in the sequence, a row cut from
 no longer reaches the latest seal's head, and a row that stays unsealed long after its
 moment is reported too.
 
+Under the 国密 suite (#17 item 5) the sealer links with SM3 instead of SHA-256; each row
+records the hash that chained it (`seal_algorithm`), so a chain may go on in SM3 after
+SHA-256 rows, and `audit_rechain` (run by `civtrain crypto-migrate`) re-chains the rows
+still online under the configured suite and re-signs the seals.
+
 The evidence is every column but `org_path`, which is an index re-filed when a subtree
 moves (see AuditEvent). On PostgreSQL, triggers refuse any UPDATE of the evidence or of a
 seal once set, and any DELETE (core migration 0005); the chain catches what a database
@@ -31,7 +36,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
-from civtrain.core import clock, signing
+from civtrain.core import clock, crypto, signing
+from civtrain.core.audit import audit_record
 from civtrain.core.errors import ValidationFailed
 from civtrain.core.models import AuditArchive, AuditEvent, AuditSeal
 
@@ -78,8 +84,10 @@ def audit_purge_declare(cursor: Any) -> None:
         cursor.execute("SET LOCAL civtrain.audit_purge = 'on'")
 
 
-def link(previous: str, row: dict[str, Any]) -> str:
-    return hashlib.sha256(previous.encode() + b"\n" + evidence(row)).hexdigest()
+def link(previous: str, row: dict[str, Any], algorithm: str = crypto.SHA256) -> str:
+    if algorithm == crypto.SHA256:
+        return hashlib.sha256(previous.encode() + b"\n" + evidence(row)).hexdigest()
+    return crypto.chain_hash(algorithm, previous.encode() + b"\n" + evidence(row))
 
 
 @contextmanager
@@ -137,16 +145,18 @@ def audit_seal() -> int:
         scan_from = old_enough.aggregate(m=Max("max_id"))["m"] or 0
         sealed = 0
         max_id = last.max_id if last else 0
+        algorithm = crypto.chain_algorithm()
         for batch in _unsealed(scan_from):
             updates = []
             for row in batch:
                 seq += 1
-                head = link(head, row)
-                updates.append((seq, head, row["id"]))
+                head = link(head, row, algorithm)
+                updates.append((seq, head, algorithm, row["id"]))
                 max_id = max(max_id, row["id"])
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    "UPDATE core_auditevent SET seal_seq = %s, seal_hash = %s WHERE id = %s",
+                    "UPDATE core_auditevent SET seal_seq = %s, seal_hash = %s, seal_algorithm = %s "
+                    "WHERE id = %s",
                     updates,
                 )
             sealed += len(updates)
@@ -220,7 +230,7 @@ def audit_verify() -> AuditReport:
     rows = (
         AuditEvent.objects.filter(seal_seq__isnull=False)
         .order_by("seal_seq")
-        .values(*EVIDENCE, "seal_seq", "seal_hash")
+        .values(*EVIDENCE, "seal_seq", "seal_hash", "seal_algorithm")
         .iterator(chunk_size=BATCH)
     )
     for row in rows:
@@ -233,7 +243,10 @@ def audit_verify() -> AuditReport:
                 )
             )
             return report
-        head = link(head, row)
+        try:
+            head = link(head, row, row["seal_algorithm"])
+        except ValueError:  # an algorithm no suite has: the row was changed
+            head = ""
         if head != row["seal_hash"]:
             report.problems.append(
                 AuditProblem(
@@ -355,7 +368,7 @@ def audit_archive(*, before: dt.datetime, out: Path) -> ArchiveResult:
         rows = (
             AuditEvent.objects.filter(seal_seq__gte=from_seq, seal_seq__lte=upto_seq)
             .order_by("seal_seq")
-            .values(*EVIDENCE, "org_path", "seal_seq", "seal_hash")
+            .values(*EVIDENCE, "org_path", "seal_seq", "seal_hash", "seal_algorithm")
             .iterator(chunk_size=BATCH)
         )
         digest, count, head = _write_archive(out, rows)
@@ -394,6 +407,8 @@ def _write_archive(out: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, int,
             doc.update(
                 org_path=row["org_path"], seal_seq=row["seal_seq"], seal_hash=row["seal_hash"]
             )
+            if row["seal_algorithm"] != crypto.SHA256:  # SHA-256 files stay as they were
+                doc["seal_algorithm"] = row["seal_algorithm"]
             f.write(json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n")
             count, head = count + 1, row["seal_hash"]
     with open(partial, "rb") as raw:
@@ -428,7 +443,10 @@ def audit_archive_verify(path: Path) -> AuditReport:
             row = json.loads(line)
             report.rows += 1
             row["at"] = dt.datetime.fromisoformat(row["at"])
-            head = link(head, row)
+            try:
+                head = link(head, row, row.get("seal_algorithm", crypto.SHA256))
+            except ValueError:
+                head = ""
             seq += 1
             if row["seal_seq"] != seq or head != row["seal_hash"]:
                 report.problems.append(
@@ -441,3 +459,191 @@ def audit_archive_verify(path: Path) -> AuditReport:
     if (seq, head) != (record.upto_seq, record.head_hash):
         report.problems.append(AuditProblem(None, seq, "归档文件不完整"))
     return report
+
+
+# --- re-chaining under another suite's hash (#17 item 5, `civtrain crypto-migrate`) ---------
+
+RECHAIN_ACTION = "audit.rechain"
+
+
+@dataclass
+class RechainReport:
+    algorithm: str
+    rows: int = 0  # rows whose link was rewritten
+    seals: int = 0  # seals re-stated and re-signed
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def audit_rechain(*, batch: int = BATCH) -> RechainReport:
+    """Re-chain the rows still online under the configured suite's hash and re-sign the seals.
+
+    Walks the chain in seal order from the latest archive's head. Each row must link from its
+    predecessor as stored (its own algorithm), else nothing more is rewritten and the row is
+    reported: an edit is never laundered into a new hash. Its new link is computed under the
+    suite's algorithm; a seal whose head the walk passes gets the new head and a new
+    signature. Each batch is one transaction under the sealer's lock and the declared
+    re-chain (the PostgreSQL guard lets seal columns change then, never the evidence), and
+    ends with an `audit.rechain` audit row stating how far it got (the old and the new hash
+    there), from which a killed run resumes. Idempotent: a chain already in the algorithm is
+    walked and left as it is."""
+    target = crypto.chain_algorithm()
+    report = RechainReport(target)
+    seals = list(AuditSeal.objects.order_by("head_seq"))
+    archives = list(AuditArchive.objects.order_by("upto_seq"))
+    check = AuditReport()
+    if _signatures_broken(check, seals, archives):
+        report.problems += check.problems
+        return report
+    archive = archives[-1] if archives else None
+    seq, old, new = (
+        (archive.upto_seq, archive.head_hash, archive.head_hash)
+        if archive
+        else (
+            0,
+            GENESIS,
+            GENESIS,
+        )
+    )
+    seq, old, new = _resume_point(target, seq, old, new)
+    while True:
+        with _sealer_lock():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET LOCAL civtrain.audit_rechain = 'on'")
+            rows = list(
+                AuditEvent.objects.filter(seal_seq__gt=seq)
+                .order_by("seal_seq")
+                .values(*EVIDENCE, "seal_seq", "seal_hash", "seal_algorithm")[:batch]
+            )
+            if not rows:
+                return report
+            start = (seq, old, new)
+            updates: list[tuple[str, str, int]] = []
+            heads: dict[int, tuple[str, str]] = {}  # seal_seq → (old hash, new hash)
+            for row in rows:
+                problem = _rechain_problem(row, seq, old, new)
+                if problem:
+                    report.problems.append(problem)
+                    break
+                stored = row["seal_hash"]
+                rehashed = link(new, row, target)
+                if (rehashed, target) != (stored, row["seal_algorithm"]):
+                    updates.append((rehashed, target, row["id"]))
+                seq, old, new = row["seal_seq"], stored, rehashed
+                heads[seq] = (old, new)
+            resealed = 0 if report.problems else _reseal(start[0], seq, heads, report)
+            if report.problems:
+                transaction.set_rollback(True)  # nothing of this batch is written
+                return report
+            report.seals += resealed
+            if updates:
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE core_auditevent SET seal_hash = %s, seal_algorithm = %s "
+                        "WHERE id = %s",
+                        updates,
+                    )
+                report.rows += len(updates)
+            if updates or resealed:
+                _rechain_progress(target, seq, old, new)
+
+
+def _rechain_problem(row: dict[str, Any], seq: int, old: str, new: str) -> AuditProblem | None:
+    """Why a row cannot be re-chained: a hole before it, or a link that holds neither from
+    its predecessor's stored hash nor from its re-chained one (an edit)."""
+    if row["seal_seq"] != seq + 1:
+        return AuditProblem(
+            row["id"],
+            row["seal_seq"],
+            f"审计记录缺失：封存序号 {seq + 1} 至 {row['seal_seq'] - 1} 的记录已被删除，"
+            "审计链未重新计算",
+        )
+    try:
+        linked = row["seal_hash"] in (
+            link(old, row, row["seal_algorithm"]),
+            link(new, row, row["seal_algorithm"]),
+        )
+    except ValueError:
+        linked = False
+    if linked:
+        return None
+    return AuditProblem(
+        row["id"],
+        row["seal_seq"],
+        f"审计记录 #{row['id']} 的内容与封存时不一致，审计链未重新计算",
+    )
+
+
+def _reseal(after: int, upto: int, heads: dict[int, tuple[str, str]], report: RechainReport) -> int:
+    """Re-state and re-sign the seals whose heads lie in (after, upto]. A seal whose head is
+    neither the walked chain's old nor its new hash there is a rewrite of rows together
+    with their hashes: reported, nothing re-signed."""
+    count = 0
+    for seal in AuditSeal.objects.filter(head_seq__gt=after, head_seq__lte=upto).order_by(
+        "head_seq"
+    ):
+        old, new = heads[seal.head_seq]
+        if seal.head_hash == new:
+            continue
+        if seal.head_hash != old:
+            report.problems.append(
+                AuditProblem(
+                    None,
+                    seal.head_seq,
+                    f"审计链与封存序号 {seal.head_seq} 的封存不符：有记录连同其后的哈希被改写，"
+                    "审计链未重新计算",
+                )
+            )
+            return count
+        message = seal_message(
+            at=seal.at, head_seq=seal.head_seq, head_hash=new, rows=seal.rows, max_id=seal.max_id
+        )
+        signed = _signed(message)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE core_auditseal SET head_hash = %s, signature = %s, key_id = %s "
+                "WHERE id = %s",
+                [new, signed.get("signature", ""), signed.get("key_id", ""), seal.pk],
+            )
+        count += 1
+    return count
+
+
+def _rechain_progress(target: str, seq: int, old: str, new: str) -> None:
+    """The audit row of one re-chained batch: how far it got, and the hash there before and
+    after (so a killed run goes on from it)."""
+    audit_record(
+        actor=None,
+        action=RECHAIN_ACTION,
+        object_type="core.AuditEvent",
+        object_id="",
+        object_label=f"审计链改用 {target.upper()} 重新计算至封存序号 {seq}",
+        changes={"algorithm": target, "upto_seq": seq, "old_head": old, "new_head": new},
+    )
+
+
+def _resume_point(target: str, seq: int, old: str, new: str) -> tuple[int, str, str]:
+    """Where a killed re-chain got to: its latest progress row for this algorithm whose
+    position still holds the new hash it wrote; else the start of the online chain."""
+    for changes in (
+        AuditEvent.objects.filter(action=RECHAIN_ACTION)
+        .order_by("-id")
+        .values_list("changes", flat=True)[:20]
+    ):
+        if not isinstance(changes, dict) or changes.get("algorithm") != target:
+            continue
+        upto = changes.get("upto_seq")
+        if not isinstance(upto, int) or upto <= seq:
+            continue
+        here = (
+            AuditEvent.objects.filter(seal_seq=upto)
+            .values_list("seal_hash", "seal_algorithm")
+            .first()
+        )
+        if here == (changes.get("new_head"), target):
+            return upto, str(changes["old_head"]), str(changes["new_head"])
+    return seq, old, new

@@ -10,6 +10,10 @@ A ciphertext starts with a version byte naming its algorithm (0x01 AES-256-GCM, 
 SM4-GCM), so either is always readable and a database can be moved from one suite to the
 other in place: `civtrain crypto-migrate` re-encrypts every field and recomputes every
 lookup hash under the configured suite. New writes use the configured suite.
+
+The same choice names the hash that extends the ledger's and the audit trail's chains
+(`chain_algorithm`: SHA-256 or SM3, GB/T 32905); each chained row records the one that
+chained it, so a chain may hold SHA-256 links followed by SM3 ones (#17 item 5).
 """
 
 import base64
@@ -17,6 +21,7 @@ import hashlib
 import hmac
 import os
 from functools import cache
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -109,6 +114,57 @@ def lookup_hash(value: str, *, context: bytes) -> str:
     digest = "sm3" if suite() == "gm" else hashlib.sha256
     key = _hash_key(settings.CIVTRAIN_HASH_KEY)
     return hmac.new(key, context + b"\x00" + value.encode(), digest).hexdigest()
+
+
+SHA256 = "sha256"
+SM3 = "sm3"
+CHAIN_ALGORITHMS = (SHA256, SM3)
+
+
+def chain_algorithm() -> str:
+    """The hash new links of the ledger's and the audit's chains use: SM3 under gm."""
+    return SM3 if suite() == "gm" else SHA256
+
+
+def _sm3_constructor() -> Any:
+    try:
+        hashlib.new("sm3")
+    except ValueError:  # an OpenSSL without SM3 in hashlib: the cryptography package's
+        return _CryptographySM3
+    return lambda data: hashlib.new("sm3", data)
+
+
+class _CryptographySM3:
+    def __init__(self, data: bytes = b"") -> None:
+        self._h = hashes.Hash(hashes.SM3())
+        self._h.update(data)
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def hexdigest(self) -> str:
+        return self._h.finalize().hex()
+
+
+sm3 = _sm3_constructor()  # sm3(data) → an object with update() and hexdigest()
+
+
+def chain_hash(algorithm: str, data: bytes) -> str:
+    """Hex digest of `data` under a chain algorithm (64 hex digits for both)."""
+    if algorithm == SHA256:
+        return hashlib.sha256(data).hexdigest()
+    if algorithm == SM3:
+        return str(sm3(data).hexdigest())
+    raise ValueError(f"unknown chain algorithm {algorithm!r}")
+
+
+def chain_hasher(algorithm: str) -> Any:
+    """A new incremental hash object (update/hexdigest) under a chain algorithm."""
+    if algorithm == SHA256:
+        return hashlib.sha256()
+    if algorithm == SM3:
+        return sm3(b"")
+    raise ValueError(f"unknown chain algorithm {algorithm!r}")
 
 
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:

@@ -64,6 +64,9 @@ class AuditEvent(AppendOnlyModel):
     # the sealer and verify-audit read them, each in one pass.
     seal_seq = models.BigIntegerField(null=True, blank=True)
     seal_hash = models.CharField(max_length=64, null=True, blank=True)
+    # The hash that chained the row: "sha256", or "sm3" under the 国密 suite (#17 item 5).
+    # Set with the seal; changing it afterwards breaks the row's hash.
+    seal_algorithm = models.CharField(max_length=8, default="sha256", db_default="sha256")
 
     class Meta:
         ordering = ["-at", "-id"]

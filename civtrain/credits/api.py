@@ -34,6 +34,7 @@ __all__ = [
     "entry_rows",
     "ledger_changes_take",
     "ledger_changes_waiting",
+    "ledger_rechain",
     "subject_rows",
 ]
 
@@ -43,6 +44,9 @@ credit_entry_record_input = services.credit_entry_record_input
 credit_entries_bulk_record = services.credit_entries_bulk_record
 credit_entry_reverse = services.credit_entry_reverse
 entry_data = services.entry_data
+
+# 国密 mode (#17 item 5): re-chain the ledger under the configured suite's hash (crypto-migrate).
+ledger_rechain = services.ledger_rechain
 
 # The ledger's outbox (ADR 0013): what changed, pulled by the apps that derive from it.
 ledger_changes_take = outbox.changes_take

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 
-from civtrain.core import clock
+from civtrain.core import clock, crypto, signing
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
 from civtrain.core.errors import ApplicationError
@@ -55,6 +55,13 @@ WHO = "\x00who\x00"  # replaced by name and masked ID once the person is looked 
 # on awkward values for every version. This moves the per-entry work out of Python:
 # verification is bound by the database's scan (bench/ledger.py). An entry whose version no
 # schema declares has no content (NULL), so it is reported as edited.
+#
+# PostgreSQL has no SM3 without an extension. The query stays what it was: it checks every
+# entry in SHA-256 (and that the entry says SHA-256: an entry whose algorithm was changed
+# fails). The entries of a batch that fail are read again by id with the bytes their
+# hash covers (built by the same SQL twin), and those chained in another algorithm (SM3, #17
+# item 5) are hashed in Python (`_hashed_here`). A SHA-256 ledger pays nothing for it (an
+# earlier form with CASE on the algorithm in the query cost it 3–6 %: docs/benchmarks.md).
 _PG_SUBJECTS = f"""
 SELECT person_id, entry_id, {ledger.SQL_SUBJECT_PAIRS} AS subjects
 FROM credits_ledgersubjecthours {{sub_where}}
@@ -65,7 +72,7 @@ SELECT person_id, entry_id, json_group_array(json_array(subject, hours)) AS subj
 FROM credits_ledgersubjecthours {sub_where}
 GROUP BY person_id, entry_id
 """
-_FIRST = 6  # SQLite rows: id, person_id, seq, prev_hash, hash, version, then the columns
+_FIRST = 7  # SQLite rows: id, person_id, seq, prev_hash, hash, version, algorithm, columns
 
 
 def _pg_content() -> str:
@@ -82,11 +89,12 @@ def _entries_sql(postgres: bool) -> str:
     if postgres:
         selected = (
             "encode(sha256(convert_to(e.prev_hash || E'\\n' || "
-            f"{_pg_content()}, 'UTF8')), 'hex') = e.hash"
+            f"{_pg_content()}, 'UTF8')), 'hex') = e.hash AND e.chain_algorithm = 'sha256'"
         )
         subjects = _PG_SUBJECTS
     else:  # hashed in Python (_slim_row): every column some version hashes
-        selected = "e.schema_version, " + ", ".join(f"e.{c}" for c in ledger.stored_columns())
+        selected = "e.schema_version, e.chain_algorithm, "
+        selected += ", ".join(f"e.{c}" for c in ledger.stored_columns())
         selected += ", s.subjects"
         subjects = _GENERIC_SUBJECTS
     return f"""
@@ -119,10 +127,41 @@ def _slim_row(row: tuple, readers: dict[int, _Reader]) -> tuple:
         schema, values = reader
         subjects = json.loads(row[-1]) if row[-1] else ()
         try:
-            ok = chain.entry_hash(row[3], schema.content(values(row), subjects)) == row[4]
-        except (TypeError, ValueError):  # a null where its version has none: edited
-            ok = False
+            content = schema.content(values(row), subjects)
+            ok = chain.entry_hash(row[3], content, row[6]) == row[4]
+        except (TypeError, ValueError):  # a null where its version has none, or an unknown
+            ok = False  # algorithm: edited
     return (row[0], row[1], row[2], row[3], row[4], ok)
+
+
+def _pg_other_algorithms_sql() -> str:
+    """The bytes the hash of each entry of a batch not chained in SHA-256 covers (PostgreSQL:
+    prev_hash ‖ "\\n" ‖ content, by the same SQL twin), with its algorithm."""
+    subjects = _PG_SUBJECTS.replace("{sub_where}", "WHERE entry_id = ANY(%s)")
+    return f"""
+SELECT e.id, e.chain_algorithm, convert_to(e.prev_hash || E'\\n' || {_pg_content()}, 'UTF8')
+FROM credits_ledgerentry e
+LEFT JOIN ({subjects}) s ON s.entry_id = e.id AND s.person_id = e.person_id
+WHERE e.id = ANY(%s) AND e.chain_algorithm <> 'sha256'
+"""  # noqa: S608 - built from the schema's validated column names only
+
+
+def _hashed_here(batch: list[tuple]) -> list[tuple]:
+    """A PostgreSQL batch after its SQL check, which hashed every entry in SHA-256: the
+    entries that failed it are looked up again, and those chained in another algorithm (SM3,
+    #17 item 5) hashed here. A SHA-256 ledger has no failures: its batches pass through."""
+    failed = [row[0] for row in batch if not row[5]]
+    if not failed:
+        return batch
+    with connection.cursor() as cursor:
+        cursor.execute(_pg_other_algorithms_sql(), [failed, failed])
+        rehashed = {}
+        for entry_id, algorithm, hashed in cursor.fetchall():
+            try:
+                rehashed[entry_id] = crypto.chain_hash(algorithm, bytes(hashed))
+            except ValueError:  # an algorithm no suite has: edited
+                rehashed[entry_id] = ""
+    return [row if row[5] else (*row[:5], rehashed.get(row[0]) == row[4]) for row in batch]
 
 
 @dataclass
@@ -179,8 +218,8 @@ def _entries_by_person(
                 setup.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
-            if not postgres:
-                batch = [_slim_row(r, readers) for r in batch]
+            # SQLite: hashed here; PostgreSQL: checked in SQL, other algorithms here
+            batch = _hashed_here(batch) if postgres else [_slim_row(r, readers) for r in batch]
             for row in batch:
                 if row[1] != current:
                     if current is not None:
@@ -325,7 +364,11 @@ def _checkpoint_evidence(
             lines.append(pending[1:])
             pending = next(rows, None)
         heads.update((pid, (seq, h)) for pid, seq, h in lines)
-        if (scheme != 1 and chain.heads_link_digest(previous, lines) != digest) or (
+        algorithm = chain.SCHEME_ALGORITHM.get(scheme)
+        if (
+            algorithm is None
+            or (scheme != 1 and chain.heads_link_digest(previous, lines, algorithm) != digest)
+        ) or (
             cid == base
             and chain.heads_digest((pid, seq, h) for pid, (seq, h) in heads.items()) != digest
         ):
@@ -354,7 +397,9 @@ def _checkpoint_evidence(
     if not chain.signature_valid(message, checkpoint.signature, checkpoint.public_key):
         problems.append(f"检查点（{label}）的签名无效：检查点被伪造或改动")
     configured = chain.configured_public_key()
-    if configured is not None and configured != checkpoint.public_key:
+    # The key that signs now, or another the platform trusts (the other suite's, a retired
+    # one): a switch of suite (#17 item 5) leaves the last checkpoint signed with the old key.
+    if configured is not None and checkpoint.public_key not in signing.trusted_keys().values():
         problems.append(f"检查点（{label}）不是用本系统的签名密钥签署的")
     return heads, problems
 
@@ -731,14 +776,17 @@ def _checkpoint_sign(
     chains = (previous.chain_count if previous else 0) + sum(
         1 for pid, _, _ in lines if pid not in evidence
     )
-    digest = chain.heads_link_digest(previous.digest if previous else chain.GENESIS, lines)
+    scheme = chain.checkpoint_scheme()
+    digest = chain.heads_link_digest(
+        previous.digest if previous else chain.GENESIS, lines, chain.SCHEME_ALGORITHM[scheme]
+    )
     signed = chain.sign(
         chain.checkpoint_message(
             date=at.astimezone(clock.TZ).date(),
             entries=entries,
             chains=chains,
             digest=digest,
-            scheme=2,
+            scheme=scheme,
             at=at,
         )
     )
@@ -746,7 +794,7 @@ def _checkpoint_sign(
     checkpoint = LedgerCheckpoint.objects.create(
         date=at.astimezone(clock.TZ).date(),
         created_at=at,
-        scheme=2,
+        scheme=scheme,
         entry_count=entries,
         chain_count=chains,
         digest=digest,
@@ -850,5 +898,11 @@ def _checkpoint_quietly() -> None:
     except Exception:
         logger.exception("ledger checkpoint after a write failed")
 
+
+# For the re-chain (services/rechain.py, #17 item 5), which signs as the checkpoint job does.
+CHECKPOINT_LOCK = _CHECKPOINT_LOCK
+signed_heads = _signed_heads
+chains_not_extending = _chains_not_extending
+checkpoint_sign = _checkpoint_sign
 
 __all__ = ["Decimal", "ledger_verify", "ledger_verify_recorded"]

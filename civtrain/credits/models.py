@@ -49,6 +49,9 @@ class LedgerEntry(AppendOnlyModel):  # type: ignore[django-manager-missing]  # s
     # The version of the field schema (credits.ledger) the entry was written and is verified
     # under; rows written before versions existed are version 1 (issue #9 item 3, ADR 0007).
     schema_version = models.PositiveSmallIntegerField(db_default=1)
+    # The hash that chained the entry: "sha256", or "sm3" under the 国密 suite (#17 item 5;
+    # credits.chain). Changing it is an edit: the stored hash no longer matches.
+    chain_algorithm = models.CharField(max_length=8, default="sha256", db_default="sha256")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -170,7 +173,9 @@ class LedgerCheckpoint(AppendOnlyModel):
 
     Scheme 1 (the first, daily checkpoints) signs SHA-256 of every head; scheme 2 signs
     SHA-256 of the previous checkpoint's digest and the heads changed since, so signing costs
-    what changed (issue 8 item 15: a checkpoint every few minutes)."""
+    what changed (issue 8 item 15: a checkpoint every few minutes); scheme 3 is scheme 2 in
+    SM3, written under the 国密 suite and signed with its SM2 key when one is set (#17 item 5).
+    `public_key` says which kind of key signed (core.signing)."""
 
     date = models.DateField(help_text="day (Asia/Shanghai) the checkpoint was taken")
     created_at = models.DateTimeField()
@@ -178,8 +183,8 @@ class LedgerCheckpoint(AppendOnlyModel):
     entry_count = models.PositiveBigIntegerField()
     chain_count = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)
-    signature = models.CharField(max_length=100)
-    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=200)
+    public_key = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["-id"]

@@ -1,11 +1,13 @@
 """Signing a document and checking one, offline: no database, only the PDF and the keys
 (ADR 0020). Used by the issuing service, `civtrain verify-document` and the verify page.
 
-A PDF carries two signatures, both Ed25519 with the platform key (core.signing):
+A PDF carries two signatures, both with the platform key (core.signing: Ed25519, or SM2
+under the 国密 suite, #17 item 5):
 - the *content* signature, over the canonical JSON of what the document says, embedded as
   the attachment `civtrain-document.json` with the key id — so a verifier can show the
   document's essentials and compare them with the text printed on its pages;
-- the *file* signature, over SHA-256 of every other byte of the file, written as a PDF
+- the *file* signature, over SHA-256 (SM3 for an SM2 key) of every other byte of the file,
+  written as a PDF
   comment line just before the final `startxref` (comments are whitespace to a PDF reader,
   and nothing before them moves, so the cross-reference offsets stay right). One changed
   byte anywhere in the file breaks it.
@@ -18,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from civtrain.core import signing
+from civtrain.core import crypto, signing
 from civtrain.documents.data import VerifyOutcome, VerifyStatus
 
 ATTACHMENT = "civtrain-document.json"
@@ -52,9 +54,18 @@ def content_seal(content: Mapping[str, Any]) -> dict[str, Any]:
 def file_seal(pdf: bytes) -> bytes:
     """The PDF with its file signature inserted before the last `startxref`."""
     at = pdf.rindex(b"startxref")
-    signed = _sign(_FILE_PREFIX + hashlib.sha256(pdf).digest())
+    public = signing.configured_public_key() or ""
+    signed = _sign(_file_message(pdf, public))
     line = _MARK + f"{signed.key_id} {signed.signature}\n".encode()
     return pdf[:at] + line + pdf[at:]
+
+
+def _file_message(pdf: bytes, public_key: str) -> bytes:
+    """What the file signature covers: the digest of the file's other bytes, in SM3 for an
+    SM2 key (GB/T 32918 pairs SM2 with SM3), SHA-256 otherwise."""
+    if signing.is_sm2(public_key):
+        return _FILE_PREFIX + bytes.fromhex(crypto.chain_hash(crypto.SM3, pdf))
+    return _FILE_PREFIX + hashlib.sha256(pdf).digest()
 
 
 def _file_signature(data: bytes) -> tuple[str, str, bytes] | None:
@@ -119,9 +130,7 @@ def verify_pdf(
             f"文件由未知密钥（{key_id}）签名，不是本平台的现用或已轮换密钥，无法确认真伪",
             key_id=key_id,
         )
-    if not signing.signature_valid(
-        _FILE_PREFIX + hashlib.sha256(unsigned).digest(), file_sig, public
-    ):
+    if not signing.signature_valid(_file_message(unsigned, public), file_sig, public):
         return VerifyOutcome(
             VerifyStatus.ALTERED, "文件签名不符：文件在签发后被改动过", key_id=key_id
         )

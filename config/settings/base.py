@@ -24,6 +24,9 @@ CIVTRAIN_HASH_KEY = env("CIVTRAIN_HASH_KEY", default="")
 CIVTRAIN_CRYPTO_SUITE = env("CIVTRAIN_CRYPTO_SUITE", default="standard")
 # Ed25519 private key (base64 raw 32 bytes) that signs ledger checkpoints and certificates.
 CIVTRAIN_SIGNING_KEY = env("CIVTRAIN_SIGNING_KEY", default="")
+# SM2 private key (base64 of the 32-byte scalar) that signs instead under the gm suite
+# (#17 item 5, core.signing): documents, ledger checkpoints and audit seals.
+CIVTRAIN_SM2_SIGNING_KEY = env("CIVTRAIN_SM2_SIGNING_KEY", default="")
 # Public halves (base64) of retired signing keys: what they signed still verifies (ADR 0020).
 CIVTRAIN_SIGNING_RETIRED_KEYS = env.list("CIVTRAIN_SIGNING_RETIRED_KEYS", default=[])
 # Documents (ADR 0020): the address their QR codes point at, and who issues them.

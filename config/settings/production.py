@@ -8,6 +8,11 @@ from .base import env
 for _name in ("SECRET_KEY", "CIVTRAIN_DATA_KEY", "CIVTRAIN_HASH_KEY", "CIVTRAIN_SIGNING_KEY"):
     if not globals()[_name]:
         raise ImproperlyConfigured(f"{_name} must be set in the environment in production")
+# 国密 (#17 item 5): under the gm suite documents, checkpoints and seals are signed with SM2.
+if CIVTRAIN_CRYPTO_SUITE == "gm" and not CIVTRAIN_SM2_SIGNING_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "CIVTRAIN_SM2_SIGNING_KEY must be set under CIVTRAIN_CRYPTO_SUITE=gm"
+    )
 
 DEBUG = False
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)

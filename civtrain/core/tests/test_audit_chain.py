@@ -253,10 +253,14 @@ def _rewrite_chain_from(events: list[AuditEvent], target: AuditEvent, label: str
     """What a database owner who knows the scheme does: edit a row, then recompute every
     hash from it to the end so that each link holds again."""
     sql("UPDATE core_auditevent SET object_label = %s WHERE id = %s", [label, target.pk])
-    rows = list(AuditEvent.objects.order_by("seal_seq").values(*EVIDENCE, "seal_seq", "seal_hash"))
+    rows = list(
+        AuditEvent.objects.order_by("seal_seq").values(
+            *EVIDENCE, "seal_seq", "seal_hash", "seal_algorithm"
+        )
+    )
     head = GENESIS
     for row in rows:
-        head = link(head, row)
+        head = link(head, row, row["seal_algorithm"])
         if head != row["seal_hash"]:
             sql("UPDATE core_auditevent SET seal_hash = %s WHERE id = %s", [head, row["id"]])
 
@@ -309,7 +313,13 @@ def test_a_seal_signed_by_a_key_the_platform_does_not_know_is_refused(
 ) -> None:
     audit_seal()
     old_public = signing.configured_public_key()
-    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"another-key-for-this-test-00001!").decode()
+    # The key that signs under the suite: Ed25519, or SM2 under gm (#17 item 5).
+    name = (
+        "CIVTRAIN_SM2_SIGNING_KEY"
+        if settings.CIVTRAIN_CRYPTO_SUITE == "gm"
+        else "CIVTRAIN_SIGNING_KEY"
+    )
+    setattr(settings, name, base64.b64encode(b"another-key-for-this-test-00001!").decode())
     [problem] = audit_verify().problems
     assert "不是本平台的" in problem.reason
     # A rotated key: the old public half retired, everything it signed still verifies.

@@ -11,11 +11,13 @@ modules, in the order a write passes through them:
 - recording   — record one entry, or many in batches
 - corrections — reverse (and correct) an entry
 - claims      — external study claims, approved into entries
+- rechain     — re-chain the ledger under the configured suite's hash (#17 item 5)
 """
 
 from civtrain.credits.services.claims import claim_decide, claim_submit
 from civtrain.credits.services.corrections import credit_entry_reverse
 from civtrain.credits.services.entries import EntryRejected, prepare, subject_codes
+from civtrain.credits.services.rechain import RechainResult, ledger_rechain
 from civtrain.credits.services.recording import (
     credit_entries_bulk_record,
     credit_entry_record,
@@ -27,6 +29,7 @@ from civtrain.credits.services.scope import persons_allowed, require_ledger_writ
 
 __all__ = [
     "EntryRejected",
+    "RechainResult",
     "claim_decide",
     "claim_submit",
     "credit_entries_bulk_record",
@@ -34,6 +37,7 @@ __all__ = [
     "credit_entry_record_input",
     "credit_entry_reverse",
     "entry_data",
+    "ledger_rechain",
     "persons_allowed",
     "prepare",
     "require_ledger_writer",

@@ -72,10 +72,18 @@ class Row:
     """A new entry: its field values in its schema's column order, and its chain link;
     lighter than a model instance for bulk writes. Fields read as attributes (entry.title)."""
 
-    __slots__ = ("hash", "pk", "prev_hash", "schema", "values")
+    __slots__ = ("algorithm", "hash", "pk", "prev_hash", "schema", "values")
 
-    def __init__(self, schema: ledger.Schema, values: tuple, prev_hash: str, digest: str) -> None:
+    def __init__(
+        self,
+        schema: ledger.Schema,
+        values: tuple,
+        prev_hash: str,
+        digest: str,
+        algorithm: str = chain.SHA256,
+    ) -> None:
         self.schema, self.values, self.prev_hash, self.hash = schema, values, prev_hash, digest
+        self.algorithm = algorithm
         self.pk = 0  # set by _insert
 
     def __getattr__(self, name: str) -> Any:
@@ -90,12 +98,19 @@ class Row:
 
     def row(self) -> list[Any]:
         """The row in _entry_columns(schema) order."""
-        return [self.pk, self.schema.version, *self.values, self.prev_hash, self.hash]
+        return [
+            self.pk,
+            self.schema.version,
+            self.algorithm,
+            *self.values,
+            self.prev_hash,
+            self.hash,
+        ]
 
 
 def _entry_columns(schema: ledger.Schema) -> tuple[str, ...]:
     """The columns a writer inserts for an entry of this schema version."""
-    return ("id", "schema_version", *schema.columns, "prev_hash", "hash")
+    return ("id", "schema_version", "chain_algorithm", *schema.columns, "prev_hash", "hash")
 
 
 def _save_heads(heads: Iterable[Head]) -> None:
@@ -105,13 +120,20 @@ def _save_heads(heads: Iterable[Head]) -> None:
 
 
 def _chain_entry(
-    p: Prepared, head: Head, *, actor_id: int | None, at: dt.datetime, schema: ledger.Schema
+    p: Prepared,
+    head: Head,
+    *,
+    actor_id: int | None,
+    at: dt.datetime,
+    schema: ledger.Schema,
+    algorithm: str = chain.SHA256,
 ) -> Row:
-    """The next entry of the person's chain, hashed under the current schema version."""
+    """The next entry of the person's chain, hashed under the current schema version with
+    the suite's chain algorithm (SHA-256, or SM3 under gm: #17 item 5)."""
     p.seq, p.recorded_by_id, p.recorded_at = head.seq + 1, actor_id, at
     values = schema.values(p)
-    digest = chain.entry_hash(head.hash, schema.content(values, p.subjects))
-    entry = Row(schema, values, head.hash, digest)
+    digest = chain.entry_hash(head.hash, schema.content(values, p.subjects), algorithm)
+    entry = Row(schema, values, head.hash, digest, algorithm)
     head.seq, head.hash = p.seq, digest
     return entry
 
@@ -127,6 +149,7 @@ def write(
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     at = clock.now()
     schema = ledger.current()
+    algorithm = chain.algorithm()
     heads = lock_heads([p.person_id for p in prepared])
     # Looked up after the lock, so a racing writer of the same source is seen here.
     existing = _existing_sources([p for p in prepared if heads[p.person_id].seq > 0])
@@ -143,7 +166,7 @@ def write(
             out.append((pending[key], None))
             continue
         head = heads[p.person_id]
-        entry = _chain_entry(p, head, actor_id=actor_id, at=at, schema=schema)
+        entry = _chain_entry(p, head, actor_id=actor_id, at=at, schema=schema, algorithm=algorithm)
         changed[p.person_id] = head
         pending[key] = entry
         new.append((entry, p))
@@ -250,7 +273,7 @@ def _insert(new: Sequence[tuple[Row, Prepared]]) -> None:
 def _adapt_for_sqlite(
     schema: ledger.Schema, entries: list[list[Any]], subjects: list[list[Any]]
 ) -> None:
-    adapters = schema.sqlite_adapters(offset=2)  # after id and schema_version
+    adapters = schema.sqlite_adapters(offset=3)  # after id, schema_version, chain_algorithm
     for row in entries:
         for position, adapt in adapters:
             if row[position] is not None:

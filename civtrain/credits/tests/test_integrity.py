@@ -206,9 +206,15 @@ def test_checkpoint_signature_and_digest_are_checked(ledger: Any, hr: Any, peopl
 def test_forged_checkpoint_with_another_key_is_refused(ledger: Any, settings: Any) -> None:
     import base64
 
-    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"k" * 32).decode()
+    # The key that signs under the suite: Ed25519, or SM2 under gm (#17 item 5).
+    name = (
+        "CIVTRAIN_SM2_SIGNING_KEY"
+        if settings.CIVTRAIN_CRYPTO_SUITE == "gm"
+        else "CIVTRAIN_SIGNING_KEY"
+    )
+    setattr(settings, name, base64.b64encode(b"k" * 32).decode())
     ledger_checkpoint_create(actor=SYSTEM)
-    settings.CIVTRAIN_SIGNING_KEY = base64.b64encode(b"j" * 32).decode()
+    setattr(settings, name, base64.b64encode(b"j" * 32).decode())
     report = ledger_verify()
     assert report.checkpoint_valid is False
     at = LedgerCheckpoint.objects.get().created_at.astimezone(clock.TZ)
@@ -283,7 +289,7 @@ def test_database_builds_the_canonical_form_byte_for_byte(
         assert expected == schema.reference(values, subjects)
         if in_database:
             assert in_database[entry_id] == expected
-        assert chain.entry_hash(prev_hash, expected) == digest
+        assert chain.entry_hash(prev_hash, expected, chain.algorithm()) == digest
     rows = [row for _, group in integrity._entries_by_person(None) for row in group]
     assert [row[5] for row in rows] == [True, True]  # content_ok, however computed
     assert ledger_verify().ok
