@@ -85,8 +85,10 @@ if TYPE_CHECKING:
     Numeric7_2: TypeAlias = Decimal
     Numeric8_2: TypeAlias = Decimal
     NonNegative4_2: TypeAlias = Decimal
+    NonNegative6_1: TypeAlias = Decimal
     NonNegative6_2: TypeAlias = Decimal
     NonNegative9_2: TypeAlias = Decimal
+    NonNegative12_2: TypeAlias = Decimal
 else:
 
     def _numeric(max_digits: int, decimal_places: int) -> Any:
@@ -103,8 +105,10 @@ else:
     Numeric7_2 = _numeric(7, 2)
     Numeric8_2 = _numeric(8, 2)
     NonNegative4_2 = non_negative(4, 2)
+    NonNegative6_1 = non_negative(6, 1)
     NonNegative6_2 = non_negative(6, 2)
     NonNegative9_2 = non_negative(9, 2)
+    NonNegative12_2 = non_negative(12, 2)
 
 # Text that must not be blank. Said in the schema only: the service refuses a blank value
 # with its own sentence naming the field, where a pydantic pattern error would say less.

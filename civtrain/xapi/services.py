@@ -340,7 +340,7 @@ def _insert_new(rows: list[_Row]) -> dict[str, int]:
             found = {str(uuid.UUID(str(sid))): pk for pk, sid in cursor.fetchall()}
             pks = {row.values[0]: found.get(row.statement["id"]) for row in chunk}
             cursor.executemany(
-                f"INSERT INTO {_link_table()} ({_LINK_COLUMNS})"  # noqa: S608 - constants
+                f"INSERT INTO {_link_table()} ({_LINK_COLUMNS})"  # nosec B608  # noqa: S608 - constants
                 " VALUES (%s, %s, %s, %s)",
                 [
                     (pks[row.values[0]], kind, key, direct)
