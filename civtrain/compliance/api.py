@@ -2,7 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from civtrain.accounts.api import SYSTEM
 from civtrain.compliance import conversions, selectors, services
@@ -21,6 +21,7 @@ from civtrain.core.actors import Actor
 __all__ = [
     "AssessmentLinkage",
     "ComplianceOutcome",
+    "OutcomeCounts",
     "OutcomeStatus",
     "PersonResult",
     "UnitSummary",
@@ -30,9 +31,11 @@ __all__ = [
     "learner_progress_context",
     "online_credit_hours",
     "online_crediting_policy",
+    "outcome_counts",
     "person_evaluate",
     "person_reevaluate",
     "ruleset_governing",
+    "ruleset_title",
     "unit_targets",
 ]
 
@@ -98,6 +101,54 @@ def learner_progress_context(person_id: int, *, year: int | None = None) -> dict
         "credits": result.credits,
         "credits_label": fmt_number(result.credits.earned) if result.credits else "",
     }
+
+
+class OutcomeCounts(NamedTuple):
+    """What a rule's outcome counts of the ledger (#12 item 1: a learner's page points to the
+    online courses that fill a gap): entries of these training types and modes (empty: any)
+    and, for a subject's minimum, the hours they record for that subject ("" : any)."""
+
+    subject: str
+    types: frozenset[str]
+    modes: frozenset[str]
+
+    def admits(self, training_type: str, mode: str, subjects: Any = ()) -> bool:
+        """Whether an entry of this type and mode, recording `subjects`, counts toward it."""
+        if self.types and training_type not in self.types:
+            return False
+        if self.modes and mode not in self.modes:
+            return False
+        return not self.subject or self.subject in subjects
+
+
+def outcome_counts(ruleset: str) -> dict[str, OutcomeCounts]:
+    """By outcome rule id (ComplianceOutcome.rule: "cq-t4b-law", a sub-requirement
+    "cq-t6a-initial.law"), what the outcomes of the set labelled "name@version" count; {}
+    when it is not loaded. Rules the ledger's hours do not fill (an exam, a credit minimum,
+    a unit's count) are not listed."""
+    from civtrain.compliance.ruleset import expand_types
+
+    name, _, version = ruleset.partition("@")
+    row = selectors.ruleset_list().filter(name=name, version=int(version or 0)).first()
+    if row is None:
+        return {}
+    found: dict[str, OutcomeCounts] = {}
+    for rule in selectors.ruleset_spec(row).rules:
+        params = rule.params
+        types = expand_types(params.get("types", ()))
+        if rule.kind in ("annual_total", "rolling_total", "once_in_period"):
+            modes = frozenset(params.get("modes", ()))
+            found[rule.id] = OutcomeCounts(str(params.get("subject") or ""), types, modes)
+        elif rule.kind == "triggered":
+            found[rule.id] = OutcomeCounts("", types, frozenset())
+            for sub in params.get("subrequirements", ()):
+                found[f"{rule.id}.{sub['id']}"] = OutcomeCounts(sub["subject"], types, frozenset())
+    return found
+
+
+def ruleset_title(label: str) -> str:
+    """The Chinese title of the set labelled "name@version" (the label if it is not loaded)."""
+    return selectors.ruleset_title(label)
 
 
 def hours_per_day_for(person_id: int, on: dt.date) -> float | None:

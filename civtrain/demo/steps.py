@@ -64,6 +64,7 @@ def steps() -> list[Step]:
         class_states,
         documents,
         exams,
+        learning,
         ledger,
         loop,
         org_tree,
@@ -82,6 +83,7 @@ def steps() -> list[Step]:
         Step("class_states", class_states.run),
         Step("exams", exams.run),  # after the classes: a held class's completion exam
         Step("rules", rules.run),  # the snapshots include the finalised classes' results
+        Step("learning", learning.run),  # after rules: online 学时 follow the governing set
         Step("documents", documents.run),  # after rules: a transcript states the verdict
         Step("loop", loop.run),  # after the classes: their evaluations, plans, self-checks (#16)
     ]

@@ -16,7 +16,7 @@ from django.db.models import Q
 from civtrain.accounts.api import actor_scope, is_system
 from civtrain.core import clock
 from civtrain.core.actors import Actor
-from civtrain.learning import playback, selectors, services, supervision
+from civtrain.learning import media, playback, selectors, services, supervision
 from civtrain.learning.data import (
     ITEM_KIND_LABELS,
     Audience,
@@ -56,13 +56,22 @@ __all__ = [
     "course_ids_visible",
     "course_items",
     "course_open_for",
+    "document_item_from_upload",
+    "heartbeat_record",
     "item_add",
     "item_data",
     "item_progress_report",
     "pdf_page_count",
+    "plan_column_add",
+    "plan_create",
+    "plan_entry_add",
+    "play_start",
     "supervision_notice",
     "timed_session_credit",
     "timed_session_open",
+    "upload_begin",
+    "upload_chunk",
+    "video_item_from_upload",
 ]
 
 # The half-year notice (半年通报, ZZ-N2), scoped by the actor: for the documents app's signed
@@ -75,6 +84,23 @@ supervision_notice = supervision.notice
 # every kind of courseware, and one daily cap (ADR 0016).
 timed_session_open = playback.timed_session_open
 timed_session_credit = playback.timed_session_credit
+
+# The player's own calls (a learner's play session and its heartbeats, PR-3), for the demo's
+# learners who watch and read through the same rules as the pages (#12).
+play_start = playback.play_start
+heartbeat_record = playback.heartbeat_record
+
+# Courseware files as the authoring pages store them: a resumable video upload (probed with
+# ffprobe, a poster frame) and a PDF document (#12 item 2); the demo's courseware too.
+upload_begin = media.upload_begin
+upload_chunk = media.upload_chunk
+video_item_from_upload = media.video_item_from_upload
+document_item_from_upload = media.document_item_from_upload
+
+# The annual learning plan (ZZ-N1): a bureau's plan, its 专题 and the courses they require.
+plan_create = services.plan_create
+plan_column_add = services.plan_column_add
+plan_entry_add = services.plan_entry_add
 
 
 def course_to_data(course: Course) -> CourseData:

@@ -9,6 +9,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from civtrain.accounts.api import Role, actor_scope, is_system
+from civtrain.catalogue.data import DeliveryMode, TrainingType
+from civtrain.compliance import api as compliance_api
+from civtrain.compliance.data import fmt_number
 from civtrain.core import clock
 from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound
@@ -165,6 +168,84 @@ def required_for(person: PersonData, year: int) -> list[RequiredCourse]:
         if course.pk not in found and audience_admits(course, course.audience, person, on):
             found[course.pk] = RequiredCourse(course, "", course.pk in done)
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What a learner still lacks this year by the rule set governing them, and the open
+    courses that fill it (#12 item 1: "62.5 / 90 学时，还差 4 学时法治培训")."""
+
+    rule: str
+    clause: str
+    title: str
+    achieved: str  # "62.5"
+    required: str  # "90"
+    gap: str  # "27.5"
+    unit: str  # 学时 / 天 / 次, as the rule set counts it
+    what: str  # what the gap is made of, e.g. "法治培训"
+    alternative: str  # the either-or bound, e.g. "或 12 天"
+    deadline: dt.date | None
+    missed: bool  # the deadline has passed
+    online_counts: bool  # False: an online course does not count toward it (e.g. 集中培训)
+    courses: list[dict[str, Any]]  # course_summary rows that fill it, required ones first
+
+
+# What a finished course writes to the ledger (services.course_complete): an in-service
+# entry, mode online, with the course's subject hours.
+ONLINE_ENTRY = (TrainingType.IN_SERVICE.value, DeliveryMode.ONLINE.value)
+GAP_COURSES = 3
+OPEN_STATUSES = (compliance_api.OutcomeStatus.NOT_YET, compliance_api.OutcomeStatus.MISSED)
+
+
+def gaps_for(person: PersonData, year: int) -> tuple[str, list[Gap]]:
+    """The title of the governing set ("" when none governs) and each of its requirements the
+    person has not met yet in `year`, with up to GAP_COURSES courses open to them today and
+    not yet finished this year whose ledger entry would count toward it (its subject, when
+    the requirement is a subject's)."""
+    result = compliance_api.person_evaluate(person.id, year=year)
+    if not result.ruleset:
+        return "", []
+    counts = compliance_api.outcome_counts(result.ruleset)
+    open_now = (
+        courses_annotated()
+        .filter(learner_q(person), open_on_q(clock.today()))
+        .exclude(pk__in=completed_course_ids(person.id, year))
+        .order_by("-required", "title", "id")
+    )
+    candidates: list[Course] | None = None
+    gaps = []
+    for o in result.outcomes:
+        if o.status not in OPEN_STATUSES:
+            continue
+        rule = counts.get(o.rule)
+        online = rule is not None and rule.admits(*ONLINE_ENTRY, (rule.subject,))
+        courses: list[dict[str, Any]] = []
+        if rule is not None and online:
+            if candidates is None:
+                candidates = list(open_now)
+            courses = [
+                course_summary(c)
+                for c in candidates
+                if rule.admits(*ONLINE_ENTRY, {s.subject for s in c.subject_hours.all()})
+            ][:GAP_COURSES]
+        gaps.append(
+            Gap(
+                rule=o.rule,
+                clause=o.clause,
+                title=o.title,
+                achieved=fmt_number(o.achieved),
+                required=fmt_number(o.required),
+                gap=fmt_number(o.gap),
+                unit=o.unit,
+                what=o.what,
+                alternative=o.alternative,
+                deadline=o.deadline,
+                missed=o.status == compliance_api.OutcomeStatus.MISSED,
+                online_counts=online,
+                courses=courses,
+            )
+        )
+    return compliance_api.ruleset_title(result.ruleset), gaps
 
 
 def audience_admits(course: Course, audience: Any, person: Any, on: dt.date) -> bool:

@@ -1,6 +1,7 @@
 """Pages of online learning (#12 item 7): my courses, a course, the player, courseware files,
 course authoring with resumable uploads."""
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from civtrain.core import clock, downloads
@@ -33,6 +34,16 @@ FLAG_LABELS = {
 }
 
 
+def _unit(unit: str) -> str:
+    """A rule set's unit (学时, 天, 次) in the page's language."""
+    labels = {
+        "学时": pgettext("unit", "学时"),
+        "天": pgettext("unit", "天"),
+        "次": pgettext("unit", "次"),
+    }
+    return labels.get(unit, unit)
+
+
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
     """我的课程: required this year (and what is missing), the catalogue, done this year."""
@@ -43,11 +54,16 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in ITEM_KIND_LABELS else ""
     _count, catalogue = selectors.course_page(actor=request.user, limit=100, search=q, kind=kind)
     required = selectors.required_for(person, year) if person else []
+    # What the governing rule set still asks of them, and the courses that fill it (#12 item 1)
+    gaps_ruleset, gaps = selectors.gaps_for(person, year) if person else ("", [])
+    gaps = [dataclasses.replace(g, unit=_unit(g.unit)) for g in gaps]
     context = {
         "person": person,
         "year": year,
         "required": required,
         "missing": [r for r in required if not r.completed],
+        "gaps": gaps,
+        "gaps_ruleset": gaps_ruleset,
         "catalogue": catalogue,
         "completions": list(selectors.completions_of(person.id, year)) if person else [],
         "q": q,
@@ -84,6 +100,8 @@ def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
             person and selectors.completed_this_year(person.id, course.pk, clock.today().year)
         ),
         "can_author": selectors.is_author(request.user, course),
+        # SCORM packages open in their player for a learner (it starts their attempt).
+        "is_learner": person is not None,
     }
     return render(request, "learning/course.html", context)
 

@@ -3,24 +3,38 @@
 from typing import IO
 
 from civtrain.core.actors import Actor
-from civtrain.scorm import selectors, services
+from civtrain.scorm import attempts, samples, selectors, services
 from civtrain.scorm.data import PackageData, Sco, ScormVersion
 from civtrain.scorm.models import Package
 
 __all__ = [
     "CreatedCourse",
+    "Launch",
     "PackageData",
     "ScormVersion",
     "access_package",
+    "attempt_commit",
+    "attempt_launch",
     "course_from_package",
     "package_data",
     "package_delete",
     "package_upload",
+    "sample_package_zip",
 ]
 
 CreatedCourse = services.CreatedCourse
 course_from_package = services.course_from_package
 package_delete = services.package_delete
+
+# A learner's attempt as the player makes it (launch, then commits of the SCO's CMI data):
+# for the demo's learners who left a package halfway (#12; the player's views call the same).
+Launch = attempts.Launch
+attempt_launch = attempts.attempt_launch
+attempt_commit = attempts.attempt_commit
+
+# The platform's own sample SCO (four pages calling the runtime API) as a 1.2 or 2004 zip:
+# the tests' packages and the demo's courseware.
+sample_package_zip = samples.package_zip
 
 
 def to_data(row: Package) -> PackageData:

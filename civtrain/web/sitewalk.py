@@ -1,9 +1,10 @@
 """Walk the site as one signed-in user, the way they would click through it (issue #11 must-show).
 
 Starting from the home page, every same-site link (`href`, `hx-get`) in each HTML page is
-followed, a few concrete URLs per URL pattern (the tenth person page tells nothing the third
-did not). Only GET, never `/logout/` or the language switch; downloads are fetched and
-recorded but not parsed. Used by the page-size test (every page under 500 KB of HTML on the
+followed, and what a browser fetches for the page's media (`src`, a video's `poster`): a few
+concrete URLs per URL pattern (the tenth person page tells nothing the third did not). Only
+GET, never `/logout/` or the language switch; downloads are fetched and recorded but not
+parsed. Used by the page-size test (every page under 500 KB of HTML on the
 demo data) and by the `pages_all_roles` benchmark (every page's time per role).
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
-LINK = re.compile(r"""(?:href|hx-get|hx-post|action)\s*=\s*["']([^"'#][^"']*)["']""")
+LINK = re.compile(r"""(?:href|hx-get|hx-post|action|src|poster)\s*=\s*["']([^"'#][^"']*)["']""")
 SKIP_PREFIXES = ("/static/", "/media/", "/logout/", "/i18n/", "/api/")
 PER_ROUTE = 3
 MAX_PAGES = 400
