@@ -58,6 +58,13 @@ FIELD_LABELS = {
     "self_registration": gettext_noop("允许自主报名"),
     "external": gettext_noop("外部培训班"),
     "personal_data": gettext_noop("含个人信息"),
+    "audience": gettext_noop("培训对象"),
+    "units": gettext_noop("通知单位数"),
+    "file": gettext_noop("文件"),
+    "notices": gettext_noop("单位通知数"),
+    "passed": gettext_noop("合格人数"),
+    "failed": gettext_noop("不合格人数"),
+    "early_reason": gettext_noop("提前确认成绩的原因"),
 }
 # Coded values by field; the labels are the apps' own (already in the catalogue).
 VALUE_LABELS: dict[str, Mapping[Any, str]] = {
