@@ -34,6 +34,7 @@ from django.conf import settings
 
 from civtrain.accounts.api import Role, User
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.demo.geography import CHONGQING, ZHENGZHOU, City
 from civtrain.demo.people import SHOWCASE_UNITS, Status
 from civtrain.demo.steps import DemoContext
@@ -166,7 +167,7 @@ def make_pdf(path: Path) -> Path:
 # -- publishing: courses, courseware, the plan ------------------------------------------
 
 
-def _video_item(actor: Any, course_id: int, video: Path, title: str) -> int:
+def _video_item(actor: Actor, course_id: int, video: Path, title: str) -> int:
     """Through the authoring page's resumable upload: two chunks, probed, a poster frame."""
     content = video.read_bytes()
     state = learning.upload_begin(
@@ -183,7 +184,7 @@ def _video_item(actor: Any, course_id: int, video: Path, title: str) -> int:
     return int(item.pk)
 
 
-def _document_item(actor: Any, course_id: int, pdf: Path, title: str) -> int:
+def _document_item(actor: Actor, course_id: int, pdf: Path, title: str) -> int:
     """Through the authoring page's document upload, with a minute's expected reading."""
     content = pdf.read_bytes()
     item = learning.document_item_from_upload(
@@ -199,7 +200,7 @@ def _document_item(actor: Any, course_id: int, pdf: Path, title: str) -> int:
 
 
 def _scorm_course(
-    actor: Any, city: City, org_id: int, version: scorm.ScormVersion, title: str, **course: Any
+    actor: Actor, city: City, org_id: int, version: scorm.ScormVersion, title: str, **course: Any
 ) -> tuple[int, int]:
     """A package checked and stored as the upload page does, then its course and item."""
     content = scorm.sample_package_zip(version, title=title)

@@ -27,6 +27,7 @@ from typing import Any
 from civtrain.accounts.api import SYSTEM, Role, User, role_assign, user_create
 from civtrain.classes.api import classes_ended
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.demo.geography import CHONGQING
 from civtrain.demo.people import SHOWCASE_UNITS
 from civtrain.demo.steps import DemoContext
@@ -250,7 +251,7 @@ class _Loop:
             role_assign(actor=SYSTEM, user=user, role=Role.UNIT_HR, org_id=unit.id)
             self.hr[unit.id] = user
 
-    def _plan(self, actor: Any, org: OrgNodeData, year: int, survey_id: int | None) -> Any:
+    def _plan(self, actor: Actor, org: OrgNodeData, year: int, survey_id: int | None) -> Any:
         plan = plans.plan_open(actor=actor, org_id=org.id, year=year)
         for title, kind, subjects, size, hours, budget in self.rng.sample(PLANNED, 3):
             plans.planned_class_add(
@@ -321,7 +322,7 @@ class _Loop:
 
     # --- self-checks (ZZ-O2, CQ-O1) ---------------------------------------------------------
 
-    def _check(self, actor: Any, org_id: int, kind: str, years: tuple[int, int]) -> Any:
+    def _check(self, actor: Actor, org_id: int, kind: str, years: tuple[int, int]) -> Any:
         check = plans.selfcheck_open(
             actor=actor, org_id=org_id, kind=kind, year_from=years[0], year_to=years[1]
         )

@@ -213,6 +213,22 @@ def selfcheck_submit(*, actor: Actor, check_id: int) -> SelfCheck:
     return check
 
 
+@transaction.atomic
+def selfcheck_save_and_submit(
+    *, actor: Actor, check_id: int, achievements: str, problems: str, measures: str
+) -> SelfCheck:
+    """The report's text saved and submitted at once (the API): a refused submission keeps
+    nothing of the text either."""
+    selfcheck_save(
+        actor=actor,
+        check_id=check_id,
+        achievements=achievements,
+        problems=problems,
+        measures=measures,
+    )
+    return selfcheck_submit(actor=actor, check_id=check_id)
+
+
 def _reviewable(actor: Actor, check_id: int) -> SelfCheck:
     check = access_selfcheck_by_id(actor, check_id)
     if not may_review(actor, check):

@@ -49,6 +49,15 @@ def survey_list(*, actor: Actor, year: int | None = None) -> QuerySet[Survey]:
     return qs.filter(year=year) if year else qs
 
 
+def survey_page(
+    *, actor: Actor, year: int | None, offset: int, limit: int
+) -> tuple[int, list[Survey]]:
+    """How many surveys the actor runs (of `year`, if given), and one page of them, newest
+    window first."""
+    qs = survey_list(actor=actor, year=year).order_by("-opens_on", "-id")
+    return qs.count(), list(qs[offset : offset + limit])
+
+
 def access_survey_by_id(actor: Actor, survey_id: int) -> Survey:
     """A survey the actor runs (its node lies in one of the actor's subtrees)."""
     found = survey_list(actor=actor).filter(pk=survey_id).first()

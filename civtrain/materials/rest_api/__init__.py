@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
+from civtrain.core.actors import Actor
 from civtrain.core.fields import NonBlank
 from civtrain.materials import selectors, services
 from civtrain.materials.api import class_materials, course_materials
@@ -104,7 +105,7 @@ def _version_out(v: selectors.MaterialVersion, current: int) -> dict[str, Any]:
     }
 
 
-def _detail(actor: Any, material_id: int) -> dict[str, Any]:
+def _detail(actor: Actor, material_id: int) -> dict[str, Any]:
     m = selectors.access_material(actor, material_id)
     return {
         **_out(m),

@@ -17,13 +17,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from civtrain.accounts.api import actor_scope
 from civtrain.compliance.api import unit_targets
 from civtrain.core import clock
+from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound, PermissionDenied
 from civtrain.core.fields import DbId, NonBlank, NonNegative6_1, NonNegative12_2, Year
 from civtrain.plans import selectors, selfchecks, services
@@ -134,7 +134,7 @@ def _plan(p: Any) -> dict[str, Any]:
     }
 
 
-def _plan_detail(actor: Any, plan_id: int) -> dict[str, Any]:
+def _plan_detail(actor: Actor, plan_id: int) -> dict[str, Any]:
     plan = selectors.access_plan_by_id(actor, plan_id)
     targets = [
         (t.clause, t.title, t.subject, t.min_count) for t in unit_targets(plan.org_id, plan.year)
@@ -307,7 +307,7 @@ def _check(c: Any) -> dict[str, Any]:
     }
 
 
-def _detail(actor: Any, c: Any) -> dict[str, Any]:
+def _detail(actor: Actor, c: Any) -> dict[str, Any]:
     return {
         **_check(c),
         "figures": c.figures,
@@ -342,13 +342,11 @@ def selfcheck_submit(request: HttpRequest, check_id: DbId, payload: SelfCheckSub
     check = selfchecks.access_selfcheck_by_id(actor, check_id)
     if not selfchecks.may_edit(actor, check):
         raise NotFound("自查报告不存在或无权访问")
-    with transaction.atomic():  # a refused submission keeps nothing of the text either
-        selfchecks.selfcheck_save(
-            actor=actor,
-            check_id=check.pk,
-            achievements=payload.achievements,
-            problems=payload.problems,
-            measures=payload.measures,
-        )
-        submitted = selfchecks.selfcheck_submit(actor=actor, check_id=check.pk)
+    submitted = selfchecks.selfcheck_save_and_submit(
+        actor=actor,
+        check_id=check.pk,
+        achievements=payload.achievements,
+        problems=payload.problems,
+        measures=payload.measures,
+    )
     return _detail(actor, submitted)

@@ -110,7 +110,7 @@ class InvitationDetailOut(InvitationOut):
     questions: list[QuestionOut]
 
 
-class AnswerIn(Schema):
+class QuestionAnswerIn(Schema):
     question_id: DbId
     # A choice question's options by their index (0 first; a ranking in order of preference,
     # at most three); a text question's answer in `text`.
@@ -119,7 +119,7 @@ class AnswerIn(Schema):
 
 
 class SurveyAnswerIn(Schema):
-    answers: Annotated[list[AnswerIn], Field(max_length=200)]
+    answers: Annotated[list[QuestionAnswerIn], Field(max_length=200)]
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -183,8 +183,10 @@ def _invitation(i: selectors.SurveyInvitation) -> dict[str, Any]:
 def survey_list(
     request: HttpRequest, year: Year | None = None, offset: Offset = 0, limit: Limit = 50
 ) -> Any:
-    qs = selectors.survey_list(actor=_runner(request), year=year).order_by("-opens_on", "-id")
-    return {"count": qs.count(), "items": [_survey(s) for s in qs[offset : offset + limit]]}
+    count, surveys = selectors.survey_page(
+        actor=_runner(request), year=year, offset=offset, limit=limit
+    )
+    return {"count": count, "items": [_survey(s) for s in surveys]}
 
 
 @router.get("/invitations", response=list[InvitationOut], summary="我（本单位）要填写的调查问卷")
