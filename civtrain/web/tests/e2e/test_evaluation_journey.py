@@ -5,6 +5,7 @@ bureau commissions the third-party evaluator, who writes the report from its tem
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -118,13 +119,23 @@ def _evaluate_on_a_phone(web: Web, username: str, mark: int) -> None:
     page.context.close()
 
 
+def _rating(row: Any) -> tuple[float, int]:
+    """A score row's mean this year and its number of ratings (0 and 0 when not listed)."""
+    if not row.count():
+        return 0.0, 0
+    mean = row.locator(".score").inner_text().strip()
+    return (0.0 if mean == "—" else float(mean)), int(row.locator("td").last.inner_text())
+
+
 def test_trainees_evaluate_on_phones_ratings_move_and_the_evaluator_reports(
     ended: Ended, web: Web
 ) -> None:
     bureau = web.new_page()
     web.login(bureau, *CITY)
     bureau.goto(f"/evaluation/scores/?year={AS_OF.year}")
-    expect(bureau.locator("#teacher-scores")).not_to_contain_text(TEACHER)
+    # The demo teacher's rating so far this year (the demo's own classes), and its count.
+    teacher_row = bureau.locator("#teacher-scores tr", has_text=TEACHER)
+    score, count = _rating(teacher_row)
 
     _evaluate_on_a_phone(web, ended.trainees[0], 5)
     _evaluate_on_a_phone(web, ended.trainees[1], 4)
@@ -133,13 +144,16 @@ def test_trainees_evaluate_on_phones_ratings_move_and_the_evaluator_reports(
     row = bureau.locator("#evaluation-table tr", has_text=TITLE)
     expect(row.locator(".response-rate")).to_have_text("2 / 3")
     bureau.goto(f"/evaluation/scores/?year={AS_OF.year}")
-    expect(bureau.locator("#teacher-scores")).not_to_contain_text(TEACHER)
+    assert _rating(teacher_row) == (score, count)  # two answers are not shown yet
 
     _evaluate_on_a_phone(web, ended.trainees[2], 3)
-    # Three answers (5, 4, 3 of 5): the teacher's rating and the institution's score are 80.
+    # Three answers (5, 4, 3 of 5 = 80): the teacher's rating takes them in, and the new
+    # institution's score is theirs alone.
     bureau.reload()
-    teacher_row = bureau.locator("#teacher-scores tr", has_text=TEACHER)
-    expect(teacher_row.locator(".score")).to_have_text("80.0")
+    new_score, new_count = _rating(teacher_row)
+    assert new_count == count + 3
+    expected = (score * count + 80 * 3) / (count + 3) if count else 80.0
+    assert abs(new_score - expected) <= 0.1, (new_score, expected)
     school_row = bureau.locator("#institution-scores tr", has_text="重庆市评估测试学院")
     expect(school_row.locator(".score")).to_have_text("80.0")
 
