@@ -1,7 +1,8 @@
-"""Journey of issue #16 (ZZ-O1): a unit drafts its annual plan and submits it; the city
-bureau returns it with a reason; the unit adds what was missing and resubmits; the bureau
-files it. Units that have not filed by the deadline (27 June; the demo's date is in
-November) are on the overdue list, and the filed unit is not."""
+"""Journey of issue #16 (ZZ-O1): a unit drafts next year's annual plan and submits it; the
+city bureau returns it with a reason; the unit adds what was missing and resubmits; the
+bureau files it. This year's plans are past their deadline (27 June; the demo's date is in
+November): units that have not filed are on the overdue list, and the unit, whose plan the
+demo filed, is not."""
 
 from playwright.sync_api import expect
 
@@ -11,6 +12,7 @@ from civtrain.web.tests.e2e.conftest import AS_OF, Web
 CITY = ("cq_city", "Cq-City#2026demo")
 UNIT_HR = ("cq_unit_hr", "Cq-UnitHR#2026demo")
 UNIT_CODE = "500103003"  # cq_unit_hr's unit
+NEXT = AS_OF.year + 1  # the demo has filed this year's plan and begun next year's
 
 
 def _add_class(page: object, title: str, subject: str) -> None:
@@ -29,9 +31,9 @@ def test_plan_is_returned_resubmitted_filed_and_the_overdue_list_names_the_rest(
 ) -> None:
     unit = web.new_page()
     web.login(unit, *UNIT_HR)
-    unit.goto(f"/plans/?year={AS_OF.year}")
+    unit.goto(f"/plans/?year={NEXT}")
     unit.locator("#plan-open").click()
-    expect(unit.locator("h1.page-title")).to_contain_text(f"{AS_OF.year} 年度培训计划")
+    expect(unit.locator("h1.page-title")).to_contain_text(f"{NEXT} 年度培训计划")
     _add_class(unit, "依法行政专题培训班", "法治")
     unit.locator("#plan-submit").click()
     expect(unit.locator("#plan-status")).to_have_text("已报送")
@@ -58,7 +60,7 @@ def test_plan_is_returned_resubmitted_filed_and_the_overdue_list_names_the_rest(
 
     bureau.goto(f"/plans/overdue/?year={AS_OF.year}")
     overdue = bureau.locator("#overdue-table tbody tr")
-    expect(overdue.first).to_contain_text("未编制")
+    expect(overdue.filter(has_text="未编制").first).to_be_visible()
     expect(bureau.locator("#overdue-table")).to_contain_text(f"{AS_OF.year}-06-27")
     expect(bureau.locator("#overdue-table")).not_to_contain_text(UNIT_CODE)
     web.assert_clean()

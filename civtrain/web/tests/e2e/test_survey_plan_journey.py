@@ -109,5 +109,6 @@ def test_a_unit_plans_after_the_needs_survey_and_the_plan_is_returned_then_filed
 
     # This year's deadline (27 June) has passed: the district's units without a filed plan.
     bureau.goto(f"/plans/overdue/?year={AS_OF.year}")
-    expect(bureau.locator("#overdue-table tbody tr").first).to_contain_text("未编制")
+    overdue = bureau.locator("#overdue-table tbody tr")
+    expect(overdue.filter(has_text="未编制").first).to_be_visible()
     web.assert_clean()
