@@ -134,8 +134,8 @@ def _plan(p: Any) -> dict[str, Any]:
     }
 
 
-def _plan_detail(actor: Actor, plan_id: int) -> dict[str, Any]:
-    plan = selectors.access_plan_by_id(actor, plan_id)
+def _plan_detail(actor: Actor, plan: Any) -> dict[str, Any]:
+    """A plan the actor may read (the service that just wrote it has checked that)."""
     targets = [
         (t.clause, t.title, t.subject, t.min_count) for t in unit_targets(plan.org_id, plan.year)
     ]
@@ -180,7 +180,7 @@ def plan_open(request: HttpRequest, payload: PlanOpenIn) -> Any:
     office, a district or city by its own bureau."""
     actor = _plan_actor(request)
     plan = services.plan_open(actor=actor, org_id=payload.org_id, year=payload.year)
-    return _plan_detail(actor, plan.pk)
+    return _plan_detail(actor, plan)
 
 
 @router.get("/overdue", response=list[OverdueOut], summary="逾期未备案的单位")
@@ -200,14 +200,15 @@ def plan_overdue(request: HttpRequest, year: Year | None = None) -> Any:
     "/{int:plan_id}", response=PlanDetailOut, summary="年度培训计划（含班次、指标与审核记录）"
 )
 def plan_detail(request: HttpRequest, plan_id: DbId) -> Any:
-    return _plan_detail(_plan_actor(request), plan_id)
+    actor = _plan_actor(request)
+    return _plan_detail(actor, selectors.access_plan_by_id(actor, plan_id))
 
 
 @router.post("/{int:plan_id}/classes", response={201: PlanDetailOut}, summary="在计划中增加培训班")
 def planned_class_add(request: HttpRequest, plan_id: DbId, payload: PlannedClassIn) -> Any:
     actor = _plan_actor(request)
-    services.planned_class_add(actor=actor, plan_id=plan_id, **payload.dict())
-    return Status(201, _plan_detail(actor, plan_id))
+    planned = services.planned_class_add(actor=actor, plan_id=plan_id, **payload.dict())
+    return Status(201, _plan_detail(actor, planned.plan))
 
 
 @router.delete(
@@ -223,22 +224,21 @@ def planned_class_remove(request: HttpRequest, plan_id: DbId, planned_id: DbId) 
 @router.post("/{int:plan_id}/submit", response=PlanDetailOut, summary="报送计划")
 def plan_submit(request: HttpRequest, plan_id: DbId) -> Any:
     actor = _plan_actor(request)
-    services.plan_submit(actor=actor, plan_id=plan_id)
-    return _plan_detail(actor, plan_id)
+    return _plan_detail(actor, services.plan_submit(actor=actor, plan_id=plan_id))
 
 
 @router.post("/{int:plan_id}/return", response=PlanDetailOut, summary="退回计划（须写明原因）")
 def plan_return(request: HttpRequest, plan_id: DbId, payload: ReturnIn) -> Any:
     actor = _plan_actor(request)
-    services.plan_return(actor=actor, plan_id=plan_id, reason=payload.reason)
-    return _plan_detail(actor, plan_id)
+    return _plan_detail(
+        actor, services.plan_return(actor=actor, plan_id=plan_id, reason=payload.reason)
+    )
 
 
 @router.post("/{int:plan_id}/file", response=PlanDetailOut, summary="计划备案")
 def plan_file(request: HttpRequest, plan_id: DbId) -> Any:
     actor = _plan_actor(request)
-    services.plan_file(actor=actor, plan_id=plan_id)
-    return _plan_detail(actor, plan_id)
+    return _plan_detail(actor, services.plan_file(actor=actor, plan_id=plan_id))
 
 
 # --- self-checks (ZZ-O2, CQ-O1) ----------------------------------------------------------------
