@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from bench import Measurement, benchmark, record
 from bench._served import CpuMeter, Request, drive, require_answers, serve, session_cookie
-from civtrain.accounts.api import SYSTEM, User
+from civtrain.accounts.api import NO_LIMITS, SYSTEM, User
 from civtrain.core import clock
 from civtrain.exams import api as exams
 from civtrain.exams import services as exam_services
@@ -55,7 +55,7 @@ def _id_number(i: int) -> str:
     return first17 + id_check_digit(first17)
 
 
-def _setup(size: int) -> tuple[int, list[tuple[str, int, list[int]]]]:
+def _setup(size: int) -> tuple[int, "Candidates"]:
     """(paper id, [(session key, attempt id, question ids)]) for `size` candidates."""
     nodes = org_by_codes(["BENCH-EX"])
     if "BENCH-EX" not in nodes:
@@ -102,21 +102,31 @@ def _setup(size: int) -> tuple[int, list[tuple[str, int, list[int]]]]:
     for c in Candidate.objects.filter(paper=paper).order_by("id")[:size]:
         user = User.objects.get(person__pk=c.person_id)
         attempt = exam_services.attempt_start(actor=user, paper_id=paper.pk)
-        out.append((session_cookie(user), attempt.pk, [e["q"] for e in attempt.layout]))
+        # the token the candidate's page is given with the sheet (ADR 0029)
+        token = exam_services.attempt_token_issue(
+            actor=user, attempt_id=attempt.pk, sign_in=NO_LIMITS
+        )
+        questions = [e["q"] for e in attempt.layout]
+        out.append((session_cookie(user), attempt.pk, questions, token))
     return paper.pk, out
 
 
-def _clients(kind: str, candidates: list[tuple[str, int, list[int]]]) -> list[Iterator[Request]]:
+Candidates = list[tuple[str, int, list[int], str]]
+
+
+def _clients(kind: str, candidates: Candidates) -> list[Iterator[Request]]:
     """CONNECTIONS keep-alive clients, each a share of the candidates taking turns; a
     candidate answers its questions in order, over and over (the last answer wins)."""
 
-    def stream(mine: list[tuple[str, int, list[int]]]) -> Iterator[Request]:
+    def stream(mine: Candidates) -> Iterator[Request]:
         for n in itertools.count():
-            session, attempt, questions = mine[n % len(mine)]
+            session, attempt, questions, token = mine[n % len(mine)]
             headers = (
                 f"Cookie: sessionid={session}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\n"
                 "Content-Type: application/json\r\n"
             )
+            if kind != "floor":  # the page's saves carry the attempt's token
+                headers += f"X-Attempt-Token: {token}\r\n"
             if kind == "floor":  # a signed-in JSON read that writes nothing
                 yield Request("GET", "/api/v1/me", headers, b"")
             elif kind == "save":

@@ -24,6 +24,9 @@ from django.conf import settings  # noqa: E402 - after the settings are configur
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from civtrain.core.lean import LeanApp  # noqa: E402
+from civtrain.exams import rest_api as exams_rest  # noqa: E402
+from civtrain.learning import rest_api as learning_rest  # noqa: E402
 from civtrain.xapi.urls import RESOURCE_NAMES  # noqa: E402
 
 # Middleware that only serves a browser (see above); nothing about security among them.
@@ -64,7 +67,18 @@ lrs = MachineClientHandler(BROWSER_ONLY)
 LRS_PATHS = frozenset(reverse(f"xapi:{name}") for name in RESOURCE_NAMES)
 
 
-def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     if environ.get("PATH_INFO") in LRS_PATHS:
         return lrs(environ, start_response)
     return site(environ, start_response)
+
+
+# The player's heartbeats and the candidate's answer saves, answered in front of the request
+# stack when they carry their capability and are plain (civtrain.core.lean, ADR 0029).
+application = LeanApp(
+    dispatch,
+    [
+        *(route.under("/api/v1/learning") for route in learning_rest.LEAN_ROUTES),
+        *(route.under("/api/v1/exams") for route in exams_rest.LEAN_ROUTES),
+    ],
+)

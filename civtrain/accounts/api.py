@@ -21,10 +21,12 @@ from civtrain.accounts.data import (
     is_system,
 )
 from civtrain.accounts.models import RoleAssignment, User
+from civtrain.accounts.sessions import NO_LIMITS, SignInLimits, sign_in_limits
 from civtrain.core.actors import Actor
 
 __all__ = [
     "ADMIN_ROLES",
+    "NO_LIMITS",
     "PERSONNEL_ROLES",
     "SECOND_FACTOR_ROLES",
     "SYSTEM",
@@ -33,6 +35,7 @@ __all__ = [
     "IssuedPassword",
     "Role",
     "SecurityPolicyData",
+    "SignInLimits",
     "SystemActor",
     "TokenStatus",
     "User",
@@ -47,6 +50,7 @@ __all__ = [
     "role_assign",
     "security_policy_get",
     "security_policy_set",
+    "sign_in_limits",
     "staff_role_count_under",
     "totp_enrol_secret",
     "totp_key_of",

@@ -15,6 +15,7 @@ from civtrain.accounts import sessions
 from civtrain.accounts.models import User
 from civtrain.core import clock
 from civtrain.core.audit import audit_record
+from civtrain.core.errors import SignInEnded
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -77,11 +78,7 @@ class SessionLifetimeMiddleware:
                     object_label=user.username,
                 )
                 logout(request)
-                message = (
-                    "长时间未操作，已自动退出，请重新登录"
-                    if ended == "idle"
-                    else "登录已超过最长有效时间，请重新登录"
-                )
+                message = SignInEnded.IDLE if ended == "idle" else SignInEnded.EXPIRED
                 messages.warning(request, message)
                 url = reverse("web:login") + "?" + urlencode({"next": request.get_full_path()})
                 return _refuse(request, url, message, "not_authenticated", 401)

@@ -2,6 +2,7 @@
 request by accounts.middleware. Times are the platform clock's (civtrain.core.clock)."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -53,6 +54,36 @@ def session_check(session: Any, user: User, now: dt.datetime) -> str | None:
     if t - float(session.get(SEEN_AT, 0)) >= SEEN_STEP:
         session[SEEN_AT] = t
     return None
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """When a sign-in must end, for a capability it hands out (a play session's or an
+    attempt's token, ADR 0029): answered without the session, such a request cannot run
+    session_check, so the capability carries the limits. `ends_at`: the absolute lifetime's
+    end (None: none); `idle_seconds`: the longest silence allowed (0: none)."""
+
+    ends_at: dt.datetime | None
+    idle_seconds: int
+
+
+NO_LIMITS = SignInLimits(None, 0)
+
+
+def sign_in_limits(session: Any) -> SignInLimits:
+    """The limits of a signed-in session as session_start stamped them (none when the time
+    limits are off, or for a caller without a browser session: a bearer token, a script)."""
+    policy = session.get(POLICY) if session is not None else None
+    if policy is None or not settings.CIVTRAIN_SESSION_TIME_LIMITS:
+        return NO_LIMITS
+    absolute = int(policy.get("absolute_hours") or 0) * 3600
+    started = session.get(AUTH_AT)
+    ends_at = (
+        dt.datetime.fromtimestamp(float(started) + absolute, tz=dt.UTC)
+        if absolute and started is not None
+        else None
+    )
+    return SignInLimits(ends_at, int(policy.get("idle_minutes") or 0) * 60)
 
 
 def second_factor_required(session: Any, user: User) -> bool:

@@ -48,3 +48,16 @@ class ValidationFailed(ApplicationError):
 
     def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(CoreErrorCode.VALIDATION, message, extra)
+
+
+class SignInEnded(ApplicationError):
+    """The sign-in behind a capability ended (ADR 0029): idle too long, or past its absolute
+    lifetime. The same code and words as the session's own end (accounts.middleware)."""
+
+    status = 401
+    IDLE = "长时间未操作，已自动退出，请重新登录"
+    EXPIRED = "登录已超过最长有效时间，请重新登录"
+    ENDED = "登录已结束，请重新登录后继续"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("not_authenticated", message)

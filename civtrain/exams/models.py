@@ -172,6 +172,11 @@ class Attempt(models.Model):
     score = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     max_points = models.DecimalField(max_digits=7, decimal_places=2)
     passed = models.BooleanField(null=True)
+    # The candidate's page saves answers with this capability, answered without the browser
+    # session (ADR 0029): issued to a signed-in page, cleared when the candidate signs out,
+    # good until the deadline and the end of the sign-in that last opened the attempt.
+    token = models.CharField(max_length=64, blank=True)
+    sign_in_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civtrain.accounts.api import actor_scope
+from civtrain.accounts.api import actor_scope, sign_in_limits
 from civtrain.classes.api import classes_run_by
 from civtrain.core import clock
 from civtrain.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -459,10 +459,16 @@ def take(request: HttpRequest, paper_id: int) -> HttpResponse:
             return redirect("exams:index")
         if attempt.status == AttemptStatus.OPEN:
             remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
+            token = services.attempt_token_issue(
+                actor=request.user,
+                attempt_id=attempt.pk,
+                sign_in=sign_in_limits(request.session),
+            )
             context = {
                 "paper": paper,
                 "attempt": attempt,
                 "remaining": remaining,
+                "token": token,
                 "sheet": selectors.attempt_sheet(attempt),
             }
             return render(request, "exams/take.html", context)

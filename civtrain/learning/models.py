@@ -170,6 +170,10 @@ class PlaySession(models.Model):
     check_due_at = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     check_code = models.CharField(max_length=8, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The token is a capability answered without the browser session (ADR 0029): it carries
+    # the limits of the sign-in that opened it (accounts.api.sign_in_limits).
+    sign_in_ends_at = models.DateTimeField(null=True, blank=True)
+    idle_seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [

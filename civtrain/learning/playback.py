@@ -6,6 +6,7 @@ is stored with the seconds the server credited for it (earning.py decides), and 
 progress, the day's total and the session move in the same transaction.
 """
 
+import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.dateparse import parse_datetime
 
-from civtrain.accounts.api import is_system
-from civtrain.core import clock
+from civtrain.accounts.api import NO_LIMITS, SignInLimits, is_system
+from civtrain.core import clock, lean
 from civtrain.core.actors import Actor
-from civtrain.core.errors import NotFound
+from civtrain.core.errors import NotFound, SignInEnded
 from civtrain.learning import earning
 from civtrain.learning.data import ItemKind, ProgressSource
 from civtrain.learning.errors import LearningError, LearningErrorCode, SessionSuperseded
@@ -34,6 +36,8 @@ from civtrain.people.api import PersonData, person_data
 # INTERVAL seconds apart; the last one may be cut short by the end of the video).
 DONE_SHARE = Decimal("0.9")
 SUPERSEDED = "superseded"
+SUPERSEDED_MESSAGE = "您已在其他页面或设备上打开课程，此处已暂停计时"
+SIGNED_OUT = "signed_out"  # the sign-in that opened the session ended (ADR 0029)
 _random = secrets.SystemRandom()
 
 
@@ -101,8 +105,15 @@ def _measured_item(person: PersonData, item_id: int) -> Item:
 
 
 @transaction.atomic
-def play_start(*, actor: Actor, item_id: int, client_ip: str | None = None) -> PlayStart:
-    """Open a play session; every other live session of the learner ends (PR-3)."""
+def play_start(
+    *,
+    actor: Actor,
+    item_id: int,
+    client_ip: str | None = None,
+    sign_in: SignInLimits = NO_LIMITS,
+) -> PlayStart:
+    """Open a play session; every other live session of the learner ends (PR-3). Its token
+    carries the limits of the sign-in that opened it (`sign_in`, ADR 0029)."""
     person = _learner(actor)
     item = _measured_item(person, item_id)
     now = clock.now()
@@ -125,6 +136,8 @@ def play_start(*, actor: Actor, item_id: int, client_ip: str | None = None) -> P
         last_position=start,
         client_ip=client_ip,
         check_due_at=_next_check(Decimal(0)),
+        sign_in_ends_at=sign_in.ends_at,
+        idle_seconds=sign_in.idle_seconds,
     )
     return PlayStart(
         token=session.token,
@@ -139,6 +152,13 @@ def play_start(*, actor: Actor, item_id: int, client_ip: str | None = None) -> P
     )
 
 
+def play_sessions_end(*, user_id: int) -> int:
+    """End the live play sessions of a user's learner (signed out: ADR 0029); how many."""
+    return PlaySession.objects.filter(person__user_id=user_id, live=True).update(
+        live=False, ended_reason=SIGNED_OUT
+    )
+
+
 def _number(value: Any, name: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -149,7 +169,6 @@ def _number(value: Any, name: str) -> Decimal:
     return number
 
 
-@transaction.atomic
 def heartbeat_record(
     *,
     actor: Actor,
@@ -161,40 +180,112 @@ def heartbeat_record(
     visible: bool = True,
     check: str = "",
 ) -> BeatResult:
-    """Record one heartbeat of the actor's own session and credit what it earned."""
-    # The session of the actor's own person, found in one statement (no separate person
-    # lookup: the beat path is hot, ADR 0016). Only the session row is locked: the item and
-    # course rows it joins are shared by every learner of the course.
+    """Record one heartbeat of the actor's own session and credit what it earned (callers in
+    this process: the demo, scripts; the player's endpoint is heartbeat_by_token)."""
     user_id = getattr(actor, "pk", None)
-    session = (
-        PlaySession.objects.select_for_update(of=("self",))
-        .select_related("item", "item__course")
-        .filter(token=token, person__user_id=user_id)
-        .first()
-        if user_id is not None and not is_system(actor)
-        else None
-    )
-    if session is None:
+    if user_id is None or is_system(actor):
         raise NotFound("学习会话不存在")
-    person_id = session.person_id
-    if not session.live:
-        raise SessionSuperseded(
-            "您已在其他页面或设备上打开课程，此处已暂停计时", {"reason": session.ended_reason}
-        )
-    item, now = session.item, clock.now()
-    progress, daily = _progress_and_day(person_id, item.pk)
-    if session.check_code and check == session.check_code:
-        session.check_code, session.check_due_at = "", _next_check(session.earned_seconds)
-    video = item.kind == ItemKind.VIDEO
+    return _beat(token, user_id, seq, position, rate, playing, visible, check)
+
+
+def heartbeat_by_token(
+    *,
+    token: str,
+    seq: int,
+    position: Any,
+    rate: Any = 1,
+    playing: bool = True,
+    visible: bool = True,
+    check: str = "",
+) -> BeatResult:
+    """The player's heartbeat (ADR 0029): the play session's token is the credential — a
+    capability the signed-in player page was given by play_start, naming one live session
+    of one learner. It stops working when another session supersedes it, when the learner
+    signs out or is disabled, and at the limits of the sign-in that opened it."""
+    return _beat(token, None, seq, position, rate, playing, visible, check)
+
+
+# One statement reads everything a beat needs: the session (by its token), its item, the
+# learner's progress in it, today's total and whether the account may still act. The
+# session and progress rows are locked (PostgreSQL); the item is shared by every learner.
+_BEAT_STATE = (
+    "SELECT s.id, s.person_id, s.live, s.ended_reason, s.last_seq, s.last_beat_at,"
+    " s.last_position, s.earned_seconds, s.beats, s.check_code, s.check_due_at,"
+    " s.sign_in_ends_at, s.idle_seconds,"
+    " i.id, i.kind, i.duration_seconds, i.pages,"
+    " p.id, p.furthest_seconds, p.earned_seconds, p.pages_seen, p.completed,"
+    " d.id, d.seconds, pe.user_id, u.is_active"
+    " FROM learning_playsession s"
+    " JOIN learning_item i ON i.id = s.item_id"
+    " JOIN learning_itemprogress p ON p.person_id = s.person_id AND p.item_id = s.item_id"
+    " JOIN people_person pe ON pe.id = s.person_id"
+    " LEFT JOIN accounts_user u ON u.id = pe.user_id"
+    " LEFT JOIN learning_dailyearned d ON d.person_id = s.person_id AND d.date = %s"
+    " WHERE s.token = %s"
+)
+
+
+def _decimal(value: Any) -> Decimal:
+    """A numeric column as Decimal (SQLite hands raw numbers back as float or int)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A datetime column as an aware datetime (SQLite hands raw ones back as text, UTC)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+@transaction.atomic
+def _beat(
+    token: str,
+    user_id: int | None,
+    seq: int,
+    position: Any,
+    rate: Any,
+    playing: bool,
+    visible: bool,
+    check: str,
+) -> BeatResult:
+    today, now = clock.today(), clock.now()
+    sql = _BEAT_STATE
+    if connection.features.has_select_for_update_of:  # SQLite: the write lock is the file's
+        sql += " FOR UPDATE OF s, p"
+    rows, _ = lean.run(sql, [today, token], rows=True)
+    row = rows[0] if rows else None
+    if row is None or not row[25] or (user_id is not None and row[24] != user_id):
+        raise NotFound("学习会话不存在")
+    (session_id, person_id, live, ended_reason, last_seq, last_beat_at, last_position,
+     session_earned, beats, check_code, check_due_at, ends_at, idle_seconds,
+     item_id, kind, duration_seconds, pages,
+     progress_id, furthest, progress_earned, pages_seen, completed,
+     day_id, day_seconds, _user, _active) = row  # fmt: skip
+    if not live:
+        if ended_reason == SIGNED_OUT:
+            raise SignInEnded(SignInEnded.ENDED)
+        raise SessionSuperseded(SUPERSEDED_MESSAGE, {"reason": ended_reason})
+    last_beat_at = _moment(last_beat_at) or now  # a column that is never null
+    _within_sign_in(session_id, now, last_beat_at, _moment(ends_at), idle_seconds)
+    if day_id is None:
+        day_id = DailyEarned.objects.get_or_create(person_id=person_id, date=today)[0].pk
+        day_seconds = 0
+    if isinstance(pages_seen, str):
+        pages_seen = json.loads(pages_seen)
+    check_due = None if check_due_at is None else _decimal(check_due_at)
+    if check_code and check == check_code:
+        check_code, check_due = "", _next_check(_decimal(session_earned))
+    video = kind == ItemKind.VIDEO
     state = earning.State(
-        last_seq=session.last_seq,
-        seconds_since_last=Decimal((now - session.last_beat_at).total_seconds()),
-        last_position=session.last_position,
-        furthest=progress.furthest_seconds,
-        duration=Decimal(item.duration_seconds or 0) if video else Decimal(item.pages or 1),
+        last_seq=last_seq,
+        seconds_since_last=Decimal((now - last_beat_at).total_seconds()),
+        last_position=_decimal(last_position),
+        furthest=_decimal(furthest),
+        duration=Decimal(duration_seconds or 0) if video else Decimal(pages or 1),
         speed_cap=_speed_cap(person_id),
-        check_pending=bool(session.check_code),
-        earned_today=daily.seconds,
+        check_pending=bool(check_code),
+        earned_today=_decimal(day_seconds),
         daily_cap=daily_cap_seconds(),
     )
     beat = earning.Beat(
@@ -205,79 +296,91 @@ def heartbeat_record(
         visible=bool(visible),
     )
     outcome = (earning.video_beat if video else earning.page_beat)(state, beat)
-    if not outcome.accepted:
-        return _result(session, progress, outcome, done=False, course_done=False)
-    heartbeat = Heartbeat(
-        session=session,
-        seq=beat.seq,
-        at=now,
-        position=beat.position,
-        rate=beat.rate,
-        playing=beat.playing,
-        visible=beat.visible,
-        credited=outcome.credited,
-        note=outcome.note,
+    progress = _Progress(
+        progress_id, person_id, _decimal(progress_earned), state.furthest, pages_seen, completed
     )
+    if not outcome.accepted:
+        return _result(check_code, progress, outcome, done=False, course_done=False)
     if not video and outcome.credited:
         page = str(int(state.last_position))
         seen = dict(progress.pages_seen)
         seen[page] = float(Decimal(str(seen.get(page, 0))) + outcome.credited)
         progress.pages_seen = seen
-    session.last_seq, session.last_beat_at = beat.seq, now
-    session.last_position = outcome.position
-    session.earned_seconds += outcome.credited
-    session.beats += 1
-    due = session.check_due_at
-    if not session.check_code and due is not None and session.earned_seconds >= due:
-        session.check_code = f"{_random.randint(0, 9999):04d}"
-    progress.earned_seconds += outcome.credited
-    progress.furthest_seconds = outcome.furthest
-    progress.updated_at = now
-    _write_beat(heartbeat, session, progress, daily.pk, outcome.credited)
-    done = not progress.completed and _finished(item, progress, state.speed_cap)
+    session_earned = _decimal(session_earned) + outcome.credited
+    if not check_code and check_due is not None and session_earned >= check_due:
+        check_code = f"{_random.randint(0, 9999):04d}"
+    progress.earned += outcome.credited
+    progress.furthest = outcome.furthest
+    _write_beat(
+        Heartbeat(
+            session_id=session_id, seq=beat.seq, at=now, position=beat.position,
+            rate=beat.rate, playing=beat.playing, visible=beat.visible,
+            credited=outcome.credited, note=outcome.note,
+        ),
+        {"last_seq": beat.seq, "last_beat_at": now, "last_position": outcome.position,
+         "earned_seconds": session_earned, "beats": beats + 1, "check_code": check_code,
+         "check_due_at": check_due},
+        progress,
+        day_id,
+        outcome.credited,
+        now,
+    )  # fmt: skip
+    item = (
+        Item.objects.select_related("course").get(pk=item_id)
+        if progress.done_by(video, duration_seconds, pages, state.speed_cap)
+        else None
+    )
     course_done = False
-    if done:
+    if item is not None:
+        stored = ItemProgress.objects.get(pk=progress_id)
         result = item_mark_done(
-            progress=progress, course=item.course, source=ProgressSource.HEARTBEAT
+            progress=stored, course=item.course, source=ProgressSource.HEARTBEAT
         )
-        course_done = result is not None
-    return _result(session, progress, outcome, done=done, course_done=course_done)
+        progress.completed, course_done = True, result is not None
+        return _result(check_code, progress, outcome, done=True, course_done=course_done)
+    return _result(check_code, progress, outcome, done=False, course_done=False)
 
 
-# What a beat changes (saving only these keeps the two UPDATEs small).
-BEAT_SESSION_FIELDS = [
-    "last_seq", "last_beat_at", "last_position", "earned_seconds", "beats", "check_code",
-    "check_due_at",
-]  # fmt: skip
-BEAT_PROGRESS_FIELDS = ["earned_seconds", "furthest_seconds", "pages_seen", "updated_at"]
-
-# The item's progress and the day's total in one statement, the progress row locked (the
-# session row already is: same order as before, so no new deadlock).
-_PROGRESS_AND_DAY = (
-    "SELECT p.*, d.id AS day_id, d.seconds AS day_seconds FROM learning_itemprogress p"
-    " LEFT JOIN learning_dailyearned d ON d.person_id = p.person_id AND d.date = %s"
-    " WHERE p.person_id = %s AND p.item_id = %s"
-)
-
-
-def _progress_and_day(person_id: int, item_id: int) -> tuple[ItemProgress, DailyEarned]:
-    """The learner's progress in the item (locked) and today's total: one statement where
-    the day's row exists (every beat but the first of a day), #12 throughput."""
-    today = clock.today()
-    sql = _PROGRESS_AND_DAY
-    if connection.features.has_select_for_update_of:  # SQLite: the write lock is the file's
-        sql += " FOR UPDATE OF p"
-    found = list(ItemProgress.objects.raw(sql, [today, person_id, item_id]))
-    if not found:
-        raise ItemProgress.DoesNotExist("no progress row: the play session made one")
-    progress = found[0]
-    day_id = getattr(progress, "day_id", None)
-    if day_id is None:
-        daily, _ = DailyEarned.objects.get_or_create(person_id=person_id, date=today)
+def _within_sign_in(
+    session_id: int,
+    now: dt.datetime,
+    last_beat_at: dt.datetime,
+    ends_at: dt.datetime | None,
+    idle_seconds: int,
+) -> None:
+    """The sign-in that opened the session must still be good: a beat after its idle time or
+    its absolute lifetime ends the session and is answered as the session's end is."""
+    if idle_seconds and (now - last_beat_at).total_seconds() > idle_seconds:
+        message = SignInEnded.IDLE
+    elif ends_at is not None and now > ends_at:
+        message = SignInEnded.EXPIRED
     else:
-        seconds = Decimal(str(progress.day_seconds))  # type: ignore[attr-defined]
-        daily = DailyEarned(pk=day_id, person_id=person_id, date=today, seconds=seconds)
-    return progress, daily
+        return
+    PlaySession.objects.filter(pk=session_id).update(live=False, ended_reason=SIGNED_OUT)
+    raise SignInEnded(message)
+
+
+@dataclass
+class _Progress:
+    """The learner's progress in the item, as the beat moves it."""
+
+    pk: int
+    person_id: int
+    earned: Decimal
+    furthest: Decimal
+    pages_seen: dict[str, Any]
+    completed: bool
+
+    def done_by(self, video: bool, duration: int | None, pages: int | None, cap: Decimal) -> bool:
+        """The item is finished by this beat (it was not before)."""
+        if self.completed:
+            return False
+        length = Decimal(duration or 0)
+        if video:
+            at_end = self.furthest >= length - 1
+            return at_end and self.earned >= DONE_SHARE * length / cap
+        read = {p for p, s in self.pages_seen.items() if Decimal(str(s)) >= earning.PAGE_SECONDS}
+        return len(read) >= (pages or 1) and self.earned >= DONE_SHARE * length
 
 
 # A credited beat's four writes — the heartbeat row, the session, the day's total and the
@@ -297,34 +400,34 @@ _WRITE_BEAT = (
 
 
 def _write_beat(
-    heartbeat: Heartbeat,
-    session: PlaySession,
-    progress: ItemProgress,
+    h: Heartbeat,
+    session: dict[str, Any],
+    progress: _Progress,
     day_id: int,
     credited: Decimal,
+    now: dt.datetime,
 ) -> None:
     if connection.vendor != "postgresql":
-        heartbeat.save(force_insert=True)
-        session.save(update_fields=BEAT_SESSION_FIELDS)
+        h.save(force_insert=True)
+        PlaySession.objects.filter(pk=h.session_id).update(**session)
         if credited:
             DailyEarned.objects.filter(pk=day_id).update(seconds=F("seconds") + credited)
-        progress.save(update_fields=BEAT_PROGRESS_FIELDS)
-        return
-    h = heartbeat
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _WRITE_BEAT,
-            [
-                session.pk, h.seq, h.at, h.position, h.rate, h.playing, h.visible, h.credited,
-                h.note,
-                session.last_seq, session.last_beat_at, session.last_position,
-                session.earned_seconds, session.beats, session.check_code, session.check_due_at,
-                session.pk,
-                credited, day_id, credited,
-                progress.earned_seconds, progress.furthest_seconds,
-                json.dumps(progress.pages_seen), progress.updated_at, progress.pk,
-            ],
+        ItemProgress.objects.filter(pk=progress.pk).update(
+            earned_seconds=progress.earned, furthest_seconds=progress.furthest,
+            pages_seen=progress.pages_seen, updated_at=now,
         )  # fmt: skip
+        return
+    lean.run(
+        _WRITE_BEAT,
+        [
+            h.session_id, h.seq, h.at, h.position, h.rate, h.playing, h.visible, h.credited,
+            h.note,
+            *session.values(), h.session_id,
+            credited, day_id, credited,
+            progress.earned, progress.furthest, json.dumps(progress.pages_seen), now,
+            progress.pk,
+        ],
+    )  # fmt: skip
 
 
 def _speed_cap(person_id: int) -> Decimal:
@@ -335,19 +438,9 @@ def _speed_cap(person_id: int) -> Decimal:
     return speed_cap_for(person_data(person_id))
 
 
-def _finished(item: Item, progress: ItemProgress, speed_cap: Decimal) -> bool:
-    length = Decimal(item.duration_seconds or 0)
-    if item.kind == ItemKind.VIDEO:
-        at_end = progress.furthest_seconds >= length - 1
-        return at_end and progress.earned_seconds >= DONE_SHARE * length / speed_cap
-    pages = item.pages or 1
-    read = {p for p, s in progress.pages_seen.items() if Decimal(str(s)) >= earning.PAGE_SECONDS}
-    return len(read) >= pages and progress.earned_seconds >= DONE_SHARE * length
-
-
 def _result(
-    session: PlaySession,
-    progress: ItemProgress,
+    check_code: str,
+    progress: _Progress,
     outcome: earning.Outcome,
     *,
     done: bool,
@@ -355,37 +448,32 @@ def _result(
 ) -> BeatResult:
     return BeatResult(
         credited=outcome.credited,
-        earned=progress.earned_seconds,
-        furthest=progress.furthest_seconds,
+        earned=progress.earned,
+        furthest=progress.furthest,
         position=outcome.position,
         note=outcome.note,
         seek_to=outcome.seek_to,
-        check=session.check_code,
+        check=check_code,
         item_completed=progress.completed or done,
         course_completed=course_done,
     )
 
 
-def heartbeat_insert_plain(*, actor: Actor, token: str, seq: int, position: Any, **_: Any) -> None:
-    """The benchmark's baseline (bench/heartbeats.py): the same heartbeat row inserted for
-    the actor's session with nothing checked or credited. Served only when
-    CIVTRAIN_BENCH_ENDPOINTS is on, never in a deployment."""
-    person = _learner(actor)
-    session_id = (
-        PlaySession.objects.filter(token=token, person_id=person.id)
-        .values_list("pk", flat=True)
-        .first()
+def heartbeat_insert_plain(*, token: str, seq: int, position: Any, **_: Any) -> None:
+    """The benchmark's baseline (bench/heartbeats.py): the same heartbeat row inserted for the
+    token's session, found by its token as a beat finds it, with nothing checked or
+    credited. Served only when CIVTRAIN_BENCH_ENDPOINTS is on, never in a deployment."""
+    _rows, inserted = lean.run(
+        "INSERT INTO learning_heartbeat (session_id, seq, at, position, rate, playing, visible,"
+        " credited, note) SELECT id, %s, %s, %s, 1, true, true, 0, '' FROM learning_playsession"
+        " WHERE token = %s",
+        [seq, clock.now(), _number(position, "position"), token],
     )
-    if session_id is None:
+    if not inserted:
         raise NotFound("学习会话不存在")
-    Heartbeat.objects.create(
-        session_id=session_id, seq=seq, at=clock.now(), position=_number(position, "position")
-    )
 
 
 # -- courseware that reports its own progress (SCORM): the same clock rules (#12 item 7) ---
-
-SUPERSEDED_MESSAGE = "您已在其他页面或设备上打开课程，此处已暂停计时"
 
 
 @transaction.atomic

@@ -146,6 +146,12 @@ else:
     # under a running server (docs/architecture.md, "Serving").
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
+    # Django leaves psycopg's prepared statements off; the lean endpoints (civtrain.core.lean,
+    # ADR 0029) prepare their few statements once per connection. Django's own queries bind
+    # on the client and are never prepared, so this changes nothing else. A pooler between
+    # the platform and PostgreSQL must keep prepared statements (PgBouncer >= 1.21:
+    # max_prepared_statements) or run in session mode.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

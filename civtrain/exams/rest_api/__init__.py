@@ -11,11 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from civtrain.accounts.api import sign_in_limits
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.core.fields import NonBlank, NonNegative6_2
+from civtrain.core.lean import LeanRequest, Route
 from civtrain.exams import rates, selectors, services
-from civtrain.exams.data import QUESTION_KIND_LABELS, BlueprintRow, QuestionKind
+from civtrain.exams.data import (
+    QUESTION_KIND_LABELS,
+    AttemptStatus,
+    BlueprintRow,
+    QuestionKind,
+)
 from civtrain.exams.errors import ExamsError, ExamsErrorCode
 from civtrain.exams.formats import FORMATS, parse_file
 
@@ -125,6 +132,9 @@ class AttemptOut(Schema):
     remaining_seconds: int
     open_book: bool
     questions: list[SheetQuestion]
+    # Saves may carry it as `X-Attempt-Token` instead of the session (ADR 0029); "" once the
+    # attempt is closed.
+    token: str = ""
 
 
 class AnswerIn(Schema):
@@ -185,7 +195,16 @@ def result_out(attempt: Any) -> dict[str, Any]:
     "/papers/{int:paper_id}/attempt", response=AttemptOut, summary="开始或继续作答（考生）"
 )
 def attempt_start(request: HttpRequest, paper_id: DbId) -> Any:
-    return attempt_out(services.attempt_start(actor=_actor(request), paper_id=paper_id))
+    actor = _actor(request)
+    attempt = services.attempt_start(actor=actor, paper_id=paper_id)
+    out = attempt_out(attempt)
+    if attempt.status == AttemptStatus.OPEN:
+        out["token"] = services.attempt_token_issue(
+            actor=actor,
+            attempt_id=attempt.pk,
+            sign_in=sign_in_limits(getattr(request, "session", None)),
+        )
+    return out
 
 
 @router.put(
@@ -203,6 +222,33 @@ def answer_save(
         response=payload.response,
     )
     return {"saved": True, "remaining_seconds": _remaining(deadline)}
+
+
+ATTEMPT_TOKEN_HEADER = "HTTP_X_ATTEMPT_TOKEN"  # noqa: S105 - the WSGI key of X-Attempt-Token
+
+
+def _saved_by_token(request: LeanRequest) -> dict[str, Any]:
+    deadline = services.answer_save_by_token(
+        attempt_id=request.params["attempt_id"],
+        token=request.capability,
+        question_id=request.params["question_id"],
+        response=request.payload.response,
+    )
+    return {"saved": True, "remaining_seconds": _remaining(deadline)}
+
+
+# The candidate's page saves with the attempt's token (X-Attempt-Token): answered in front of
+# the request stack (config/wsgi.py, core.lean, ADR 0029). A save without the header is the
+# endpoint above's, with the session or a bearer token as before.
+LEAN_ROUTES = [
+    Route(
+        "PUT",
+        r"/attempts/(?P<attempt_id>[0-9]{1,18})/answers/(?P<question_id>[0-9]{1,18})",
+        AnswerIn,
+        _saved_by_token,
+        capability_header=ATTEMPT_TOKEN_HEADER,
+    ),
+]
 
 
 @router.post("/attempts/{int:attempt_id}/events", response={204: None}, summary="页面事件")
@@ -359,3 +405,15 @@ def plain_insert(request: HttpRequest, payload: PlainIn) -> Any:
         raise NotFound()
     services.plain_insert(value=payload.value)
     return Status(204, None)
+
+
+if settings.CIVTRAIN_BENCH_ENDPOINTS:  # the baseline the way the page's saves come (lean)
+
+    def _plain_by_token(request: LeanRequest) -> None:
+        services.plain_insert(value=request.payload.value)
+        return None
+
+    LEAN_ROUTES.append(
+        Route("POST", r"/bench/plain-insert", PlainIn, _plain_by_token,
+              capability_header=ATTEMPT_TOKEN_HEADER, status=204)
+    )  # fmt: skip

@@ -4,9 +4,12 @@ the year-end campaign. Submodules import each other; other modules use this pack
 from civtrain.exams.services.attempts import (
     answer_grade,
     answer_save,
+    answer_save_by_token,
     attempt_event_log,
     attempt_start,
     attempt_submit,
+    attempt_token_issue,
+    attempt_tokens_clear,
     attempts_submit_overdue,
     grade_counts,
 )
@@ -33,9 +36,12 @@ from civtrain.exams.services.plain import plain_insert
 __all__ = [
     "answer_grade",
     "answer_save",
+    "answer_save_by_token",
     "attempt_event_log",
     "attempt_start",
     "attempt_submit",
+    "attempt_token_issue",
+    "attempt_tokens_clear",
     "attempts_submit_overdue",
     "bank_create",
     "bank_export",

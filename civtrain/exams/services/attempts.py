@@ -12,6 +12,7 @@ refused, so a late save changes nothing.
 import datetime as dt
 import json
 import random
+import secrets
 import unicodedata
 from decimal import Decimal
 from typing import Any
@@ -19,11 +20,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 
-from civtrain.accounts.api import SYSTEM
-from civtrain.core import clock
+from civtrain.accounts.api import SYSTEM, SignInLimits, User
+from civtrain.core import clock, lean
 from civtrain.core.actors import Actor
 from civtrain.core.audit import audit_record
-from civtrain.core.errors import NotFound
+from civtrain.core.errors import NotFound, SignInEnded
 from civtrain.exams import selectors
 from civtrain.exams.data import AttemptStatus, PaperKind, QuestionKind, SubmittedBy
 from civtrain.exams.errors import AttemptClosed, ExamsError, ExamsErrorCode
@@ -197,46 +198,51 @@ def _entry(attempt_layout: list[dict[str, Any]], question_id: int) -> dict[str, 
 
 # What a save needs of an attempt and what never changes once it started (ADR 0019: the
 # layout is drawn once, the deadline never moves): kept per process, so that a save is one
-# guarded upsert. The upsert re-checks owner, seed, status and deadline in the database, so
-# an entry that is stale (a submitted attempt, a reused id) only sends a save the slow way.
-_Facts = tuple[int | None, int, dt.datetime, dict[int, tuple[str, int]]]
+# guarded upsert. The upsert re-checks owner, seed, status and deadline in the database (and
+# a token's sign-in), so an entry that is stale (a submitted attempt, a token cleared at
+# sign-out, a reused id) only sends a save the slow way.
+# (user id, token, seed, deadline, sign-in end, {question: (kind, number of options)})
+_Facts = tuple[int | None, str, int, dt.datetime, dt.datetime | None, dict[int, tuple[str, int]]]
 _FACTS: dict[int, _Facts] = {}
 _FACTS_MAX = 50_000
 _REFUSED = object()
+_BY_USER = "a.user_id = %s"
+# A token is the candidate's only while their account may act and their sign-in lasts.
+_BY_TOKEN = (
+    "a.token = %s AND (a.sign_in_ends_at IS NULL OR a.sign_in_ends_at > %s)"  # noqa: S105 - SQL
+    " AND EXISTS (SELECT 1 FROM accounts_user u WHERE u.id = a.user_id AND u.is_active)"
+)
 
 
-def _facts(attempt_id: int, user_id: int, seed: int, deadline: dt.datetime, layout: Any) -> None:
+def _facts(attempt: tuple[Any, ...]) -> None:
     if len(_FACTS) >= _FACTS_MAX:
         _FACTS.clear()
-    _FACTS[attempt_id] = (
-        user_id,
-        seed,
-        deadline,
-        {e["q"]: (e["k"], len(e["o"])) for e in layout},
-    )
+    attempt_id, user_id, token, seed, deadline, ends_at, layout = attempt
+    entries = {e["q"]: (e["k"], len(e["o"])) for e in layout}
+    _FACTS[attempt_id] = (user_id, token, seed, deadline, ends_at, entries)
 
 
 def _guarded_upsert(
-    attempt_id: int, user_id: int, seed: int, question_id: int, value: Any, now: dt.datetime
-) -> bool:
-    """Insert or replace the answer if the attempt is still the actor's, open and before its
-    deadline — in one statement; False when it is not (nothing written)."""
-    ops = connection.ops
+    attempt_id: int, owner: str, owner_params: list[Any], seed: int, question_id: int,
+    value: Any, now: dt.datetime,
+) -> bool:  # fmt: skip
+    """Insert or replace the answer if the attempt is still the owner's (`owner`: _BY_USER
+    or _BY_TOKEN), open and before its deadline — in one statement; False when it is not
+    (nothing written)."""
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     answer, attempt = Answer._meta.db_table, Attempt._meta.db_table
     sql = (
         f'INSERT INTO "{answer}" (attempt_id, question_id, response, saved_at, points, '  # noqa: S608 - table names from the models, values bound
         f"graded_by_id, comment) SELECT %s, %s, %s{cast}, %s, NULL, NULL, '' "
-        f'FROM "{attempt}" WHERE id = %s AND user_id = %s AND seed = %s AND status = %s '
-        "AND deadline > %s ON CONFLICT (attempt_id, question_id) DO UPDATE SET "
+        f'FROM "{attempt}" a WHERE a.id = %s AND {owner} AND a.seed = %s AND a.status = %s '
+        "AND a.deadline > %s ON CONFLICT (attempt_id, question_id) DO UPDATE SET "
         "response = excluded.response, saved_at = excluded.saved_at"
     )
-    stamp = ops.adapt_datetimefield_value(now)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    owner_values = [stamp if isinstance(v, dt.datetime) else v for v in owner_params]
     params = [attempt_id, question_id, None if value is None else json.dumps(value), stamp,
-              attempt_id, user_id, seed, AttemptStatus.OPEN.value, stamp]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+              attempt_id, *owner_values, seed, AttemptStatus.OPEN.value, stamp]  # fmt: skip
+    return lean.run(sql, params)[1] == 1
 
 
 def answer_save(*, actor: Actor, attempt_id: int, question_id: int, response: Any) -> dt.datetime:
@@ -245,32 +251,56 @@ def answer_save(*, actor: Actor, attempt_id: int, question_id: int, response: An
     known to this process (no audit row per keystroke — the submission is audited; ADR 0019)."""
     if actor.pk is None:
         raise NotFound("答卷不存在或无权访问")
-    facts = _FACTS.get(attempt_id)
+    return _save(attempt_id, question_id, response, user_id=actor.pk, token="")
+
+
+def answer_save_by_token(
+    *, attempt_id: int, token: str, question_id: int, response: Any
+) -> dt.datetime:
+    """answer_save for the candidate's page, whose credential is the attempt's token
+    (attempt_token_issue, ADR 0029) instead of the browser session."""
+    if not token:
+        raise NotFound("答卷不存在或无权访问")
+    return _save(attempt_id, question_id, response, user_id=None, token=token)
+
+
+def _save(
+    attempt_id: int, question_id: int, response: Any, *, user_id: int | None, token: str
+) -> dt.datetime:
     now = clock.now()
-    if facts is not None and facts[0] == actor.pk and now < facts[2]:
-        _user, seed, deadline, entries = facts
+    owner, owner_params = (_BY_TOKEN, [token, now]) if token else (_BY_USER, [user_id])
+    facts = _FACTS.get(attempt_id)
+    if (
+        facts is not None
+        and (facts[1] == token if token else facts[0] == user_id)
+        and now < facts[3]
+        and (not token or facts[4] is None or now < facts[4])
+    ):
+        _user, _token, seed, deadline, _ends, entries = facts
         try:
             value = check_response(*entries[question_id], response)
         except (KeyError, ExamsError):
             value = _REFUSED  # an unknown question or a bad answer: the slow way says which
         if value is not _REFUSED and _guarded_upsert(
-            attempt_id, actor.pk, seed, question_id, value, now
+            attempt_id, owner, owner_params, seed, question_id, value, now
         ):
             return deadline
         _FACTS.pop(attempt_id, None)  # submitted, or not what the entry says: the slow way
-    row = (
-        Attempt.objects.filter(pk=attempt_id, user_id=actor.pk)
-        .values_list("status", "deadline", "layout", "seed")
-        .first()
-    )
-    if row is None:
+    found = Attempt.objects.filter(pk=attempt_id, **({"token": token} if token else {}))
+    row = found.values_list(
+        "pk", "user_id", "token", "seed", "deadline", "sign_in_ends_at", "layout", "status"
+    ).first()
+    if row is None or not (_may_act(row[1]) if token else row[1] == user_id):
         raise NotFound("答卷不存在或无权访问")
-    status, deadline, layout, seed = row
+    *fixed, status = row
+    seed, deadline, ends_at, layout = row[3], row[4], row[5], row[6]
     if status != AttemptStatus.OPEN:
         raise AttemptClosed(ExamsErrorCode.ATTEMPT_CLOSED, "试卷已提交，不能再修改答案")
     if now >= deadline:
         attempt_submit(actor=SYSTEM, attempt_id=attempt_id, by=SubmittedBy.SERVER)
         raise AttemptClosed(ExamsErrorCode.ATTEMPT_CLOSED, "考试时间已到，试卷已自动提交")
+    if token and ends_at is not None and now >= ends_at:
+        raise SignInEnded(SignInEnded.EXPIRED)
     entry = _entry(layout, question_id)
     value = check_response(entry["k"], len(entry["o"]), response)
     Answer.objects.bulk_create(
@@ -279,8 +309,40 @@ def answer_save(*, actor: Actor, attempt_id: int, question_id: int, response: An
         unique_fields=["attempt", "question_id"],
         update_fields=["response", "saved_at"],
     )
-    _facts(attempt_id, actor.pk, seed, deadline, layout)
+    _facts(tuple(fixed))
     return deadline
+
+
+def _may_act(user_id: int | None) -> bool:
+    return user_id is not None and User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def attempt_token_issue(*, actor: Actor, attempt_id: int, sign_in: SignInLimits) -> str:
+    """The token the candidate's page saves answers with (ADR 0029), for the actor's own open
+    attempt: the attempt's token if it has one (a second tab or a reopened page goes on
+    with it), else a new one; it lasts as long as the sign-in that opened the page."""
+    attempt = (
+        Attempt.objects.filter(pk=attempt_id, user_id=actor.pk, status=AttemptStatus.OPEN)
+        .values_list("token", flat=True)
+        .first()
+        if actor.pk is not None
+        else None
+    )
+    if attempt is None:
+        raise NotFound("答卷不存在或无权访问")
+    token = attempt or secrets.token_urlsafe(24)
+    Attempt.objects.filter(pk=attempt_id).update(token=token, sign_in_ends_at=sign_in.ends_at)
+    _FACTS.pop(attempt_id, None)
+    return token
+
+
+def attempt_tokens_clear(*, user_id: int) -> int:
+    """The user signed out: no page of theirs saves with a token any more (ADR 0029)."""
+    return (
+        Attempt.objects.filter(user_id=user_id, status=AttemptStatus.OPEN)
+        .exclude(token="")
+        .update(token="")
+    )
 
 
 def attempt_event_log(*, actor: Actor, attempt_id: int, kind: str, detail: str = "") -> None:

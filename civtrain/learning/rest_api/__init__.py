@@ -8,9 +8,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from civtrain.accounts.api import sign_in_limits
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.core.fields import DbId, NonNegative4_2, NonNegative9_2, Year
+from civtrain.core.lean import Route
 from civtrain.core.middleware import client_ip
 from civtrain.learning import playback, selectors
 from civtrain.learning.data import ItemKind
@@ -162,20 +164,54 @@ def my_required(request: HttpRequest, year: Year | None = None) -> Any:
 )
 def session_start(request: HttpRequest, item_id: DbId) -> Any:
     start = playback.play_start(
-        actor=_actor(request), item_id=item_id, client_ip=client_ip(request)
+        actor=_actor(request),
+        item_id=item_id,
+        client_ip=client_ip(request),
+        sign_in=sign_in_limits(getattr(request, "session", None)),
     )
     return Status(201, start.__dict__)
 
 
-@router.post("/heartbeats", response=HeartbeatOut, summary="学习心跳（服务器计时）")
+def _heartbeat(payload: HeartbeatIn) -> dict[str, Any]:
+    return playback.heartbeat_by_token(**payload.dict()).__dict__
+
+
+@router.post(
+    "/heartbeats",
+    response=HeartbeatOut,
+    auth=None,
+    summary="学习心跳（服务器计时）",
+    description=(
+        "凭 `token`（开始学习时得到的计时会话令牌）认证，无需会话 Cookie 或 CSRF 令牌："
+        "令牌只属于该学员的这一次学习，被新的学习会话取代、学员退出登录或账号停用时失效，"
+        "并受开启它的登录的空闲时限与最长有效时间约束（ADR 0029）。"
+    ),
+)
 def heartbeat(request: HttpRequest, payload: HeartbeatIn) -> Any:
-    result = playback.heartbeat_record(actor=_actor(request), **payload.dict())
-    return result.__dict__
+    return _heartbeat(payload)
+
+
+# Served in front of Django's request stack (config/wsgi.py, ADR 0029): the same endpoint,
+# the same answers, for a request that is plain (core.lean).
+LEAN_ROUTES = [
+    Route("POST", r"/heartbeats", HeartbeatIn, lambda r: _heartbeat(r.payload)),
+]
 
 
 if settings.CIVTRAIN_BENCH_ENDPOINTS:  # bench/heartbeats.py's baseline; off in deployments
 
-    @router.post("/bench/heartbeat-insert", response={204: None}, include_in_schema=False)
+    def _insert_plain(payload: HeartbeatIn) -> None:
+        playback.heartbeat_insert_plain(**payload.dict())
+        return None
+
+    @router.post(
+        "/bench/heartbeat-insert", response={204: None}, auth=None, include_in_schema=False
+    )
     def heartbeat_insert_plain(request: HttpRequest, payload: HeartbeatIn) -> Any:
-        playback.heartbeat_insert_plain(actor=_actor(request), **payload.dict())
+        _insert_plain(payload)
         return Status(204, None)
+
+    LEAN_ROUTES.append(
+        Route("POST", r"/bench/heartbeat-insert", HeartbeatIn, lambda r: _insert_plain(r.payload),
+              status=204)
+    )  # fmt: skip

@@ -1,26 +1,73 @@
 """The two hottest JSON paths of a browser — the player's heartbeat (#12) and the candidate's
-answer save (#14) — were made cheaper (docs/benchmarks.md): the session row is written when
-it changes, and the lifetime stamp changes it at most once a minute (accounts.sessions.
-SEEN_STEP). What protects them must still hold: CSRF, the second factor, the idle timeout
-and the absolute lifetime, each checked here through the whole middleware chain."""
+answer save (#14) — are answered in front of Django's request stack when they carry their
+capability (civtrain.core.lean, config/wsgi.py, ADR 0029). What protected them through the
+session must still hold, now through the capability: only the learner's own live session or
+the candidate's own open attempt, the idle timeout and the absolute lifetime of the sign-in
+that opened them, signing out, a disabled account. Each is checked here through the WSGI
+application `civtrain serve` runs, and its answers against the site's own."""
 
 import datetime as dt
+import io
+import json
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
 from civtrain.accounts.api import Role, User, security_policy_get
 from civtrain.core import clock
+from civtrain.exams import services
+from civtrain.exams.data import QuestionKind
+from civtrain.exams.models import Answer
+from civtrain.exams.tests.builders import T0, bank_of_every_type, candidate, fixed_paper
 from civtrain.learning import api as learning
+from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2026, 6, 1, 9, 0, tzinfo=clock.TZ)
 CSRF = "servedjsonpathscsrftoken01234567"  # a CSRF secret as the cookie holds it
+SECURITY_HEADERS = (
+    "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+    "Permissions-Policy", "Cross-Origin-Opener-Policy",
+)  # fmt: skip
+
+
+def served(
+    method: str, path: str, body: Any, headers: dict[str, str] | None = None, **environ: Any
+) -> tuple[int, dict[str, str], Any]:
+    """One request through config.wsgi.application, as gunicorn hands it over: (status,
+    headers, JSON body or None)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    env = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "127.0.0.1",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw), "wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }  # fmt: skip
+    env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
+    env.update(environ)
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, header_list: list[tuple[str, str]], *_: Any) -> None:
+        answer["status"], answer["headers"] = int(status.split()[0]), dict(header_list)
+
+    # As Django's test client does: the test's transaction keeps its connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(application(env, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    parsed = json.loads(content) if content else None
+    return answer["status"], answer["headers"], parsed
 
 
 @pytest.fixture
@@ -30,7 +77,8 @@ def time_limits(settings: Any) -> None:
 
 @pytest.fixture
 def watching(tree: dict, actors: dict[str, Any]) -> dict[str, Any]:
-    """A learner of C1 signed in (a browser with its CSRF cookie) and playing a long video."""
+    """A learner of C1 signed in (a browser with its CSRF cookie) and playing a long video,
+    under a policy of 15 idle minutes and a 2-hour sign-in."""
     clock.freeze(START)
     security = Client()  # the city's security administrator sets the policy in its page
     security.force_login(testing.make_user(Role.SECURITY_ADMIN, tree["C1"]))
@@ -47,70 +95,151 @@ def watching(tree: dict, actors: dict[str, Any]) -> dict[str, Any]:
         ref="a.mp4", duration_seconds=4 * 3600,
     )  # fmt: skip
     person = testing.make_person(tree["U1"], name="学员甲")
+    user = User.objects.get(person__pk=person.id)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(User.objects.get(person__pk=person.id))
+    client.force_login(user)
     client.cookies["csrftoken"] = CSRF
     started = client.post(f"/api/v1/learning/items/{item.id}/sessions", HTTP_X_CSRFTOKEN=CSRF)
     assert started.status_code == 201, started.content
-    return {"client": client, "token": started.json()["token"], "seq": 0, "position": 0.0}
+    return {"client": client, "user": user, "item": item.id, "token": started.json()["token"],
+            "seq": 0, "position": 0.0}  # fmt: skip
 
 
-def _beat(w: dict[str, Any], seconds: float = 15, csrf: str | None = CSRF) -> Any:
-    """The player's next heartbeat, `seconds` of real playback after the last."""
+def _beat(w: dict[str, Any], seconds: float = 15, **environ: Any) -> tuple[int, Any]:
+    """The player's next heartbeat, `seconds` of real playback after the last, as served."""
     clock.freeze(clock.now() + dt.timedelta(seconds=seconds))
     w["seq"] += 1
     w["position"] += seconds
-    headers = {"HTTP_X_CSRFTOKEN": csrf} if csrf else {}
-    return w["client"].post(
+    body = {"token": w["token"], "seq": w["seq"], "position": w["position"]}
+    status, _headers, answer = served("POST", "/api/v1/learning/heartbeats", body, **environ)
+    return status, answer
+
+
+def test_a_served_beat_is_answered_as_the_site_answers_it(watching: dict[str, Any]) -> None:
+    status, headers, lean = served(
+        "POST", "/api/v1/learning/heartbeats",
+        {"token": watching["token"], "seq": 1, "position": 0},
+    )  # fmt: skip
+    assert status == 200 and lean["credited"] == "0.00"
+    for header in SECURITY_HEADERS:
+        assert headers.get(header), header
+    clock.freeze(clock.now() + dt.timedelta(seconds=15))
+    site = watching["client"].post(
         "/api/v1/learning/heartbeats",
-        {"token": w["token"], "seq": w["seq"], "position": w["position"]},
+        {"token": watching["token"], "seq": 2, "position": 15},
         content_type="application/json",
-        **headers,
     )
+    assert site.status_code == 200
+    assert set(site.json()) == set(lean)
+    assert site.json()["credited"] == "15.00"
+    # the refusals too: the site's words, in the API's error shape
+    status, _, superseded = served(
+        "POST", "/api/v1/learning/heartbeats", {"token": "made-up", "seq": 3, "position": 0}
+    )
+    assert status == 404 and superseded["error"]["code"] == "not_found"
 
 
-def test_a_heartbeat_without_the_csrf_token_is_refused(
-    watching: dict[str, Any], time_limits: None
-) -> None:
-    refused = _beat(watching, csrf=None)
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
-    wrong = _beat(watching, csrf="x" * 32)
-    assert wrong.status_code == 403
-    answered = _beat(watching)
-    assert answered.status_code == 200 and float(answered.json()["credited"]) > 0
+def test_a_beat_needs_no_session_and_reads_or_writes_none(watching: dict[str, Any]) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        status, answer = _beat(watching)
+    assert status == 200 and answer["credited"] == "15.00"
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
 
 
-def test_the_session_row_is_written_once_a_minute_not_on_every_beat(
-    watching: dict[str, Any], time_limits: None
-) -> None:
-    _beat(watching)  # the stamp of the first request after the login
-    writes = []
-    for _ in range(8):  # two minutes of beats, every 15 s
-        with CaptureQueriesContext(connection) as queries:
-            assert _beat(watching).status_code == 200
-        writes.append(sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries))
-    assert sum(writes) == 2 and max(writes) == 1, writes
+def test_a_beat_the_site_must_answer_goes_to_the_site(watching: dict[str, Any]) -> None:
+    """Not plain — a body that is not JSON, a missing field, a host the site refuses —
+    and the site answers it, in its own words."""
+    status, _, broken = served("POST", "/api/v1/learning/heartbeats", b"{not json")
+    site = watching["client"].post(
+        "/api/v1/learning/heartbeats", b"{not json", content_type="application/json"
+    )
+    assert status == site.status_code == 400 and broken == site.json()
+    status, _, missing = served("POST", "/api/v1/learning/heartbeats", {"token": "x"})
+    assert status == 422
+    assert {f["field"] for f in missing["error"]["details"]["fields"]} >= {"seq", "position"}
+    status, _ = _beat(watching, HTTP_HOST="evil.example")
+    assert status == 400
 
 
 def test_the_idle_timeout_still_ends_a_player_session(
-    watching: dict[str, Any], time_limits: None
+    watching: dict[str, Any], time_limits: None, settings: Any
 ) -> None:
+    _restart(watching)
     for _ in range(4):
-        assert _beat(watching).status_code == 200
-    # The stamp may be up to a minute old: 15 idle minutes end the session, never later.
-    ended = _beat(watching, seconds=15 * 60 + 1)
-    assert ended.status_code == 401 and ended.json()["error"]["code"] == "not_authenticated"
-    assert _beat(watching).status_code == 401  # signed out, not just refused once
+        assert _beat(watching)[0] == 200
+    status, ended = _beat(watching, seconds=15 * 60 + 1)
+    assert status == 401 and ended["error"]["code"] == "not_authenticated"
+    assert _beat(watching)[0] == 401  # ended, not just refused once
 
 
 def test_the_absolute_lifetime_still_ends_a_busy_player_session(
     watching: dict[str, Any], time_limits: None
 ) -> None:
+    _restart(watching)
     for _ in range(2 * 60 * 4 - 2):  # 15-second beats to just before the second hour ends
-        assert _beat(watching).status_code == 200
+        assert _beat(watching)[0] == 200
     assert clock.now() < START + dt.timedelta(hours=2)
-    ended = _beat(watching, seconds=31)  # 2 h and 1 s after the login
-    assert ended.status_code == 401
+    status, _ = _beat(watching, seconds=31)  # 2 h and 1 s after the login
+    assert status == 401
+
+
+def test_signing_out_or_a_disabled_account_ends_the_token(watching: dict[str, Any]) -> None:
+    assert _beat(watching)[0] == 200
+    watching["client"].post("/logout/", HTTP_X_CSRFTOKEN=CSRF)
+    status, answer = _beat(watching)
+    assert status == 401 and answer["error"]["code"] == "not_authenticated"
+    # signed in again, playing again: a disabled account's token stops at once
+    watching["client"].force_login(watching["user"])
+    _restart(watching)
+    assert _beat(watching)[0] == 200
+    User.objects.filter(pk=watching["user"].pk).update(is_active=False)
+    assert _beat(watching)[0] == 404
+
+
+def test_a_candidates_page_saves_with_its_token(tree: Any, actors: dict[str, Any]) -> None:
+    clock.freeze(T0)
+    bank = bank_of_every_type(actors["district"], tree["D1"])
+    paper = fixed_paper(actors["district"], tree["D1"], bank, time_limit_minutes=30)
+    learner = candidate(paper, actors["district"], tree["U1"])
+    client = Client()
+    client.force_login(learner)
+    started = client.post(f"/api/v1/exams/papers/{paper.pk}/attempt")
+    assert started.status_code == 200, started.content
+    sheet = started.json()
+    fill = next(q["id"] for q in sheet["questions"] if q["kind"] == QuestionKind.FILL)
+    path = f"/api/v1/exams/attempts/{sheet['id']}/answers/{fill}"
+
+    def save(response: Any, token: str) -> tuple[int, Any]:
+        status, _headers, answer = served(
+            "PUT", path, {"response": response}, {"X-Attempt-Token": token}
+        )
+        return status, answer
+
+    status, saved = save("宪法", sheet["token"])
+    assert status == 200 and saved["saved"] and 0 < saved["remaining_seconds"] <= 30 * 60
+    assert Answer.objects.get(attempt_id=sheet["id"], question_id=fill).response == "宪法"
+    assert save("乙", "made-up")[0] == 404
+    # without the header the save is the site's, which wants a signed-in session
+    assert served("PUT", path, {"response": "乙"})[0] == 401
+    client.post("/logout/")
+    assert save("丙", sheet["token"])[0] == 404  # signed out: the token is gone
+    client.force_login(learner)
+    token = client.post(f"/api/v1/exams/papers/{paper.pk}/attempt").json()["token"]
+    assert token and token != sheet["token"]
+    assert save("丁", token)[0] == 200
+    services.attempt_submit(actor=learner, attempt_id=sheet["id"])
+    assert save("戊", token)[0] == 409  # submitted: closed
+    assert Answer.objects.get(attempt_id=sheet["id"], question_id=fill).response == "丁"
+
+
+def _restart(w: dict[str, Any]) -> None:
+    """The player opens a new session (its token carries the sign-in's limits)."""
+    started = w["client"].post(
+        f"/api/v1/learning/items/{w['item']}/sessions", HTTP_X_CSRFTOKEN=CSRF
+    )
+    assert started.status_code == 201, started.content
+    w["token"], w["seq"] = started.json()["token"], 0
+    w["position"] = float(started.json()["position"])
 
 
 def test_an_answer_save_still_needs_the_second_factor_of_an_administrator(

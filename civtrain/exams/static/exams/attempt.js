@@ -13,12 +13,19 @@
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var endsAt = Date.now() + Number(sheet.dataset.remaining) * 1000;
   var submitting = false;
+  // The attempt's token (ADR 0029): the saves' credential, answered without the session.
+  var token = sheet.dataset.token;
+  // Saves with the token do not keep the sign-in alive; the page does, so that the final
+  // submission still finds it (the shortest idle limit a city may set is 5 minutes).
+  setInterval(function () { fetch("/api/v1/me", { credentials: "same-origin" }); }, 120 * 1000);
 
   function send(method, path, body) {
+    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrf };
+    if (token && method === "PUT") headers["X-Attempt-Token"] = token;
     return fetch(api + path, {
       method: method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: headers,
       body: JSON.stringify(body || {}),
     });
   }
@@ -44,6 +51,15 @@
   function save(card) {
     var question = card.dataset.question;
     send("PUT", "answers/" + question, { response: responseOf(card) })
+      .then(function (r) {
+        if (token && (r.status === 401 || r.status === 404)) {
+          // the token ended (signed out elsewhere, the sign-in's lifetime): the session says
+          // whether this page may still save
+          token = "";
+          return send("PUT", "answers/" + question, { response: responseOf(card) });
+        }
+        return r;
+      })
       .then(function (r) {
         if (r.status === 409) { status.textContent = sheet.dataset.closedLabel; finish(); return null; }
         if (!r.ok) throw new Error(String(r.status));

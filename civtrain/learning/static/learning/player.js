@@ -8,6 +8,10 @@
   var video = document.getElementById("player-video");
   var $ = function (id) { return document.getElementById(id); };
   var session = null, seq = 0, furthest = 0, cap = 1, timer = null, check = "", stopped = false;
+  // Beats carry the play token and are answered without the browser session (ADR 0029),
+  // so they no longer keep the sign-in alive: while a session runs, the player says so to
+  // the site every KEEP_ALIVE ms (under the shortest idle limit a city may set, 5 minutes).
+  var KEEP_ALIVE = 120 * 1000, alive = null;
 
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -43,6 +47,15 @@
       }
       clearInterval(timer);
       timer = setInterval(function () { beat(); }, session.interval * 1000);
+      clearInterval(alive);
+      alive = setInterval(keepAlive, KEEP_ALIVE);
+    });
+  }
+
+  function keepAlive() {
+    if (!session || stopped) { return; }
+    fetch("/api/v1/me", { credentials: "same-origin" }).then(function (r) {
+      if (r.status === 401) { r.json().then(fail); }
     });
   }
 
