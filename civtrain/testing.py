@@ -2,8 +2,13 @@
 
 import datetime as dt
 import importlib
+import io
 import itertools
+import json
 from typing import Any
+
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from civtrain.accounts.api import SYSTEM, Role, role_assign, user_create
 from civtrain.core.actors import Actor
@@ -254,3 +259,41 @@ def login_through_pages(client: Any, username: str, password: str) -> Any:
             "/account/2fa/", {"token": totp_code_for(user_id), "next": response["Location"]}
         )
     return response
+
+
+# --- requests as `civtrain serve` hands them to the application --------------------------
+
+
+def served(
+    method: str, path: str, body: Any, headers: dict[str, str] | None = None, **environ: Any
+) -> tuple[int, dict[str, str], Any]:
+    """One request through config.wsgi.application, as gunicorn hands it over: (status,
+    headers, JSON body or None)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    env = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "127.0.0.1",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw), "wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }  # fmt: skip
+    env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
+    env.update(environ)
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, header_list: list[tuple[str, str]], *_: Any) -> None:
+        answer["status"], answer["headers"] = int(status.split()[0]), dict(header_list)
+
+    from config.wsgi import application  # the served application, built once settings are
+
+    # As Django's test client does: the test's transaction keeps its connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(application(env, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    parsed = json.loads(content) if content else None
+    return answer["status"], answer["headers"], parsed

@@ -7,25 +7,18 @@ that opened them, signing out, a disabled account. Each is checked here through 
 application `civtrain serve` runs, and its answers against the site's own."""
 
 import datetime as dt
-import io
-import json
 from typing import Any
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from civtrain import testing
 from civtrain.accounts.api import Role, User, security_policy_get
 from civtrain.core import clock
-from civtrain.exams import services
-from civtrain.exams.data import QuestionKind
-from civtrain.exams.models import Answer
-from civtrain.exams.tests.builders import T0, bank_of_every_type, candidate, fixed_paper
 from civtrain.learning import api as learning
-from config.wsgi import application
+from civtrain.testing import served
 
 pytestmark = pytest.mark.django_db
 
@@ -35,39 +28,6 @@ SECURITY_HEADERS = (
     "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
     "Permissions-Policy", "Cross-Origin-Opener-Policy",
 )  # fmt: skip
-
-
-def served(
-    method: str, path: str, body: Any, headers: dict[str, str] | None = None, **environ: Any
-) -> tuple[int, dict[str, str], Any]:
-    """One request through config.wsgi.application, as gunicorn hands it over: (status,
-    headers, JSON body or None)."""
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    env = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "127.0.0.1",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw), "wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": True,
-        "wsgi.run_once": False, "wsgi.version": (1, 0),
-    }  # fmt: skip
-    env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
-    env.update(environ)
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, header_list: list[tuple[str, str]], *_: Any) -> None:
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(header_list)
-
-    # As Django's test client does: the test's transaction keeps its connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        content = b"".join(application(env, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    parsed = json.loads(content) if content else None
-    return answer["status"], answer["headers"], parsed
 
 
 @pytest.fixture
@@ -194,42 +154,6 @@ def test_signing_out_or_a_disabled_account_ends_the_token(watching: dict[str, An
     assert _beat(watching)[0] == 200
     User.objects.filter(pk=watching["user"].pk).update(is_active=False)
     assert _beat(watching)[0] == 404
-
-
-def test_a_candidates_page_saves_with_its_token(tree: Any, actors: dict[str, Any]) -> None:
-    clock.freeze(T0)
-    bank = bank_of_every_type(actors["district"], tree["D1"])
-    paper = fixed_paper(actors["district"], tree["D1"], bank, time_limit_minutes=30)
-    learner = candidate(paper, actors["district"], tree["U1"])
-    client = Client()
-    client.force_login(learner)
-    started = client.post(f"/api/v1/exams/papers/{paper.pk}/attempt")
-    assert started.status_code == 200, started.content
-    sheet = started.json()
-    fill = next(q["id"] for q in sheet["questions"] if q["kind"] == QuestionKind.FILL)
-    path = f"/api/v1/exams/attempts/{sheet['id']}/answers/{fill}"
-
-    def save(response: Any, token: str) -> tuple[int, Any]:
-        status, _headers, answer = served(
-            "PUT", path, {"response": response}, {"X-Attempt-Token": token}
-        )
-        return status, answer
-
-    status, saved = save("宪法", sheet["token"])
-    assert status == 200 and saved["saved"] and 0 < saved["remaining_seconds"] <= 30 * 60
-    assert Answer.objects.get(attempt_id=sheet["id"], question_id=fill).response == "宪法"
-    assert save("乙", "made-up")[0] == 404
-    # without the header the save is the site's, which wants a signed-in session
-    assert served("PUT", path, {"response": "乙"})[0] == 401
-    client.post("/logout/")
-    assert save("丙", sheet["token"])[0] == 404  # signed out: the token is gone
-    client.force_login(learner)
-    token = client.post(f"/api/v1/exams/papers/{paper.pk}/attempt").json()["token"]
-    assert token and token != sheet["token"]
-    assert save("丁", token)[0] == 200
-    services.attempt_submit(actor=learner, attempt_id=sheet["id"])
-    assert save("戊", token)[0] == 409  # submitted: closed
-    assert Answer.objects.get(attempt_id=sheet["id"], question_id=fill).response == "丁"
 
 
 def _restart(w: dict[str, Any]) -> None:
