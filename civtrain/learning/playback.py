@@ -231,10 +231,10 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _moment(value: Any) -> dt.datetime | None:
-    """A datetime column as an aware datetime (SQLite hands raw ones back as text, UTC)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = parse_datetime(value)
+    """A datetime column as an aware datetime (SQLite hands raw ones back naive, in UTC)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else parse_datetime(value)
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
