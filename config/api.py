@@ -19,6 +19,7 @@ from pydantic import ConfigDict
 
 from civtrain.accounts.api import api_token_authenticate
 from civtrain.core.errors import ApplicationError
+from civtrain.core.lean import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -218,13 +219,7 @@ def _error(
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    details = dict(exc.extra)
-    if "field" in details and "fields" not in details:
-        # Services name one field; clients read details.fields for every validation error.
-        details["fields"] = [
-            {"field": str(details["field"]), "message": exc.message, "type": exc.code}
-        ]
-    return _error(request, exc.status, exc.code, exc.message, details)
+    return api.create_response(request, error_body(exc), status=exc.status)
 
 
 # pydantic's error types, said in Chinese; `{…}` placeholders come from the error's ctx.

@@ -28,6 +28,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from civtrain.core.audit import RequestContext, request_context
 from civtrain.core.errors import ApplicationError
-from civtrain.core.middleware import client_ip
+from civtrain.core.middleware import client_ip, policy_headers
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +127,7 @@ def security_headers(secure: bool) -> list[tuple[str, str]]:
         if settings.SECURE_HSTS_PRELOAD:
             hsts += "; preload"
         headers.append(("Strict-Transport-Security", hsts))
-    for header, name in (
-        ("Content-Security-Policy", "CIVTRAIN_CSP"),
-        ("Permissions-Policy", "CIVTRAIN_PERMISSIONS_POLICY"),
-    ):
-        value = getattr(settings, name, "")
-        if value:
-            headers.append((header, value))
+    headers.extend(policy_headers())
     return headers
 
 
@@ -168,13 +163,8 @@ def _answer(
     headers = [("Content-Length", str(len(body))), *security_headers(secure)]
     if body:
         headers.insert(0, ("Content-Type", "application/json; charset=utf-8"))
-    start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
     return [body]
-
-
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-            403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity",
-            429: "Too Many Requests", 500: "Internal Server Error"}  # fmt: skip
 
 
 def _json(data: Any) -> bytes:
@@ -182,9 +172,11 @@ def _json(data: Any) -> bytes:
 
 
 def error_body(exc: ApplicationError) -> dict[str, Any]:
-    """The API's error shape (config/api.py's handler says it the same way)."""
+    """An ApplicationError in the API's error shape (the site's handler, config/api.py, and
+    the lean endpoints)."""
     details = dict(exc.extra)
     if "field" in details and "fields" not in details:
+        # Services name one field; clients read details.fields for every validation error.
         details["fields"] = [
             {"field": str(details["field"]), "message": exc.message, "type": exc.code}
         ]

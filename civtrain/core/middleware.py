@@ -97,6 +97,16 @@ def audit_refusal(request: HttpRequest, status: int) -> None:
     )
 
 
+def policy_headers() -> list[tuple[str, str]]:
+    """Content-Security-Policy and Permissions-Policy as set (CIVTRAIN_CSP,
+    CIVTRAIN_PERMISSIONS_POLICY); also put on the lean endpoints' answers (core.lean)."""
+    pairs = (
+        ("Content-Security-Policy", getattr(settings, "CIVTRAIN_CSP", "")),
+        ("Permissions-Policy", getattr(settings, "CIVTRAIN_PERMISSIONS_POLICY", "")),
+    )
+    return [(header, value) for header, value in pairs if value]
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every answer (#8 item 14).
 
@@ -109,12 +119,8 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        for header, name in (
-            ("Content-Security-Policy", "CIVTRAIN_CSP"),
-            ("Permissions-Policy", "CIVTRAIN_PERMISSIONS_POLICY"),
-        ):
-            value = getattr(settings, name, "")
-            if value and header not in response:
+        for header, value in policy_headers():
+            if header not in response:
                 response[header] = value
         return response
 

@@ -254,14 +254,15 @@ def _beat(
     if connection.features.has_select_for_update_of:  # SQLite: the write lock is the file's
         sql += " FOR UPDATE OF s, p"
     rows, _ = lean.run(sql, [today, token], rows=True)
-    row = rows[0] if rows else None
-    if row is None or not row[25] or (user_id is not None and row[24] != user_id):
+    if not rows:
         raise NotFound("学习会话不存在")
     (session_id, person_id, live, ended_reason, last_seq, last_beat_at, last_position,
      session_earned, beats, check_code, check_due_at, ends_at, idle_seconds,
      item_id, kind, duration_seconds, pages,
      progress_id, furthest, progress_earned, pages_seen, completed,
-     day_id, day_seconds, _user, _active) = row  # fmt: skip
+     day_id, day_seconds, owner, active) = rows[0]  # fmt: skip
+    if not active or (user_id is not None and owner != user_id):
+        raise NotFound("学习会话不存在")
     if not live:
         if ended_reason == SIGNED_OUT:
             raise SignInEnded(SignInEnded.ENDED)
@@ -297,7 +298,7 @@ def _beat(
     )
     outcome = (earning.video_beat if video else earning.page_beat)(state, beat)
     progress = _Progress(
-        progress_id, person_id, _decimal(progress_earned), state.furthest, pages_seen, completed
+        progress_id, _decimal(progress_earned), state.furthest, pages_seen, completed
     )
     if not outcome.accepted:
         return _result(check_code, progress, outcome, done=False, course_done=False)
@@ -325,20 +326,12 @@ def _beat(
         outcome.credited,
         now,
     )  # fmt: skip
-    item = (
-        Item.objects.select_related("course").get(pk=item_id)
-        if progress.done_by(video, duration_seconds, pages, state.speed_cap)
-        else None
-    )
-    course_done = False
-    if item is not None:
-        stored = ItemProgress.objects.get(pk=progress_id)
-        result = item_mark_done(
-            progress=stored, course=item.course, source=ProgressSource.HEARTBEAT
-        )
-        progress.completed, course_done = True, result is not None
-        return _result(check_code, progress, outcome, done=True, course_done=course_done)
-    return _result(check_code, progress, outcome, done=False, course_done=False)
+    if not progress.done_by(video, duration_seconds, pages, state.speed_cap):
+        return _result(check_code, progress, outcome, done=False, course_done=False)
+    course = Item.objects.select_related("course").get(pk=item_id).course
+    stored = ItemProgress.objects.get(pk=progress_id)
+    result = item_mark_done(progress=stored, course=course, source=ProgressSource.HEARTBEAT)
+    return _result(check_code, progress, outcome, done=True, course_done=result is not None)
 
 
 def _within_sign_in(
@@ -365,7 +358,6 @@ class _Progress:
     """The learner's progress in the item, as the beat moves it."""
 
     pk: int
-    person_id: int
     earned: Decimal
     furthest: Decimal
     pages_seen: dict[str, Any]

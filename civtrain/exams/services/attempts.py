@@ -293,7 +293,7 @@ def _save(
     if row is None or not (_may_act(row[1]) if token else row[1] == user_id):
         raise NotFound("答卷不存在或无权访问")
     *fixed, status = row
-    seed, deadline, ends_at, layout = row[3], row[4], row[5], row[6]
+    _id, _user, _token, seed, deadline, ends_at, layout = fixed
     if status != AttemptStatus.OPEN:
         raise AttemptClosed(ExamsErrorCode.ATTEMPT_CLOSED, "试卷已提交，不能再修改答案")
     if now >= deadline:
@@ -321,16 +321,16 @@ def attempt_token_issue(*, actor: Actor, attempt_id: int, sign_in: SignInLimits)
     """The token the candidate's page saves answers with (ADR 0029), for the actor's own open
     attempt: the attempt's token if it has one (a second tab or a reopened page goes on
     with it), else a new one; it lasts as long as the sign-in that opened the page."""
-    attempt = (
+    existing = (
         Attempt.objects.filter(pk=attempt_id, user_id=actor.pk, status=AttemptStatus.OPEN)
         .values_list("token", flat=True)
         .first()
         if actor.pk is not None
         else None
     )
-    if attempt is None:
+    if existing is None:
         raise NotFound("答卷不存在或无权访问")
-    token = attempt or secrets.token_urlsafe(24)
+    token = existing or secrets.token_urlsafe(24)
     Attempt.objects.filter(pk=attempt_id).update(token=token, sign_in_ends_at=sign_in.ends_at)
     _FACTS.pop(attempt_id, None)
     return token

@@ -93,10 +93,10 @@ def test_a_served_beat_is_answered_as_the_site_answers_it(watching: dict[str, An
     assert set(site.json()) == set(lean)
     assert site.json()["credited"] == "15.00"
     # the refusals too: the site's words, in the API's error shape
-    status, _, superseded = served(
+    status, _, forged = served(
         "POST", "/api/v1/learning/heartbeats", {"token": "made-up", "seq": 3, "position": 0}
     )
-    assert status == 404 and superseded["error"]["code"] == "not_found"
+    assert status == 404 and forged["error"]["code"] == "not_found"
 
 
 def test_a_beat_needs_no_session_and_reads_or_writes_none(watching: dict[str, Any]) -> None:
