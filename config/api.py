@@ -143,7 +143,8 @@ ERROR_RESPONSES: dict[int, str] = {
 
 def _error_statuses(operation: dict[str, Any], method: str, url: str) -> list[int]:
     statuses = [422, 429]  # validation and the NUL guard; the rate limit (core.middleware)
-    if operation.get("security"):
+    # A capability in the body (x-capability: the play token, ADR 0029) is a credential too.
+    if operation.get("security") or operation.get("x-capability"):
         statuses += [401, 403, 404]  # every scoped read can answer "missing or out of scope"
     elif "{" in url:
         statuses.append(404)
@@ -173,6 +174,24 @@ def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def document_files_not_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """A file field of a multipart body takes at least one byte: Django's parser drops an
+    empty file part, and the endpoint answers that the file is missing (422)."""
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and node.get("format") == "binary":
+                node.setdefault("minLength", 1)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(schema)
+    return schema
+
+
 class CivtrainAPI(NinjaAPI):
     """NinjaAPI whose every answer under /api/v1/, even for a wrong path or method, is JSON."""
 
@@ -181,6 +200,7 @@ class CivtrainAPI(NinjaAPI):
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         document_error_responses(schema)
+        document_files_not_empty(schema)
         return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:

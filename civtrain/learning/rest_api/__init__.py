@@ -180,6 +180,7 @@ def _heartbeat(payload: HeartbeatIn) -> dict[str, Any]:
     "/heartbeats",
     response=HeartbeatOut,
     auth=None,
+    openapi_extra={"x-capability": "token"},
     summary="学习心跳（服务器计时）",
     description=(
         "凭 `token`（开始学习时得到的计时会话令牌）认证，无需会话 Cookie 或 CSRF 令牌："
