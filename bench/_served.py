@@ -2,7 +2,7 @@
 its parts spent, so a figure can be read on a machine that other work keeps busy.
 
 Requests per second on a loaded 2-core machine mostly say how much of it the run got. CPU
-time per request does not: `CpuMeter` reads, from /proc, the CPU seconds of the gunicorn
+time per request does not: `CpuMeter` reads, from /proc, the CPU seconds of the granian
 processes (master and workers), of the PostgreSQL backends serving the bench's database and
 of this process (the load generator), before and after a phase; divided by the requests,
 these are the costs that the load average barely changes. Linux only; on another system, or
@@ -51,7 +51,7 @@ def process_cpu(pid: int) -> float | None:
 
 
 def _server_cpu(master: int) -> float | None:
-    """CPU seconds of gunicorn: the master and its workers (not the schedule runner beside)."""
+    """CPU seconds of granian: the master and its workers (not the schedule runner beside)."""
     own = _stat(master)
     if own is None:
         return None
@@ -64,7 +64,7 @@ def _server_cpu(master: int) -> float | None:
                     command = (entry / "cmdline").read_bytes()
                 except OSError:
                     continue
-                if b"gunicorn" in command:
+                if b"granian" in command:
                     total += stat[1]
     return total
 
@@ -98,7 +98,7 @@ class CpuUse:
     """CPU seconds each part spent during a phase, and the phase's wall time."""
 
     wall: float
-    server: float | None  # gunicorn master and workers
+    server: float | None  # granian master and workers
     database: float | None  # the PostgreSQL backends of this database (None on SQLite)
     client: float  # this process: the load generator
     machine: float  # every process on the machine, ours and others'

@@ -1,12 +1,12 @@
 """Answer saves under many concurrent candidates (issue #14 must-show).
 
 `exam_answer_saves`: `size` candidates each hold an open attempt on a 50-question paper;
-the platform is started with `civtrain serve` (gunicorn, as production runs it) on a free
+the platform is started with `civtrain serve` (granian, as production runs it) on a free
 port, and a load generator in this process (asyncio, CONNECTIONS keep-alive connections,
 each carrying a share of the candidates; each candidate a browser session of a full login
 with its CSRF token, bench._served.session_cookie) PUTs answers to
 `/api/v1/exams/attempts/{id}/answers/{question}` for DURATION seconds: the path the
-candidate's page takes. CPU per request of gunicorn, PostgreSQL and the load generator is
+candidate's page takes. CPU per request of granian, PostgreSQL and the load generator is
 read from /proc (bench._served.CpuMeter) and recorded as `exam_answer_saves_cpu`: on a
 shared machine, the figure to compare. A phase with more than 1 % failed requests stops
 the run (no rate is reported over errors). The baseline, in the same run and the same way, POSTs to

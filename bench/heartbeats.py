@@ -1,6 +1,6 @@
 """Heartbeats per second (issue #12 must-show: ≥ 2,000/s with p99 < 100 ms on PostgreSQL).
 
-The platform is served by `civtrain serve` (gunicorn, as production) on a free local port;
+The platform is served by `civtrain serve` (granian, as production) on a free local port;
 a load generator in this process (asyncio, keep-alive HTTP/1.1 connections; each learner
 signed in as the player is — a browser session of a full login and its CSRF token,
 bench._served.session_cookie) plays `size` learners: each sends its session's beats one
@@ -9,7 +9,7 @@ beat is credited and writes what a real one writes (ADR 0016). The baseline, in 
 run and against the same server, posts the same rows to an endpoint that only inserts them
 (`CIVTRAIN_BENCH_ENDPOINTS`, on for this server only). The machine is shared: the load
 generator and the server compete for its two cores; the load average is printed, and the
-CPU per beat of gunicorn, PostgreSQL and the load generator (bench._served.CpuMeter) is
+CPU per beat of granian, PostgreSQL and the load generator (bench._served.CpuMeter) is
 recorded as `heartbeats_cpu`, the figure to compare across runs. A phase with more than
 1 % failed requests stops the run.
 

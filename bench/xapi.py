@@ -1,6 +1,6 @@
 """xAPI statements per second through `civtrain serve` (issue #13 must-show).
 
-A real server (`civtrain serve`, the production gunicorn setup, on the configured database)
+A real server (`civtrain serve`, the production granian setup, on the configured database)
 receives statements over HTTP from a load generator in this process: asyncio keep-alive
 HTTP/1.1 connections, a few dozen lines below, so the project needs nothing else installed
 and the generator's own CPU — on the same 2 cores — is counted against the LRS, as the issue

@@ -11,6 +11,7 @@ class LearningErrorCode(StrEnum):
     ACTIVITY_IRI_TAKEN = "activity_iri_taken"
     BAD_HEARTBEAT = "bad_heartbeat"
     SESSION_SUPERSEDED = "session_superseded"
+    BEAT_CONFLICT = "heartbeat_conflict"
     BAD_UPLOAD = "bad_upload"
     BAD_MEDIA = "bad_media"
     NOT_COMPLETE = "course_not_complete"
@@ -27,3 +28,12 @@ class SessionSuperseded(ApplicationError):
 
     def __init__(self, message: str, extra: dict[str, object] | None = None) -> None:
         super().__init__(LearningErrorCode.SESSION_SUPERSEDED, message, extra)
+
+
+class BeatConflict(ApplicationError):
+    """Beats of one session arrived at once and this one lost twice (ADR 0029): not credited."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(LearningErrorCode.BEAT_CONFLICT, "同一学习会话的心跳同时到达，本次未计时")

@@ -24,7 +24,12 @@ from civtrain.core.actors import Actor
 from civtrain.core.errors import NotFound, SignInEnded
 from civtrain.learning import earning
 from civtrain.learning.data import ItemKind, ProgressSource
-from civtrain.learning.errors import LearningError, LearningErrorCode, SessionSuperseded
+from civtrain.learning.errors import (
+    BeatConflict,
+    LearningError,
+    LearningErrorCode,
+    SessionSuperseded,
+)
 from civtrain.learning.models import DailyEarned, Heartbeat, Item, ItemProgress, PlaySession
 from civtrain.learning.selectors import access_course_for_learner, learner_of
 from civtrain.learning.services import item_mark_done
@@ -238,7 +243,6 @@ def _moment(value: Any) -> dt.datetime | None:
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-@transaction.atomic
 def _beat(
     token: str,
     user_id: int | None,
@@ -249,11 +253,37 @@ def _beat(
     visible: bool,
     check: str,
 ) -> BeatResult:
+    """A beat is read and then written only if its session is still as it was read
+    (ADR 0029): the write compares the session's last accepted beat and its liveness, so no
+    row lock is held between the two statements and a beat costs two round trips, not four.
+    A beat that loses this to another beat of the same session (a client sending beats at
+    once; a player never does) is read again, and refused when it loses again. SQLite takes
+    the whole beat in one transaction: its writers queue for the file's lock anyway."""
+    args = (token, user_id, seq, position, rate, playing, visible, check)
+    for _ in range(2):
+        if connection.vendor == "postgresql":
+            result = _beat_once(*args)
+        else:
+            with transaction.atomic():
+                result = _beat_once(*args)
+        if result is not None:
+            return result
+    raise BeatConflict
+
+
+def _beat_once(
+    token: str,
+    user_id: int | None,
+    seq: int,
+    position: Any,
+    rate: Any,
+    playing: bool,
+    visible: bool,
+    check: str,
+) -> BeatResult | None:
+    """One beat, or None when its session moved on between the read and the write."""
     today, now = clock.today(), clock.now()
-    sql = _BEAT_STATE
-    if connection.features.has_select_for_update_of:  # SQLite: the write lock is the file's
-        sql += " FOR UPDATE OF s, p"
-    rows, _ = lean.run(sql, [today, token], rows=True)
+    rows, _ = lean.run(_BEAT_STATE, [today, token], rows=True)
     if not rows:
         raise NotFound("学习会话不存在")
     (session_id, person_id, live, ended_reason, last_seq, last_beat_at, last_position,
@@ -312,25 +342,28 @@ def _beat(
         check_code = f"{_random.randint(0, 9999):04d}"
     progress.earned += outcome.credited
     progress.furthest = outcome.furthest
-    _write_beat(
-        Heartbeat(
-            session_id=session_id, seq=beat.seq, at=now, position=beat.position,
-            rate=beat.rate, playing=beat.playing, visible=beat.visible,
-            credited=outcome.credited, note=outcome.note,
-        ),
-        {"last_seq": beat.seq, "last_beat_at": now, "last_position": outcome.position,
-         "earned_seconds": session_earned, "beats": beats + 1, "check_code": check_code,
-         "check_due_at": check_due},
-        progress,
-        day_id,
-        outcome.credited,
-        now,
+    write = _BeatWrite(
+        session_id=session_id,
+        last_seq=last_seq,
+        beat=(session_id, beat.seq, now, beat.position, beat.rate, beat.playing, beat.visible,
+              outcome.credited, outcome.note),
+        session=(beat.seq, now, outcome.position, session_earned, beats + 1, check_code,
+                 check_due),
+        progress=progress,
+        day_id=day_id,
+        credited=outcome.credited,
+        now=now,
     )  # fmt: skip
     if not progress.done_by(video, duration_seconds, pages, state.speed_cap):
+        if not write.run():
+            return None
         return _result(check_code, progress, outcome, done=False, course_done=False)
-    course = Item.objects.select_related("course").get(pk=item_id).course
-    stored = ItemProgress.objects.get(pk=progress_id)
-    result = item_mark_done(progress=stored, course=course, source=ProgressSource.HEARTBEAT)
+    with transaction.atomic():  # the beat that finishes the item writes with what follows
+        if not write.run():
+            return None
+        course = Item.objects.select_related("course").get(pk=item_id).course
+        stored = ItemProgress.objects.get(pk=progress_id)
+        result = item_mark_done(progress=stored, course=course, source=ProgressSource.HEARTBEAT)
     return _result(check_code, progress, outcome, done=True, course_done=result is not None)
 
 
@@ -375,51 +408,75 @@ class _Progress:
         return len(read) >= (pages or 1) and self.earned >= DONE_SHARE * length
 
 
-# A credited beat's four writes — the heartbeat row, the session, the day's total and the
-# item's progress — as one PostgreSQL statement (data-modifying CTEs): one round trip and one
-# query to build instead of four (#12 throughput). Other databases take the ORM's four.
+# A credited beat's four writes — the session, the heartbeat row, the day's total and the
+# item's progress — as one PostgreSQL statement (data-modifying CTEs): one round trip instead
+# of four (#12 throughput). The session's update is the compare-and-set (ADR 0029): it
+# changes the row only if its last accepted beat is still the one the beat read and the
+# session is live, and the other three write only when it did. Other databases take the
+# ORM's four statements, in the caller's transaction.
 _WRITE_BEAT = (
-    "WITH beat AS (INSERT INTO learning_heartbeat"
-    " (session_id, seq, at, position, rate, playing, visible, credited, note)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)),"
-    " play AS (UPDATE learning_playsession SET last_seq = %s, last_beat_at = %s,"
+    "WITH play AS (UPDATE learning_playsession SET last_seq = %s, last_beat_at = %s,"
     " last_position = %s, earned_seconds = %s, beats = %s, check_code = %s, check_due_at = %s"
-    " WHERE id = %s),"
-    " day AS (UPDATE learning_dailyearned SET seconds = seconds + %s WHERE id = %s AND %s > 0)"
-    " UPDATE learning_itemprogress SET earned_seconds = %s, furthest_seconds = %s,"
-    " pages_seen = %s::jsonb, updated_at = %s WHERE id = %s"
+    " WHERE id = %s AND last_seq = %s AND live RETURNING id),"
+    " beat AS (INSERT INTO learning_heartbeat"
+    " (session_id, seq, at, position, rate, playing, visible, credited, note)"
+    " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM play),"
+    " day AS (UPDATE learning_dailyearned SET seconds = seconds + %s"
+    " WHERE id = %s AND %s > 0 AND EXISTS (SELECT FROM play)),"
+    " progress AS (UPDATE learning_itemprogress SET earned_seconds = %s, furthest_seconds = %s,"
+    " pages_seen = %s::jsonb, updated_at = %s WHERE id = %s AND EXISTS (SELECT FROM play))"
+    " SELECT count(*) FROM play"
 )
+_SESSION_COLUMNS = (
+    "last_seq", "last_beat_at", "last_position", "earned_seconds", "beats", "check_code",
+    "check_due_at",
+)  # fmt: skip
+_HEARTBEAT_COLUMNS = (
+    "session_id", "seq", "at", "position", "rate", "playing", "visible", "credited", "note",
+)  # fmt: skip
 
 
-def _write_beat(
-    h: Heartbeat,
-    session: dict[str, Any],
-    progress: _Progress,
-    day_id: int,
-    credited: Decimal,
-    now: dt.datetime,
-) -> None:
-    if connection.vendor != "postgresql":
-        h.save(force_insert=True)
-        PlaySession.objects.filter(pk=h.session_id).update(**session)
-        if credited:
-            DailyEarned.objects.filter(pk=day_id).update(seconds=F("seconds") + credited)
-        ItemProgress.objects.filter(pk=progress.pk).update(
-            earned_seconds=progress.earned, furthest_seconds=progress.furthest,
-            pages_seen=progress.pages_seen, updated_at=now,
+@dataclass(frozen=True)
+class _BeatWrite:
+    """What an accepted beat writes, and the session state it expects to find."""
+
+    session_id: int
+    last_seq: int  # the session's last accepted beat, as read
+    beat: tuple[Any, ...]  # the heartbeat row (_HEARTBEAT_COLUMNS)
+    session: tuple[Any, ...]  # the session's new state (_SESSION_COLUMNS)
+    progress: _Progress
+    day_id: int
+    credited: Decimal
+    now: dt.datetime
+
+    def run(self) -> bool:
+        """Write, unless the session moved on since it was read: whether it wrote."""
+        p = self.progress
+        if connection.vendor == "postgresql":
+            rows, _ = lean.run(
+                _WRITE_BEAT,
+                [
+                    *self.session, self.session_id, self.last_seq,
+                    *self.beat,
+                    self.credited, self.day_id, self.credited,
+                    p.earned, p.furthest, json.dumps(p.pages_seen), self.now, p.pk,
+                ],
+                rows=True,
+            )  # fmt: skip
+            return bool(rows[0][0])
+        moved = PlaySession.objects.filter(
+            pk=self.session_id, last_seq=self.last_seq, live=True
+        ).update(**dict(zip(_SESSION_COLUMNS, self.session, strict=True)))
+        if not moved:
+            return False
+        Heartbeat.objects.create(**dict(zip(_HEARTBEAT_COLUMNS, self.beat, strict=True)))
+        if self.credited:
+            DailyEarned.objects.filter(pk=self.day_id).update(seconds=F("seconds") + self.credited)
+        ItemProgress.objects.filter(pk=p.pk).update(
+            earned_seconds=p.earned, furthest_seconds=p.furthest, pages_seen=p.pages_seen,
+            updated_at=self.now,
         )  # fmt: skip
-        return
-    lean.run(
-        _WRITE_BEAT,
-        [
-            h.session_id, h.seq, h.at, h.position, h.rate, h.playing, h.visible, h.credited,
-            h.note,
-            *session.values(), h.session_id,
-            credited, day_id, credited,
-            progress.earned, progress.furthest, json.dumps(progress.pages_seen), now,
-            progress.pk,
-        ],
-    )  # fmt: skip
+        return True
 
 
 def _speed_cap(person_id: int) -> Decimal:

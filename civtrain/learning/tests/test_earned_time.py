@@ -18,8 +18,9 @@ from civtrain.accounts.api import User
 from civtrain.core import clock
 from civtrain.core.errors import NotFound
 from civtrain.credits.api import entry_rows
-from civtrain.learning import api, playback
-from civtrain.learning.errors import SessionSuperseded
+from civtrain.learning import api, earning, playback
+from civtrain.learning.errors import BeatConflict, SessionSuperseded
+from civtrain.learning.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,77 @@ def test_replayed_and_forged_heartbeats_earn_nothing(setup: dict[str, Any]) -> N
     # the replayed beat did not move the clock on: the next honest beat earns its 15 s
     assert player.beat(30).credited == Decimal("15.00")
     assert earned(setup) == Decimal("30.00")
+
+
+def _between_read_and_write(monkeypatch: Any, act: Any, times: int = 1) -> None:
+    """Run `act` after a beat has read its session and before it writes (ADR 0029: no lock
+    is held in between), the first `times` times a beat reads; beats that `act` sends are
+    not interrupted."""
+    real, inside, left = earning.video_beat, [], [times]
+
+    def interrupted(state: earning.State, beat: earning.Beat) -> earning.Outcome:
+        if not inside and left[0]:
+            inside.append(True)
+            left[0] -= 1
+            try:
+                act()
+            finally:
+                inside.clear()
+        return real(state, beat)
+
+    monkeypatch.setattr(earning, "video_beat", interrupted)
+
+
+def test_beats_sent_at_once_are_credited_once(setup: dict[str, Any], monkeypatch: Any) -> None:
+    player = Script(setup["user"], setup["video"])
+    player.play(15, 0)
+    player.wait(15)
+    overtaking: list[playback.BeatResult] = []
+    _between_read_and_write(monkeypatch, lambda: overtaking.append(player.beat(30)))
+    overtaken = player.beat(30)  # seq 2; seq 3 lands between its read and its write
+    monkeypatch.undo()
+    assert overtaking[0].credited == Decimal("15.00")
+    # read again, it is older than the session's last beat: a replay, nothing credited
+    assert (overtaken.credited, overtaken.note) == (0, "replay")
+    assert earned(setup) == Decimal("30.00")
+    seqs = Heartbeat.objects.filter(session__token=player.token).values_list("seq", flat=True)
+    assert sorted(seqs) == [1, 3]
+
+
+def test_a_beat_of_a_session_superseded_before_its_write_earns_nothing(
+    setup: dict[str, Any], monkeypatch: Any
+) -> None:
+    player = Script(setup["user"], setup["video"])
+    player.play(15, 0)
+    player.wait(15)
+    _between_read_and_write(
+        monkeypatch, lambda: playback.play_start(actor=setup["user"], item_id=setup["second"])
+    )
+    with pytest.raises(SessionSuperseded):
+        player.beat(30)
+    monkeypatch.undo()
+    assert earned(setup) == Decimal("15.00")
+
+
+def test_a_beat_overtaken_twice_is_refused(setup: dict[str, Any], monkeypatch: Any) -> None:
+    player = Script(setup["user"], setup["video"])
+    player.play(15, 0)
+    player.wait(15)
+    low = iter(range(2, 10))
+
+    def overtake() -> None:
+        playback.heartbeat_record(
+            actor=setup["user"], token=player.token, seq=next(low), position=30
+        )
+
+    _between_read_and_write(monkeypatch, overtake, times=2)
+    with pytest.raises(BeatConflict) as refused:
+        player.beat(30, seq=100)  # newer than both overtaking beats, yet it lost twice
+    monkeypatch.undo()
+    assert refused.value.status == 409 and refused.value.code == "heartbeat_conflict"
+    assert earned(setup) == Decimal("30.00")  # the overtaking beats' 15 s, nothing twice
+    seqs = Heartbeat.objects.filter(session__token=player.token).values_list("seq", flat=True)
+    assert sorted(seqs) == [1, 2, 3]
 
 
 def test_a_clock_set_forward_earns_nothing(setup: dict[str, Any]) -> None:
