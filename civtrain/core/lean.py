@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http.request import split_domain_port, validate_host
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel, ValidationError
@@ -96,16 +96,17 @@ def run(sql: str, params: Sequence[Any], *, rows: bool = False) -> tuple[list[An
     (its rows when `rows`, else [], and its rowcount). On PostgreSQL a prepared statement —
     parsed and planned once per connection: planning the heartbeat's six-table read cost
     more than running it."""
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once (django.db.connection: every read)
+    db.ensure_connection()
+    if db.vendor == "postgresql":
         import psycopg
 
-        with psycopg.Cursor(connection.connection) as cursor:  # server-side binding
+        with psycopg.Cursor(db.connection) as cursor:  # server-side binding
             cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]
-            if connection.queries_logged:  # what a test or DEBUG counts, as Django's cursor
-                connection.queries_log.append({"sql": sql, "time": "0.000"})
+            if db.queries_logged:  # what a test or DEBUG counts, as Django's cursor
+                db.queries_log.append({"sql": sql, "time": "0.000"})
             return (cursor.fetchall() if rows else []), cursor.rowcount
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return (cursor.fetchall() if rows else []), cursor.rowcount
 

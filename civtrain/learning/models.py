@@ -188,7 +188,11 @@ class PlaySession(models.Model):
 class Heartbeat(models.Model):
     """One heartbeat as received, with the seconds the server credited for it (ADR 0016)."""
 
-    session = models.ForeignKey(PlaySession, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: heartbeat_seq_once (session, seq) serves every lookup by session,
+    # and a second index would be written at every beat of the platform's largest table.
+    session = models.ForeignKey(
+        PlaySession, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
     position = models.DecimalField(max_digits=9, decimal_places=2)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from civtrain.accounts.api import sign_in_limits
 from civtrain.core import clock
@@ -92,7 +93,7 @@ class PlaySessionOut(Schema):
     interval: int
 
 
-class HeartbeatIn(Schema):
+class HeartbeatIn(BaseModel):  # plain pydantic: validated in front of the site (ADR 0029)
     token: Token
     seq: Seq
     position: Position
@@ -173,7 +174,7 @@ def session_start(request: HttpRequest, item_id: DbId) -> Any:
 
 
 def _heartbeat(payload: HeartbeatIn) -> dict[str, Any]:
-    return playback.heartbeat_by_token(**payload.dict()).__dict__
+    return playback.heartbeat_by_token(**payload.model_dump()).__dict__
 
 
 @router.post(
@@ -202,7 +203,7 @@ LEAN_ROUTES = [
 if settings.CIVTRAIN_BENCH_ENDPOINTS:  # bench/heartbeats.py's baseline; off in deployments
 
     def _insert_plain(payload: HeartbeatIn) -> None:
-        playback.heartbeat_insert_plain(**payload.dict())
+        playback.heartbeat_insert_plain(**payload.model_dump())
         return None
 
     @router.post(
