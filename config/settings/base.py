@@ -151,7 +151,16 @@ else:
     # on the client and are never prepared, so this changes nothing else. A pooler between
     # the platform and PostgreSQL must keep prepared statements (PgBouncer >= 1.21:
     # max_prepared_statements) or run in session mode.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # Those statements are planned once, for any value (force_generic_plan): left to choose,
+    # PostgreSQL re-plans a statement over an array of tokens (a batch of heartbeats) at every
+    # execution, as a custom plan for one array length always looks cheaper than the generic
+    # one; planning cost more than running them. Django's queries carry their values inline
+    # (client-side binding), so no plan of theirs changes.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 5
+    options["options"] = (
+        options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
+    ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -86,9 +86,20 @@ def test_serve_answers_a_heartbeat_and_the_site_and_logs_them(
         assert (status, refused["error"]["code"]) == (404, "not_found")
         status, anonymous = _request(port, "GET", "/api/v1/me")
         assert (status, anonymous["error"]["code"]) == (401, "authentication_required")
+        # each line is written once its answer has gone: wait for the last one
+        expected = (
+            '"POST /api/v1/learning/heartbeats HTTP/1.1" 200',
+            '"GET /api/v1/me HTTP/1.1" 401',
+        )
+        deadline = time.monotonic() + 30
+        while not all(e in _read(log) for e in expected) and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         server.terminate()
         server.wait(timeout=60)
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert any('"POST /api/v1/learning/heartbeats HTTP/1.1" 200' in line for line in lines)
-    assert any('"GET /api/v1/me HTTP/1.1" 401' in line for line in lines)
+    written = _read(log)
+    assert all(e in written for e in expected), written
+
+
+def _read(log: Path) -> str:
+    return log.read_text(encoding="utf-8") if log.exists() else ""
