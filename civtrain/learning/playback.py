@@ -479,19 +479,17 @@ def _beat_once(sent: _Sent) -> BeatResult | None:
 
 # An accepted beat's four writes — the session, the heartbeat row, the day's total and the
 # item's progress — as one PostgreSQL statement (data-modifying CTEs) for any number of
-# beats: one round trip (#12 throughput). The session's update is the compare-and-set
-# (ADR 0029): a session changes only if its last accepted beat is still the one its beat
-# read and it is live, and the other three write only for the sessions that did. Other
-# databases take the ORM's four statements, in the caller's transaction.
+# beats, given as one JSON document: one round trip (#12 throughput). The session's update
+# is the compare-and-set (ADR 0029): a session changes only if its last accepted beat is
+# still the one its beat read and it is live, and the other three write only for the
+# sessions that did. Other databases take the ORM's four statements, in the caller's
+# transaction.
 _WRITE_BEATS = (
-    "WITH v AS (SELECT * FROM unnest("
-    "%s::bigint[], %s::int[], %s::int[], %s::timestamptz[], %s::numeric[], %s::numeric[],"
-    " %s::int[], %s::text[], %s::numeric[], %s::numeric[], %s::numeric[], %s::bool[],"
-    " %s::bool[], %s::numeric[], %s::text[], %s::bigint[], %s::bigint[], %s::numeric[],"
-    " %s::numeric[], %s::text[])"
-    " AS v(id, old_seq, seq, at, last_position, earned, beats, check_code, check_due,"
-    " position, rate, playing, visible, credited, note, day_id, progress_id,"
-    " progress_earned, furthest, pages_seen)),"
+    "WITH v AS (SELECT * FROM json_to_recordset(%s::json) AS v(id bigint, old_seq int, seq int,"
+    " at timestamptz, last_position numeric, earned numeric, beats int, check_code text,"
+    " check_due numeric, position numeric, rate numeric, playing bool, visible bool,"
+    " credited numeric, note text, day_id bigint, progress_id bigint, progress_earned numeric,"
+    " furthest numeric, pages_seen jsonb)),"
     " play AS (UPDATE learning_playsession s SET last_seq = v.seq, last_beat_at = v.at,"
     " last_position = v.last_position, earned_seconds = v.earned, beats = v.beats,"
     " check_code = v.check_code, check_due_at = v.check_due"
@@ -503,10 +501,16 @@ _WRITE_BEATS = (
     " day AS (UPDATE learning_dailyearned d SET seconds = d.seconds + v.credited"
     " FROM v JOIN play USING (id) WHERE d.id = v.day_id AND v.credited > 0),"
     " progress AS (UPDATE learning_itemprogress p SET earned_seconds = v.progress_earned,"
-    " furthest_seconds = v.furthest, pages_seen = v.pages_seen::jsonb, updated_at = v.at"
+    " furthest_seconds = v.furthest, pages_seen = v.pages_seen, updated_at = v.at"
     " FROM v JOIN play USING (id) WHERE p.id = v.progress_id)"
     " SELECT id FROM play"
 )
+# The batch's rows, in the order of json_to_recordset's columns above.
+_BATCH_COLUMNS = (
+    "id", "old_seq", "seq", "at", "last_position", "earned", "beats", "check_code",
+    "check_due", "position", "rate", "playing", "visible", "credited", "note", "day_id",
+    "progress_id", "progress_earned", "furthest", "pages_seen",
+)  # fmt: skip
 _SESSION_COLUMNS = (
     "last_seq", "last_beat_at", "last_position", "earned_seconds", "beats", "check_code",
     "check_due_at",
@@ -520,17 +524,17 @@ def _write(writes: list[_BeatWrite]) -> set[int]:
     """Write each beat whose session is still as read: the ids of the sessions written. On
     PostgreSQL the beats of different learners only (one row each, _Beats)."""
     if connection.vendor == "postgresql":
-        columns: list[list[Any]] = [[] for _ in range(20)]
+        rows = []
         for w in writes:
             p = w.progress
             values = (
                 w.session_id, w.last_seq, *w.session, *w.beat[3:], w.day_id, p.pk, p.earned,
-                p.furthest, json.dumps(p.pages_seen),
+                p.furthest, p.pages_seen,
             )  # fmt: skip
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        rows, _ = lean.run(_WRITE_BEATS, columns, rows=True)
-        return {row[0] for row in rows}
+            rows.append(dict(zip(_BATCH_COLUMNS, values, strict=True)))
+        # one JSON document: decimals and moments as text, which PostgreSQL reads exactly
+        written, _ = lean.run(_WRITE_BEATS, [json.dumps(rows, default=str)], rows=True)
+        return {row[0] for row in written}
     written = set()
     for w in writes:
         p = w.progress

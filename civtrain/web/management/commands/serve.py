@@ -4,9 +4,10 @@ Sizing (docs/architecture.md, "Serving"; ADR 0029): granian reads and writes HTT
 and hands each request to the WSGI application on one of WEB_THREADS Python threads
 (default 8) in each of WEB_WORKERS processes (default: one per CPU core). A request spends
 most of its CPU in Python, which one process runs on one core at a time (the GIL), so
-processes use the cores; the threads cover a request's waits on the database. The access
-log (WEB_ACCESS_LOG: "-" for stdout, a file path, or "off") costs a formatted line per
-request; production behind a proxy that logs already can turn it off.
+processes use the cores; the threads cover a request's waits on the database. granian's
+own access log (WEB_ACCESS_LOG: "-" for stdout, or a file path) is off by default: production
+runs behind a proxy that logs every request already (docs/architecture.md, "Serving"), and a
+line formatted in Python per request cost an eighth of the server's CPU on a heartbeat.
 """
 
 import json
@@ -71,8 +72,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--access-log",
-            default=os.environ.get("WEB_ACCESS_LOG") or "-",
-            help='"-" (stdout, the default), a file, or "off" (default $WEB_ACCESS_LOG)',
+            default=os.environ.get("WEB_ACCESS_LOG") or "off",
+            help='"-" (stdout), a file, or "off" (default $WEB_ACCESS_LOG, else off)',
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
