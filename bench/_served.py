@@ -300,45 +300,95 @@ class Phase:
         )
 
 
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection of the load generator: a request, its whole answer, the
+    next request. A protocol rather than asyncio's streams, whose reads cost the generator
+    a third more CPU per request than the answers it parses."""
+
+    def __init__(self, requests: Iterator[Request], stop_at: float, phase: Phase) -> None:
+        self.requests, self.stop_at, self.phase = requests, stop_at, phase
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.waiting: Request | None = None  # the request sent and not yet answered
+        self.received = bytearray()
+        self.started = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        if time.monotonic() >= self.stop_at:
+            self.transport.close()
+            return
+        r = self.waiting = next(self.requests)
+        head = (
+            f"{r.method} {r.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{r.headers}"
+            f"Content-Length: {len(r.body)}\r\n\r\n"
+        )
+        self.received.clear()
+        self.started = time.perf_counter()
+        self.transport.write(head.encode() + r.body)
+
+    def data_received(self, data: bytes) -> None:
+        self.received += data
+        end = self.received.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        status_line, *lines = bytes(self.received[:end]).split(b"\r\n")
+        length, close = 0, False
+        for line in lines:
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+            elif name.lower() == b"connection" and b"close" in value.lower():
+                close = True
+        if len(self.received) < end + 4 + length:
+            return  # the rest of the body is still on its way
+        answer = bytes(self.received[end + 4 : end + 4 + length])
+        r, self.waiting = self.waiting, None
+        try:
+            status = int(status_line.split()[1])
+        except (IndexError, ValueError):
+            status = 0
+        if 200 <= status < 300:
+            self.phase.latencies.append(time.perf_counter() - self.started)
+            self.phase.done += 1
+            if r is not None and r.answered is not None:
+                r.answered(answer)
+        else:
+            self.phase.errors[status] += 1
+        if close:
+            assert self.transport is not None
+            self.transport.close()
+        else:
+            self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiting is not None:  # broken before its answer
+            self.phase.errors[0] += 1
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 async def _client_connection(
     port: int, requests: Iterator[Request], stop_at: float, phase: Phase
 ) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.monotonic() < stop_at:
-            r = next(requests)
-            head = (
-                f"{r.method} {r.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{r.headers}"
-                f"Content-Length: {len(r.body)}\r\n\r\n"
+    """A connection carrying `requests` until `stop_at`, opened again when the server
+    closes it."""
+    loop = asyncio.get_running_loop()
+    while time.monotonic() < stop_at:
+        try:
+            _transport, connection = await loop.create_connection(
+                lambda: _Connection(requests, stop_at, phase), "127.0.0.1", port
             )
-            started = time.perf_counter()
-            try:
-                writer.write(head.encode() + r.body)
-                await writer.drain()
-                status_line = await reader.readline()
-                status = int(status_line.split()[1])
-                length, close = 0, False
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                    elif name.lower() == b"connection" and b"close" in value.lower():
-                        close = True
-                answer = await reader.readexactly(length) if length else b""
-            except (OSError, IndexError, ValueError, asyncio.IncompleteReadError):
-                status, close, answer = 0, True, b""
-            if 200 <= status < 300:
-                phase.latencies.append(time.perf_counter() - started)
-                phase.done += 1
-                if r.answered is not None:
-                    r.answered(answer)
-            else:
-                phase.errors[status] += 1
-            if close:
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    finally:
-        writer.close()
+        except OSError:
+            phase.errors[0] += 1
+            await asyncio.sleep(0.05)
+            continue
+        await connection.closed
 
 
 def drive(

@@ -533,9 +533,9 @@ def _write(writes: list[_BeatWrite]) -> set[int]:
             )  # fmt: skip
             rows.append(dict(zip(_BATCH_COLUMNS, values, strict=True)))
         # one JSON document: decimals and moments as text, which PostgreSQL reads exactly
-        written, _ = lean.run(_WRITE_BEATS, [json.dumps(rows, default=str)], rows=True)
-        return {row[0] for row in written}
-    written = set()
+        ids, _ = lean.run(_WRITE_BEATS, [json.dumps(rows, default=str)], rows=True)
+        return {session_id for (session_id,) in ids}
+    written: set[int] = set()
     for w in writes:
         p = w.progress
         moved = PlaySession.objects.filter(pk=w.session_id, last_seq=w.last_seq, live=True).update(
