@@ -22,6 +22,7 @@ The database connection is kept or closed as Django's handler does (its request 
 and the request context names the client address for any audit record a handler writes.
 """
 
+import functools
 import io
 import json
 import logging
@@ -151,10 +152,15 @@ def _host_allowed(environ: dict[str, Any]) -> bool:
     host = environ.get("HTTP_HOST") or ""
     if not host:
         return False
-    domain, _port = split_domain_port(host)
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return _host_valid(host, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=64)  # the few names a deployment is reached by
+def _host_valid(host: str, allowed: tuple[str, ...]) -> bool:
+    domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, allowed)
 
 
