@@ -67,11 +67,15 @@ def person_reevaluate(
     return result
 
 
-def learner_progress_context(person_id: int, *, year: int | None = None) -> dict[str, Any]:
+def learner_progress_context(
+    person_id: int, *, year: int | None = None, result: PersonResult | None = None
+) -> dict[str, Any]:
     """Context for compliance/_learner_progress.html: one bar per rule with what closes the
-    gap ("62.5 / 90 学时", "法治 20 / 24 学时")."""
+    gap ("62.5 / 90 学时", "法治 20 / 24 学时"). `result`: the person's evaluation in that
+    year when the page has it already (it is not evaluated twice)."""
     y = year or clock.today().year
-    result = person_evaluate(person_id, year=y)
+    if result is None:
+        result = person_evaluate(person_id, year=y)
     bars = []
     for o in result.outcomes:
         if o.status == OutcomeStatus.NOT_APPLICABLE:

@@ -197,12 +197,12 @@ GAP_COURSES = 3
 OPEN_STATUSES = (compliance_api.OutcomeStatus.NOT_YET, compliance_api.OutcomeStatus.MISSED)
 
 
-def gaps_for(person: PersonData, year: int) -> tuple[str, list[Gap]]:
+def gaps_for(person: PersonData, result: compliance_api.PersonResult) -> tuple[str, list[Gap]]:
     """The title of the governing set ("" when none governs) and each of its requirements the
-    person has not met yet in `year`, with up to GAP_COURSES courses open to them today and
-    not yet finished this year whose ledger entry would count toward it (its subject, when
-    the requirement is a subject's)."""
-    result = compliance_api.person_evaluate(person.id, year=year)
+    person has not met yet in the year of `result` (their evaluation), with up to GAP_COURSES
+    courses open to them today and not yet finished that year whose ledger entry would count
+    toward it (its subject, when the requirement is a subject's)."""
+    year = result.year
     if not result.ruleset:
         return "", []
     counts = compliance_api.outcome_counts(result.ruleset)

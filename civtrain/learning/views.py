@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from civtrain.compliance import api as compliance_api
 from civtrain.core import clock, downloads
 from civtrain.core.errors import ApplicationError, NotFound
 from civtrain.learning import media, review, selectors, services
@@ -54,10 +55,17 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in ITEM_KIND_LABELS else ""
     _count, catalogue = selectors.course_page(actor=request.user, limit=100, search=q, kind=kind)
     required = selectors.required_for(person, year) if person else []
-    # What the governing rule set still asks of them, and the courses that fill it (#12 item 1)
-    gaps_ruleset, gaps = selectors.gaps_for(person, year) if person else ("", [])
+    # What the governing rule set still asks of them, and the courses that fill it (#12 item 1),
+    # beside their progress bars: one evaluation for both
+    standing = compliance_api.person_evaluate(person.id, year=year) if person else None
+    gaps_ruleset, gaps = selectors.gaps_for(person, standing) if person and standing else ("", [])
     gaps = [dataclasses.replace(g, unit=_unit(g.unit)) for g in gaps]
     context = {
+        "learner_progress": (
+            compliance_api.learner_progress_context(person.id, year=year, result=standing)
+            if person
+            else None
+        ),
         "person": person,
         "year": year,
         "required": required,

@@ -110,3 +110,22 @@ def test_the_english_page_says_it_in_english(learner: Client) -> None:
     assert "Courses that count toward it: 行政执法实务 2 hours" in law
     grassroots = _gaps(html)["cq-t7-grassroots"]
     assert "Online courses do not count toward this" in grassroots
+
+
+def test_the_page_evaluates_the_learner_once_for_the_bars_and_the_gaps(
+    learner: Client, monkeypatch: Any
+) -> None:
+    from civtrain.compliance import api as compliance_api
+
+    real, calls = compliance_api.person_evaluate, []
+
+    def counted(person_id: int, **kwargs: Any) -> Any:
+        calls.append(person_id)
+        return real(person_id, **kwargs)
+
+    monkeypatch.setattr(compliance_api, "person_evaluate", counted)
+    html = learner.get("/learning/").content.decode()
+    assert len(calls) == 1
+    # both show the same evaluation: the bar of CQ-G1 and its gap
+    assert 'data-rule="cq-g1-annual"' in html.split('id="learner-progress"', 1)[1]
+    assert "62.5 / 90 学时，还差 27.5 学时" in _gaps(html)["cq-g1-annual"]
