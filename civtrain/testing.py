@@ -267,7 +267,7 @@ def login_through_pages(client: Any, username: str, password: str) -> Any:
 def served(
     method: str, path: str, body: Any, headers: dict[str, str] | None = None, **environ: Any
 ) -> tuple[int, dict[str, str], Any]:
-    """One request through config.wsgi.application, as gunicorn hands it over: (status,
+    """One request through config.wsgi.application, as granian hands it over: (status,
     headers, JSON body or None)."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     env = {

@@ -1,4 +1,4 @@
-"""The WSGI application gunicorn serves (`civtrain serve`): the site, and the xAPI resources
+"""The WSGI application granian serves (`civtrain serve`): the site, and the xAPI resources
 through a shorter middleware chain.
 
 An activity provider's request to /xapi/statements (and the other LRS resources) carries an

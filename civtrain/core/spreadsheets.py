@@ -2,7 +2,7 @@
 
 Issue 8 item 4: calamine builds a sheet as one dense block from its first to its last
 cell, so a 4.9 KB .xlsx with cells at A1 and XFD1048576 asked for 512 GiB and aborted the
-whole process (a gunicorn worker with the other requests in it), and a 0.7 MB zip holding
+whole process (a server worker with the other requests in it), and a 0.7 MB zip holding
 500 MB of XML took 1 GB. Two layers stop that:
 
 1. Before anything is parsed (here, in the process): the zip's members' declared sizes and

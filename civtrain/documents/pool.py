@@ -10,7 +10,7 @@ to worker processes. The workers are started fresh (`spawn`: no copy of a thread
 process's locks or database connections), set Django up for the font paths, and never see a
 secret, a database connection or a request.
 
-A spawned worker imports the parent's `__main__` module again (as `__mp_main__`): gunicorn,
+A spawned worker imports the parent's `__main__` module again (as `__mp_main__`): granian,
 Celery, `civtrain` and pytest guard theirs; a script that builds zips must keep its work under
 `if __name__ == "__main__":` (an unguarded one re-ran itself in each worker and waited on the
 parent's database locks).

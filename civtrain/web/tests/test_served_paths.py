@@ -1,4 +1,4 @@
-"""The WSGI application gunicorn serves (config/wsgi.py): the xAPI resources go through the
+"""The WSGI application granian serves (config/wsgi.py): the xAPI resources go through the
 site's middleware less what only serves browsers (#13 throughput), and keep what protects
 them — the audit of refused requests, security headers, the host check; every other path
 keeps the whole chain."""
@@ -38,7 +38,7 @@ def call(
     query: str = "",
     **headers: str,
 ) -> Answer:
-    """One request as gunicorn hands it to the application (no test client in between)."""
+    """One request as granian hands it to the application (no test client in between)."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
