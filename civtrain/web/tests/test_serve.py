@@ -1,28 +1,20 @@
 """`civtrain serve`, the production server (granian, ADR 0029), started for real on the test
-database: it answers the lean heartbeat and the site's JSON, and writes its access log."""
+database as the benchmarks start it (bench._served.serve): it answers the lean heartbeat and
+the site's JSON, and writes its access log."""
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench._served import serve
 from civtrain import testing
 from civtrain.accounts.api import User
 from civtrain.core.tests.faults import database_url
 from civtrain.learning import api as learning
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _request(port: int, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -50,27 +42,10 @@ def test_serve_answers_a_heartbeat_and_the_site_and_logs_them(
     )  # fmt: skip
     person = testing.make_person(tree["U1"], name="学员甲")
     token = learning.play_start(actor=User.objects.get(person__pk=person.id), item_id=item.id)
-    port, log = _free_port(), tmp_path / "access.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "civtrain", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--access-log", str(log)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "civtrain serve did not start"
-                time.sleep(0.2)
+    log = tmp_path / "access.log"
+    env = {"DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    arguments = ("--workers", "1", "--threads", "2", "--access-log", str(log))
+    with serve(*arguments, env=env) as (port, _pid):
         status, beat = _request(
             port, "POST", "/api/v1/learning/heartbeats",
             {"token": token.token, "seq": 1, "position": 0},
@@ -94,9 +69,6 @@ def test_serve_answers_a_heartbeat_and_the_site_and_logs_them(
         deadline = time.monotonic() + 30
         while not all(e in _read(log) for e in expected) and time.monotonic() < deadline:
             time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     written = _read(log)
     assert all(e in written for e in expected), written
 
