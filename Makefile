@@ -39,7 +39,7 @@ run: assets db media-tools
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy civtrain config
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy civtrain config bench
 	$(BIN)/lint-imports
 	$(BIN)/civtrain makemigrations --check --dry-run --verbosity 0 --settings=config.settings.test
 

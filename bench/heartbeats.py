@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
@@ -86,7 +86,7 @@ def _learners(size: int) -> list[Any]:
             have.append(person_data(person.pk))
             if len(have) % 50 == 0:
                 _progress(f"  {len(have)} learners")
-    return [User.objects.get(pk=p.user_id) for p in have[:size]]
+    return [User.objects.get(pk=cast(int, p.user_id)) for p in have[:size]]
 
 
 CSRF = "benchheartbeatcsrftoken012345678"  # 32 characters: a CSRF secret as Django reads it

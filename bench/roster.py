@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from django.db import connection, transaction
 
@@ -153,7 +154,7 @@ def _plain_people(n: int, nodes: dict[str, int]) -> list[Person]:
         id_number, phone = str(row[1]), str(row[12])
         people.append(
             Person(
-                name=row[0],
+                name=str(row[0]),
                 id_number_enc=crypto.encrypt(id_number, context=ID_CONTEXT),
                 id_number_hash=crypto.lookup_hash(id_number, context=ID_CONTEXT),
                 id_number_masked=mask_id_number(id_number),
@@ -165,10 +166,10 @@ def _plain_people(n: int, nodes: dict[str, int]) -> list[Person]:
                 phone_masked=mask_phone(phone),
                 unit_id=nodes[str(row[4])],
                 category="general",
-                rank=row[6],
+                rank=str(row[6]),
                 grassroots=row[8] == "是",
                 basic_post=row[9] == "是",
-                reporting_date=row[11],
+                reporting_date=cast(dt.date, row[11]),
             )
         )
     return people

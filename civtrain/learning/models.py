@@ -155,9 +155,12 @@ class PlaySession(models.Model):
     """One learner playing one item in one tab (PR-3). A learner has one live session at a
     time: opening another closes the earlier one (`superseded_by`)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: play_session_live (person, live) serves every lookup by person.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="sessions")
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64)
     started_at = models.DateTimeField()
     last_beat_at = models.DateTimeField()
     last_seq = models.PositiveIntegerField(default=0)
@@ -180,6 +183,9 @@ class PlaySession(models.Model):
             models.Index(fields=["person", "live"], name="play_session_live"),
             models.Index(fields=["started_at"], name="play_session_started"),
         ]
+        # A constraint rather than unique=True: on PostgreSQL the field option adds a second,
+        # varchar_pattern_ops index for LIKE, and nothing looks a token up by prefix.
+        constraints = [models.UniqueConstraint(fields=["token"], name="play_session_token_once")]
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.item_id} ({self.started_at:%Y-%m-%d %H:%M})"
