@@ -11,6 +11,12 @@ SM4-GCM), so either is always readable and a database can be moved from one suit
 other in place: `civtrain crypto-migrate` re-encrypts every field and recomputes every
 lookup hash under the configured suite. New writes use the configured suite.
 
+Keys rotate the same way (ADR 0003, "Key rotation"): the new key becomes CIVTRAIN_DATA_KEY
+(or CIVTRAIN_HASH_KEY) and the old one moves to CIVTRAIN_DATA_KEY_PREVIOUS (…_HASH_…), a
+comma-separated list still read; `civtrain crypto-migrate` then rewrites every value under
+the current key. GCM's tag tells a wrong key from the right one, so a ciphertext needs no key
+id: decryption tries the current key, then the previous ones.
+
 The same choice names the hash that extends the ledger's and the audit trail's chains
 (`chain_algorithm`: SHA-256 or SM3, GB/T 32905); each chained row records the one that
 chained it, so a chain may hold SHA-256 links followed by SM3 ones (#17 item 5).
@@ -23,6 +29,7 @@ import os
 from functools import cache
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -88,32 +95,77 @@ def encrypt(plain: str, *, context: bytes) -> bytes:
     )
 
 
-def decrypt(blob: bytes, *, context: bytes) -> str:
-    """Decrypt a value written under either suite (its first byte says which)."""
+def _data_keys() -> tuple[str, ...]:
+    """The current data key, then the previous ones still read (CIVTRAIN_DATA_KEY_PREVIOUS)."""
+    return (settings.CIVTRAIN_DATA_KEY, *getattr(settings, "CIVTRAIN_DATA_KEY_PREVIOUS", ()))
+
+
+def _hash_keys() -> tuple[str, ...]:
+    """The current lookup-hash key, then the previous ones (CIVTRAIN_HASH_KEY_PREVIOUS)."""
+    return (settings.CIVTRAIN_HASH_KEY, *getattr(settings, "CIVTRAIN_HASH_KEY_PREVIOUS", ()))
+
+
+def data_key_id() -> str:
+    """A fingerprint of the current data key (16 hex digits), for audit rows and operators to
+    tell which key the data is under; it reveals nothing of the key."""
+    digest = hashlib.sha256(b"civtrain data key id\x00" + _data_key(settings.CIVTRAIN_DATA_KEY))
+    return digest.hexdigest()[:16]
+
+
+def _open(version: bytes, nonce: bytes, body: bytes, context: bytes, raw: str) -> str:
+    if version == _VERSION:
+        return _aead(raw).decrypt(nonce, body, context).decode()
+    decryptor = Cipher(algorithms.SM4(_sm4_key(raw)), modes.GCM(nonce, body[-_TAG:])).decryptor()
+    decryptor.authenticate_additional_data(context)
+    return (decryptor.update(body[:-_TAG]) + decryptor.finalize()).decode()
+
+
+def opened(blob: bytes | memoryview, *, context: bytes) -> tuple[str, bool]:
+    """The clear value of a ciphertext written under either suite and any key still read, and
+    whether it is sealed as new writes are (the configured suite, the current key): what
+    crypto-migrate leaves alone. Raises InvalidTag when no key opens it."""
     blob = bytes(blob)
     version, nonce, body = blob[:1], blob[1:13], blob[13:]
-    if version == _VERSION:
-        return _aead(settings.CIVTRAIN_DATA_KEY).decrypt(nonce, body, context).decode()
-    if version == _SM4_VERSION:
-        decryptor = Cipher(
-            algorithms.SM4(_sm4_key(settings.CIVTRAIN_DATA_KEY)), modes.GCM(nonce, body[-_TAG:])
-        ).decryptor()
-        decryptor.authenticate_additional_data(context)
-        return (decryptor.update(body[:-_TAG]) + decryptor.finalize()).decode()
-    raise ValueError("unknown ciphertext version")
+    if version not in (_VERSION, _SM4_VERSION):
+        raise ValueError("unknown ciphertext version")
+    keys = _data_keys()
+    for n, raw in enumerate(keys):
+        try:
+            clear = _open(version, nonce, body, context, raw)
+        except InvalidTag:
+            if n == len(keys) - 1:
+                raise
+            continue
+        return clear, n == 0 and version == VERSIONS[suite()]
+    raise AssertionError("unreachable: the current key is always tried")
 
 
-def encrypted_under_suite(blob: bytes) -> bool:
-    """Whether a stored ciphertext is already in the configured suite (crypto-migrate)."""
-    return bytes(blob)[:1] == VERSIONS[suite()]
+def decrypt(blob: bytes | memoryview, *, context: bytes) -> str:
+    """Decrypt a value written under either suite and any key still read (`opened`)."""
+    return opened(blob, context=context)[0]
 
 
 def lookup_hash(value: str, *, context: bytes) -> str:
     """Keyed hash to find a record by an encrypted value without decrypting every row:
     HMAC-SHA-256, or HMAC-SM3 in the gm suite (both 64 hex digits)."""
-    digest = "sm3" if suite() == "gm" else hashlib.sha256
-    key = _hash_key(settings.CIVTRAIN_HASH_KEY)
-    return hmac.new(key, context + b"\x00" + value.encode(), digest).hexdigest()
+    return _lookup_hash(value, context, "sm3" if suite() == "gm" else "sha256", _hash_keys()[0])
+
+
+def lookup_hashes(value: str, *, context: bytes) -> list[str]:
+    """Every hash a value stored before a switch of suite or key may still carry, the current
+    one first: for secrets the platform does not keep (xAPI credentials), whose hashes
+    crypto-migrate cannot recompute. Stored values it can recompute use `lookup_hash`."""
+    hashes = [lookup_hash(value, context=context)]
+    for raw in _hash_keys():
+        for digest in ("sha256", "sm3"):
+            h = _lookup_hash(value, context, digest, raw)
+            if h not in hashes:
+                hashes.append(h)
+    return hashes
+
+
+def _lookup_hash(value: str, context: bytes, digest: str, raw: str) -> str:
+    return hmac.new(_hash_key(raw), context + b"\x00" + value.encode(), digest).hexdigest()
 
 
 SHA256 = "sha256"

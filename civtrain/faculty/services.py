@@ -125,8 +125,9 @@ def teacher_update(
 
 
 def teacher_crypto_migrate(*, actor: Actor) -> int:
-    """Re-encrypt every teacher's phone number under the configured suite (#17 item 5,
-    `civtrain crypto-migrate`); returns how many changed. Rows already in it are left."""
+    """Re-encrypt every teacher's phone number under the configured suite and the current data
+    key (#17 item 5; key rotation, ADR 0003: `civtrain crypto-migrate`); returns how many
+    changed. Rows already so are left."""
     from civtrain.core.audit import audit_record
 
     changed = 0
@@ -135,10 +136,9 @@ def teacher_crypto_migrate(*, actor: Actor) -> int:
         for teacher in (
             Teacher.objects.exclude(phone_enc=None).select_for_update().only("pk", "phone_enc")
         ):
-            blob = bytes(teacher.phone_enc or b"")
-            if crypto.encrypted_under_suite(blob):
+            clear, current = crypto.opened(teacher.phone_enc or b"", context=PHONE_CONTEXT)
+            if current:
                 continue
-            clear = crypto.decrypt(blob, context=PHONE_CONTEXT)
             teacher.phone_enc = crypto.encrypt(clear, context=PHONE_CONTEXT)
             todo.append(teacher)
         Teacher.objects.bulk_update(todo, ["phone_enc"])
@@ -149,6 +149,6 @@ def teacher_crypto_migrate(*, actor: Actor) -> int:
                 action="crypto.migrate",
                 object_type="teacher",
                 object_label="教师手机号",
-                changes={"suite": crypto.suite(), "rows": changed},
+                changes={"suite": crypto.suite(), "key": crypto.data_key_id(), "rows": changed},
             )
     return changed

@@ -811,9 +811,10 @@ def person_passwords_issue(*, actor: Actor, person_ids: Sequence[int]) -> list[P
 
 def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
     """Re-encrypt every ID and phone number and recompute the ID lookup hashes under the
-    configured suite (CIVTRAIN_CRYPTO_SUITE, #17 item 5: `civtrain crypto-migrate`); returns
-    how many people changed. Batch by batch, each its own transaction, so it can be stopped
-    and run again: rows already in the suite are left alone. One audit row for the run."""
+    configured suite and the current keys (CIVTRAIN_CRYPTO_SUITE, #17 item 5; key rotation,
+    ADR 0003: `civtrain crypto-migrate`); returns how many people changed. Batch by batch,
+    each its own transaction, so it can be stopped and run again: rows already so are left
+    alone. One audit row for the run."""
     changed, last = 0, 0
     fields = ["id_number_enc", "id_number_hash", "phone_enc"]
     while True:
@@ -830,20 +831,19 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
             for person in rows:
                 if not person.id_number_enc:
                     continue  # anonymised (people.retention): nothing left to re-encrypt
-                id_number = crypto.decrypt(bytes(person.id_number_enc), context=ID_CONTEXT)
+                id_number, id_current = crypto.opened(person.id_number_enc, context=ID_CONTEXT)
                 new_hash = crypto.lookup_hash(id_number, context=ID_CONTEXT)
-                phone = bytes(person.phone_enc) if person.phone_enc else None
-                if (
-                    crypto.encrypted_under_suite(bytes(person.id_number_enc))
-                    and person.id_number_hash == new_hash
-                    and (phone is None or crypto.encrypted_under_suite(phone))
-                ):
+                phone = (
+                    crypto.opened(person.phone_enc, context=PHONE_CONTEXT)
+                    if person.phone_enc
+                    else None
+                )
+                if id_current and person.id_number_hash == new_hash and (not phone or phone[1]):
                     continue
                 person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
                 person.id_number_hash = new_hash
                 if phone is not None:
-                    clear = crypto.decrypt(phone, context=PHONE_CONTEXT)
-                    person.phone_enc = crypto.encrypt(clear, context=PHONE_CONTEXT)
+                    person.phone_enc = crypto.encrypt(phone[0], context=PHONE_CONTEXT)
                 todo.append(person)
             Person.objects.bulk_update(todo, fields)
             changed += len(todo)
@@ -854,6 +854,6 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
             action="crypto.migrate",
             object_type="person",
             object_label="人员身份证号、手机号",
-            changes={"suite": crypto.suite(), "rows": changed},
+            changes={"suite": crypto.suite(), "key": crypto.data_key_id(), "rows": changed},
         )
     return changed

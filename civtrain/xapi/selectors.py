@@ -54,8 +54,11 @@ _actors: dict[str, tuple[float, "MatchedPerson | None"]] = {}
 _sha1_users: tuple[float, dict[str, int]] = (0.0, {})
 
 
+CREDENTIAL_CONTEXT = b"xapi.credential"
+
+
 def secret_hash(secret: str) -> str:
-    return crypto.lookup_hash(secret, context=b"xapi.credential")
+    return crypto.lookup_hash(secret, context=CREDENTIAL_CONTEXT)
 
 
 def to_data(c: Credential) -> CredentialData:
@@ -89,7 +92,12 @@ def credential_verify(key: str, secret: str) -> CredentialData | None:
     if hit and hit[0] > now:
         return hit[1]
     row = Credential.objects.filter(key=key, revoked_at__isnull=True).first()
-    if row is None or not crypto_equal(row.secret_hash, digest):
+    # A credential issued before a switch of suite or hash key keeps its old hash (the secret
+    # is not kept, so crypto-migrate cannot redo it): any hash still read matches.
+    if row is None or not any(
+        crypto_equal(row.secret_hash, h)
+        for h in crypto.lookup_hashes(secret, context=CREDENTIAL_CONTEXT)
+    ):
         return None
     data = to_data(row)
     with _lock:

@@ -19,6 +19,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 # Personal-data keys (ADR 0003): base64 of 32 random bytes each.
 CIVTRAIN_DATA_KEY = env("CIVTRAIN_DATA_KEY", default="")
 CIVTRAIN_HASH_KEY = env("CIVTRAIN_HASH_KEY", default="")
+# Keys replaced by the two above and still read until `civtrain crypto-migrate` has moved
+# everything (ADR 0003, "Key rotation"): comma-separated, newest first.
+CIVTRAIN_DATA_KEY_PREVIOUS = env.list("CIVTRAIN_DATA_KEY_PREVIOUS", default=[])
+CIVTRAIN_HASH_KEY_PREVIOUS = env.list("CIVTRAIN_HASH_KEY_PREVIOUS", default=[])
 # Field encryption and lookup hashes (#17 item 5, core.crypto): "standard" (AES-256-GCM,
 # HMAC-SHA-256) or "gm" (国密: SM4-GCM, HMAC-SM3). Switching needs `civtrain crypto-migrate`.
 CIVTRAIN_CRYPTO_SUITE = env("CIVTRAIN_CRYPTO_SUITE", default="standard")

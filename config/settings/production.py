@@ -1,5 +1,8 @@
 """Production: every secret must come from the environment, or the process stops."""
 
+import base64
+import binascii
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -8,6 +11,18 @@ from .base import env
 for _name in ("SECRET_KEY", "CIVTRAIN_DATA_KEY", "CIVTRAIN_HASH_KEY", "CIVTRAIN_SIGNING_KEY"):
     if not globals()[_name]:
         raise ImproperlyConfigured(f"{_name} must be set in the environment in production")
+# Keys still read after a rotation (ADR 0003) are checked now, not at the first old row.
+for _name, _keys in (
+    ("CIVTRAIN_DATA_KEY_PREVIOUS", CIVTRAIN_DATA_KEY_PREVIOUS),  # noqa: F405
+    ("CIVTRAIN_HASH_KEY_PREVIOUS", CIVTRAIN_HASH_KEY_PREVIOUS),  # noqa: F405
+):
+    for _key in _keys:
+        try:
+            _length = len(base64.b64decode(_key, validate=True))
+        except binascii.Error:
+            _length = 0
+        if _length < 32 or (_name.startswith("CIVTRAIN_DATA") and _length != 32):
+            raise ImproperlyConfigured(f"{_name}: each key must be base64 of 32 bytes")
 # 国密 (#17 item 5): under the gm suite documents, checkpoints and seals are signed with SM2.
 if CIVTRAIN_CRYPTO_SUITE == "gm" and not CIVTRAIN_SM2_SIGNING_KEY:  # noqa: F405
     raise ImproperlyConfigured(

@@ -1,6 +1,7 @@
 """Security headers (#8 item 14): a Content-Security-Policy that allows no inline script
 (and templates that need none), a Permissions-Policy, and HTTPS settings in production."""
 
+import base64
 import importlib
 import re
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 import civtrain
@@ -147,3 +149,20 @@ def test_429_is_in_every_operations_documented_answers(client: Client) -> None:
     for url, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert "429" in operation["responses"], (method, url)
+
+
+def test_production_refuses_a_malformed_previous_key_at_start(monkeypatch: Any) -> None:
+    """Keys still read after a rotation (ADR 0003) are checked when the process starts, not
+    when a learner's old row is first read."""
+    good = base64.b64encode(b"k" * 32).decode()
+    prod = _production(monkeypatch, CIVTRAIN_DATA_KEY_PREVIOUS=good)
+    previous = prod.CIVTRAIN_DATA_KEY_PREVIOUS
+    assert previous == [good]
+    for name, bad in (
+        ("CIVTRAIN_DATA_KEY_PREVIOUS", f"{good},not-base64"),
+        ("CIVTRAIN_DATA_KEY_PREVIOUS", base64.b64encode(b"k" * 16).decode()),
+        ("CIVTRAIN_HASH_KEY_PREVIOUS", base64.b64encode(b"k" * 8).decode()),
+    ):
+        with pytest.raises(ImproperlyConfigured, match=name):
+            _production(monkeypatch, **{name: bad})
+        monkeypatch.delenv(name)

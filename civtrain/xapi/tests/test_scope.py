@@ -2,6 +2,7 @@
 learners in it, reads only what it wrote; unknown actors are kept for a person to map;
 credentials are created, rotated and revoked by the bureaus of their subtree."""
 
+import base64
 import json
 from io import StringIO
 from typing import Any
@@ -114,6 +115,23 @@ def test_rotation_and_revocation(tree: Any, actors: dict[str, Any]) -> None:
     services.credential_revoke(actor=actors["district"], credential_id=issued.credential.id)
     selectors.cache_clear()
     assert new.get("statements").status_code == 401
+
+
+def test_a_credential_outlives_a_switch_of_hash_key_or_suite_while_the_old_key_is_read(
+    tree: Any, settings: Any
+) -> None:
+    """ADR 0003, "Key rotation": the secret is not kept, so crypto-migrate cannot rehash it;
+    a provider keeps writing after the switch until its old hash key is dropped."""
+    provider = issue(tree["C1"])
+    old_key = settings.CIVTRAIN_HASH_KEY
+    settings.CIVTRAIN_HASH_KEY = base64.b64encode(b"h" * 32).decode()
+    settings.CIVTRAIN_HASH_KEY_PREVIOUS = [old_key]
+    settings.CIVTRAIN_CRYPTO_SUITE = "gm"
+    selectors.cache_clear()
+    assert provider.post("statements", statement()).status_code == 200
+    settings.CIVTRAIN_HASH_KEY_PREVIOUS = []
+    selectors.cache_clear()
+    assert provider.get("statements").status_code == 401
 
 
 def test_only_bureaus_create_credentials_inside_their_subtree(

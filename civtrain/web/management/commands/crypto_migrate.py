@@ -1,5 +1,6 @@
 """`civtrain crypto-migrate`: move a database to the configured crypto suite
-(CIVTRAIN_CRYPTO_SUITE, #17 item 5; core.crypto).
+(CIVTRAIN_CRYPTO_SUITE, #17 item 5; core.crypto) and to the current keys after a rotation
+(CIVTRAIN_DATA_KEY / CIVTRAIN_HASH_KEY, the old ones in …_PREVIOUS; ADR 0003, "Key rotation").
 
 1. Re-encrypts every ID and phone number (people, teachers) and recomputes the ID lookup
    hashes. Until this step ends, a search by ID number finds only the people already moved.
@@ -15,8 +16,9 @@ shell because it spans the people, faculty, credits and core apps. The signing k
 the suite too (core.signing: Ed25519, or SM2 when CIVTRAIN_SM2_SIGNING_KEY is set under gm):
 checkpoints and seals written by steps 2 and 3 are signed with it.
 
-xAPI credentials are stored as keyed hashes of secrets the platform does not keep: re-issue
-them (`civtrain xapi-credential`) after switching.
+xAPI credentials are stored as keyed hashes of secrets the platform does not keep: they are
+still accepted under the other suite's hash and the previous hash keys; re-issue them
+(`civtrain xapi-credential`) before a previous hash key is dropped.
 """
 
 from typing import Any
@@ -37,7 +39,7 @@ STEPS = ("fields", "ledger", "audit")
 class Command(BaseCommand):
     help = (
         "Re-encrypt personal data, recompute lookup hashes and re-chain the ledger and the "
-        "audit trail under CIVTRAIN_CRYPTO_SUITE."
+        "audit trail under CIVTRAIN_CRYPTO_SUITE and the current keys."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -55,7 +57,8 @@ class Command(BaseCommand):
                 teachers = teacher_crypto_migrate(actor=SYSTEM)
                 label = {"standard": "AES-256-GCM / HMAC-SHA-256", "gm": "国密 SM4-GCM / HMAC-SM3"}
                 self.stdout.write(
-                    f"已按 {label[crypto.suite()]} 重新加密：人员 {people} 人，教师 {teachers} 人"
+                    f"已按 {label[crypto.suite()]}（数据密钥 {crypto.data_key_id()}）重新加密："
+                    f"人员 {people} 人，教师 {teachers} 人"
                 )
             if "ledger" in steps:
                 ledger = ledger_rechain(actor=SYSTEM, batch=max(1, batch // 2))
