@@ -149,6 +149,10 @@ def teacher_crypto_migrate(*, actor: Actor) -> int:
                 action="crypto.migrate",
                 object_type="teacher",
                 object_label="教师手机号",
-                changes={"suite": crypto.suite(), "key": crypto.data_key_id(), "rows": changed},
+                changes={
+                    "suite": crypto.suite(),
+                    "data_key": crypto.data_key_id(),
+                    "rows": changed,
+                },
             )
     return changed

@@ -854,6 +854,6 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
             action="crypto.migrate",
             object_type="person",
             object_label="人员身份证号、手机号",
-            changes={"suite": crypto.suite(), "key": crypto.data_key_id(), "rows": changed},
+            changes={"suite": crypto.suite(), "data_key": crypto.data_key_id(), "rows": changed},
         )
     return changed

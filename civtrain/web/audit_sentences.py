@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "mode": gettext_noop("培训方式"),
     "start_date": gettext_noop("开始日期"),
     "end_date": gettext_noop("结束日期"),
+    "data_key": gettext_noop("数据密钥标识"),
     "date": gettext_noop("日期"),
     "days": gettext_noop("天数"),
     "hours": gettext_noop("学时"),

@@ -147,7 +147,7 @@ def test_crypto_migrate_moves_people_and_teachers_to_rotated_keys(
     (phone_blob,) = _stored("SELECT phone_enc FROM faculty_teacher WHERE id = %s", teacher.pk)
     assert crypto.opened(phone_blob, context=b"teacher.phone") == ("13700137000", True)
     row = AuditEvent.objects.filter(action="crypto.migrate", object_type="person").last()
-    assert row is not None and row.changes["key"] == crypto.data_key_id()
+    assert row is not None and row.changes["data_key"] == crypto.data_key_id()
     out = io.StringIO()
     call_command("crypto_migrate", "--only", "fields", stdout=out)
     assert "人员 0 人，教师 0 人" in out.getvalue()
