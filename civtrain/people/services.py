@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from civtrain.accounts.api import (
     PERSONNEL_ROLES,
@@ -816,38 +816,44 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
     each its own transaction, so it can be stopped and run again: rows already so are left
     alone. One audit row for the run."""
     changed, last = 0, 0
-    fields = ["id_number_enc", "id_number_hash", "phone_enc"]
+    # One UPDATE per row through executemany (a pipeline on PostgreSQL): the ORM's
+    # bulk_update builds a CASE over the whole batch and spent 90 % of the run doing so.
+    update = (
+        f"UPDATE {Person._meta.db_table} "  # nosec B608  # noqa: S608 - the model's table
+        "SET id_number_enc = %s, id_number_hash = %s, phone_enc = %s WHERE id = %s"
+    )
     while True:
         with transaction.atomic():
             rows = list(
                 Person.objects.filter(pk__gt=last)
                 .order_by("pk")
                 .select_for_update()
-                .only("pk", *fields)[:batch]
+                .values_list("pk", "id_number_enc", "id_number_hash", "phone_enc")[:batch]
             )
             if not rows:
                 break
             todo = []
-            for person in rows:
-                if not person.id_number_enc:
+            for pk, id_blob, id_hash, phone_blob in rows:
+                if not id_blob:
                     continue  # anonymised (people.retention): nothing left to re-encrypt
-                id_number, id_current = crypto.opened(person.id_number_enc, context=ID_CONTEXT)
+                id_number, id_current = crypto.opened(id_blob, context=ID_CONTEXT)
                 new_hash = crypto.lookup_hash(id_number, context=ID_CONTEXT)
-                phone = (
-                    crypto.opened(person.phone_enc, context=PHONE_CONTEXT)
-                    if person.phone_enc
-                    else None
-                )
-                if id_current and person.id_number_hash == new_hash and (not phone or phone[1]):
+                phone = crypto.opened(phone_blob, context=PHONE_CONTEXT) if phone_blob else None
+                if id_current and id_hash == new_hash and (not phone or phone[1]):
                     continue
-                person.id_number_enc = crypto.encrypt(id_number, context=ID_CONTEXT)
-                person.id_number_hash = new_hash
-                if phone is not None:
-                    person.phone_enc = crypto.encrypt(phone[0], context=PHONE_CONTEXT)
-                todo.append(person)
-            Person.objects.bulk_update(todo, fields)
+                todo.append(
+                    (
+                        crypto.encrypt(id_number, context=ID_CONTEXT),
+                        new_hash,
+                        crypto.encrypt(phone[0], context=PHONE_CONTEXT) if phone else phone_blob,
+                        pk,
+                    )
+                )
+            if todo:
+                with connection.cursor() as cursor:
+                    cursor.executemany(update, todo)
             changed += len(todo)
-            last = rows[-1].pk
+            last = rows[-1][0]
     if changed:
         audit_record(
             actor=actor,
