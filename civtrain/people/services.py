@@ -832,7 +832,7 @@ def person_crypto_migrate(*, actor: Actor, batch: int = 1000) -> int:
             )
             if not rows:
                 break
-            todo = []
+            todo: list[tuple[Any, ...]] = []
             for pk, id_blob, id_hash, phone_blob in rows:
                 if not id_blob:
                     continue  # anonymised (people.retention): nothing left to re-encrypt
