@@ -641,7 +641,7 @@ def _run_batch(batch: list[_Waiting]) -> None:
     for waiting in batch:
         first.setdefault(waiting.sent.token, waiting)
     rows, _ = lean.run(_READ_MANY, [today, list(first)], rows=True)
-    planned: list[tuple[_Waiting, _Plan]] = []
+    planned: list[tuple[_Waiting, BeatResult, _BeatWrite]] = []
     people: set[int] = set()
     for row in rows:
         r = _Read(*row)
@@ -656,13 +656,13 @@ def _run_batch(batch: list[_Waiting]) -> None:
         if plan.write is None:
             waiting.result = plan.result
         elif not plan.completes:
-            planned.append((waiting, plan))
+            planned.append((waiting, plan.result, plan.write))
     if not planned:
         return
-    written = _write([plan.write for _, plan in planned if plan.write is not None])
-    for waiting, plan in planned:
-        if plan.write is not None and plan.write.session_id in written:
-            waiting.result = plan.result
+    written = _write([write for _, _, write in planned])
+    for waiting, result, write in planned:
+        if write.session_id in written:
+            waiting.result = result
 
 
 def _speed_cap(person_id: int) -> Decimal:

@@ -57,15 +57,17 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     required = selectors.required_for(person, year) if person else []
     # What the governing rule set still asks of them, and the courses that fill it (#12 item 1),
     # beside their progress bars: one evaluation for both
-    standing = compliance_api.person_evaluate(person.id, year=year) if person else None
-    gaps_ruleset, gaps = selectors.gaps_for(person, standing) if person and standing else ("", [])
+    gaps: list[selectors.Gap] = []
+    gaps_ruleset, learner_progress = "", None
+    if person:
+        standing = compliance_api.person_evaluate(person.id, year=year)
+        gaps_ruleset, gaps = selectors.gaps_for(person, standing)
+        learner_progress = compliance_api.learner_progress_context(
+            person.id, year=year, result=standing
+        )
     gaps = [dataclasses.replace(g, unit=_unit(g.unit)) for g in gaps]
     context = {
-        "learner_progress": (
-            compliance_api.learner_progress_context(person.id, year=year, result=standing)
-            if person
-            else None
-        ),
+        "learner_progress": learner_progress,
         "person": person,
         "year": year,
         "required": required,
